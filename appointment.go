@@ -1,0 +1,193 @@
+package tori
+
+import (
+	"crypto/rand"
+	"strings"
+	"time"
+)
+
+// Status is where an appointment is in its lifecycle (see docs/LIFECYCLE.md).
+type Status string
+
+// Appointment statuses.
+const (
+	StatusHeld                Status = "held"
+	StatusConfirmed           Status = "confirmed"
+	StatusCancelledByClient   Status = "cancelled_client"
+	StatusCancelledByPractice Status = "cancelled_therapist"
+	StatusNoShow              Status = "no_show"
+	StatusCompleted           Status = "completed"
+	StatusExpired             Status = "expired"
+)
+
+// Client is the Telegram user who books.
+type Client struct {
+	ID       int64 // Telegram user id
+	ChatID   int64 // private chat with the bot
+	Name     string
+	Username string // without @
+	Lang     string
+}
+
+// Appointment is one booked (or held) session. Times are instants; they are
+// shown in the practice's time zone.
+type Appointment struct {
+	ID          string // "<therapist>.<random>", see NewAppointmentID
+	TherapistID string
+	ServiceID   string
+	Client      Client
+	Start, End  time.Time     // the session itself
+	Buffer      time.Duration // kept free after End
+	Status      Status
+	HoldToken   string    // fencing token of the hold; kept once confirmed, so a retried confirm is idempotent
+	HoldUntil   time.Time // when a hold ends by itself
+	Price       Money
+	Payment     PaymentMode
+	Remote      bool
+	Moves       string // for a reschedule hold: the appointment it will move
+	Seq         int    // raised on each reschedule (calendar SEQUENCE)
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// BlockEnd is when the therapist is free again: the session's end plus its buffer.
+func (a Appointment) BlockEnd() time.Time { return a.End.Add(a.Buffer) }
+
+// Live reports whether the appointment occupies the therapist's time at now:
+// a hold that has not run out, or a booked, attended or missed session.
+func (a Appointment) Live(now time.Time) bool {
+	switch a.Status {
+	case StatusHeld:
+		return now.Before(a.HoldUntil)
+	case StatusConfirmed, StatusCompleted, StatusNoShow:
+		return true
+	}
+	return false
+}
+
+// Upcoming reports whether it is a confirmed session that has not started.
+func (a Appointment) Upcoming(now time.Time) bool {
+	return a.Status == StatusConfirmed && now.Before(a.Start)
+}
+
+// Overlaps reports whether [start, end) overlaps this appointment's blocked time.
+func (a Appointment) Overlaps(start, end time.Time) bool {
+	return start.Before(a.BlockEnd()) && a.Start.Before(end)
+}
+
+func (a *Appointment) move(to Status, now time.Time) {
+	a.Status = to
+	a.UpdatedAt = now
+}
+
+func illegal(a *Appointment, verb string) error {
+	return Errorf(ECONFLICT, "appointment %s is %s and cannot be %s", a.ID, a.Status, verb)
+}
+
+// Confirm turns a hold that has not run out into a booking.
+func (a *Appointment) Confirm(now time.Time) error {
+	if a.Status != StatusHeld {
+		return illegal(a, "confirmed")
+	}
+	if !now.Before(a.HoldUntil) {
+		return Errorf(EEXPIRED, "the hold on this time ended at %s", a.HoldUntil.Format(time.RFC3339))
+	}
+	a.move(StatusConfirmed, now)
+	return nil
+}
+
+// Expire ends a hold whose time has run out.
+func (a *Appointment) Expire(now time.Time) error {
+	if a.Status != StatusHeld {
+		return illegal(a, "expired")
+	}
+	if now.Before(a.HoldUntil) {
+		return Errorf(ECONFLICT, "the hold on appointment %s runs until %s", a.ID, a.HoldUntil.Format(time.RFC3339))
+	}
+	a.move(StatusExpired, now)
+	return nil
+}
+
+// CancelByClient ends a hold the client let go of, or a booking the client
+// cancels before it starts.
+func (a *Appointment) CancelByClient(now time.Time) error {
+	switch {
+	case a.Status == StatusHeld:
+	case a.Status == StatusConfirmed && now.Before(a.Start):
+	default:
+		return illegal(a, "cancelled")
+	}
+	a.move(StatusCancelledByClient, now)
+	return nil
+}
+
+// CancelByPractice cancels a booking on the practice's side (always with a full refund).
+func (a *Appointment) CancelByPractice(now time.Time) error {
+	if a.Status != StatusConfirmed && a.Status != StatusHeld {
+		return illegal(a, "cancelled")
+	}
+	a.move(StatusCancelledByPractice, now)
+	return nil
+}
+
+// MarkNoShow records that the client did not come; only once the session has started.
+func (a *Appointment) MarkNoShow(now time.Time) error {
+	if a.Status != StatusConfirmed || now.Before(a.Start) {
+		return illegal(a, "marked as a no-show")
+	}
+	a.move(StatusNoShow, now)
+	return nil
+}
+
+// Complete records that the session took place; only once it has started.
+func (a *Appointment) Complete(now time.Time) error {
+	if a.Status != StatusConfirmed || now.Before(a.Start) {
+		return illegal(a, "marked as completed")
+	}
+	a.move(StatusCompleted, now)
+	return nil
+}
+
+// Reschedule moves a confirmed booking to a new start, keeping its length.
+func (a *Appointment) Reschedule(start time.Time, now time.Time) error {
+	if a.Status != StatusConfirmed || !now.Before(a.Start) {
+		return illegal(a, "rescheduled")
+	}
+	d := a.End.Sub(a.Start)
+	a.Start, a.End = start, start.Add(d)
+	a.Seq++
+	a.UpdatedAt = now
+	return nil
+}
+
+const idAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+
+// RandomToken returns n characters of unambiguous lower-case base32.
+func RandomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return string(b)
+}
+
+// NewAppointmentID returns a new id that names its therapist, so that storage
+// can find the appointment from the id alone: "adi.k3m9x2q7pz".
+func NewAppointmentID(therapistID string) string {
+	return therapistID + "." + RandomToken(10)
+}
+
+// TherapistOfID returns the therapist part of an appointment id.
+func TherapistOfID(id string) (string, bool) {
+	t, r, ok := strings.Cut(id, ".")
+	if !ok || !idPattern.MatchString(t) || len(r) != 10 {
+		return "", false
+	}
+	for _, c := range r {
+		if !strings.ContainsRune(idAlphabet, c) {
+			return "", false
+		}
+	}
+	return t, true
+}

@@ -1,0 +1,387 @@
+package tori
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// AppointmentStore keeps appointments and takes a therapist's time atomically.
+// storage.Store satisfies it.
+type AppointmentStore interface {
+	// Hold takes a.Start..a.BlockEnd() of a.TherapistID as a hold until
+	// a.HoldUntil. It returns ECONFLICT when the time overlaps a live hold or
+	// booking of the therapist (other than a.Moves), and ELIMIT when the
+	// client already has maxHolds live holds with that therapist. Retrying
+	// with the same a.ID and a.HoldToken returns the same hold.
+	Hold(ctx context.Context, a Appointment, maxHolds int, now time.Time) (Appointment, error)
+	// Confirm turns the hold id into a booking if token is its current
+	// token and the hold has not run out: a compare-and-set. It returns
+	// ENOTFOUND, EEXPIRED (the hold ran out) or ECONFLICT (not a hold, or
+	// another token).
+	Confirm(ctx context.Context, id, token string, now time.Time) (Appointment, error)
+	// Move confirms the reschedule hold id: the booking it moves takes the
+	// hold's time and the hold is deleted, in one step. Errors as Confirm.
+	Move(ctx context.Context, id, token string, now time.Time) (Appointment, error)
+	// Release lets go of the hold id (token must match). Releasing a hold
+	// that is already gone is not an error.
+	Release(ctx context.Context, id, token string, now time.Time) error
+	// Cancel moves a confirmed booking to status (a cancellation) and frees
+	// its time. ECONFLICT when it is no longer confirmed.
+	Cancel(ctx context.Context, id string, status Status, now time.Time) (Appointment, error)
+	// Appointment returns one appointment; ENOTFOUND if there is none.
+	Appointment(ctx context.Context, id string) (Appointment, error)
+	// ClientAppointments returns the client's appointments that start at or
+	// after from, in time order.
+	ClientAppointments(ctx context.Context, clientID int64, from time.Time) ([]Appointment, error)
+	// Busy returns the therapist's live holds and bookings (buffers included)
+	// that overlap from..to.
+	Busy(ctx context.Context, therapistID string, from, to time.Time, now time.Time) ([]Interval, error)
+}
+
+// Slot is a free start time with a given therapist.
+type Slot struct {
+	Start       time.Time
+	TherapistID string
+}
+
+// Bookings holds the verbs every front end shares: find free times, hold
+// one, confirm it, cancel, reschedule.
+type Bookings struct {
+	Practice *Practice
+	Store    AppointmentStore
+	Now      func() time.Time
+}
+
+func (b *Bookings) now() time.Time {
+	if b.Now == nil {
+		return time.Now()
+	}
+	return b.Now()
+}
+
+func (b *Bookings) service(id string) (Service, error) {
+	s, ok := b.Practice.Service(id)
+	if !ok {
+		return Service{}, Errorf(ENOTFOUND, "There is no service %q. Choose one from the list.", id)
+	}
+	return s, nil
+}
+
+// therapists returns who may give service s: the one named, or all who offer
+// it when therapistID is "".
+func (b *Bookings) therapists(s Service, therapistID string) ([]Therapist, error) {
+	all := b.Practice.TherapistsFor(s)
+	if therapistID == "" {
+		return all, nil
+	}
+	for _, t := range all {
+		if t.ID == therapistID {
+			return []Therapist{t}, nil
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "That therapist does not offer this service. Choose one from the list.")
+}
+
+// FreeSlots returns the free start times for the service on the days
+// from..to, with the therapist named or with anyone offering it (therapistID
+// ""); when several therapists are free at one time the first configured wins.
+func (b *Bookings) FreeSlots(ctx context.Context, serviceID, therapistID string, from, to Date) ([]Slot, error) {
+	return b.freeSlots(ctx, serviceID, therapistID, from, to, "")
+}
+
+func (b *Bookings) freeSlots(ctx context.Context, serviceID, therapistID string, from, to Date, ignore string) ([]Slot, error) {
+	s, err := b.service(serviceID)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := b.therapists(s, therapistID)
+	if err != nil {
+		return nil, err
+	}
+	now := b.now()
+	loc := b.Practice.Location
+	seen := map[int64]bool{}
+	var out []Slot
+	for _, t := range ts {
+		busy, err := b.Store.Busy(ctx, t.ID, from.In(loc).Add(-24*time.Hour), to.AddDays(1).In(loc).Add(24*time.Hour), now)
+		if err != nil {
+			return nil, err
+		}
+		if ignore != "" {
+			busy = slices.DeleteFunc(busy, func(iv Interval) bool { return iv.ID == ignore })
+		}
+		for _, st := range FreeSlots(b.Practice, t, s, from, to, busy, now) {
+			if !seen[st.Unix()] {
+				seen[st.Unix()] = true
+				out = append(out, Slot{Start: st, TherapistID: t.ID})
+			}
+		}
+	}
+	sortSlots(out)
+	return out, nil
+}
+
+// Hold holds start for the client with the therapist named (or the first
+// free one when therapistID is ""). start must be one of the offered free
+// times. ECONFLICT when it is taken, with the message to show.
+func (b *Bookings) Hold(ctx context.Context, c Client, serviceID, therapistID string, start time.Time) (Appointment, error) {
+	s, err := b.service(serviceID)
+	if err != nil {
+		return Appointment{}, err
+	}
+	return b.hold(ctx, c, s, therapistID, start, "")
+}
+
+func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID string, start time.Time, moves string) (Appointment, error) {
+	day := DateOf(start.In(b.Practice.Location))
+	slots, err := b.freeSlots(ctx, s.ID, therapistID, day, day, moves)
+	if err != nil {
+		return Appointment{}, err
+	}
+	now := b.now()
+	var lastErr error = Errorf(ECONFLICT, "That time is not free any more.")
+	ts, _ := b.therapists(s, therapistID)
+	for _, t := range ts {
+		if !hasSlot(b.Practice, t, s, start, slots, now) {
+			continue
+		}
+		a := Appointment{
+			ID:          NewAppointmentID(t.ID),
+			TherapistID: t.ID,
+			ServiceID:   s.ID,
+			Client:      c,
+			Start:       start.UTC(),
+			End:         start.Add(s.Duration).UTC(),
+			Buffer:      s.BufferAfter,
+			Status:      StatusHeld,
+			HoldToken:   RandomToken(12),
+			HoldUntil:   now.Add(b.Practice.Policy.HoldFor).UTC(),
+			Price:       s.Price,
+			Payment:     s.Payment,
+			Remote:      s.Remote,
+			Moves:       moves,
+			CreatedAt:   now.UTC(),
+			UpdatedAt:   now.UTC(),
+		}
+		held, err := b.Store.Hold(ctx, a, b.Practice.Policy.MaxHoldsPerClient, now)
+		if err == nil {
+			return held, nil
+		}
+		if ErrorCode(err) != ECONFLICT {
+			return Appointment{}, err
+		}
+		lastErr = err
+	}
+	return Appointment{}, lastErr
+}
+
+// hasSlot reports whether start is free with t: listed in slots for t, or
+// (for "first available") free for t even if listed for another therapist.
+func hasSlot(p *Practice, t Therapist, s Service, start time.Time, slots []Slot, now time.Time) bool {
+	for _, sl := range slots {
+		if sl.Start.Equal(start) && sl.TherapistID == t.ID {
+			return true
+		}
+	}
+	for _, sl := range slots {
+		if sl.Start.Equal(start) {
+			// Listed under an earlier therapist; t may be free too. The store
+			// decides atomically, so trying costs one round trip at most.
+			return onGrid(p, t, s, start, now)
+		}
+	}
+	return false
+}
+
+// onGrid reports whether start is an offered start time for t, ignoring busy time.
+func onGrid(p *Practice, t Therapist, s Service, start time.Time, now time.Time) bool {
+	d := DateOf(start.In(p.Location))
+	for _, st := range FreeSlots(p, t, s, d, d, nil, now) {
+		if st.Equal(start) {
+			return true
+		}
+	}
+	return false
+}
+
+// Own returns the client's appointment id; ENOTFOUND when it does not exist
+// or belongs to someone else (the two are not told apart).
+func (b *Bookings) Own(ctx context.Context, c Client, id string) (Appointment, error) {
+	a, err := b.Store.Appointment(ctx, id)
+	if err != nil {
+		return Appointment{}, err
+	}
+	if a.Client.ID != c.ID {
+		return Appointment{}, Errorf(ENOTFOUND, "That booking was not found. Open your bookings to see them all.")
+	}
+	return a, nil
+}
+
+// Confirm books the client's hold. A hold for a paid service is confirmed by
+// its payment instead; a reschedule hold moves its booking. When the hold ran
+// out but its time is still free, the time is held again and booked.
+func (b *Bookings) Confirm(ctx context.Context, c Client, holdID string) (Appointment, error) {
+	h, err := b.Own(ctx, c, holdID)
+	if err != nil {
+		return Appointment{}, err
+	}
+	if h.Status != StatusHeld {
+		if h.Status == StatusConfirmed {
+			return h, nil // a second press of Confirm
+		}
+		return Appointment{}, Errorf(ECONFLICT, "This time is no longer held for you. Choose a time again.")
+	}
+	if h.Moves != "" {
+		return b.move(ctx, c, h)
+	}
+	if h.Payment != PayNone {
+		return Appointment{}, Errorf(EINVALID, "This service is paid when booking; use the payment button to confirm it.")
+	}
+	a, err := b.Store.Confirm(ctx, h.ID, h.HoldToken, b.now())
+	if ErrorCode(err) == EEXPIRED {
+		again, herr := b.hold(ctx, c, mustService(b.Practice, h.ServiceID), h.TherapistID, h.Start, "")
+		if herr != nil {
+			return Appointment{}, herr
+		}
+		return b.Store.Confirm(ctx, again.ID, again.HoldToken, b.now())
+	}
+	return a, err
+}
+
+func (b *Bookings) move(ctx context.Context, c Client, h Appointment) (Appointment, error) {
+	a, err := b.Store.Move(ctx, h.ID, h.HoldToken, b.now())
+	if ErrorCode(err) == EEXPIRED {
+		again, herr := b.hold(ctx, c, mustService(b.Practice, h.ServiceID), h.TherapistID, h.Start, h.Moves)
+		if herr != nil {
+			return Appointment{}, herr
+		}
+		return b.Store.Move(ctx, again.ID, again.HoldToken, b.now())
+	}
+	return a, err
+}
+
+func mustService(p *Practice, id string) Service {
+	s, ok := p.Service(id)
+	if !ok {
+		// A hold of a service removed from the configuration since: keep its
+		// id so that the store refuses it cleanly.
+		return Service{ID: id}
+	}
+	return s
+}
+
+// Release lets go of the client's hold. Releasing twice is harmless.
+func (b *Bookings) Release(ctx context.Context, c Client, holdID string) error {
+	h, err := b.Own(ctx, c, holdID)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return nil
+		}
+		return err
+	}
+	if h.Status != StatusHeld {
+		return nil
+	}
+	return b.Store.Release(ctx, h.ID, h.HoldToken, b.now())
+}
+
+// CancelQuote tells what cancelling the client's booking now would give back
+// under the policy, without cancelling. Refund is what is returned of the
+// amount paid so far (nothing paid in advance: zero).
+func (b *Bookings) CancelQuote(ctx context.Context, c Client, id string) (Appointment, RefundTier, error) {
+	a, err := b.Own(ctx, c, id)
+	if err != nil {
+		return Appointment{}, RefundTier{}, err
+	}
+	now := b.now()
+	check := a
+	if err := check.CancelByClient(now); err != nil || a.Status != StatusConfirmed {
+		return Appointment{}, RefundTier{}, Errorf(ECONFLICT, "This booking can no longer be cancelled here; it has already started or ended.")
+	}
+	return a, b.Practice.Policy.Tier(a.Start, now), nil
+}
+
+// Cancel cancels the client's booking and returns it with the refund tier
+// that applied.
+func (b *Bookings) Cancel(ctx context.Context, c Client, id string) (Appointment, RefundTier, error) {
+	a, tier, err := b.CancelQuote(ctx, c, id)
+	if err != nil {
+		return Appointment{}, RefundTier{}, err
+	}
+	a, err = b.Store.Cancel(ctx, a.ID, StatusCancelledByClient, b.now())
+	if err != nil {
+		return Appointment{}, RefundTier{}, err
+	}
+	return a, tier, nil
+}
+
+// CheckReschedule tells whether the client's booking may still be moved.
+func (b *Bookings) CheckReschedule(ctx context.Context, c Client, id string) (Appointment, error) {
+	a, err := b.Own(ctx, c, id)
+	if err != nil {
+		return Appointment{}, err
+	}
+	now := b.now()
+	if a.Status != StatusConfirmed || !now.Before(a.Start) {
+		return Appointment{}, Errorf(ECONFLICT, "This booking can no longer be moved; it has already started or ended.")
+	}
+	if !b.Practice.Policy.CanReschedule(a.Start, now) {
+		return Appointment{}, Errorf(ECONFLICT, "It is too late to move this session online.")
+	}
+	return a, nil
+}
+
+// RescheduleSlots returns the free times the client's booking id may move to
+// on from..to: with its own therapist, its own time not counted as busy.
+func (b *Bookings) RescheduleSlots(ctx context.Context, c Client, id string, from, to Date) ([]Slot, error) {
+	a, err := b.CheckReschedule(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	slots, err := b.freeSlots(ctx, a.ServiceID, a.TherapistID, from, to, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := slots[:0]
+	for _, s := range slots {
+		if !s.Start.Equal(a.Start) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// HoldMove holds a new time for the client's booking id; confirming the
+// hold moves the booking there, and only then is the old time released.
+func (b *Bookings) HoldMove(ctx context.Context, c Client, id string, start time.Time) (Appointment, error) {
+	a, err := b.CheckReschedule(ctx, c, id)
+	if err != nil {
+		return Appointment{}, err
+	}
+	s, err := b.service(a.ServiceID)
+	if err != nil {
+		return Appointment{}, err
+	}
+	if start.Equal(a.Start) {
+		return Appointment{}, Errorf(EINVALID, "That is the time already booked. Choose another time.")
+	}
+	return b.hold(ctx, c, s, a.TherapistID, start, a.ID)
+}
+
+// Upcoming returns the client's live bookings and holds that have not
+// started, in time order.
+func (b *Bookings) Upcoming(ctx context.Context, c Client) ([]Appointment, error) {
+	now := b.now()
+	all, err := b.Store.ClientAppointments(ctx, c.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	var out []Appointment
+	for _, a := range all {
+		if a.Upcoming(now) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,60 @@
+package tori
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Front ends show ErrorMessage to the user for every code but
+// EINTERNAL, which is logged as a fault and shown as a generic apology.
+const (
+	ECONFLICT  = "conflict"  // the time is taken, or the move is not allowed now
+	EEXPIRED   = "expired"   // a hold ran out before it was used
+	EFORBIDDEN = "forbidden" // the actor may not touch this object
+	EINTERNAL  = "internal"  // a fault of ours or of a dependency
+	EINVALID   = "invalid"   // bad input; the message says what to do instead
+	ELIMIT     = "limit"     // a per-client limit was reached
+	ENOTFOUND  = "not_found" // no such object (or not visible to the actor)
+)
+
+// Error is the one error type of the domain: a code for programs and a
+// message for people.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("tori: code=%s message=%s", e.Code, e.Message)
+}
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of an *Error in err's chain, EINTERNAL for any
+// other error, and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the human message of an *Error in err's chain, or a
+// generic message for any other error.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
+}

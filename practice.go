@@ -1,0 +1,281 @@
+package tori
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Languages the practice can speak; the first is the fallback.
+var Languages = []string{"en", "he"}
+
+// Span is a range of wall-clock time within one day, [Start, End).
+type Span struct {
+	Start, End Minute
+}
+
+// WeeklyHours are working hours per weekday (indexed by time.Weekday); a day
+// may have several spans, e.g. 09:00–13:00 and 15:00–19:00.
+type WeeklyHours [7][]Span
+
+// Therapist is one person whose time is booked.
+type Therapist struct {
+	ID          string // short, stable, [a-z0-9_-], used in keys and buttons
+	Name        string
+	TelegramIDs []int64 // who is told of bookings; also admins of their own calendar
+	Hours       WeeklyHours
+	DaysOff     []Date
+}
+
+// OffOn reports whether d is one of the therapist's days off.
+func (t Therapist) OffOn(d Date) bool { return slices.Contains(t.DaysOff, d) }
+
+// PaymentMode says what is paid when booking.
+type PaymentMode string
+
+// Payment modes.
+const (
+	PayNone    PaymentMode = "none"    // pay at the session
+	PayFull    PaymentMode = "full"    // prepay the full price
+	PayDeposit PaymentMode = "deposit" // prepay DepositPercent of the price
+)
+
+// Service is something a client books: a session type with a duration and a price.
+type Service struct {
+	ID             string            // short, stable, [a-z0-9_-]
+	Names          map[string]string // per language; at least the default language
+	Duration       time.Duration
+	BufferAfter    time.Duration // kept free after the session
+	Price          Money
+	Payment        PaymentMode
+	DepositPercent int
+	Remote         bool   // a video or phone session
+	MeetingLink    string // for remote sessions
+	TherapistIDs   []string
+}
+
+// Name returns the service's name in lang, or in the default language.
+func (s Service) Name(lang, fallback string) string {
+	if n := s.Names[lang]; n != "" {
+		return n
+	}
+	if n := s.Names[fallback]; n != "" {
+		return n
+	}
+	for _, l := range Languages {
+		if n := s.Names[l]; n != "" {
+			return n
+		}
+	}
+	return s.ID
+}
+
+// DueNow returns what is paid when booking: nothing, the full price or the deposit.
+func (s Service) DueNow() Money {
+	switch s.Payment {
+	case PayFull:
+		return s.Price
+	case PayDeposit:
+		return s.Price.Percent(s.DepositPercent)
+	}
+	return Money{Currency: s.Price.Currency}
+}
+
+// Practice is the whole configuration of one bot: who, what, when, and the policy.
+type Practice struct {
+	Name         string
+	Location     *time.Location
+	Language     string // default language for clients whose language we do not speak
+	FirstWeekday time.Weekday
+	Address      string // where in-person sessions happen
+	Therapists   []Therapist
+	Services     []Service
+	Policy       Policy
+}
+
+// Therapist returns the therapist with the given id.
+func (p *Practice) Therapist(id string) (Therapist, bool) {
+	for _, t := range p.Therapists {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return Therapist{}, false
+}
+
+// Service returns the service with the given id.
+func (p *Practice) Service(id string) (Service, bool) {
+	for _, s := range p.Services {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Service{}, false
+}
+
+// TherapistsFor returns the therapists who offer the service, in configuration order.
+func (p *Practice) TherapistsFor(s Service) []Therapist {
+	var out []Therapist
+	for _, t := range p.Therapists {
+		if slices.Contains(s.TherapistIDs, t.ID) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// TherapistOf returns the therapist a Telegram user id belongs to.
+func (p *Practice) TherapistOf(telegramID int64) (Therapist, bool) {
+	for _, t := range p.Therapists {
+		if slices.Contains(t.TelegramIDs, telegramID) {
+			return t, true
+		}
+	}
+	return Therapist{}, false
+}
+
+// idPattern is what therapist and service ids look like: they go into Redis
+// keys and into 64-byte Telegram button data.
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,15}$`)
+
+// Validate checks the whole practice and fills defaults. Each error names the
+// field and says how to fix it.
+func (p *Practice) Validate() error {
+	if p.Name == "" {
+		return Errorf(EINVALID, "practice.name is empty: write the name clients should see, e.g. \"Adi Levi Psychotherapy\"")
+	}
+	if p.Location == nil {
+		return Errorf(EINVALID, "practice.time_zone is missing: use an IANA name such as Asia/Jerusalem")
+	}
+	if !slices.Contains(Languages, p.Language) {
+		return Errorf(EINVALID, "practice.language is %q: use one of %v", p.Language, Languages)
+	}
+	if err := p.Policy.Validate(); err != nil {
+		return err
+	}
+	if len(p.Therapists) == 0 {
+		return Errorf(EINVALID, "therapists is empty: add at least one therapist with an id, a name, telegram_ids and hours")
+	}
+	seen := map[string]bool{}
+	for i := range p.Therapists {
+		if err := p.Therapists[i].validate(i, seen); err != nil {
+			return err
+		}
+	}
+	if len(p.Services) == 0 {
+		return Errorf(EINVALID, "services is empty: add at least one service with an id, a name, a duration and a price")
+	}
+	seenSvc := map[string]bool{}
+	for i := range p.Services {
+		if err := p.validateService(i, seenSvc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Therapist) validate(i int, seen map[string]bool) error {
+	f := fmt.Sprintf("therapists[%d]", i)
+	if !idPattern.MatchString(t.ID) {
+		return Errorf(EINVALID, "%s.id %q: use 1 to 16 lower-case letters, digits, - or _, starting with a letter or digit, e.g. \"adi\"", f, t.ID)
+	}
+	if seen[t.ID] {
+		return Errorf(EINVALID, "%s.id %q is used twice: give each therapist their own id", f, t.ID)
+	}
+	seen[t.ID] = true
+	if t.Name == "" {
+		return Errorf(EINVALID, "%s.name is empty: write the name clients should see", f)
+	}
+	if len(t.TelegramIDs) == 0 {
+		return Errorf(EINVALID, "%s.telegram_ids is empty: add the numeric Telegram user id of %s (ask @userinfobot), so they are told of bookings", f, t.Name)
+	}
+	for _, id := range t.TelegramIDs {
+		if id <= 0 {
+			return Errorf(EINVALID, "%s.telegram_ids has %d: use the numeric Telegram user id, a positive number", f, id)
+		}
+	}
+	open := false
+	for wd, spans := range t.Hours {
+		sort.Slice(spans, func(a, b int) bool { return spans[a].Start < spans[b].Start })
+		for k, s := range spans {
+			if s.End <= s.Start || s.End > 24*60 {
+				return Errorf(EINVALID, "%s.hours.%s: %s-%s ends before it starts; write ranges like 09:00-13:00", f, weekdayKey(time.Weekday(wd)), s.Start, s.End)
+			}
+			if k > 0 && s.Start < spans[k-1].End {
+				return Errorf(EINVALID, "%s.hours.%s: %s-%s overlaps %s-%s; merge them into one range", f, weekdayKey(time.Weekday(wd)), s.Start, s.End, spans[k-1].Start, spans[k-1].End)
+			}
+			open = true
+		}
+	}
+	if !open {
+		return Errorf(EINVALID, "%s.hours is empty: give %s working hours for at least one weekday, e.g. sun: [\"09:00-17:00\"]", f, t.Name)
+	}
+	return nil
+}
+
+func (p *Practice) validateService(i int, seen map[string]bool) error {
+	s := &p.Services[i]
+	f := fmt.Sprintf("services[%d]", i)
+	if !idPattern.MatchString(s.ID) {
+		return Errorf(EINVALID, "%s.id %q: use 1 to 16 lower-case letters, digits, - or _, e.g. \"intake\"", f, s.ID)
+	}
+	if seen[s.ID] {
+		return Errorf(EINVALID, "%s.id %q is used twice: give each service its own id", f, s.ID)
+	}
+	seen[s.ID] = true
+	if s.Names[p.Language] == "" {
+		return Errorf(EINVALID, "%s.name.%s is empty: name the service in the practice's language (%s)", f, p.Language, p.Language)
+	}
+	if s.Duration < 5*time.Minute || s.Duration > 12*time.Hour || s.Duration%time.Minute != 0 {
+		return Errorf(EINVALID, "%s.duration is %s: use whole minutes from 5m to 12h, e.g. 50m", f, s.Duration)
+	}
+	if s.BufferAfter < 0 || s.BufferAfter > 4*time.Hour || s.BufferAfter%time.Minute != 0 {
+		return Errorf(EINVALID, "%s.buffer_after is %s: use whole minutes from 0 to 4h, e.g. 10m", f, s.BufferAfter)
+	}
+	if len(s.Price.Currency) != 3 || s.Price.Amount < 0 {
+		return Errorf(EINVALID, "%s.price: write an amount and a currency, e.g. price: 350, currency: ILS", f)
+	}
+	switch s.Payment {
+	case "":
+		s.Payment = PayNone
+	case PayNone, PayFull:
+	case PayDeposit:
+		if s.DepositPercent < 1 || s.DepositPercent > 99 {
+			return Errorf(EINVALID, "%s.deposit_percent is %d: with payment: deposit use 1 to 99 (or payment: full)", f, s.DepositPercent)
+		}
+	default:
+		return Errorf(EINVALID, "%s.payment is %q: use none (pay at the session), full or deposit", f, s.Payment)
+	}
+	if s.Payment != PayNone && s.Price.Amount == 0 {
+		return Errorf(EINVALID, "%s.payment is %s but the price is 0: set a price or use payment: none", f, s.Payment)
+	}
+	if len(s.TherapistIDs) == 0 {
+		for _, t := range p.Therapists {
+			s.TherapistIDs = append(s.TherapistIDs, t.ID)
+		}
+	}
+	for _, id := range s.TherapistIDs {
+		if _, ok := p.Therapist(id); !ok {
+			return Errorf(EINVALID, "%s.therapists names %q, who is not in therapists: use one of the therapist ids", f, id)
+		}
+	}
+	if !s.Remote && s.MeetingLink != "" {
+		return Errorf(EINVALID, "%s.meeting_link is set but remote is false: set remote: true for a video session, or remove the link", f)
+	}
+	if !s.Remote && p.Address == "" {
+		return Errorf(EINVALID, "%s is an in-person session but practice.address is empty: write the address clients should come to", f)
+	}
+	return nil
+}
+
+var weekdayKeys = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+func weekdayKey(d time.Weekday) string { return weekdayKeys[d] }
+
+// ParseWeekday reads sun, mon, … sat.
+func ParseWeekday(s string) (time.Weekday, bool) {
+	i := slices.Index(weekdayKeys[:], s)
+	return time.Weekday(i), i >= 0
+}

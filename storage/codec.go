@@ -1,0 +1,98 @@
+package storage
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// Appointment hash fields. The scripts read status, token, hold_until,
+// start, end, buffer, client and seq; the rest is carried for the front ends.
+func encode(a tori.Appointment) []any {
+	return []any{
+		"id", a.ID,
+		"therapist", a.TherapistID,
+		"service", a.ServiceID,
+		"client", a.Client.ID,
+		"chat", a.Client.ChatID,
+		"name", a.Client.Name,
+		"username", a.Client.Username,
+		"lang", a.Client.Lang,
+		"start", ms(a.Start),
+		"end", ms(a.End),
+		"buffer", a.Buffer.Milliseconds(),
+		"status", string(a.Status),
+		"token", a.HoldToken,
+		"hold_until", ms(a.HoldUntil),
+		"price", a.Price.Amount,
+		"currency", a.Price.Currency,
+		"payment", string(a.Payment),
+		"remote", boolField(a.Remote),
+		"moves", a.Moves,
+		"seq", a.Seq,
+		"created_at", ms(a.CreatedAt),
+		"updated_at", ms(a.UpdatedAt),
+	}
+}
+
+func decode(m map[string]string) (tori.Appointment, error) {
+	var bad error
+	num := func(k string) int64 {
+		if m[k] == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(m[k], 10, 64)
+		if err != nil && bad == nil {
+			bad = tori.Errorf(tori.EINTERNAL, "appointment %s: field %s is %q", m["id"], k, m[k])
+		}
+		return n
+	}
+	a := tori.Appointment{
+		ID:          m["id"],
+		TherapistID: m["therapist"],
+		ServiceID:   m["service"],
+		Client: tori.Client{
+			ID:       num("client"),
+			ChatID:   num("chat"),
+			Name:     m["name"],
+			Username: m["username"],
+			Lang:     m["lang"],
+		},
+		Start:     fromMS(num("start")),
+		End:       fromMS(num("end")),
+		Buffer:    time.Duration(num("buffer")) * time.Millisecond,
+		Status:    tori.Status(m["status"]),
+		HoldToken: m["token"],
+		HoldUntil: fromMS(num("hold_until")),
+		Price:     tori.Money{Amount: num("price"), Currency: m["currency"]},
+		Payment:   tori.PaymentMode(m["payment"]),
+		Remote:    m["remote"] == "1",
+		Moves:     m["moves"],
+		Seq:       int(num("seq")),
+		CreatedAt: fromMS(num("created_at")),
+		UpdatedAt: fromMS(num("updated_at")),
+	}
+	return a, bad
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(n).UTC()
+}
+
+func boolField(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}

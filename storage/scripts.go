@@ -1,0 +1,171 @@
+package storage
+
+import "github.com/redis/go-redis/v9"
+
+// Every script takes the time as an argument (never TIME), so that tests
+// control expiry, and is idempotent, because go-redis retries a call whose
+// reply was lost. All keys of one script share the therapist's hash tag.
+//
+// A span (see spanKey) is "<blockEndMs> <holdUntilMs|0> <clientID>".
+
+// holdScript takes a therapist's time for a hold.
+//
+// KEYS[1] sched  KEYS[2] span  KEYS[3] holds (this client)  KEYS[4] maxspan
+// KEYS[5] the new appointment's hash
+// ARGV[1] id  ARGV[2] start ms  ARGV[3] block end ms  ARGV[4] hold until ms
+// ARGV[5] client id  ARGV[6] max live holds per client  ARGV[7] now ms
+// ARGV[8] id whose time does not count as taken (the booking being moved), or ""
+// ARGV[9] token  ARGV[10] how long the hash outlives the hold, ms
+// ARGV[11..] the hash's field/value pairs
+// Returns {"OK"} | {"LIMIT"} | {"CONFLICT", id in the way} | {"EXISTS"}.
+var holdScript = redis.NewScript(`
+local status = redis.call('HGET', KEYS[5], 'status')
+if status then
+  if status == 'held' and redis.call('HGET', KEYS[5], 'token') == ARGV[9] then return {'OK'} end
+  return {'EXISTS'}
+end
+local now = tonumber(ARGV[7])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[6]) then return {'LIMIT'} end
+local start, bend = tonumber(ARGV[2]), tonumber(ARGV[3])
+local maxspan = tonumber(redis.call('GET', KEYS[4]) or '0')
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], start - maxspan, '(' .. ARGV[3])
+for _, other in ipairs(ids) do
+  if other ~= ARGV[8] then
+    local sp = redis.call('HGET', KEYS[2], other)
+    if not sp then
+      redis.call('ZREM', KEYS[1], other)
+    else
+      local oend, ohold = string.match(sp, '^(%d+) (%d+)')
+      if tonumber(ohold) > 0 and tonumber(ohold) <= now then
+        redis.call('ZREM', KEYS[1], other)
+        redis.call('HDEL', KEYS[2], other)
+      elseif tonumber(oend) > start then
+        return {'CONFLICT', other}
+      end
+    end
+  end
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[5])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+if bend - start > maxspan then redis.call('SET', KEYS[4], ARGV[3] - ARGV[2]) end
+redis.call('HSET', KEYS[5], unpack(ARGV, 11))
+redis.call('PEXPIREAT', KEYS[5], tonumber(ARGV[4]) + tonumber(ARGV[10]))
+return {'OK'}
+`)
+
+// confirmScript turns a hold into a booking: a compare-and-set on its token.
+//
+// KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] holds (its client)
+// ARGV[1] id  ARGV[2] token  ARGV[3] now ms
+// Returns {"OK"} | {"NOTFOUND"} | {"EXPIRED"} | {"CONFLICT"}.
+var confirmScript = redis.NewScript(`
+local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'hold_until', 'moves')
+if not f[1] then return {'NOTFOUND'} end
+if f[2] ~= ARGV[2] or f[4] ~= '' then return {'CONFLICT'} end
+if f[1] == 'confirmed' then return {'OK'} end
+if f[1] ~= 'held' then return {'CONFLICT'} end
+if tonumber(f[3]) <= tonumber(ARGV[3]) then return {'EXPIRED'} end
+local sp = redis.call('HGET', KEYS[3], ARGV[1])
+if not sp then return {'CONFLICT'} end
+local bend, hold, client = string.match(sp, '^(%d+) (%d+) (%d+)$')
+redis.call('HSET', KEYS[3], ARGV[1], bend .. ' 0 ' .. client)
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('HSET', KEYS[1], 'status', 'confirmed', 'updated_at', ARGV[3])
+redis.call('PERSIST', KEYS[1])
+return {'OK'}
+`)
+
+// moveScript confirms a reschedule hold: the booking it moves takes the
+// hold's time, and the hold goes, in one step.
+//
+// KEYS[1] the hold's hash  KEYS[2] the booking's hash  KEYS[3] sched  KEYS[4] span
+// KEYS[5] holds (the client)
+// ARGV[1] hold id  ARGV[2] token  ARGV[3] now ms  ARGV[4] booking id
+// The hold's hash is deleted; the booking's moved_by names the hold, so that
+// a retry after a lost reply still answers OK.
+// Returns {"OK"} | {"NOTFOUND"} | {"EXPIRED"} | {"CONFLICT"} | {"GONE"} (the
+// booking is no longer confirmed).
+var moveScript = redis.NewScript(`
+local h = redis.call('HMGET', KEYS[1], 'status', 'token', 'hold_until', 'start', 'end', 'buffer', 'moves')
+if not h[1] then
+  if redis.call('HGET', KEYS[2], 'moved_by') == ARGV[1] then return {'OK'} end
+  return {'NOTFOUND'}
+end
+if h[2] ~= ARGV[2] or h[7] ~= ARGV[4] then return {'CONFLICT'} end
+if h[1] ~= 'held' then return {'CONFLICT'} end
+if tonumber(h[3]) <= tonumber(ARGV[3]) then return {'EXPIRED'} end
+local o = redis.call('HMGET', KEYS[2], 'status', 'seq')
+if o[1] ~= 'confirmed' then return {'GONE'} end
+local sp = redis.call('HGET', KEYS[4], ARGV[1])
+if not sp then return {'CONFLICT'} end
+local bend, hold, client = string.match(sp, '^(%d+) (%d+) (%d+)$')
+redis.call('HSET', KEYS[2], 'start', h[4], 'end', h[5], 'buffer', h[6], 'seq', tonumber(o[2] or '0') + 1, 'updated_at', ARGV[3], 'moved_by', ARGV[1])
+redis.call('ZADD', KEYS[3], h[4], ARGV[4])
+redis.call('HSET', KEYS[4], ARGV[4], bend .. ' 0 ' .. client)
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+redis.call('DEL', KEYS[1])
+return {'OK'}
+`)
+
+// releaseScript lets go of a hold.
+//
+// KEYS[1] the hold's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] holds (its client)
+// ARGV[1] id  ARGV[2] token  ARGV[3] now ms
+// Returns {"OK"} | {"CONFLICT"}.
+var releaseScript = redis.NewScript(`
+local f = redis.call('HMGET', KEYS[1], 'status', 'token')
+if not f[1] then return {'OK'} end
+if f[2] ~= ARGV[2] then return {'CONFLICT'} end
+if f[1] ~= 'held' then return {'OK'} end
+redis.call('HSET', KEYS[1], 'status', 'cancelled_client', 'updated_at', ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], 86400000)
+return {'OK'}
+`)
+
+// cancelScript ends a confirmed booking with a cancellation status and frees its time.
+//
+// KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span
+// ARGV[1] id  ARGV[2] new status  ARGV[3] now ms
+// Returns {"OK"} | {"NOTFOUND"} | {"CONFLICT", current status}.
+var cancelScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {'NOTFOUND'} end
+if st == ARGV[2] then return {'OK'} end
+if st ~= 'confirmed' then return {'CONFLICT', st} end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'updated_at', ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return {'OK'}
+`)
+
+// busyScript reads a therapist's live blocks that overlap a range.
+//
+// KEYS[1] sched  KEYS[2] span  KEYS[3] maxspan
+// ARGV[1] from ms  ARGV[2] to ms  ARGV[3] now ms
+// Returns a flat list: id, start ms, block end ms, id, ….
+var busyScript = redis.NewScript(`
+local maxspan = tonumber(redis.call('GET', KEYS[3]) or '0')
+local from, now = tonumber(ARGV[1]), tonumber(ARGV[3])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], from - maxspan, '(' .. ARGV[2], 'WITHSCORES')
+local out = {}
+for i = 1, #ids, 2 do
+  local sp = redis.call('HGET', KEYS[2], ids[i])
+  if sp then
+    local bend, hold = string.match(sp, '^(%d+) (%d+)')
+    local h = tonumber(hold)
+    if (h == 0 or h > now) and tonumber(bend) > from then
+      out[#out + 1] = ids[i]
+      out[#out + 1] = ids[i + 1]
+      out[#out + 1] = bend
+    end
+  end
+end
+return out
+`)

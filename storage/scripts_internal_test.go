@@ -1,0 +1,89 @@
+package storage
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/tori-bot/tori"
+)
+
+func testStore(t *testing.T) *Store {
+	t.Helper()
+	rdb, err := Connect(context.Background(), testURL())
+	if err != nil {
+		t.Fatalf("tests need a Redis server: %v", err)
+	}
+	prefix := "test:" + tori.RandomToken(8) + ":"
+	t.Cleanup(func() {
+		ctx := context.Background()
+		keys, _ := rdb.Keys(ctx, prefix+"*").Result()
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+		rdb.Close()
+	})
+	return New(rdb, prefix)
+}
+
+// TestScriptsIdempotent runs every writing script a second time with the
+// same arguments, as go-redis does when a reply is lost, and expects the
+// same answer and the same state.
+func TestScriptsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	s := testStore(t)
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	start := now.Add(48 * time.Hour)
+	mk := func(moves string, offset time.Duration) tori.Appointment {
+		return tori.Appointment{
+			ID: tori.NewAppointmentID("adi"), TherapistID: "adi", ServiceID: "s",
+			Client: tori.Client{ID: 7}, Start: start.Add(offset), End: start.Add(offset + time.Hour),
+			Status: tori.StatusHeld, HoldToken: "tok", HoldUntil: now.Add(15 * time.Minute), Moves: moves,
+		}
+	}
+	twice := func(name string, sc *redis.Script, keys []string, args ...any) {
+		t.Helper()
+		for i := range 2 {
+			res, err := sc.Run(ctx, s.Redis, keys, args...).StringSlice()
+			if err != nil || res[0] != "OK" {
+				t.Fatalf("%s run %d: %v %v", name, i+1, res, err)
+			}
+		}
+	}
+	holdArgs := func(a tori.Appointment) ([]string, []any) {
+		keys := []string{s.schedKey("adi"), s.spanKey("adi"), s.holdsKey("adi", 7), s.maxSpanKey("adi"), s.appointmentKey("adi", a.ID)}
+		args := append([]any{a.ID, ms(a.Start), ms(a.BlockEnd()), ms(a.HoldUntil), 7, 2, ms(now), a.Moves, a.HoldToken, int64(1000)}, encode(a)...)
+		return keys, args
+	}
+	a := mk("", 0)
+	k, args := holdArgs(a)
+	twice("hold", holdScript, k, args...)
+	twice("confirm", confirmScript, []string{s.appointmentKey("adi", a.ID), s.schedKey("adi"), s.spanKey("adi"), s.holdsKey("adi", 7)}, a.ID, "tok", ms(now))
+	h := mk(a.ID, 30*time.Minute)
+	k, args = holdArgs(h)
+	twice("hold move", holdScript, k, args...)
+	twice("move", moveScript, []string{s.appointmentKey("adi", h.ID), s.appointmentKey("adi", a.ID), s.schedKey("adi"), s.spanKey("adi"), s.holdsKey("adi", 7)}, h.ID, "tok", ms(now), a.ID)
+	r := mk("", 5*time.Hour)
+	k, args = holdArgs(r)
+	twice("hold 2", holdScript, k, args...)
+	twice("release", releaseScript, []string{s.appointmentKey("adi", r.ID), s.schedKey("adi"), s.spanKey("adi"), s.holdsKey("adi", 7)}, r.ID, "tok", ms(now))
+	twice("cancel", cancelScript, []string{s.appointmentKey("adi", a.ID), s.schedKey("adi"), s.spanKey("adi")}, a.ID, string(tori.StatusCancelledByClient), ms(now))
+
+	got, err := s.Appointment(ctx, a.ID)
+	if err != nil || got.Status != tori.StatusCancelledByClient || got.Seq != 1 || !got.Start.Equal(h.Start) {
+		t.Fatalf("after the scripts: %+v %v", got, err)
+	}
+	if n, _ := s.Redis.ZCard(ctx, s.schedKey("adi")).Result(); n != 0 {
+		t.Fatalf("sched has %d members, want 0", n)
+	}
+}
+
+func testURL() string {
+	// The same rule as storagetest.URL, which this package cannot import.
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		return u
+	}
+	return "redis://127.0.0.1:6379/0"
+}

@@ -1,0 +1,280 @@
+// Package storage keeps tori's state in Redis: appointments and the
+// atomic taking of a therapist's time, per-client indexes, conversation
+// state and processed Telegram updates. Every key is built in keys.go and
+// every multi-key step is one Lua script in scripts.go over keys of one hash
+// tag, so it runs unchanged on Redis Cluster.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/tori-bot/tori"
+)
+
+// Store is tori's Redis storage. It satisfies tori.AppointmentStore.
+type Store struct {
+	Redis redis.UniversalClient
+	// Prefix goes before every key, e.g. "tori:" (tests use one per test).
+	Prefix string
+	// HoldRetention is how long a hold's record stays after the hold ends,
+	// so that it can still be read (and the client told). Default 7 days.
+	HoldRetention time.Duration
+}
+
+// New returns a Store over rdb with the given key prefix.
+func New(rdb redis.UniversalClient, prefix string) *Store {
+	return &Store{Redis: rdb, Prefix: prefix, HoldRetention: 7 * 24 * time.Hour}
+}
+
+// formatError turns a Redis error into a tori error: the one place where
+// storage failures are translated.
+func formatError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var te *tori.Error
+	if errors.As(err, &te) {
+		return err
+	}
+	return fmt.Errorf("storage: %s: %w", op, err)
+}
+
+func therapistOf(id string) (string, error) {
+	t, ok := tori.TherapistOfID(id)
+	if !ok {
+		return "", tori.Errorf(tori.ENOTFOUND, "That booking was not found. Open your bookings to see them all.")
+	}
+	return t, nil
+}
+
+// runScript runs a script that answers {"OK"} or {"CODE", detail?}.
+func (s *Store) runScript(ctx context.Context, op string, sc *redis.Script, keys []string, args ...any) (string, string, error) {
+	res, err := sc.Run(ctx, s.Redis, keys, args...).StringSlice()
+	if err != nil {
+		return "", "", formatError(op, err)
+	}
+	if len(res) == 0 {
+		return "", "", formatError(op, errors.New("empty script reply"))
+	}
+	detail := ""
+	if len(res) > 1 {
+		detail = res[1]
+	}
+	return res[0], detail, nil
+}
+
+// Hold implements tori.AppointmentStore.
+func (s *Store) Hold(ctx context.Context, a tori.Appointment, maxHolds int, now time.Time) (tori.Appointment, error) {
+	tid := a.TherapistID
+	if t, ok := tori.TherapistOfID(a.ID); !ok || t != tid {
+		return tori.Appointment{}, tori.Errorf(tori.EINTERNAL, "appointment id %q does not name therapist %q", a.ID, tid)
+	}
+	// The client index is written first, as intent: a crash after it leaves
+	// an entry that reads skip, never a hold the client cannot see.
+	if err := s.Redis.ZAddGT(ctx, s.clientIndexKey(a.Client.ID), redis.Z{Score: float64(ms(a.Start)), Member: a.ID}).Err(); err != nil {
+		return tori.Appointment{}, formatError("hold: index", err)
+	}
+	args := []any{a.ID, ms(a.Start), ms(a.BlockEnd()), ms(a.HoldUntil), a.Client.ID, maxHolds, ms(now), a.Moves, a.HoldToken, s.HoldRetention.Milliseconds()}
+	args = append(args, encode(a)...)
+	keys := []string{s.schedKey(tid), s.spanKey(tid), s.holdsKey(tid, a.Client.ID), s.maxSpanKey(tid), s.appointmentKey(tid, a.ID)}
+	code, _, err := s.runScript(ctx, "hold", holdScript, keys, args...)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	switch code {
+	case "OK":
+		return a, nil
+	case "LIMIT":
+		return tori.Appointment{}, tori.Errorf(tori.ELIMIT, "You are already holding %d times. Confirm or cancel one of them first.", maxHolds)
+	case "CONFLICT":
+		return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "That time was just taken.")
+	}
+	return tori.Appointment{}, formatError("hold", fmt.Errorf("script answered %s", code))
+}
+
+// Confirm implements tori.AppointmentStore.
+func (s *Store) Confirm(ctx context.Context, id, token string, now time.Time) (tori.Appointment, error) {
+	a, err := s.Appointment(ctx, id)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	tid := a.TherapistID
+	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.holdsKey(tid, a.Client.ID)}
+	code, _, err := s.runScript(ctx, "confirm", confirmScript, keys, id, token, ms(now))
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	if err := holdResult(code, a); err != nil {
+		return tori.Appointment{}, err
+	}
+	return s.Appointment(ctx, id)
+}
+
+func holdResult(code string, a tori.Appointment) error {
+	switch code {
+	case "OK":
+		return nil
+	case "NOTFOUND":
+		return tori.Errorf(tori.ENOTFOUND, "That booking was not found. Open your bookings to see them all.")
+	case "EXPIRED":
+		return tori.Errorf(tori.EEXPIRED, "The hold on this time ended.")
+	case "GONE":
+		return tori.Errorf(tori.ECONFLICT, "The booking you were moving has been cancelled meanwhile.")
+	}
+	return tori.Errorf(tori.ECONFLICT, "This time is no longer held for you. Choose a time again.")
+}
+
+// Move implements tori.AppointmentStore.
+func (s *Store) Move(ctx context.Context, id, token string, now time.Time) (tori.Appointment, error) {
+	h, err := s.Appointment(ctx, id)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	if h.Moves == "" {
+		return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "This hold does not move a booking.")
+	}
+	tid := h.TherapistID
+	if t, _ := tori.TherapistOfID(h.Moves); t != tid {
+		return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "A booking moves only within its therapist's calendar.")
+	}
+	// Raise the client index score first, so the booking is never missed.
+	if err := s.Redis.ZAddGT(ctx, s.clientIndexKey(h.Client.ID), redis.Z{Score: float64(ms(h.Start)), Member: h.Moves}).Err(); err != nil {
+		return tori.Appointment{}, formatError("move: index", err)
+	}
+	keys := []string{s.appointmentKey(tid, id), s.appointmentKey(tid, h.Moves), s.schedKey(tid), s.spanKey(tid), s.holdsKey(tid, h.Client.ID)}
+	code, _, err := s.runScript(ctx, "move", moveScript, keys, id, token, ms(now), h.Moves)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	if err := holdResult(code, h); err != nil {
+		return tori.Appointment{}, err
+	}
+	s.Redis.ZRem(ctx, s.clientIndexKey(h.Client.ID), id) // best effort; reads skip it anyway
+	return s.Appointment(ctx, h.Moves)
+}
+
+// Release implements tori.AppointmentStore.
+func (s *Store) Release(ctx context.Context, id, token string, now time.Time) error {
+	a, err := s.Appointment(ctx, id)
+	if tori.ErrorCode(err) == tori.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	tid := a.TherapistID
+	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.holdsKey(tid, a.Client.ID)}
+	code, _, err := s.runScript(ctx, "release", releaseScript, keys, id, token, ms(now))
+	if err != nil {
+		return err
+	}
+	return holdResult(code, a)
+}
+
+// Cancel implements tori.AppointmentStore.
+func (s *Store) Cancel(ctx context.Context, id string, status tori.Status, now time.Time) (tori.Appointment, error) {
+	switch status {
+	case tori.StatusCancelledByClient, tori.StatusCancelledByPractice:
+	default:
+		return tori.Appointment{}, tori.Errorf(tori.EINTERNAL, "cancel to status %q", status)
+	}
+	tid, err := therapistOf(id)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid)}
+	code, cur, err := s.runScript(ctx, "cancel", cancelScript, keys, id, string(status), ms(now))
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	switch code {
+	case "OK":
+		return s.Appointment(ctx, id)
+	case "NOTFOUND":
+		return tori.Appointment{}, tori.Errorf(tori.ENOTFOUND, "That booking was not found. Open your bookings to see them all.")
+	}
+	return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "This booking is %s and can no longer be cancelled.", cur)
+}
+
+// Appointment implements tori.AppointmentStore.
+func (s *Store) Appointment(ctx context.Context, id string) (tori.Appointment, error) {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	m, err := s.Redis.HGetAll(ctx, s.appointmentKey(tid, id)).Result()
+	if err != nil {
+		return tori.Appointment{}, formatError("appointment", err)
+	}
+	if len(m) == 0 {
+		return tori.Appointment{}, tori.Errorf(tori.ENOTFOUND, "That booking was not found. Open your bookings to see them all.")
+	}
+	return decode(m)
+}
+
+// ClientAppointments implements tori.AppointmentStore. Index entries whose
+// appointment is gone (an expired hold's record) are dropped.
+func (s *Store) ClientAppointments(ctx context.Context, clientID int64, from time.Time) ([]tori.Appointment, error) {
+	key := s.clientIndexKey(clientID)
+	ids, err := s.Redis.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: strconv.FormatInt(ms(from), 10), Max: "+inf"}).Result()
+	if err != nil {
+		return nil, formatError("client appointments", err)
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			tid, ok := tori.TherapistOfID(id)
+			if !ok {
+				continue
+			}
+			cmds[i] = p.HGetAll(ctx, s.appointmentKey(tid, id))
+		}
+		return nil
+	}); err != nil {
+		return nil, formatError("client appointments", err)
+	}
+	var out []tori.Appointment
+	var gone []any
+	for i, c := range cmds {
+		if c == nil || len(c.Val()) == 0 {
+			gone = append(gone, ids[i])
+			continue
+		}
+		a, err := decode(c.Val())
+		if err != nil {
+			return nil, err
+		}
+		if !a.Start.Before(from) {
+			out = append(out, a)
+		}
+	}
+	if len(gone) > 0 {
+		s.Redis.ZRem(ctx, key, gone...) // best effort; a stale entry is skipped anyway
+	}
+	sortByStart(out)
+	return out, nil
+}
+
+// Busy implements tori.AppointmentStore.
+func (s *Store) Busy(ctx context.Context, therapistID string, from, to time.Time, now time.Time) ([]tori.Interval, error) {
+	keys := []string{s.schedKey(therapistID), s.spanKey(therapistID), s.maxSpanKey(therapistID)}
+	res, err := busyScript.Run(ctx, s.Redis, keys, ms(from), ms(to), ms(now)).StringSlice()
+	if err != nil {
+		return nil, formatError("busy", err)
+	}
+	out := make([]tori.Interval, 0, len(res)/3)
+	for i := 0; i+2 < len(res); i += 3 {
+		st, err1 := strconv.ParseFloat(res[i+1], 64)
+		end, err2 := strconv.ParseInt(res[i+2], 10, 64)
+		if err1 != nil || err2 != nil {
+			return nil, formatError("busy", fmt.Errorf("bad span of %s", res[i]))
+		}
+		out = append(out, tori.Interval{ID: res[i], Start: fromMS(int64(st)), End: fromMS(end)})
+	}
+	return out, nil
+}

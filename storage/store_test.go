@@ -1,0 +1,383 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/storage/storagetest"
+)
+
+var t0 = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+
+// hold builds a hold of therapist "adi" for client c at t0+offset lasting dur
+// with a 10-minute buffer, held for 15 minutes from now.
+func hold(c int64, offset, dur time.Duration, now time.Time) tori.Appointment {
+	return tori.Appointment{
+		ID:          tori.NewAppointmentID("adi"),
+		TherapistID: "adi",
+		ServiceID:   "session",
+		Client:      tori.Client{ID: c, ChatID: c, Name: fmt.Sprint("client ", c), Lang: "en"},
+		Start:       t0.Add(offset),
+		End:         t0.Add(offset + dur),
+		Buffer:      10 * time.Minute,
+		Status:      tori.StatusHeld,
+		HoldToken:   tori.RandomToken(12),
+		HoldUntil:   now.Add(15 * time.Minute),
+		Price:       tori.Money{Amount: 35000, Currency: "ILS"},
+		Payment:     tori.PayNone,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+}
+
+func mustHold(t *testing.T, s *storage.Store, a tori.Appointment, now time.Time) tori.Appointment {
+	t.Helper()
+	got, err := s.Hold(context.Background(), a, 2, now)
+	if err != nil {
+		t.Fatalf("Hold(%s at %s): %v", a.ID, a.Start, err)
+	}
+	return got
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if tori.ErrorCode(err) != code {
+		t.Fatalf("error = %v, want code %q", err, code)
+	}
+}
+
+func TestHold(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(-24 * time.Hour)
+
+	t.Run("OverlapRefused", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		_, err := s.Hold(ctx, hold(2, 30*time.Minute, time.Hour, now), 2, now)
+		wantCode(t, err, tori.ECONFLICT)
+		_, err = s.Hold(ctx, hold(2, -30*time.Minute, time.Hour, now), 2, now)
+		wantCode(t, err, tori.ECONFLICT)
+	})
+	t.Run("BufferCounts", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		// Starts inside the first session's 10-minute buffer.
+		_, err := s.Hold(ctx, hold(2, 65*time.Minute, time.Hour, now), 2, now)
+		wantCode(t, err, tori.ECONFLICT)
+		// Its own buffer would run into the next session.
+		mustHold(t, s, hold(3, 3*time.Hour, time.Hour, now), now)
+		_, err = s.Hold(ctx, hold(2, 2*time.Hour, 55*time.Minute, now), 2, now)
+		wantCode(t, err, tori.ECONFLICT)
+	})
+	t.Run("AdjacentAllowed", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		mustHold(t, s, hold(2, 70*time.Minute, 50*time.Minute, now), now)
+		mustHold(t, s, hold(1, -60*time.Minute, 50*time.Minute, now), now)
+	})
+	t.Run("LongSessionBeforeIsSeen", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		mustHold(t, s, hold(1, 0, 4*time.Hour, now), now)
+		_, err := s.Hold(ctx, hold(2, 3*time.Hour, 30*time.Minute, now), 2, now)
+		wantCode(t, err, tori.ECONFLICT)
+	})
+	t.Run("RetryIsIdempotent", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		a := hold(1, 0, time.Hour, now)
+		mustHold(t, s, a, now)
+		mustHold(t, s, a, now)
+		b := a
+		b.HoldToken = "another"
+		_, err := s.Hold(ctx, b, 2, now)
+		wantCode(t, err, tori.EINTERNAL)
+	})
+	t.Run("ClientHoldCap", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		mustHold(t, s, hold(1, 2*time.Hour, time.Hour, now), now)
+		_, err := s.Hold(ctx, hold(1, 4*time.Hour, time.Hour, now), 2, now)
+		wantCode(t, err, tori.ELIMIT)
+		// Another client is not limited by it.
+		mustHold(t, s, hold(2, 4*time.Hour, time.Hour, now), now)
+		// Once the holds run out, the client may hold again.
+		later := now.Add(16 * time.Minute)
+		mustHold(t, s, hold(1, 6*time.Hour, time.Hour, later), later)
+	})
+	t.Run("ExpiredHoldFreesTime", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		first := mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		later := first.HoldUntil // the hold ends exactly now
+		second := mustHold(t, s, hold(2, 0, time.Hour, later), later)
+		_, err := s.Confirm(ctx, first.ID, first.HoldToken, later)
+		wantCode(t, err, tori.EEXPIRED)
+		if _, err := s.Confirm(ctx, second.ID, second.HoldToken, later); err != nil {
+			t.Fatalf("second Confirm: %v", err)
+		}
+	})
+}
+
+func TestConfirm(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(-24 * time.Hour)
+	t.Run("OK", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		h := mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		a, err := s.Confirm(ctx, h.ID, h.HoldToken, now.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != tori.StatusConfirmed || !a.Start.Equal(h.Start) || a.Client.Name != "client 1" {
+			t.Fatalf("confirmed = %+v", a)
+		}
+		// Confirmed time stays taken after the hold would have ended.
+		late := now.Add(time.Hour)
+		_, err = s.Hold(ctx, hold(2, 0, time.Hour, late), 2, late)
+		wantCode(t, err, tori.ECONFLICT)
+		// A retried confirm is harmless.
+		if _, err := s.Confirm(ctx, h.ID, h.HoldToken, late); err != nil {
+			t.Fatalf("second Confirm: %v", err)
+		}
+		// The record no longer expires.
+		ttl, _ := s.Redis.PTTL(ctx, s.Prefix+"{t:adi}:a:"+h.ID).Result()
+		if ttl != -1 {
+			t.Fatalf("TTL of a confirmed appointment = %v, want none", ttl)
+		}
+	})
+	t.Run("WrongToken", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		h := mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		_, err := s.Confirm(ctx, h.ID, "forged", now)
+		wantCode(t, err, tori.ECONFLICT)
+	})
+	t.Run("Unknown", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		_, err := s.Confirm(ctx, tori.NewAppointmentID("adi"), "x", now)
+		wantCode(t, err, tori.ENOTFOUND)
+		_, err = s.Confirm(ctx, "not-an-id", "x", now)
+		wantCode(t, err, tori.ENOTFOUND)
+	})
+	t.Run("Released", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		h := mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		if err := s.Release(ctx, h.ID, h.HoldToken, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Release(ctx, h.ID, h.HoldToken, now); err != nil {
+			t.Fatalf("second Release: %v", err)
+		}
+		_, err := s.Confirm(ctx, h.ID, h.HoldToken, now)
+		wantCode(t, err, tori.ECONFLICT)
+		mustHold(t, s, hold(2, 0, time.Hour, now), now)
+	})
+}
+
+func mustBook(t *testing.T, s *storage.Store, a tori.Appointment, now time.Time) tori.Appointment {
+	t.Helper()
+	h := mustHold(t, s, a, now)
+	b, err := s.Confirm(context.Background(), h.ID, h.HoldToken, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestMove(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(-48 * time.Hour)
+	s := storagetest.MustStore(t)
+	a := mustBook(t, s, hold(1, 0, time.Hour, now), now)
+	// Move 30 minutes later: overlaps only itself.
+	h := hold(1, 30*time.Minute, time.Hour, now)
+	h.Moves = a.ID
+	h = mustHold(t, s, h, now)
+	// While the move is pending, both the old and new times are taken.
+	_, err := s.Hold(ctx, hold(2, -60*time.Minute, 50*time.Minute, now), 2, now)
+	if err != nil {
+		t.Fatalf("time before the old booking: %v", err)
+	}
+	_, err = s.Hold(ctx, hold(3, 0, 25*time.Minute, now), 2, now)
+	wantCode(t, err, tori.ECONFLICT)
+
+	moved, err := s.Move(ctx, h.ID, h.HoldToken, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.ID != a.ID || !moved.Start.Equal(t0.Add(30*time.Minute)) || moved.Seq != 1 || moved.Status != tori.StatusConfirmed {
+		t.Fatalf("moved = %+v", moved)
+	}
+	// The hold is consumed: using it again finds nothing (the script itself
+	// is idempotent on a lost reply, see TestScriptsIdempotent).
+	_, err = s.Move(ctx, h.ID, h.HoldToken, now)
+	wantCode(t, err, tori.ENOTFOUND)
+	busy, err := s.Busy(ctx, "adi", t0.Add(-24*time.Hour), t0.Add(24*time.Hour), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []tori.Interval
+	for _, iv := range busy {
+		if iv.ID == a.ID || iv.ID == h.ID {
+			mine = append(mine, iv)
+		}
+	}
+	if len(mine) != 1 || mine[0].ID != a.ID || !mine[0].Start.Equal(moved.Start) || !mine[0].End.Equal(moved.BlockEnd()) {
+		t.Fatalf("busy after move = %+v", mine)
+	}
+	list, err := s.ClientAppointments(ctx, 1, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].ID != a.ID {
+		t.Fatalf("client appointments = %+v", list)
+	}
+}
+
+func TestMoveAfterCancel(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(-48 * time.Hour)
+	s := storagetest.MustStore(t)
+	a := mustBook(t, s, hold(1, 0, time.Hour, now), now)
+	h := hold(1, 3*time.Hour, time.Hour, now)
+	h.Moves = a.ID
+	h = mustHold(t, s, h, now)
+	if _, err := s.Cancel(ctx, a.ID, tori.StatusCancelledByClient, now); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Move(ctx, h.ID, h.HoldToken, now)
+	wantCode(t, err, tori.ECONFLICT)
+}
+
+func TestCancel(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(-48 * time.Hour)
+	s := storagetest.MustStore(t)
+	a := mustBook(t, s, hold(1, 0, time.Hour, now), now)
+	c, err := s.Cancel(ctx, a.ID, tori.StatusCancelledByClient, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != tori.StatusCancelledByClient {
+		t.Fatalf("status = %s", c.Status)
+	}
+	if _, err := s.Cancel(ctx, a.ID, tori.StatusCancelledByClient, now); err != nil {
+		t.Fatalf("retried Cancel: %v", err)
+	}
+	_, err = s.Cancel(ctx, a.ID, tori.StatusCancelledByPractice, now)
+	wantCode(t, err, tori.ECONFLICT)
+	mustHold(t, s, hold(2, 0, time.Hour, now), now)
+	h := mustHold(t, s, hold(3, 5*time.Hour, time.Hour, now), now)
+	_, err = s.Cancel(ctx, h.ID, tori.StatusCancelledByClient, now)
+	wantCode(t, err, tori.ECONFLICT)
+}
+
+func TestClientAppointments(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(-48 * time.Hour)
+	s := storagetest.MustStore(t)
+	late := mustBook(t, s, hold(1, 5*time.Hour, time.Hour, now), now)
+	early := mustBook(t, s, hold(1, 0, time.Hour, now), now)
+	mustBook(t, s, hold(2, 2*time.Hour, time.Hour, now), now)
+	gone := mustHold(t, s, hold(1, 8*time.Hour, time.Hour, now), now)
+	s.Redis.Del(ctx, s.Prefix+"{t:adi}:a:"+gone.ID) // a hold record that has expired away
+
+	list, err := s.ClientAppointments(ctx, 1, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].ID != early.ID || list[1].ID != late.ID {
+		t.Fatalf("list = %v", ids(list))
+	}
+	list, _ = s.ClientAppointments(ctx, 1, t0.Add(time.Hour))
+	if len(list) != 1 || list[0].ID != late.ID {
+		t.Fatalf("list from t0+1h = %v", ids(list))
+	}
+	if n, _ := s.Redis.ZCard(ctx, s.Prefix+"{c:1}:appts").Result(); n != 2 {
+		t.Fatalf("index still has %d entries, want the stale one dropped", n)
+	}
+}
+
+func ids(as []tori.Appointment) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.ID)
+	}
+	return out
+}
+
+// TestRaceForOverlappingTimes: many goroutines of several clients race for
+// overlapping times of different lengths. Afterwards no two live blocks of
+// the therapist overlap, and every contested start time has exactly one
+// winner.
+func TestRaceForOverlappingTimes(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(-48 * time.Hour)
+	s := storagetest.MustStore(t)
+	durations := []time.Duration{30 * time.Minute, 50 * time.Minute, 90 * time.Minute}
+	const clients, perClient = 24, 40
+	var wins, conflicts atomic.Int64
+	winners := make([][]string, 0)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perClient {
+				// Every client tries every time in the same order, so each start
+				// is contested by all clients.
+				offset := time.Duration(i) * 15 * time.Minute
+				a := hold(int64(c+1), offset, durations[(i+c)%len(durations)], now)
+				h, err := s.Hold(ctx, a, 1000, now)
+				switch tori.ErrorCode(err) {
+				case "":
+					if _, err := s.Confirm(ctx, h.ID, h.HoldToken, now); err != nil {
+						t.Errorf("Confirm: %v", err)
+						return
+					}
+					wins.Add(1)
+					mu.Lock()
+					winners = append(winners, []string{h.ID, offset.String()})
+					mu.Unlock()
+				case tori.ECONFLICT:
+					conflicts.Add(1)
+				default:
+					t.Errorf("Hold: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	busy, err := s.Busy(ctx, "adi", t0.Add(-time.Hour), t0.Add(24*time.Hour), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(busy)) != wins.Load() || wins.Load() == 0 {
+		t.Fatalf("%d busy blocks, %d wins", len(busy), wins.Load())
+	}
+	for i := range busy {
+		for j := i + 1; j < len(busy); j++ {
+			if busy[i].Start.Before(busy[j].End) && busy[j].Start.Before(busy[i].End) {
+				t.Fatalf("overlap: %+v and %+v", busy[i], busy[j])
+			}
+		}
+	}
+	perStart := map[string]int{}
+	for _, w := range winners {
+		perStart[w[1]]++
+	}
+	for st, n := range perStart {
+		if n != 1 {
+			t.Fatalf("start %s won %d times", st, n)
+		}
+	}
+	if wins.Load()+conflicts.Load() != clients*perClient {
+		t.Fatalf("wins %d + conflicts %d != %d attempts", wins.Load(), conflicts.Load(), clients*perClient)
+	}
+	t.Logf("%d attempts: %d won, %d refused", clients*perClient, wins.Load(), conflicts.Load())
+}
