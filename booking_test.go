@@ -1,0 +1,259 @@
+package tori_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/storage/storagetest"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) Now() time.Time { return c.t }
+
+func mustBookings(t *testing.T) (*tori.Bookings, *clock) {
+	t.Helper()
+	p := practice()
+	// Monday 30 November 2026, 10:00 in Jerusalem.
+	c := &clock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location)}
+	return &tori.Bookings{Practice: p, Store: storagetest.MustStore(t), Now: c.Now}, c
+}
+
+var (
+	dana = tori.Client{ID: 101, ChatID: 101, Name: "Dana", Lang: "en"}
+	omer = tori.Client{ID: 102, ChatID: 102, Name: "Omer", Lang: "he"}
+	tue  = tori.Date{Year: 2026, Month: 12, Day: 1}
+)
+
+func at(b *tori.Bookings, d tori.Date, hm string) time.Time {
+	m, err := tori.ParseMinute(hm)
+	if err != nil {
+		panic(err)
+	}
+	return d.At(m, b.Practice.Location)
+}
+
+func TestBookAndConfirm(t *testing.T) {
+	ctx := context.Background()
+	b, _ := mustBookings(t)
+	h, err := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Status != tori.StatusHeld || h.HoldUntil.Sub(b.Now()) != 15*time.Minute || h.End.Sub(h.Start) != 50*time.Minute {
+		t.Fatalf("hold = %+v", h)
+	}
+	// Omer cannot take an overlapping time with Adi.
+	_, err = b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:30"))
+	if tori.ErrorCode(err) != tori.ECONFLICT {
+		t.Fatalf("overlapping hold: %v", err)
+	}
+	// Nor confirm Dana's hold.
+	if _, err := b.Confirm(ctx, omer, h.ID); tori.ErrorCode(err) != tori.ENOTFOUND {
+		t.Fatalf("confirm by another client: %v", err)
+	}
+	a, err := b.Confirm(ctx, dana, h.ID)
+	if err != nil || a.Status != tori.StatusConfirmed {
+		t.Fatalf("Confirm = %+v, %v", a, err)
+	}
+	again, err := b.Confirm(ctx, dana, h.ID)
+	if err != nil || again.ID != a.ID {
+		t.Fatalf("second Confirm = %v", err)
+	}
+	up, err := b.Upcoming(ctx, dana)
+	if err != nil || len(up) != 1 || up[0].ID != a.ID {
+		t.Fatalf("Upcoming = %v, %v", up, err)
+	}
+	// The slot is gone from the free list.
+	slots, err := b.FreeSlots(ctx, "talk", "adi", tue, tue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range slots {
+		if s.Start.Equal(h.Start) {
+			t.Fatal("booked time still offered")
+		}
+	}
+}
+
+func TestHoldRefusesTimesNotOffered(t *testing.T) {
+	ctx := context.Background()
+	b, _ := mustBookings(t)
+	for name, start := range map[string]time.Time{
+		"OffGrid":       at(b, tue, "10:10"),
+		"OutOfHours":    at(b, tue, "13:30"),
+		"Friday":        at(b, tori.Date{Year: 2026, Month: 12, Day: 4}, "10:00"),
+		"Past":          at(b, tori.Date{Year: 2026, Month: 11, Day: 29}, "10:00"),
+		"TooSoon":       at(b, tori.Date{Year: 2026, Month: 11, Day: 30}, "11:00"),
+		"BeyondHorizon": at(b, tue.AddDays(70), "10:00"),
+	} {
+		if _, err := b.Hold(ctx, dana, "talk", "adi", start); tori.ErrorCode(err) != tori.ECONFLICT {
+			t.Errorf("%s: Hold = %v, want ECONFLICT", name, err)
+		}
+	}
+	if _, err := b.Hold(ctx, dana, "intake", "noa", at(b, tue, "12:00")); tori.ErrorCode(err) != tori.ENOTFOUND {
+		t.Errorf("therapist who does not offer the service: %v", err)
+	}
+	if _, err := b.Hold(ctx, dana, "nope", "", at(b, tue, "12:00")); tori.ErrorCode(err) != tori.ENOTFOUND {
+		t.Errorf("unknown service: %v", err)
+	}
+}
+
+func TestFirstAvailable(t *testing.T) {
+	ctx := context.Background()
+	b, _ := mustBookings(t)
+	// 12:00 is offered by both Adi (till 13:00) and Noa.
+	first, err := b.Hold(ctx, dana, "talk", "", at(b, tue, "12:00"))
+	if err != nil || first.TherapistID != "adi" {
+		t.Fatalf("first = %+v, %v", first, err)
+	}
+	second, err := b.Hold(ctx, omer, "talk", "", at(b, tue, "12:00"))
+	if err != nil || second.TherapistID != "noa" {
+		t.Fatalf("second = %+v, %v", second, err)
+	}
+	if _, err := b.Hold(ctx, tori.Client{ID: 103}, "talk", "", at(b, tue, "12:00")); tori.ErrorCode(err) != tori.ECONFLICT {
+		t.Fatalf("third: %v", err)
+	}
+	slots, _ := b.FreeSlots(ctx, "talk", "", tue, tue)
+	for _, s := range slots {
+		if s.Start.Equal(at(b, tue, "12:00")) {
+			t.Fatal("12:00 still offered with both therapists held")
+		}
+	}
+}
+
+func TestConfirmAfterHoldRanOut(t *testing.T) {
+	ctx := context.Background()
+	t.Run("StillFree", func(t *testing.T) {
+		b, c := mustBookings(t)
+		h, err := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.t = c.t.Add(20 * time.Minute)
+		a, err := b.Confirm(ctx, dana, h.ID)
+		if err != nil || a.Status != tori.StatusConfirmed || !a.Start.Equal(h.Start) {
+			t.Fatalf("Confirm = %+v, %v", a, err)
+		}
+	})
+	t.Run("TakenMeanwhile", func(t *testing.T) {
+		b, c := mustBookings(t)
+		h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"))
+		c.t = c.t.Add(20 * time.Minute)
+		o, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Confirm(ctx, dana, h.ID); tori.ErrorCode(err) != tori.ECONFLICT {
+			t.Fatalf("Confirm of a lost hold: %v", err)
+		}
+		if _, err := b.Confirm(ctx, omer, o.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestPaidServiceIsNotConfirmedWithoutPayment(t *testing.T) {
+	ctx := context.Background()
+	b, _ := mustBookings(t)
+	h, err := b.Hold(ctx, dana, "intake", "", at(b, tue, "09:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Confirm(ctx, dana, h.ID); tori.ErrorCode(err) != tori.EINVALID {
+		t.Fatalf("Confirm = %v, want EINVALID", err)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	ctx := context.Background()
+	b, c := mustBookings(t)
+	book := func(d tori.Date, hm string) tori.Appointment {
+		h, err := b.Hold(ctx, dana, "talk", "adi", at(b, d, hm))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := b.Confirm(ctx, dana, h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a := book(tue.AddDays(2), "10:00") // Thursday, 72 hours ahead
+	if _, _, err := b.CancelQuote(ctx, omer, a.ID); tori.ErrorCode(err) != tori.ENOTFOUND {
+		t.Fatalf("quote by another client: %v", err)
+	}
+	_, tier, err := b.CancelQuote(ctx, dana, a.ID)
+	if err != nil || tier.Percent != 100 {
+		t.Fatalf("quote = %d%%, %v", tier.Percent, err)
+	}
+	c.t = at(b, tue.AddDays(1), "12:00") // 22 hours before
+	if _, tier, _ = b.CancelQuote(ctx, dana, a.ID); tier.Percent != 0 {
+		t.Fatalf("late quote = %d%%", tier.Percent)
+	}
+	got, tier, err := b.Cancel(ctx, dana, a.ID)
+	if err != nil || got.Status != tori.StatusCancelledByClient || tier.Percent != 0 {
+		t.Fatalf("Cancel = %+v %d%% %v", got, tier.Percent, err)
+	}
+	if _, _, err := b.Cancel(ctx, dana, a.ID); tori.ErrorCode(err) != tori.ECONFLICT {
+		t.Fatalf("second Cancel: %v", err)
+	}
+	if up, _ := b.Upcoming(ctx, dana); len(up) != 0 {
+		t.Fatalf("Upcoming after cancel = %v", up)
+	}
+}
+
+func TestReschedule(t *testing.T) {
+	ctx := context.Background()
+	b, c := mustBookings(t)
+	h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue.AddDays(2), "10:00"))
+	a, err := b.Confirm(ctx, dana, h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Its own time does not block a move by half an hour.
+	slots, err := b.RescheduleSlots(ctx, dana, a.ID, tue.AddDays(2), tue.AddDays(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(tm time.Time) bool {
+		for _, s := range slots {
+			if s.Start.Equal(tm) {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(at(b, tue.AddDays(2), "10:30")) || has(a.Start) {
+		t.Fatalf("reschedule slots wrong: 10:30 offered %v, own time offered %v", has(at(b, tue.AddDays(2), "10:30")), has(a.Start))
+	}
+	if _, err := b.HoldMove(ctx, omer, a.ID, at(b, tue.AddDays(2), "10:30")); tori.ErrorCode(err) != tori.ENOTFOUND {
+		t.Fatalf("HoldMove by another client: %v", err)
+	}
+	mh, err := b.HoldMove(ctx, dana, a.ID, at(b, tue.AddDays(2), "10:30"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Until confirmed, the old time stays booked.
+	if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue.AddDays(2), "09:30")); tori.ErrorCode(err) != tori.ECONFLICT {
+		t.Fatalf("old time taken during a pending move: %v", err)
+	}
+	moved, err := b.Confirm(ctx, dana, mh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.ID != a.ID || !moved.Start.Equal(at(b, tue.AddDays(2), "10:30")) || moved.Seq != 1 {
+		t.Fatalf("moved = %+v", moved)
+	}
+	// The old start is free again for others (09:00-09:50 + buffer ends 10:00, before 10:30).
+	if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue.AddDays(2), "09:30")); err != nil {
+		t.Fatalf("old time after move: %v", err)
+	}
+	// Too late to move: less than 24 hours before.
+	c.t = at(b, tue.AddDays(1), "11:00")
+	if _, err := b.CheckReschedule(ctx, dana, a.ID); tori.ErrorCode(err) != tori.ECONFLICT {
+		t.Fatalf("late reschedule: %v", err)
+	}
+}
