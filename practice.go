@@ -25,6 +25,7 @@ type Therapist struct {
 	ID          string // short, stable, [a-z0-9_-], used in keys and buttons
 	Name        string
 	TelegramIDs []int64 // who is told of bookings; also admins of their own calendar
+	Lang        string  // language of the messages they get; default the practice's
 	Hours       WeeklyHours
 	DaysOff     []Date
 }
@@ -187,6 +188,9 @@ func (t *Therapist) validate(i int, seen map[string]bool) error {
 	seen[t.ID] = true
 	if t.Name == "" {
 		return Errorf(EINVALID, "%s.name is empty: write the name clients should see", f)
+	}
+	if t.Lang != "" && !slices.Contains(Languages, t.Lang) {
+		return Errorf(EINVALID, "%s.language is %q: use one of %v, or leave it out for the practice's language", f, t.Lang, Languages)
 	}
 	if len(t.TelegramIDs) == 0 {
 		return Errorf(EINVALID, "%s.telegram_ids is empty: add the numeric Telegram user id of %s (ask @userinfobot), so they are told of bookings", f, t.Name)

@@ -1,0 +1,290 @@
+package bot
+
+import (
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// The booking flow: service -> therapist -> week -> day -> time (held) ->
+// summary -> confirm.
+
+func (c *turn) services() {
+	if len(c.practice.Services) == 1 {
+		c.chooseService(c.practice.Services[0].ID)
+		return
+	}
+	var kb [][]Button
+	for _, s := range c.practice.Services {
+		label := s.Name(c.lang, c.practice.Language) + " · " + c.minutes(c.lang, s.Duration) + " · " + s.Price.Format(c.lang)
+		kb = append(kb, []Button{{Text: label, Data: cb(vService, s.ID)}})
+	}
+	kb = append(kb, []Button{{Text: c.t("button.menu", nil), Data: cb(vMenu)}})
+	c.show(c.t("services.choose", nil), kb)
+}
+
+// lookup finds a service (and therapist) from untrusted ids.
+func (c *turn) lookup(svcID, thrID string) (calendar, bool) {
+	s, ok := c.practice.Service(svcID)
+	if !ok {
+		c.show(c.t("gone.service", nil), c.menuKeyboard())
+		return calendar{}, false
+	}
+	k := calendar{svc: s, thr: thrID}
+	who := c.t("with.anyone", nil)
+	if thrID != "" {
+		offered := false
+		for _, t := range c.practice.TherapistsFor(s) {
+			offered = offered || t.ID == thrID
+		}
+		if !offered {
+			c.show(c.t("gone.service", nil), c.menuKeyboard())
+			return calendar{}, false
+		}
+		who = c.t("with.therapist", map[string]any{"Therapist": c.therapistName(thrID)})
+	}
+	k.title = c.serviceLine(s) + "\n" + who
+	return k, true
+}
+
+func (c *turn) chooseService(svcID string) {
+	s, ok := c.practice.Service(svcID)
+	if !ok {
+		c.show(c.t("gone.service", nil), c.menuKeyboard())
+		return
+	}
+	ts := c.practice.TherapistsFor(s)
+	if len(ts) == 1 {
+		c.week(s.ID, ts[0].ID, tori.Date{})
+		return
+	}
+	kb := [][]Button{{{Text: c.t("button.first_available", nil), Data: cb(vTherapist, s.ID, "*")}}}
+	for _, t := range ts {
+		kb = append(kb, []Button{{Text: t.Name, Data: cb(vTherapist, s.ID, t.ID)}})
+	}
+	kb = append(kb, []Button{{Text: c.t("button.back", nil), Data: cb(vBook)}})
+	c.show(c.serviceLine(s)+"\n\n"+c.t("therapist.choose", nil), kb)
+}
+
+func (c *turn) week(svcID, thrID string, day tori.Date) {
+	if k, ok := c.lookup(svcID, thrID); ok {
+		c.showWeek(k, day)
+	}
+}
+
+func (c *turn) day(svcID, thrID string, day tori.Date) {
+	if k, ok := c.lookup(svcID, thrID); ok {
+		c.showDay(k, day)
+	}
+}
+
+// hold takes the chosen time for the client and shows the summary. A hold
+// the client had in this chat is let go first: one flow, one hold.
+func (c *turn) hold(svcID, thrID string, at time.Time) {
+	k, ok := c.lookup(svcID, thrID)
+	if !ok {
+		return
+	}
+	c.releaseCurrent()
+	h, err := c.bookings.Hold(c.ctx, c.client(), svcID, thrID, at)
+	if !c.holdFailed(k, at, err) {
+		c.saveState(c.ctx, c.in.User.ChatID, state{Hold: h.ID, Any: thrID == ""})
+		c.summary(h, tori.Appointment{})
+	}
+}
+
+// releaseCurrent lets go of the hold this chat's flow holds, if any.
+func (c *turn) releaseCurrent() {
+	st := c.loadState(c.ctx, c.in.User.ChatID)
+	if st.Hold == "" {
+		return
+	}
+	if err := c.bookings.Release(c.ctx, c.client(), st.Hold); err != nil {
+		c.log.Error("release previous hold", "user", c.in.User.ID, "hold", st.Hold, "err", err)
+	}
+}
+
+// holdFailed shows why a time could not be held, if it could not.
+func (c *turn) holdFailed(k calendar, at time.Time, err error) bool {
+	switch tori.ErrorCode(err) {
+	case "":
+		return false
+	case tori.ECONFLICT:
+		c.showTaken(k, at)
+	case tori.ELIMIT:
+		c.show(c.t("hold.limit", map[string]any{"Max": c.practice.Policy.MaxHoldsPerClient, "HoldFor": c.minutes(c.lang, c.practice.Policy.HoldFor)}), c.menuKeyboard())
+	case tori.ENOTFOUND:
+		c.show(c.t("gone.service", nil), c.menuKeyboard())
+	case tori.EINVALID:
+		c.show(c.t("reschedule.same_time", nil), [][]Button{{{Text: c.t("button.other_days", nil), Data: k.weekData(tori.DateOf(c.local(at)))}}})
+	default:
+		c.fail("hold", err)
+	}
+	return true
+}
+
+// summary shows a held time for the client to check and confirm. from is
+// the booking being moved, if any.
+func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
+	s, _ := c.practice.Service(h.ServiceID)
+	data := map[string]any{
+		"Service":   c.serviceLine(s),
+		"Therapist": c.therapistName(h.TherapistID),
+		"When":      c.whenRange(c.lang, h.Start, h.End),
+		"Where":     c.where(h, false),
+		"Price":     c.priceLine(h),
+		"Policy":    c.policyText(h.Payment),
+		"Until":     c.until(c.lang, h.HoldUntil, c.now),
+	}
+	confirm, keep := "button.confirm", "button.cancel"
+	id := "summary.book"
+	if from.ID != "" {
+		id, confirm, keep = "summary.move", "button.confirm_move", "button.keep_time"
+		data["From"] = c.whenRange(c.lang, from.Start, from.End)
+	}
+	c.show(c.t(id, data), [][]Button{
+		{{Text: c.t(confirm, nil), Data: cb(vConfirm, h.ID)}},
+		{{Text: c.t("button.change_time", nil), Data: cb(vChange, h.ID)}, {Text: c.t(keep, nil), Data: cb(vAbandon, h.ID)}},
+	})
+}
+
+// confirm books a hold (or moves a booking to it) and tells the therapist.
+func (c *turn) confirm(holdID string) {
+	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
+	if tori.ErrorCode(err) == tori.ENOTFOUND {
+		c.show(c.t("hold.gone", nil), c.menuKeyboard())
+		return
+	}
+	if err != nil {
+		c.fail("load hold", err)
+		return
+	}
+	if h.Status == tori.StatusConfirmed {
+		c.showBooked(h) // a second press: show it again, tell nobody twice
+		return
+	}
+	var from tori.Appointment
+	if h.Moves != "" {
+		if from, err = c.bookings.Own(c.ctx, c.client(), h.Moves); err != nil {
+			c.show(c.t("booking.gone", nil), c.menuKeyboard())
+			return
+		}
+	}
+	a, err := c.bookings.Confirm(c.ctx, c.client(), holdID)
+	switch tori.ErrorCode(err) {
+	case "":
+	case tori.ECONFLICT:
+		k, ok := c.calendarOf(h, from)
+		if ok {
+			c.showTaken(k, h.Start)
+		}
+		return
+	case tori.EINVALID:
+		c.show(c.t("payment.unavailable", nil), c.menuKeyboard())
+		return
+	case tori.ELIMIT:
+		c.holdFailed(calendar{}, h.Start, err)
+		return
+	case tori.ENOTFOUND:
+		c.show(c.t("booking.gone", nil), c.menuKeyboard())
+		return
+	default:
+		c.fail("confirm", err)
+		return
+	}
+	c.saveState(c.ctx, c.in.User.ChatID, state{})
+	if from.ID != "" {
+		c.showMoved(a, from)
+		c.notify(a, "notify.moved", map[string]any{"From": from})
+		return
+	}
+	c.showBooked(a)
+	c.notify(a, "notify.booked", nil)
+}
+
+// calendarOf rebuilds the calendar a hold was chosen in.
+func (c *turn) calendarOf(h, from tori.Appointment) (calendar, bool) {
+	if from.ID != "" {
+		return c.rescheduleCalendar(from)
+	}
+	thrID := h.TherapistID
+	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Hold == h.ID && st.Any {
+		thrID = ""
+	}
+	return c.lookup(h.ServiceID, thrID)
+}
+
+// showBooked is the confirmation: what was booked, where, what happens
+// next and until when the client can cancel or move it on what terms.
+func (c *turn) showBooked(a tori.Appointment) {
+	s, _ := c.practice.Service(a.ServiceID)
+	c.show(c.t("booked", c.bookedData(a, s)), [][]Button{
+		{{Text: c.t("button.mine", nil), Data: cb(vMine)}, {Text: c.t("button.book_another", nil), Data: cb(vBook)}},
+	})
+}
+
+func (c *turn) bookedData(a tori.Appointment, s tori.Service) map[string]any {
+	p := c.practice.Policy
+	data := map[string]any{
+		"Service":   c.serviceLine(s),
+		"Therapist": c.therapistName(a.TherapistID),
+		"When":      c.whenRange(c.lang, a.Start, a.End),
+		"Where":     c.where(a, true),
+		"Price":     c.priceLine(a),
+		"Policy":    c.policyText(a.Payment),
+		"MoveUntil": c.when(c.lang, a.Start.Add(-p.RescheduleMinNotice)),
+		"CanMove":   p.CanReschedule(a.Start, c.now),
+	}
+	if len(p.Tiers) > 0 && p.Tiers[0].Percent == 100 && !c.now.After(a.Start.Add(-p.Tiers[0].MinNotice)) {
+		data["FreeUntil"] = c.when(c.lang, a.Start.Add(-p.Tiers[0].MinNotice))
+	}
+	return data
+}
+
+func (c *turn) showMoved(a, from tori.Appointment) {
+	s, _ := c.practice.Service(a.ServiceID)
+	data := c.bookedData(a, s)
+	data["From"] = c.whenRange(c.lang, from.Start, from.End)
+	c.show(c.t("moved", data), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+}
+
+// changeTime lets go of the hold and goes back to its week.
+func (c *turn) changeTime(holdID string) {
+	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
+	if err != nil || h.Status != tori.StatusHeld {
+		c.show(c.t("hold.gone", nil), c.menuKeyboard())
+		return
+	}
+	var from tori.Appointment
+	if h.Moves != "" {
+		from, _ = c.bookings.Own(c.ctx, c.client(), h.Moves)
+	}
+	k, ok := c.calendarOf(h, from)
+	if err := c.bookings.Release(c.ctx, c.client(), holdID); err != nil {
+		c.fail("release", err)
+		return
+	}
+	c.saveState(c.ctx, c.in.User.ChatID, state{})
+	if ok {
+		c.showWeek(k, tori.DateOf(c.local(h.Start)))
+	}
+}
+
+// abandon lets go of the hold and stops.
+func (c *turn) abandon(holdID string) {
+	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
+	if err == nil && h.Status == tori.StatusHeld {
+		if err := c.bookings.Release(c.ctx, c.client(), holdID); err != nil {
+			c.fail("release", err)
+			return
+		}
+	}
+	c.saveState(c.ctx, c.in.User.ChatID, state{})
+	if err == nil && h.Moves != "" {
+		if from, err := c.bookings.Own(c.ctx, c.client(), h.Moves); err == nil && from.Status == tori.StatusConfirmed {
+			c.show(c.t("move.kept", map[string]any{"When": c.whenRange(c.lang, from.Start, from.End)}), c.menuKeyboard())
+			return
+		}
+	}
+	c.show(c.t("stop.released", nil), c.menuKeyboard())
+}

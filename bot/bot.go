@@ -1,0 +1,282 @@
+// Package bot is tori's Telegram front end. The conversation itself is
+// plain Go over Input and Reply values (this file, book.go, mine.go,
+// views.go), tested without HTTP; telegram.go alone translates Telegram
+// updates in and replies out with go-telegram/bot.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// Store is what the bot keeps besides appointments: conversation state per
+// chat, each user's language, and which updates were already processed.
+// storage.Store satisfies it. Errors are EINTERNAL.
+type Store interface {
+	ChatState(ctx context.Context, chatID int64) ([]byte, error)
+	SetChatState(ctx context.Context, chatID int64, state []byte, ttl time.Duration) error
+	Language(ctx context.Context, userID int64) (string, error)
+	SetLanguage(ctx context.Context, userID int64, lang string) error
+	FirstDelivery(ctx context.Context, updateID int64, ttl time.Duration) (bool, error)
+}
+
+// Config is everything the bot depends on.
+type Config struct {
+	Practice *tori.Practice
+	Bookings *tori.Bookings
+	Store    Store
+	Now      func() time.Time // default time.Now
+	Log      *slog.Logger     // default slog.Default()
+}
+
+// Bot turns chat into use-case calls.
+type Bot struct {
+	practice *tori.Practice
+	bookings *tori.Bookings
+	store    Store
+	now      func() time.Time
+	log      *slog.Logger
+	cat      *catalog
+	username string // the bot's @username, learned from Telegram
+}
+
+// New builds the conversation side of the bot (see Connect for Telegram).
+func New(cfg Config) (*Bot, error) {
+	cat, err := newCatalog()
+	if err != nil {
+		return nil, err
+	}
+	b := &Bot{practice: cfg.Practice, bookings: cfg.Bookings, store: cfg.Store, now: cfg.Now, log: cfg.Log, cat: cat}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if b.log == nil {
+		b.log = slog.Default()
+	}
+	cat.onMissing = func(lang, id string, err error) {
+		b.log.Error("message missing from catalog", "lang", lang, "id", id, "err", err)
+	}
+	return b, nil
+}
+
+// Input is one thing a user did: sent a message, or pressed a button.
+type Input struct {
+	User       tori.Client // ID, ChatID, Name, Username; Lang is Telegram's language_code
+	Text       string      // a message's text
+	Data       string      // a pressed button's callback data
+	MessageID  int         // the message the button was on (0 if unknown)
+	CallbackID string
+}
+
+// Button is an inline keyboard button: callback data, or a URL.
+type Button struct {
+	Text string
+	Data string
+	URL  string
+}
+
+// Reply is one message to send, or to put in place of EditID.
+type Reply struct {
+	ChatID   int64
+	EditID   int // edit this message instead of sending a new one
+	Text     string
+	Keyboard [][]Button
+}
+
+// Result is what handling an Input produced: replies (to the user and to
+// therapists) and the short answer to a pressed button.
+type Result struct {
+	Replies []Reply
+	Notice  string // shown briefly to the user who pressed a button
+}
+
+// state is what the bot remembers about one chat between updates.
+type state struct {
+	Hold string `json:"hold,omitempty"` // the hold of the current booking flow
+	Any  bool   `json:"any,omitempty"`  // it was chosen with "first available"
+}
+
+const stateTTL = 24 * time.Hour
+
+func (b *Bot) loadState(ctx context.Context, chat int64) state {
+	var s state
+	raw, err := b.store.ChatState(ctx, chat)
+	if err != nil {
+		b.log.Error("load chat state", "chat", chat, "err", err)
+		return s
+	}
+	if raw != nil && json.Unmarshal(raw, &s) != nil {
+		return state{}
+	}
+	return s
+}
+
+func (b *Bot) saveState(ctx context.Context, chat int64, s state) {
+	var raw []byte
+	if s != (state{}) {
+		raw, _ = json.Marshal(s)
+	}
+	if err := b.store.SetChatState(ctx, chat, raw, stateTTL); err != nil {
+		b.log.Error("save chat state", "chat", chat, "err", err)
+	}
+}
+
+// language picks the user's language: their choice, else Telegram's
+// language_code when we speak it, else the practice's.
+func (b *Bot) language(ctx context.Context, u tori.Client) string {
+	l, err := b.store.Language(ctx, u.ID)
+	if err != nil {
+		b.log.Error("load language", "user", u.ID, "err", err)
+	}
+	if l == "en" || l == "he" {
+		return l
+	}
+	return telegramLanguage(u.Lang, b.practice.Language)
+}
+
+func telegramLanguage(code, fallback string) string {
+	switch {
+	case code == "he" || code == "iw" || len(code) > 3 && (code[:3] == "he-" || code[:3] == "iw-"):
+		return "he"
+	case code == "en" || len(code) > 3 && code[:3] == "en-":
+		return "en"
+	}
+	return fallback
+}
+
+// Handle processes one input and returns what to send. It never panics on
+// any input; faults are logged and the user gets an apology that says what
+// to do.
+func (b *Bot) Handle(ctx context.Context, in Input) (res Result) {
+	lang := b.language(ctx, in.User)
+	in.User.Lang = lang
+	c := &turn{Bot: b, ctx: ctx, in: in, lang: lang, now: b.now()}
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("panic while handling an update", "user", in.User.ID, "panic", r)
+			res = Result{Replies: []Reply{c.message(b.cat.T(lang, "error.internal", nil), c.menuKeyboard())}}
+		}
+	}()
+	if in.Data != "" {
+		c.onButton()
+	} else {
+		c.onText()
+	}
+	return c.res
+}
+
+// turn is one Input being handled.
+type turn struct {
+	*Bot
+	ctx  context.Context
+	in   Input
+	lang string
+	now  time.Time
+	res  Result
+}
+
+func (c *turn) client() tori.Client { return c.in.User }
+
+func (c *turn) t(id string, data any) string { return c.cat.T(c.lang, id, data) }
+
+// message builds a reply to the user in place of the pressed button's
+// message, or as a new message after a command.
+func (c *turn) message(text string, kb [][]Button) Reply {
+	return Reply{ChatID: c.in.User.ChatID, EditID: c.in.MessageID, Text: text, Keyboard: kb}
+}
+
+func (c *turn) show(text string, kb [][]Button) {
+	c.res.Replies = append(c.res.Replies, c.message(text, kb))
+}
+
+// send adds a new message (never an edit) to the user.
+func (c *turn) send(text string, kb [][]Button) {
+	c.res.Replies = append(c.res.Replies, Reply{ChatID: c.in.User.ChatID, Text: text, Keyboard: kb})
+}
+
+// fail shows the apology for a fault of ours and logs it.
+func (c *turn) fail(op string, err error) {
+	c.log.Error(op, "user", c.in.User.ID, "err", err)
+	c.show(c.t("error.internal", nil), c.menuKeyboard())
+}
+
+func (c *turn) onText() {
+	cmd, ok := ParseCommand(c.in.Text, c.username)
+	if !ok {
+		c.show(c.t("text.unknown", map[string]any{"Practice": iso(c.lang, c.practice.Name)}), c.menuKeyboard())
+		return
+	}
+	switch cmd.Name {
+	case "start":
+		if cmd.Arg != "" {
+			if s, ok := c.practice.Service(cmd.Arg); ok {
+				c.chooseService(s.ID)
+				return
+			}
+		}
+		c.start()
+	case "book":
+		c.services()
+	case "my":
+		c.mine()
+	case "help":
+		c.help()
+	case "language":
+		c.chooseLanguage()
+	case "cancel":
+		c.stop()
+	default:
+		c.show(c.t("command.unknown", map[string]any{"Command": esc("/" + cmd.Name)}), c.menuKeyboard())
+	}
+}
+
+func (c *turn) onButton() {
+	a, ok := ParseCallback(c.in.Data)
+	if !ok {
+		c.log.Warn("refused callback data", "user", c.in.User.ID, "len", len(c.in.Data))
+		c.res.Notice = c.t("button.stale", nil)
+		c.show(c.t("button.stale_text", nil), c.menuKeyboard())
+		return
+	}
+	switch a.Verb {
+	case vNoop:
+	case vMenu:
+		c.start()
+	case vBook:
+		c.services()
+	case vService:
+		c.chooseService(a.Service)
+	case vTherapist, vWeek:
+		c.week(a.Service, a.Therapist, a.Day)
+	case vDay:
+		c.day(a.Service, a.Therapist, a.Day)
+	case vTime:
+		c.hold(a.Service, a.Therapist, a.Time)
+	case vConfirm:
+		c.confirm(a.Appt)
+	case vChange:
+		c.changeTime(a.Appt)
+	case vAbandon:
+		c.abandon(a.Appt)
+	case vMine:
+		c.mine()
+	case vCancelAsk:
+		c.cancelAsk(a.Appt)
+	case vCancelDo:
+		c.cancelDo(a.Appt)
+	case vReschedule, vRescheduleWk:
+		c.rescheduleWeek(a.Appt, a.Day)
+	case vRescheduleDy:
+		c.rescheduleDay(a.Appt, a.Day)
+	case vRescheduleTm:
+		c.rescheduleHold(a.Appt, a.Time)
+	case vHelp:
+		c.help()
+	case vLang:
+		c.setLanguage(a.Lang)
+	}
+}

@@ -1,0 +1,195 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// Callback data is untrusted input: anyone can send any bytes for any
+// button. It is parsed strictly into an action, and every action is then
+// authorized against server-side state and the sender's id.
+//
+// Grammar: verb[:arg]*, at most 64 bytes. Arguments are ids (service,
+// therapist, appointment), a day (yyyymmdd), a start time (unix minutes in
+// base 36, unambiguous on the night clocks go back), or a language.
+
+// Verbs.
+const (
+	vMenu         = "m"  // main menu
+	vBook         = "b"  // list services
+	vService      = "s"  // s:svc
+	vTherapist    = "p"  // p:svc:thr — therapist chosen ("*" = first available)
+	vWeek         = "w"  // w:svc:thr:day
+	vDay          = "d"  // d:svc:thr:day
+	vTime         = "t"  // t:svc:thr:time — hold it
+	vConfirm      = "k"  // k:hold
+	vChange       = "c"  // c:hold — let go, choose another time
+	vAbandon      = "x"  // x:hold — let go, stop
+	vMine         = "my" // my bookings
+	vCancelAsk    = "q"  // q:appt
+	vCancelDo     = "qq" // qq:appt
+	vReschedule   = "r"  // r:appt
+	vRescheduleWk = "rw" // rw:appt:day
+	vRescheduleDy = "rd" // rd:appt:day
+	vRescheduleTm = "rt" // rt:appt:time
+	vHelp         = "h"
+	vLang         = "l" // l:lang
+	vNoop         = "n" // a label that does nothing
+)
+
+// argument kinds
+const (
+	aService = iota
+	aTherapist
+	aAppt
+	aDay
+	aTime
+	aLang
+)
+
+var grammar = map[string][]int{
+	vMenu:         {},
+	vBook:         {},
+	vService:      {aService},
+	vTherapist:    {aService, aTherapist},
+	vWeek:         {aService, aTherapist, aDay},
+	vDay:          {aService, aTherapist, aDay},
+	vTime:         {aService, aTherapist, aTime},
+	vConfirm:      {aAppt},
+	vChange:       {aAppt},
+	vAbandon:      {aAppt},
+	vMine:         {},
+	vCancelAsk:    {aAppt},
+	vCancelDo:     {aAppt},
+	vReschedule:   {aAppt},
+	vRescheduleWk: {aAppt, aDay},
+	vRescheduleDy: {aAppt, aDay},
+	vRescheduleTm: {aAppt, aTime},
+	vHelp:         {},
+	vLang:         {aLang},
+	vNoop:         {},
+}
+
+// Action is parsed callback data.
+type Action struct {
+	Verb      string
+	Service   string
+	Therapist string // "" means any (first available)
+	Appt      string
+	Day       tori.Date
+	Time      time.Time
+	Lang      string
+}
+
+// ParseCallback parses callback data strictly. ok is false for anything that
+// is not exactly what a button of ours could carry.
+func ParseCallback(data string) (Action, bool) {
+	if len(data) == 0 || len(data) > 64 {
+		return Action{}, false
+	}
+	parts := strings.Split(data, ":")
+	kinds, known := grammar[parts[0]]
+	if !known || len(parts)-1 != len(kinds) {
+		return Action{}, false
+	}
+	a := Action{Verb: parts[0]}
+	for i, k := range kinds {
+		v := parts[i+1]
+		var ok bool
+		switch k {
+		case aService:
+			a.Service, ok = v, isID(v)
+		case aTherapist:
+			if v == "*" {
+				ok = true
+			} else {
+				a.Therapist, ok = v, isID(v)
+			}
+		case aAppt:
+			_, ok = tori.TherapistOfID(v)
+			a.Appt = v
+		case aDay:
+			a.Day, ok = parseDay(v)
+		case aTime:
+			a.Time, ok = parseTime(v)
+		case aLang:
+			a.Lang, ok = v, v == "en" || v == "he"
+		}
+		if !ok {
+			return Action{}, false
+		}
+	}
+	return a, true
+}
+
+// cb builds callback data; the verbs and arguments are ours, so it never
+// exceeds 64 bytes for valid ids.
+func cb(verb string, args ...string) string {
+	return strings.Join(append([]string{verb}, args...), ":")
+}
+
+func thr(id string) string {
+	if id == "" {
+		return "*"
+	}
+	return id
+}
+
+func isID(s string) bool {
+	if len(s) == 0 || len(s) > 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '-' || c == '_') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func dayArg(d tori.Date) string {
+	return strconv.Itoa(d.Year*10000 + int(d.Month)*100 + d.Day)
+}
+
+func parseDay(s string) (tori.Date, bool) {
+	if len(s) != 8 {
+		return tori.Date{}, false
+	}
+	for i := 0; i < 8; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return tori.Date{}, false
+		}
+	}
+	d, err := tori.ParseDate(s[:4] + "-" + s[4:6] + "-" + s[6:])
+	if err != nil || d.Year < 2000 || d.Year > 2200 {
+		return tori.Date{}, false
+	}
+	return d, true
+}
+
+func timeArg(t time.Time) string { return strconv.FormatInt(t.Unix()/60, 36) }
+
+// parseTime reads unix minutes in base 36 (lower case), between 2000 and 2200.
+func parseTime(s string) (time.Time, bool) {
+	if len(s) == 0 || len(s) > 8 {
+		return time.Time{}, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
+			return time.Time{}, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 36, 64)
+	if err != nil || n < 946684800/60 || n > 7258118400/60 {
+		return time.Time{}, false
+	}
+	return time.Unix(n*60, 0).UTC(), true
+}

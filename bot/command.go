@@ -1,0 +1,42 @@
+package bot
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Command is a parsed bot command: "/book@TheBot intake" -> {Name: "book", Arg: "intake"}.
+type Command struct {
+	Name string // lower case, without the slash
+	Arg  string // the rest, trimmed
+}
+
+// ParseCommand reads a command at the start of a message's text. It accepts
+// "/name", "/name@bot" when bot is this bot's username (any case) or empty,
+// and an argument after white space. It does not rely on Telegram's entity
+// offsets (UTF-16), so text before or after in any script is harmless. ok is
+// false when the text is not a command for this bot.
+func ParseCommand(text, botUsername string) (Command, bool) {
+	text = strings.TrimLeftFunc(text, unicode.IsSpace)
+	if !strings.HasPrefix(text, "/") || !utf8.ValidString(text) {
+		return Command{}, false
+	}
+	head, rest, _ := strings.Cut(text[1:], " ")
+	if i := strings.IndexFunc(head, unicode.IsSpace); i >= 0 {
+		head, rest = head[:i], head[i:]+" "+rest
+	}
+	name, target, addressed := strings.Cut(head, "@")
+	if addressed && botUsername != "" && !strings.EqualFold(target, botUsername) {
+		return Command{}, false
+	}
+	if name == "" || len(name) > 32 {
+		return Command{}, false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return Command{}, false
+		}
+	}
+	return Command{Name: strings.ToLower(name), Arg: strings.TrimSpace(rest)}, true
+}

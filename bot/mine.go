@@ -1,0 +1,197 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// The client's own bookings: list, cancel, reschedule. Every action loads
+// the appointment through Bookings.Own, so a client reaches only their own.
+
+const maxListed = 10
+
+func (c *turn) mine() {
+	list, err := c.bookings.Upcoming(c.ctx, c.client())
+	if err != nil {
+		c.fail("upcoming", err)
+		return
+	}
+	if len(list) == 0 {
+		c.show(c.t("mine.none", nil), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}}})
+		return
+	}
+	var lines []string
+	var kb [][]Button
+	for i, a := range list {
+		if i == maxListed {
+			lines = append(lines, c.cat.N(c.lang, "mine.more", len(list)-maxListed, nil))
+			break
+		}
+		s, _ := c.practice.Service(a.ServiceID)
+		lines = append(lines, fmt.Sprintf("%d. %s\n%s\n%s", i+1, c.serviceLine(s),
+			c.t("with.therapist", map[string]any{"Therapist": c.therapistName(a.TherapistID)}), c.whenRange(c.lang, a.Start, a.End)))
+		label := fmt.Sprintf("%d · %s", i+1, c.shortWhen(c.lang, a.Start))
+		kb = append(kb, []Button{
+			{Text: c.t("button.reschedule_n", map[string]any{"Label": label}), Data: cb(vReschedule, a.ID)},
+			{Text: c.t("button.cancel_n", map[string]any{"Label": label}), Data: cb(vCancelAsk, a.ID)},
+		})
+	}
+	kb = append(kb, []Button{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}})
+	c.show(c.t("mine.title", nil)+"\n\n"+strings.Join(lines, "\n\n"), kb)
+}
+
+// own loads the client's booking, showing a plain message if it is not theirs or gone.
+func (c *turn) own(id string) (tori.Appointment, bool) {
+	a, err := c.bookings.Own(c.ctx, c.client(), id)
+	switch tori.ErrorCode(err) {
+	case "":
+		return a, true
+	case tori.ENOTFOUND:
+		c.show(c.t("booking.gone", nil), c.menuKeyboard())
+	default:
+		c.fail("load booking", err)
+	}
+	return tori.Appointment{}, false
+}
+
+// describe writes "Talk session with Adi, Tuesday 1 December 2026, 10:00–10:50".
+func (c *turn) describe(a tori.Appointment) string {
+	s, _ := c.practice.Service(a.ServiceID)
+	return c.t("booking.line", map[string]any{
+		"Service":   iso(c.lang, s.Name(c.lang, c.practice.Language)),
+		"Therapist": c.therapistName(a.TherapistID),
+		"When":      c.whenRange(c.lang, a.Start, a.End),
+	})
+}
+
+func (c *turn) cancelAsk(id string) {
+	if _, ok := c.own(id); !ok {
+		return
+	}
+	a, tier, err := c.bookings.CancelQuote(c.ctx, c.client(), id)
+	if err != nil {
+		c.cancelFailed(err)
+		return
+	}
+	c.show(c.t("cancel.ask", map[string]any{
+		"Booking": c.describe(a),
+		"Terms":   c.cancelTerms(a, tier),
+	}), [][]Button{{
+		{Text: c.t("button.cancel_yes", nil), Data: cb(vCancelDo, a.ID)},
+		{Text: c.t("button.cancel_no", nil), Data: cb(vMine)},
+	}})
+}
+
+// cancelTerms says what cancelling now gives under the policy, with the
+// notice given: for pay-at-session what the policy charges, for prepaid
+// sessions what is refunded of the prepayment.
+func (c *turn) cancelTerms(a tori.Appointment, tier tori.RefundTier) string {
+	data := map[string]any{"Notice": c.notice(c.lang, a.Start.Sub(c.now)), "Percent": tier.Percent}
+	kind := "cancel.terms.paid."
+	if a.Payment == tori.PayNone {
+		kind = "cancel.terms.none."
+		data["Charge"] = 100 - tier.Percent
+		data["Amount"] = c.price(c.lang, a.Price.Percent(100-tier.Percent))
+	} else {
+		s, _ := c.practice.Service(a.ServiceID)
+		data["Refund"] = c.price(c.lang, s.DueNow().Percent(tier.Percent))
+	}
+	switch tier.Percent {
+	case 100:
+		return c.t(kind+"full", data)
+	case 0:
+		return c.t(kind+"none", data)
+	}
+	return c.t(kind+"partial", data)
+}
+
+func (c *turn) cancelFailed(err error) {
+	switch tori.ErrorCode(err) {
+	case tori.ENOTFOUND:
+		c.show(c.t("booking.gone", nil), c.menuKeyboard())
+	case tori.ECONFLICT:
+		c.show(c.t("cancel.too_late", nil), c.menuKeyboard())
+	default:
+		c.fail("cancel", err)
+	}
+}
+
+func (c *turn) cancelDo(id string) {
+	if _, ok := c.own(id); !ok {
+		return
+	}
+	a, tier, err := c.bookings.Cancel(c.ctx, c.client(), id)
+	if err != nil {
+		c.cancelFailed(err)
+		return
+	}
+	c.show(c.t("cancelled", map[string]any{
+		"Booking":   c.describe(a),
+		"Therapist": c.therapistName(a.TherapistID),
+	}), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+	c.notify(a, "notify.cancelled", map[string]any{"Tier": tier})
+}
+
+// rescheduleCalendar is the calendar for moving booking a.
+func (c *turn) rescheduleCalendar(a tori.Appointment) (calendar, bool) {
+	k, ok := c.lookup(a.ServiceID, a.TherapistID)
+	if !ok {
+		return calendar{}, false
+	}
+	k.appt = a
+	k.title = c.t("reschedule.title", map[string]any{"Booking": c.describe(a)})
+	return k, true
+}
+
+// movable loads booking id and checks that it may still be moved, saying why not.
+func (c *turn) movable(id string) (calendar, bool) {
+	a, ok := c.own(id)
+	if !ok {
+		return calendar{}, false
+	}
+	if _, err := c.bookings.CheckReschedule(c.ctx, c.client(), id); err != nil {
+		if tori.ErrorCode(err) != tori.ECONFLICT {
+			c.fail("check reschedule", err)
+			return calendar{}, false
+		}
+		msg := "reschedule.too_late"
+		if a.Status != tori.StatusConfirmed || !c.now.Before(a.Start) {
+			msg = "reschedule.not_possible"
+		}
+		c.show(c.t(msg, map[string]any{"Notice": c.hours(c.lang, c.practice.Policy.RescheduleMinNotice)}), [][]Button{
+			{{Text: c.t("button.cancel_n", map[string]any{"Label": c.shortWhen(c.lang, a.Start)}), Data: cb(vCancelAsk, a.ID)}},
+			{{Text: c.t("button.mine", nil), Data: cb(vMine)}},
+		})
+		return calendar{}, false
+	}
+	return c.rescheduleCalendar(a)
+}
+
+func (c *turn) rescheduleWeek(id string, day tori.Date) {
+	if k, ok := c.movable(id); ok {
+		c.showWeek(k, day)
+	}
+}
+
+func (c *turn) rescheduleDay(id string, day tori.Date) {
+	if k, ok := c.movable(id); ok {
+		c.showDay(k, day)
+	}
+}
+
+// rescheduleHold holds the new time; the booking moves when it is confirmed.
+func (c *turn) rescheduleHold(id string, at time.Time) {
+	k, ok := c.movable(id)
+	if !ok {
+		return
+	}
+	c.releaseCurrent()
+	h, err := c.bookings.HoldMove(c.ctx, c.client(), id, at)
+	if !c.holdFailed(k, at, err) {
+		c.saveState(c.ctx, c.in.User.ChatID, state{Hold: h.ID})
+		c.summary(h, k.appt)
+	}
+}

@@ -1,0 +1,114 @@
+package bot
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+func TestParseCallback(t *testing.T) {
+	at := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	good := map[string]Action{
+		"m":                                {Verb: vMenu},
+		"s:talk":                           {Verb: vService, Service: "talk"},
+		"p:talk:*":                         {Verb: vTherapist, Service: "talk"},
+		"w:talk:adi:20261201":              {Verb: vWeek, Service: "talk", Therapist: "adi", Day: tori.Date{Year: 2026, Month: 12, Day: 1}},
+		"t:talk:*:" + timeArg(at):          {Verb: vTime, Service: "talk", Time: at},
+		"qq:adi.abcdefghij":                {Verb: vCancelDo, Appt: "adi.abcdefghij"},
+		"rt:adi.abcdefghij:" + timeArg(at): {Verb: vRescheduleTm, Appt: "adi.abcdefghij", Time: at},
+		"l:he":                             {Verb: vLang, Lang: "he"},
+	}
+	for in, want := range good {
+		got, ok := ParseCallback(in)
+		if !ok || got != want {
+			t.Errorf("ParseCallback(%q) = %+v, %v; want %+v", in, got, ok, want)
+		}
+	}
+	bad := []string{
+		"", "zz", "m:extra", "s", "s:", "s:Talk", "s:talk:x", "w:talk:adi:20261301", "w:talk:adi:2026121",
+		"w:talk:adi:2026120a", "t:talk:*:ZZZ", "t:talk:*:-1", "t:talk:*:1", "q:adi", "q:../etc", "l:fr",
+		"k:adi.abcdefghij:x", "p:talk:", "s:" + string(make([]byte, 70)), "w:talk:adi:19991231", "s:-x",
+	}
+	for _, in := range bad {
+		if a, ok := ParseCallback(in); ok {
+			t.Errorf("ParseCallback(%q) accepted: %+v", in, a)
+		}
+	}
+}
+
+func TestCallbackRoundTrip(t *testing.T) {
+	at := time.Date(2026, 10, 24, 23, 0, 0, 0, time.UTC) // the second 01:00 in Jerusalem that night
+	data := cb(vRescheduleTm, "therapist-16chr.abcdefghij", timeArg(at))
+	if len(data) > 64 {
+		t.Fatalf("%q is %d bytes", data, len(data))
+	}
+	long := cb(vTime, "sixteen-chars-id", "sixteen-chars-id", timeArg(at))
+	a, ok := ParseCallback(long)
+	if !ok || !a.Time.Equal(at) || len(long) > 64 {
+		t.Fatalf("%q -> %+v %v", long, a, ok)
+	}
+}
+
+func TestParseCommand(t *testing.T) {
+	tests := []struct {
+		text, bot string
+		want      Command
+		ok        bool
+	}{
+		{"/start", "ToriBot", Command{Name: "start"}, true},
+		{"/start intake", "ToriBot", Command{Name: "start", Arg: "intake"}, true},
+		{"/book@ToriBot", "ToriBot", Command{Name: "book"}, true},
+		{"/book@toribot now", "ToriBot", Command{Name: "book", Arg: "now"}, true},
+		{"/book@OtherBot", "ToriBot", Command{}, false},
+		{"  /My", "ToriBot", Command{Name: "my"}, true},
+		{"/start\nintake", "ToriBot", Command{Name: "start", Arg: "intake"}, true},
+		{"שלום /book", "ToriBot", Command{}, false},
+		{"/תור", "ToriBot", Command{}, false},
+		{"hello", "ToriBot", Command{}, false},
+		{"/", "ToriBot", Command{}, false},
+		{"/@ToriBot", "ToriBot", Command{}, false},
+		{"/help שלום", "ToriBot", Command{Name: "help", Arg: "שלום"}, true},
+	}
+	for _, tt := range tests {
+		got, ok := ParseCommand(tt.text, tt.bot)
+		if ok != tt.ok || got != tt.want {
+			t.Errorf("ParseCommand(%q) = %+v, %v; want %+v, %v", tt.text, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func FuzzParseCallback(f *testing.F) {
+	for _, s := range []string{"m", "s:talk", "w:talk:adi:20261201", "t:talk:*:qz0x1c", "qq:adi.abcdefghij", "l:he", "::", "rt:a.b:c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		a, ok := ParseCallback(data)
+		if !ok {
+			return
+		}
+		if len(data) > 64 {
+			t.Fatalf("accepted %d bytes", len(data))
+		}
+		if a.Appt != "" {
+			if _, ok := tori.TherapistOfID(a.Appt); !ok {
+				t.Fatalf("accepted appointment id %q", a.Appt)
+			}
+		}
+		if a.Service != "" && !isID(a.Service) || a.Therapist != "" && !isID(a.Therapist) {
+			t.Fatalf("accepted ids %q %q", a.Service, a.Therapist)
+		}
+	})
+}
+
+func FuzzParseCommand(f *testing.F) {
+	for _, s := range []string{"/start", "/start intake", "/book@ToriBot", "שלום", "/\xff", "/a@", " /x\ty"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		c, ok := ParseCommand(text, "ToriBot")
+		if ok && (c.Name == "" || len(c.Name) > 32) {
+			t.Fatalf("accepted %+v", c)
+		}
+	})
+}

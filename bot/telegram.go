@@ -1,0 +1,332 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"github.com/tori-bot/tori"
+)
+
+// Telegram connects a Bot to the Telegram Bot API with go-telegram/bot. It
+// is the only file that knows Telegram's types.
+//
+// Updates of one chat are handled one at a time and in the order Telegram
+// sent them; different chats run concurrently. Each update_id is handled
+// once (de-duplicated in Redis), every callback query is answered, and no
+// panic leaves a handler.
+type Telegram struct {
+	bot   *Bot
+	api   *tg.Bot
+	locks keyedMutex
+	queue chatQueue
+}
+
+// TelegramOptions configure the connection.
+type TelegramOptions struct {
+	Token  string
+	APIURL string // a non-default Bot API server (or a test fake); "" for api.telegram.org
+	// PollTimeout is the long-polling timeout (default 50 s).
+	PollTimeout time.Duration
+}
+
+// Connect checks the token with getMe, learns the bot's username and
+// returns the connection. It does not start polling (see Run).
+func Connect(ctx context.Context, b *Bot, o TelegramOptions) (*Telegram, error) {
+	t := &Telegram{bot: b}
+	poll := o.PollTimeout
+	if poll == 0 {
+		poll = 50 * time.Second
+	}
+	opts := []tg.Option{
+		tg.WithSkipGetMe(),
+		tg.WithNotAsyncHandlers(), // the library's worker only queues; see dispatch
+		tg.WithDefaultHandler(t.dispatch),
+		tg.WithMiddlewares(t.recoverMiddleware),
+		tg.WithErrorsHandler(func(err error) { b.log.Warn("telegram", "err", err) }),
+		tg.WithHTTPClient(poll, &http.Client{Timeout: poll + 10*time.Second}),
+		tg.WithAllowedUpdates(tg.AllowedUpdates{"message", "callback_query"}),
+	}
+	if o.APIURL != "" {
+		opts = append(opts, tg.WithServerURL(strings.TrimRight(o.APIURL, "/")))
+	}
+	api, err := tg.New(o.Token, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %w", err)
+	}
+	t.api = api
+	me, err := api.GetMe(ctx)
+	if err != nil {
+		if errors.Is(err, tg.ErrorUnauthorized) || errors.Is(err, tg.ErrorNotFound) {
+			return nil, errors.New("Telegram refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you")
+		}
+		return nil, fmt.Errorf("Telegram is not reachable (getMe: %v): check the network or TELEGRAM_API_URL", err)
+	}
+	b.username = me.Username
+	return t, nil
+}
+
+// Username is the bot's @username.
+func (t *Telegram) Username() string { return t.bot.username }
+
+// RegisterCommands sets the command menu in English (the default) and Hebrew.
+func (t *Telegram) RegisterCommands(ctx context.Context) error {
+	for _, lang := range []string{"en", "he"} {
+		var cmds []models.BotCommand
+		for _, c := range []string{"book", "my", "help", "language", "cancel"} {
+			cmds = append(cmds, models.BotCommand{Command: c, Description: t.bot.cat.T(lang, "cmd."+c, nil)})
+		}
+		p := &tg.SetMyCommandsParams{Commands: cmds}
+		if lang != "en" {
+			p.LanguageCode = lang
+		}
+		if _, err := t.api.SetMyCommands(ctx, p); err != nil {
+			return fmt.Errorf("setMyCommands (%s): %w", lang, err)
+		}
+	}
+	return nil
+}
+
+// Run long-polls Telegram until ctx ends, then waits for updates in hand.
+func (t *Telegram) Run(ctx context.Context) {
+	t.api.Start(ctx)
+	t.queue.wait()
+}
+
+func (t *Telegram) recoverMiddleware(next tg.HandlerFunc) tg.HandlerFunc {
+	return func(ctx context.Context, api *tg.Bot, u *models.Update) {
+		defer func() {
+			if r := recover(); r != nil {
+				t.bot.log.Error("panic in a Telegram handler", "update", u.ID, "panic", r)
+			}
+		}()
+		next(ctx, api, u)
+	}
+}
+
+// dispatch queues the update behind earlier updates of its chat.
+func (t *Telegram) dispatch(ctx context.Context, _ *tg.Bot, u *models.Update) {
+	t.queue.push(chatOf(u), func() {
+		// An update in hand is finished even when shutdown begins, within a bound.
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		t.Process(pctx, u)
+	})
+}
+
+// Process handles one update to the end: de-duplication, the conversation,
+// the callback answer and every reply. Safe for concurrent use; updates of
+// one chat are serialized.
+func (t *Telegram) Process(ctx context.Context, u *models.Update) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.bot.log.Error("panic while processing an update", "update", u.ID, "panic", r)
+		}
+	}()
+	in, ok := inputOf(u)
+	if !ok {
+		return
+	}
+	if first, err := t.bot.store.FirstDelivery(ctx, u.ID, 48*time.Hour); err != nil {
+		t.bot.log.Error("de-duplicate update", "update", u.ID, "err", err)
+	} else if !first {
+		t.bot.log.Info("update delivered again; skipped", "update", u.ID)
+		return
+	}
+	unlock := t.locks.lock(in.User.ChatID)
+	defer unlock()
+	res := t.bot.Handle(ctx, in)
+	if in.CallbackID != "" {
+		t.call(ctx, func() error {
+			_, err := t.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: in.CallbackID, Text: res.Notice})
+			return err
+		})
+	}
+	for _, r := range res.Replies {
+		t.deliver(ctx, r)
+	}
+}
+
+// chatOf is the chat an update belongs to (0 for kinds we ignore).
+func chatOf(u *models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil:
+		return u.CallbackQuery.From.ID
+	}
+	return 0
+}
+
+// inputOf turns a private message or a button press into an Input.
+func inputOf(u *models.Update) (Input, bool) {
+	client := func(f *models.User, chat int64) tori.Client {
+		if f == nil {
+			return tori.Client{ChatID: chat}
+		}
+		return tori.Client{ID: f.ID, ChatID: chat, Name: strings.TrimSpace(f.FirstName + " " + f.LastName), Username: f.Username, Lang: f.LanguageCode}
+	}
+	switch {
+	case u.Message != nil:
+		m := u.Message
+		if m.Chat.Type != models.ChatTypePrivate || m.From == nil || m.From.IsBot {
+			return Input{}, false
+		}
+		return Input{User: client(m.From, m.Chat.ID), Text: m.Text}, true
+	case u.CallbackQuery != nil:
+		q := u.CallbackQuery
+		in := Input{User: client(&q.From, q.From.ID), Data: q.Data, CallbackID: q.ID}
+		switch {
+		case q.Message.Message != nil:
+			in.User.ChatID, in.MessageID = q.Message.Message.Chat.ID, q.Message.Message.ID
+		case q.Message.InaccessibleMessage != nil:
+			in.User.ChatID = q.Message.InaccessibleMessage.Chat.ID
+		}
+		if in.Data == "" {
+			in.Data = "-" // a game or inline button: refused as stale, still answered
+		}
+		return in, true
+	}
+	return Input{}, false
+}
+
+func markup(kb [][]Button) models.ReplyMarkup {
+	if len(kb) == 0 {
+		return nil
+	}
+	rows := make([][]models.InlineKeyboardButton, len(kb))
+	for i, row := range kb {
+		for _, b := range row {
+			rows[i] = append(rows[i], models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data, URL: b.URL})
+		}
+	}
+	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
+}
+
+var noPreview = &models.LinkPreviewOptions{IsDisabled: tg.True()}
+
+// deliver sends a reply, or edits the flow's message in place. An edit
+// that Telegram refuses (the message is too old or gone) becomes a new
+// message; "not modified" is success.
+func (t *Telegram) deliver(ctx context.Context, r Reply) {
+	if r.EditID != 0 {
+		err := t.call(ctx, func() error {
+			_, err := t.api.EditMessageText(ctx, &tg.EditMessageTextParams{
+				ChatID: r.ChatID, MessageID: r.EditID, Text: r.Text, ParseMode: models.ParseModeHTML,
+				LinkPreviewOptions: noPreview, ReplyMarkup: markup(r.Keyboard),
+			})
+			return err
+		})
+		if err == nil || strings.Contains(err.Error(), "message is not modified") {
+			return
+		}
+	}
+	t.call(ctx, func() error {
+		_, err := t.api.SendMessage(ctx, &tg.SendMessageParams{
+			ChatID: r.ChatID, Text: r.Text, ParseMode: models.ParseModeHTML,
+			LinkPreviewOptions: noPreview, ReplyMarkup: markup(r.Keyboard),
+		})
+		return err
+	})
+}
+
+// call runs one Bot API call, waiting out a 429 (retry_after) up to three
+// times, and logs a failure.
+func (t *Telegram) call(ctx context.Context, f func() error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		err = f()
+		var tooMany *tg.TooManyRequestsError
+		if !errors.As(err, &tooMany) {
+			break
+		}
+		wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	if err != nil && !strings.Contains(err.Error(), "message is not modified") {
+		t.bot.log.Warn("telegram call failed", "err", err)
+	}
+	return err
+}
+
+// keyedMutex serializes work per chat.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[int64]*refMutex
+}
+
+type refMutex struct {
+	sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key int64) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[int64]*refMutex{}
+	}
+	m := k.locks[key]
+	if m == nil {
+		m = &refMutex{}
+		k.locks[key] = m
+	}
+	m.refs++
+	k.mu.Unlock()
+	m.Lock()
+	return func() {
+		m.Unlock()
+		k.mu.Lock()
+		if m.refs--; m.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// chatQueue runs jobs of one chat in order, one at a time, and jobs of
+// different chats concurrently.
+type chatQueue struct {
+	mu      sync.Mutex
+	pending map[int64][]func()
+	wg      sync.WaitGroup
+}
+
+func (q *chatQueue) push(chat int64, job func()) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.pending == nil {
+		q.pending = map[int64][]func(){}
+	}
+	if jobs, running := q.pending[chat]; running {
+		q.pending[chat] = append(jobs, job)
+		return
+	}
+	q.pending[chat] = []func(){}
+	q.wg.Add(1)
+	go func() {
+		defer q.wg.Done()
+		for job != nil {
+			job()
+			q.mu.Lock()
+			if jobs := q.pending[chat]; len(jobs) > 0 {
+				job, q.pending[chat] = jobs[0], jobs[1:]
+			} else {
+				job = nil
+				delete(q.pending, chat)
+			}
+			q.mu.Unlock()
+		}
+	}()
+}
+
+func (q *chatQueue) wait() { q.wg.Wait() }

@@ -1,0 +1,209 @@
+package bot_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/storage/storagetest"
+)
+
+const wait = 10 * time.Second
+
+// live is the real bot, long-polling a fake Telegram server through the
+// real go-telegram/bot client, over a real Redis.
+type live struct {
+	t     *testing.T
+	fake  *telegramtest.Server
+	clock *fakeClock
+	p     *tori.Practice
+}
+
+func startLive(t *testing.T) *live {
+	t.Helper()
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	p := testPractice()
+	st := storagetest.MustStore(t)
+	clk := &fakeClock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location)}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	b, err := bot.New(bot.Config{Practice: p, Bookings: &tori.Bookings{Practice: p, Store: st, Now: clk.Now}, Store: st, Now: clk.Now, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	tg, err := bot.Connect(ctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.RegisterCommands(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); tg.Run(ctx) }()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	for _, th := range p.Therapists {
+		for _, id := range th.TelegramIDs {
+			fake.Open(id)
+		}
+	}
+	return &live{t: t, fake: fake, clock: clk, p: p}
+}
+
+type tgUser struct {
+	l *live
+	u telegramtest.User
+}
+
+func (l *live) user(id int64, first, lang string) *tgUser {
+	return &tgUser{l: l, u: telegramtest.User{ID: id, FirstName: first, Username: strings.ToLower(first), LanguageCode: lang}}
+}
+
+func (c *tgUser) say(text string) *tgUser {
+	c.l.fake.SendText(c.u, text)
+	return c
+}
+
+// sees waits until the chat's latest message contains every part.
+func (c *tgUser) sees(parts ...string) telegramtest.Message {
+	c.l.t.Helper()
+	msgs, err := c.l.fake.Wait(c.u.ID, wait, func(ms []telegramtest.Message) bool {
+		if len(ms) == 0 {
+			return false
+		}
+		for _, p := range parts {
+			if !strings.Contains(ms[len(ms)-1].Text, p) {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		c.l.t.Fatalf("%s waiting for %q: %v", c.u.FirstName, parts, err)
+	}
+	return msgs[len(msgs)-1]
+}
+
+// press taps a button on the latest message and checks the query is answered.
+func (c *tgUser) press(label string) *tgUser {
+	c.l.t.Helper()
+	msgs := c.l.fake.Messages(c.u.ID)
+	if len(msgs) == 0 {
+		c.l.t.Fatalf("%s has no messages", c.u.FirstName)
+	}
+	before := msgs[len(msgs)-1]
+	qid, err := c.l.fake.Press(c.u, before, label)
+	if err != nil {
+		c.l.t.Fatal(err)
+	}
+	if _, err := c.l.fake.WaitAnswered(qid, wait); err != nil {
+		c.l.t.Fatal(err)
+	}
+	// The bot answers first, then edits the message (or sends a new one).
+	if _, err := c.l.fake.Wait(c.u.ID, wait, func(ms []telegramtest.Message) bool {
+		return len(ms) > len(msgs) || ms[len(ms)-1].Edits > before.Edits
+	}); err != nil {
+		c.l.t.Fatal(err)
+	}
+	return c
+}
+
+// TestTelegramEndToEnd: one client books, a second cannot take the same
+// time, the therapist is told, the client reschedules and cancels, in
+// English and Hebrew, through the real client and HTTP.
+func TestTelegramEndToEnd(t *testing.T) {
+	l := startLive(t)
+	if !strings.Contains(l.fake.Commands(""), `"command":"book"`) || !strings.Contains(l.fake.Commands("he"), "קביעת פגישה") {
+		t.Fatalf("command menus: en %s he %s", l.fake.Commands(""), l.fake.Commands("he"))
+	}
+	dana, omer := l.user(101, "Dana", "en"), l.user(102, "עומר", "he")
+
+	dana.say("/start@" + telegramtest.BotUsername).sees("Hello Dana!")
+	dana.press("Book a session").sees("Which session")
+	dana.press("Talk session").press("Adi Levi").sees("Choose a day")
+	omer.say("/book").sees("איזו פגישה")
+	omer.press("פגישת שיחה").press("Adi Levi").sees("בחרו יום")
+
+	dana.press("Tue 1/12").sees("choose a time")
+	omer.press("ג׳ 1/12").sees("בחרו שעה")
+	dana.press("10:00").sees("held for you until")
+	omer.press("10:00").sees("נתפס הרגע")
+	dana.press("Confirm").sees("You're booked.", "Tuesday 1 December 2026, 10:00–10:50")
+
+	// The flow ran in one message, edited in place.
+	if msgs := l.fake.Messages(101); len(msgs) != 1 || msgs[0].Edits < 6 {
+		t.Fatalf("Dana's chat has %d messages (want 1, edited in place)", len(msgs))
+	}
+	for _, id := range []int64{9001, 9011} {
+		if _, err := l.fake.Wait(id, wait, func(ms []telegramtest.Message) bool {
+			return len(ms) == 1 && strings.Contains(ms[0].Text, "תור חדש") && strings.Contains(ms[0].Text, "@dana")
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Omer takes one of the nearest times offered instead.
+	omer.press("11:00").sees("בדקו בבקשה את פרטי התור")
+	omer.press("אישור").sees("התור נקבע.")
+
+	// Dana moves her session; a 429 from Telegram on the way is waited out.
+	l.fake.FailNext("editMessageText", 1, 429, 1)
+	dana.say("/my").sees("Your upcoming bookings")
+	dana.press("Reschedule 1").sees("Reschedule")
+	dana.press("Wed 2/12").press("15:00").sees("Move your session?")
+	dana.press("Confirm the new time").sees("Your session has been moved.", "Wednesday 2 December 2026, 15:00–15:50")
+	if _, err := l.fake.Wait(9001, wait, func(ms []telegramtest.Message) bool {
+		return len(ms) == 3 && strings.Contains(ms[2].Text, "שינוי מועד") // Dana's and Omer's bookings, then the move
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	dana.say("/my").sees("Your upcoming bookings", "Wednesday 2 December 2026, 15:00–15:50")
+	dana.press("Cancel 1").sees("Cancel this session?")
+	dana.press("Yes, cancel it").sees("Cancelled.")
+	if _, err := l.fake.Wait(9001, wait, func(ms []telegramtest.Message) bool {
+		return len(ms) == 4 && strings.Contains(ms[3].Text, "ביטול")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	omer.say("/my").sees("התורים הקרובים שלכם", "11:00–11:50")
+}
+
+// TestUpdateDeliveredTwice: an update Telegram delivers again is handled once.
+func TestUpdateDeliveredTwice(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	id := l.fake.SendText(dana.u, "/help")
+	dana.sees("How booking works")
+	l.fake.Redeliver(id, telegramtest.TextUpdate(dana.u, "/help"))
+	dana.say("/my").sees("no upcoming bookings")
+	if n := len(l.fake.Messages(101)); n != 2 {
+		t.Fatalf("%d messages, want 2 (help once, then my)", n)
+	}
+}
+
+// TestStaleAndForgedButtons: buttons of an old message still work or say
+// plainly that they are out of date; every query is answered.
+func TestStaleAndForgedButtons(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start").sees("Hello")
+	msg := l.fake.Messages(101)[0]
+	qid := l.fake.PressData(dana.u, msg.ID, "w:talk:adi:99999999")
+	if text, err := l.fake.WaitAnswered(qid, wait); err != nil || text != "This button is out of date." {
+		t.Fatalf("answer %q, %v", text, err)
+	}
+	dana.sees("no longer works")
+	qid = l.fake.PressData(dana.u, 424242, "my") // a message the bot cannot edit
+	if _, err := l.fake.WaitAnswered(qid, wait); err != nil {
+		t.Fatal(err)
+	}
+	dana.sees("no upcoming bookings")
+}

@@ -1,0 +1,338 @@
+// Package telegramtest is a fake Telegram Bot API server for tests: the
+// real go-telegram/bot client talks to it over HTTP exactly as it talks to
+// api.telegram.org. It keeps each chat's messages (with their inline
+// keyboards, edited in place), feeds updates through getUpdates, and
+// answers like Telegram does, errors included: 401 for a wrong token, 400
+// for unparsable HTML, over-long text or button data, a message that is not
+// modified, a callback query answered twice or a chat that never started
+// the bot, and injected 429s with retry_after.
+package telegramtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Token is the bot token the fake accepts.
+const Token = "123456:TEST-token"
+
+// BotUsername is the fake bot's @username.
+const BotUsername = "ToriTestBot"
+
+// User is a Telegram user who talks to the bot.
+type User struct {
+	ID           int64  `json:"id"`
+	IsBot        bool   `json:"is_bot"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name,omitempty"`
+	Username     string `json:"username,omitempty"`
+	LanguageCode string `json:"language_code,omitempty"`
+}
+
+// Button is an inline keyboard button as the bot sent it.
+type Button struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data,omitempty"`
+	URL          string `json:"url,omitempty"`
+}
+
+// Message is a message the bot sent (or edited) in a chat.
+type Message struct {
+	ID       int
+	ChatID   int64
+	Text     string // as sent, with HTML tags
+	Keyboard [][]Button
+	Edits    int
+}
+
+// Call is one Bot API request the fake received.
+type Call struct {
+	Method string
+	Form   map[string]string
+}
+
+// Server is the fake Bot API.
+type Server struct {
+	*httptest.Server
+
+	mu       sync.Mutex
+	changed  chan struct{} // closed and replaced on every change
+	nextMsg  int
+	nextUpd  int64
+	updates  []json.RawMessage // not yet confirmed by getUpdates' offset
+	updIDs   []int64
+	chats    map[int64]bool // chats that started the bot
+	messages map[int64][]*Message
+	queries  map[string]bool // callback query id -> answered
+	answers  map[string]string
+	commands map[string]string // language_code -> JSON commands
+	calls    []Call
+	faults   map[string][]fault
+	polling  int
+}
+
+type fault struct {
+	code       int
+	retryAfter int
+}
+
+// New starts a fake server; Close it when done.
+func New() *Server {
+	s := &Server{
+		changed:  make(chan struct{}),
+		chats:    map[int64]bool{},
+		messages: map[int64][]*Message{},
+		queries:  map[string]bool{},
+		answers:  map[string]string{},
+		commands: map[string]string{},
+		faults:   map[string][]fault{},
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+type reply struct {
+	OK          bool   `json:"ok"`
+	Result      any    `json:"result,omitempty"`
+	ErrorCode   int    `json:"error_code,omitempty"`
+	Description string `json:"description,omitempty"`
+	Parameters  any    `json:"parameters,omitempty"`
+}
+
+func write(w http.ResponseWriter, r reply) {
+	w.Header().Set("Content-Type", "application/json")
+	if !r.OK {
+		w.WriteHeader(r.ErrorCode)
+	}
+	_ = json.NewEncoder(w).Encode(r)
+}
+
+func fail(code int, desc string) reply { return reply{ErrorCode: code, Description: desc} }
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
+	token, method, ok2 := strings.Cut(rest, "/")
+	if !ok || !ok2 || r.Method != http.MethodPost {
+		write(w, fail(404, "Not Found"))
+		return
+	}
+	if token != Token {
+		write(w, fail(401, "Unauthorized"))
+		return
+	}
+	form := map[string]string{}
+	if err := r.ParseMultipartForm(10 << 20); err == nil {
+		for k, v := range r.MultipartForm.Value {
+			form[k] = v[0]
+		}
+	} else if err := r.ParseForm(); err == nil {
+		for k, v := range r.Form {
+			form[k] = v[0]
+		}
+	}
+	s.mu.Lock()
+	s.calls = append(s.calls, Call{Method: method, Form: form})
+	if fs := s.faults[method]; len(fs) > 0 {
+		f := fs[0]
+		s.faults[method] = fs[1:]
+		s.mu.Unlock()
+		res := fail(f.code, "Too Many Requests: retry after "+strconv.Itoa(f.retryAfter))
+		if f.code != 429 {
+			res.Description = "Internal Server Error"
+		} else {
+			res.Parameters = map[string]int{"retry_after": f.retryAfter}
+		}
+		write(w, res)
+		return
+	}
+	s.mu.Unlock()
+	switch method {
+	case "getMe":
+		write(w, reply{OK: true, Result: User{ID: 123456, IsBot: true, FirstName: "Tori", Username: BotUsername}})
+	case "getUpdates":
+		write(w, s.getUpdates(r, form))
+	case "sendMessage":
+		write(w, s.sendMessage(form))
+	case "editMessageText":
+		write(w, s.editMessageText(form))
+	case "answerCallbackQuery":
+		write(w, s.answerCallbackQuery(form))
+	case "setMyCommands":
+		s.mu.Lock()
+		s.commands[form["language_code"]] = form["commands"]
+		s.mu.Unlock()
+		write(w, reply{OK: true, Result: true})
+	case "deleteWebhook":
+		write(w, reply{OK: true, Result: true})
+	default:
+		write(w, fail(404, "Not Found: method "+method+" is not faked"))
+	}
+}
+
+func (s *Server) getUpdates(r *http.Request, form map[string]string) reply {
+	offset, _ := strconv.ParseInt(form["offset"], 10, 64)
+	timeout, _ := strconv.Atoi(form["timeout"])
+	deadline := time.Now().Add(time.Duration(timeout) * time.Second)
+	s.mu.Lock()
+	if s.polling > 0 {
+		s.mu.Unlock()
+		return fail(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
+	}
+	s.polling++
+	defer func() { s.mu.Lock(); s.polling--; s.mu.Unlock() }()
+	for {
+		// Confirm (drop) everything below offset, as Telegram does.
+		for len(s.updIDs) > 0 && s.updIDs[0] < offset {
+			s.updIDs, s.updates = s.updIDs[1:], s.updates[1:]
+		}
+		if len(s.updates) > 0 {
+			out := append([]json.RawMessage(nil), s.updates...)
+			s.mu.Unlock()
+			return reply{OK: true, Result: out}
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-time.After(time.Until(deadline)):
+			return reply{OK: true, Result: []json.RawMessage{}}
+		case <-r.Context().Done():
+			return reply{OK: true, Result: []json.RawMessage{}}
+		}
+		s.mu.Lock()
+	}
+}
+
+func (s *Server) keyboard(raw string) ([][]Button, reply, bool) {
+	if raw == "" || raw == "null" {
+		return nil, reply{}, true
+	}
+	var m struct {
+		InlineKeyboard [][]Button `json:"inline_keyboard"`
+	}
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return nil, fail(400, "Bad Request: can't parse reply keyboard markup JSON object"), false
+	}
+	for _, row := range m.InlineKeyboard {
+		for _, b := range row {
+			switch {
+			case b.Text == "":
+				return nil, fail(400, "Bad Request: text buttons are unallowed in the inline keyboard"), false
+			case b.URL == "" && (len(b.CallbackData) < 1 || len(b.CallbackData) > 64):
+				return nil, fail(400, "Bad Request: BUTTON_DATA_INVALID"), false
+			}
+		}
+	}
+	return m.InlineKeyboard, reply{}, true
+}
+
+func (s *Server) checkText(form map[string]string) (reply, bool) {
+	text := form["text"]
+	plain := text
+	if form["parse_mode"] == "HTML" {
+		var err error
+		if plain, err = parseHTML(text); err != nil {
+			return fail(400, "Bad Request: can't parse entities: "+err.Error()), false
+		}
+	}
+	switch n := len([]rune(strings.TrimSpace(plain))); {
+	case n == 0:
+		return fail(400, "Bad Request: message text is empty"), false
+	case n > 4096:
+		return fail(400, "Bad Request: message is too long"), false
+	}
+	return reply{}, true
+}
+
+func (s *Server) sendMessage(form map[string]string) reply {
+	chat, err := strconv.ParseInt(form["chat_id"], 10, 64)
+	if err != nil {
+		return fail(400, "Bad Request: chat not found")
+	}
+	if r, ok := s.checkText(form); !ok {
+		return r
+	}
+	kb, r, ok := s.keyboard(form["reply_markup"])
+	if !ok {
+		return r
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.chats[chat] {
+		return fail(400, "Bad Request: chat not found")
+	}
+	s.nextMsg++
+	m := &Message{ID: s.nextMsg, ChatID: chat, Text: form["text"], Keyboard: kb}
+	s.messages[chat] = append(s.messages[chat], m)
+	s.notify()
+	return reply{OK: true, Result: messageJSON(m)}
+}
+
+func messageJSON(m *Message) map[string]any {
+	return map[string]any{
+		"message_id": m.ID,
+		"date":       time.Now().Unix(),
+		"chat":       map[string]any{"id": m.ChatID, "type": "private"},
+		"from":       User{ID: 123456, IsBot: true, FirstName: "Tori", Username: BotUsername},
+		"text":       m.Text,
+	}
+}
+
+func (s *Server) find(chat int64, id int) *Message {
+	for _, m := range s.messages[chat] {
+		if m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Server) editMessageText(form map[string]string) reply {
+	chat, _ := strconv.ParseInt(form["chat_id"], 10, 64)
+	id, _ := strconv.Atoi(form["message_id"])
+	if r, ok := s.checkText(form); !ok {
+		return r
+	}
+	kb, r, ok := s.keyboard(form["reply_markup"])
+	if !ok {
+		return r
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.find(chat, id)
+	if m == nil {
+		return fail(400, "Bad Request: message to edit not found")
+	}
+	if m.Text == form["text"] && fmt.Sprint(m.Keyboard) == fmt.Sprint(kb) {
+		return fail(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+	}
+	m.Text, m.Keyboard = form["text"], kb
+	m.Edits++
+	s.notify()
+	return reply{OK: true, Result: messageJSON(m)}
+}
+
+func (s *Server) answerCallbackQuery(form map[string]string) reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := form["callback_query_id"]
+	answered, known := s.queries[id]
+	if !known || answered {
+		return fail(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+	}
+	s.queries[id] = true
+	s.answers[id] = form["text"]
+	s.notify()
+	return reply{OK: true, Result: true}
+}

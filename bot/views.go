@@ -1,0 +1,295 @@
+package bot
+
+import (
+	"strings"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// calendar is one calendar the client browses: a service with a therapist
+// (or anyone), for a new booking or for moving booking appt.
+type calendar struct {
+	svc   tori.Service
+	thr   string           // "" = first available
+	appt  tori.Appointment // the booking being moved, if any
+	title string           // HTML first line
+}
+
+func (k calendar) moving() bool { return k.appt.ID != "" }
+
+func (k calendar) weekData(d tori.Date) string {
+	if k.moving() {
+		return cb(vRescheduleWk, k.appt.ID, dayArg(d))
+	}
+	return cb(vWeek, k.svc.ID, thr(k.thr), dayArg(d))
+}
+
+func (k calendar) dayData(d tori.Date) string {
+	if k.moving() {
+		return cb(vRescheduleDy, k.appt.ID, dayArg(d))
+	}
+	return cb(vDay, k.svc.ID, thr(k.thr), dayArg(d))
+}
+
+func (k calendar) timeData(t time.Time) string {
+	if k.moving() {
+		return cb(vRescheduleTm, k.appt.ID, timeArg(t))
+	}
+	return cb(vTime, k.svc.ID, thr(k.thr), timeArg(t))
+}
+
+// backData leaves the calendar: to the bookings list when moving, else to
+// the therapist choice or the service list.
+func (c *turn) backData(k calendar) string {
+	switch {
+	case k.moving():
+		return cb(vMine)
+	case len(c.practice.TherapistsFor(k.svc)) > 1:
+		return cb(vService, k.svc.ID)
+	}
+	return cb(vBook)
+}
+
+func (c *turn) slots(k calendar, from, to tori.Date) ([]tori.Slot, error) {
+	if k.moving() {
+		return c.bookings.RescheduleSlots(c.ctx, c.client(), k.appt.ID, from, to)
+	}
+	return c.bookings.FreeSlots(c.ctx, k.svc.ID, k.thr, from, to)
+}
+
+// showWeek shows the week that starts on or before day: only days with free
+// times, and buttons to the previous and next week and month, never before
+// this week or past the booking horizon. A zero day means the week of the
+// first free time.
+func (c *turn) showWeek(k calendar, day tori.Date) {
+	first := c.practice.FirstWeekday
+	today, last := c.practice.Today(c.now), c.practice.LastBookableDay(c.now)
+	if day.IsZero() {
+		all, err := c.slots(k, today, last)
+		if err != nil {
+			c.fail("free slots", err)
+			return
+		}
+		if len(all) == 0 {
+			c.show(k.title+"\n\n"+c.t("week.none_at_all", map[string]any{"Days": c.practice.Policy.MaxDaysAhead}),
+				[][]Button{{{Text: c.t("button.back", nil), Data: c.backData(k)}}})
+			return
+		}
+		day = tori.DateOf(c.local(all[0].Start))
+	}
+	thisWeek := today.WeekStart(first)
+	start := day.WeekStart(first)
+	if start.Before(thisWeek) {
+		start = thisWeek
+	}
+	if start.After(last) {
+		start = last.WeekStart(first)
+	}
+	end := start.AddDays(6)
+	slots, err := c.slots(k, start, end)
+	if err != nil {
+		c.fail("free slots", err)
+		return
+	}
+	byDay := tori.SlotsByDay(slotTimes(slots), c.practice.Location)
+	var kb [][]Button
+	var row []Button
+	for d := start; !d.After(end); d = d.AddDays(1) {
+		if len(byDay[d]) == 0 {
+			continue
+		}
+		row = append(row, Button{Text: c.shortDay(c.lang, d), Data: k.dayData(d)})
+		if len(row) == 3 {
+			kb, row = append(kb, row), nil
+		}
+	}
+	if len(row) > 0 {
+		kb = append(kb, row)
+	}
+	var nav, navMonth []Button
+	if start.After(thisWeek) {
+		nav = append(nav, Button{Text: c.t("button.prev_week", nil), Data: k.weekData(start.AddDays(-7))})
+	}
+	if !start.AddDays(7).After(last) {
+		nav = append(nav, Button{Text: c.t("button.next_week", nil), Data: k.weekData(start.AddDays(7))})
+	}
+	if start.After(thisWeek) {
+		prev := addMonths(start, -1).WeekStart(first)
+		if prev.Before(thisWeek) {
+			prev = thisWeek
+		}
+		navMonth = append(navMonth, Button{Text: c.t("button.prev_month", nil), Data: k.weekData(prev)})
+	}
+	if next := addMonths(start, 1); !next.WeekStart(first).After(last) {
+		navMonth = append(navMonth, Button{Text: c.t("button.next_month", nil), Data: k.weekData(next.WeekStart(first))})
+	}
+	for _, r := range [][]Button{nav, navMonth} {
+		if len(r) > 0 {
+			kb = append(kb, r)
+		}
+	}
+	kb = append(kb, []Button{{Text: c.t("button.back", nil), Data: c.backData(k)}})
+	data := map[string]any{"From": c.shortDay(c.lang, start), "To": c.shortDay(c.lang, end)}
+	text := k.title + "\n\n" + c.t("week.choose", data)
+	if len(byDay) == 0 {
+		text = k.title + "\n\n" + c.t("week.empty", data)
+	}
+	c.show(text, kb)
+}
+
+func addMonths(d tori.Date, n int) tori.Date {
+	t := time.Date(d.Year, d.Month+time.Month(n), 1, 12, 0, 0, 0, time.UTC)
+	day := d.Day
+	if dim := time.Date(t.Year(), t.Month()+1, 0, 12, 0, 0, 0, time.UTC).Day(); day > dim {
+		day = dim
+	}
+	return tori.Date{Year: t.Year(), Month: t.Month(), Day: day}
+}
+
+func slotTimes(s []tori.Slot) []time.Time {
+	out := make([]time.Time, len(s))
+	for i, x := range s {
+		out[i] = x.Start
+	}
+	return out
+}
+
+// showDay lists a day's free start times.
+func (c *turn) showDay(k calendar, day tori.Date) {
+	slots, err := c.slots(k, day, day)
+	if err != nil {
+		c.fail("free slots", err)
+		return
+	}
+	back := []Button{{Text: c.t("button.back_week", nil), Data: k.weekData(day)}}
+	if len(slots) == 0 {
+		c.show(k.title+"\n\n"+c.t("day.empty", map[string]any{"Date": c.longDate(c.lang, day.In(c.practice.Location))}), [][]Button{back})
+		return
+	}
+	c.show(k.title+"\n\n"+c.t("day.choose", map[string]any{"Date": c.longDate(c.lang, day.At(12*60, c.practice.Location))}),
+		append(timeButtons(slots, 4, func(s tori.Slot) Button {
+			return Button{Text: c.local(s.Start).Format("15:04"), Data: k.timeData(s.Start)}
+		}), back))
+}
+
+func timeButtons(slots []tori.Slot, perRow int, mk func(tori.Slot) Button) [][]Button {
+	var kb [][]Button
+	var row []Button
+	for _, s := range slots {
+		row = append(row, mk(s))
+		if len(row) == perRow {
+			kb, row = append(kb, row), nil
+		}
+	}
+	if len(row) > 0 {
+		kb = append(kb, row)
+	}
+	return kb
+}
+
+// showTaken tells the loser of a race what happened and offers the nearest
+// free times around the one they wanted.
+func (c *turn) showTaken(k calendar, want time.Time) {
+	day := tori.DateOf(c.local(want))
+	slots, err := c.slots(k, day.AddDays(-3), day.AddDays(7))
+	if err != nil {
+		c.fail("free slots", err)
+		return
+	}
+	near := tori.Nearest(slotTimes(slots), want, 6)
+	var kb [][]Button
+	var row []Button
+	for _, t := range near {
+		row = append(row, Button{Text: c.shortWhen(c.lang, t), Data: k.timeData(t)})
+		if len(row) == 2 {
+			kb, row = append(kb, row), nil
+		}
+	}
+	if len(row) > 0 {
+		kb = append(kb, row)
+	}
+	kb = append(kb, []Button{{Text: c.t("button.other_days", nil), Data: k.weekData(day)}})
+	id := "taken.nearest"
+	if len(near) == 0 {
+		id = "taken.none_near"
+	}
+	c.show(k.title+"\n\n"+c.t(id, map[string]any{"When": c.shortWhen(c.lang, want)}), kb)
+}
+
+// serviceLine writes "<b>Talk session</b> · 50 min".
+func (c *turn) serviceLine(s tori.Service) string {
+	return "<b>" + iso(c.lang, s.Name(c.lang, c.practice.Language)) + "</b> · " + c.minutes(c.lang, s.Duration)
+}
+
+func (c *turn) therapistName(id string) string {
+	if t, ok := c.practice.Therapist(id); ok {
+		return iso(c.lang, t.Name)
+	}
+	return iso(c.lang, id)
+}
+
+// where writes the place: the address, or the video session line.
+func (c *turn) where(a tori.Appointment, confirmed bool) string {
+	if !a.Remote {
+		return c.t("where.address", map[string]any{"Address": iso(c.lang, c.practice.Address)})
+	}
+	s, _ := c.practice.Service(a.ServiceID)
+	switch {
+	case !confirmed:
+		return c.t("where.video_later", nil)
+	case s.MeetingLink != "":
+		return c.t("where.video_link", map[string]any{"Link": esc(s.MeetingLink)})
+	}
+	return c.t("where.video_from_therapist", map[string]any{"Therapist": c.therapistName(a.TherapistID)})
+}
+
+// priceLine says what is paid and when.
+func (c *turn) priceLine(a tori.Appointment) string {
+	s, _ := c.practice.Service(a.ServiceID)
+	data := map[string]any{"Price": c.price(c.lang, a.Price)}
+	switch a.Payment {
+	case tori.PayFull:
+		return c.t("price.full", data)
+	case tori.PayDeposit:
+		now := s.DueNow()
+		data["Now"] = c.price(c.lang, now)
+		data["Later"] = c.price(c.lang, a.Price.Sub(now))
+		return c.t("price.deposit", data)
+	}
+	return c.t("price.at_session", data)
+}
+
+// policyText states the cancellation policy in two plain sentences: in
+// terms of refunds for prepaid services ("policy.paid.*"), and of what is
+// charged for pay-at-session services ("policy.none.*").
+func (c *turn) policyText(mode tori.PaymentMode) string {
+	kind := "policy.paid."
+	if mode == tori.PayNone {
+		kind = "policy.none."
+	}
+	// What the client keeps (refund) or owes (charge) at a tier.
+	pct := func(t tori.RefundTier) int {
+		if mode == tori.PayNone {
+			return 100 - t.Percent
+		}
+		return t.Percent
+	}
+	tiers := c.practice.Policy.Tiers
+	if len(tiers) == 0 {
+		return c.t(kind+"no_tiers", nil)
+	}
+	first := kind + "first_full"
+	if tiers[0].Percent < 100 {
+		first = kind + "first_partial"
+	}
+	var parts []string
+	for _, t := range tiers[1:] {
+		parts = append(parts, c.t(kind+"tier", map[string]any{"Percent": pct(t), "Notice": c.hours(c.lang, t.MinNotice)}))
+	}
+	second := c.t(kind+"later_nothing", nil)
+	if len(parts) > 0 {
+		second = c.t(kind+"later_tiers", map[string]any{"Tiers": strings.Join(parts, c.t("policy.join", nil))})
+	}
+	return c.t(first, map[string]any{"Notice": c.hours(c.lang, tiers[0].MinNotice), "Percent": pct(tiers[0])}) + " " + second
+}
