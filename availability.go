@@ -1,6 +1,7 @@
 package tori
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -112,22 +113,12 @@ func Nearest(slots []time.Time, want time.Time, n int) []time.Time {
 		}
 		return d
 	}
-	slices.SortStableFunc(s, func(a, b time.Time) int { return int64cmp(int64(dist(a)), int64(dist(b))) })
+	slices.SortStableFunc(s, func(a, b time.Time) int { return cmp.Compare(dist(a), dist(b)) })
 	if len(s) > n {
 		s = s[:n]
 	}
 	slices.SortFunc(s, func(a, b time.Time) int { return a.Compare(b) })
 	return s
-}
-
-func int64cmp(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func sortSlots(s []Slot) {

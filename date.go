@@ -1,6 +1,7 @@
 package tori
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -56,14 +57,7 @@ func (d Date) After(o Date) bool { return d.Compare(o) > 0 }
 
 // Compare returns -1, 0 or 1 as d is before, equal to or after o.
 func (d Date) Compare(o Date) int {
-	a, b := d.Year*10000+int(d.Month)*100+d.Day, o.Year*10000+int(o.Month)*100+o.Day
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(d.Year*10000+int(d.Month)*100+d.Day, o.Year*10000+int(o.Month)*100+o.Day)
 }
 
 // DaysUntil returns the number of days from d to o (negative if o is earlier).

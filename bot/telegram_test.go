@@ -173,7 +173,19 @@ func TestTelegramEndToEnd(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// Omer, in Hebrew, moves his session and then cancels it.
 	omer.say("/my").sees("התורים הקרובים שלכם", "11:00–11:50")
+	omer.press("שינוי מועד 1").sees("שינוי מועד")
+	omer.press("ד׳ 2/12").press("09:00").sees("להעביר את הפגישה?")
+	omer.press("אישור המועד החדש").sees("הפגישה הועברה.", "יום רביעי, 2 בדצמבר 2026")
+	omer.say("/my").sees("התורים הקרובים שלכם", "09:00–09:50")
+	omer.press("ביטול 1").sees("לבטל את הפגישה?")
+	omer.press("כן, לבטל").sees("הפגישה בוטלה.")
+	if _, err := l.fake.Wait(9001, wait, func(ms []telegramtest.Message) bool {
+		return len(ms) == 6 && strings.Contains(ms[4].Text, "שינוי מועד") && strings.Contains(ms[5].Text, "ביטול") && strings.Contains(ms[5].Text, "עומר")
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestUpdateDeliveredTwice: an update Telegram delivers again is handled once.

@@ -75,6 +75,7 @@ type Server struct {
 	calls    []Call
 	faults   map[string][]fault
 	polling  int
+	quit     chan struct{} // closed by Close: long polls return at once
 }
 
 type fault struct {
@@ -92,9 +93,22 @@ func New() *Server {
 		answers:  map[string]string{},
 		commands: map[string]string{},
 		faults:   map[string][]fault{},
+		quit:     make(chan struct{}),
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// Close ends pending long polls and stops the server.
+func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.quit:
+	default:
+		close(s.quit)
+	}
+	s.mu.Unlock()
+	s.Server.Close()
 }
 
 func (s *Server) notify() {
@@ -208,6 +222,8 @@ func (s *Server) getUpdates(r *http.Request, form map[string]string) reply {
 		case <-time.After(time.Until(deadline)):
 			return reply{OK: true, Result: []json.RawMessage{}}
 		case <-r.Context().Done():
+			return reply{OK: true, Result: []json.RawMessage{}}
+		case <-s.quit:
 			return reply{OK: true, Result: []json.RawMessage{}}
 		}
 		s.mu.Lock()

@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/tori-bot/tori"
+	"gopkg.in/yaml.v3"
+)
+
+// The practice file (tori.yaml). Every field is documented in
+// tori.example.yaml; errors name the field and the fix.
+
+type fileConfig struct {
+	Practice struct {
+		Name         string `yaml:"name"`
+		TimeZone     string `yaml:"time_zone"`
+		Language     string `yaml:"language"`
+		FirstWeekday string `yaml:"first_weekday"`
+		Address      string `yaml:"address"`
+	} `yaml:"practice"`
+	Policy struct {
+		RefundTiers *[]struct {
+			Notice  string `yaml:"notice"`
+			Percent *int   `yaml:"percent"`
+		} `yaml:"refund_tiers"`
+		MinNotice           string `yaml:"min_notice"`
+		MaxDaysAhead        *int   `yaml:"max_days_ahead"`
+		SlotStep            string `yaml:"slot_step"`
+		HoldFor             string `yaml:"hold_for"`
+		RescheduleMinNotice string `yaml:"reschedule_min_notice"`
+		MaxHoldsPerClient   *int   `yaml:"max_holds_per_client"`
+	} `yaml:"policy"`
+	Therapists []struct {
+		ID          string              `yaml:"id"`
+		Name        string              `yaml:"name"`
+		TelegramIDs []int64             `yaml:"telegram_ids"`
+		Language    string              `yaml:"language"`
+		Hours       map[string][]string `yaml:"hours"`
+		DaysOff     []string            `yaml:"days_off"`
+	} `yaml:"therapists"`
+	Services []struct {
+		ID             string   `yaml:"id"`
+		Name           names    `yaml:"name"`
+		Duration       string   `yaml:"duration"`
+		BufferAfter    string   `yaml:"buffer_after"`
+		Price          string   `yaml:"price"`
+		Currency       string   `yaml:"currency"`
+		Payment        string   `yaml:"payment"`
+		DepositPercent int      `yaml:"deposit_percent"`
+		Remote         bool     `yaml:"remote"`
+		MeetingLink    string   `yaml:"meeting_link"`
+		Therapists     []string `yaml:"therapists"`
+	} `yaml:"services"`
+}
+
+// names is a name per language; a plain string names it in the practice's language.
+type names map[string]string
+
+func (n *names) UnmarshalYAML(v *yaml.Node) error {
+	if v.Kind == yaml.ScalarNode {
+		*n = names{"": v.Value}
+		return nil
+	}
+	m := map[string]string{}
+	if err := v.Decode(&m); err != nil {
+		return err
+	}
+	*n = m
+	return nil
+}
+
+// loadPractice reads and validates the practice file.
+func loadPractice(path string) (*tori.Practice, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s does not exist: copy tori.example.yaml to %s and fill it in (or set TORI_CONFIG to its path)", path, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, err := parsePractice(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", path, tori.ErrorMessage(err))
+	}
+	return p, nil
+}
+
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type`)
+
+func parsePractice(raw []byte) (*tori.Practice, error) {
+	var f fileConfig
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+			return nil, tori.Errorf(tori.EINVALID, "line %s: there is no field %q here; check its spelling against tori.example.yaml", m[1], m[2])
+		}
+		return nil, tori.Errorf(tori.EINVALID, "%s; the file must be YAML shaped like tori.example.yaml", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	p := &tori.Practice{
+		Name:     strings.TrimSpace(f.Practice.Name),
+		Language: f.Practice.Language,
+		Address:  strings.TrimSpace(f.Practice.Address),
+		Policy:   tori.DefaultPolicy(),
+	}
+	if p.Language == "" {
+		p.Language = "he"
+	}
+	zone := f.Practice.TimeZone
+	if zone == "" {
+		zone = "Asia/Jerusalem"
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return nil, tori.Errorf(tori.EINVALID, "practice.time_zone %q is not an IANA time zone: use a name such as Asia/Jerusalem or Europe/London", zone)
+	}
+	p.Location = loc
+	p.FirstWeekday = time.Sunday
+	if f.Practice.FirstWeekday != "" {
+		wd, ok := tori.ParseWeekday(f.Practice.FirstWeekday)
+		if !ok {
+			return nil, tori.Errorf(tori.EINVALID, "practice.first_weekday %q: use sun, mon, tue, wed, thu, fri or sat", f.Practice.FirstWeekday)
+		}
+		p.FirstWeekday = wd
+	}
+	if err := readPolicy(&f, &p.Policy); err != nil {
+		return nil, err
+	}
+	for i, ft := range f.Therapists {
+		t := tori.Therapist{ID: ft.ID, Name: strings.TrimSpace(ft.Name), TelegramIDs: ft.TelegramIDs, Lang: ft.Language}
+		for day, ranges := range ft.Hours {
+			wd, ok := tori.ParseWeekday(day)
+			if !ok {
+				return nil, tori.Errorf(tori.EINVALID, "therapists[%d].hours.%s: use the weekdays sun, mon, tue, wed, thu, fri, sat", i, day)
+			}
+			for _, r := range ranges {
+				a, b, ok := strings.Cut(strings.ReplaceAll(r, " ", ""), "-")
+				start, err1 := tori.ParseMinute(a)
+				end, err2 := tori.ParseMinute(b)
+				if !ok || err1 != nil || err2 != nil {
+					return nil, tori.Errorf(tori.EINVALID, "therapists[%d].hours.%s: %q is not a range like \"09:00-13:00\"", i, day, r)
+				}
+				t.Hours[wd] = append(t.Hours[wd], tori.Span{Start: start, End: end})
+			}
+		}
+		for _, d := range ft.DaysOff {
+			days, err := parseDays(d)
+			if err != nil {
+				return nil, tori.Errorf(tori.EINVALID, "therapists[%d].days_off: %s", i, tori.ErrorMessage(err))
+			}
+			t.DaysOff = append(t.DaysOff, days...)
+		}
+		p.Therapists = append(p.Therapists, t)
+	}
+	for i, fs := range f.Services {
+		field := func(name string) string { return fmt.Sprintf("services[%d].%s", i, name) }
+		s := tori.Service{ID: fs.ID, Names: map[string]string{}, Payment: tori.PaymentMode(fs.Payment), DepositPercent: fs.DepositPercent, Remote: fs.Remote, MeetingLink: strings.TrimSpace(fs.MeetingLink), TherapistIDs: fs.Therapists}
+		for lang, n := range fs.Name {
+			if lang == "" {
+				lang = p.Language
+			}
+			s.Names[lang] = strings.TrimSpace(n)
+		}
+		var err error
+		if s.Duration, err = duration(field("duration"), fs.Duration, "50m"); err != nil {
+			return nil, err
+		}
+		if fs.BufferAfter != "" {
+			if s.BufferAfter, err = duration(field("buffer_after"), fs.BufferAfter, "10m"); err != nil {
+				return nil, err
+			}
+		}
+		cur := fs.Currency
+		if cur == "" {
+			cur = "ILS"
+		}
+		if fs.Price == "" {
+			return nil, tori.Errorf(tori.EINVALID, "%s is missing: write the price, e.g. price: 350 (or 0 for a free session)", field("price"))
+		}
+		if s.Price, err = tori.ParseMoney(fs.Price, cur); err != nil {
+			return nil, tori.Errorf(tori.EINVALID, "%s: %s", field("price"), tori.ErrorMessage(err))
+		}
+		p.Services = append(p.Services, s)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func readPolicy(f *fileConfig, pol *tori.Policy) error {
+	fp := f.Policy
+	if fp.RefundTiers != nil {
+		pol.Tiers = nil
+		for i, t := range *fp.RefundTiers {
+			n, err := duration(fmt.Sprintf("policy.refund_tiers[%d].notice", i), t.Notice, "48h")
+			if err != nil {
+				return err
+			}
+			if t.Percent == nil {
+				return tori.Errorf(tori.EINVALID, "policy.refund_tiers[%d].percent is missing: write the percent refunded, e.g. percent: 50", i)
+			}
+			pol.Tiers = append(pol.Tiers, tori.RefundTier{MinNotice: n, Percent: *t.Percent})
+		}
+	}
+	for _, d := range []struct {
+		name, val string
+		into      *time.Duration
+	}{
+		{"policy.min_notice", fp.MinNotice, &pol.MinNotice},
+		{"policy.slot_step", fp.SlotStep, &pol.SlotStep},
+		{"policy.hold_for", fp.HoldFor, &pol.HoldFor},
+		{"policy.reschedule_min_notice", fp.RescheduleMinNotice, &pol.RescheduleMinNotice},
+	} {
+		if d.val == "" {
+			continue
+		}
+		v, err := duration(d.name, d.val, "2h")
+		if err != nil {
+			return err
+		}
+		*d.into = v
+	}
+	if fp.MaxDaysAhead != nil {
+		pol.MaxDaysAhead = *fp.MaxDaysAhead
+	}
+	if fp.MaxHoldsPerClient != nil {
+		pol.MaxHoldsPerClient = *fp.MaxHoldsPerClient
+	}
+	return nil
+}
+
+// duration reads "50m", "2h", "1h30m" or "2d" (days).
+func duration(field, s, example string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, tori.Errorf(tori.EINVALID, "%s is missing: write a duration such as %s", field, example)
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && fmt.Sprint(n) == days && n >= 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, tori.Errorf(tori.EINVALID, "%s %q is not a duration: write it like %s (units: m, h, d)", field, s, example)
+	}
+	return d, nil
+}
+
+// parseDays reads "2026-12-24" or a range "2026-12-24..2026-12-31".
+func parseDays(s string) ([]tori.Date, error) {
+	a, b, isRange := strings.Cut(strings.TrimSpace(s), "..")
+	from, err := tori.ParseDate(strings.TrimSpace(a))
+	if err != nil {
+		return nil, err
+	}
+	if !isRange {
+		return []tori.Date{from}, nil
+	}
+	to, err := tori.ParseDate(strings.TrimSpace(b))
+	if err != nil {
+		return nil, err
+	}
+	if to.Before(from) || from.DaysUntil(to) > 366 {
+		return nil, tori.Errorf(tori.EINVALID, "%q: write a range of at most a year, earlier day first, like 2026-12-24..2026-12-31", s)
+	}
+	var out []tori.Date
+	for d := from; !d.After(to); d = d.AddDays(1) {
+		out = append(out, d)
+	}
+	return out, nil
+}

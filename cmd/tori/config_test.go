@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+func TestExampleConfigIsValid(t *testing.T) {
+	p, err := loadPractice("../../tori.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "Adi Levi Psychotherapy" || p.Location.String() != "Asia/Jerusalem" || len(p.Therapists) != 1 || len(p.Services) != 2 {
+		t.Fatalf("practice = %+v", p)
+	}
+	adi := p.Therapists[0]
+	if len(adi.Hours[time.Sunday]) != 2 || len(adi.Hours[time.Friday]) != 0 || len(adi.DaysOff) != 3 {
+		t.Fatalf("adi = %+v", adi)
+	}
+	if s := p.Services[0]; s.Price.Amount != 35000 || s.Names["he"] != "פגישת טיפול" || s.Duration != 50*time.Minute {
+		t.Fatalf("service = %+v", s)
+	}
+	if p.Policy.Tiers[1] != (tori.RefundTier{MinNotice: 24 * time.Hour, Percent: 50}) {
+		t.Fatalf("tiers = %+v", p.Policy.Tiers)
+	}
+}
+
+func TestConfigErrorsNameTheField(t *testing.T) {
+	base, err := os.ReadFile("../../tori.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, from, to, want string
+	}{
+		{"Typo", "buffer_after: 10m\n    price: 350", "buffer_after: 10m\n    pricee: 350", `line %d: there is no field "pricee" here`},
+		{"BadZone", "time_zone: Asia/Jerusalem", "time_zone: Asia/Jeruslem", `practice.time_zone "Asia/Jeruslem" is not an IANA time zone`},
+		{"BadDuration", "duration: 50m\n    buffer_after: 10m\n    price: 350", "duration: fifty\n    buffer_after: 10m\n    price: 350", `services[0].duration "fifty" is not a duration`},
+		{"BadHours", `tue: ["09:00-13:00"]`, `tue: ["9-13"]`, `therapists[0].hours.tue: "9-13" is not a range like "09:00-13:00"`},
+		{"BadWeekday", `tue: ["09:00-13:00"]`, `tuesday: ["09:00-13:00"]`, `therapists[0].hours.tuesday: use the weekdays`},
+		{"BadPrice", "price: 350\n", "price: 350.555\n", `services[0].price: amount "350.555" is not a number with at most 2 decimals`},
+		{"BadDayOff", `days_off: ["2026-12-24..2026-12-26"]`, `days_off: ["24/12/2026"]`, `therapists[0].days_off: "24/12/2026" is not a date written as YYYY-MM-DD`},
+		{"UnknownTherapist", "therapists: [adi]", "therapists: [dana]", `services[0].therapists names "dana", who is not in therapists`},
+		{"TierWithoutPercent", "percent: 50", "", `policy.refund_tiers[1].percent is missing`},
+		{"NotYAML", "practice:", "practice: [", `the file must be YAML shaped like tori.example.yaml`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := string(base)
+			if !strings.Contains(text, tt.from) {
+				t.Fatalf("example has no %q", tt.from)
+			}
+			edited := strings.Replace(text, tt.from, tt.to, 1)
+			want := tt.want
+			if strings.Contains(want, "%d") { // the line the edit put the typo on
+				want = fmt.Sprintf(want, strings.Count(edited[:strings.Index(edited, "pricee")], "\n")+1)
+			}
+			_, err := parsePractice([]byte(edited))
+			if err == nil || !strings.Contains(tori.ErrorMessage(err), want) {
+				t.Fatalf("error = %q, want it to contain %q", tori.ErrorMessage(err), want)
+			}
+		})
+	}
+}

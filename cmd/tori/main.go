@@ -1,0 +1,155 @@
+// Command tori runs a practice's Telegram booking bot: it reads the
+// practice from tori.yaml and secrets from the environment, long-polls
+// Telegram, keeps state in Redis and serves /healthz and /readyz.
+//
+//	tori          run the bot
+//	tori check    validate tori.yaml and exit
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	_ "time/tzdata" // time zones work on machines (and images) without tzdata
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/storage"
+)
+
+// Compile-time checks that the adapters satisfy what their users declare.
+var (
+	_ tori.AppointmentStore = (*storage.Store)(nil)
+	_ bot.Store             = (*storage.Store)(nil)
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "tori:", err)
+		os.Exit(1)
+	}
+}
+
+// env reads a variable with a default.
+func env(getenv func(string) string, key, def string) string {
+	if v := strings.TrimSpace(getenv(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+func newLogger(w io.Writer, getenv func(string) string) *slog.Logger {
+	level := slog.LevelInfo
+	switch strings.ToLower(getenv("LOG_LEVEL")) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.EqualFold(getenv("LOG_FORMAT"), "json") {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// run is the whole program; tests drive it with their own environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	log := newLogger(stderr, getenv)
+	cfgPath := env(getenv, "TORI_CONFIG", "tori.yaml")
+	practice, err := loadPractice(cfgPath)
+	if err != nil {
+		return err
+	}
+	if len(args) > 0 {
+		switch args[0] {
+		case "check":
+			fmt.Fprintf(stderr, "%s is valid: %s, %d therapist(s), %d service(s), time zone %s\n",
+				cfgPath, practice.Name, len(practice.Therapists), len(practice.Services), practice.Location)
+			return nil
+		default:
+			return fmt.Errorf("unknown command %q: run tori (the bot) or tori check (validate %s)", args[0], cfgPath)
+		}
+	}
+	token := strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN"))
+	if token == "" {
+		return errors.New("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram and set the token it gives you")
+	}
+	rdb, err := storage.Connect(ctx, env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"))
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	store := storage.New(rdb, env(getenv, "REDIS_PREFIX", "tori:"))
+	bookings := &tori.Bookings{Practice: practice, Store: store}
+	b, err := bot.New(bot.Config{Practice: practice, Bookings: bookings, Store: store, Log: log})
+	if err != nil {
+		return err
+	}
+	tg, err := bot.Connect(ctx, b, bot.TelegramOptions{Token: token, APIURL: getenv("TELEGRAM_API_URL")})
+	if err != nil {
+		return err
+	}
+	if err := tg.RegisterCommands(ctx); err != nil {
+		log.Warn("could not register the command menu; the bot works without it", "err", err)
+	}
+
+	addr := env(getenv, "HTTP_ADDR", ":8080")
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR %s: %w (set HTTP_ADDR to a free address, e.g. :8081)", addr, err)
+	}
+	srv := &http.Server{Handler: routes(store), ReadHeaderTimeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server", "err", err)
+		}
+	}()
+	go func() { defer wg.Done(); tg.Run(ctx) }()
+	log.Info("tori is running", "practice", practice.Name, "bot", "@"+tg.Username(), "http", ln.Addr().String(),
+		"therapists", len(practice.Therapists), "services", len(practice.Services), "time_zone", practice.Location.String())
+
+	<-ctx.Done()
+	log.Info("shutting down: finishing updates in hand")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	wg.Wait()
+	log.Info("stopped")
+	return nil
+}
+
+// routes serves /healthz (the process is up) and /readyz (Redis answers).
+func routes(store *storage.Store) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := store.Ping(ctx); err != nil {
+			http.Error(w, "redis: not reachable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}

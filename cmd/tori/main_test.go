@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/storage/storagetest"
+)
+
+// syncBuffer is a log sink safe for the program's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// testEnv is the environment of a run against the fake Telegram server and
+// the test Redis, with the example practice.
+func testEnv(t *testing.T, fake *telegramtest.Server, over map[string]string) func(string) string {
+	dir := t.TempDir()
+	example, err := os.ReadFile("../../tori.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "tori.yaml")
+	if err := os.WriteFile(cfg, example, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prefix := "test:" + tori.RandomToken(8) + ":"
+	t.Cleanup(func() { storagetest.DeletePrefix(storagetest.MustRedis(t), prefix) })
+	vars := map[string]string{
+		"TORI_CONFIG":        cfg,
+		"TELEGRAM_BOT_TOKEN": telegramtest.Token,
+		"REDIS_URL":          storagetest.URL(),
+		"REDIS_PREFIX":       prefix,
+		"HTTP_ADDR":          freeAddr(t),
+	}
+	if fake != nil {
+		vars["TELEGRAM_API_URL"] = fake.URL
+	}
+	for k, v := range over {
+		vars[k] = v
+	}
+	return func(k string) string { return vars[k] }
+}
+
+func TestRunEndToEnd(t *testing.T) {
+	fake := telegramtest.New()
+	defer fake.Close()
+	fake.Open(111111111) // Adi pressed Start once
+	getenv := testEnv(t, fake, nil)
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, getenv, logs) }()
+
+	base := "http://" + getenv("HTTP_ADDR")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz never answered 200: %v\n%s", err, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling a server that is starting, with a deadline
+	}
+	if resp, err := http.Get(base + "/healthz"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/healthz: %v", err)
+	}
+
+	// A client books the video session through Telegram.
+	u := telegramtest.User{ID: 555, FirstName: "Dana", LanguageCode: "en"}
+	fake.SendText(u, "/start video")
+	msgs, err := fake.Wait(555, 10*time.Second, func(ms []telegramtest.Message) bool { return len(ms) == 1 && len(ms[0].Keyboard) > 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msgs[0].Text, "Video session") {
+		t.Fatalf("deep link opened %q", msgs[0].Text)
+	}
+	if !strings.Contains(fake.Commands("he"), "קביעת פגישה") {
+		t.Fatal("Hebrew command menu not registered")
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not stop after the signal")
+	}
+	out := logs.String()
+	if strings.Contains(out, telegramtest.Token) || strings.Contains(out, "TEST-token") {
+		t.Fatalf("the token was logged:\n%s", out)
+	}
+	for _, want := range []string{"tori is running", "@" + telegramtest.BotUsername, "stopped"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("logs lack %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRunFailsWithOneClearLine(t *testing.T) {
+	fake := telegramtest.New()
+	defer fake.Close()
+	tests := []struct {
+		name string
+		over map[string]string
+		want string
+	}{
+		{"NoToken", map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather"},
+		{"WrongToken", map[string]string{"TELEGRAM_BOT_TOKEN": "999:wrong"}, "Telegram refused TELEGRAM_BOT_TOKEN"},
+		{"NoRedis", map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0"}, "Redis at 127.0.0.1:1 db 0 does not answer"},
+		{"BadRedisURL", map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL is not a Redis URL"},
+		{"NoConfig", map[string]string{"TORI_CONFIG": "/nonexistent/tori.yaml"}, "does not exist: copy tori.example.yaml"},
+		{"UnknownCommand", nil, `unknown command "serve"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var args []string
+			if tt.name == "UnknownCommand" {
+				args = []string{"serve"}
+			}
+			logs := &syncBuffer{}
+			err := run(context.Background(), args, testEnv(t, fake, tt.over), logs)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error = %v, want one line containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error()+logs.String(), "999:wrong") {
+				t.Fatalf("the token leaked: %v %s", err, logs.String())
+			}
+		})
+	}
+}
+
+func TestCheckCommand(t *testing.T) {
+	logs := &syncBuffer{}
+	if err := run(context.Background(), []string{"check"}, testEnv(t, nil, map[string]string{"TELEGRAM_BOT_TOKEN": ""}), logs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "is valid: Adi Levi Psychotherapy, 1 therapist(s), 2 service(s)") {
+		t.Fatalf("check said %q", logs.String())
+	}
+}
