@@ -15,14 +15,20 @@ type AppointmentStore interface {
 	// client already has maxHolds live holds with that therapist. Retrying
 	// with the same a.ID and a.HoldToken returns the same hold.
 	Hold(ctx context.Context, a Appointment, maxHolds int, now time.Time) (Appointment, error)
+	// Renew holds the hold id again until until, under the same id and
+	// token, if it is still live or its time is still free. ECONFLICT when
+	// the time was taken, ELIMIT when the client holds too many, ENOTFOUND.
+	Renew(ctx context.Context, id, token string, until time.Time, maxHolds int, now time.Time) (Appointment, error)
 	// Confirm turns the hold id into a booking if token is its current
 	// token and the hold has not run out: a compare-and-set. It returns
 	// ENOTFOUND, EEXPIRED (the hold ran out) or ECONFLICT (not a hold, or
 	// another token).
 	Confirm(ctx context.Context, id, token string, now time.Time) (Appointment, error)
 	// Move confirms the reschedule hold id: the booking it moves takes the
-	// hold's time and the hold is deleted, in one step. Errors as Confirm.
-	Move(ctx context.Context, id, token string, now time.Time) (Appointment, error)
+	// hold's time and the hold is deleted, in one step. Errors as Confirm,
+	// and EGONE when the booking is no longer confirmed, ETOOLATE when it
+	// starts in less than notice.
+	Move(ctx context.Context, id, token string, notice time.Duration, now time.Time) (Appointment, error)
 	// Release lets go of the hold id (token must match). Releasing a hold
 	// that is already gone is not an error.
 	Release(ctx context.Context, id, token string, now time.Time) error
@@ -220,7 +226,8 @@ func (b *Bookings) Own(ctx context.Context, c Client, id string) (Appointment, e
 
 // Confirm books the client's hold. A hold for a paid service is confirmed by
 // its payment instead; a reschedule hold moves its booking. When the hold ran
-// out but its time is still free, the time is held again and booked.
+// out but its time is still free, it is held again under the same id and
+// booked, so a second press finds the booking.
 func (b *Bookings) Confirm(ctx context.Context, c Client, holdID string) (Appointment, error) {
 	h, err := b.Own(ctx, c, holdID)
 	if err != nil {
@@ -230,7 +237,7 @@ func (b *Bookings) Confirm(ctx context.Context, c Client, holdID string) (Appoin
 		if h.Status == StatusConfirmed {
 			return h, nil // a second press of Confirm
 		}
-		return Appointment{}, Errorf(ECONFLICT, "This time is no longer held for you. Choose a time again.")
+		return Appointment{}, Errorf(EEXPIRED, "This time is no longer held for you. Choose a time again.")
 	}
 	if h.Moves != "" {
 		return b.move(ctx, c, h)
@@ -240,35 +247,33 @@ func (b *Bookings) Confirm(ctx context.Context, c Client, holdID string) (Appoin
 	}
 	a, err := b.Store.Confirm(ctx, h.ID, h.HoldToken, b.now())
 	if ErrorCode(err) == EEXPIRED {
-		again, herr := b.hold(ctx, c, mustService(b.Practice, h.ServiceID), h.TherapistID, h.Start, "")
-		if herr != nil {
-			return Appointment{}, herr
+		if _, err := b.renew(ctx, h); err != nil {
+			return Appointment{}, err
 		}
-		return b.Store.Confirm(ctx, again.ID, again.HoldToken, b.now())
+		return b.Store.Confirm(ctx, h.ID, h.HoldToken, b.now())
 	}
 	return a, err
+}
+
+// renew holds an expired hold's time again, for a full hold period.
+func (b *Bookings) renew(ctx context.Context, h Appointment) (Appointment, error) {
+	now := b.now()
+	return b.Store.Renew(ctx, h.ID, h.HoldToken, now.Add(b.Practice.Policy.HoldFor), b.Practice.Policy.MaxHoldsPerClient, now)
 }
 
 func (b *Bookings) move(ctx context.Context, c Client, h Appointment) (Appointment, error) {
-	a, err := b.Store.Move(ctx, h.ID, h.HoldToken, b.now())
+	if _, err := b.CheckReschedule(ctx, c, h.Moves); err != nil {
+		return Appointment{}, err
+	}
+	notice := b.Practice.Policy.RescheduleMinNotice
+	a, err := b.Store.Move(ctx, h.ID, h.HoldToken, notice, b.now())
 	if ErrorCode(err) == EEXPIRED {
-		again, herr := b.hold(ctx, c, mustService(b.Practice, h.ServiceID), h.TherapistID, h.Start, h.Moves)
-		if herr != nil {
-			return Appointment{}, herr
+		if _, err := b.renew(ctx, h); err != nil {
+			return Appointment{}, err
 		}
-		return b.Store.Move(ctx, again.ID, again.HoldToken, b.now())
+		return b.Store.Move(ctx, h.ID, h.HoldToken, notice, b.now())
 	}
 	return a, err
-}
-
-func mustService(p *Practice, id string) Service {
-	s, ok := p.Service(id)
-	if !ok {
-		// A hold of a service removed from the configuration since: keep its
-		// id so that the store refuses it cleanly.
-		return Service{ID: id}
-	}
-	return s
 }
 
 // Release lets go of the client's hold. Releasing twice is harmless.
@@ -316,7 +321,9 @@ func (b *Bookings) Cancel(ctx context.Context, c Client, id string) (Appointment
 	return a, tier, nil
 }
 
-// CheckReschedule tells whether the client's booking may still be moved.
+// CheckReschedule tells whether the client's booking may still be moved:
+// EGONE when it is no longer an upcoming booking, ETOOLATE past the
+// policy's cut-off.
 func (b *Bookings) CheckReschedule(ctx context.Context, c Client, id string) (Appointment, error) {
 	a, err := b.Own(ctx, c, id)
 	if err != nil {
@@ -324,10 +331,10 @@ func (b *Bookings) CheckReschedule(ctx context.Context, c Client, id string) (Ap
 	}
 	now := b.now()
 	if a.Status != StatusConfirmed || !now.Before(a.Start) {
-		return Appointment{}, Errorf(ECONFLICT, "This booking can no longer be moved; it has already started or ended.")
+		return Appointment{}, Errorf(EGONE, "This booking can no longer be moved; it has already started, ended or been cancelled.")
 	}
 	if !b.Practice.Policy.CanReschedule(a.Start, now) {
-		return Appointment{}, Errorf(ECONFLICT, "It is too late to move this session online.")
+		return Appointment{}, Errorf(ETOOLATE, "It is too late to move this session online.")
 	}
 	return a, nil
 }

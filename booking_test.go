@@ -253,7 +253,52 @@ func TestReschedule(t *testing.T) {
 	}
 	// Too late to move: less than 24 hours before.
 	c.t = at(b, tue.AddDays(1), "11:00")
-	if _, err := b.CheckReschedule(ctx, dana, a.ID); tori.ErrorCode(err) != tori.ECONFLICT {
+	if _, err := b.CheckReschedule(ctx, dana, a.ID); tori.ErrorCode(err) != tori.ETOOLATE {
 		t.Fatalf("late reschedule: %v", err)
+	}
+}
+
+// TestStaleMoveAfterCutOff: a move held in time but confirmed after the
+// reschedule cut-off (or after the hold ran out) is refused, not applied.
+func TestStaleMoveAfterCutOff(t *testing.T) {
+	ctx := context.Background()
+	b, c := mustBookings(t)
+	h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue.AddDays(2), "10:00")) // Thursday 10:00
+	a, err := b.Confirm(ctx, dana, h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.t = at(b, tue.AddDays(1), "09:50") // 24h10m before
+	mh, err := b.HoldMove(ctx, dana, a.ID, at(b, tue.AddDays(1), "15:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.t = at(b, tue.AddDays(1), "10:30") // the hold has run out, and the cut-off has passed
+	if _, err := b.Confirm(ctx, dana, mh.ID); tori.ErrorCode(err) != tori.ETOOLATE {
+		t.Fatalf("stale move: %v", err)
+	}
+	got, _ := b.Own(ctx, dana, a.ID)
+	if !got.Start.Equal(a.Start) || got.Seq != 0 {
+		t.Fatalf("the booking moved: %+v", got)
+	}
+}
+
+// TestDoubleConfirmOfRunOutHold: both presses of Confirm on a hold that ran
+// out end with the same single booking.
+func TestDoubleConfirmOfRunOutHold(t *testing.T) {
+	ctx := context.Background()
+	b, c := mustBookings(t)
+	h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"))
+	c.t = c.t.Add(30 * time.Minute)
+	first, err := b.Confirm(ctx, dana, h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := b.Confirm(ctx, dana, h.ID)
+	if err != nil || second.ID != first.ID || first.ID != h.ID {
+		t.Fatalf("second press: %+v, %v", second, err)
+	}
+	if up, _ := b.Upcoming(ctx, dana); len(up) != 1 {
+		t.Fatalf("%d bookings", len(up))
 	}
 }

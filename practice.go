@@ -91,6 +91,7 @@ type Practice struct {
 	Language     string // default language for clients whose language we do not speak
 	FirstWeekday time.Weekday
 	Address      string // where in-person sessions happen
+	Contact      string // how to reach the practice otherwise (phone, e-mail), shown when the bot cannot help
 	Therapists   []Therapist
 	Services     []Service
 	Policy       Policy

@@ -112,7 +112,7 @@ func (c *turn) holdFailed(k calendar, at time.Time, err error) bool {
 	case tori.ECONFLICT:
 		c.showTaken(k, at)
 	case tori.ELIMIT:
-		c.show(c.t("hold.limit", map[string]any{"Max": c.practice.Policy.MaxHoldsPerClient, "HoldFor": c.minutes(c.lang, c.practice.Policy.HoldFor)}), c.menuKeyboard())
+		c.show(c.cat.N(c.lang, "hold.limit", c.practice.Policy.MaxHoldsPerClient, map[string]any{"HoldFor": c.minutes(c.lang, c.practice.Policy.HoldFor)}), c.menuKeyboard())
 	case tori.ENOTFOUND:
 		c.show(c.t("gone.service", nil), c.menuKeyboard())
 	case tori.EINVALID:
@@ -151,21 +151,24 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 // confirm books a hold (or moves a booking to it) and tells the therapist.
 func (c *turn) confirm(holdID string) {
 	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
-	if tori.ErrorCode(err) == tori.ENOTFOUND {
+	switch {
+	case tori.ErrorCode(err) == tori.ENOTFOUND:
 		c.show(c.t("hold.gone", nil), c.menuKeyboard())
 		return
-	}
-	if err != nil {
+	case err != nil:
 		c.fail("load hold", err)
 		return
-	}
-	if h.Status == tori.StatusConfirmed {
+	case h.Status == tori.StatusConfirmed:
 		c.showBooked(h) // a second press: show it again, tell nobody twice
+		return
+	case h.Status != tori.StatusHeld:
+		c.show(c.t("hold.gone", nil), c.menuKeyboard())
 		return
 	}
 	var from tori.Appointment
 	if h.Moves != "" {
 		if from, err = c.bookings.Own(c.ctx, c.client(), h.Moves); err != nil {
+			c.letGo(h)
 			c.show(c.t("booking.gone", nil), c.menuKeyboard())
 			return
 		}
@@ -173,20 +176,24 @@ func (c *turn) confirm(holdID string) {
 	a, err := c.bookings.Confirm(c.ctx, c.client(), holdID)
 	switch tori.ErrorCode(err) {
 	case "":
-	case tori.ECONFLICT:
-		k, ok := c.calendarOf(h, from)
-		if ok {
+	case tori.ECONFLICT: // the hold ran out and someone took the time
+		if k, ok := c.calendarOf(h, from); ok {
 			c.showTaken(k, h.Start)
 		}
 		return
+	case tori.EGONE, tori.ETOOLATE:
+		c.letGo(h)
+		c.cannotMove(from, err)
+		return
 	case tori.EINVALID:
-		c.show(c.t("payment.unavailable", nil), c.menuKeyboard())
+		c.letGo(h)
+		c.show(c.t("payment.unavailable", c.withContact(nil)), c.menuKeyboard())
 		return
 	case tori.ELIMIT:
 		c.holdFailed(calendar{}, h.Start, err)
 		return
-	case tori.ENOTFOUND:
-		c.show(c.t("booking.gone", nil), c.menuKeyboard())
+	case tori.ENOTFOUND, tori.EEXPIRED:
+		c.show(c.t("hold.gone", nil), c.menuKeyboard())
 		return
 	default:
 		c.fail("confirm", err)
@@ -194,12 +201,20 @@ func (c *turn) confirm(holdID string) {
 	}
 	c.saveState(c.ctx, c.in.User.ChatID, state{})
 	if from.ID != "" {
-		c.showMoved(a, from)
 		c.notify(a, "notify.moved", map[string]any{"From": from})
+		c.showMoved(a, from)
 		return
 	}
-	c.showBooked(a)
 	c.notify(a, "notify.booked", nil)
+	c.showBooked(a)
+}
+
+// letGo releases a hold that can no longer be used, and forgets it.
+func (c *turn) letGo(h tori.Appointment) {
+	if err := c.bookings.Release(c.ctx, c.client(), h.ID); err != nil {
+		c.log.Error("release", "user", c.in.User.ID, "hold", h.ID, "err", err)
+	}
+	c.saveState(c.ctx, c.in.User.ChatID, state{})
 }
 
 // calendarOf rebuilds the calendar a hold was chosen in.
@@ -273,14 +288,20 @@ func (c *turn) changeTime(holdID string) {
 // abandon lets go of the hold and stops.
 func (c *turn) abandon(holdID string) {
 	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
-	if err == nil && h.Status == tori.StatusHeld {
+	if err != nil {
+		c.show(c.t("hold.gone", nil), c.menuKeyboard())
+		return
+	}
+	if h.Status == tori.StatusHeld {
 		if err := c.bookings.Release(c.ctx, c.client(), holdID); err != nil {
 			c.fail("release", err)
 			return
 		}
 	}
-	c.saveState(c.ctx, c.in.User.ChatID, state{})
-	if err == nil && h.Moves != "" {
+	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Hold == holdID {
+		c.saveState(c.ctx, c.in.User.ChatID, state{})
+	}
+	if h.Moves != "" {
 		if from, err := c.bookings.Own(c.ctx, c.client(), h.Moves); err == nil && from.Status == tori.StatusConfirmed {
 			c.show(c.t("move.kept", map[string]any{"When": c.whenRange(c.lang, from.Start, from.End)}), c.menuKeyboard())
 			return

@@ -14,14 +14,19 @@ import (
 )
 
 // Store is what the bot keeps besides appointments: conversation state per
-// chat, each user's language, and which updates were already processed.
-// storage.Store satisfies it. Errors are EINTERNAL.
+// chat, each user's language, and which updates were handled. storage.Store
+// satisfies it. Errors are EINTERNAL.
 type Store interface {
 	ChatState(ctx context.Context, chatID int64) ([]byte, error)
 	SetChatState(ctx context.Context, chatID int64, state []byte, ttl time.Duration) error
 	Language(ctx context.Context, userID int64) (string, error)
 	SetLanguage(ctx context.Context, userID int64, lang string) error
-	FirstDelivery(ctx context.Context, updateID int64, ttl time.Duration) (bool, error)
+	// ClaimUpdate claims an update id for lease; false when it is being
+	// handled or was handled. FinishUpdate marks it handled for keep;
+	// ForgetUpdate drops the claim after a failure.
+	ClaimUpdate(ctx context.Context, updateID int64, lease time.Duration) (bool, error)
+	FinishUpdate(ctx context.Context, updateID int64, keep time.Duration) error
+	ForgetUpdate(ctx context.Context, updateID int64) error
 }
 
 // Config is everything the bot depends on.
@@ -158,7 +163,7 @@ func (b *Bot) Handle(ctx context.Context, in Input) (res Result) {
 	defer func() {
 		if r := recover(); r != nil {
 			b.log.Error("panic while handling an update", "user", in.User.ID, "panic", r)
-			res = Result{Replies: []Reply{c.message(b.cat.T(lang, "error.internal", nil), c.menuKeyboard())}}
+			res = Result{Replies: []Reply{c.message(b.cat.T(lang, "error.internal", c.withContact(nil)), c.menuKeyboard())}}
 		}
 	}()
 	if in.Data != "" {
@@ -201,7 +206,19 @@ func (c *turn) send(text string, kb [][]Button) {
 // fail shows the apology for a fault of ours and logs it.
 func (c *turn) fail(op string, err error) {
 	c.log.Error(op, "user", c.in.User.ID, "err", err)
-	c.show(c.t("error.internal", nil), c.menuKeyboard())
+	c.show(c.t("error.internal", c.withContact(nil)), c.menuKeyboard())
+}
+
+// withContact adds the practice's contact details to message data, for the
+// messages that send the client elsewhere.
+func (c *turn) withContact(data map[string]any) map[string]any {
+	if data == nil {
+		data = map[string]any{}
+	}
+	if c.practice.Contact != "" {
+		data["Contact"] = iso(c.lang, c.practice.Contact)
+	}
+	return data
 }
 
 func (c *turn) onText() {

@@ -315,7 +315,7 @@ func TestHebrewFlow(t *testing.T) {
 	omer.press("קביעת פגישה").press("פגישת שיחה").press("מי שפנוי ראשון").sees("בחרו יום")
 	omer.press("ג׳ 1/12").sees("יום שלישי, 1 בדצמבר 2026: בחרו שעה.")
 	omer.press("12:00").sees("בדקו בבקשה את פרטי התור", "מחיר: \u2066350\u00a0₪\u2069, תשלום בפגישה", "מדיניות ביטולים:", "ביטול לפחות 48 שעות לפני הפגישה הוא ללא עלות.")
-	omer.press("אישור").sees("התור נקבע.", "אצל: \u2068Adi Levi\u2069", "בשעה \u206612:00–12:50\u2069")
+	omer.press("אישור").sees("התור נקבע.", "אצל: \u2068Adi Levi\u2069", "2026, \u206612:00–12:50\u2069")
 	omer.say("/my").press("ביטול 1").sees("לבטל את הפגישה?", "אתם מבטלים 26 שעות לפני הפגישה.").press("כן, לבטל").sees("הפגישה בוטלה.")
 	// The second "first available" booking at the same time goes to Noa.
 	dana := w.user(101, "Dana", "en")
@@ -372,4 +372,51 @@ func TestUntrustedInput(t *testing.T) {
 	omer.say("/nonsense").sees("I don't know the command /nonsense")
 	omer.say("hello <b>there</b>").sees("I can help with bookings only")
 	omer.say("/start nope").sees("Hello Omer!")
+}
+
+// TestConfirmAfterChoosingAnotherTime: the summary of a hold let go (by
+// choosing another time) says the hold is gone, not that someone took it.
+func TestConfirmAfterChoosingAnotherTime(t *testing.T) {
+	w := newWorld(t)
+	dana := w.user(101, "Dana", "en")
+	dana.say("/start video").press("Wed 2/12").press("10:00").sees("held for you")
+	old := dana.screen
+	oldID := dana.screenID
+	dana.say("/start video").press("Wed 2/12").press("11:00").sees("held for you")
+	dana.screen, dana.screenID = old, oldID
+	dana.press("Confirm").sees("This time is no longer held for you")
+	if strings.Contains(dana.screen.Text, "taken") {
+		t.Fatalf("blamed someone else:\n%s", dana.screen.Text)
+	}
+}
+
+// TestMoveOfCancelledBooking: confirming a move of a booking cancelled
+// meanwhile (from another message) says so and lets the new time go.
+func TestMoveOfCancelledBooking(t *testing.T) {
+	w := newWorld(t)
+	dana, omer := w.user(101, "Dana", "en"), w.user(102, "Omer", "en")
+	dana.say("/start video").press("Wed 2/12").press("10:00").press("Confirm").sees("You're booked.")
+	dana.say("/my").press("Reschedule 1").press("Thu 3/12").press("10:00").sees("Move your session?")
+	moving, movingID := dana.screen, dana.screenID
+	dana.say("/my").press("Cancel 1").press("Yes, cancel it").sees("Cancelled.")
+	dana.screen, dana.screenID = moving, movingID
+	dana.press("Confirm the new time").sees("This booking can no longer be moved")
+	omer.say("/start video").press("Thu 3/12").press("10:00").sees("held for you")
+}
+
+// TestForgedAbandonLeavesOwnHold: pressing "Cancel" with someone else's hold
+// id neither releases theirs nor forgets one's own.
+func TestForgedAbandonLeavesOwnHold(t *testing.T) {
+	w := newWorld(t)
+	dana, omer := w.user(101, "Dana", "en"), w.user(102, "Omer", "en")
+	dana.say("/start video").press("Wed 2/12").press("10:00").sees("held for you")
+	danaHold := strings.TrimPrefix(dana.screen.Keyboard[0][0].Data, "k:")
+	omer.say("/start video").press("Wed 2/12").press("11:00").sees("held for you")
+	omer.pressData("x:" + danaHold).sees("no longer held for you")
+	omer.say("/cancel").sees("Stopped. Nothing was booked")
+	// Dana's hold is intact: Omer cannot take 10:00.
+	omer.say("/start video").press("Wed 2/12")
+	if _, ok := omer.button("10:00"); ok {
+		t.Fatal("Dana's held 10:00 is offered to Omer")
+	}
 }

@@ -36,7 +36,7 @@ func (b *Bot) when(lang string, t time.Time) string {
 // whenRange writes "Tuesday 1 December 2026, 10:00–10:50".
 func (b *Bot) whenRange(lang string, start, end time.Time) string {
 	r := ltr(lang, b.local(start).Format("15:04")+"–"+b.local(end).Format("15:04"))
-	return b.cat.T(lang, "date.when", map[string]any{"Date": b.longDate(lang, start), "Time": r})
+	return b.cat.T(lang, "date.when_range", map[string]any{"Date": b.longDate(lang, start), "Time": r})
 }
 
 // shortDay writes "Tue 1/12" for buttons.

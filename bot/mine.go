@@ -11,7 +11,7 @@ import (
 // The client's own bookings: list, cancel, reschedule. Every action loads
 // the appointment through Bookings.Own, so a client reaches only their own.
 
-const maxListed = 10
+const maxListed = 20
 
 func (c *turn) mine() {
 	list, err := c.bookings.Upcoming(c.ctx, c.client())
@@ -113,7 +113,7 @@ func (c *turn) cancelFailed(err error) {
 	case tori.ENOTFOUND:
 		c.show(c.t("booking.gone", nil), c.menuKeyboard())
 	case tori.ECONFLICT:
-		c.show(c.t("cancel.too_late", nil), c.menuKeyboard())
+		c.show(c.t("cancel.too_late", c.withContact(nil)), c.menuKeyboard())
 	default:
 		c.fail("cancel", err)
 	}
@@ -153,21 +153,26 @@ func (c *turn) movable(id string) (calendar, bool) {
 		return calendar{}, false
 	}
 	if _, err := c.bookings.CheckReschedule(c.ctx, c.client(), id); err != nil {
-		if tori.ErrorCode(err) != tori.ECONFLICT {
-			c.fail("check reschedule", err)
-			return calendar{}, false
-		}
-		msg := "reschedule.too_late"
-		if a.Status != tori.StatusConfirmed || !c.now.Before(a.Start) {
-			msg = "reschedule.not_possible"
-		}
-		c.show(c.t(msg, map[string]any{"Notice": c.hours(c.lang, c.practice.Policy.RescheduleMinNotice)}), [][]Button{
-			{{Text: c.t("button.cancel_n", map[string]any{"Label": c.shortWhen(c.lang, a.Start)}), Data: cb(vCancelAsk, a.ID)}},
-			{{Text: c.t("button.mine", nil), Data: cb(vMine)}},
-		})
+		c.cannotMove(a, err)
 		return calendar{}, false
 	}
 	return c.rescheduleCalendar(a)
+}
+
+// cannotMove says why booking a cannot be moved (EGONE, ETOOLATE) and what
+// can be done instead.
+func (c *turn) cannotMove(a tori.Appointment, err error) {
+	switch tori.ErrorCode(err) {
+	case tori.ETOOLATE:
+		c.show(c.t("reschedule.too_late", c.withContact(map[string]any{"Notice": c.hours(c.lang, c.practice.Policy.RescheduleMinNotice)})), [][]Button{
+			{{Text: c.t("button.cancel_n", map[string]any{"Label": c.shortWhen(c.lang, a.Start)}), Data: cb(vCancelAsk, a.ID)}},
+			{{Text: c.t("button.mine", nil), Data: cb(vMine)}},
+		})
+	case tori.EGONE:
+		c.show(c.t("reschedule.not_possible", nil), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+	default:
+		c.fail("check reschedule", err)
+	}
 }
 
 func (c *turn) rescheduleWeek(id string, day tori.Date) {

@@ -114,7 +114,7 @@ func (t *Telegram) recoverMiddleware(next tg.HandlerFunc) tg.HandlerFunc {
 func (t *Telegram) dispatch(ctx context.Context, _ *tg.Bot, u *models.Update) {
 	t.queue.push(chatOf(u), func() {
 		// An update in hand is finished even when shutdown begins, within a bound.
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 25*time.Second)
 		defer cancel()
 		t.Process(pctx, u)
 	})
@@ -124,21 +124,32 @@ func (t *Telegram) dispatch(ctx context.Context, _ *tg.Bot, u *models.Update) {
 // the callback answer and every reply. Safe for concurrent use; updates of
 // one chat are serialized.
 func (t *Telegram) Process(ctx context.Context, u *models.Update) {
-	defer func() {
-		if r := recover(); r != nil {
-			t.bot.log.Error("panic while processing an update", "update", u.ID, "panic", r)
-		}
-	}()
 	in, ok := inputOf(u)
 	if !ok {
 		return
 	}
-	if first, err := t.bot.store.FirstDelivery(ctx, u.ID, 48*time.Hour); err != nil {
-		t.bot.log.Error("de-duplicate update", "update", u.ID, "err", err)
-	} else if !first {
+	claimed, err := t.bot.store.ClaimUpdate(ctx, u.ID, 2*time.Minute)
+	if err != nil {
+		// Redis is down: handle it anyway (the conversation will say what
+		// failed) rather than leave the user without an answer.
+		t.bot.log.Error("claim update", "update", u.ID, "err", err)
+	} else if !claimed {
 		t.bot.log.Info("update delivered again; skipped", "update", u.ID)
 		return
 	}
+	done := false
+	defer func() {
+		if r := recover(); r != nil {
+			t.bot.log.Error("panic while processing an update", "update", u.ID, "panic", r)
+		}
+		if done {
+			if err := t.bot.store.FinishUpdate(ctx, u.ID, 48*time.Hour); err != nil {
+				t.bot.log.Error("finish update", "update", u.ID, "err", err)
+			}
+		} else if claimed {
+			_ = t.bot.store.ForgetUpdate(ctx, u.ID)
+		}
+	}()
 	unlock := t.locks.lock(in.User.ChatID)
 	defer unlock()
 	res := t.bot.Handle(ctx, in)
@@ -151,6 +162,7 @@ func (t *Telegram) Process(ctx context.Context, u *models.Update) {
 	for _, r := range res.Replies {
 		t.deliver(ctx, r)
 	}
+	done = true
 }
 
 // chatOf is the chat an update belongs to (0 for kinds we ignore).
@@ -223,8 +235,8 @@ func (t *Telegram) deliver(ctx context.Context, r Reply) {
 			})
 			return err
 		})
-		if err == nil || strings.Contains(err.Error(), "message is not modified") {
-			return
+		if err == nil || !cannotEdit(err) {
+			return // done, not modified, or failed in a way a new message would not fix
 		}
 	}
 	t.call(ctx, func() error {
@@ -236,14 +248,25 @@ func (t *Telegram) deliver(ctx context.Context, r Reply) {
 	})
 }
 
+// cannotEdit reports whether Telegram refused an edit because the message
+// cannot be edited (gone, too old, not ours), so a new message must go out.
+func cannotEdit(err error) bool {
+	if !errors.Is(err, tg.ErrorBadRequest) {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "message to edit not found") || strings.Contains(msg, "message can't be edited") ||
+		strings.Contains(msg, "MESSAGE_ID_INVALID")
+}
+
 // call runs one Bot API call, waiting out a 429 (retry_after) up to three
 // times, and logs a failure.
 func (t *Telegram) call(ctx context.Context, f func() error) error {
 	var err error
-	for attempt := 0; attempt < 4; attempt++ {
+	for attempt := 1; ; attempt++ {
 		err = f()
 		var tooMany *tg.TooManyRequestsError
-		if !errors.As(err, &tooMany) {
+		if !errors.As(err, &tooMany) || attempt == 3 {
 			break
 		}
 		wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second

@@ -72,7 +72,7 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 			return
 		}
 		if len(all) == 0 {
-			c.show(k.title+"\n\n"+c.t("week.none_at_all", map[string]any{"Days": c.practice.Policy.MaxDaysAhead}),
+			c.show(k.title+"\n\n"+c.t("week.none_at_all", c.withContact(map[string]any{"Days": c.practice.Policy.MaxDaysAhead})),
 				[][]Button{{{Text: c.t("button.back", nil), Data: c.backData(k)}}})
 			return
 		}
@@ -167,9 +167,18 @@ func (c *turn) showDay(k calendar, day tori.Date) {
 		c.show(k.title+"\n\n"+c.t("day.empty", map[string]any{"Date": c.longDate(c.lang, day.In(c.practice.Location))}), [][]Button{back})
 		return
 	}
+	// On the night clocks go back an hour repeats: name the zone to tell the two apart.
+	seen := map[string]int{}
+	for _, s := range slots {
+		seen[c.local(s.Start).Format("15:04")]++
+	}
 	c.show(k.title+"\n\n"+c.t("day.choose", map[string]any{"Date": c.longDate(c.lang, day.At(12*60, c.practice.Location))}),
 		append(timeButtons(slots, 4, func(s tori.Slot) Button {
-			return Button{Text: c.local(s.Start).Format("15:04"), Data: k.timeData(s.Start)}
+			label := c.local(s.Start).Format("15:04")
+			if seen[label] > 1 {
+				label = c.local(s.Start).Format("15:04 MST")
+			}
+			return Button{Text: label, Data: k.timeData(s.Start)}
 		}), back))
 }
 
@@ -239,7 +248,7 @@ func (c *turn) where(a tori.Appointment, confirmed bool) string {
 	case !confirmed:
 		return c.t("where.video_later", nil)
 	case s.MeetingLink != "":
-		return c.t("where.video_link", map[string]any{"Link": esc(s.MeetingLink)})
+		return c.t("where.video_link", map[string]any{"Link": ltr(c.lang, esc(s.MeetingLink))})
 	}
 	return c.t("where.video_from_therapist", map[string]any{"Therapist": c.therapistName(a.TherapistID)})
 }

@@ -23,12 +23,6 @@ func (s *Store) schedKey(tid string) string { return s.therapistTag(tid) + "sche
 // for every member of schedKey; what the slot-taking script compares.
 func (s *Store) spanKey(tid string) string { return s.therapistTag(tid) + "span" }
 
-// holdsKey: ZSET, member appointment id, score hold end in unix ms; one
-// client's holds with one therapist (the per-client hold cap).
-func (s *Store) holdsKey(tid string, client int64) string {
-	return s.therapistTag(tid) + "holds:" + strconv.FormatInt(client, 10)
-}
-
 // maxSpanKey: STRING, the longest block (session plus buffer) ever taken, in
 // ms; how far back an overlapping block can start.
 func (s *Store) maxSpanKey(tid string) string { return s.therapistTag(tid) + "maxspan" }
@@ -38,6 +32,12 @@ func (s *Store) maxSpanKey(tid string) string { return s.therapistTag(tid) + "ma
 // through to the appointment itself).
 func (s *Store) clientIndexKey(client int64) string {
 	return s.Prefix + "{c:" + strconv.FormatInt(client, 10) + "}:appts"
+}
+
+// clientHoldsKey: ZSET, member hold id, score hold end in unix ms; the
+// client's live holds with every therapist (the per-client hold cap).
+func (s *Store) clientHoldsKey(client int64) string {
+	return s.Prefix + "{c:" + strconv.FormatInt(client, 10) + "}:holds"
 }
 
 // profileKey: HASH, per Telegram user: lang.
@@ -50,7 +50,8 @@ func (s *Store) chatStateKey(chat int64) string {
 	return s.Prefix + "chat:" + strconv.FormatInt(chat, 10)
 }
 
-// updateKey: STRING "1", set once per processed Telegram update_id, with a TTL.
+// updateKey: STRING "busy" while an update is being handled (a short
+// lease), then "done" for two days; per Telegram update_id.
 func (s *Store) updateKey(update int64) string {
 	return s.Prefix + "upd:" + strconv.FormatInt(update, 10)
 }

@@ -4,60 +4,109 @@ import "github.com/redis/go-redis/v9"
 
 // Every script takes the time as an argument (never TIME), so that tests
 // control expiry, and is idempotent, because go-redis retries a call whose
-// reply was lost. All keys of one script share the therapist's hash tag.
+// reply was lost. All keys of one script share one hash tag: a therapist's
+// ({t:<id>}) or a client's ({c:<id>}).
 //
 // A span (see spanKey) is "<blockEndMs> <holdUntilMs|0> <clientID>".
 
-// holdScript takes a therapist's time for a hold.
-//
-// KEYS[1] sched  KEYS[2] span  KEYS[3] holds (this client)  KEYS[4] maxspan
-// KEYS[5] the new appointment's hash
-// ARGV[1] id  ARGV[2] start ms  ARGV[3] block end ms  ARGV[4] hold until ms
-// ARGV[5] client id  ARGV[6] max live holds per client  ARGV[7] now ms
-// ARGV[8] id whose time does not count as taken (the booking being moved), or ""
-// ARGV[9] token  ARGV[10] how long the hash outlives the hold, ms
-// ARGV[11..] the hash's field/value pairs
-// Returns {"OK"} | {"LIMIT"} | {"CONFLICT", id in the way} | {"EXISTS"}.
-var holdScript = redis.NewScript(`
-local status = redis.call('HGET', KEYS[5], 'status')
-if status then
-  if status == 'held' and redis.call('HGET', KEYS[5], 'token') == ARGV[9] then return {'OK'} end
-  return {'EXISTS'}
-end
-local now = tonumber(ARGV[7])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[6]) then return {'LIMIT'} end
-local start, bend = tonumber(ARGV[2]), tonumber(ARGV[3])
-local maxspan = tonumber(redis.call('GET', KEYS[4]) or '0')
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], start - maxspan, '(' .. ARGV[3])
-for _, other in ipairs(ids) do
-  if other ~= ARGV[8] then
-    local sp = redis.call('HGET', KEYS[2], other)
-    if not sp then
-      redis.call('ZREM', KEYS[1], other)
-    else
-      local oend, ohold = string.match(sp, '^(%d+) (%d+)')
-      if tonumber(ohold) > 0 and tonumber(ohold) <= now then
-        redis.call('ZREM', KEYS[1], other)
-        redis.call('HDEL', KEYS[2], other)
-      elseif tonumber(oend) > start then
-        return {'CONFLICT', other}
+// luaConflict is shared by the scripts that take time: it returns the id of
+// a live block of sched/span that overlaps [start, bend), ignoring skip1 and
+// skip2, or nil; holds that have run out are removed on the way.
+const luaConflict = `
+local function conflict(sched, span, maxspan, start, bend, now, skip1, skip2)
+  local ms = tonumber(redis.call('GET', maxspan) or '0')
+  local ids = redis.call('ZRANGEBYSCORE', sched, start - ms, '(' .. bend)
+  for _, other in ipairs(ids) do
+    if other ~= skip1 and other ~= skip2 then
+      local sp = redis.call('HGET', span, other)
+      if not sp then
+        redis.call('ZREM', sched, other)
+      else
+        local oend, ohold = string.match(sp, '^(%d+) (%d+)')
+        if tonumber(ohold) > 0 and tonumber(ohold) <= now then
+          redis.call('ZREM', sched, other)
+          redis.call('HDEL', span, other)
+        elseif tonumber(oend) > start then
+          return other
+        end
       end
     end
   end
+  return nil
 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[5])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-if bend - start > maxspan then redis.call('SET', KEYS[4], ARGV[3] - ARGV[2]) end
-redis.call('HSET', KEYS[5], unpack(ARGV, 11))
-redis.call('PEXPIREAT', KEYS[5], tonumber(ARGV[4]) + tonumber(ARGV[10]))
+local function take(sched, span, maxspan, id, start, bend, holdUntil, client)
+  redis.call('ZADD', sched, start, id)
+  redis.call('HSET', span, id, bend .. ' ' .. holdUntil .. ' ' .. client)
+  local ms = tonumber(redis.call('GET', maxspan) or '0')
+  if tonumber(bend) - tonumber(start) > ms then redis.call('SET', maxspan, tonumber(bend) - tonumber(start)) end
+end
+`
+
+// reserveScript is the client's side of a hold: it records the hold in the
+// client's index (as intent, before the therapist's side) and enforces the
+// cap on the client's live holds, across all therapists.
+//
+// KEYS[1] the client's index  KEYS[2] the client's holds
+// ARGV[1] id  ARGV[2] start ms  ARGV[3] hold until ms  ARGV[4] now ms  ARGV[5] max live holds
+// Returns {"OK"} | {"LIMIT"}.
+var reserveScript = redis.NewScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
+if not redis.call('ZSCORE', KEYS[2], ARGV[1]) and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then
+  return {'LIMIT'}
+end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
+return {'OK'}
+`)
+
+// holdScript takes a therapist's time for a hold.
+//
+// KEYS[1] sched  KEYS[2] span  KEYS[3] maxspan  KEYS[4] the new appointment's hash
+// ARGV[1] id  ARGV[2] start ms  ARGV[3] block end ms  ARGV[4] hold until ms
+// ARGV[5] client id  ARGV[6] now ms
+// ARGV[7] id whose time does not count as taken (the booking being moved), or ""
+// ARGV[8] token  ARGV[9] how long the hash outlives the hold, ms
+// ARGV[10..] the hash's field/value pairs
+// Returns {"OK"} | {"CONFLICT", id in the way} | {"EXISTS"}.
+var holdScript = redis.NewScript(luaConflict + `
+local status = redis.call('HGET', KEYS[4], 'status')
+if status then
+  if status == 'held' and redis.call('HGET', KEYS[4], 'token') == ARGV[8] then return {'OK'} end
+  return {'EXISTS'}
+end
+local other = conflict(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[6]), ARGV[7], '')
+if other then return {'CONFLICT', other} end
+take(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+redis.call('HSET', KEYS[4], unpack(ARGV, 10))
+redis.call('PEXPIREAT', KEYS[4], tonumber(ARGV[4]) + tonumber(ARGV[9]))
+return {'OK'}
+`)
+
+// renewScript holds again, under the same id and token, a hold that is
+// still live or whose time is still free, until a new time.
+//
+// KEYS[1] the hold's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] maxspan
+// ARGV[1] id  ARGV[2] token  ARGV[3] now ms  ARGV[4] new hold until ms
+// ARGV[5] how long the hash outlives the hold, ms
+// Returns {"OK"} | {"NOTFOUND"} | {"CONFLICT"} (not this hold, or no longer a
+// hold) | {"TAKEN", id in the way}.
+var renewScript = redis.NewScript(luaConflict + `
+local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'start', 'end', 'buffer', 'client', 'moves')
+if not f[1] then return {'NOTFOUND'} end
+if f[2] ~= ARGV[2] or f[1] ~= 'held' then return {'CONFLICT'} end
+local start = tonumber(f[3])
+local bend = tonumber(f[4]) + tonumber(f[5])
+local other = conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[3]), ARGV[1], f[7])
+if other then return {'TAKEN', other} end
+take(KEYS[2], KEYS[3], KEYS[4], ARGV[1], f[3], string.format('%d', bend), ARGV[4], f[6])
+redis.call('HSET', KEYS[1], 'hold_until', ARGV[4], 'updated_at', ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[4]) + tonumber(ARGV[5]))
 return {'OK'}
 `)
 
 // confirmScript turns a hold into a booking: a compare-and-set on its token.
 //
-// KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] holds (its client)
+// KEYS[1] the appointment's hash  KEYS[2] span
 // ARGV[1] id  ARGV[2] token  ARGV[3] now ms
 // Returns {"OK"} | {"NOTFOUND"} | {"EXPIRED"} | {"CONFLICT"}.
 var confirmScript = redis.NewScript(`
@@ -67,11 +116,10 @@ if f[2] ~= ARGV[2] or f[4] ~= '' then return {'CONFLICT'} end
 if f[1] == 'confirmed' then return {'OK'} end
 if f[1] ~= 'held' then return {'CONFLICT'} end
 if tonumber(f[3]) <= tonumber(ARGV[3]) then return {'EXPIRED'} end
-local sp = redis.call('HGET', KEYS[3], ARGV[1])
+local sp = redis.call('HGET', KEYS[2], ARGV[1])
 if not sp then return {'CONFLICT'} end
 local bend, hold, client = string.match(sp, '^(%d+) (%d+) (%d+)$')
-redis.call('HSET', KEYS[3], ARGV[1], bend .. ' 0 ' .. client)
-redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], bend .. ' 0 ' .. client)
 redis.call('HSET', KEYS[1], 'status', 'confirmed', 'updated_at', ARGV[3])
 redis.call('PERSIST', KEYS[1])
 return {'OK'}
@@ -81,12 +129,12 @@ return {'OK'}
 // hold's time, and the hold goes, in one step.
 //
 // KEYS[1] the hold's hash  KEYS[2] the booking's hash  KEYS[3] sched  KEYS[4] span
-// KEYS[5] holds (the client)
 // ARGV[1] hold id  ARGV[2] token  ARGV[3] now ms  ARGV[4] booking id
+// ARGV[5] how long before its start a booking may still be moved, ms
 // The hold's hash is deleted; the booking's moved_by names the hold, so that
 // a retry after a lost reply still answers OK.
 // Returns {"OK"} | {"NOTFOUND"} | {"EXPIRED"} | {"CONFLICT"} | {"GONE"} (the
-// booking is no longer confirmed).
+// booking is no longer confirmed) | {"LATE"} (too close to its start).
 var moveScript = redis.NewScript(`
 local h = redis.call('HMGET', KEYS[1], 'status', 'token', 'hold_until', 'start', 'end', 'buffer', 'moves')
 if not h[1] then
@@ -95,9 +143,11 @@ if not h[1] then
 end
 if h[2] ~= ARGV[2] or h[7] ~= ARGV[4] then return {'CONFLICT'} end
 if h[1] ~= 'held' then return {'CONFLICT'} end
-if tonumber(h[3]) <= tonumber(ARGV[3]) then return {'EXPIRED'} end
-local o = redis.call('HMGET', KEYS[2], 'status', 'seq')
+local now = tonumber(ARGV[3])
+if tonumber(h[3]) <= now then return {'EXPIRED'} end
+local o = redis.call('HMGET', KEYS[2], 'status', 'seq', 'start')
 if o[1] ~= 'confirmed' then return {'GONE'} end
+if tonumber(o[3]) - now < tonumber(ARGV[5]) then return {'LATE'} end
 local sp = redis.call('HGET', KEYS[4], ARGV[1])
 if not sp then return {'CONFLICT'} end
 local bend, hold, client = string.match(sp, '^(%d+) (%d+) (%d+)$')
@@ -106,15 +156,14 @@ redis.call('ZADD', KEYS[3], h[4], ARGV[4])
 redis.call('HSET', KEYS[4], ARGV[4], bend .. ' 0 ' .. client)
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
-redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('DEL', KEYS[1])
 return {'OK'}
 `)
 
 // releaseScript lets go of a hold.
 //
-// KEYS[1] the hold's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] holds (its client)
-// ARGV[1] id  ARGV[2] token  ARGV[3] now ms
+// KEYS[1] the hold's hash  KEYS[2] sched  KEYS[3] span
+// ARGV[1] id  ARGV[2] token  ARGV[3] now ms  ARGV[4] how long the hash is kept, ms
 // Returns {"OK"} | {"CONFLICT"}.
 var releaseScript = redis.NewScript(`
 local f = redis.call('HMGET', KEYS[1], 'status', 'token')
@@ -124,8 +173,7 @@ if f[1] ~= 'held' then return {'OK'} end
 redis.call('HSET', KEYS[1], 'status', 'cancelled_client', 'updated_at', ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
-redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], 86400000)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {'OK'}
 `)
 

@@ -10,18 +10,24 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// FirstDelivery records a Telegram update id and reports whether it is the
-// first time it was seen. The record lasts ttl (Telegram re-delivers within
-// a day at most).
-func (s *Store) FirstDelivery(ctx context.Context, updateID int64, ttl time.Duration) (bool, error) {
-	ok, err := s.Redis.SetNX(ctx, s.updateKey(updateID), "1", ttl).Result()
-	return ok, formatError("update", err)
+// ClaimUpdate claims a Telegram update id for handling, for lease. It
+// reports false when the update is being handled elsewhere or was handled
+// already.
+func (s *Store) ClaimUpdate(ctx context.Context, updateID int64, lease time.Duration) (bool, error) {
+	ok, err := s.Redis.SetNX(ctx, s.updateKey(updateID), "busy", lease).Result()
+	return ok, formatError("claim update", err)
 }
 
-// ForgetDelivery removes an update id's record, so that a re-delivery of an
-// update that failed is processed again.
-func (s *Store) ForgetDelivery(ctx context.Context, updateID int64) error {
-	return formatError("update", s.Redis.Del(ctx, s.updateKey(updateID)).Err())
+// FinishUpdate records that an update was handled; a re-delivery within
+// keep is skipped.
+func (s *Store) FinishUpdate(ctx context.Context, updateID int64, keep time.Duration) error {
+	return formatError("finish update", s.Redis.Set(ctx, s.updateKey(updateID), "done", keep).Err())
+}
+
+// ForgetUpdate drops the claim on an update whose handling failed, so that
+// a re-delivery is handled again.
+func (s *Store) ForgetUpdate(ctx context.Context, updateID int64) error {
+	return formatError("forget update", s.Redis.Del(ctx, s.updateKey(updateID)).Err())
 }
 
 // ChatState returns a chat's saved conversation state, or nil.

@@ -68,20 +68,20 @@ func (s *Store) runScript(ctx context.Context, op string, sc *redis.Script, keys
 	return res[0], detail, nil
 }
 
-// Hold implements tori.AppointmentStore.
+// Hold implements tori.AppointmentStore. The client's side (index and hold
+// cap) is reserved first, then the therapist's time is taken; a refused
+// take gives the reservation back.
 func (s *Store) Hold(ctx context.Context, a tori.Appointment, maxHolds int, now time.Time) (tori.Appointment, error) {
 	tid := a.TherapistID
 	if t, ok := tori.TherapistOfID(a.ID); !ok || t != tid {
 		return tori.Appointment{}, tori.Errorf(tori.EINTERNAL, "appointment id %q does not name therapist %q", a.ID, tid)
 	}
-	// The client index is written first, as intent: a crash after it leaves
-	// an entry that reads skip, never a hold the client cannot see.
-	if err := s.Redis.ZAddGT(ctx, s.clientIndexKey(a.Client.ID), redis.Z{Score: float64(ms(a.Start)), Member: a.ID}).Err(); err != nil {
-		return tori.Appointment{}, formatError("hold: index", err)
+	if err := s.reserve(ctx, a, maxHolds, now); err != nil {
+		return tori.Appointment{}, err
 	}
-	args := []any{a.ID, ms(a.Start), ms(a.BlockEnd()), ms(a.HoldUntil), a.Client.ID, maxHolds, ms(now), a.Moves, a.HoldToken, s.HoldRetention.Milliseconds()}
+	args := []any{a.ID, ms(a.Start), ms(a.BlockEnd()), ms(a.HoldUntil), a.Client.ID, ms(now), a.Moves, a.HoldToken, s.HoldRetention.Milliseconds()}
 	args = append(args, encode(a)...)
-	keys := []string{s.schedKey(tid), s.spanKey(tid), s.holdsKey(tid, a.Client.ID), s.maxSpanKey(tid), s.appointmentKey(tid, a.ID)}
+	keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid), s.appointmentKey(tid, a.ID)}
 	code, _, err := s.runScript(ctx, "hold", holdScript, keys, args...)
 	if err != nil {
 		return tori.Appointment{}, err
@@ -89,33 +89,83 @@ func (s *Store) Hold(ctx context.Context, a tori.Appointment, maxHolds int, now 
 	switch code {
 	case "OK":
 		return a, nil
-	case "LIMIT":
-		return tori.Appointment{}, tori.Errorf(tori.ELIMIT, "You are already holding %d times. Confirm or cancel one of them first.", maxHolds)
 	case "CONFLICT":
+		s.unreserve(ctx, a.Client.ID, a.ID)
 		return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "That time was just taken.")
 	}
+	s.unreserve(ctx, a.Client.ID, a.ID)
 	return tori.Appointment{}, formatError("hold", fmt.Errorf("script answered %s", code))
 }
 
-// Confirm implements tori.AppointmentStore.
-func (s *Store) Confirm(ctx context.Context, id, token string, now time.Time) (tori.Appointment, error) {
+// reserve records a hold on the client's side: in their index, and under
+// their cap on live holds.
+func (s *Store) reserve(ctx context.Context, a tori.Appointment, maxHolds int, now time.Time) error {
+	keys := []string{s.clientIndexKey(a.Client.ID), s.clientHoldsKey(a.Client.ID)}
+	code, _, err := s.runScript(ctx, "reserve", reserveScript, keys, a.ID, ms(a.Start), ms(a.HoldUntil), ms(now), maxHolds)
+	if err != nil {
+		return err
+	}
+	if code == "LIMIT" {
+		return tori.Errorf(tori.ELIMIT, "You are already holding %d times. Confirm or cancel one of them first.", maxHolds)
+	}
+	return nil
+}
+
+// unreserve drops a hold from the client's live holds. Best effort: an
+// entry left behind lapses at the hold's end anyway.
+func (s *Store) unreserve(ctx context.Context, client int64, id string) {
+	s.Redis.ZRem(ctx, s.clientHoldsKey(client), id)
+}
+
+// Renew implements tori.AppointmentStore.
+func (s *Store) Renew(ctx context.Context, id, token string, until time.Time, maxHolds int, now time.Time) (tori.Appointment, error) {
 	a, err := s.Appointment(ctx, id)
 	if err != nil {
 		return tori.Appointment{}, err
 	}
+	a.HoldUntil = until
+	if err := s.reserve(ctx, a, maxHolds, now); err != nil {
+		return tori.Appointment{}, err
+	}
 	tid := a.TherapistID
-	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.holdsKey(tid, a.Client.ID)}
+	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid)}
+	code, _, err := s.runScript(ctx, "renew", renewScript, keys, id, token, ms(now), ms(until), s.HoldRetention.Milliseconds())
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	switch code {
+	case "OK":
+		return s.Appointment(ctx, id)
+	case "TAKEN":
+		s.unreserve(ctx, a.Client.ID, id)
+		return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "That time was just taken.")
+	}
+	s.unreserve(ctx, a.Client.ID, id)
+	return tori.Appointment{}, holdResult(code)
+}
+
+// Confirm implements tori.AppointmentStore.
+func (s *Store) Confirm(ctx context.Context, id, token string, now time.Time) (tori.Appointment, error) {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	keys := []string{s.appointmentKey(tid, id), s.spanKey(tid)}
 	code, _, err := s.runScript(ctx, "confirm", confirmScript, keys, id, token, ms(now))
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	if err := holdResult(code, a); err != nil {
+	if err := holdResult(code); err != nil {
 		return tori.Appointment{}, err
 	}
-	return s.Appointment(ctx, id)
+	a, err := s.Appointment(ctx, id)
+	if err == nil {
+		s.unreserve(ctx, a.Client.ID, id)
+	}
+	return a, err
 }
 
-func holdResult(code string, a tori.Appointment) error {
+func holdResult(code string) error {
 	switch code {
 	case "OK":
 		return nil
@@ -124,13 +174,15 @@ func holdResult(code string, a tori.Appointment) error {
 	case "EXPIRED":
 		return tori.Errorf(tori.EEXPIRED, "The hold on this time ended.")
 	case "GONE":
-		return tori.Errorf(tori.ECONFLICT, "The booking you were moving has been cancelled meanwhile.")
+		return tori.Errorf(tori.EGONE, "The booking you were moving has been cancelled meanwhile.")
+	case "LATE":
+		return tori.Errorf(tori.ETOOLATE, "It is too late to move this session online.")
 	}
 	return tori.Errorf(tori.ECONFLICT, "This time is no longer held for you. Choose a time again.")
 }
 
 // Move implements tori.AppointmentStore.
-func (s *Store) Move(ctx context.Context, id, token string, now time.Time) (tori.Appointment, error) {
+func (s *Store) Move(ctx context.Context, id, token string, notice time.Duration, now time.Time) (tori.Appointment, error) {
 	h, err := s.Appointment(ctx, id)
 	if err != nil {
 		return tori.Appointment{}, err
@@ -146,14 +198,15 @@ func (s *Store) Move(ctx context.Context, id, token string, now time.Time) (tori
 	if err := s.Redis.ZAddGT(ctx, s.clientIndexKey(h.Client.ID), redis.Z{Score: float64(ms(h.Start)), Member: h.Moves}).Err(); err != nil {
 		return tori.Appointment{}, formatError("move: index", err)
 	}
-	keys := []string{s.appointmentKey(tid, id), s.appointmentKey(tid, h.Moves), s.schedKey(tid), s.spanKey(tid), s.holdsKey(tid, h.Client.ID)}
-	code, _, err := s.runScript(ctx, "move", moveScript, keys, id, token, ms(now), h.Moves)
+	keys := []string{s.appointmentKey(tid, id), s.appointmentKey(tid, h.Moves), s.schedKey(tid), s.spanKey(tid)}
+	code, _, err := s.runScript(ctx, "move", moveScript, keys, id, token, ms(now), h.Moves, notice.Milliseconds())
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	if err := holdResult(code, h); err != nil {
+	if err := holdResult(code); err != nil {
 		return tori.Appointment{}, err
 	}
+	s.unreserve(ctx, h.Client.ID, id)
 	s.Redis.ZRem(ctx, s.clientIndexKey(h.Client.ID), id) // best effort; reads skip it anyway
 	return s.Appointment(ctx, h.Moves)
 }
@@ -168,12 +221,15 @@ func (s *Store) Release(ctx context.Context, id, token string, now time.Time) er
 		return err
 	}
 	tid := a.TherapistID
-	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.holdsKey(tid, a.Client.ID)}
-	code, _, err := s.runScript(ctx, "release", releaseScript, keys, id, token, ms(now))
+	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid)}
+	code, _, err := s.runScript(ctx, "release", releaseScript, keys, id, token, ms(now), s.HoldRetention.Milliseconds())
 	if err != nil {
 		return err
 	}
-	return holdResult(code, a)
+	if code == "OK" {
+		s.unreserve(ctx, a.Client.ID, id)
+	}
+	return holdResult(code)
 }
 
 // Cancel implements tori.AppointmentStore.

@@ -204,7 +204,7 @@ func TestMove(t *testing.T) {
 	_, err = s.Hold(ctx, hold(3, 0, 25*time.Minute, now), 2, now)
 	wantCode(t, err, tori.ECONFLICT)
 
-	moved, err := s.Move(ctx, h.ID, h.HoldToken, now)
+	moved, err := s.Move(ctx, h.ID, h.HoldToken, 0, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestMove(t *testing.T) {
 	}
 	// The hold is consumed: using it again finds nothing (the script itself
 	// is idempotent on a lost reply, see TestScriptsIdempotent).
-	_, err = s.Move(ctx, h.ID, h.HoldToken, now)
+	_, err = s.Move(ctx, h.ID, h.HoldToken, 0, now)
 	wantCode(t, err, tori.ENOTFOUND)
 	busy, err := s.Busy(ctx, "adi", t0.Add(-24*time.Hour), t0.Add(24*time.Hour), now)
 	if err != nil {
@@ -248,8 +248,76 @@ func TestMoveAfterCancel(t *testing.T) {
 	if _, err := s.Cancel(ctx, a.ID, tori.StatusCancelledByClient, now); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Move(ctx, h.ID, h.HoldToken, now)
-	wantCode(t, err, tori.ECONFLICT)
+	_, err := s.Move(ctx, h.ID, h.HoldToken, 0, now)
+	wantCode(t, err, tori.EGONE)
+}
+
+func TestMoveTooLate(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(-48 * time.Hour)
+	s := storagetest.MustStore(t)
+	a := mustBook(t, s, hold(1, 0, time.Hour, now), now)
+	h := hold(1, 3*time.Hour, time.Hour, now)
+	h.Moves = a.ID
+	h = mustHold(t, s, h, now)
+	// The cut-off is checked in the same step as the move.
+	_, err := s.Move(ctx, h.ID, h.HoldToken, 49*time.Hour, now)
+	wantCode(t, err, tori.ETOOLATE)
+	if _, err := s.Move(ctx, h.ID, h.HoldToken, 48*time.Hour, now); err != nil {
+		t.Fatalf("exactly at the cut-off: %v", err)
+	}
+}
+
+func TestHoldCapAcrossTherapists(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(-48 * time.Hour)
+	s := storagetest.MustStore(t)
+	mustHold(t, s, hold(1, 0, time.Hour, now), now)
+	other := hold(1, 0, time.Hour, now)
+	other.TherapistID, other.ID = "noa", tori.NewAppointmentID("noa")
+	mustHold(t, s, other, now)
+	third := hold(1, 0, time.Hour, now)
+	third.TherapistID, third.ID = "dana", tori.NewAppointmentID("dana")
+	_, err := s.Hold(ctx, third, 2, now)
+	wantCode(t, err, tori.ELIMIT)
+	// Confirming one frees a place under the cap.
+	if _, err := s.Confirm(ctx, other.ID, other.HoldToken, now); err != nil {
+		t.Fatal(err)
+	}
+	mustHold(t, s, third, now)
+}
+
+func TestRenew(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(-48 * time.Hour)
+	later := now.Add(20 * time.Minute) // after the 15-minute hold ended
+	t.Run("StillFree", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		h := mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		r, err := s.Renew(ctx, h.ID, h.HoldToken, later.Add(15*time.Minute), 2, later)
+		if err != nil || r.ID != h.ID || !r.HoldUntil.Equal(later.Add(15*time.Minute)) {
+			t.Fatalf("Renew = %+v, %v", r, err)
+		}
+		// The renewed hold blocks others again, and confirms under its old token.
+		_, err = s.Hold(ctx, hold(2, 0, time.Hour, later), 2, later)
+		wantCode(t, err, tori.ECONFLICT)
+		if _, err := s.Confirm(ctx, h.ID, h.HoldToken, later); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("TakenMeanwhile", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		h := mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		mustHold(t, s, hold(2, 30*time.Minute, time.Hour, later), later)
+		_, err := s.Renew(ctx, h.ID, h.HoldToken, later.Add(15*time.Minute), 2, later)
+		wantCode(t, err, tori.ECONFLICT)
+	})
+	t.Run("WrongToken", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		h := mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		_, err := s.Renew(ctx, h.ID, "forged", later.Add(15*time.Minute), 2, later)
+		wantCode(t, err, tori.ECONFLICT)
+	})
 }
 
 func TestCancel(t *testing.T) {

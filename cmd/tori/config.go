@@ -23,6 +23,7 @@ type fileConfig struct {
 		Language     string `yaml:"language"`
 		FirstWeekday string `yaml:"first_weekday"`
 		Address      string `yaml:"address"`
+		Contact      string `yaml:"contact"`
 	} `yaml:"practice"`
 	Policy struct {
 		RefundTiers *[]struct {
@@ -107,6 +108,7 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 		Name:     strings.TrimSpace(f.Practice.Name),
 		Language: f.Practice.Language,
 		Address:  strings.TrimSpace(f.Practice.Address),
+		Contact:  strings.TrimSpace(f.Practice.Contact),
 		Policy:   tori.DefaultPolicy(),
 	}
 	if p.Language == "" {
