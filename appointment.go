@@ -20,6 +20,30 @@ const (
 	StatusExpired             Status = "expired"
 )
 
+// PayState is how far a booking's payment got.
+type PayState string
+
+// Payment states.
+const (
+	PayStateNone      PayState = ""          // nothing to pay, or not started
+	PayStateOrdered   PayState = "ordered"   // an order exists; the buyer has not paid
+	PayStateCapturing PayState = "capturing" // capture started (intent recorded before calling PayPal)
+	PayStateDeclined  PayState = "declined"  // PayPal declined the capture; the buyer may try again
+	PayStatePending   PayState = "pending"   // PayPal accepted the capture but has not completed it
+	PayStatePaid      PayState = "paid"      // captured and completed
+	PayStateLost      PayState = "lost"      // the hold ran out and the time was taken before capture: nothing taken
+)
+
+// RefundState is how far a refund got.
+type RefundState string
+
+// Refund states.
+const (
+	RefundNone     RefundState = ""
+	RefundPending  RefundState = "pending"  // decided; PayPal has not accepted it yet
+	RefundRefunded RefundState = "refunded" // PayPal accepted it
+)
+
 // Client is the Telegram user who books.
 type Client struct {
 	ID       int64 // Telegram user id
@@ -46,6 +70,24 @@ type Appointment struct {
 	Remote      bool
 	Moves       string // for a reschedule hold: the appointment it will move
 	Seq         int    // raised on each reschedule (calendar SEQUENCE)
+
+	// Payment, for prepaid and deposit bookings.
+	Due        Money    // what is paid when booking (the price, or the deposit)
+	Prepay     string   // why a pay-at-session service is prepaid: "repeat" (repeat offender), else ""
+	OrderID    string   // the PayPal order
+	ApproveURL string   // where the buyer approves it
+	PayState   PayState // how far the payment got
+	Paid       Money    // captured
+	CaptureID  string   // the PayPal capture
+	PayMessage int      // the Telegram message with the pay button, edited once paid
+
+	// Refund, once cancelled.
+	RefundDue   Money       // what the policy gives back
+	RefundState RefundState // pending until PayPal accepts it
+	Refunded    Money
+	RefundID    string
+	RefundTries int
+	Forgiven    bool // a late cancellation refunded in full under the forgive-the-first rule
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

@@ -32,9 +32,6 @@ type AppointmentStore interface {
 	// Release lets go of the hold id (token must match). Releasing a hold
 	// that is already gone is not an error.
 	Release(ctx context.Context, id, token string, now time.Time) error
-	// Cancel moves a confirmed booking to status (a cancellation) and frees
-	// its time. ECONFLICT when it is no longer confirmed.
-	Cancel(ctx context.Context, id string, status Status, now time.Time) (Appointment, error)
 	// Appointment returns one appointment; ENOTFOUND if there is none.
 	Appointment(ctx context.Context, id string) (Appointment, error)
 	// ClientAppointments returns the client's appointments that start at or
@@ -55,7 +52,8 @@ type Slot struct {
 // one, confirm it, cancel, reschedule.
 type Bookings struct {
 	Practice *Practice
-	Store    AppointmentStore
+	Store    Store
+	Payments PaymentGateway // nil when no service is paid online
 	Now      func() time.Time
 }
 
@@ -146,6 +144,19 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 		return Appointment{}, err
 	}
 	now := b.now()
+	payment, due, prepay := s.Payment, s.DueNow(), ""
+	if moves == "" && payment == PayNone {
+		repeat, _, err := b.mustPrepay(ctx, c)
+		if err != nil {
+			return Appointment{}, err
+		}
+		if repeat {
+			payment, due, prepay = PayFull, s.Price, "repeat"
+		}
+	}
+	if moves != "" {
+		payment, due = PayNone, Money{Currency: s.Price.Currency} // a move keeps the booking's payment
+	}
 	var lastErr error = Errorf(ECONFLICT, "That time is not free any more.")
 	ts, _ := b.therapists(s, therapistID)
 	for _, t := range ts {
@@ -164,7 +175,9 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 			HoldToken:   RandomToken(12),
 			HoldUntil:   now.Add(b.Practice.Policy.HoldFor).UTC(),
 			Price:       s.Price,
-			Payment:     s.Payment,
+			Payment:     payment,
+			Due:         due,
+			Prepay:      prepay,
 			Remote:      s.Remote,
 			Moves:       moves,
 			CreatedAt:   now.UTC(),
@@ -289,36 +302,6 @@ func (b *Bookings) Release(ctx context.Context, c Client, holdID string) error {
 		return nil
 	}
 	return b.Store.Release(ctx, h.ID, h.HoldToken, b.now())
-}
-
-// CancelQuote tells what cancelling the client's booking now would give back
-// under the policy, without cancelling. Refund is what is returned of the
-// amount paid so far (nothing paid in advance: zero).
-func (b *Bookings) CancelQuote(ctx context.Context, c Client, id string) (Appointment, RefundTier, error) {
-	a, err := b.Own(ctx, c, id)
-	if err != nil {
-		return Appointment{}, RefundTier{}, err
-	}
-	now := b.now()
-	check := a
-	if err := check.CancelByClient(now); err != nil || a.Status != StatusConfirmed {
-		return Appointment{}, RefundTier{}, Errorf(ECONFLICT, "This booking can no longer be cancelled here; it has already started or ended.")
-	}
-	return a, b.Practice.Policy.Tier(a.Start, now), nil
-}
-
-// Cancel cancels the client's booking and returns it with the refund tier
-// that applied.
-func (b *Bookings) Cancel(ctx context.Context, c Client, id string) (Appointment, RefundTier, error) {
-	a, tier, err := b.CancelQuote(ctx, c, id)
-	if err != nil {
-		return Appointment{}, RefundTier{}, err
-	}
-	a, err = b.Store.Cancel(ctx, a.ID, StatusCancelledByClient, b.now())
-	if err != nil {
-		return Appointment{}, RefundTier{}, err
-	}
-	return a, tier, nil
 }
 
 // CheckReschedule tells whether the client's booking may still be moved:

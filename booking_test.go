@@ -182,22 +182,22 @@ func TestCancel(t *testing.T) {
 		return a
 	}
 	a := book(tue.AddDays(2), "10:00") // Thursday, 72 hours ahead
-	if _, _, err := b.CancelQuote(ctx, omer, a.ID); tori.ErrorCode(err) != tori.ENOTFOUND {
+	if _, _, err := b.QuoteCancel(ctx, omer, a.ID); tori.ErrorCode(err) != tori.ENOTFOUND {
 		t.Fatalf("quote by another client: %v", err)
 	}
-	_, tier, err := b.CancelQuote(ctx, dana, a.ID)
-	if err != nil || tier.Percent != 100 {
-		t.Fatalf("quote = %d%%, %v", tier.Percent, err)
+	_, terms, err := b.QuoteCancel(ctx, dana, a.ID)
+	if err != nil || terms.Tier.Percent != 100 || terms.Late {
+		t.Fatalf("quote = %+v, %v", terms, err)
 	}
 	c.t = at(b, tue.AddDays(1), "12:00") // 22 hours before
-	if _, tier, _ = b.CancelQuote(ctx, dana, a.ID); tier.Percent != 0 {
-		t.Fatalf("late quote = %d%%", tier.Percent)
+	if _, terms, _ = b.QuoteCancel(ctx, dana, a.ID); terms.Tier.Percent != 0 || !terms.Late {
+		t.Fatalf("late quote = %+v", terms)
 	}
-	got, tier, err := b.Cancel(ctx, dana, a.ID)
-	if err != nil || got.Status != tori.StatusCancelledByClient || tier.Percent != 0 {
-		t.Fatalf("Cancel = %+v %d%% %v", got, tier.Percent, err)
+	got, terms, fresh, err := b.Cancel(ctx, dana, a.ID)
+	if err != nil || got.Status != tori.StatusCancelledByClient || terms.Tier.Percent != 0 || !fresh || got.RefundState != tori.RefundNone {
+		t.Fatalf("Cancel = %+v %+v %v", got, terms, err)
 	}
-	if _, _, err := b.Cancel(ctx, dana, a.ID); tori.ErrorCode(err) != tori.ECONFLICT {
+	if _, _, _, err := b.Cancel(ctx, dana, a.ID); tori.ErrorCode(err) != tori.ECONFLICT {
 		t.Fatalf("second Cancel: %v", err)
 	}
 	if up, _ := b.Upcoming(ctx, dana); len(up) != 0 {

@@ -8,15 +8,17 @@ import (
 // Error codes. Front ends show ErrorMessage to the user for every code but
 // EINTERNAL, which is logged as a fault and shown as a generic apology.
 const (
-	ECONFLICT  = "conflict"  // the time is taken, or the move is not allowed now
-	EEXPIRED   = "expired"   // a hold ran out before it was used
-	EFORBIDDEN = "forbidden" // the actor may not touch this object
-	EGONE      = "gone"      // the object an action was about has ended meanwhile
-	EINTERNAL  = "internal"  // a fault of ours or of a dependency
-	EINVALID   = "invalid"   // bad input; the message says what to do instead
-	ELIMIT     = "limit"     // a per-client limit was reached
-	ENOTFOUND  = "not_found" // no such object (or not visible to the actor)
-	ETOOLATE   = "too_late"  // the policy's cut-off for this action has passed
+	ECONFLICT    = "conflict"    // the time is taken, or the move is not allowed now
+	EDECLINED    = "declined"    // the payment provider declined the payment; the buyer may try again
+	EEXPIRED     = "expired"     // a hold ran out before it was used
+	EFORBIDDEN   = "forbidden"   // the actor may not touch this object
+	EGONE        = "gone"        // the object an action was about has ended meanwhile
+	EINTERNAL    = "internal"    // a fault of ours or of a dependency
+	EINVALID     = "invalid"     // bad input; the message says what to do instead
+	ELIMIT       = "limit"       // a per-client limit was reached
+	ENOTFOUND    = "not_found"   // no such object (or not visible to the actor)
+	ETOOLATE     = "too_late"    // the policy's cut-off for this action has passed
+	EUNAVAILABLE = "unavailable" // a dependency did not answer; the outcome is unknown, retry later
 )
 
 // Error is the one error type of the domain: a code for programs and a

@@ -29,6 +29,12 @@ type Policy struct {
 	RescheduleMinNotice time.Duration
 	// MaxHoldsPerClient caps how many times one client may hold at once.
 	MaxHoldsPerClient int
+	// ForgiveFirstLate refunds a client's first late cancellation in full, once.
+	ForgiveFirstLate bool
+	// RepeatCount late cancellations or no-shows within RepeatWithin make a
+	// client prepay in full, even for pay-at-session services. 0 turns it off.
+	RepeatCount  int
+	RepeatWithin time.Duration
 }
 
 // DefaultPolicy is used for every field the practice leaves out: full refund
@@ -78,6 +84,10 @@ func (p *Policy) Validate() error {
 		return Errorf(EINVALID, "policy.reschedule_min_notice is negative: use a duration such as 24h, or 0")
 	case p.MaxHoldsPerClient < 1:
 		return Errorf(EINVALID, "policy.max_holds_per_client is %d: use 1 or more", p.MaxHoldsPerClient)
+	case p.RepeatCount < 0:
+		return Errorf(EINVALID, "policy.repeat_offenders.count is %d: use 0 (off) or more", p.RepeatCount)
+	case p.RepeatCount > 0 && p.RepeatWithin < 24*time.Hour:
+		return Errorf(EINVALID, "policy.repeat_offenders.within is %s: use a window of a day or more, e.g. 90d", p.RepeatWithin)
 	}
 	return nil
 }
@@ -101,6 +111,15 @@ func (p Policy) Tier(start, at time.Time) RefundTier {
 func (p Policy) Refund(paid Money, start, at time.Time) (Money, RefundTier) {
 	t := p.Tier(start, at)
 	return paid.Percent(t.Percent), t
+}
+
+// Late reports whether cancelling at at is a late cancellation: with less
+// notice than the best tier asks.
+func (p Policy) Late(start, at time.Time) bool {
+	if len(p.Tiers) == 0 {
+		return true
+	}
+	return start.Sub(at) < p.Tiers[0].MinNotice
 }
 
 // CanReschedule reports whether a session starting at start may still be moved at at.

@@ -137,13 +137,21 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 		"Until":     c.until(c.lang, h.HoldUntil, c.now),
 	}
 	confirm, keep := "button.confirm", "button.cancel"
+	if h.Payment != tori.PayNone {
+		confirm = "button.confirm_pay"
+		data["Due"] = c.price(c.lang, h.Due)
+	}
+	if h.Prepay == "repeat" {
+		p := c.practice.Policy
+		data["Prepay"] = c.cat.N(c.lang, "prepay.repeat", p.RepeatCount, map[string]any{"Days": int(p.RepeatWithin / (24 * time.Hour))})
+	}
 	id := "summary.book"
 	if from.ID != "" {
 		id, confirm, keep = "summary.move", "button.confirm_move", "button.keep_time"
 		data["From"] = c.whenRange(c.lang, from.Start, from.End)
 	}
 	c.show(c.t(id, data), [][]Button{
-		{{Text: c.t(confirm, nil), Data: cb(vConfirm, h.ID)}},
+		{{Text: c.t(confirm, data), Data: cb(vConfirm, h.ID)}},
 		{{Text: c.t("button.change_time", nil), Data: cb(vChange, h.ID)}, {Text: c.t(keep, nil), Data: cb(vAbandon, h.ID)}},
 	})
 }
@@ -165,6 +173,10 @@ func (c *turn) confirm(holdID string) {
 		c.show(c.t("hold.gone", nil), c.menuKeyboard())
 		return
 	}
+	if h.Payment != tori.PayNone && h.Moves == "" {
+		c.startPayment(h)
+		return
+	}
 	var from tori.Appointment
 	if h.Moves != "" {
 		if from, err = c.bookings.Own(c.ctx, c.client(), h.Moves); err != nil {
@@ -184,10 +196,6 @@ func (c *turn) confirm(holdID string) {
 	case tori.EGONE, tori.ETOOLATE:
 		c.letGo(h)
 		c.cannotMove(from, err)
-		return
-	case tori.EINVALID:
-		c.letGo(h)
-		c.show(c.t("payment.unavailable", c.withContact(nil)), c.menuKeyboard())
 		return
 	case tori.ELIMIT:
 		c.holdFailed(calendar{}, h.Start, err)
@@ -308,4 +316,60 @@ func (c *turn) abandon(holdID string) {
 		}
 	}
 	c.show(c.t("stop.released", nil), c.menuKeyboard())
+}
+
+// startPayment creates the PayPal order of a paid hold and shows the pay
+// button; the booking is confirmed when the payment is captured (see
+// payment.go). The message with the button is the one later edited into the
+// confirmation.
+func (c *turn) startPayment(h tori.Appointment) {
+	a, err := c.bookings.StartPayment(c.ctx, c.client(), h.ID, c.in.MessageID)
+	switch tori.ErrorCode(err) {
+	case "":
+	case tori.ECONFLICT: // ran out, and the time was taken
+		if k, ok := c.calendarOf(h, tori.Appointment{}); ok {
+			c.showTaken(k, h.Start)
+		}
+		return
+	case tori.EEXPIRED, tori.ENOTFOUND:
+		c.show(c.t("hold.gone", nil), c.menuKeyboard())
+		return
+	case tori.ELIMIT:
+		c.holdFailed(calendar{}, h.Start, err)
+		return
+	case tori.EUNAVAILABLE, tori.EDECLINED:
+		c.log.Warn("create order", "user", c.in.User.ID, "hold", h.ID, "err", err)
+		c.show(c.t("pay.unreachable", map[string]any{"Until": c.until(c.lang, h.HoldUntil, c.now)}), [][]Button{
+			{{Text: c.t("button.try_again", nil), Data: cb(vConfirm, h.ID)}},
+			{{Text: c.t("button.cancel", nil), Data: cb(vAbandon, h.ID)}},
+		})
+		return
+	default:
+		c.fail("start payment", err)
+		return
+	}
+	if a.Status == tori.StatusConfirmed {
+		c.showBooked(a)
+		return
+	}
+	c.show(c.payText(a), c.payKeyboard(a))
+}
+
+func (c *turn) payText(a tori.Appointment) string {
+	s, _ := c.practice.Service(a.ServiceID)
+	return c.t("pay.ask", map[string]any{
+		"Service":   c.serviceLine(s),
+		"Therapist": c.therapistName(a.TherapistID),
+		"When":      c.whenRange(c.lang, a.Start, a.End),
+		"Price":     c.priceLine(a),
+		"Due":       c.price(c.lang, a.Due),
+		"Until":     c.until(c.lang, a.HoldUntil, c.now),
+	})
+}
+
+func (c *turn) payKeyboard(a tori.Appointment) [][]Button {
+	return [][]Button{
+		{{Text: c.t("button.pay", map[string]any{"Due": a.Due.Format(c.lang)}), URL: a.ApproveURL}},
+		{{Text: c.t("button.cancel", nil), Data: cb(vAbandon, a.ID)}},
+	}
 }

@@ -21,12 +21,13 @@ type Store interface {
 	SetChatState(ctx context.Context, chatID int64, state []byte, ttl time.Duration) error
 	Language(ctx context.Context, userID int64) (string, error)
 	SetLanguage(ctx context.Context, userID int64, lang string) error
-	// ClaimUpdate claims an update id for lease; false when it is being
-	// handled or was handled. FinishUpdate marks it handled for keep;
-	// ForgetUpdate drops the claim after a failure.
-	ClaimUpdate(ctx context.Context, updateID int64, lease time.Duration) (bool, error)
-	FinishUpdate(ctx context.Context, updateID int64, keep time.Duration) error
-	ForgetUpdate(ctx context.Context, updateID int64) error
+	// Claim claims an external event (kind "tg": a Telegram update, "pp": a
+	// PayPal webhook event) for lease; false when it is being handled or was
+	// handled. Finish marks it handled for keep; Forget drops the claim after
+	// a failure, so that a re-delivery is handled.
+	Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error)
+	Finish(ctx context.Context, kind, id string, keep time.Duration) error
+	Forget(ctx context.Context, kind, id string) error
 }
 
 // Config is everything the bot depends on.

@@ -23,7 +23,9 @@ func span(a, b string) tori.Span {
 }
 
 // testPractice: Adi (therapist ids 9001, 9011) and Noa (9002) in Tel Aviv.
-// "talk" 50 min + 10 buffer with either; "video" remote 45 min with Adi.
+// "talk" 50 min + 10 buffer with either; "video" remote 45 min with Adi;
+// "intake" 60 min with Adi, prepaid ₪350.50; "couple" 60 min with Noa, a
+// 30% deposit of ₪600.
 func testPractice() *tori.Practice {
 	var adi, noa tori.WeeklyHours
 	for d := time.Sunday; d <= time.Thursday; d++ {
@@ -40,6 +42,8 @@ func testPractice() *tori.Practice {
 		Services: []tori.Service{
 			{ID: "talk", Names: map[string]string{"en": "Talk session", "he": "פגישת שיחה"}, Duration: 50 * time.Minute, BufferAfter: 10 * time.Minute, Price: tori.Money{Amount: 35000, Currency: "ILS"}},
 			{ID: "video", Names: map[string]string{"en": "Video session", "he": "פגישת וידאו"}, Duration: 45 * time.Minute, Price: tori.Money{Amount: 30050, Currency: "ILS"}, Remote: true, MeetingLink: "https://meet.example/adi", TherapistIDs: []string{"adi"}},
+			{ID: "intake", Names: map[string]string{"en": "Intake", "he": "פגישת היכרות"}, Duration: 60 * time.Minute, Price: tori.Money{Amount: 35050, Currency: "ILS"}, Payment: tori.PayFull, TherapistIDs: []string{"adi"}},
+			{ID: "couple", Names: map[string]string{"en": "Couples session", "he": "טיפול זוגי"}, Duration: 60 * time.Minute, Price: tori.Money{Amount: 60000, Currency: "ILS"}, Payment: tori.PayDeposit, DepositPercent: 30, TherapistIDs: []string{"noa"}},
 		},
 		Policy: tori.DefaultPolicy(),
 	}

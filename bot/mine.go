@@ -71,14 +71,14 @@ func (c *turn) cancelAsk(id string) {
 	if _, ok := c.own(id); !ok {
 		return
 	}
-	a, tier, err := c.bookings.CancelQuote(c.ctx, c.client(), id)
+	a, terms, err := c.bookings.QuoteCancel(c.ctx, c.client(), id)
 	if err != nil {
 		c.cancelFailed(err)
 		return
 	}
 	c.show(c.t("cancel.ask", map[string]any{
 		"Booking": c.describe(a),
-		"Terms":   c.cancelTerms(a, tier),
+		"Terms":   c.cancelTerms(a, terms),
 	}), [][]Button{{
 		{Text: c.t("button.cancel_yes", nil), Data: cb(vCancelDo, a.ID)},
 		{Text: c.t("button.cancel_no", nil), Data: cb(vMine)},
@@ -86,26 +86,32 @@ func (c *turn) cancelAsk(id string) {
 }
 
 // cancelTerms says what cancelling now gives under the policy, with the
-// notice given: for pay-at-session what the policy charges, for prepaid
-// sessions what is refunded of the prepayment.
-func (c *turn) cancelTerms(a tori.Appointment, tier tori.RefundTier) string {
-	data := map[string]any{"Notice": c.notice(c.lang, a.Start.Sub(c.now)), "Percent": tier.Percent}
-	kind := "cancel.terms.paid."
-	if a.Payment == tori.PayNone {
-		kind = "cancel.terms.none."
-		data["Charge"] = 100 - tier.Percent
-		data["Amount"] = c.price(c.lang, a.Price.Percent(100-tier.Percent))
-	} else {
-		s, _ := c.practice.Service(a.ServiceID)
-		data["Refund"] = c.price(c.lang, s.DueNow().Percent(tier.Percent))
+// notice given: for prepaid bookings exactly what comes back, for
+// pay-at-session what the policy charges.
+func (c *turn) cancelTerms(a tori.Appointment, t tori.CancelTerms) string {
+	data := map[string]any{"Notice": c.notice(c.lang, t.Notice), "Percent": t.Tier.Percent}
+	if a.Paid.Amount == 0 {
+		data["Charge"] = 100 - t.Tier.Percent
+		data["Amount"] = c.price(c.lang, a.Price.Percent(100-t.Tier.Percent))
+		switch t.Tier.Percent {
+		case 100:
+			return c.t("cancel.terms.none.full", data)
+		case 0:
+			return c.t("cancel.terms.none.none", data)
+		}
+		return c.t("cancel.terms.none.partial", data)
 	}
-	switch tier.Percent {
-	case 100:
-		return c.t(kind+"full", data)
-	case 0:
-		return c.t(kind+"none", data)
+	data["Refund"] = c.price(c.lang, t.Refund)
+	data["Paid"] = c.price(c.lang, a.Paid)
+	switch {
+	case t.Forgiven:
+		return c.t("cancel.terms.paid.forgiven", data)
+	case t.Refund == a.Paid:
+		return c.t("cancel.terms.paid.full", data)
+	case t.Refund.Amount == 0:
+		return c.t("cancel.terms.paid.none", data)
 	}
-	return c.t(kind+"partial", data)
+	return c.t("cancel.terms.paid.partial", data)
 }
 
 func (c *turn) cancelFailed(err error) {
@@ -123,16 +129,36 @@ func (c *turn) cancelDo(id string) {
 	if _, ok := c.own(id); !ok {
 		return
 	}
-	a, tier, err := c.bookings.Cancel(c.ctx, c.client(), id)
+	a, terms, fresh, err := c.bookings.Cancel(c.ctx, c.client(), id)
 	if err != nil {
 		c.cancelFailed(err)
 		return
 	}
-	c.show(c.t("cancelled", map[string]any{
+	data := map[string]any{
 		"Booking":   c.describe(a),
 		"Therapist": c.therapistName(a.TherapistID),
-	}), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
-	c.notify(a, "notify.cancelled", map[string]any{"Tier": tier})
+		"Refund":    c.refundLine(c.lang, a),
+	}
+	c.show(c.t("cancelled", data), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+	if fresh {
+		c.notify(a, "notify.cancelled", map[string]any{"Terms": terms})
+	}
+}
+
+// refundLine says where a cancelled booking's refund stands, or "".
+func (b *Bot) refundLine(lang string, a tori.Appointment) string {
+	data := map[string]any{"Refund": b.price(lang, a.RefundDue)}
+	switch a.RefundState {
+	case tori.RefundRefunded:
+		data["Refund"] = b.price(lang, a.Refunded)
+		return b.cat.T(lang, "refund.done", data)
+	case tori.RefundPending:
+		return b.cat.T(lang, "refund.pending", data)
+	}
+	if a.Paid.Amount > 0 {
+		return b.cat.T(lang, "refund.nothing", map[string]any{"Paid": b.price(lang, a.Paid)})
+	}
+	return ""
 }
 
 // rescheduleCalendar is the calendar for moving booking a.

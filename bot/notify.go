@@ -28,9 +28,20 @@ func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 	if from, ok := extra["From"].(tori.Appointment); ok {
 		data["From"] = c.whenRange(lang, from.Start, from.End)
 	}
-	if tier, ok := extra["Tier"].(tori.RefundTier); ok {
-		data["Notice"] = c.notice(lang, a.Start.Sub(c.now))
-		data["Percent"] = tier.Percent
+	if t, ok := extra["Terms"].(tori.CancelTerms); ok {
+		data["Notice"] = c.notice(lang, t.Notice)
+		data["Percent"] = t.Tier.Percent
+		data["Forgiven"] = t.Forgiven
+	}
+	if a.Paid.Amount > 0 {
+		data["Paid"] = c.price(lang, a.Paid)
+		if a.Paid != a.Price {
+			data["Rest"] = c.price(lang, a.Price.Sub(a.Paid))
+		}
+	}
+	if a.RefundDue.Amount > 0 {
+		data["Refund"] = c.price(lang, a.RefundDue)
+		data["RefundPending"] = a.RefundState == tori.RefundPending
 	}
 	text := c.cat.T(lang, id, data)
 	for _, chat := range t.TelegramIDs {

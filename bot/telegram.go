@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -128,7 +129,8 @@ func (t *Telegram) Process(ctx context.Context, u *models.Update) {
 	if !ok {
 		return
 	}
-	claimed, err := t.bot.store.ClaimUpdate(ctx, u.ID, 2*time.Minute)
+	uid := strconv.FormatInt(u.ID, 10)
+	claimed, err := t.bot.store.Claim(ctx, "tg", uid, 2*time.Minute)
 	if err != nil {
 		// Redis is down: handle it anyway (the conversation will say what
 		// failed) rather than leave the user without an answer.
@@ -143,11 +145,11 @@ func (t *Telegram) Process(ctx context.Context, u *models.Update) {
 			t.bot.log.Error("panic while processing an update", "update", u.ID, "panic", r)
 		}
 		if done {
-			if err := t.bot.store.FinishUpdate(ctx, u.ID, 48*time.Hour); err != nil {
+			if err := t.bot.store.Finish(ctx, "tg", uid, 48*time.Hour); err != nil {
 				t.bot.log.Error("finish update", "update", u.ID, "err", err)
 			}
 		} else if claimed {
-			_ = t.bot.store.ForgetUpdate(ctx, u.ID)
+			_ = t.bot.store.Forget(ctx, "tg", uid)
 		}
 	}()
 	unlock := t.locks.lock(in.User.ChatID)
@@ -222,6 +224,13 @@ func markup(kb [][]Button) models.ReplyMarkup {
 }
 
 var noPreview = &models.LinkPreviewOptions{IsDisabled: tg.True()}
+
+// Deliver sends replies produced outside of an update (a payment settled).
+func (t *Telegram) Deliver(ctx context.Context, replies []Reply) {
+	for _, r := range replies {
+		t.deliver(ctx, r)
+	}
+}
 
 // deliver sends a reply, or edits the flow's message in place. An edit
 // that Telegram refuses (the message is too old or gone) becomes a new

@@ -3,6 +3,8 @@ package bot_test
 import (
 	"context"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -11,18 +13,26 @@ import (
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/payments"
+	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage/storagetest"
 )
 
 const wait = 10 * time.Second
 
 // live is the real bot, long-polling a fake Telegram server through the
-// real go-telegram/bot client, over a real Redis.
+// real go-telegram/bot client, over a real Redis, taking payments through
+// the real plutov/paypal client from a fake PayPal, with its payment pages
+// served at web (PUBLIC_URL).
 type live struct {
-	t     *testing.T
-	fake  *telegramtest.Server
-	clock *fakeClock
-	p     *tori.Practice
+	t        *testing.T
+	fake     *telegramtest.Server
+	pp       *paypaltest.Server
+	web      *httptest.Server
+	paypal   *payments.PayPal
+	bookings *tori.Bookings
+	clock    *fakeClock
+	p        *tori.Practice
 }
 
 func startLive(t *testing.T) *live {
@@ -33,7 +43,17 @@ func startLive(t *testing.T) *live {
 	st := storagetest.MustStore(t)
 	clk := &fakeClock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location)}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
-	b, err := bot.New(bot.Config{Practice: p, Bookings: &tori.Bookings{Practice: p, Store: st, Now: clk.Now}, Store: st, Now: clk.Now, Log: log})
+	pp := paypaltest.New()
+	t.Cleanup(pp.Close)
+	web := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(web.Close)
+	paypal, err := payments.New(payments.Config{ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: pp.URL,
+		WebhookID: paypaltest.WebhookID, ReturnURL: web.URL + "/paypal/return", CancelURL: web.URL + "/paypal/cancel", Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bookings := &tori.Bookings{Practice: p, Store: st, Payments: paypal, Now: clk.Now}
+	b, err := bot.New(bot.Config{Practice: p, Bookings: bookings, Store: st, Now: clk.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +65,7 @@ func startLive(t *testing.T) *live {
 	if err := tg.RegisterCommands(ctx); err != nil {
 		t.Fatal(err)
 	}
+	web.Config.Handler = b.PaymentPages(tg, paypal)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); tg.Run(ctx) }()
@@ -54,7 +75,7 @@ func startLive(t *testing.T) *live {
 			fake.Open(id)
 		}
 	}
-	return &live{t: t, fake: fake, clock: clk, p: p}
+	return &live{t: t, fake: fake, pp: pp, web: web, paypal: paypal, bookings: bookings, clock: clk, p: p}
 }
 
 type tgUser struct {
@@ -66,8 +87,15 @@ func (l *live) user(id int64, first, lang string) *tgUser {
 	return &tgUser{l: l, u: telegramtest.User{ID: id, FirstName: first, Username: strings.ToLower(first), LanguageCode: lang}}
 }
 
+// say sends text and waits for the bot's answer (a command always gets a
+// new message).
 func (c *tgUser) say(text string) *tgUser {
+	c.l.t.Helper()
+	before := len(c.l.fake.Messages(c.u.ID))
 	c.l.fake.SendText(c.u, text)
+	if _, err := c.l.fake.Wait(c.u.ID, wait, func(ms []telegramtest.Message) bool { return len(ms) > before }); err != nil {
+		c.l.t.Fatalf("%s said %q: %v", c.u.FirstName, text, err)
+	}
 	return c
 }
 

@@ -200,6 +200,12 @@ func timeButtons(slots []tori.Slot, perRow int, mk func(tori.Slot) Button) [][]B
 // showTaken tells the loser of a race what happened and offers the nearest
 // free times around the one they wanted.
 func (c *turn) showTaken(k calendar, want time.Time) {
+	c.offerNearest(k, want, c.t("taken", map[string]any{"When": c.shortWhen(c.lang, want)}))
+}
+
+// offerNearest shows text, then the free times nearest to want as buttons
+// (or that nothing near is free).
+func (c *turn) offerNearest(k calendar, want time.Time, text string) {
 	day := tori.DateOf(c.local(want))
 	slots, err := c.slots(k, day.AddDays(-3), day.AddDays(7))
 	if err != nil {
@@ -219,11 +225,11 @@ func (c *turn) showTaken(k calendar, want time.Time) {
 		kb = append(kb, row)
 	}
 	kb = append(kb, []Button{{Text: c.t("button.other_days", nil), Data: k.weekData(day)}})
-	id := "taken.nearest"
+	more := "nearest.some"
 	if len(near) == 0 {
-		id = "taken.none_near"
+		more = "nearest.none"
 	}
-	c.show(k.title+"\n\n"+c.t(id, map[string]any{"When": c.shortWhen(c.lang, want)}), kb)
+	c.show(k.title+"\n\n"+text+" "+c.t(more, nil), kb)
 }
 
 // serviceLine writes "<b>Talk session</b> · 50 min".
@@ -257,6 +263,14 @@ func (c *turn) where(a tori.Appointment, confirmed bool) string {
 func (c *turn) priceLine(a tori.Appointment) string {
 	s, _ := c.practice.Service(a.ServiceID)
 	data := map[string]any{"Price": c.price(c.lang, a.Price)}
+	if a.PayState == tori.PayStatePaid {
+		data["Paid"] = c.price(c.lang, a.Paid)
+		data["Later"] = c.price(c.lang, a.Price.Sub(a.Paid))
+		if a.Paid == a.Price {
+			return c.t("price.paid_full", data)
+		}
+		return c.t("price.paid_deposit", data)
+	}
 	switch a.Payment {
 	case tori.PayFull:
 		return c.t("price.full", data)

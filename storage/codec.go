@@ -33,6 +33,20 @@ func encode(a tori.Appointment) []any {
 		"seq", a.Seq,
 		"created_at", ms(a.CreatedAt),
 		"updated_at", ms(a.UpdatedAt),
+		"due", a.Due.Amount,
+		"prepay", a.Prepay,
+		"order_id", a.OrderID,
+		"approve_url", a.ApproveURL,
+		"pay_state", string(a.PayState),
+		"paid", a.Paid.Amount,
+		"capture_id", a.CaptureID,
+		"pay_msg", a.PayMessage,
+		"refund_due", a.RefundDue.Amount,
+		"refund_state", string(a.RefundState),
+		"refunded", a.Refunded.Amount,
+		"refund_id", a.RefundID,
+		"refund_tries", a.RefundTries,
+		"forgiven", boolField(a.Forgiven),
 	}
 }
 
@@ -72,6 +86,21 @@ func decode(m map[string]string) (tori.Appointment, error) {
 		Seq:       int(num("seq")),
 		CreatedAt: fromMS(num("created_at")),
 		UpdatedAt: fromMS(num("updated_at")),
+
+		Due:         tori.Money{Amount: num("due"), Currency: m["currency"]},
+		Prepay:      m["prepay"],
+		OrderID:     m["order_id"],
+		ApproveURL:  m["approve_url"],
+		PayState:    tori.PayState(m["pay_state"]),
+		Paid:        tori.Money{Amount: num("paid"), Currency: m["currency"]},
+		CaptureID:   m["capture_id"],
+		PayMessage:  int(num("pay_msg")),
+		RefundDue:   tori.Money{Amount: num("refund_due"), Currency: m["currency"]},
+		RefundState: tori.RefundState(m["refund_state"]),
+		Refunded:    tori.Money{Amount: num("refunded"), Currency: m["currency"]},
+		RefundID:    m["refund_id"],
+		RefundTries: int(num("refund_tries")),
+		Forgiven:    m["forgiven"] == "1",
 	}
 	return a, bad
 }

@@ -40,7 +40,8 @@ func (s *Store) clientHoldsKey(client int64) string {
 	return s.Prefix + "{c:" + strconv.FormatInt(client, 10) + "}:holds"
 }
 
-// profileKey: HASH, per Telegram user: lang.
+// profileKey: HASH, per Telegram user: lang; forgiven (the appointment
+// whose late cancellation was forgiven).
 func (s *Store) profileKey(user int64) string {
 	return s.Prefix + "{c:" + strconv.FormatInt(user, 10) + "}:profile"
 }
@@ -50,8 +51,27 @@ func (s *Store) chatStateKey(chat int64) string {
 	return s.Prefix + "chat:" + strconv.FormatInt(chat, 10)
 }
 
-// updateKey: STRING "busy" while an update is being handled (a short
-// lease), then "done" for two days; per Telegram update_id.
-func (s *Store) updateKey(update int64) string {
-	return s.Prefix + "upd:" + strconv.FormatInt(update, 10)
+// seenKey: STRING "busy" while an external event (a Telegram update, a
+// PayPal webhook event) is being handled (a short lease), then "done" for a
+// while; per kind and event id.
+func (s *Store) seenKey(kind, id string) string { return s.Prefix + "seen:" + kind + ":" + id }
+
+// orderKey: STRING, the appointment id of a PayPal order.
+func (s *Store) orderKey(orderID string) string { return s.Prefix + "order:" + orderID }
+
+// captureKey: STRING, the appointment id of a PayPal capture.
+func (s *Store) captureKey(captureID string) string { return s.Prefix + "capture:" + captureID }
+
+// openPaymentsKey: ZSET, appointment ids with an order not yet settled,
+// scored by when the order was made (for reconciliation).
+func (s *Store) openPaymentsKey() string { return s.Prefix + "payments:open" }
+
+// pendingRefundsKey: ZSET, appointment ids with a refund pending, scored by
+// when it is next due to be tried.
+func (s *Store) pendingRefundsKey() string { return s.Prefix + "refunds:pending" }
+
+// strikesKey: ZSET, a client's late cancellations and no-shows: member
+// appointment id, score when, in unix ms.
+func (s *Store) strikesKey(client int64) string {
+	return s.Prefix + "{c:" + strconv.FormatInt(client, 10) + "}:strikes"
 }

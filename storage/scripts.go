@@ -177,22 +177,6 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {'OK'}
 `)
 
-// cancelScript ends a confirmed booking with a cancellation status and frees its time.
-//
-// KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span
-// ARGV[1] id  ARGV[2] new status  ARGV[3] now ms
-// Returns {"OK"} | {"NOTFOUND"} | {"CONFLICT", current status}.
-var cancelScript = redis.NewScript(`
-local st = redis.call('HGET', KEYS[1], 'status')
-if not st then return {'NOTFOUND'} end
-if st == ARGV[2] then return {'OK'} end
-if st ~= 'confirmed' then return {'CONFLICT', st} end
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'updated_at', ARGV[3])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[3], ARGV[1])
-return {'OK'}
-`)
-
 // busyScript reads a therapist's live blocks that overlap a range.
 //
 // KEYS[1] sched  KEYS[2] span  KEYS[3] maxspan

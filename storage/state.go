@@ -10,24 +10,22 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// ClaimUpdate claims a Telegram update id for handling, for lease. It
-// reports false when the update is being handled elsewhere or was handled
-// already.
-func (s *Store) ClaimUpdate(ctx context.Context, updateID int64, lease time.Duration) (bool, error) {
-	ok, err := s.Redis.SetNX(ctx, s.updateKey(updateID), "busy", lease).Result()
-	return ok, formatError("claim update", err)
+// Claim claims an external event (kind "tg" for Telegram updates, "pp" for
+// PayPal webhook events) for lease; false when it is being handled or was
+// handled.
+func (s *Store) Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error) {
+	ok, err := s.Redis.SetNX(ctx, s.seenKey(kind, id), "busy", lease).Result()
+	return ok, formatError("claim "+kind, err)
 }
 
-// FinishUpdate records that an update was handled; a re-delivery within
-// keep is skipped.
-func (s *Store) FinishUpdate(ctx context.Context, updateID int64, keep time.Duration) error {
-	return formatError("finish update", s.Redis.Set(ctx, s.updateKey(updateID), "done", keep).Err())
+// Finish marks a claimed event handled for keep.
+func (s *Store) Finish(ctx context.Context, kind, id string, keep time.Duration) error {
+	return formatError("finish "+kind, s.Redis.Set(ctx, s.seenKey(kind, id), "done", keep).Err())
 }
 
-// ForgetUpdate drops the claim on an update whose handling failed, so that
-// a re-delivery is handled again.
-func (s *Store) ForgetUpdate(ctx context.Context, updateID int64) error {
-	return formatError("forget update", s.Redis.Del(ctx, s.updateKey(updateID)).Err())
+// Forget drops a claim after a failure, so that a re-delivery is handled.
+func (s *Store) Forget(ctx context.Context, kind, id string) error {
+	return formatError("forget "+kind, s.Redis.Del(ctx, s.seenKey(kind, id)).Err())
 }
 
 // ChatState returns a chat's saved conversation state, or nil.

@@ -232,31 +232,6 @@ func (s *Store) Release(ctx context.Context, id, token string, now time.Time) er
 	return holdResult(code)
 }
 
-// Cancel implements tori.AppointmentStore.
-func (s *Store) Cancel(ctx context.Context, id string, status tori.Status, now time.Time) (tori.Appointment, error) {
-	switch status {
-	case tori.StatusCancelledByClient, tori.StatusCancelledByPractice:
-	default:
-		return tori.Appointment{}, tori.Errorf(tori.EINTERNAL, "cancel to status %q", status)
-	}
-	tid, err := therapistOf(id)
-	if err != nil {
-		return tori.Appointment{}, err
-	}
-	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid)}
-	code, cur, err := s.runScript(ctx, "cancel", cancelScript, keys, id, string(status), ms(now))
-	if err != nil {
-		return tori.Appointment{}, err
-	}
-	switch code {
-	case "OK":
-		return s.Appointment(ctx, id)
-	case "NOTFOUND":
-		return tori.Appointment{}, tori.Errorf(tori.ENOTFOUND, "That booking was not found. Open your bookings to see them all.")
-	}
-	return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "This booking is %s and can no longer be cancelled.", cur)
-}
-
 // Appointment implements tori.AppointmentStore.
 func (s *Store) Appointment(ctx context.Context, id string) (tori.Appointment, error) {
 	tid, err := therapistOf(id)

@@ -245,7 +245,7 @@ func TestMoveAfterCancel(t *testing.T) {
 	h := hold(1, 3*time.Hour, time.Hour, now)
 	h.Moves = a.ID
 	h = mustHold(t, s, h, now)
-	if _, err := s.Cancel(ctx, a.ID, tori.StatusCancelledByClient, now); err != nil {
+	if _, err := cancel(ctx, s, a.ID, tori.StatusCancelledByClient, now); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.Move(ctx, h.ID, h.HoldToken, 0, now)
@@ -325,21 +325,21 @@ func TestCancel(t *testing.T) {
 	now := t0.Add(-48 * time.Hour)
 	s := storagetest.MustStore(t)
 	a := mustBook(t, s, hold(1, 0, time.Hour, now), now)
-	c, err := s.Cancel(ctx, a.ID, tori.StatusCancelledByClient, now)
+	c, err := cancel(ctx, s, a.ID, tori.StatusCancelledByClient, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Status != tori.StatusCancelledByClient {
 		t.Fatalf("status = %s", c.Status)
 	}
-	if _, err := s.Cancel(ctx, a.ID, tori.StatusCancelledByClient, now); err != nil {
+	if _, err := cancel(ctx, s, a.ID, tori.StatusCancelledByClient, now); err != nil {
 		t.Fatalf("retried Cancel: %v", err)
 	}
-	_, err = s.Cancel(ctx, a.ID, tori.StatusCancelledByPractice, now)
+	_, err = cancel(ctx, s, a.ID, tori.StatusCancelledByPractice, now)
 	wantCode(t, err, tori.ECONFLICT)
 	mustHold(t, s, hold(2, 0, time.Hour, now), now)
 	h := mustHold(t, s, hold(3, 5*time.Hour, time.Hour, now), now)
-	_, err = s.Cancel(ctx, h.ID, tori.StatusCancelledByClient, now)
+	_, err = cancel(ctx, s, h.ID, tori.StatusCancelledByClient, now)
 	wantCode(t, err, tori.ECONFLICT)
 }
 
@@ -448,4 +448,9 @@ func TestRaceForOverlappingTimes(t *testing.T) {
 		t.Fatalf("wins %d + conflicts %d != %d attempts", wins.Load(), conflicts.Load(), clients*perClient)
 	}
 	t.Logf("%d attempts: %d won, %d refused", clients*perClient, wins.Load(), conflicts.Load())
+}
+
+func cancel(ctx context.Context, s *storage.Store, id string, status tori.Status, now time.Time) (tori.Appointment, error) {
+	a, _, err := s.CancelWithRefund(ctx, id, status, tori.Money{Currency: "ILS"}, false, now)
+	return a, err
 }

@@ -36,6 +36,11 @@ type fileConfig struct {
 		HoldFor             string `yaml:"hold_for"`
 		RescheduleMinNotice string `yaml:"reschedule_min_notice"`
 		MaxHoldsPerClient   *int   `yaml:"max_holds_per_client"`
+		ForgiveFirstLate    bool   `yaml:"forgive_first_late_cancellation"`
+		RepeatOffenders     struct {
+			Count  int    `yaml:"count"`
+			Within string `yaml:"within"`
+		} `yaml:"repeat_offenders"`
 	} `yaml:"policy"`
 	Therapists []struct {
 		ID          string              `yaml:"id"`
@@ -234,6 +239,15 @@ func readPolicy(f *fileConfig, pol *tori.Policy) error {
 	}
 	if fp.MaxHoldsPerClient != nil {
 		pol.MaxHoldsPerClient = *fp.MaxHoldsPerClient
+	}
+	pol.ForgiveFirstLate = fp.ForgiveFirstLate
+	pol.RepeatCount = fp.RepeatOffenders.Count
+	if pol.RepeatCount > 0 {
+		w, err := duration("policy.repeat_offenders.within", fp.RepeatOffenders.Within, "90d")
+		if err != nil {
+			return err
+		}
+		pol.RepeatWithin = w
 	}
 	return nil
 }

@@ -24,13 +24,17 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/storage"
 )
 
 // Compile-time checks that the adapters satisfy what their users declare.
 var (
-	_ tori.AppointmentStore = (*storage.Store)(nil)
-	_ bot.Store             = (*storage.Store)(nil)
+	_ tori.Store          = (*storage.Store)(nil)
+	_ bot.Store           = (*storage.Store)(nil)
+	_ tori.PaymentGateway = (*payments.PayPal)(nil)
+	_ bot.WebhookParser   = (*payments.PayPal)(nil)
+	_ bot.Deliverer       = (*bot.Telegram)(nil)
 )
 
 func main() {
@@ -96,6 +100,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	defer rdb.Close()
 	store := storage.New(rdb, env(getenv, "REDIS_PREFIX", "tori:"))
 	bookings := &tori.Bookings{Practice: practice, Store: store}
+	paypal, err := connectPayPal(practice, getenv, log)
+	if err != nil {
+		return err
+	}
+	if paypal != nil {
+		bookings.Payments = paypal
+	}
 	b, err := bot.New(bot.Config{Practice: practice, Bookings: bookings, Store: store, Log: log})
 	if err != nil {
 		return err
@@ -113,7 +124,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w (set HTTP_ADDR to a free address, e.g. :8081)", addr, err)
 	}
-	srv := &http.Server{Handler: routes(store), ReadHeaderTimeout: 10 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/", routes(store))
+	if paypal != nil {
+		mux.Handle("/paypal/", b.PaymentPages(tg, paypal))
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {

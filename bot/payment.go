@@ -1,0 +1,61 @@
+package bot
+
+import (
+	"context"
+
+	"github.com/tori-bot/tori"
+)
+
+// What the client (and therapist) are told when a payment settles. These
+// run outside of any Telegram update: from the PayPal return page, a
+// webhook, or the worker's reconciliation.
+
+// turnFor is a turn for a's client with no update: replies go to their
+// chat, in the pay message's place.
+func (b *Bot) turnFor(ctx context.Context, a tori.Appointment) *turn {
+	lang := a.Client.Lang
+	if lang != "en" && lang != "he" {
+		lang = b.practice.Language
+	}
+	return &turn{Bot: b, ctx: ctx, in: Input{User: a.Client, MessageID: a.PayMessage}, lang: lang, now: b.now()}
+}
+
+// PaymentReplies are the messages a payment result calls for: nothing for
+// a result someone was already told of.
+func (b *Bot) PaymentReplies(ctx context.Context, r tori.PaymentResult) []Reply {
+	if !r.Fresh {
+		return nil
+	}
+	a := r.Appointment
+	c := b.turnFor(ctx, a)
+	switch r.Outcome {
+	case tori.PaidNow:
+		c.notify(a, "notify.booked", nil)
+		c.showBooked(a)
+		c.saveState(ctx, a.Client.ChatID, state{})
+	case tori.PaidTimeLost:
+		c.notify(a, "notify.time_lost", nil)
+		c.offerAgain(a, c.t("pay.time_lost", map[string]any{
+			"When": c.whenRange(c.lang, a.Start, a.End), "Paid": c.price(c.lang, a.Paid), "Refund": c.refundLine(c.lang, a),
+		}))
+	case tori.PayTaken:
+		c.offerAgain(a, c.t("pay.taken", map[string]any{"When": c.whenRange(c.lang, a.Start, a.End)}))
+	case tori.PayDeclined:
+		c.show(c.t("pay.declined", map[string]any{"Until": c.until(c.lang, a.HoldUntil, c.now)}), c.payKeyboard(a))
+	case tori.PayPending:
+		c.show(c.t("pay.pending", map[string]any{"Due": c.price(c.lang, a.Due)}), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+	}
+	return c.res.Replies
+}
+
+// offerAgain says why a paid hold ended unbooked and offers the nearest
+// free times for the same service and therapist.
+func (c *turn) offerAgain(a tori.Appointment, text string) {
+	k, ok := c.lookup(a.ServiceID, a.TherapistID)
+	if !ok {
+		c.res.Replies = nil
+		c.show(text, c.menuKeyboard())
+		return
+	}
+	c.offerNearest(k, a.Start, text)
+}

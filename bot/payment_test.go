@@ -1,0 +1,344 @@
+package bot_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/payments"
+	"github.com/tori-bot/tori/payments/paypaltest"
+)
+
+// payButton returns the URL of the pay button on the chat's latest message.
+func (c *tgUser) payButton() (telegramtest.Message, string) {
+	c.l.t.Helper()
+	msgs := c.l.fake.Messages(c.u.ID)
+	m := msgs[len(msgs)-1]
+	for _, row := range m.Keyboard {
+		for _, b := range row {
+			if b.URL != "" {
+				return m, b.URL
+			}
+		}
+	}
+	c.l.t.Fatalf("no URL button on %q", m.Text)
+	return m, ""
+}
+
+// visit is the buyer's browser: it follows redirects and returns the page.
+func (l *live) visit(u string) (int, string) {
+	l.t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func (l *live) orderOf(approve string) string {
+	_, id, _ := strings.Cut(approve, "token=")
+	return id
+}
+
+// waitChat waits until the chat's messages satisfy ok.
+func (l *live) waitChat(chat int64, what string, ok func([]telegramtest.Message) bool) []telegramtest.Message {
+	l.t.Helper()
+	msgs, err := l.fake.Wait(chat, wait, ok)
+	if err != nil {
+		l.t.Fatalf("%s: %v", what, err)
+	}
+	return msgs
+}
+
+func lastHas(parts ...string) func([]telegramtest.Message) bool {
+	return func(ms []telegramtest.Message) bool {
+		if len(ms) == 0 {
+			return false
+		}
+		for _, p := range parts {
+			if !strings.Contains(ms[len(ms)-1].Text, p) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func (l *live) webhook(eventType string, resource map[string]any, forged bool) int {
+	l.t.Helper()
+	req, _ := l.pp.Webhook(l.web.URL+"/paypal/webhook", eventType, resource, forged)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestPaidBookingEndToEnd: pay and confirm, return twice, webhook after,
+// forged webhook, cancel with a partial refund of the exact amount.
+func TestPaidBookingEndToEnd(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start intake").sees("Intake", "With Adi Levi")
+	dana.press("Thu 3/12").press("10:00").sees("Price: ₪350.50, paid in full now with PayPal",
+		"Cancel at least 48 hours before the session and you get a full refund.",
+		"Later cancellations get 50% back up to 24 hours before, and nothing after that.",
+		"Tap Confirm to pay ₪350.50 with PayPal")
+	dana.press("Confirm and pay ₪350.50").sees("Pay to confirm your booking", "held for you until <b>10:15</b>")
+	payMsg, approve := dana.payButton()
+	if label := payMsg.Keyboard[0][0].Text; label != "💳 Pay ₪350.50 with PayPal" {
+		t.Fatalf("pay button %q", label)
+	}
+	order := l.orderOf(approve)
+	if o, _ := l.pp.Order(order); o.Value != "350.50" || o.Currency != "ILS" {
+		t.Fatalf("PayPal was asked for %s %s", o.Value, o.Currency)
+	}
+
+	status, page := l.visit(approve) // approve at PayPal, come back
+	if status != 200 || !strings.Contains(page, "Paid: your booking is confirmed") || !strings.Contains(page, "Intake with Adi Levi, Thursday 3 December 2026, 10:00–11:00") ||
+		!strings.Contains(page, `href="https://t.me/`+telegramtest.BotUsername+`"`) {
+		t.Fatalf("return page %d:\n%s", status, page)
+	}
+	msgs := l.waitChat(101, "confirmation", lastHas("You're booked.", "Price: ₪350.50, paid with PayPal"))
+	if msgs[len(msgs)-1].ID != payMsg.ID {
+		t.Fatal("the pay message was not turned into the confirmation")
+	}
+	l.waitChat(9001, "therapist notice", lastHas("תור חדש", "שולם ב־PayPal: \u2066350.50\u00a0₪\u2069"))
+
+	// The buyer comes back again, and PayPal's webhook arrives: nothing new.
+	if status, page := l.visit(l.web.URL + "/paypal/return?token=" + order + "&PayerID=X"); status != 200 || !strings.Contains(page, "Paid") {
+		t.Fatalf("second return %d", status)
+	}
+	if code := l.webhook(payments.EventCaptureCompleted, l.pp.CaptureResource(order), false); code != 200 {
+		t.Fatalf("webhook answered %d", code)
+	}
+	if code := l.webhook(payments.EventCaptureCompleted, l.pp.CaptureResource(order), true); code != 400 {
+		t.Fatalf("forged webhook answered %d", code)
+	}
+	if n := len(l.fake.Messages(9001)); n != 1 {
+		t.Fatalf("the therapist got %d messages", n)
+	}
+	if n := l.pp.Calls("capture"); n != 1 {
+		t.Fatalf("%d captures", n)
+	}
+
+	// Cancel 30 hours before: 50% back, exactly ₪175.25.
+	l.clock.Set(time.Date(2026, 12, 2, 4, 0, 0, 0, l.p.Location))
+	dana.say("/my").sees("Your upcoming bookings")
+	dana.press("Cancel 1").sees("You are cancelling 30 hours before the session: under the cancellation policy 50% comes back, ₪175.25, to your PayPal account.")
+	dana.press("Yes, cancel it").sees("Cancelled.", "₪175.25 has been refunded to your PayPal account.")
+	l.waitChat(9001, "cancel notice", lastHas("ביטול על ידי הלקוח/ה", "החזר: \u2066175.25\u00a0₪\u2069"))
+	o, _ := l.pp.Order(order)
+	if rf := l.pp.Refunds(o.Capture.ID); len(rf) != 1 || rf[0].Value != "175.25" {
+		t.Fatalf("refunds %+v", rf)
+	}
+}
+
+// TestPaidHoldTakenBeforeReturn: the buyer took too long at PayPal and the
+// time was taken meanwhile: nothing is captured and the client is told, in
+// Hebrew, with the nearest free times.
+func TestPaidHoldTakenBeforeReturn(t *testing.T) {
+	l := startLive(t)
+	omer, dana := l.user(102, "עומר", "he"), l.user(101, "Dana", "en")
+	omer.say("/start intake").sees("פגישת היכרות")
+	omer.press("ה׳ 3/12").press("10:00").press("אישור ותשלום").sees("תשלום לאישור התור")
+	_, approve := omer.payButton()
+	l.clock.Set(l.clock.Now().Add(20 * time.Minute))
+	dana.say("/start talk").press("Adi Levi").press("Thu 3/12").press("10:00").press("Confirm").sees("You're booked.")
+
+	status, page := l.visit(approve)
+	if status != 200 || !strings.Contains(page, "המועד נתפס") || !strings.Contains(page, `dir="rtl"`) {
+		t.Fatalf("page %d:\n%s", status, page)
+	}
+	omer.sees("השמירה על", "לא חויבתם", "אלה המועדים הפנויים הקרובים")
+	if n := l.pp.Calls("capture"); n != 0 {
+		t.Fatalf("%d captures for a lost time", n)
+	}
+}
+
+// TestWebhookAndReturnRace: the approval webhook and the buyer's return
+// arrive together; one capture, one confirmation, one notice.
+func TestWebhookAndReturnRace(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay").sees("Pay to confirm")
+	_, approve := dana.payButton()
+	order := l.orderOf(approve)
+	if err := l.pp.Approve(order); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			l.visit(l.web.URL + "/paypal/return?token=" + order)
+		}()
+		go func() {
+			defer wg.Done()
+			l.webhook(payments.EventOrderApproved, l.pp.OrderResource(order), false)
+		}()
+	}
+	wg.Wait()
+	l.waitChat(101, "confirmation", lastHas("You're booked."))
+	l.waitChat(9001, "notice", func(ms []telegramtest.Message) bool { return len(ms) == 1 })
+	if n := l.pp.Calls("capture"); n < 1 || len(l.pp.Orders()) != 1 {
+		t.Fatalf("captures %d, orders %d", n, len(l.pp.Orders()))
+	}
+	o, _ := l.pp.Order(order)
+	if o.Capture == nil || len(l.fake.Messages(9011)) != 1 {
+		t.Fatalf("capture %+v; second therapist id got %d messages", o.Capture, len(l.fake.Messages(9011)))
+	}
+}
+
+// TestDeclinedThenPaidAndCancelPage: PayPal declines the first capture;
+// the client is told and pays again. A buyer who cancels at PayPal sees the
+// time is still held.
+func TestDeclinedThenPaidAndCancelPage(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay").sees("Pay to confirm")
+	_, approve := dana.payButton()
+	order := l.orderOf(approve)
+
+	status, page := l.visit(approve + "&cancel=1")
+	if status != 200 || !strings.Contains(page, "Payment cancelled") || !strings.Contains(page, "is still held for you until 10:15") || !strings.Contains(page, "token="+order) {
+		t.Fatalf("cancel page %d:\n%s", status, page)
+	}
+	l.pp.FailNext("capture", paypaltest.Declined)
+	status, page = l.visit(approve)
+	if status != 200 || !strings.Contains(page, "PayPal declined the payment") {
+		t.Fatalf("declined page %d:\n%s", status, page)
+	}
+	dana.sees("PayPal declined the payment, so nothing was charged. The time is still held for you until <b>10:15</b>")
+	_, again := dana.payButton()
+	if status, page := l.visit(again); status != 200 || !strings.Contains(page, "Paid") {
+		t.Fatalf("second try %d:\n%s", status, page)
+	}
+	dana.sees("You're booked.")
+}
+
+// TestTwoCancelsOfAPaidBooking: two presses of "Yes, cancel it" at once
+// give one refund, and one message to the therapist.
+func TestTwoCancelsOfAPaidBooking(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
+	_, approve := dana.payButton()
+	l.visit(approve)
+	dana.sees("You're booked.")
+	dana.say("/my").sees("Your upcoming bookings")
+	dana.press("Cancel 1").sees("Cancel this session?")
+	msgs := l.fake.Messages(101)
+	m := msgs[len(msgs)-1]
+	var q []string
+	for range 2 {
+		id, err := l.fake.Press(dana.u, m, "Yes, cancel it")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q = append(q, id)
+	}
+	for _, id := range q {
+		if _, err := l.fake.WaitAnswered(id, wait); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dana.sees("Cancelled.", "₪350.50 has been refunded")
+	l.waitChat(9001, "cancel notice", lastHas("ביטול על ידי הלקוח/ה"))
+	o, _ := l.pp.Order(l.orderOf(approve))
+	if rf := l.pp.Refunds(o.Capture.ID); len(rf) != 1 || rf[0].Value != "350.50" {
+		t.Fatalf("refunds %+v", rf)
+	}
+	if n := len(l.fake.Messages(9001)); n != 2 {
+		t.Fatalf("the therapist got %d messages, want 2 (booked, cancelled)", n)
+	}
+}
+
+// TestRefundFailureThenRetry: PayPal refuses the refund; the client is told
+// it is recorded and retried; a retry succeeds, once.
+func TestRefundFailureThenRetry(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
+	_, approve := dana.payButton()
+	l.visit(approve)
+	dana.sees("You're booked.")
+	l.pp.FailNext("refund", paypaltest.Refused)
+	dana.say("/my").press("Cancel 1").press("Yes, cancel it").sees("A refund of ₪350.50 is recorded. PayPal has not confirmed it yet")
+	l.waitChat(9001, "notice", lastHas("ממתין ב־PayPal"))
+	var id string
+	for _, a := range mustAppointments(t, l, 101) {
+		id = a.ID
+	}
+	a, err := l.bookings.IssueRefund(context.Background(), id) // what the worker does
+	if err != nil || a.RefundState != tori.RefundRefunded {
+		t.Fatalf("retry: %+v, %v", a, err)
+	}
+	o, _ := l.pp.Order(l.orderOf(approve))
+	if rf := l.pp.Refunds(o.Capture.ID); len(rf) != 1 {
+		t.Fatalf("refunds %+v", rf)
+	}
+	// PayPal's REFUNDED webhook for it changes nothing more.
+	res := map[string]any{"id": a.RefundID, "status": "COMPLETED", "amount": map[string]string{"currency_code": "ILS", "value": "350.50"},
+		"links": []map[string]string{{"rel": "up", "href": l.pp.URL + "/v2/payments/captures/" + o.Capture.ID}}}
+	if code := l.webhook(payments.EventCaptureRefunded, res, false); code != 200 {
+		t.Fatalf("refund webhook %d", code)
+	}
+}
+
+func mustAppointments(t *testing.T, l *live, client int64) []tori.Appointment {
+	t.Helper()
+	as, err := l.bookings.Store.ClientAppointments(context.Background(), client, time.Time{})
+	if err != nil || len(as) == 0 {
+		t.Fatalf("appointments: %v %v", as, err)
+	}
+	return as
+}
+
+// TestPaidRescheduleKeepsPayment: a prepaid booking moves without paying
+// or refunding anything.
+func TestPaidRescheduleKeepsPayment(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
+	_, approve := dana.payButton()
+	l.visit(approve)
+	dana.sees("You're booked.")
+	dana.say("/my").press("Reschedule 1").press("Next week").press("Tue 8/12").press("15:00").sees("Move your session?")
+	dana.press("Confirm the new time").sees("Your session has been moved.", "Tuesday 8 December 2026, 15:00–16:00")
+	a := mustAppointments(t, l, 101)
+	var live tori.Appointment
+	for _, x := range a {
+		if x.Status == tori.StatusConfirmed {
+			live = x
+		}
+	}
+	if live.Paid.Amount != 35050 || live.PayState != tori.PayStatePaid || len(l.pp.Orders()) != 1 || l.pp.Calls("capture") != 1 {
+		t.Fatalf("after the move: %+v, %d orders", live, len(l.pp.Orders()))
+	}
+}
+
+// TestDepositSummaryAndRefund: a deposit is what is paid now; cancelling
+// returns the tier's share of the deposit.
+func TestDepositSummaryAndRefund(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start couple").press("Thu 3/12").press("14:00").sees("Price: ₪600; a deposit of ₪180 now with PayPal, and ₪420 at the session")
+	dana.press("Confirm and pay ₪180").sees("Pay to confirm")
+	_, approve := dana.payButton()
+	l.visit(approve)
+	dana.sees("You're booked.", "a deposit of ₪180 paid with PayPal, and ₪420 at the session")
+	l.waitChat(9002, "notice", lastHas("Paid with PayPal: ₪180; ₪420 to pay at the session"))
+	l.clock.Set(time.Date(2026, 12, 2, 8, 0, 0, 0, l.p.Location)) // 30 hours before
+	dana.say("/my").press("Cancel 1").sees("50% comes back, ₪90, to your PayPal account.")
+}

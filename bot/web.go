@@ -1,0 +1,299 @@
+package bot
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// The pages a buyer sees when PayPal sends them back, and the PayPal
+// webhook: PUBLIC_URL/paypal/return, /paypal/cancel and /paypal/webhook.
+
+// Deliverer sends replies outside of an update; Telegram satisfies it.
+type Deliverer interface {
+	Deliver(ctx context.Context, replies []Reply)
+}
+
+// WebhookParser verifies a payment provider's webhook request and returns
+// its event: EFORBIDDEN for a bad signature, EINVALID for a malformed
+// event, EUNAVAILABLE when the provider could not be asked.
+// payments.PayPal satisfies it.
+type WebhookParser interface {
+	ParseWebhook(ctx context.Context, r *http.Request) (tori.PaymentEvent, error)
+}
+
+//go:embed pages/page.html
+var pageFiles embed.FS
+
+var pageTemplate = template.Must(template.ParseFS(pageFiles, "pages/page.html"))
+
+type pageButton struct {
+	Text      string
+	URL       string
+	Secondary bool
+}
+
+type page struct {
+	Lang, Dir, Practice, Mark, Title string
+	Lines                            []string
+	Buttons                          []pageButton
+	Refresh                          int
+	status                           int
+}
+
+// PaymentPages serves the return and cancel pages and the webhook.
+func (b *Bot) PaymentPages(send Deliverer, hooks WebhookParser) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /paypal/return", func(w http.ResponseWriter, r *http.Request) {
+		b.render(w, b.paymentReturned(r, send))
+	})
+	mux.HandleFunc("GET /paypal/cancel", func(w http.ResponseWriter, r *http.Request) {
+		b.render(w, b.paymentCancelled(r))
+	})
+	mux.HandleFunc("POST /paypal/webhook", func(w http.ResponseWriter, r *http.Request) {
+		status := b.webhook(r, send, hooks)
+		w.WriteHeader(status)
+	})
+	return mux
+}
+
+func (b *Bot) render(w http.ResponseWriter, p page) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	if p.status != 0 {
+		w.WriteHeader(p.status)
+	}
+	if err := pageTemplate.Execute(w, p); err != nil {
+		b.log.Error("render page", "err", err)
+	}
+}
+
+// pageText is a catalog message for a page: data is raw (the page template
+// escapes the result).
+func (b *Bot) pageText(lang, id string, data map[string]any) string { return b.cat.T(lang, id, data) }
+
+func (b *Bot) newPage(lang, mark, titleID string) page {
+	p := page{Lang: lang, Dir: "ltr", Practice: b.practice.Name, Mark: mark, Title: b.pageText(lang, titleID, nil)}
+	if lang == "he" {
+		p.Dir = "rtl"
+	}
+	return p
+}
+
+func (b *Bot) backButton(lang string) pageButton {
+	u := "https://t.me/"
+	if b.username != "" {
+		u += b.username
+	}
+	return pageButton{Text: b.pageText(lang, "page.back", nil), URL: u}
+}
+
+func (b *Bot) langOf(a tori.Appointment) string {
+	if a.Client.Lang == "en" || a.Client.Lang == "he" {
+		return a.Client.Lang
+	}
+	return b.practice.Language
+}
+
+// pageFacts are the values pages may show of a booking, unescaped.
+func (b *Bot) pageFacts(lang string, a tori.Appointment) map[string]any {
+	s, _ := b.practice.Service(a.ServiceID)
+	t, _ := b.practice.Therapist(a.TherapistID)
+	l := b.local(a.Start)
+	return map[string]any{
+		"Service":   s.Name(lang, b.practice.Language),
+		"Therapist": t.Name,
+		"When":      b.cat.T(lang, "date.when_range", map[string]any{"Date": b.longDate(lang, a.Start), "Time": l.Format("15:04") + "–" + b.local(a.End).Format("15:04")}),
+		"Until":     b.local(a.HoldUntil).Format("15:04"),
+		"Paid":      a.Paid.Format(lang),
+		"Due":       a.Due.Format(lang),
+	}
+}
+
+func orderParam(r *http.Request) (string, bool) {
+	id := r.URL.Query().Get("token")
+	if id == "" || len(id) > 64 {
+		return "", false
+	}
+	for _, c := range id {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return "", false
+		}
+	}
+	return id, true
+}
+
+func (b *Bot) unknownPage() page {
+	p := b.newPage(b.practice.Language, "🔎", "page.unknown.title")
+	p.Lines = []string{b.pageText(p.Lang, "page.unknown.body", nil)}
+	p.Buttons = []pageButton{b.backButton(p.Lang)}
+	p.status = http.StatusNotFound
+	return p
+}
+
+// paymentReturned finishes the payment of the order the buyer approved
+// and says how it ended.
+func (b *Bot) paymentReturned(r *http.Request, send Deliverer) page {
+	order, ok := orderParam(r)
+	if !ok {
+		return b.unknownPage()
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 45*time.Second)
+	defer cancel()
+	res, err := b.bookings.CompletePayment(ctx, order, nil)
+	switch tori.ErrorCode(err) {
+	case "":
+	case tori.ENOTFOUND:
+		return b.unknownPage()
+	default:
+		b.log.Warn("payment return: not finished yet", "order", order, "err", err)
+		lang := b.practice.Language
+		if a, err := b.bookings.Store.AppointmentByOrder(ctx, order); err == nil {
+			lang = b.langOf(a)
+		}
+		p := b.newPage(lang, "⏳", "page.unavailable.title")
+		p.Lines = []string{b.pageText(lang, "page.unavailable.body", nil)}
+		p.Buttons = []pageButton{b.backButton(lang)}
+		p.Refresh = 20
+		p.status = http.StatusServiceUnavailable
+		return p
+	}
+	send.Deliver(ctx, b.PaymentReplies(ctx, res))
+	return b.outcomePage(res)
+}
+
+func (b *Bot) outcomePage(res tori.PaymentResult) page {
+	a := res.Appointment
+	lang := b.langOf(a)
+	facts := b.pageFacts(lang, a)
+	var p page
+	switch res.Outcome {
+	case tori.PaidNow:
+		p = b.newPage(lang, "✅", "page.paid.title")
+		p.Lines = []string{b.pageText(lang, "page.paid.body", facts)}
+	case tori.PaidTimeLost:
+		p = b.newPage(lang, "↩️", "page.lost.title")
+		p.Lines = []string{b.pageText(lang, "page.lost.body", facts)}
+	case tori.PayTaken:
+		p = b.newPage(lang, "⌛", "page.taken.title")
+		p.Lines = []string{b.pageText(lang, "page.taken.body", facts)}
+	case tori.PayDeclined:
+		p = b.newPage(lang, "⚠️", "page.declined.title")
+		p.Lines = []string{b.pageText(lang, "page.declined.body", facts)}
+		p.Buttons = append(p.Buttons, pageButton{Text: b.pageText(lang, "page.pay_again", facts), URL: a.ApproveURL})
+	case tori.PayPending:
+		p = b.newPage(lang, "⏳", "page.pending.title")
+		p.Lines = []string{b.pageText(lang, "page.pending.body", facts)}
+	}
+	p.Buttons = append(p.Buttons, b.backButton(lang))
+	for i := 1; i < len(p.Buttons); i++ {
+		p.Buttons[i].Secondary = true
+	}
+	return p
+}
+
+// paymentCancelled is where PayPal sends a buyer who cancelled: the time
+// is still held until the hold's end, and they can pay again.
+func (b *Bot) paymentCancelled(r *http.Request) page {
+	order, ok := orderParam(r)
+	if !ok {
+		return b.unknownPage()
+	}
+	a, err := b.bookings.Store.AppointmentByOrder(r.Context(), order)
+	if err != nil {
+		return b.unknownPage()
+	}
+	lang := b.langOf(a)
+	facts := b.pageFacts(lang, a)
+	var p page
+	switch {
+	case a.PayState == tori.PayStatePaid:
+		return b.outcomePage(tori.PaymentResult{Outcome: tori.PaidNow, Appointment: a})
+	case a.Status == tori.StatusHeld && b.now().Before(a.HoldUntil):
+		p = b.newPage(lang, "🕒", "page.cancelled.title")
+		p.Lines = []string{b.pageText(lang, "page.cancelled.body", facts)}
+		p.Buttons = []pageButton{{Text: b.pageText(lang, "page.pay_again", facts), URL: a.ApproveURL}, b.backButton(lang)}
+		p.Buttons[1].Secondary = true
+	default:
+		p = b.newPage(lang, "⌛", "page.expired.title")
+		p.Lines = []string{b.pageText(lang, "page.expired.body", facts)}
+		p.Buttons = []pageButton{b.backButton(lang)}
+	}
+	return p
+}
+
+// webhook handles one PayPal webhook delivery and returns the HTTP status:
+// 400 for anything that does not verify (nothing changes), 200 once
+// handled (or a duplicate), 500/503 when PayPal should deliver it again.
+func (b *Bot) webhook(r *http.Request, send Deliverer, hooks WebhookParser) int {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 45*time.Second)
+	defer cancel()
+	if hooks == nil {
+		return http.StatusNotFound
+	}
+	ev, err := hooks.ParseWebhook(ctx, r)
+	switch tori.ErrorCode(err) {
+	case "":
+	case tori.EFORBIDDEN, tori.EINVALID:
+		b.log.Warn("webhook refused", "err", err)
+		return http.StatusBadRequest
+	default:
+		b.log.Warn("webhook not verified yet", "err", err)
+		return http.StatusServiceUnavailable
+	}
+	claimed, err := b.store.Claim(ctx, "pp", ev.ID, 2*time.Minute)
+	if err != nil {
+		b.log.Error("webhook claim", "event", ev.ID, "err", err)
+		return http.StatusServiceUnavailable
+	}
+	if !claimed {
+		return http.StatusOK // handled before, or being handled now
+	}
+	replies, err := b.handleEvent(ctx, ev)
+	if err != nil && tori.ErrorCode(err) != tori.ENOTFOUND {
+		b.log.Error("webhook", "event", ev.ID, "type", ev.Type, "err", err)
+		_ = b.store.Forget(ctx, "pp", ev.ID)
+		return http.StatusInternalServerError
+	}
+	send.Deliver(ctx, replies)
+	if err := b.store.Finish(ctx, "pp", ev.ID, 30*24*time.Hour); err != nil {
+		b.log.Error("webhook finish", "event", ev.ID, "err", err)
+	}
+	return http.StatusOK
+}
+
+func (b *Bot) handleEvent(ctx context.Context, ev tori.PaymentEvent) ([]Reply, error) {
+	switch ev.Type {
+	case tori.EventOrderApproved:
+		res, err := b.bookings.CompletePayment(ctx, ev.OrderID, nil)
+		if err != nil {
+			return nil, err
+		}
+		return b.PaymentReplies(ctx, res), nil
+	case tori.EventCaptureCompleted:
+		res, err := b.bookings.CompletePayment(ctx, ev.OrderID, ev.Capture)
+		if err != nil {
+			return nil, err
+		}
+		return b.PaymentReplies(ctx, res), nil
+	case tori.EventCaptureDenied:
+		a, fresh, err := b.bookings.PaymentDenied(ctx, ev.OrderID)
+		if err != nil || !fresh {
+			return nil, err
+		}
+		return b.PaymentReplies(ctx, tori.PaymentResult{Outcome: tori.PayDeclined, Appointment: a, Fresh: true}), nil
+	case tori.EventCaptureRefunded:
+		if ev.Refund == nil {
+			return nil, nil
+		}
+		_, _, err := b.bookings.RefundSettled(ctx, ev.CaptureID, *ev.Refund)
+		return nil, err
+	}
+	return nil, nil
+}

@@ -1,0 +1,136 @@
+package tori
+
+import (
+	"context"
+	"time"
+)
+
+// CancelTerms is what cancelling a booking gives under the policy.
+type CancelTerms struct {
+	Notice   time.Duration // how long before the start
+	Tier     RefundTier    // the tier that applies (before forgiveness)
+	Late     bool          // with less notice than the best tier asks
+	Forgiven bool          // a late cancellation forgiven once: full refund
+	Refund   Money         // what comes back of what was paid
+}
+
+// terms computes the cancellation terms of a at now; forgiven says whether
+// the one-time forgiveness applies.
+func (b *Bookings) terms(a Appointment, now time.Time, forgiven bool) CancelTerms {
+	p := b.Practice.Policy
+	refund, tier := p.Refund(a.Paid, a.Start, now)
+	t := CancelTerms{Notice: a.Start.Sub(now), Tier: tier, Late: p.Late(a.Start, now), Refund: refund}
+	if t.Late && forgiven {
+		t.Forgiven, t.Refund = true, a.Paid
+	}
+	return t
+}
+
+// canForgive reports whether the client's late cancellation of a would be
+// forgiven: the policy forgives a first one, and the client has not used it
+// (or used it on this very appointment).
+func (b *Bookings) canForgive(ctx context.Context, a Appointment) (bool, error) {
+	if !b.Practice.Policy.ForgiveFirstLate {
+		return false, nil
+	}
+	used, err := b.Store.Forgiveness(ctx, a.Client.ID)
+	return used == "" || used == a.ID, err
+}
+
+// QuoteCancel tells what cancelling the client's booking now would give,
+// without cancelling.
+func (b *Bookings) QuoteCancel(ctx context.Context, c Client, id string) (Appointment, CancelTerms, error) {
+	a, err := b.Own(ctx, c, id)
+	if err != nil {
+		return Appointment{}, CancelTerms{}, err
+	}
+	now := b.now()
+	if check := a; check.CancelByClient(now) != nil || a.Status != StatusConfirmed {
+		return Appointment{}, CancelTerms{}, Errorf(ECONFLICT, "This booking can no longer be cancelled here; it has already started, ended or been cancelled.")
+	}
+	forgive, err := b.canForgive(ctx, a)
+	if err != nil {
+		return Appointment{}, CancelTerms{}, err
+	}
+	return a, b.terms(a, now, forgive), nil
+}
+
+// Cancel cancels the client's booking: the time is freed at once, the
+// refund the policy gives is recorded as pending and issued (a refusal or
+// a timeout leaves it pending for a retry, never lost, never doubled), and
+// a late cancellation counts toward the repeat-offender rule unless
+// forgiven. fresh is false when the booking was already cancelled (a second
+// press, or two at once): nobody is told twice.
+func (b *Bookings) Cancel(ctx context.Context, c Client, id string) (a Appointment, t CancelTerms, fresh bool, err error) {
+	a, t, err = b.QuoteCancel(ctx, c, id)
+	if err != nil {
+		return Appointment{}, CancelTerms{}, false, err
+	}
+	if t.Forgiven {
+		ok, err := b.Store.ClaimForgiveness(ctx, c.ID, a.ID)
+		if err != nil {
+			return Appointment{}, CancelTerms{}, false, err
+		}
+		if !ok { // used meanwhile by another cancellation
+			t = b.terms(a, b.now(), false)
+		}
+	}
+	a, fresh, err = b.Store.CancelWithRefund(ctx, a.ID, StatusCancelledByClient, t.Refund, t.Forgiven, b.now())
+	if err != nil {
+		return Appointment{}, CancelTerms{}, false, err
+	}
+	if fresh && t.Late && !t.Forgiven {
+		if err := b.Store.AddStrike(ctx, c.ID, a.ID, b.now()); err != nil {
+			return a, t, fresh, err
+		}
+	}
+	if a.RefundState == RefundPending {
+		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {
+			a = r // refunded, or still pending with the attempt counted
+		}
+	}
+	return a, t, fresh, nil
+}
+
+// CancelByPractice cancels a booking on the practice's side: always a
+// full refund of what was paid. fresh as in Cancel.
+func (b *Bookings) CancelByPractice(ctx context.Context, id string) (Appointment, bool, error) {
+	a, err := b.Store.Appointment(ctx, id)
+	if err != nil {
+		return Appointment{}, false, err
+	}
+	if a.Status == StatusCancelledByPractice {
+		return a, false, nil
+	}
+	if check := a; check.CancelByPractice(b.now()) != nil || a.Status != StatusConfirmed {
+		return Appointment{}, false, Errorf(ECONFLICT, "This booking is %s and cannot be cancelled.", a.Status)
+	}
+	a, fresh, err := b.Store.CancelWithRefund(ctx, id, StatusCancelledByPractice, a.Paid, false, b.now())
+	if err != nil {
+		return Appointment{}, false, err
+	}
+	if a.RefundState == RefundPending {
+		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {
+			a = r // refunded, or still pending with the attempt counted
+		}
+	}
+	return a, fresh, nil
+}
+
+// MarkNoShow records that the client did not come: no refund, and a strike
+// toward the repeat-offender rule.
+func (b *Bookings) MarkNoShow(ctx context.Context, id string) (Appointment, error) {
+	a, err := b.Store.Appointment(ctx, id)
+	if err != nil {
+		return Appointment{}, err
+	}
+	if check := a; a.Status != StatusNoShow {
+		if err := check.MarkNoShow(b.now()); err != nil {
+			return Appointment{}, err
+		}
+	}
+	if a, err = b.Store.MarkNoShow(ctx, id, b.now()); err != nil {
+		return Appointment{}, err
+	}
+	return a, b.Store.AddStrike(ctx, a.Client.ID, a.ID, b.now())
+}

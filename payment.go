@@ -1,0 +1,305 @@
+package tori
+
+import (
+	"context"
+	"time"
+)
+
+// Order is a payment order at the provider (PayPal Orders v2).
+type Order struct {
+	ID         string
+	Status     string // CREATED, APPROVED, COMPLETED, …
+	ApproveURL string
+	Capture    *Capture // the order's capture, once there is one
+}
+
+// Capture is money taken for an order.
+type Capture struct {
+	ID     string
+	Status string // COMPLETED, PENDING, DECLINED, …
+	Amount Money
+}
+
+// Refund is money given back from a capture.
+type Refund struct {
+	ID     string
+	Status string // COMPLETED, PENDING, …
+	Amount Money
+}
+
+// PaymentGateway is what the use cases need of a payment provider;
+// payments.PayPal satisfies it. Every call is idempotent per appointment:
+// a retry, or a second process, never creates, captures or refunds twice.
+type PaymentGateway interface {
+	// CreateOrder creates an order of amount for appointment a, or returns
+	// the one created before for a. EUNAVAILABLE when the provider did not answer.
+	CreateOrder(ctx context.Context, a Appointment, amount Money) (Order, error)
+	// Capture captures a's approved order. EDECLINED: the buyer's payment
+	// was declined and they may approve again; ENOTFOUND; EUNAVAILABLE: the
+	// outcome is unknown, try again (the same capture is returned).
+	Capture(ctx context.Context, a Appointment) (Capture, error)
+	// Order looks an order up.
+	Order(ctx context.Context, orderID string) (Order, error)
+	// Refund gives amount of a's capture back. EUNAVAILABLE, or EDECLINED
+	// when the provider refused it; both leave the refund to retry.
+	Refund(ctx context.Context, a Appointment, amount Money) (Refund, error)
+}
+
+// PaymentStore keeps the money side of appointments. storage.Store
+// satisfies it. Every method is a compare-and-set; "fresh" results say
+// whether this call made the change (so that people are told once).
+type PaymentStore interface {
+	// AttachOrder records the hold's order (token must match, the hold must
+	// be live): the order's id, approve URL and the message with the pay button.
+	AttachOrder(ctx context.Context, id, token string, o Order, msg int, now time.Time) (Appointment, error)
+	// AppointmentByOrder and AppointmentByCapture find an appointment; ENOTFOUND.
+	AppointmentByOrder(ctx context.Context, orderID string) (Appointment, error)
+	AppointmentByCapture(ctx context.Context, captureID string) (Appointment, error)
+	// BeginCapture records the intent to capture: the hold must still be
+	// live, or its time still free, and is then held until until. When the
+	// time was taken it records PayStateLost and returns ECONFLICT the first
+	// time, then the appointment as it is. An appointment already paid, or
+	// being captured, is returned as it is (captures are idempotent).
+	BeginCapture(ctx context.Context, id, token string, until, now time.Time) (Appointment, error)
+	// SetPayState records a declined or pending capture.
+	SetPayState(ctx context.Context, id string, state PayState, now time.Time) (Appointment, error)
+	// ConfirmPaid records a completed capture and confirms the booking if
+	// its time is still its own; otherwise it marks it expired with a full
+	// refund pending. fresh is true for the call that made the change.
+	ConfirmPaid(ctx context.Context, id string, c Capture, now time.Time) (a Appointment, fresh bool, err error)
+	// CancelWithRefund cancels a confirmed booking (status is the
+	// cancellation) and records the refund due, pending. ECONFLICT when it is
+	// no longer confirmed; fresh is false when it was cancelled already.
+	CancelWithRefund(ctx context.Context, id string, status Status, refund Money, forgiven bool, now time.Time) (a Appointment, fresh bool, err error)
+	// RefundDone moves a pending refund to refunded; fresh as above.
+	RefundDone(ctx context.Context, id string, r Refund, now time.Time) (a Appointment, fresh bool, err error)
+	// RefundFailed counts a failed attempt; the refund stays pending.
+	RefundFailed(ctx context.Context, id string, now time.Time) (Appointment, error)
+	// MarkNoShow moves a confirmed booking to no_show.
+	MarkNoShow(ctx context.Context, id string, now time.Time) (Appointment, error)
+}
+
+// ClientRecords keeps what the policy remembers of a client.
+type ClientRecords interface {
+	// Strikes counts the client's late cancellations and no-shows since since.
+	Strikes(ctx context.Context, clientID int64, since time.Time) (int, error)
+	// AddStrike records one (once per appointment).
+	AddStrike(ctx context.Context, clientID int64, apptID string, at time.Time) error
+	// Forgiveness returns the appointment whose late cancellation was
+	// forgiven, or "".
+	Forgiveness(ctx context.Context, clientID int64) (string, error)
+	// ClaimForgiveness gives the one-time forgiveness to apptID; false when
+	// another appointment had it.
+	ClaimForgiveness(ctx context.Context, clientID int64, apptID string) (bool, error)
+}
+
+// Store is everything the use cases keep.
+type Store interface {
+	AppointmentStore
+	PaymentStore
+	ClientRecords
+}
+
+// captureGrace is how long a hold is kept while its payment is captured.
+const captureGrace = 10 * time.Minute
+
+// mustPrepay reports whether the client must prepay in full because of
+// repeated late cancellations or no-shows, and how many there were.
+func (b *Bookings) mustPrepay(ctx context.Context, c Client) (bool, int, error) {
+	p := b.Practice.Policy
+	if p.RepeatCount == 0 {
+		return false, 0, nil
+	}
+	n, err := b.Store.Strikes(ctx, c.ID, b.now().Add(-p.RepeatWithin))
+	return n >= p.RepeatCount, n, err
+}
+
+// StartPayment creates (or finds) the order for the client's hold of a paid
+// booking and records it with the message that carries the pay button.
+// The hold is renewed first if it ran out and its time is still free.
+func (b *Bookings) StartPayment(ctx context.Context, c Client, holdID string, msg int) (Appointment, error) {
+	h, err := b.Own(ctx, c, holdID)
+	if err != nil {
+		return Appointment{}, err
+	}
+	switch {
+	case h.Status == StatusConfirmed:
+		return h, nil
+	case h.Status != StatusHeld || h.Moves != "":
+		return Appointment{}, Errorf(EEXPIRED, "This time is no longer held for you. Choose a time again.")
+	case h.Payment == PayNone:
+		return Appointment{}, Errorf(EINVALID, "This booking is paid at the session.")
+	}
+	if !b.now().Before(h.HoldUntil) {
+		if h, err = b.renew(ctx, h); err != nil {
+			return Appointment{}, err
+		}
+	}
+	if b.Payments == nil {
+		return Appointment{}, Errorf(EUNAVAILABLE, "Online payment is not set up.")
+	}
+	o := Order{ID: h.OrderID, ApproveURL: h.ApproveURL}
+	if o.ID == "" {
+		if o, err = b.Payments.CreateOrder(ctx, h, h.Due); err != nil {
+			return Appointment{}, err
+		}
+	}
+	return b.Store.AttachOrder(ctx, h.ID, h.HoldToken, o, msg, b.now())
+}
+
+// PaymentOutcome says how completing a payment ended.
+type PaymentOutcome string
+
+// Payment outcomes.
+const (
+	PaidNow      PaymentOutcome = "paid"      // captured and confirmed
+	PaidTimeLost PaymentOutcome = "time_lost" // captured, but the time was taken: refunded in full
+	PayDeclined  PaymentOutcome = "declined"  // nothing captured; the hold stays; pay again
+	PayPending   PaymentOutcome = "pending"   // PayPal has not completed it; it will be finished later
+	PayTaken     PaymentOutcome = "taken"     // the hold ran out and the time was taken: nothing captured
+)
+
+// PaymentResult is the end of CompletePayment. Fresh is true for the one
+// call that changed the booking, so that people are told once.
+type PaymentResult struct {
+	Outcome     PaymentOutcome
+	Appointment Appointment
+	Fresh       bool
+}
+
+// CompletePayment finishes the payment of an order the buyer approved: it
+// is called when the buyer returns, by webhooks, and by reconciliation, in
+// any order and any number of times. The hold is re-checked (and kept) with
+// a compare-and-set before anything is captured; a capture is recorded
+// and the booking confirmed in one step; a capture that arrives after the
+// time was lost is refunded in full. known is a capture already known to
+// be completed (from a webhook), or nil.
+func (b *Bookings) CompletePayment(ctx context.Context, orderID string, known *Capture) (PaymentResult, error) {
+	a, err := b.Store.AppointmentByOrder(ctx, orderID)
+	if err != nil {
+		return PaymentResult{}, err
+	}
+	if a.PayState == PayStatePaid {
+		return b.settled(ctx, a, false)
+	}
+	if known == nil || known.Status != "COMPLETED" {
+		orig := a
+		a, err = b.Store.BeginCapture(ctx, a.ID, a.HoldToken, b.now().Add(captureGrace), b.now())
+		switch {
+		case ErrorCode(err) == ECONFLICT: // this call found the time taken
+			return PaymentResult{Outcome: PayTaken, Appointment: orig, Fresh: true}, nil
+		case err != nil:
+			return PaymentResult{}, err
+		case a.PayState == PayStateLost: // an earlier call did
+			return PaymentResult{Outcome: PayTaken, Appointment: a}, nil
+		}
+		if a.PayState == PayStatePaid {
+			return b.settled(ctx, a, false)
+		}
+		c, err := b.Payments.Capture(ctx, a)
+		switch ErrorCode(err) {
+		case "":
+		case EDECLINED:
+			a, err := b.Store.SetPayState(ctx, a.ID, PayStateDeclined, b.now())
+			return PaymentResult{Outcome: PayDeclined, Appointment: a, Fresh: true}, err
+		default:
+			return PaymentResult{}, err // capturing stays recorded: a retry finishes it
+		}
+		if c.Status != "COMPLETED" {
+			a, err := b.Store.SetPayState(ctx, a.ID, PayStatePending, b.now())
+			return PaymentResult{Outcome: PayPending, Appointment: a, Fresh: orig.PayState != PayStatePending}, err
+		}
+		known = &c
+	}
+	a, fresh, err := b.Store.ConfirmPaid(ctx, a.ID, *known, b.now())
+	if err != nil {
+		return PaymentResult{}, err
+	}
+	return b.settled(ctx, a, fresh)
+}
+
+// settled reports a paid appointment: confirmed, or (time lost) refunded.
+func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (PaymentResult, error) {
+	if a.Status == StatusConfirmed || a.Status == StatusCancelledByClient || a.Status == StatusCancelledByPractice ||
+		a.Status == StatusCompleted || a.Status == StatusNoShow {
+		return PaymentResult{Outcome: PaidNow, Appointment: a, Fresh: fresh}, nil
+	}
+	if a.RefundState == RefundPending {
+		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {
+			a = r // refunded, or still pending with the attempt counted
+		}
+	}
+	return PaymentResult{Outcome: PaidTimeLost, Appointment: a, Fresh: fresh}, nil
+}
+
+// PaymentDenied records that PayPal denied a pending capture.
+func (b *Bookings) PaymentDenied(ctx context.Context, orderID string) (Appointment, bool, error) {
+	a, err := b.Store.AppointmentByOrder(ctx, orderID)
+	if err != nil {
+		return Appointment{}, false, err
+	}
+	if a.PayState == PayStatePaid || a.PayState == PayStateDeclined {
+		return a, false, nil
+	}
+	a, err = b.Store.SetPayState(ctx, a.ID, PayStateDeclined, b.now())
+	return a, err == nil, err
+}
+
+// IssueRefund asks the provider for an appointment's pending refund and
+// records the answer. It is safe to call any number of times, from any
+// process: the provider sees one idempotent request per appointment, and
+// the store moves pending to refunded once. A refusal or a timeout leaves
+// it pending (and counted) for a retry.
+func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, error) {
+	a, err := b.Store.Appointment(ctx, id)
+	if err != nil || a.RefundState != RefundPending {
+		return a, err
+	}
+	if a.RefundDue.Amount <= 0 || a.CaptureID == "" {
+		a, _, err = b.Store.RefundDone(ctx, id, Refund{Amount: Money{Currency: a.RefundDue.Currency}}, b.now())
+		return a, err
+	}
+	if b.Payments == nil {
+		return a, Errorf(EUNAVAILABLE, "Online payment is not set up.")
+	}
+	r, err := b.Payments.Refund(ctx, a, a.RefundDue)
+	if err != nil {
+		if f, ferr := b.Store.RefundFailed(ctx, id, b.now()); ferr == nil {
+			a = f
+		}
+		return a, err
+	}
+	a, _, err = b.Store.RefundDone(ctx, id, r, b.now())
+	return a, err
+}
+
+// RefundSettled records a refund PayPal reports (a webhook) for a capture.
+func (b *Bookings) RefundSettled(ctx context.Context, captureID string, r Refund) (Appointment, bool, error) {
+	a, err := b.Store.AppointmentByCapture(ctx, captureID)
+	if err != nil {
+		return Appointment{}, false, err
+	}
+	if a.RefundState != RefundPending {
+		return a, false, nil
+	}
+	return b.Store.RefundDone(ctx, a.ID, r, b.now())
+}
+
+
+// Payment event types (PayPal's names).
+const (
+	EventOrderApproved    = "CHECKOUT.ORDER.APPROVED"
+	EventCaptureCompleted = "PAYMENT.CAPTURE.COMPLETED"
+	EventCaptureDenied    = "PAYMENT.CAPTURE.DENIED"
+	EventCaptureRefunded  = "PAYMENT.CAPTURE.REFUNDED"
+)
+
+// PaymentEvent is a verified notification from the payment provider.
+type PaymentEvent struct {
+	ID        string // the provider's event id (for de-duplication)
+	Type      string // CHECKOUT.ORDER.APPROVED, PAYMENT.CAPTURE.COMPLETED, …DENIED, …REFUNDED
+	OrderID   string
+	CaptureID string
+	Capture   *Capture // for capture events
+	Refund    *Refund  // for refund events
+}

@@ -1,0 +1,250 @@
+// Package payments takes money with PayPal (Orders v2, intent CAPTURE)
+// through plutov/paypal. Every create, capture and refund carries a
+// PayPal-Request-Id derived from the appointment id (order:<id>,
+// capture:<id>, refund:<id>), so a retry, or a second process, gets the
+// first result back instead of paying or refunding twice. PayPal's errors
+// are translated to tori error codes in one place (formatError).
+package payments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/plutov/paypal/v4"
+	"github.com/tori-bot/tori"
+)
+
+// Sandbox and Live are PayPal's API bases.
+const (
+	Sandbox = paypal.APIBaseSandBox
+	Live    = paypal.APIBaseLive
+)
+
+// Config is how tori reaches PayPal.
+type Config struct {
+	ClientID  string
+	Secret    string
+	APIBase   string // Sandbox by default
+	WebhookID string // the id PayPal gave the webhook at PUBLIC_URL/paypal/webhook
+	ReturnURL string // PUBLIC_URL/paypal/return
+	CancelURL string // PUBLIC_URL/paypal/cancel
+	BrandName string // shown on PayPal's pages: the practice's name
+	Timeout   time.Duration
+}
+
+// PayPal satisfies tori.PaymentGateway.
+type PayPal struct {
+	c   *paypal.Client
+	cfg Config
+	// mu is held exclusively by captures: the library sets a shared
+	// "return representation" flag on the client at each capture, which
+	// races with any concurrent call.
+	mu sync.RWMutex
+}
+
+// New builds the client with a timeout on every call.
+func New(cfg Config) (*PayPal, error) {
+	if cfg.APIBase == "" {
+		cfg.APIBase = Sandbox
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 20 * time.Second
+	}
+	c, err := paypal.NewClient(cfg.ClientID, cfg.Secret, strings.TrimRight(cfg.APIBase, "/"))
+	if err != nil {
+		return nil, errors.New("PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are required for paid services: copy them from your PayPal app (developer.paypal.com > Apps & Credentials)")
+	}
+	c.SetHTTPClient(&http.Client{Timeout: cfg.Timeout})
+	c.SetReturnRepresentation()
+	return &PayPal{c: c, cfg: cfg}, nil
+}
+
+var _ tori.PaymentGateway = (*PayPal)(nil)
+
+func (p *PayPal) read() func() {
+	p.mu.RLock()
+	return p.mu.RUnlock
+}
+
+// value writes an amount as PayPal wants it: "350.00".
+func value(m tori.Money) string {
+	d := tori.MinorDigits(m.Currency)
+	if d == 0 {
+		return fmt.Sprint(m.Amount)
+	}
+	unit := int64(1)
+	for range d {
+		unit *= 10
+	}
+	return fmt.Sprintf("%d.%0*d", m.Amount/unit, d, m.Amount%unit)
+}
+
+func money(currency, v string) (tori.Money, error) {
+	m, err := tori.ParseMoney(v, currency)
+	if err != nil {
+		return tori.Money{}, fmt.Errorf("paypal amount %q %s: %w", v, currency, err)
+	}
+	return m, nil
+}
+
+// CreateOrder implements tori.PaymentGateway.
+func (p *PayPal) CreateOrder(ctx context.Context, a tori.Appointment, amount tori.Money) (tori.Order, error) {
+	defer p.read()()
+	locale := "en-US"
+	if a.Client.Lang == "he" {
+		locale = "he-IL"
+	}
+	unit := paypal.PurchaseUnitRequest{
+		ReferenceID: a.ID,
+		CustomID:    a.ID,
+		InvoiceID:   a.ID,
+		Description: p.cfg.BrandName,
+		Amount:      &paypal.PurchaseUnitAmount{Currency: amount.Currency, Value: value(amount)},
+	}
+	app := &paypal.ApplicationContext{
+		BrandName:          p.cfg.BrandName,
+		Locale:             locale,
+		ShippingPreference: paypal.ShippingPreferenceNoShipping,
+		UserAction:         paypal.UserActionPayNow,
+		ReturnURL:          p.cfg.ReturnURL,
+		CancelURL:          p.cfg.CancelURL,
+	}
+	o, err := p.c.CreateOrderWithPaypalRequestID(ctx, paypal.OrderIntentCapture, []paypal.PurchaseUnitRequest{unit}, nil, app, "order:"+a.ID)
+	if err != nil {
+		return tori.Order{}, formatError("create order", err)
+	}
+	return orderOf(o)
+}
+
+func orderOf(o *paypal.Order) (tori.Order, error) {
+	out := tori.Order{ID: o.ID, Status: o.Status}
+	for _, l := range o.Links {
+		if l.Rel == "approve" || l.Rel == "payer-action" {
+			out.ApproveURL = l.Href
+		}
+	}
+	for _, u := range o.PurchaseUnits {
+		if u.Payments == nil {
+			continue
+		}
+		for _, c := range u.Payments.Captures {
+			cp, err := captureOf(c)
+			if err != nil {
+				return tori.Order{}, err
+			}
+			out.Capture = &cp
+		}
+	}
+	return out, nil
+}
+
+func captureOf(c paypal.CaptureAmount) (tori.Capture, error) {
+	out := tori.Capture{ID: c.ID, Status: c.Status}
+	if c.Amount != nil {
+		m, err := money(c.Amount.Currency, c.Amount.Value)
+		if err != nil {
+			return tori.Capture{}, err
+		}
+		out.Amount = m
+	}
+	return out, nil
+}
+
+// Capture implements tori.PaymentGateway.
+func (p *PayPal) Capture(ctx context.Context, a tori.Appointment) (tori.Capture, error) {
+	p.mu.Lock()
+	res, err := p.c.CaptureOrderWithPaypalRequestId(ctx, a.OrderID, paypal.CaptureOrderRequest{}, "capture:"+a.ID, nil)
+	p.mu.Unlock()
+	if err != nil {
+		if issue(err) == "ORDER_ALREADY_CAPTURED" {
+			o, gerr := p.Order(ctx, a.OrderID)
+			if gerr != nil {
+				return tori.Capture{}, gerr
+			}
+			if o.Capture != nil {
+				return *o.Capture, nil
+			}
+		}
+		return tori.Capture{}, formatError("capture", err)
+	}
+	for _, u := range res.PurchaseUnits {
+		if u.Payments != nil && len(u.Payments.Captures) > 0 {
+			return captureOf(u.Payments.Captures[0])
+		}
+	}
+	return tori.Capture{}, tori.Errorf(tori.EUNAVAILABLE, "PayPal answered the capture of order %s without a capture", a.OrderID)
+}
+
+// Order implements tori.PaymentGateway.
+func (p *PayPal) Order(ctx context.Context, orderID string) (tori.Order, error) {
+	defer p.read()()
+	o, err := p.c.GetOrder(ctx, orderID)
+	if err != nil {
+		return tori.Order{}, formatError("get order", err)
+	}
+	return orderOf(o)
+}
+
+// Refund implements tori.PaymentGateway.
+func (p *PayPal) Refund(ctx context.Context, a tori.Appointment, amount tori.Money) (tori.Refund, error) {
+	defer p.read()()
+	req := paypal.RefundCaptureRequest{Amount: &paypal.Money{Currency: amount.Currency, Value: value(amount)}, InvoiceID: a.ID}
+	r, err := p.c.RefundCaptureWithPaypalRequestId(ctx, a.CaptureID, req, "refund:"+a.ID)
+	if err != nil {
+		return tori.Refund{}, formatError("refund", err)
+	}
+	out := tori.Refund{ID: r.ID, Status: r.Status, Amount: amount}
+	if r.Amount != nil {
+		if m, err := money(r.Amount.Currency, r.Amount.Value); err == nil {
+			out.Amount = m
+		}
+	}
+	return out, nil
+}
+
+// issue returns the first detail issue of a PayPal error ("INSTRUMENT_DECLINED").
+func issue(err error) string {
+	var e *paypal.ErrorResponse
+	if errors.As(err, &e) && len(e.Details) > 0 {
+		return e.Details[0].Issue
+	}
+	return ""
+}
+
+// formatError is the one place PayPal's errors become tori's.
+func formatError(op string, err error) error {
+	var e *paypal.ErrorResponse
+	if errors.As(err, &e) {
+		status := 0
+		if e.Response != nil {
+			status = e.Response.StatusCode
+		}
+		what := fmt.Sprintf("PayPal %s: %d %s %s (debug id %s)", op, status, e.Name, issue(err), e.DebugID)
+		switch {
+		case status == http.StatusNotFound:
+			return tori.Errorf(tori.ENOTFOUND, "%s", what)
+		case status == http.StatusUnprocessableEntity || status == http.StatusBadRequest:
+			return tori.Errorf(tori.EDECLINED, "%s", what)
+		case status == http.StatusUnauthorized || status == http.StatusForbidden:
+			return tori.Errorf(tori.EINTERNAL, "%s: check PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET and PAYPAL_API_BASE", what)
+		}
+		return tori.Errorf(tori.EUNAVAILABLE, "%s", what)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return tori.Errorf(tori.EUNAVAILABLE, "PayPal %s did not answer: %v", op, err)
+	}
+	var tokenErr *json.SyntaxError
+	if errors.As(err, &tokenErr) {
+		return tori.Errorf(tori.EUNAVAILABLE, "PayPal %s answered something that is not JSON: %v", op, err)
+	}
+	return tori.Errorf(tori.EUNAVAILABLE, "PayPal %s: %v", op, err)
+}

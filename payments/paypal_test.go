@@ -1,0 +1,252 @@
+package payments_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/payments"
+	"github.com/tori-bot/tori/payments/paypaltest"
+)
+
+func setup(t *testing.T) (*payments.PayPal, *paypaltest.Server) {
+	t.Helper()
+	fake := paypaltest.New()
+	t.Cleanup(fake.Close)
+	p, err := payments.New(payments.Config{
+		ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: fake.URL, WebhookID: paypaltest.WebhookID,
+		ReturnURL: "https://tori.example/paypal/return", CancelURL: "https://tori.example/paypal/cancel",
+		BrandName: "Test Practice", Timeout: 500 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, fake
+}
+
+func appt(id string) tori.Appointment {
+	return tori.Appointment{ID: id, Client: tori.Client{Lang: "he"}, Price: tori.Money{Amount: 35050, Currency: "ILS"}}
+}
+
+var ils = func(n int64) tori.Money { return tori.Money{Amount: n, Currency: "ILS"} }
+
+func mustOrder(t *testing.T, p *payments.PayPal, a *tori.Appointment, amount tori.Money) tori.Order {
+	t.Helper()
+	o, err := p.CreateOrder(context.Background(), *a, amount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.OrderID = o.ID
+	return o
+}
+
+func code(t *testing.T, err error, want string) {
+	t.Helper()
+	if tori.ErrorCode(err) != want {
+		t.Fatalf("error %v, want code %s", err, want)
+	}
+}
+
+func TestPayAndRefund(t *testing.T) {
+	ctx := context.Background()
+	p, fake := setup(t)
+	a := appt("adi.aaaaaaaaaa")
+	o := mustOrder(t, p, &a, ils(35050))
+	if o.Status != "CREATED" || !strings.Contains(o.ApproveURL, "/checkoutnow?token="+o.ID) {
+		t.Fatalf("order = %+v", o)
+	}
+	if fo, _ := fake.Order(o.ID); fo.Value != "350.50" || fo.Currency != "ILS" || fo.CustomID != a.ID {
+		t.Fatalf("PayPal was asked for %+v", fo)
+	}
+	// The same appointment's order again is the same order (PayPal-Request-Id).
+	if again := mustOrder(t, p, &a, ils(35050)); again.ID != o.ID {
+		t.Fatalf("second create made order %s", again.ID)
+	}
+	_, err := p.Capture(ctx, a)
+	code(t, err, tori.EDECLINED) // ORDER_NOT_APPROVED: the buyer has not approved
+	if err := fake.Approve(o.ID); err != nil {
+		t.Fatal(err)
+	}
+	// A second appointment id for the same order gets ORDER_ALREADY_CAPTURED after
+	// the first capture, and is answered with that capture.
+	c, err := p.Capture(ctx, a)
+	if err != nil || c.Status != "COMPLETED" || c.Amount != ils(35050) {
+		t.Fatalf("capture = %+v, %v", c, err)
+	}
+	other := a
+	other.ID = "adi.bbbbbbbbbb"
+	c2, err := p.Capture(ctx, other)
+	if err != nil || c2.ID != c.ID {
+		t.Fatalf("capture of a captured order = %+v, %v", c2, err)
+	}
+	a.CaptureID = c.ID
+	r, err := p.Refund(ctx, a, ils(17525))
+	if err != nil || r.Amount != ils(17525) || r.Status != "COMPLETED" {
+		t.Fatalf("refund = %+v, %v", r, err)
+	}
+	// The same refund asked again is the same refund, not a second one.
+	if r2, err := p.Refund(ctx, a, ils(17525)); err != nil || r2.ID != r.ID {
+		t.Fatalf("second refund = %+v, %v", r2, err)
+	}
+	if got := fake.Refunds(c.ID); len(got) != 1 || got[0].Value != "175.25" {
+		t.Fatalf("PayPal refunds = %+v", got)
+	}
+	// More than what is left is refused.
+	b := a
+	b.ID = "adi.cccccccccc"
+	_, err = p.Refund(ctx, b, ils(20000))
+	code(t, err, tori.EDECLINED)
+}
+
+func TestFaults(t *testing.T) {
+	ctx := context.Background()
+	t.Run("Declined", func(t *testing.T) {
+		p, fake := setup(t)
+		a := appt("adi.dddddddddd")
+		o := mustOrder(t, p, &a, ils(10000))
+		fake.Approve(o.ID)
+		fake.FailNext("capture", paypaltest.Declined)
+		_, err := p.Capture(ctx, a)
+		code(t, err, tori.EDECLINED)
+		if fo, _ := fake.Order(o.ID); fo.Capture != nil {
+			t.Fatal("a declined capture took money")
+		}
+	})
+	t.Run("ServerError", func(t *testing.T) {
+		p, fake := setup(t)
+		a := appt("adi.eeeeeeeeee")
+		o := mustOrder(t, p, &a, ils(10000))
+		fake.Approve(o.ID)
+		fake.FailNext("capture", paypaltest.ServerError)
+		_, err := p.Capture(ctx, a)
+		code(t, err, tori.EUNAVAILABLE)
+		if c, err := p.Capture(ctx, a); err != nil || c.Status != "COMPLETED" {
+			t.Fatalf("retry = %+v, %v", c, err)
+		}
+	})
+	t.Run("Timeout", func(t *testing.T) {
+		p, fake := setup(t)
+		a := appt("adi.ffffffffff")
+		o := mustOrder(t, p, &a, ils(10000))
+		fake.Approve(o.ID)
+		fake.FailNext("capture", paypaltest.Timeout)
+		start := time.Now()
+		_, err := p.Capture(ctx, a)
+		code(t, err, tori.EUNAVAILABLE)
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the client timeout did not bound the call")
+		}
+	})
+	t.Run("CaptureAnswerLost", func(t *testing.T) {
+		p, fake := setup(t)
+		a := appt("adi.gggggggggg")
+		o := mustOrder(t, p, &a, ils(10000))
+		fake.Approve(o.ID)
+		fake.FailNext("capture", paypaltest.AfterCommit)
+		_, err := p.Capture(ctx, a)
+		code(t, err, tori.EUNAVAILABLE)
+		c, err := p.Capture(ctx, a) // the retry learns what happened
+		fo, _ := fake.Order(o.ID)
+		if err != nil || fo.Capture == nil || c.ID != fo.Capture.ID {
+			t.Fatalf("retry = %+v, %v; PayPal has %+v", c, err, fo.Capture)
+		}
+	})
+	t.Run("RefundAnswerLostThenRetried", func(t *testing.T) {
+		p, fake := setup(t)
+		a := appt("adi.hhhhhhhhhh")
+		o := mustOrder(t, p, &a, ils(10000))
+		fake.Approve(o.ID)
+		c, _ := p.Capture(ctx, a)
+		a.CaptureID = c.ID
+		fake.FailNext("refund", paypaltest.AfterCommit)
+		_, err := p.Refund(ctx, a, ils(5000))
+		code(t, err, tori.EUNAVAILABLE)
+		if _, err := p.Refund(ctx, a, ils(5000)); err != nil {
+			t.Fatal(err)
+		}
+		if got := fake.Refunds(c.ID); len(got) != 1 {
+			t.Fatalf("%d refunds, want 1", len(got))
+		}
+	})
+	t.Run("RefundRefused", func(t *testing.T) {
+		p, fake := setup(t)
+		a := appt("adi.iiiiiiiiii")
+		o := mustOrder(t, p, &a, ils(10000))
+		fake.Approve(o.ID)
+		c, _ := p.Capture(ctx, a)
+		a.CaptureID = c.ID
+		fake.FailNext("refund", paypaltest.Refused)
+		_, err := p.Refund(ctx, a, ils(5000))
+		code(t, err, tori.EDECLINED)
+	})
+	t.Run("WrongCredentials", func(t *testing.T) {
+		fake := paypaltest.New()
+		defer fake.Close()
+		p, _ := payments.New(payments.Config{ClientID: "x", Secret: "y", APIBase: fake.URL, Timeout: time.Second})
+		_, err := p.CreateOrder(ctx, appt("adi.jjjjjjjjjj"), ils(100))
+		if tori.ErrorCode(err) == "" || strings.Contains(err.Error(), paypaltest.Secret) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+// TestConcurrentCaptures runs captures and lookups at once on one client
+// (go test -race finds the library's shared flag if it is not guarded).
+func TestConcurrentCaptures(t *testing.T) {
+	ctx := context.Background()
+	p, fake := setup(t)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		a := appt("adi." + strings.Repeat(string(rune('k'+i)), 10))
+		o := mustOrder(t, p, &a, ils(1000))
+		fake.Approve(o.ID)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if _, err := p.Capture(ctx, a); err != nil {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if _, err := p.Order(ctx, o.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestWebhook(t *testing.T) {
+	ctx := context.Background()
+	p, fake := setup(t)
+	a := appt("adi.ssssssssss")
+	o := mustOrder(t, p, &a, ils(35000))
+	fake.Approve(o.ID)
+	c, _ := p.Capture(ctx, a)
+
+	req, id := fake.Webhook("http://tori.test/paypal/webhook", payments.EventCaptureCompleted, fake.CaptureResource(o.ID), false)
+	ev, err := p.ParseWebhook(ctx, req)
+	if err != nil || ev.ID != id || ev.OrderID != o.ID || ev.Capture == nil || ev.Capture.ID != c.ID || ev.Capture.Amount != ils(35000) {
+		t.Fatalf("event = %+v, %v", ev, err)
+	}
+	req, _ = fake.Webhook("http://tori.test/paypal/webhook", payments.EventOrderApproved, fake.OrderResource(o.ID), false)
+	if ev, err := p.ParseWebhook(ctx, req); err != nil || ev.OrderID != o.ID {
+		t.Fatalf("approved event = %+v, %v", ev, err)
+	}
+	forged, _ := fake.Webhook("http://tori.test/paypal/webhook", payments.EventCaptureCompleted, fake.CaptureResource(o.ID), true)
+	_, err = p.ParseWebhook(ctx, forged)
+	code(t, err, tori.EFORBIDDEN)
+	// A body changed after signing fails too.
+	tampered, _ := fake.Webhook("http://tori.test/paypal/webhook", payments.EventCaptureCompleted, fake.CaptureResource(o.ID), false)
+	body, _ := io.ReadAll(tampered.Body)
+	tampered.Body = io.NopCloser(strings.NewReader(strings.Replace(string(body), "350.00", "1.00", 1)))
+	_, err = p.ParseWebhook(ctx, tampered)
+	code(t, err, tori.EFORBIDDEN)
+	_ = http.MethodPost
+}

@@ -1,0 +1,621 @@
+// Package paypaltest is a fake PayPal REST API for tests, driven by the
+// real plutov/paypal client: OAuth tokens, Orders v2 (create, get,
+// capture), capture refunds and webhook signature verification. Like
+// PayPal, it replays the first response for a repeated PayPal-Request-Id,
+// refuses to capture an order twice (ORDER_ALREADY_CAPTURED) or one the
+// buyer has not approved (ORDER_NOT_APPROVED), and refuses refunds beyond
+// the captured amount. Faults can be injected: a declined capture, a 500, a
+// timeout, a pending capture, a refused refund. It also plays the buyer
+// (approve or cancel on PayPal's page) and sends signed webhooks.
+package paypaltest
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Credentials the fake accepts, and the webhook id it verifies against.
+const (
+	ClientID  = "test-client-id"
+	Secret    = "test-secret"
+	WebhookID = "WH-TEST-1"
+)
+
+// Fault is an injected failure.
+type Fault string
+
+// Faults.
+const (
+	Declined    Fault = "declined"     // capture: 422 INSTRUMENT_DECLINED
+	ServerError Fault = "server_error" // any: 500 INTERNAL_SERVER_ERROR
+	Timeout     Fault = "timeout"      // any: no answer until the client gives up
+	Pending     Fault = "pending"      // capture: completes with status PENDING
+	Refused     Fault = "refused"      // refund: 422 REFUND_FAILED_INSUFFICIENT_FUNDS
+	AfterCommit Fault = "after_commit" // capture/refund: done at PayPal, but the answer is a 500
+)
+
+// Order is the fake's view of an order.
+type Order struct {
+	ID        string
+	Status    string // CREATED, APPROVED, COMPLETED
+	Currency  string
+	Value     string
+	CustomID  string
+	ReturnURL string
+	CancelURL string
+	Capture   *Capture
+}
+
+// Capture is a capture of an order.
+type Capture struct {
+	ID       string
+	OrderID  string
+	Status   string
+	Currency string
+	Value    string
+	Refunds  []Refund
+}
+
+// Refund is a refund of a capture.
+type Refund struct {
+	ID       string
+	Currency string
+	Value    string
+}
+
+type replay struct {
+	status int
+	body   []byte
+}
+
+// Server is the fake PayPal API.
+type Server struct {
+	*httptest.Server
+
+	mu       sync.Mutex
+	seq      int
+	tokens   map[string]bool
+	orders   map[string]*Order
+	captures map[string]*Capture
+	replays  map[string]replay // method path request-id -> first answer
+	faults   map[string][]Fault
+	calls    map[string]int // "create", "capture", "refund", "verify", "token", "get"
+	ids      []string       // order ids, oldest first
+	quit     chan struct{}
+}
+
+// New starts a fake PayPal.
+func New() *Server {
+	s := &Server{
+		tokens: map[string]bool{}, orders: map[string]*Order{}, captures: map[string]*Capture{},
+		replays: map[string]replay{}, faults: map[string][]Fault{}, calls: map[string]int{}, quit: make(chan struct{}),
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Close stops the fake, releasing requests held by a Timeout fault.
+func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.quit:
+	default:
+		close(s.quit)
+	}
+	s.mu.Unlock()
+	s.Server.Close()
+}
+
+// FailNext makes the next call of op ("create", "capture", "refund", "get",
+// "verify") fail with f. Several calls queue several faults.
+func (s *Server) FailNext(op string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[op] = append(s.faults[op], f)
+}
+
+// Calls counts the requests of op that reached the fake.
+func (s *Server) Calls(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[op]
+}
+
+// Order returns a copy of an order.
+func (s *Server) Order(id string) (Order, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return Order{}, false
+	}
+	c := *o
+	if o.Capture != nil {
+		cp := *o.Capture
+		cp.Refunds = append([]Refund(nil), o.Capture.Refunds...)
+		c.Capture = &cp
+	}
+	return c, true
+}
+
+// Orders returns the ids of every order, oldest first.
+func (s *Server) Orders() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.ids...)
+}
+
+func (s *Server) next(prefix string) string {
+	s.seq++
+	return fmt.Sprintf("%s-%d", prefix, s.seq)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) []byte {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	return b
+}
+
+func problem(name, issue, msg string) map[string]any {
+	return map[string]any{"name": name, "message": msg, "debug_id": "fake-debug", "details": []map[string]string{{"issue": issue, "description": msg}}}
+}
+
+func (s *Server) fault(op string) Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[op]++
+	if fs := s.faults[op]; len(fs) > 0 {
+		s.faults[op] = fs[1:]
+		return fs[0]
+	}
+	return ""
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	switch {
+	case r.Method == http.MethodGet && path == "/checkoutnow":
+		s.buyerPage(w, r)
+		return
+	case r.Method == http.MethodPost && path == "/v1/oauth2/token":
+		s.token(w, r)
+		return
+	}
+	auth := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	okToken := s.tokens[auth]
+	s.mu.Unlock()
+	if !okToken {
+		writeJSON(w, 401, map[string]string{"error": "invalid_token", "error_description": "Token signature verification failed"})
+		return
+	}
+	var op string
+	switch {
+	case r.Method == http.MethodPost && path == "/v2/checkout/orders":
+		op = "create"
+	case r.Method == http.MethodGet && strings.HasPrefix(path, "/v2/checkout/orders/"):
+		op = "get"
+	case r.Method == http.MethodPost && strings.HasPrefix(path, "/v2/checkout/orders/") && strings.HasSuffix(path, "/capture"):
+		op = "capture"
+	case r.Method == http.MethodPost && strings.HasPrefix(path, "/v2/payments/captures/") && strings.HasSuffix(path, "/refund"):
+		op = "refund"
+	case r.Method == http.MethodPost && path == "/v1/notifications/verify-webhook-signature":
+		op = "verify"
+	default:
+		writeJSON(w, 404, problem("RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID", "not faked: "+r.Method+" "+path))
+		return
+	}
+	key := r.Method + " " + path + " " + r.Header.Get("PayPal-Request-Id")
+	if rid := r.Header.Get("PayPal-Request-Id"); rid != "" {
+		s.mu.Lock()
+		rp, seen := s.replays[key]
+		s.mu.Unlock()
+		if seen {
+			s.mu.Lock()
+			s.calls[op]++
+			s.mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(rp.status)
+			_, _ = w.Write(rp.body)
+			return
+		}
+	}
+	f := s.fault(op)
+	switch f {
+	case ServerError:
+		writeJSON(w, 500, problem("INTERNAL_SERVER_ERROR", "INTERNAL_SERVICE_ERROR", "An internal service error has occurred."))
+		return
+	case Timeout:
+		select {
+		case <-r.Context().Done():
+		case <-s.quit:
+		case <-time.After(time.Minute):
+		}
+		return
+	}
+	var status int
+	var body []byte
+	switch op {
+	case "create":
+		status, body = s.createOrder(w, r)
+	case "get":
+		status, body = s.getOrder(w, r)
+	case "capture":
+		status, body = s.capture(w, r, f, key)
+	case "refund":
+		status, body = s.refund(w, r, f, key)
+	case "verify":
+		s.verify(w, r)
+		return
+	}
+	if rid := r.Header.Get("PayPal-Request-Id"); rid != "" && status < 300 { // only successes are replayed
+		s.mu.Lock()
+		s.replays[key] = replay{status: status, body: body}
+		s.mu.Unlock()
+	}
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	id, secret, ok := r.BasicAuth()
+	s.mu.Lock()
+	s.calls["token"]++
+	s.mu.Unlock()
+	if !ok || id != ClientID || secret != Secret {
+		writeJSON(w, 401, map[string]string{"error": "invalid_client", "error_description": "Client Authentication failed"})
+		return
+	}
+	s.mu.Lock()
+	tok := "A21AA" + strconv.Itoa(len(s.tokens)+1) + "fake"
+	s.tokens[tok] = true
+	s.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"scope": "https://uri.paypal.com/services/payments/payment", "access_token": tok, "token_type": "Bearer", "app_id": "APP-FAKE", "expires_in": 32400})
+}
+
+func (s *Server) orderJSON(o *Order) map[string]any {
+	unit := map[string]any{
+		"reference_id": o.CustomID, "custom_id": o.CustomID,
+		"amount": map[string]string{"currency_code": o.Currency, "value": o.Value},
+	}
+	if c := o.Capture; c != nil {
+		unit["payments"] = map[string]any{"captures": []map[string]any{{
+			"id": c.ID, "status": c.Status, "amount": map[string]string{"currency_code": c.Currency, "value": c.Value},
+		}}}
+	}
+	return map[string]any{
+		"id": o.ID, "status": o.Status, "intent": "CAPTURE",
+		"purchase_units": []any{unit},
+		"links": []map[string]string{
+			{"href": s.URL + "/v2/checkout/orders/" + o.ID, "rel": "self", "method": "GET"},
+			{"href": s.URL + "/checkoutnow?token=" + o.ID, "rel": "approve", "method": "GET"},
+			{"href": s.URL + "/v2/checkout/orders/" + o.ID + "/capture", "rel": "capture", "method": "POST"},
+		},
+	}
+}
+
+var amountPattern = func(v string) bool {
+	whole, frac, _ := strings.Cut(v, ".")
+	if whole == "" || len(frac) > 2 {
+		return false
+	}
+	for _, c := range whole + frac {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) (int, []byte) {
+	var req struct {
+		Intent        string `json:"intent"`
+		PurchaseUnits []struct {
+			CustomID string `json:"custom_id"`
+			Amount   struct {
+				Currency string `json:"currency_code"`
+				Value    string `json:"value"`
+			} `json:"amount"`
+		} `json:"purchase_units"`
+		ApplicationContext struct {
+			ReturnURL string `json:"return_url"`
+			CancelURL string `json:"cancel_url"`
+		} `json:"application_context"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Intent != "CAPTURE" || len(req.PurchaseUnits) != 1 {
+		b := writeJSON(w, 400, problem("INVALID_REQUEST", "MALFORMED_REQUEST_JSON", "Request is not well-formed"))
+		return 400, b
+	}
+	u := req.PurchaseUnits[0]
+	if len(u.Amount.Currency) != 3 || !amountPattern(u.Amount.Value) {
+		b := writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "DECIMAL_PRECISION", "amount "+u.Amount.Value))
+		return 422, b
+	}
+	s.mu.Lock()
+	o := &Order{ID: s.next("ORDER"), Status: "CREATED", Currency: u.Amount.Currency, Value: u.Amount.Value, CustomID: u.CustomID,
+		ReturnURL: req.ApplicationContext.ReturnURL, CancelURL: req.ApplicationContext.CancelURL}
+	s.orders[o.ID] = o
+	s.ids = append(s.ids, o.ID)
+	out := s.orderJSON(o)
+	s.mu.Unlock()
+	return 201, writeJSON(w, 201, out)
+}
+
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) (int, []byte) {
+	id := strings.TrimPrefix(r.URL.Path, "/v2/checkout/orders/")
+	s.mu.Lock()
+	o, ok := s.orders[id]
+	var out map[string]any
+	if ok {
+		out = s.orderJSON(o)
+	}
+	s.mu.Unlock()
+	if !ok {
+		return 404, writeJSON(w, 404, problem("RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID", "order "+id))
+	}
+	return 200, writeJSON(w, 200, out)
+}
+
+// lostAnswer commits a result (replayed for the same request id, as PayPal
+// does) but answers 500, as when the answer is lost on the way.
+func (s *Server) lostAnswer(w http.ResponseWriter, key string, out any) (int, []byte) {
+	b, _ := json.Marshal(out)
+	s.mu.Lock()
+	s.replays[key] = replay{status: 201, body: b}
+	s.mu.Unlock()
+	writeJSON(w, 500, problem("INTERNAL_SERVER_ERROR", "INTERNAL_SERVICE_ERROR", "An internal service error has occurred."))
+	return 500, nil
+}
+
+func (s *Server) capture(w http.ResponseWriter, r *http.Request, f Fault, key string) (int, []byte) {
+	id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v2/checkout/orders/"), "/capture")
+	s.mu.Lock()
+	o, ok := s.orders[id]
+	if !ok {
+		s.mu.Unlock()
+		return 404, writeJSON(w, 404, problem("RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID", "order "+id))
+	}
+	switch {
+	case o.Status == "COMPLETED":
+		s.mu.Unlock()
+		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "ORDER_ALREADY_CAPTURED", "Order already captured."))
+	case o.Status != "APPROVED":
+		s.mu.Unlock()
+		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "ORDER_NOT_APPROVED", "Payer has not yet approved the Order for payment."))
+	case f == Declined:
+		o.Status = "CREATED" // the buyer must approve again with another instrument
+		s.mu.Unlock()
+		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "INSTRUMENT_DECLINED", "The instrument presented was either declined by the processor or bank, or it can't be used for this payment."))
+	}
+	status := "COMPLETED"
+	if f == Pending {
+		status = "PENDING"
+	}
+	o.Capture = &Capture{ID: s.next("CAPTURE"), OrderID: o.ID, Status: status, Currency: o.Currency, Value: o.Value}
+	s.captures[o.Capture.ID] = o.Capture
+	o.Status = "COMPLETED"
+	out := s.orderJSON(o)
+	s.mu.Unlock()
+	if f == AfterCommit {
+		return s.lostAnswer(w, key, out)
+	}
+	return 201, writeJSON(w, 201, out)
+}
+
+func cents(v string) int64 {
+	whole, frac, _ := strings.Cut(v, ".")
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	n, _ := strconv.ParseInt(whole+frac, 10, 64)
+	return n
+}
+
+func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key string) (int, []byte) {
+	id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v2/payments/captures/"), "/refund")
+	var req struct {
+		Amount *struct {
+			Currency string `json:"currency_code"`
+			Value    string `json:"value"`
+		} `json:"amount"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&req)
+	s.mu.Lock()
+	c, ok := s.captures[id]
+	if !ok {
+		s.mu.Unlock()
+		return 404, writeJSON(w, 404, problem("RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID", "capture "+id))
+	}
+	if f == Refused {
+		s.mu.Unlock()
+		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "REFUND_FAILED_INSUFFICIENT_FUNDS", "Capture could not be refunded due to insufficient funds."))
+	}
+	var done int64
+	for _, rf := range c.Refunds {
+		done += cents(rf.Value)
+	}
+	value := c.Value
+	if req.Amount != nil {
+		value = req.Amount.Value
+		if req.Amount.Currency != c.Currency || !amountPattern(value) {
+			s.mu.Unlock()
+			return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "CURRENCY_MISMATCH", "refund "+req.Amount.Currency+" "+value))
+		}
+	}
+	if done+cents(value) > cents(c.Value) {
+		s.mu.Unlock()
+		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "REFUND_AMOUNT_EXCEEDED", "The refund amount must be less than or equal to the capture amount that has not yet been refunded."))
+	}
+	rf := Refund{ID: s.next("REFUND"), Currency: c.Currency, Value: value}
+	c.Refunds = append(c.Refunds, rf)
+	if done+cents(value) == cents(c.Value) {
+		c.Status = "REFUNDED"
+	} else {
+		c.Status = "PARTIALLY_REFUNDED"
+	}
+	s.mu.Unlock()
+	out := map[string]any{"id": rf.ID, "status": "COMPLETED", "amount": map[string]string{"currency_code": rf.Currency, "value": rf.Value},
+		"links": []map[string]string{{"href": s.URL + "/v2/payments/captures/" + id, "rel": "up", "method": "GET"}}}
+	if f == AfterCommit {
+		return s.lostAnswer(w, key, out)
+	}
+	return 201, writeJSON(w, 201, out)
+}
+
+// Refunds returns the refunds of a capture.
+func (s *Server) Refunds(captureID string) []Refund {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.captures[captureID]; ok {
+		return append([]Refund(nil), c.Refunds...)
+	}
+	return nil
+}
+
+// Approve makes the buyer approve an order on PayPal's page.
+func (s *Server) Approve(orderID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[orderID]
+	if !ok {
+		return fmt.Errorf("no order %s", orderID)
+	}
+	if o.Status == "CREATED" {
+		o.Status = "APPROVED"
+	}
+	return nil
+}
+
+// buyerPage is PayPal's approval page: GET ?token=ORDER approves and sends
+// the buyer back to the return URL; &cancel=1 sends them to the cancel URL.
+func (s *Server) buyerPage(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("token")
+	s.mu.Lock()
+	o, ok := s.orders[id]
+	s.mu.Unlock()
+	if !ok {
+		http.Error(w, "no such order", http.StatusNotFound)
+		return
+	}
+	back := o.ReturnURL
+	if r.URL.Query().Get("cancel") == "1" {
+		back = o.CancelURL
+	} else if err := s.Approve(id); err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	u, err := url.Parse(back)
+	if err != nil {
+		http.Error(w, "bad return url", http.StatusBadRequest)
+		return
+	}
+	q := u.Query()
+	q.Set("token", id)
+	q.Set("PayerID", "FAKEPAYER1")
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+// signature is the fake's transmission signature over what PayPal signs:
+// transmission id, time, webhook id and the CRC32 of the body.
+func signature(transmissionID, when, webhookID string, body []byte) string {
+	m := hmac.New(sha256.New, []byte("fake-paypal-signing-key"))
+	fmt.Fprintf(m, "%s|%s|%s|%d", transmissionID, when, webhookID, crc32.ChecksumIEEE(body))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		TransmissionID   string          `json:"transmission_id"`
+		TransmissionSig  string          `json:"transmission_sig"`
+		TransmissionTime string          `json:"transmission_time"`
+		WebhookID        string          `json:"webhook_id"`
+		Event            json.RawMessage `json:"webhook_event"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeJSON(w, 400, problem("INVALID_REQUEST", "MALFORMED_REQUEST_JSON", "Request is not well-formed"))
+		return
+	}
+	status := "FAILURE"
+	if req.WebhookID == WebhookID && hmac.Equal([]byte(req.TransmissionSig), []byte(signature(req.TransmissionID, req.TransmissionTime, req.WebhookID, req.Event))) {
+		status = "SUCCESS"
+	}
+	writeJSON(w, 200, map[string]string{"verification_status": status})
+}
+
+// Webhook builds a signed webhook request for an event; forged requests
+// carry a wrong signature.
+func (s *Server) Webhook(target, eventType string, resource map[string]any, forged bool) (*http.Request, string) {
+	s.mu.Lock()
+	eventID := s.next("WH-EVENT")
+	s.mu.Unlock()
+	return s.WebhookWithID(target, eventID, eventType, resource, forged), eventID
+}
+
+// WebhookWithID is Webhook with a given event id (to deliver an event twice).
+func (s *Server) WebhookWithID(target, eventID, eventType string, resource map[string]any, forged bool) *http.Request {
+	body, _ := json.Marshal(map[string]any{
+		"id": eventID, "event_version": "1.0", "create_time": time.Now().UTC().Format(time.RFC3339),
+		"resource_type": strings.ToLower(strings.Split(eventType, ".")[1]), "event_type": eventType, "resource": resource,
+	})
+	tid := hex.EncodeToString([]byte(eventID))
+	when := time.Now().UTC().Format(time.RFC3339)
+	sig := signature(tid, when, WebhookID, body)
+	if forged {
+		sig = signature(tid, when, WebhookID, []byte("something else"))
+	}
+	req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("PAYPAL-AUTH-ALGO", "SHA256withRSA")
+	req.Header.Set("PAYPAL-CERT-URL", s.URL+"/v1/notifications/certs/CERT-FAKE")
+	req.Header.Set("PAYPAL-TRANSMISSION-ID", tid)
+	req.Header.Set("PAYPAL-TRANSMISSION-SIG", sig)
+	req.Header.Set("PAYPAL-TRANSMISSION-TIME", when)
+	return req
+}
+
+// CaptureResource is the resource of a PAYMENT.CAPTURE.* event for an order's capture.
+func (s *Server) CaptureResource(orderID string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.orders[orderID]
+	if o == nil || o.Capture == nil {
+		return nil
+	}
+	c := o.Capture
+	return map[string]any{
+		"id": c.ID, "status": c.Status, "amount": map[string]string{"currency_code": c.Currency, "value": c.Value},
+		"supplementary_data": map[string]any{"related_ids": map[string]string{"order_id": o.ID}},
+	}
+}
+
+// CompletePending completes a capture that was PENDING (as PayPal does later).
+func (s *Server) CompletePending(orderID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.orders[orderID]; o != nil && o.Capture != nil && o.Capture.Status == "PENDING" {
+		o.Capture.Status = "COMPLETED"
+	}
+}
+
+// OrderResource is the resource of a CHECKOUT.ORDER.APPROVED event.
+func (s *Server) OrderResource(orderID string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.orders[orderID]; o != nil {
+		return s.orderJSON(o)
+	}
+	return nil
+}

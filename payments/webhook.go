@@ -1,0 +1,102 @@
+package payments
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/tori-bot/tori"
+)
+
+// The webhook events tori handles (subscribe to these in PayPal).
+const (
+	EventOrderApproved    = tori.EventOrderApproved
+	EventCaptureCompleted = tori.EventCaptureCompleted
+	EventCaptureDenied    = tori.EventCaptureDenied
+	EventCaptureRefunded  = tori.EventCaptureRefunded
+)
+
+type webhookEvent struct {
+	ID        string          `json:"id"`
+	EventType string          `json:"event_type"`
+	Resource  json.RawMessage `json:"resource"`
+}
+
+type resource struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Amount *struct {
+		Currency string `json:"currency_code"`
+		Value    string `json:"value"`
+	} `json:"amount"`
+	SupplementaryData struct {
+		RelatedIDs struct {
+			OrderID string `json:"order_id"`
+		} `json:"related_ids"`
+	} `json:"supplementary_data"`
+	Links []struct {
+		Href string `json:"href"`
+		Rel  string `json:"rel"`
+	} `json:"links"`
+}
+
+// ParseWebhook verifies a webhook request with PayPal's
+// verify-webhook-signature API and returns its event. Anything but a
+// SUCCESS verification is EFORBIDDEN (the library returns no error for a
+// bad signature: the status must be checked). EUNAVAILABLE when PayPal
+// could not be asked (the sender retries).
+func (p *PayPal) ParseWebhook(ctx context.Context, r *http.Request) (tori.PaymentEvent, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook body: %v", err)
+	}
+	if p.cfg.WebhookID == "" {
+		return tori.PaymentEvent{}, tori.Errorf(tori.EFORBIDDEN, "PAYPAL_WEBHOOK_ID is not set: webhooks cannot be verified")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	p.mu.RLock()
+	v, err := p.c.VerifyWebhookSignature(ctx, r, p.cfg.WebhookID)
+	p.mu.RUnlock()
+	if err != nil {
+		return tori.PaymentEvent{}, formatError("verify webhook", err)
+	}
+	if v.VerificationStatus != "SUCCESS" {
+		return tori.PaymentEvent{}, tori.Errorf(tori.EFORBIDDEN, "webhook signature verification: %s", v.VerificationStatus)
+	}
+	var ev webhookEvent
+	if err := json.Unmarshal(body, &ev); err != nil || ev.ID == "" {
+		return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook event is not PayPal's JSON")
+	}
+	out := tori.PaymentEvent{ID: ev.ID, Type: ev.EventType}
+	var res resource
+	if err := json.Unmarshal(ev.Resource, &res); err != nil {
+		return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook resource: %v", err)
+	}
+	var amount tori.Money
+	if res.Amount != nil {
+		if amount, err = money(res.Amount.Currency, res.Amount.Value); err != nil {
+			return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook amount: %v", err)
+		}
+	}
+	switch ev.EventType {
+	case EventOrderApproved:
+		out.OrderID = res.ID
+	case EventCaptureCompleted, EventCaptureDenied:
+		out.OrderID = res.SupplementaryData.RelatedIDs.OrderID
+		out.CaptureID = res.ID
+		out.Capture = &tori.Capture{ID: res.ID, Status: res.Status, Amount: amount}
+	case EventCaptureRefunded:
+		out.Refund = &tori.Refund{ID: res.ID, Status: res.Status, Amount: amount}
+		for _, l := range res.Links {
+			if l.Rel == "up" {
+				if i := strings.LastIndex(l.Href, "/captures/"); i >= 0 {
+					out.CaptureID = strings.TrimSuffix(l.Href[i+len("/captures/"):], "/")
+				}
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,283 @@
+package storage
+
+import (
+	"context"
+	"errors"
+
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/tori-bot/tori"
+)
+
+// The money side of appointments (tori.PaymentStore) and what the policy
+// remembers of clients (tori.ClientRecords).
+
+func (s *Store) keysOf(id string, withSched bool) ([]string, string, error) {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return nil, "", err
+	}
+	keys := []string{s.appointmentKey(tid, id)}
+	if withSched {
+		keys = append(keys, s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid))
+	}
+	return keys, tid, nil
+}
+
+func notFound() error {
+	return tori.Errorf(tori.ENOTFOUND, "That booking was not found. Open your bookings to see them all.")
+}
+
+// AttachOrder implements tori.PaymentStore. The order's index entries are
+// written first, as intent: reconciliation then finds an order whose
+// buyer never came back, and a lookup by order always finds the booking.
+func (s *Store) AttachOrder(ctx context.Context, id, token string, o tori.Order, msg int, now time.Time) (tori.Appointment, error) {
+	keys, _, err := s.keysOf(id, false)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.orderKey(o.ID), id, 0)
+		p.ZAddNX(ctx, s.openPaymentsKey(), redis.Z{Score: float64(ms(now)), Member: id})
+		return nil
+	}); err != nil {
+		return tori.Appointment{}, formatError("attach order: index", err)
+	}
+	code, _, err := s.runScript(ctx, "attach order", attachOrderScript, keys, token, o.ID, o.ApproveURL, msg, ms(now))
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	switch code {
+	case "OK":
+		return s.Appointment(ctx, id)
+	case "NOTFOUND":
+		return tori.Appointment{}, notFound()
+	}
+	return tori.Appointment{}, tori.Errorf(tori.EEXPIRED, "This time is no longer held for you. Choose a time again.")
+}
+
+func (s *Store) byIndex(ctx context.Context, key string) (tori.Appointment, error) {
+	id, err := s.Redis.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) {
+		return tori.Appointment{}, notFound()
+	}
+	if err != nil {
+		return tori.Appointment{}, formatError("lookup", err)
+	}
+	return s.Appointment(ctx, id)
+}
+
+// AppointmentByOrder implements tori.PaymentStore.
+func (s *Store) AppointmentByOrder(ctx context.Context, orderID string) (tori.Appointment, error) {
+	a, err := s.byIndex(ctx, s.orderKey(orderID))
+	if err == nil && a.OrderID != orderID {
+		return tori.Appointment{}, notFound() // an intent whose attach never happened
+	}
+	return a, err
+}
+
+// AppointmentByCapture implements tori.PaymentStore.
+func (s *Store) AppointmentByCapture(ctx context.Context, captureID string) (tori.Appointment, error) {
+	return s.byIndex(ctx, s.captureKey(captureID))
+}
+
+// BeginCapture implements tori.PaymentStore.
+func (s *Store) BeginCapture(ctx context.Context, id, token string, until, now time.Time) (tori.Appointment, error) {
+	keys, _, err := s.keysOf(id, true)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	code, _, err := s.runScript(ctx, "begin capture", beginCaptureScript, keys, id, token, ms(now), ms(until), s.HoldRetention.Milliseconds())
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	switch code {
+	case "OK":
+		return s.Appointment(ctx, id)
+	case "TAKEN":
+		s.settle(ctx, id)
+		return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "That time was taken before the payment was made.")
+	case "NOTFOUND":
+		return tori.Appointment{}, notFound()
+	}
+	return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "This payment does not belong to this hold.")
+}
+
+// settle drops an appointment from the open payments (best effort: the
+// reconciliation skips what is settled anyway).
+func (s *Store) settle(ctx context.Context, id string) { s.Redis.ZRem(ctx, s.openPaymentsKey(), id) }
+
+// SetPayState implements tori.PaymentStore.
+func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState, now time.Time) (tori.Appointment, error) {
+	keys, _, err := s.keysOf(id, false)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	code, _, err := s.runScript(ctx, "pay state", setPayStateScript, keys, string(state), ms(now))
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	if code == "NOTFOUND" {
+		return tori.Appointment{}, notFound()
+	}
+	return s.Appointment(ctx, id)
+}
+
+// ConfirmPaid implements tori.PaymentStore.
+func (s *Store) ConfirmPaid(ctx context.Context, id string, c tori.Capture, now time.Time) (tori.Appointment, bool, error) {
+	keys, _, err := s.keysOf(id, true)
+	if err != nil {
+		return tori.Appointment{}, false, err
+	}
+	// The capture index and the pending refund (in case the time was lost)
+	// are written first, as intent.
+	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.captureKey(c.ID), id, 0)
+		return nil
+	}); err != nil {
+		return tori.Appointment{}, false, formatError("confirm paid: index", err)
+	}
+	code, _, err := s.runScript(ctx, "confirm paid", confirmPaidScript, keys, id, c.ID, c.Amount.Amount, ms(now))
+	if err != nil {
+		return tori.Appointment{}, false, err
+	}
+	if code == "NOTFOUND" {
+		return tori.Appointment{}, false, notFound()
+	}
+	a, err := s.Appointment(ctx, id)
+	if err != nil {
+		return tori.Appointment{}, false, err
+	}
+	if a.RefundState == tori.RefundPending {
+		s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now)), Member: id})
+	}
+	s.settle(ctx, id)
+	s.unreserve(ctx, a.Client.ID, id)
+	return a, code == "OK" || code == "LOST", nil
+}
+
+// CancelWithRefund implements tori.PaymentStore.
+func (s *Store) CancelWithRefund(ctx context.Context, id string, status tori.Status, refund tori.Money, forgiven bool, now time.Time) (tori.Appointment, bool, error) {
+	switch status {
+	case tori.StatusCancelledByClient, tori.StatusCancelledByPractice:
+	default:
+		return tori.Appointment{}, false, tori.Errorf(tori.EINTERNAL, "cancel to status %q", status)
+	}
+	keys, _, err := s.keysOf(id, true)
+	if err != nil {
+		return tori.Appointment{}, false, err
+	}
+	if refund.Amount > 0 { // intent: the refund is findable before it is pending
+		if err := s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now)), Member: id}).Err(); err != nil {
+			return tori.Appointment{}, false, formatError("cancel: index", err)
+		}
+	}
+	code, cur, err := s.runScript(ctx, "cancel", cancelWithRefundScript, keys[:3], id, string(status), ms(now), refund.Amount, boolField(forgiven))
+	if err != nil {
+		return tori.Appointment{}, false, err
+	}
+	switch code {
+	case "OK", "DONE":
+		a, err := s.Appointment(ctx, id)
+		return a, code == "OK", err
+	case "NOTFOUND":
+		return tori.Appointment{}, false, notFound()
+	}
+	if refund.Amount > 0 {
+		s.Redis.ZRem(ctx, s.pendingRefundsKey(), id)
+	}
+	return tori.Appointment{}, false, tori.Errorf(tori.ECONFLICT, "This booking is %s and can no longer be cancelled.", cur)
+}
+
+// RefundDone implements tori.PaymentStore.
+func (s *Store) RefundDone(ctx context.Context, id string, r tori.Refund, now time.Time) (tori.Appointment, bool, error) {
+	keys, _, err := s.keysOf(id, false)
+	if err != nil {
+		return tori.Appointment{}, false, err
+	}
+	code, _, err := s.runScript(ctx, "refund done", refundDoneScript, keys, r.ID, r.Amount.Amount, ms(now))
+	if err != nil {
+		return tori.Appointment{}, false, err
+	}
+	if code == "NOTFOUND" {
+		return tori.Appointment{}, false, notFound()
+	}
+	s.Redis.ZRem(ctx, s.pendingRefundsKey(), id)
+	a, err := s.Appointment(ctx, id)
+	return a, code == "OK", err
+}
+
+// RefundFailed implements tori.PaymentStore.
+func (s *Store) RefundFailed(ctx context.Context, id string, now time.Time) (tori.Appointment, error) {
+	keys, _, err := s.keysOf(id, false)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	if _, _, err := s.runScript(ctx, "refund failed", refundFailedScript, keys, ms(now)); err != nil {
+		return tori.Appointment{}, err
+	}
+	return s.Appointment(ctx, id)
+}
+
+// PendingRefunds returns up to n appointment ids with a refund pending,
+// oldest first (for the worker that retries them).
+func (s *Store) PendingRefunds(ctx context.Context, n int64) ([]string, error) {
+	ids, err := s.Redis.ZRange(ctx, s.pendingRefundsKey(), 0, n-1).Result()
+	return ids, formatError("pending refunds", err)
+}
+
+// MarkNoShow implements tori.PaymentStore.
+func (s *Store) MarkNoShow(ctx context.Context, id string, now time.Time) (tori.Appointment, error) {
+	keys, _, err := s.keysOf(id, false)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	code, cur, err := s.runScript(ctx, "no-show", noShowScript, keys, ms(now))
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	switch code {
+	case "OK":
+		return s.Appointment(ctx, id)
+	case "NOTFOUND":
+		return tori.Appointment{}, notFound()
+	}
+	return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "This booking is %s and cannot be marked as a no-show.", cur)
+}
+
+// Strikes implements tori.ClientRecords.
+func (s *Store) Strikes(ctx context.Context, clientID int64, since time.Time) (int, error) {
+	n, err := s.Redis.ZCount(ctx, s.strikesKey(clientID), strconv.FormatInt(ms(since), 10), "+inf").Result()
+	return int(n), formatError("strikes", err)
+}
+
+// AddStrike implements tori.ClientRecords.
+func (s *Store) AddStrike(ctx context.Context, clientID int64, apptID string, at time.Time) error {
+	err := s.Redis.ZAddNX(ctx, s.strikesKey(clientID), redis.Z{Score: float64(ms(at)), Member: apptID}).Err()
+	return formatError("strike", err)
+}
+
+// Forgiveness implements tori.ClientRecords.
+func (s *Store) Forgiveness(ctx context.Context, clientID int64) (string, error) {
+	v, err := s.Redis.HGet(ctx, s.profileKey(clientID), "forgiven").Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return v, formatError("forgiveness", err)
+}
+
+// ClaimForgiveness implements tori.ClientRecords.
+func (s *Store) ClaimForgiveness(ctx context.Context, clientID int64, apptID string) (bool, error) {
+	key := s.profileKey(clientID)
+	set, err := s.Redis.HSetNX(ctx, key, "forgiven", apptID).Result()
+	if err != nil {
+		return false, formatError("forgiveness", err)
+	}
+	if set {
+		return true, nil
+	}
+	v, err := s.Forgiveness(ctx, clientID)
+	return v == apptID, err
+}

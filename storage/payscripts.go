@@ -1,0 +1,154 @@
+package storage
+
+import "github.com/redis/go-redis/v9"
+
+// The money side of an appointment: one script per step, each a
+// compare-and-set on the appointment's state, idempotent under retry.
+
+// attachOrderScript records a hold's order.
+//
+// KEYS[1] the appointment's hash
+// ARGV[1] token  ARGV[2] order id  ARGV[3] approve URL  ARGV[4] pay message id  ARGV[5] now ms
+// Returns {"OK"} | {"NOTFOUND"} | {"CONFLICT"}.
+var attachOrderScript = redis.NewScript(`
+local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'order_id', 'pay_state')
+if not f[1] then return {'NOTFOUND'} end
+if f[2] ~= ARGV[1] or f[1] ~= 'held' then return {'CONFLICT'} end
+if f[3] and f[3] ~= '' and f[3] ~= ARGV[2] then return {'CONFLICT'} end
+local ps = f[4]
+if not ps or ps == '' then ps = 'ordered' end
+redis.call('HSET', KEYS[1], 'order_id', ARGV[2], 'approve_url', ARGV[3], 'pay_msg', ARGV[4], 'pay_state', ps, 'updated_at', ARGV[5])
+return {'OK'}
+`)
+
+// beginCaptureScript re-checks a hold before its order is captured and
+// keeps its time for the capture (the fencing step).
+//
+// KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] maxspan
+// ARGV[1] id  ARGV[2] token  ARGV[3] now ms  ARGV[4] hold until ms  ARGV[5] retention ms
+// Returns {"OK"} (capture may go ahead, or already paid, or already lost) |
+// {"NOTFOUND"} | {"CONFLICT"} (not this hold) | {"TAKEN"} (the time is gone: nothing may be captured).
+var beginCaptureScript = redis.NewScript(luaConflict + `
+local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'start', 'end', 'buffer', 'client', 'pay_state', 'hold_until')
+if not f[1] then return {'NOTFOUND'} end
+if f[7] == 'paid' or f[7] == 'lost' then return {'OK'} end
+if f[2] ~= ARGV[2] then return {'CONFLICT'} end
+if f[1] ~= 'held' then
+  redis.call('HSET', KEYS[1], 'pay_state', 'lost', 'updated_at', ARGV[3])
+  return {'TAKEN'}
+end
+local start = tonumber(f[3])
+local bend = tonumber(f[4]) + tonumber(f[5])
+if conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[3]), ARGV[1], '') then
+  redis.call('HSET', KEYS[1], 'pay_state', 'lost', 'updated_at', ARGV[3])
+  return {'TAKEN'}
+end
+local untilms = math.max(tonumber(ARGV[4]), tonumber(f[8]))
+take(KEYS[2], KEYS[3], KEYS[4], ARGV[1], f[3], string.format('%d', bend), string.format('%d', untilms), f[6])
+redis.call('HSET', KEYS[1], 'hold_until', string.format('%d', untilms), 'pay_state', 'capturing', 'updated_at', ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], untilms + tonumber(ARGV[5]))
+return {'OK'}
+`)
+
+// setPayStateScript records a declined or pending capture; a paid one stays paid.
+//
+// KEYS[1] the appointment's hash
+// ARGV[1] state  ARGV[2] now ms
+// Returns {"OK"} | {"NOTFOUND"}.
+var setPayStateScript = redis.NewScript(`
+local ps = redis.call('HGET', KEYS[1], 'pay_state')
+if not ps then return {'NOTFOUND'} end
+if ps ~= 'paid' then redis.call('HSET', KEYS[1], 'pay_state', ARGV[1], 'updated_at', ARGV[2]) end
+return {'OK'}
+`)
+
+// confirmPaidScript records a completed capture, and confirms the booking
+// if its time is still its own; if not, the booking ends (expired) with a
+// full refund pending.
+//
+// KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] maxspan
+// ARGV[1] id  ARGV[2] capture id  ARGV[3] amount (minor units)  ARGV[4] now ms
+// Returns {"OK"} (confirmed now) | {"LOST"} (refund pending now) | {"DONE"}
+// (recorded before) | {"NOTFOUND"}.
+var confirmPaidScript = redis.NewScript(luaConflict + `
+local f = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'buffer', 'client', 'pay_state')
+if not f[1] then return {'NOTFOUND'} end
+if f[6] == 'paid' then return {'DONE'} end
+redis.call('HSET', KEYS[1], 'pay_state', 'paid', 'capture_id', ARGV[2], 'paid', ARGV[3], 'updated_at', ARGV[4])
+redis.call('PERSIST', KEYS[1])
+local start = tonumber(f[2])
+local bend = tonumber(f[3]) + tonumber(f[4])
+if f[1] == 'held' and not conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[4]), ARGV[1], '') then
+  take(KEYS[2], KEYS[3], KEYS[4], ARGV[1], f[2], string.format('%d', bend), '0', f[5])
+  redis.call('HSET', KEYS[1], 'status', 'confirmed')
+  return {'OK'}
+end
+if f[1] == 'held' then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  redis.call('HDEL', KEYS[3], ARGV[1])
+  redis.call('HSET', KEYS[1], 'status', 'expired')
+end
+redis.call('HSET', KEYS[1], 'refund_due', ARGV[3], 'refund_state', 'pending')
+return {'LOST'}
+`)
+
+// cancelWithRefundScript ends a confirmed booking with a cancellation
+// status, frees its time and records the refund due.
+//
+// KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span
+// ARGV[1] id  ARGV[2] new status  ARGV[3] now ms  ARGV[4] refund (minor units)  ARGV[5] forgiven "1"/"0"
+// Returns {"OK"} | {"DONE"} (cancelled so before) | {"NOTFOUND"} | {"CONFLICT", current status}.
+var cancelWithRefundScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {'NOTFOUND'} end
+if st == ARGV[2] then return {'DONE'} end
+if st ~= 'confirmed' then return {'CONFLICT', st} end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'updated_at', ARGV[3], 'refund_due', ARGV[4], 'forgiven', ARGV[5])
+if tonumber(ARGV[4]) > 0 then redis.call('HSET', KEYS[1], 'refund_state', 'pending') end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return {'OK'}
+`)
+
+// refundDoneScript moves a pending refund to refunded.
+//
+// KEYS[1] the appointment's hash
+// ARGV[1] refund id  ARGV[2] amount (minor units)  ARGV[3] now ms
+// Returns {"OK"} | {"DONE"} (not pending: refunded before) | {"NOTFOUND"}.
+var refundDoneScript = redis.NewScript(`
+local rs = redis.call('HGET', KEYS[1], 'refund_state')
+if not rs then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOTFOUND'} end
+  return {'DONE'}
+end
+if rs ~= 'pending' then return {'DONE'} end
+redis.call('HSET', KEYS[1], 'refund_state', 'refunded', 'refund_id', ARGV[1], 'refunded', ARGV[2], 'updated_at', ARGV[3])
+return {'OK'}
+`)
+
+// refundFailedScript counts a failed refund attempt of a pending refund.
+//
+// KEYS[1] the appointment's hash
+// ARGV[1] now ms
+// Returns {"OK"}.
+var refundFailedScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'refund_state') == 'pending' then
+  redis.call('HINCRBY', KEYS[1], 'refund_tries', 1)
+  redis.call('HSET', KEYS[1], 'updated_at', ARGV[1])
+end
+return {'OK'}
+`)
+
+// noShowScript records a no-show (the time stays taken: it has passed).
+//
+// KEYS[1] the appointment's hash
+// ARGV[1] now ms
+// Returns {"OK"} | {"NOTFOUND"} | {"CONFLICT", current status}.
+var noShowScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {'NOTFOUND'} end
+if st == 'no_show' then return {'OK'} end
+if st ~= 'confirmed' then return {'CONFLICT', st} end
+redis.call('HSET', KEYS[1], 'status', 'no_show', 'updated_at', ARGV[1])
+return {'OK'}
+`)
