@@ -285,7 +285,6 @@ func (b *Bookings) RefundSettled(ctx context.Context, captureID string, r Refund
 	return b.Store.RefundDone(ctx, a.ID, r, b.now())
 }
 
-
 // Payment event types (PayPal's names).
 const (
 	EventOrderApproved    = "CHECKOUT.ORDER.APPROVED"
