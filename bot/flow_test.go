@@ -424,3 +424,17 @@ func TestForgedAbandonLeavesOwnHold(t *testing.T) {
 		t.Fatal("Dana's held 10:00 is offered to Omer")
 	}
 }
+
+func TestRepeatOffenderIsToldWhy(t *testing.T) {
+	w := newWorld(t)
+	w.p.Policy.RepeatCount, w.p.Policy.RepeatWithin = 1, 90*24*time.Hour
+	dana := w.user(101, "Dana", "en")
+	dana.say("/start talk").press("Adi Levi").press("Tue 1/12").press("15:00").press("Confirm").sees("You're booked.")
+	dana.say("/my").press("Cancel 1").sees("You are cancelling 29 hours before the session.").press("Yes, cancel it").sees("Cancelled.")
+	dana.say("/start talk").press("Adi Levi").press("Wed 2/12").press("15:00").sees(
+		"Because of a late cancellation or a missed session in the last 90 days, this booking is paid in full in advance.",
+		"Price: ₪350, paid in full now with PayPal")
+	if _, ok := dana.button("Confirm and pay ₪350"); !ok {
+		t.Fatalf("no pay button: %v", labels(dana.screen))
+	}
+}

@@ -59,3 +59,18 @@ func (c *turn) offerAgain(a tori.Appointment, text string) {
 	}
 	c.offerNearest(k, a.Start, text)
 }
+
+// PracticeCancelled is what a client is told when the practice cancels
+// their booking (tori.Bookings.CancelByPractice): an apology, the full
+// refund, and the nearest free times to rebook at once.
+func (b *Bot) PracticeCancelled(ctx context.Context, a tori.Appointment) []Reply {
+	c := b.turnFor(ctx, a)
+	c.in.MessageID = 0 // a new message: the client should see it
+	text := c.t("practice_cancelled", map[string]any{
+		"Booking":   c.describe(a),
+		"Therapist": c.therapistName(a.TherapistID),
+		"Refund":    c.refundLine(c.lang, a),
+	})
+	c.offerAgain(a, text)
+	return c.res.Replies
+}

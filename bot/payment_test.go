@@ -342,3 +342,47 @@ func TestDepositSummaryAndRefund(t *testing.T) {
 	l.clock.Set(time.Date(2026, 12, 2, 8, 0, 0, 0, l.p.Location)) // 30 hours before
 	dana.say("/my").press("Cancel 1").sees("50% comes back, ₪90, to your PayPal account.")
 }
+
+func TestFirstLateCancellationForgiven(t *testing.T) {
+	l := startLive(t)
+	l.p.Policy.ForgiveFirstLate = true
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
+	_, approve := dana.payButton()
+	l.visit(approve)
+	dana.sees("You're booked.")
+	l.clock.Set(time.Date(2026, 12, 3, 0, 0, 0, 0, l.p.Location)) // 10 hours before
+	dana.say("/my").press("Cancel 1").sees("which is a late cancellation. As it is your first, it is forgiven: everything comes back, ₪350.50, to your PayPal account.")
+	dana.press("Yes, cancel it").sees("₪350.50 has been refunded")
+	l.waitChat(9001, "notice", lastHas("ביטול מאוחר ראשון, שנמחל"))
+}
+
+// TestPracticeCancelsAPaidBooking: the practice cancels: full refund, an
+// apology and the nearest times to rebook, in the client's language.
+func TestPracticeCancelsAPaidBooking(t *testing.T) {
+	l := startLive(t)
+	omer := l.user(102, "עומר", "he")
+	omer.say("/start intake").press("ה׳ 3/12").press("10:00").press("אישור ותשלום")
+	_, approve := omer.payButton()
+	l.visit(approve)
+	omer.sees("התור נקבע.")
+	id := mustAppointments(t, l, 102)[0].ID
+	l.clock.Set(time.Date(2026, 12, 3, 8, 0, 0, 0, l.p.Location)) // two hours before: late, but it is the practice
+	a, fresh, err := l.bookings.CancelByPractice(context.Background(), id)
+	if err != nil || !fresh || a.Refunded.Amount != 35050 {
+		t.Fatalf("= %+v %v", a, err)
+	}
+	replies := l.bot.PracticeCancelled(context.Background(), a)
+	if len(replies) != 1 || replies[0].EditID != 0 {
+		t.Fatalf("replies %+v", replies)
+	}
+	text := replies[0].Text
+	for _, want := range []string{"הפגישה שלכם בוטלה על ידי הקליניקה", "הוחזרו לחשבון ה־PayPal שלכם", "מתנצל/ת", "אלה המועדים הפנויים הקרובים"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("lacks %q:\n%s", want, text)
+		}
+	}
+	if len(replies[0].Keyboard) < 2 {
+		t.Fatalf("no times offered: %+v", replies[0].Keyboard)
+	}
+}

@@ -31,6 +31,7 @@ type live struct {
 	web      *httptest.Server
 	paypal   *payments.PayPal
 	bookings *tori.Bookings
+	bot      *bot.Bot
 	clock    *fakeClock
 	p        *tori.Practice
 }
@@ -75,7 +76,7 @@ func startLive(t *testing.T) *live {
 			fake.Open(id)
 		}
 	}
-	return &live{t: t, fake: fake, pp: pp, web: web, paypal: paypal, bookings: bookings, clock: clk, p: p}
+	return &live{t: t, fake: fake, pp: pp, web: web, paypal: paypal, bookings: bookings, bot: b, clock: clk, p: p}
 }
 
 type tgUser struct {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage/storagetest"
 )
 
@@ -172,4 +174,76 @@ func TestCheckCommand(t *testing.T) {
 	if !strings.Contains(logs.String(), "is valid: Adi Levi Psychotherapy, 1 therapist(s), 2 service(s)") {
 		t.Fatalf("check said %q", logs.String())
 	}
+}
+
+func TestRunWithPayPal(t *testing.T) {
+	fake := telegramtest.New()
+	defer fake.Close()
+	pp := paypaltest.New()
+	defer pp.Close()
+	fake.Open(111111111)
+	example, _ := os.ReadFile("../../tori.example.yaml")
+	paid := strings.Replace(string(example), "    payment: none\n    therapists: [adi]", "    payment: full\n    therapists: [adi]", 1)
+	cfg := filepath.Join(t.TempDir(), "tori.yaml")
+	if err := os.WriteFile(cfg, []byte(paid), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	base := map[string]string{"TORI_CONFIG": cfg, "HTTP_ADDR": addr}
+
+	t.Run("MissingCredentials", func(t *testing.T) {
+		err := run(context.Background(), nil, testEnv(t, fake, base), &syncBuffer{})
+		if err == nil || !strings.Contains(err.Error(), "PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are not set") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("BadPublicURL", func(t *testing.T) {
+		over := map[string]string{"PAYPAL_CLIENT_ID": paypaltest.ClientID, "PAYPAL_CLIENT_SECRET": paypaltest.Secret, "PUBLIC_URL": "tori.example.com"}
+		for k, v := range base {
+			over[k] = v
+		}
+		err := run(context.Background(), nil, testEnv(t, fake, over), &syncBuffer{})
+		if err == nil || !strings.Contains(err.Error(), `PUBLIC_URL "tori.example.com" is not this server's public address`) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("Serves", func(t *testing.T) {
+		over := map[string]string{"PAYPAL_CLIENT_ID": paypaltest.ClientID, "PAYPAL_CLIENT_SECRET": paypaltest.Secret,
+			"PAYPAL_API_BASE": pp.URL, "PAYPAL_WEBHOOK_ID": paypaltest.WebhookID, "PUBLIC_URL": "http://" + addr}
+		for k, v := range base {
+			over[k] = v
+		}
+		logs := &syncBuffer{}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, nil, testEnv(t, fake, over), logs) }()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			resp, err := http.Get("http://" + addr + "/paypal/return?token=NOPE")
+			if err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 404 || !strings.Contains(string(body), "התשלום לא נמצא") {
+					t.Fatalf("unknown order page: %d %s", resp.StatusCode, body)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("never served: %v\n%s", err, logs.String())
+			}
+			time.Sleep(20 * time.Millisecond) // polling a server that is starting, with a deadline
+		}
+		req, _ := pp.Webhook("http://"+addr+"/paypal/webhook", "CHECKOUT.ORDER.APPROVED", map[string]any{"id": "ORDER-X"}, true)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 400 {
+			t.Fatalf("forged webhook: %v %v", resp, err)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(logs.String(), paypaltest.Secret) {
+			t.Fatal("the PayPal secret was logged")
+		}
+	})
 }

@@ -1,7 +1,8 @@
 // Package paypaltest is a fake PayPal REST API for tests, driven by the
 // real plutov/paypal client: OAuth tokens, Orders v2 (create, get,
 // capture), capture refunds and webhook signature verification. Like
-// PayPal, it replays the first response for a repeated PayPal-Request-Id,
+// PayPal, it replays the first successful response for a repeated
+// PayPal-Request-Id (even one whose answer was lost on the way),
 // refuses to capture an order twice (ORDER_ALREADY_CAPTURED) or one the
 // buyer has not approved (ORDER_NOT_APPROVED), and refuses refunds beyond
 // the captured amount. Faults can be injected: a declined capture, a 500, a
