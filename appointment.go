@@ -68,8 +68,10 @@ type Appointment struct {
 	Price       Money
 	Payment     PaymentMode
 	Remote      bool
-	Moves       string // for a reschedule hold: the appointment it will move
-	Seq         int    // raised on each reschedule (calendar SEQUENCE)
+	Moves       string    // for a reschedule hold: the appointment it will move
+	Seq         int       // raised on each reschedule (calendar SEQUENCE)
+	RemindFrom  time.Time // when it was booked or last moved: reminders due before this are never sent
+	Attending   bool      // the client answered a reminder with "I'll be there"
 
 	// Payment, for prepaid and deposit bookings.
 	Due        Money    // what is paid when booking (the price, or the deposit)
@@ -79,7 +81,7 @@ type Appointment struct {
 	PayState   PayState // how far the payment got
 	Paid       Money    // captured
 	CaptureID  string   // the PayPal capture
-	PayMessage int      // the Telegram message with the pay button, edited once paid
+	Message    int      // the Telegram message showing the hold (then its payment), edited as it changes
 
 	// Refund, once cancelled.
 	RefundDue   Money       // what the policy gives back

@@ -128,16 +128,17 @@ func (b *Bookings) freeSlots(ctx context.Context, serviceID, therapistID string,
 
 // Hold holds start for the client with the therapist named (or the first
 // free one when therapistID is ""). start must be one of the offered free
-// times. ECONFLICT when it is taken, with the message to show.
-func (b *Bookings) Hold(ctx context.Context, c Client, serviceID, therapistID string, start time.Time) (Appointment, error) {
+// times. ECONFLICT when it is taken, with the message to show. msg is the
+// chat message that shows the hold (edited when it ends), or 0.
+func (b *Bookings) Hold(ctx context.Context, c Client, serviceID, therapistID string, start time.Time, msg int) (Appointment, error) {
 	s, err := b.service(serviceID)
 	if err != nil {
 		return Appointment{}, err
 	}
-	return b.hold(ctx, c, s, therapistID, start, "")
+	return b.hold(ctx, c, s, therapistID, start, "", msg)
 }
 
-func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID string, start time.Time, moves string) (Appointment, error) {
+func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID string, start time.Time, moves string, msg int) (Appointment, error) {
 	day := DateOf(start.In(b.Practice.Location))
 	slots, err := b.freeSlots(ctx, s.ID, therapistID, day, day, moves)
 	if err != nil {
@@ -178,6 +179,7 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 			Payment:     payment,
 			Due:         due,
 			Prepay:      prepay,
+			Message:     msg,
 			Remote:      s.Remote,
 			Moves:       moves,
 			CreatedAt:   now.UTC(),
@@ -246,10 +248,11 @@ func (b *Bookings) Confirm(ctx context.Context, c Client, holdID string) (Appoin
 	if err != nil {
 		return Appointment{}, err
 	}
-	if h.Status != StatusHeld {
-		if h.Status == StatusConfirmed {
-			return h, nil // a second press of Confirm
-		}
+	switch h.Status {
+	case StatusHeld, StatusExpired: // an expired hold is renewed below if its time is free
+	case StatusConfirmed:
+		return h, nil // a second press of Confirm
+	default:
 		return Appointment{}, Errorf(EEXPIRED, "This time is no longer held for you. Choose a time again.")
 	}
 	if h.Moves != "" {
@@ -344,7 +347,8 @@ func (b *Bookings) RescheduleSlots(ctx context.Context, c Client, id string, fro
 
 // HoldMove holds a new time for the client's booking id; confirming the
 // hold moves the booking there, and only then is the old time released.
-func (b *Bookings) HoldMove(ctx context.Context, c Client, id string, start time.Time) (Appointment, error) {
+// msg as in Hold.
+func (b *Bookings) HoldMove(ctx context.Context, c Client, id string, start time.Time, msg int) (Appointment, error) {
 	a, err := b.CheckReschedule(ctx, c, id)
 	if err != nil {
 		return Appointment{}, err
@@ -356,7 +360,7 @@ func (b *Bookings) HoldMove(ctx context.Context, c Client, id string, start time
 	if start.Equal(a.Start) {
 		return Appointment{}, Errorf(EINVALID, "That is the time already booked. Choose another time.")
 	}
-	return b.hold(ctx, c, s, a.TherapistID, start, a.ID)
+	return b.hold(ctx, c, s, a.TherapistID, start, a.ID, msg)
 }
 
 // Upcoming returns the client's live bookings and holds that have not

@@ -38,7 +38,7 @@ func at(b *tori.Bookings, d tori.Date, hm string) time.Time {
 func TestBookAndConfirm(t *testing.T) {
 	ctx := context.Background()
 	b, _ := mustBookings(t)
-	h, err := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"))
+	h, err := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestBookAndConfirm(t *testing.T) {
 		t.Fatalf("hold = %+v", h)
 	}
 	// Omer cannot take an overlapping time with Adi.
-	_, err = b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:30"))
+	_, err = b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:30"), 0)
 	if tori.ErrorCode(err) != tori.ECONFLICT {
 		t.Fatalf("overlapping hold: %v", err)
 	}
@@ -89,14 +89,14 @@ func TestHoldRefusesTimesNotOffered(t *testing.T) {
 		"TooSoon":       at(b, tori.Date{Year: 2026, Month: 11, Day: 30}, "11:00"),
 		"BeyondHorizon": at(b, tue.AddDays(70), "10:00"),
 	} {
-		if _, err := b.Hold(ctx, dana, "talk", "adi", start); tori.ErrorCode(err) != tori.ECONFLICT {
+		if _, err := b.Hold(ctx, dana, "talk", "adi", start, 0); tori.ErrorCode(err) != tori.ECONFLICT {
 			t.Errorf("%s: Hold = %v, want ECONFLICT", name, err)
 		}
 	}
-	if _, err := b.Hold(ctx, dana, "intake", "noa", at(b, tue, "12:00")); tori.ErrorCode(err) != tori.ENOTFOUND {
+	if _, err := b.Hold(ctx, dana, "intake", "noa", at(b, tue, "12:00"), 0); tori.ErrorCode(err) != tori.ENOTFOUND {
 		t.Errorf("therapist who does not offer the service: %v", err)
 	}
-	if _, err := b.Hold(ctx, dana, "nope", "", at(b, tue, "12:00")); tori.ErrorCode(err) != tori.ENOTFOUND {
+	if _, err := b.Hold(ctx, dana, "nope", "", at(b, tue, "12:00"), 0); tori.ErrorCode(err) != tori.ENOTFOUND {
 		t.Errorf("unknown service: %v", err)
 	}
 }
@@ -105,15 +105,15 @@ func TestFirstAvailable(t *testing.T) {
 	ctx := context.Background()
 	b, _ := mustBookings(t)
 	// 12:00 is offered by both Adi (till 13:00) and Noa.
-	first, err := b.Hold(ctx, dana, "talk", "", at(b, tue, "12:00"))
+	first, err := b.Hold(ctx, dana, "talk", "", at(b, tue, "12:00"), 0)
 	if err != nil || first.TherapistID != "adi" {
 		t.Fatalf("first = %+v, %v", first, err)
 	}
-	second, err := b.Hold(ctx, omer, "talk", "", at(b, tue, "12:00"))
+	second, err := b.Hold(ctx, omer, "talk", "", at(b, tue, "12:00"), 0)
 	if err != nil || second.TherapistID != "noa" {
 		t.Fatalf("second = %+v, %v", second, err)
 	}
-	if _, err := b.Hold(ctx, tori.Client{ID: 103}, "talk", "", at(b, tue, "12:00")); tori.ErrorCode(err) != tori.ECONFLICT {
+	if _, err := b.Hold(ctx, tori.Client{ID: 103}, "talk", "", at(b, tue, "12:00"), 0); tori.ErrorCode(err) != tori.ECONFLICT {
 		t.Fatalf("third: %v", err)
 	}
 	slots, _ := b.FreeSlots(ctx, "talk", "", tue, tue)
@@ -128,7 +128,7 @@ func TestConfirmAfterHoldRanOut(t *testing.T) {
 	ctx := context.Background()
 	t.Run("StillFree", func(t *testing.T) {
 		b, c := mustBookings(t)
-		h, err := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"))
+		h, err := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,9 +140,9 @@ func TestConfirmAfterHoldRanOut(t *testing.T) {
 	})
 	t.Run("TakenMeanwhile", func(t *testing.T) {
 		b, c := mustBookings(t)
-		h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"))
+		h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"), 0)
 		c.t = c.t.Add(20 * time.Minute)
-		o, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:00"))
+		o, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:00"), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestConfirmAfterHoldRanOut(t *testing.T) {
 func TestPaidServiceIsNotConfirmedWithoutPayment(t *testing.T) {
 	ctx := context.Background()
 	b, _ := mustBookings(t)
-	h, err := b.Hold(ctx, dana, "intake", "", at(b, tue, "09:00"))
+	h, err := b.Hold(ctx, dana, "intake", "", at(b, tue, "09:00"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestCancel(t *testing.T) {
 	ctx := context.Background()
 	b, c := mustBookings(t)
 	book := func(d tori.Date, hm string) tori.Appointment {
-		h, err := b.Hold(ctx, dana, "talk", "adi", at(b, d, hm))
+		h, err := b.Hold(ctx, dana, "talk", "adi", at(b, d, hm), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -208,7 +208,7 @@ func TestCancel(t *testing.T) {
 func TestReschedule(t *testing.T) {
 	ctx := context.Background()
 	b, c := mustBookings(t)
-	h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue.AddDays(2), "10:00"))
+	h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue.AddDays(2), "10:00"), 0)
 	a, err := b.Confirm(ctx, dana, h.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -229,15 +229,15 @@ func TestReschedule(t *testing.T) {
 	if !has(at(b, tue.AddDays(2), "10:30")) || has(a.Start) {
 		t.Fatalf("reschedule slots wrong: 10:30 offered %v, own time offered %v", has(at(b, tue.AddDays(2), "10:30")), has(a.Start))
 	}
-	if _, err := b.HoldMove(ctx, omer, a.ID, at(b, tue.AddDays(2), "10:30")); tori.ErrorCode(err) != tori.ENOTFOUND {
+	if _, err := b.HoldMove(ctx, omer, a.ID, at(b, tue.AddDays(2), "10:30"), 0); tori.ErrorCode(err) != tori.ENOTFOUND {
 		t.Fatalf("HoldMove by another client: %v", err)
 	}
-	mh, err := b.HoldMove(ctx, dana, a.ID, at(b, tue.AddDays(2), "10:30"))
+	mh, err := b.HoldMove(ctx, dana, a.ID, at(b, tue.AddDays(2), "10:30"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Until confirmed, the old time stays booked.
-	if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue.AddDays(2), "09:30")); tori.ErrorCode(err) != tori.ECONFLICT {
+	if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue.AddDays(2), "09:30"), 0); tori.ErrorCode(err) != tori.ECONFLICT {
 		t.Fatalf("old time taken during a pending move: %v", err)
 	}
 	moved, err := b.Confirm(ctx, dana, mh.ID)
@@ -248,7 +248,7 @@ func TestReschedule(t *testing.T) {
 		t.Fatalf("moved = %+v", moved)
 	}
 	// The old start is free again for others (09:00-09:50 + buffer ends 10:00, before 10:30).
-	if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue.AddDays(2), "09:30")); err != nil {
+	if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue.AddDays(2), "09:30"), 0); err != nil {
 		t.Fatalf("old time after move: %v", err)
 	}
 	// Too late to move: less than 24 hours before.
@@ -263,13 +263,13 @@ func TestReschedule(t *testing.T) {
 func TestStaleMoveAfterCutOff(t *testing.T) {
 	ctx := context.Background()
 	b, c := mustBookings(t)
-	h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue.AddDays(2), "10:00")) // Thursday 10:00
+	h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue.AddDays(2), "10:00"), 0) // Thursday 10:00
 	a, err := b.Confirm(ctx, dana, h.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.t = at(b, tue.AddDays(1), "09:50") // 24h10m before
-	mh, err := b.HoldMove(ctx, dana, a.ID, at(b, tue.AddDays(1), "15:00"))
+	mh, err := b.HoldMove(ctx, dana, a.ID, at(b, tue.AddDays(1), "15:00"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestStaleMoveAfterCutOff(t *testing.T) {
 func TestDoubleConfirmOfRunOutHold(t *testing.T) {
 	ctx := context.Background()
 	b, c := mustBookings(t)
-	h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"))
+	h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"), 0)
 	c.t = c.t.Add(30 * time.Minute)
 	first, err := b.Confirm(ctx, dana, h.ID)
 	if err != nil {

@@ -125,12 +125,12 @@ func (b *Bookings) StartPayment(ctx context.Context, c Client, holdID string, ms
 	switch {
 	case h.Status == StatusConfirmed:
 		return h, nil
-	case h.Status != StatusHeld || h.Moves != "":
+	case h.Status != StatusHeld && h.Status != StatusExpired || h.Moves != "":
 		return Appointment{}, Errorf(EEXPIRED, "This time is no longer held for you. Choose a time again.")
 	case h.Payment == PayNone:
 		return Appointment{}, Errorf(EINVALID, "This booking is paid at the session.")
 	}
-	if !b.now().Before(h.HoldUntil) {
+	if h.Status == StatusExpired || !b.now().Before(h.HoldUntil) {
 		if h, err = b.renew(ctx, h); err != nil {
 			return Appointment{}, err
 		}

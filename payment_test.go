@@ -30,7 +30,7 @@ func mustPayPal(t *testing.T, b *tori.Bookings) *paypaltest.Server {
 func pay(t *testing.T, b *tori.Bookings, fake *paypaltest.Server, c tori.Client, svc string, start time.Time) tori.Appointment {
 	t.Helper()
 	ctx := context.Background()
-	h, err := b.Hold(ctx, c, svc, "", start)
+	h, err := b.Hold(ctx, c, svc, "", start, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func pay(t *testing.T, b *tori.Bookings, fake *paypaltest.Server, c tori.Client,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.OrderID == "" || h.ApproveURL == "" || h.PayState != tori.PayStateOrdered || h.PayMessage != 77 {
+	if h.OrderID == "" || h.ApproveURL == "" || h.PayState != tori.PayStateOrdered || h.Message != 77 {
 		t.Fatalf("after StartPayment: %+v", h)
 	}
 	if err := fake.Approve(h.OrderID); err != nil {
@@ -135,7 +135,7 @@ func TestHoldRanOutBeforeReturn(t *testing.T) {
 		fake := mustPayPal(t, b)
 		h := pay(t, b, fake, dana, "intake", at(b, tue, "10:00"))
 		c.t = c.t.Add(20 * time.Minute)
-		if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:00")); err != nil {
+		if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:00"), 0); err != nil {
 			t.Fatal(err)
 		}
 		r, err := b.CompletePayment(ctx, h.OrderID, nil)
@@ -173,7 +173,7 @@ func TestCapturedAfterTimeLost(t *testing.T) {
 		t.Fatalf("pending = %+v, %v", r, err)
 	}
 	c.t = c.t.Add(30 * time.Minute) // the capture grace (10 min) has passed
-	if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:00")); err != nil {
+	if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:00"), 0); err != nil {
 		t.Fatal(err)
 	}
 	fake.CompletePending(h.OrderID)
@@ -366,7 +366,7 @@ func TestRepeatOffenderPrepays(t *testing.T) {
 	b.Practice.Policy.RepeatCount, b.Practice.Policy.RepeatWithin = 2, 90*24*time.Hour
 	mustPayPal(t, b)
 	book := func(d tori.Date, hm string) tori.Appointment {
-		h, err := b.Hold(ctx, dana, "talk", "adi", at(b, d, hm))
+		h, err := b.Hold(ctx, dana, "talk", "adi", at(b, d, hm), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -388,7 +388,7 @@ func TestRepeatOffenderPrepays(t *testing.T) {
 	if _, err := b.MarkNoShow(ctx, missed.ID); err != nil {
 		t.Fatal(err)
 	}
-	h, err := b.Hold(ctx, dana, "talk", "adi", at(b, tue.AddDays(7), "10:00"))
+	h, err := b.Hold(ctx, dana, "talk", "adi", at(b, tue.AddDays(7), "10:00"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,7 +399,7 @@ func TestRepeatOffenderPrepays(t *testing.T) {
 		t.Fatalf("confirmed without paying: %v", err)
 	}
 	// Another client is not affected.
-	o, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue.AddDays(7), "15:00"))
+	o, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue.AddDays(7), "15:00"), 0)
 	if err != nil || o.Payment != tori.PayNone {
 		t.Fatalf("omer: %+v, %v", o, err)
 	}
@@ -425,7 +425,7 @@ func TestRescheduleKeepsPayment(t *testing.T) {
 	b, _ := mustBookings(t)
 	fake := mustPayPal(t, b)
 	a := mustPaid(t, b, fake, dana, "intake", at(b, tue.AddDays(2), "09:00"))
-	mh, err := b.HoldMove(ctx, dana, a.ID, at(b, tue.AddDays(5), "15:00"))
+	mh, err := b.HoldMove(ctx, dana, a.ID, at(b, tue.AddDays(5), "15:00"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package tori
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -95,6 +96,44 @@ type Practice struct {
 	Therapists   []Therapist
 	Services     []Service
 	Policy       Policy
+	Worker       WorkerSettings
+}
+
+// WorkerSettings are what the worker does when.
+type WorkerSettings struct {
+	// Reminders are sent this long before every session (default 48 h and
+	// 24 h); remote sessions also get one RemoteReminder before (default
+	// 1 h), with the meeting link. Nil means the defaults; empty, none.
+	Reminders      []time.Duration
+	RemoteReminder time.Duration
+	// AgendaAt is the local time of each therapist's daily agenda (default
+	// 07:30); AgendaOff turns the agenda off.
+	AgendaAt  Minute
+	AgendaOff bool
+	// RefundAttempts is how many times a refund is tried before the
+	// therapist is told to refund by hand (default 6).
+	RefundAttempts int
+}
+
+// DefaultWorkerSettings are the defaults of WorkerSettings.
+func DefaultWorkerSettings() WorkerSettings {
+	return WorkerSettings{
+		Reminders:      []time.Duration{48 * time.Hour, 24 * time.Hour},
+		RemoteReminder: time.Hour,
+		AgendaAt:       7*60 + 30,
+		RefundAttempts: 6,
+	}
+}
+
+// ReminderOffsets returns how long before a's start its reminders go out,
+// longest first.
+func (p *Practice) ReminderOffsets(a Appointment) []time.Duration {
+	out := slices.Clone(p.Worker.Reminders)
+	if a.Remote && p.Worker.RemoteReminder > 0 && !slices.Contains(out, p.Worker.RemoteReminder) {
+		out = append(out, p.Worker.RemoteReminder)
+	}
+	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) })
+	return out
 }
 
 // Therapist returns the therapist with the given id.
@@ -156,6 +195,20 @@ func (p *Practice) Validate() error {
 	}
 	if err := p.Policy.Validate(); err != nil {
 		return err
+	}
+	if p.Worker.Reminders == nil && p.Worker.RefundAttempts == 0 && p.Worker.AgendaAt == 0 && p.Worker.RemoteReminder == 0 && !p.Worker.AgendaOff {
+		p.Worker = DefaultWorkerSettings()
+	}
+	for i, r := range p.Worker.Reminders {
+		if r < 5*time.Minute || r > 30*24*time.Hour {
+			return Errorf(EINVALID, "reminders.before[%d] is %s: use a duration from 5m to 30d, such as 24h", i, r)
+		}
+	}
+	if r := p.Worker.RemoteReminder; r < 0 || r > 0 && r < 5*time.Minute {
+		return Errorf(EINVALID, "reminders.remote_also is %s: use a duration such as 1h, or 0 for none", r)
+	}
+	if p.Worker.RefundAttempts < 1 {
+		return Errorf(EINVALID, "refunds.attempts is %d: use 1 or more (6 is a good start)", p.Worker.RefundAttempts)
 	}
 	if len(p.Therapists) == 0 {
 		return Errorf(EINVALID, "therapists is empty: add at least one therapist with an id, a name, telegram_ids and hours")

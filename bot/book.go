@@ -86,7 +86,7 @@ func (c *turn) hold(svcID, thrID string, at time.Time) {
 		return
 	}
 	c.releaseCurrent()
-	h, err := c.bookings.Hold(c.ctx, c.client(), svcID, thrID, at)
+	h, err := c.bookings.Hold(c.ctx, c.client(), svcID, thrID, at, c.in.MessageID)
 	if !c.holdFailed(k, at, err) {
 		c.saveState(c.ctx, c.in.User.ChatID, state{Hold: h.ID, Any: thrID == ""})
 		c.summary(h, tori.Appointment{})

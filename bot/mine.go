@@ -220,7 +220,7 @@ func (c *turn) rescheduleHold(id string, at time.Time) {
 		return
 	}
 	c.releaseCurrent()
-	h, err := c.bookings.HoldMove(c.ctx, c.client(), id, at)
+	h, err := c.bookings.HoldMove(c.ctx, c.client(), id, at, c.in.MessageID)
 	if !c.holdFailed(k, at, err) {
 		c.saveState(c.ctx, c.in.User.ChatID, state{Hold: h.ID})
 		c.summary(h, k.appt)

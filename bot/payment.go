@@ -17,7 +17,7 @@ func (b *Bot) turnFor(ctx context.Context, a tori.Appointment) *turn {
 	if lang != "en" && lang != "he" {
 		lang = b.practice.Language
 	}
-	return &turn{Bot: b, ctx: ctx, in: Input{User: a.Client, MessageID: a.PayMessage}, lang: lang, now: b.now()}
+	return &turn{Bot: b, ctx: ctx, in: Input{User: a.Client, MessageID: a.Message}, lang: lang, now: b.now()}
 }
 
 // PaymentReplies are the messages a payment result calls for: nothing for

@@ -23,10 +23,11 @@ import (
 // once (de-duplicated in Redis), every callback query is answered, and no
 // panic leaves a handler.
 type Telegram struct {
-	bot   *Bot
-	api   *tg.Bot
-	locks keyedMutex
-	queue chatQueue
+	bot     *Bot
+	api     *tg.Bot
+	locks   keyedMutex
+	queue   chatQueue
+	limiter *Limiter
 }
 
 // TelegramOptions configure the connection.
@@ -35,12 +36,18 @@ type TelegramOptions struct {
 	APIURL string // a non-default Bot API server (or a test fake); "" for api.telegram.org
 	// PollTimeout is the long-polling timeout (default 50 s).
 	PollTimeout time.Duration
+	// Limiter spaces every message sent or edited (default: 25 per second
+	// overall, one per second per chat).
+	Limiter *Limiter
 }
 
 // Connect checks the token with getMe, learns the bot's username and
 // returns the connection. It does not start polling (see Run).
 func Connect(ctx context.Context, b *Bot, o TelegramOptions) (*Telegram, error) {
-	t := &Telegram{bot: b}
+	t := &Telegram{bot: b, limiter: o.Limiter}
+	if t.limiter == nil {
+		t.limiter = &Limiter{}
+	}
 	poll := o.PollTimeout
 	if poll == 0 {
 		poll = 50 * time.Second
@@ -156,7 +163,7 @@ func (t *Telegram) Process(ctx context.Context, u *models.Update) {
 	defer unlock()
 	res := t.bot.Handle(ctx, in)
 	if in.CallbackID != "" {
-		t.call(ctx, func() error {
+		t.call(ctx, 0, false, func() error {
 			_, err := t.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: in.CallbackID, Text: res.Notice})
 			return err
 		})
@@ -232,23 +239,40 @@ func (t *Telegram) Deliver(ctx context.Context, replies []Reply) {
 	}
 }
 
+// Send delivers one reply and reports a failure: ErrUnreachable when the
+// chat cannot be written to (the user blocked the bot, or never started
+// it), another error when Telegram did not take it (worth a retry).
+func (t *Telegram) Send(ctx context.Context, r Reply) error {
+	err := t.deliver(ctx, r)
+	if err != nil && (errors.Is(err, tg.ErrorForbidden) || strings.Contains(err.Error(), "chat not found")) {
+		return fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	return err
+}
+
+// ErrUnreachable is a chat the bot may not write to.
+var ErrUnreachable = errors.New("telegram chat unreachable")
+
 // deliver sends a reply, or edits the flow's message in place. An edit
 // that Telegram refuses (the message is too old or gone) becomes a new
 // message; "not modified" is success.
-func (t *Telegram) deliver(ctx context.Context, r Reply) {
+func (t *Telegram) deliver(ctx context.Context, r Reply) error {
 	if r.EditID != 0 {
-		err := t.call(ctx, func() error {
+		err := t.call(ctx, r.ChatID, false, func() error {
 			_, err := t.api.EditMessageText(ctx, &tg.EditMessageTextParams{
 				ChatID: r.ChatID, MessageID: r.EditID, Text: r.Text, ParseMode: models.ParseModeHTML,
 				LinkPreviewOptions: noPreview, ReplyMarkup: markup(r.Keyboard),
 			})
 			return err
 		})
-		if err == nil || !cannotEdit(err) {
-			return // done, not modified, or failed in a way a new message would not fix
+		if err == nil || strings.Contains(err.Error(), "message is not modified") {
+			return nil
+		}
+		if !cannotEdit(err) {
+			return err // it may have been applied: a new message would duplicate it
 		}
 	}
-	t.call(ctx, func() error {
+	return t.call(ctx, r.ChatID, true, func() error {
 		_, err := t.api.SendMessage(ctx, &tg.SendMessageParams{
 			ChatID: r.ChatID, Text: r.Text, ParseMode: models.ParseModeHTML,
 			LinkPreviewOptions: noPreview, ReplyMarkup: markup(r.Keyboard),
@@ -268,21 +292,35 @@ func cannotEdit(err error) bool {
 		strings.Contains(msg, "MESSAGE_ID_INVALID")
 }
 
-// call runs one Bot API call, waiting out a 429 (retry_after) up to three
-// times, and logs a failure.
-func (t *Telegram) call(ctx context.Context, f func() error) error {
+// call runs one Bot API call through the limiter, waiting out a 429
+// (retry_after) up to three times, and logs a failure. chat is the chat it
+// writes to (0 for a call that is not a message, such as a callback
+// answer); perChat asks for the chat's spacing too (new messages).
+func (t *Telegram) call(ctx context.Context, chat int64, perChat bool, f func() error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
+		if chat != 0 {
+			spaced := chat
+			if !perChat {
+				spaced = 0
+			}
+			if err := t.limiter.Wait(ctx, spaced); err != nil {
+				return err
+			}
+		}
 		err = f()
 		var tooMany *tg.TooManyRequestsError
 		if !errors.As(err, &tooMany) || attempt == 3 {
 			break
 		}
 		wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
+		t.limiter.Backoff(chat, wait)
+		if chat == 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
 		}
 	}
 	if err != nil && !strings.Contains(err.Error(), "message is not modified") {

@@ -59,7 +59,9 @@ func startLive(t *testing.T) *live {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	tg, err := bot.Connect(ctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: 2 * time.Second})
+	// A fast limiter: the real spacing is tested on a fake clock (limiter_test.go).
+	fast := &bot.Limiter{Rate: 10000, PerChat: time.Millisecond}
+	tg, err := bot.Connect(ctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: 2 * time.Second, Limiter: fast})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,10 @@
 package storage
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/tori-bot/tori"
+)
 
 // Every Redis key tori uses is built here. Keys of one therapist share the
 // hash tag {t:<therapist>} so that each script touches one cluster slot;
@@ -18,6 +22,14 @@ func (s *Store) appointmentKey(tid, id string) string { return s.therapistTag(ti
 // schedKey: ZSET, member appointment id, score start in unix ms; every live
 // hold and booking of the therapist (what occupies time).
 func (s *Store) schedKey(tid string) string { return s.therapistTag(tid) + "sched" }
+
+// holdExpiryKey: ZSET, the therapist's holds by when they end (a queue of
+// due work, see queue.go).
+func (s *Store) holdExpiryKey(tid string) string { return s.queueKey(tori.QueueHoldExpiry, tid) }
+
+// remindKey: ZSET, the therapist's bookings by when their next reminder is
+// to be worked out (a queue of due work).
+func (s *Store) remindKey(tid string) string { return s.queueKey(tori.QueueReminders, tid) }
 
 // spanKey: HASH, appointment id -> "<blockEndMs> <holdUntilMs|0> <clientID>"
 // for every member of schedKey; what the slot-taking script compares.
@@ -63,7 +75,7 @@ func (s *Store) orderKey(orderID string) string { return s.Prefix + "order:" + o
 func (s *Store) captureKey(captureID string) string { return s.Prefix + "capture:" + captureID }
 
 // openPaymentsKey: ZSET, appointment ids with an order not yet settled,
-// scored by when the order was made (for reconciliation).
+// scored by when they are next looked up with PayPal (reconciliation).
 func (s *Store) openPaymentsKey() string { return s.Prefix + "payments:open" }
 
 // pendingRefundsKey: ZSET, appointment ids with a refund pending, scored by

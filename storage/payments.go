@@ -40,7 +40,8 @@ func (s *Store) AttachOrder(ctx context.Context, id, token string, o tori.Order,
 	}
 	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.orderKey(o.ID), id, 0)
-		p.ZAddNX(ctx, s.openPaymentsKey(), redis.Z{Score: float64(ms(now)), Member: id})
+		// first looked up two minutes on: the buyer is usually back by then
+		p.ZAddNX(ctx, s.openPaymentsKey(), redis.Z{Score: float64(ms(now.Add(2 * time.Minute))), Member: id})
 		return nil
 	}); err != nil {
 		return tori.Appointment{}, formatError("attach order: index", err)
@@ -85,10 +86,11 @@ func (s *Store) AppointmentByCapture(ctx context.Context, captureID string) (tor
 
 // BeginCapture implements tori.PaymentStore.
 func (s *Store) BeginCapture(ctx context.Context, id, token string, until, now time.Time) (tori.Appointment, error) {
-	keys, _, err := s.keysOf(id, true)
+	keys, tid, err := s.keysOf(id, true)
 	if err != nil {
 		return tori.Appointment{}, err
 	}
+	keys = append(keys, s.holdExpiryKey(tid))
 	code, _, err := s.runScript(ctx, "begin capture", beginCaptureScript, keys, id, token, ms(now), ms(until), s.HoldRetention.Milliseconds())
 	if err != nil {
 		return tori.Appointment{}, err
@@ -127,10 +129,11 @@ func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState,
 
 // ConfirmPaid implements tori.PaymentStore.
 func (s *Store) ConfirmPaid(ctx context.Context, id string, c tori.Capture, now time.Time) (tori.Appointment, bool, error) {
-	keys, _, err := s.keysOf(id, true)
+	keys, tid, err := s.keysOf(id, true)
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
+	keys = append(keys, s.holdExpiryKey(tid), s.remindKey(tid))
 	// The capture index and the pending refund (in case the time was lost)
 	// are written first, as intent.
 	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -165,16 +168,17 @@ func (s *Store) CancelWithRefund(ctx context.Context, id string, status tori.Sta
 	default:
 		return tori.Appointment{}, false, tori.Errorf(tori.EINTERNAL, "cancel to status %q", status)
 	}
-	keys, _, err := s.keysOf(id, true)
+	keys, tid, err := s.keysOf(id, true)
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
+	keys = append(keys[:3], s.remindKey(tid))
 	if refund.Amount > 0 { // intent: the refund is findable before it is pending
 		if err := s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now)), Member: id}).Err(); err != nil {
 			return tori.Appointment{}, false, formatError("cancel: index", err)
 		}
 	}
-	code, cur, err := s.runScript(ctx, "cancel", cancelWithRefundScript, keys[:3], id, string(status), ms(now), refund.Amount, boolField(forgiven))
+	code, cur, err := s.runScript(ctx, "cancel", cancelWithRefundScript, keys, id, string(status), ms(now), refund.Amount, boolField(forgiven))
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
@@ -230,11 +234,11 @@ func (s *Store) PendingRefunds(ctx context.Context, n int64) ([]string, error) {
 
 // MarkNoShow implements tori.PaymentStore.
 func (s *Store) MarkNoShow(ctx context.Context, id string, now time.Time) (tori.Appointment, error) {
-	keys, _, err := s.keysOf(id, false)
+	keys, tid, err := s.keysOf(id, false)
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	code, cur, err := s.runScript(ctx, "no-show", noShowScript, keys, ms(now))
+	code, cur, err := s.runScript(ctx, "no-show", noShowScript, append(keys, s.remindKey(tid)), ms(now), id)
 	if err != nil {
 		return tori.Appointment{}, err
 	}

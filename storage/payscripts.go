@@ -25,7 +25,9 @@ return {'OK'}
 // keeps its time for the capture (the fencing step).
 //
 // KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] maxspan
+// KEYS[5] the hold-expiry queue
 // ARGV[1] id  ARGV[2] token  ARGV[3] now ms  ARGV[4] hold until ms  ARGV[5] retention ms
+// A hold the worker marked expired is taken again if its time is free.
 // Returns {"OK"} (capture may go ahead, or already paid, or already lost) |
 // {"NOTFOUND"} | {"CONFLICT"} (not this hold) | {"TAKEN"} (the time is gone: nothing may be captured).
 var beginCaptureScript = redis.NewScript(luaConflict + `
@@ -33,7 +35,7 @@ local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'start', 'end', 'buffe
 if not f[1] then return {'NOTFOUND'} end
 if f[7] == 'paid' or f[7] == 'lost' then return {'OK'} end
 if f[2] ~= ARGV[2] then return {'CONFLICT'} end
-if f[1] ~= 'held' then
+if f[1] ~= 'held' and f[1] ~= 'expired' then
   redis.call('HSET', KEYS[1], 'pay_state', 'lost', 'updated_at', ARGV[3])
   return {'TAKEN'}
 end
@@ -45,8 +47,9 @@ if conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[3]), ARGV[1], 
 end
 local untilms = math.max(tonumber(ARGV[4]), tonumber(f[8]))
 take(KEYS[2], KEYS[3], KEYS[4], ARGV[1], f[3], string.format('%d', bend), string.format('%d', untilms), f[6])
-redis.call('HSET', KEYS[1], 'hold_until', string.format('%d', untilms), 'pay_state', 'capturing', 'updated_at', ARGV[3])
+redis.call('HSET', KEYS[1], 'status', 'held', 'hold_until', string.format('%d', untilms), 'pay_state', 'capturing', 'updated_at', ARGV[3])
 redis.call('PEXPIREAT', KEYS[1], untilms + tonumber(ARGV[5]))
+redis.call('ZADD', KEYS[5], string.format('%d', untilms), ARGV[1])
 return {'OK'}
 `)
 
@@ -67,6 +70,7 @@ return {'OK'}
 // full refund pending.
 //
 // KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] maxspan
+// KEYS[5] the hold-expiry queue  KEYS[6] the reminder queue
 // ARGV[1] id  ARGV[2] capture id  ARGV[3] amount (minor units)  ARGV[4] now ms
 // Returns {"OK"} (confirmed now) | {"LOST"} (refund pending now) | {"DONE"}
 // (recorded before) | {"NOTFOUND"}.
@@ -78,12 +82,15 @@ redis.call('HSET', KEYS[1], 'pay_state', 'paid', 'capture_id', ARGV[2], 'paid', 
 redis.call('PERSIST', KEYS[1])
 local start = tonumber(f[2])
 local bend = tonumber(f[3]) + tonumber(f[4])
-if f[1] == 'held' and not conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[4]), ARGV[1], '') then
+redis.call('ZREM', KEYS[5], ARGV[1])
+local holding = f[1] == 'held' or f[1] == 'expired'
+if holding and not conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[4]), ARGV[1], '') then
   take(KEYS[2], KEYS[3], KEYS[4], ARGV[1], f[2], string.format('%d', bend), '0', f[5])
-  redis.call('HSET', KEYS[1], 'status', 'confirmed')
+  redis.call('HSET', KEYS[1], 'status', 'confirmed', 'remind_from', ARGV[4])
+  redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])
   return {'OK'}
 end
-if f[1] == 'held' then
+if holding then
   redis.call('ZREM', KEYS[2], ARGV[1])
   redis.call('HDEL', KEYS[3], ARGV[1])
   redis.call('HSET', KEYS[1], 'status', 'expired')
@@ -95,7 +102,7 @@ return {'LOST'}
 // cancelWithRefundScript ends a confirmed booking with a cancellation
 // status, frees its time and records the refund due.
 //
-// KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span
+// KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] the reminder queue
 // ARGV[1] id  ARGV[2] new status  ARGV[3] now ms  ARGV[4] refund (minor units)  ARGV[5] forgiven "1"/"0"
 // Returns {"OK"} | {"DONE"} (cancelled so before) | {"NOTFOUND"} | {"CONFLICT", current status}.
 var cancelWithRefundScript = redis.NewScript(`
@@ -107,6 +114,7 @@ redis.call('HSET', KEYS[1], 'status', ARGV[2], 'updated_at', ARGV[3], 'refund_du
 if tonumber(ARGV[4]) > 0 then redis.call('HSET', KEYS[1], 'refund_state', 'pending') end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
 return {'OK'}
 `)
 
@@ -141,8 +149,8 @@ return {'OK'}
 
 // noShowScript records a no-show (the time stays taken: it has passed).
 //
-// KEYS[1] the appointment's hash
-// ARGV[1] now ms
+// KEYS[1] the appointment's hash  KEYS[2] the reminder queue
+// ARGV[1] now ms  ARGV[2] id
 // Returns {"OK"} | {"NOTFOUND"} | {"CONFLICT", current status}.
 var noShowScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
@@ -150,5 +158,6 @@ if not st then return {'NOTFOUND'} end
 if st == 'no_show' then return {'OK'} end
 if st ~= 'confirmed' then return {'CONFLICT', st} end
 redis.call('HSET', KEYS[1], 'status', 'no_show', 'updated_at', ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
 return {'OK'}
 `)

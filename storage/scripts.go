@@ -62,6 +62,7 @@ return {'OK'}
 // holdScript takes a therapist's time for a hold.
 //
 // KEYS[1] sched  KEYS[2] span  KEYS[3] maxspan  KEYS[4] the new appointment's hash
+// KEYS[5] the therapist's hold-expiry queue
 // ARGV[1] id  ARGV[2] start ms  ARGV[3] block end ms  ARGV[4] hold until ms
 // ARGV[5] client id  ARGV[6] now ms
 // ARGV[7] id whose time does not count as taken (the booking being moved), or ""
@@ -79,13 +80,16 @@ if other then return {'CONFLICT', other} end
 take(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 redis.call('HSET', KEYS[4], unpack(ARGV, 10))
 redis.call('PEXPIREAT', KEYS[4], tonumber(ARGV[4]) + tonumber(ARGV[9]))
+redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
 return {'OK'}
 `)
 
 // renewScript holds again, under the same id and token, a hold that is
-// still live or whose time is still free, until a new time.
+// still live or whose time is still free (also one the worker has already
+// marked expired), until a new time.
 //
 // KEYS[1] the hold's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] maxspan
+// KEYS[5] the hold-expiry queue
 // ARGV[1] id  ARGV[2] token  ARGV[3] now ms  ARGV[4] new hold until ms
 // ARGV[5] how long the hash outlives the hold, ms
 // Returns {"OK"} | {"NOTFOUND"} | {"CONFLICT"} (not this hold, or no longer a
@@ -93,35 +97,42 @@ return {'OK'}
 var renewScript = redis.NewScript(luaConflict + `
 local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'start', 'end', 'buffer', 'client', 'moves')
 if not f[1] then return {'NOTFOUND'} end
-if f[2] ~= ARGV[2] or f[1] ~= 'held' then return {'CONFLICT'} end
+if f[2] ~= ARGV[2] or (f[1] ~= 'held' and f[1] ~= 'expired') then return {'CONFLICT'} end
 local start = tonumber(f[3])
 local bend = tonumber(f[4]) + tonumber(f[5])
 local other = conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[3]), ARGV[1], f[7])
 if other then return {'TAKEN', other} end
 take(KEYS[2], KEYS[3], KEYS[4], ARGV[1], f[3], string.format('%d', bend), ARGV[4], f[6])
-redis.call('HSET', KEYS[1], 'hold_until', ARGV[4], 'updated_at', ARGV[3])
+redis.call('HSET', KEYS[1], 'status', 'held', 'hold_until', ARGV[4], 'updated_at', ARGV[3])
+redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[4]) + tonumber(ARGV[5]))
 return {'OK'}
 `)
 
 // confirmScript turns a hold into a booking: a compare-and-set on its token.
 //
-// KEYS[1] the appointment's hash  KEYS[2] span
+// KEYS[1] the appointment's hash  KEYS[2] span  KEYS[3] the hold-expiry queue
+// KEYS[4] the reminder queue
 // ARGV[1] id  ARGV[2] token  ARGV[3] now ms
+// The booking goes into the reminder queue, due at once (the worker works
+// out its reminders); remind_from is now.
 // Returns {"OK"} | {"NOTFOUND"} | {"EXPIRED"} | {"CONFLICT"}.
 var confirmScript = redis.NewScript(`
 local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'hold_until', 'moves')
 if not f[1] then return {'NOTFOUND'} end
 if f[2] ~= ARGV[2] or f[4] ~= '' then return {'CONFLICT'} end
 if f[1] == 'confirmed' then return {'OK'} end
+if f[1] == 'expired' then return {'EXPIRED'} end
 if f[1] ~= 'held' then return {'CONFLICT'} end
 if tonumber(f[3]) <= tonumber(ARGV[3]) then return {'EXPIRED'} end
 local sp = redis.call('HGET', KEYS[2], ARGV[1])
 if not sp then return {'CONFLICT'} end
 local bend, hold, client = string.match(sp, '^(%d+) (%d+) (%d+)$')
 redis.call('HSET', KEYS[2], ARGV[1], bend .. ' 0 ' .. client)
-redis.call('HSET', KEYS[1], 'status', 'confirmed', 'updated_at', ARGV[3])
+redis.call('HSET', KEYS[1], 'status', 'confirmed', 'updated_at', ARGV[3], 'remind_from', ARGV[3])
 redis.call('PERSIST', KEYS[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 return {'OK'}
 `)
 
@@ -129,6 +140,7 @@ return {'OK'}
 // hold's time, and the hold goes, in one step.
 //
 // KEYS[1] the hold's hash  KEYS[2] the booking's hash  KEYS[3] sched  KEYS[4] span
+// KEYS[5] the hold-expiry queue  KEYS[6] the reminder queue
 // ARGV[1] hold id  ARGV[2] token  ARGV[3] now ms  ARGV[4] booking id
 // ARGV[5] how long before its start a booking may still be moved, ms
 // The hold's hash is deleted; the booking's moved_by names the hold, so that
@@ -142,6 +154,7 @@ if not h[1] then
   return {'NOTFOUND'}
 end
 if h[2] ~= ARGV[2] or h[7] ~= ARGV[4] then return {'CONFLICT'} end
+if h[1] == 'expired' then return {'EXPIRED'} end
 if h[1] ~= 'held' then return {'CONFLICT'} end
 local now = tonumber(ARGV[3])
 if tonumber(h[3]) <= now then return {'EXPIRED'} end
@@ -151,7 +164,9 @@ if tonumber(o[3]) - now < tonumber(ARGV[5]) then return {'LATE'} end
 local sp = redis.call('HGET', KEYS[4], ARGV[1])
 if not sp then return {'CONFLICT'} end
 local bend, hold, client = string.match(sp, '^(%d+) (%d+) (%d+)$')
-redis.call('HSET', KEYS[2], 'start', h[4], 'end', h[5], 'buffer', h[6], 'seq', tonumber(o[2] or '0') + 1, 'updated_at', ARGV[3], 'moved_by', ARGV[1])
+redis.call('HSET', KEYS[2], 'start', h[4], 'end', h[5], 'buffer', h[6], 'seq', tonumber(o[2] or '0') + 1, 'updated_at', ARGV[3], 'moved_by', ARGV[1], 'remind_from', ARGV[3])
+redis.call('ZREM', KEYS[5], ARGV[1])
+redis.call('ZADD', KEYS[6], ARGV[3], ARGV[4])
 redis.call('ZADD', KEYS[3], h[4], ARGV[4])
 redis.call('HSET', KEYS[4], ARGV[4], bend .. ' 0 ' .. client)
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -162,18 +177,37 @@ return {'OK'}
 
 // releaseScript lets go of a hold.
 //
-// KEYS[1] the hold's hash  KEYS[2] sched  KEYS[3] span
+// KEYS[1] the hold's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] the hold-expiry queue
 // ARGV[1] id  ARGV[2] token  ARGV[3] now ms  ARGV[4] how long the hash is kept, ms
 // Returns {"OK"} | {"CONFLICT"}.
 var releaseScript = redis.NewScript(`
 local f = redis.call('HMGET', KEYS[1], 'status', 'token')
 if not f[1] then return {'OK'} end
 if f[2] ~= ARGV[2] then return {'CONFLICT'} end
-if f[1] ~= 'held' then return {'OK'} end
+if f[1] ~= 'held' and f[1] ~= 'expired' then return {'OK'} end
 redis.call('HSET', KEYS[1], 'status', 'cancelled_client', 'updated_at', ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {'OK'}
+`)
+
+// expireHoldScript ends a hold whose time has run out. A hold being paid
+// (capture started or pending) is left to the payment.
+//
+// KEYS[1] the hold's hash  KEYS[2] sched  KEYS[3] span
+// ARGV[1] id  ARGV[2] now ms
+// Returns {"OK"} (ended now) | {"LIVE"} (still held: renewed, or being
+// paid) | {"GONE"} (not a hold any more) | {"NOTFOUND"}.
+var expireHoldScript = redis.NewScript(`
+local f = redis.call('HMGET', KEYS[1], 'status', 'hold_until', 'pay_state')
+if not f[1] then return {'NOTFOUND'} end
+if f[1] ~= 'held' then return {'GONE'} end
+if tonumber(f[2]) > tonumber(ARGV[2]) or f[3] == 'capturing' or f[3] == 'pending' then return {'LIVE'} end
+redis.call('HSET', KEYS[1], 'status', 'expired', 'updated_at', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
 return {'OK'}
 `)
 

@@ -53,7 +53,7 @@ func TestScriptsIdempotent(t *testing.T) {
 		}
 	}
 	holdArgs := func(a tori.Appointment) ([]string, []any) {
-		keys := []string{s.schedKey("adi"), s.spanKey("adi"), s.maxSpanKey("adi"), s.appointmentKey("adi", a.ID)}
+		keys := []string{s.schedKey("adi"), s.spanKey("adi"), s.maxSpanKey("adi"), s.appointmentKey("adi", a.ID), s.holdExpiryKey("adi")}
 		args := append([]any{a.ID, ms(a.Start), ms(a.BlockEnd()), ms(a.HoldUntil), 7, ms(now), a.Moves, a.HoldToken, int64(1000)}, encode(a)...)
 		return keys, args
 	}
@@ -62,21 +62,21 @@ func TestScriptsIdempotent(t *testing.T) {
 	k, args := holdArgs(a)
 	twice("hold", holdScript, k, args...)
 	later := now.Add(20 * time.Minute) // the hold has run out; its time is still free
-	twice("renew", renewScript, []string{s.appointmentKey("adi", a.ID), s.schedKey("adi"), s.spanKey("adi"), s.maxSpanKey("adi")}, a.ID, "tok", ms(later), ms(later.Add(15*time.Minute)), int64(1000))
-	twice("confirm", confirmScript, []string{s.appointmentKey("adi", a.ID), s.spanKey("adi")}, a.ID, "tok", ms(later))
+	twice("renew", renewScript, []string{s.appointmentKey("adi", a.ID), s.schedKey("adi"), s.spanKey("adi"), s.maxSpanKey("adi"), s.holdExpiryKey("adi")}, a.ID, "tok", ms(later), ms(later.Add(15*time.Minute)), int64(1000))
+	twice("confirm", confirmScript, []string{s.appointmentKey("adi", a.ID), s.spanKey("adi"), s.holdExpiryKey("adi"), s.remindKey("adi")}, a.ID, "tok", ms(later))
 	h := mk(a.ID, 30*time.Minute)
 	h.HoldUntil = later.Add(15 * time.Minute)
 	k, args = holdArgs(h)
 	args[5] = ms(later)
 	twice("hold move", holdScript, k, args...)
-	twice("move", moveScript, []string{s.appointmentKey("adi", h.ID), s.appointmentKey("adi", a.ID), s.schedKey("adi"), s.spanKey("adi")}, h.ID, "tok", ms(later), a.ID, int64(0))
+	twice("move", moveScript, []string{s.appointmentKey("adi", h.ID), s.appointmentKey("adi", a.ID), s.schedKey("adi"), s.spanKey("adi"), s.holdExpiryKey("adi"), s.remindKey("adi")}, h.ID, "tok", ms(later), a.ID, int64(0))
 	r := mk("", 5*time.Hour)
 	r.HoldUntil = later.Add(15 * time.Minute)
 	k, args = holdArgs(r)
 	args[5] = ms(later)
 	twice("hold 2", holdScript, k, args...)
-	twice("release", releaseScript, []string{s.appointmentKey("adi", r.ID), s.schedKey("adi"), s.spanKey("adi")}, r.ID, "tok", ms(later), int64(1000))
-	twice("cancel", cancelWithRefundScript, []string{s.appointmentKey("adi", a.ID), s.schedKey("adi"), s.spanKey("adi")}, a.ID, string(tori.StatusCancelledByClient), ms(later), 0, "0")
+	twice("release", releaseScript, []string{s.appointmentKey("adi", r.ID), s.schedKey("adi"), s.spanKey("adi"), s.holdExpiryKey("adi")}, r.ID, "tok", ms(later), int64(1000))
+	twice("cancel", cancelWithRefundScript, []string{s.appointmentKey("adi", a.ID), s.schedKey("adi"), s.spanKey("adi"), s.remindKey("adi")}, a.ID, string(tori.StatusCancelledByClient), ms(later), 0, "0")
 
 	got, err := s.Appointment(ctx, a.ID)
 	if err != nil || got.Status != tori.StatusCancelledByClient || got.Seq != 1 || !got.Start.Equal(h.Start) {

@@ -81,7 +81,7 @@ func (s *Store) Hold(ctx context.Context, a tori.Appointment, maxHolds int, now 
 	}
 	args := []any{a.ID, ms(a.Start), ms(a.BlockEnd()), ms(a.HoldUntil), a.Client.ID, ms(now), a.Moves, a.HoldToken, s.HoldRetention.Milliseconds()}
 	args = append(args, encode(a)...)
-	keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid), s.appointmentKey(tid, a.ID)}
+	keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid), s.appointmentKey(tid, a.ID), s.holdExpiryKey(tid)}
 	code, _, err := s.runScript(ctx, "hold", holdScript, keys, args...)
 	if err != nil {
 		return tori.Appointment{}, err
@@ -128,7 +128,7 @@ func (s *Store) Renew(ctx context.Context, id, token string, until time.Time, ma
 		return tori.Appointment{}, err
 	}
 	tid := a.TherapistID
-	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid)}
+	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid), s.holdExpiryKey(tid)}
 	code, _, err := s.runScript(ctx, "renew", renewScript, keys, id, token, ms(now), ms(until), s.HoldRetention.Milliseconds())
 	if err != nil {
 		return tori.Appointment{}, err
@@ -150,7 +150,7 @@ func (s *Store) Confirm(ctx context.Context, id, token string, now time.Time) (t
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	keys := []string{s.appointmentKey(tid, id), s.spanKey(tid)}
+	keys := []string{s.appointmentKey(tid, id), s.spanKey(tid), s.holdExpiryKey(tid), s.remindKey(tid)}
 	code, _, err := s.runScript(ctx, "confirm", confirmScript, keys, id, token, ms(now))
 	if err != nil {
 		return tori.Appointment{}, err
@@ -198,7 +198,7 @@ func (s *Store) Move(ctx context.Context, id, token string, notice time.Duration
 	if err := s.Redis.ZAddGT(ctx, s.clientIndexKey(h.Client.ID), redis.Z{Score: float64(ms(h.Start)), Member: h.Moves}).Err(); err != nil {
 		return tori.Appointment{}, formatError("move: index", err)
 	}
-	keys := []string{s.appointmentKey(tid, id), s.appointmentKey(tid, h.Moves), s.schedKey(tid), s.spanKey(tid)}
+	keys := []string{s.appointmentKey(tid, id), s.appointmentKey(tid, h.Moves), s.schedKey(tid), s.spanKey(tid), s.holdExpiryKey(tid), s.remindKey(tid)}
 	code, _, err := s.runScript(ctx, "move", moveScript, keys, id, token, ms(now), h.Moves, notice.Milliseconds())
 	if err != nil {
 		return tori.Appointment{}, err
@@ -221,7 +221,7 @@ func (s *Store) Release(ctx context.Context, id, token string, now time.Time) er
 		return err
 	}
 	tid := a.TherapistID
-	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid)}
+	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.holdExpiryKey(tid)}
 	code, _, err := s.runScript(ctx, "release", releaseScript, keys, id, token, ms(now), s.HoldRetention.Milliseconds())
 	if err != nil {
 		return err
@@ -307,5 +307,62 @@ func (s *Store) Busy(ctx context.Context, therapistID string, from, to time.Time
 		}
 		out = append(out, tori.Interval{ID: res[i], Start: fromMS(int64(st)), End: fromMS(end)})
 	}
+	return out, nil
+}
+
+// ExpireHold ends a hold whose time has run out and frees its time; a hold
+// still live (renewed) or being paid is returned as it is. fresh is true for
+// the call that ended it.
+func (s *Store) ExpireHold(ctx context.Context, id string, now time.Time) (tori.Appointment, bool, error) {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return tori.Appointment{}, false, err
+	}
+	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid)}
+	code, _, err := s.runScript(ctx, "expire hold", expireHoldScript, keys, id, ms(now))
+	if err != nil {
+		return tori.Appointment{}, false, err
+	}
+	if code == "NOTFOUND" {
+		return tori.Appointment{}, false, notFound()
+	}
+	a, err := s.Appointment(ctx, id)
+	if err == nil && code == "OK" {
+		s.unreserve(ctx, a.Client.ID, id)
+	}
+	return a, code == "OK", err
+}
+
+// TherapistAppointments returns the therapist's live appointments (holds
+// and bookings, with completed and missed ones) that start in [from, to),
+// in time order.
+func (s *Store) TherapistAppointments(ctx context.Context, therapistID string, from, to time.Time) ([]tori.Appointment, error) {
+	ids, err := s.Redis.ZRangeByScore(ctx, s.schedKey(therapistID), &redis.ZRangeBy{
+		Min: strconv.FormatInt(ms(from), 10), Max: "(" + strconv.FormatInt(ms(to), 10),
+	}).Result()
+	if err != nil {
+		return nil, formatError("therapist appointments", err)
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, s.appointmentKey(therapistID, id))
+		}
+		return nil
+	}); err != nil {
+		return nil, formatError("therapist appointments", err)
+	}
+	out := make([]tori.Appointment, 0, len(ids))
+	for _, c := range cmds {
+		if len(c.Val()) == 0 {
+			continue
+		}
+		a, err := decode(c.Val())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	sortByStart(out)
 	return out, nil
 }

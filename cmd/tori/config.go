@@ -42,6 +42,16 @@ type fileConfig struct {
 			Within string `yaml:"within"`
 		} `yaml:"repeat_offenders"`
 	} `yaml:"policy"`
+	Reminders struct {
+		Before     *[]string `yaml:"before"`
+		RemoteAlso string    `yaml:"remote_also"`
+	} `yaml:"reminders"`
+	Agenda struct {
+		At string `yaml:"at"`
+	} `yaml:"agenda"`
+	Refunds struct {
+		Attempts int `yaml:"attempts"`
+	} `yaml:"refunds"`
 	Therapists []struct {
 		ID          string              `yaml:"id"`
 		Name        string              `yaml:"name"`
@@ -137,6 +147,9 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 		p.FirstWeekday = wd
 	}
 	if err := readPolicy(&f, &p.Policy); err != nil {
+		return nil, err
+	}
+	if err := readWorker(&f, &p.Worker); err != nil {
 		return nil, err
 	}
 	for i, ft := range f.Therapists {
@@ -248,6 +261,46 @@ func readPolicy(f *fileConfig, pol *tori.Policy) error {
 			return err
 		}
 		pol.RepeatWithin = w
+	}
+	return nil
+}
+
+func readWorker(f *fileConfig, w *tori.WorkerSettings) error {
+	*w = tori.DefaultWorkerSettings()
+	if f.Reminders.Before != nil {
+		w.Reminders = []time.Duration{}
+		for i, b := range *f.Reminders.Before {
+			d, err := duration(fmt.Sprintf("reminders.before[%d]", i), b, "24h")
+			if err != nil {
+				return err
+			}
+			w.Reminders = append(w.Reminders, d)
+		}
+	}
+	switch r := strings.TrimSpace(f.Reminders.RemoteAlso); r {
+	case "":
+	case "0", "off", "none":
+		w.RemoteReminder = 0
+	default:
+		d, err := duration("reminders.remote_also", r, "1h")
+		if err != nil {
+			return err
+		}
+		w.RemoteReminder = d
+	}
+	switch at := strings.TrimSpace(f.Agenda.At); at {
+	case "":
+	case "off", "none":
+		w.AgendaOff = true
+	default:
+		m, err := tori.ParseMinute(at)
+		if err != nil || m >= 24*60 {
+			return tori.Errorf(tori.EINVALID, "agenda.at %q: write a time such as \"07:30\", or off", at)
+		}
+		w.AgendaAt = m
+	}
+	if f.Refunds.Attempts != 0 {
+		w.RefundAttempts = f.Refunds.Attempts
 	}
 	return nil
 }

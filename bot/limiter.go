@@ -1,0 +1,137 @@
+package bot
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Limiter spaces outgoing Telegram messages: at most Rate per second
+// overall and one per PerChat interval in each chat, as Telegram asks (the
+// per-chat spacing applies to new messages; an edit that answers the
+// user's own button press counts overall only, so the chat stays snappy). It
+// hands out send times in order (a reservation), so a burst drains at the
+// limit instead of bouncing off 429s; a 429 pushes the next times back by
+// its retry_after. The clock is injected so tests measure rates without
+// waiting.
+type Limiter struct {
+	Rate    float64       // messages per second overall (default 25)
+	PerChat time.Duration // minimum spacing within one chat (default 1 s)
+	Now     func() time.Time
+	// Sleep waits until t or ctx ends (default: a timer).
+	Sleep func(ctx context.Context, t time.Time) error
+
+	mu     sync.Mutex
+	slots  []time.Time         // reserved send times, in order (the overall timeline)
+	hold   time.Time           // nothing overall before this (a 429)
+	chats  map[int64]time.Time // the earliest next send per chat
+	pruned time.Time
+}
+
+func (l *Limiter) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+func (l *Limiter) interval() time.Duration {
+	r := l.Rate
+	if r <= 0 {
+		r = 25
+	}
+	return time.Duration(float64(time.Second) / r)
+}
+
+func (l *Limiter) perChat() time.Duration {
+	if l.PerChat <= 0 {
+		return time.Second
+	}
+	return l.PerChat
+}
+
+// Reserve returns when a message to chat may go out, and books that time
+// (chat 0: counted overall only):
+// the earliest time after the chat's own spacing at which the overall
+// timeline has a free gap of 1/Rate on both sides. A message for an idle
+// chat is not held up behind a busy chat's later messages.
+func (l *Limiter) Reserve(chat int64) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	gap := l.interval()
+	if l.chats == nil {
+		l.chats = map[int64]time.Time{}
+	}
+	// Forget what is past.
+	k := sort.Search(len(l.slots), func(i int) bool { return !l.slots[i].Before(now.Add(-gap)) })
+	l.slots = l.slots[k:]
+	t := now
+	if l.hold.After(t) {
+		t = l.hold
+	}
+	if c := l.chats[chat]; chat != 0 && c.After(t) {
+		t = c
+	}
+	i := sort.Search(len(l.slots), func(i int) bool { return !l.slots[i].Before(t.Add(-gap)) })
+	for ; i < len(l.slots); i++ {
+		if t.Add(gap).After(l.slots[i]) { // too close to slots[i]: go after it
+			if after := l.slots[i].Add(gap); after.After(t) {
+				t = after
+			}
+			continue
+		}
+		break
+	}
+	l.slots = slices.Insert(l.slots, i, t)
+	if chat != 0 {
+		l.chats[chat] = t.Add(l.perChat())
+	}
+	if now.Sub(l.pruned) > time.Minute {
+		for k, v := range l.chats {
+			if v.Before(now) {
+				delete(l.chats, k)
+			}
+		}
+		l.pruned = now
+	}
+	return t
+}
+
+// Wait blocks until a message to chat may go out.
+func (l *Limiter) Wait(ctx context.Context, chat int64) error {
+	t := l.Reserve(chat)
+	if !t.After(l.now()) {
+		return nil
+	}
+	if l.Sleep != nil {
+		return l.Sleep(ctx, t)
+	}
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// Backoff records a 429: nothing goes out (overall, and to chat) before
+// retry_after has passed.
+func (l *Limiter) Backoff(chat int64, retryAfter time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	until := l.now().Add(retryAfter)
+	if l.hold.Before(until) {
+		l.hold = until
+	}
+	if l.chats == nil {
+		l.chats = map[int64]time.Time{}
+	}
+	if l.chats[chat].Before(until) {
+		l.chats[chat] = until
+	}
+}

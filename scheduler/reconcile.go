@@ -1,0 +1,91 @@
+package scheduler
+
+import (
+	"context"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// Reconciliation. Every order is put in the open-payments queue when it is
+// made (as intent, due two minutes later); until its payment settles it is
+// looked up with PayPal every minute and finished: an approved order whose
+// buyer never came back is captured, a capture PayPal completed but tori
+// never recorded is recorded, a pending capture is checked, so that a crash
+// at any step converges, with webhooks switched off too. An order the buyer
+// never approved is dropped once its hold is long over.
+
+// orderLife is how long after its hold ends an unapproved order is still
+// watched (PayPal lets a buyer approve for about three hours).
+const orderLife = 3 * time.Hour
+
+func (w *Worker) reconcile(ctx context.Context) (int, error) {
+	st := w.cfg.Store
+	claims, err := st.ClaimDue(ctx, tori.QueueOpenPayments, "", w.now(), w.cfg.Lease, w.cfg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	settled := 0
+	for _, c := range claims {
+		done, err := w.settle(ctx, c)
+		if err != nil {
+			w.cfg.Log.Warn("payment not reconciled yet", "appointment", c.Member, "err", err)
+			if _, err := st.Requeue(ctx, tori.QueueOpenPayments, "", c, w.now().Add(time.Minute)); err != nil {
+				return settled, err
+			}
+			continue
+		}
+		if done {
+			settled++
+			if _, err := st.Ack(ctx, tori.QueueOpenPayments, "", c); err != nil {
+				return settled, err
+			}
+		} else if _, err := st.Requeue(ctx, tori.QueueOpenPayments, "", c, w.now().Add(time.Minute)); err != nil {
+			return settled, err
+		}
+	}
+	return settled, nil
+}
+
+// settle looks one open payment up and finishes it; done reports that
+// nothing is left to watch.
+func (w *Worker) settle(ctx context.Context, c tori.Claim) (bool, error) {
+	a, err := w.cfg.Store.Appointment(ctx, c.Member)
+	if tori.ErrorCode(err) == tori.ENOTFOUND {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case a.OrderID == "":
+		return true, nil
+	case a.PayState == tori.PayStatePaid || a.PayState == tori.PayStateLost:
+		return true, nil
+	case w.cfg.Bookings.Payments == nil:
+		return false, tori.Errorf(tori.EUNAVAILABLE, "online payment is not set up")
+	}
+	o, err := w.cfg.Bookings.Payments.Order(ctx, a.OrderID)
+	if err != nil {
+		return false, err
+	}
+	var known *tori.Capture
+	switch {
+	case o.Capture != nil && o.Capture.Status == "COMPLETED":
+		known = o.Capture // captured at PayPal, not recorded here
+	case o.Capture != nil:
+		return false, nil // PENDING: PayPal has not finished
+	case o.Status == "APPROVED":
+		// the buyer approved and never came back: capture
+	default: // not approved
+		return w.now().After(a.HoldUntil.Add(orderLife)), nil
+	}
+	r, err := w.cfg.Bookings.CompletePayment(ctx, a.OrderID, known)
+	if err != nil {
+		return false, err
+	}
+	if err := w.cfg.Notify.PaymentSettled(ctx, r); err != nil && !unreachable(err) {
+		w.cfg.Log.Warn("payment settled, but the message did not go out", "appointment", a.ID, "err", err)
+	}
+	return r.Outcome != tori.PayDeclined && r.Outcome != tori.PayPending, nil
+}

@@ -1,0 +1,103 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// Reminders. A confirmed (or moved) booking is put in its therapist's
+// reminder queue, due at once, in the same script that confirms it; a
+// cancelled one is taken out. Each run works out, from the booking as it
+// is now, which reminder is due: offsets that had passed when the booking
+// was made (RemindFrom) are never sent; when several are due at once (the
+// worker was down) only the latest goes out. The item is then re-queued
+// for the next offset, or acknowledged. A sent-marker per (booking, start,
+// offset) is set after sending, so a crash between the two repeats one
+// reminder at most; a moved booking has a new start, so new markers.
+
+// reminderMarker names the marker of one reminder.
+func reminderMarker(a tori.Appointment, before time.Duration) string {
+	return fmt.Sprintf("rem:%s:%d:%d", a.ID, a.Start.Unix(), int(before.Minutes()))
+}
+
+// sendReminders sends the reminders that are due and returns how many.
+func (w *Worker) sendReminders(ctx context.Context) (int, error) {
+	sent := 0
+	for _, t := range w.cfg.Practice.Therapists {
+		claims, err := w.cfg.Store.ClaimDue(ctx, tori.QueueReminders, t.ID, w.now(), w.cfg.Lease, w.cfg.Batch)
+		if err != nil {
+			return sent, err
+		}
+		for _, c := range claims {
+			ok, err := w.remind(ctx, t.ID, c)
+			if err != nil {
+				w.cfg.Log.Warn("reminder not sent; retried after its lease", "appointment", c.Member, "err", err)
+				continue
+			}
+			if ok {
+				sent++
+			}
+		}
+	}
+	return sent, nil
+}
+
+// remind handles one claimed booking: sends its due reminder, if any, and
+// re-queues it for the next one.
+func (w *Worker) remind(ctx context.Context, tid string, c tori.Claim) (bool, error) {
+	st, now := w.cfg.Store, w.now()
+	a, err := st.Appointment(ctx, c.Member)
+	if tori.ErrorCode(err) == tori.ENOTFOUND || err == nil && !a.Upcoming(now) {
+		_, err = st.Ack(ctx, tori.QueueReminders, tid, c)
+		return false, err
+	}
+	if err != nil {
+		return false, err
+	}
+	var due []time.Duration // due and not sent, longest first
+	var next time.Time
+	for _, before := range w.cfg.Practice.ReminderOffsets(a) {
+		at := a.Start.Add(-before)
+		if at.Before(a.RemindFrom) {
+			continue // it had passed when the booking was made or moved
+		}
+		sent, err := st.Marked(ctx, reminderMarker(a, before))
+		if err != nil {
+			return false, err
+		}
+		if sent {
+			continue
+		}
+		if at.After(now) {
+			next = at
+			break
+		}
+		due = append(due, before)
+	}
+	keep := a.Start.Sub(now) + 7*24*time.Hour
+	sentOne := false
+	if len(due) > 0 {
+		latest := due[len(due)-1]
+		for _, skipped := range due[:len(due)-1] { // superseded by a later one
+			if _, err := st.MarkOnce(ctx, reminderMarker(a, skipped), keep); err != nil {
+				return false, err
+			}
+		}
+		if err := w.cfg.Notify.Remind(ctx, a, latest); err != nil && !unreachable(err) {
+			return false, err // the claim stays ours until the lease ends; then it is tried again
+		}
+		if _, err := st.MarkOnce(ctx, reminderMarker(a, latest), keep); err != nil {
+			return false, err
+		}
+		sentOne = true
+	}
+	if next.IsZero() {
+		_, err = st.Ack(ctx, tori.QueueReminders, tid, c)
+	} else {
+		_, err = st.Requeue(ctx, tori.QueueReminders, tid, c, next)
+	}
+	return sentOne, err
+}

@@ -1,0 +1,150 @@
+// Package scheduler is tori's worker: it turns time into use-case calls.
+// Reminders, hold expiry, refund retries, payment reconciliation and the
+// daily agenda each live in a file of their own with a runOnce(ctx) that
+// tests call with a fixed clock; robfig/cron ticks them in production.
+//
+// Due work sits in Redis sorted sets scored by due time and is claimed
+// atomically with a lease (storage/queue.go), so any number of workers can
+// run: each item is done once, and an item whose worker died comes due
+// again when its lease runs out. Sent-markers keep a crash between sending
+// and recording to at most one duplicate.
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/tori-bot/tori"
+)
+
+// Store is what the worker needs of storage; storage.Store satisfies it.
+// Errors are EINTERNAL unless said otherwise.
+type Store interface {
+	// ClaimDue claims up to n items of queue q (per therapist for the
+	// reminder and hold queues) due at or before now, for lease.
+	ClaimDue(ctx context.Context, q tori.Queue, therapist string, now time.Time, lease time.Duration, n int) ([]tori.Claim, error)
+	// Ack removes, and Requeue re-schedules, a claimed item; both report
+	// false (and change nothing) when the claim is no longer ours.
+	Ack(ctx context.Context, q tori.Queue, therapist string, c tori.Claim) (bool, error)
+	Requeue(ctx context.Context, q tori.Queue, therapist string, c tori.Claim, due time.Time) (bool, error)
+	// Claim, Finish and Forget guard work done once across workers (see
+	// bot.Store): a short claim, a long "done", or the claim dropped.
+	Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error)
+	Finish(ctx context.Context, kind, id string, keep time.Duration) error
+	Forget(ctx context.Context, kind, id string) error
+	// MarkOnce sets a marker and reports whether it was not set; Marked reads one.
+	MarkOnce(ctx context.Context, marker string, keep time.Duration) (bool, error)
+	Marked(ctx context.Context, marker string) (bool, error)
+	// Appointment returns one appointment; ENOTFOUND.
+	Appointment(ctx context.Context, id string) (tori.Appointment, error)
+	// ExpireHold ends a hold whose time has run out (not one being paid);
+	// fresh is true for the call that ended it.
+	ExpireHold(ctx context.Context, id string, now time.Time) (a tori.Appointment, fresh bool, err error)
+	// TherapistAppointments returns the therapist's live appointments that
+	// start in [from, to), in time order.
+	TherapistAppointments(ctx context.Context, therapistID string, from, to time.Time) ([]tori.Appointment, error)
+}
+
+// Notifier tells people; bot.Notifier satisfies it. An error with code
+// EFORBIDDEN means the chat cannot be written to (the work is dropped);
+// any other error is worth a retry.
+type Notifier interface {
+	Remind(ctx context.Context, a tori.Appointment, before time.Duration) error
+	HoldExpired(ctx context.Context, a tori.Appointment) error
+	PaymentSettled(ctx context.Context, r tori.PaymentResult) error
+	RefundDone(ctx context.Context, a tori.Appointment) error
+	RefundByHand(ctx context.Context, a tori.Appointment) error
+	Agenda(ctx context.Context, t tori.Therapist, day tori.Date, as []tori.Appointment) error
+}
+
+// Config is everything the worker depends on.
+type Config struct {
+	Practice *tori.Practice
+	Bookings *tori.Bookings
+	Store    Store
+	Notify   Notifier
+	Now      func() time.Time // default time.Now
+	Log      *slog.Logger     // default slog.Default()
+	Lease    time.Duration    // how long a claim lasts (default 2 minutes)
+	Batch    int              // items claimed per queue per run (default 100)
+}
+
+// Worker runs the jobs.
+type Worker struct {
+	cfg Config
+}
+
+// New returns a worker.
+func New(cfg Config) *Worker {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Lease == 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Batch == 0 {
+		cfg.Batch = 100
+	}
+	return &Worker{cfg: cfg}
+}
+
+func (w *Worker) now() time.Time { return w.cfg.Now() }
+
+// job is one kind of due work.
+type job struct {
+	name    string
+	spec    string
+	runOnce func(ctx context.Context) (int, error)
+}
+
+func (w *Worker) jobs() []job {
+	return []job{
+		{"holds", "@every 1s", w.expireHolds},
+		{"reminders", "@every 5s", w.sendReminders},
+		{"refunds", "@every 15s", w.retryRefunds},
+		{"reconcile", "@every 30s", w.reconcile},
+		{"agenda", "@every 1m", w.sendAgendas},
+	}
+}
+
+// Run ticks every job until ctx ends, then waits for running jobs. A job
+// that panics is recovered and runs again at its next tick; a job still
+// running at its next tick is skipped, not stacked.
+func (w *Worker) Run(ctx context.Context) error {
+	logger := cron.PrintfLogger(slogPrintf{w.cfg.Log})
+	c := cron.New(
+		cron.WithLocation(w.cfg.Practice.Location),
+		cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)),
+	)
+	for _, j := range w.jobs() {
+		if _, err := c.AddFunc(j.spec, func() {
+			n, err := j.runOnce(ctx)
+			if err != nil && ctx.Err() == nil {
+				w.cfg.Log.Error("worker job", "job", j.name, "done", n, "err", err)
+			} else if n > 0 {
+				w.cfg.Log.Debug("worker job", "job", j.name, "done", n)
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done() // running jobs finish
+	return nil
+}
+
+type slogPrintf struct{ l *slog.Logger }
+
+func (s slogPrintf) Printf(format string, args ...any) {
+	s.l.Info("cron", "msg", format, "args", args)
+}
+
+// unreachable reports whether a notification failed because the chat
+// cannot be written to (so retrying is pointless).
+func unreachable(err error) bool { return tori.ErrorCode(err) == tori.EFORBIDDEN }

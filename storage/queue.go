@@ -1,0 +1,121 @@
+package storage
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/tori-bot/tori"
+)
+
+// Due work sits in sorted sets scored by due time (unix ms). A worker
+// claims due items atomically with a lease: claiming re-scores the item to
+// the lease's end, so an item whose worker died comes due again when the
+// lease runs out. The lease's end is the claim's token: acknowledging or
+// re-queueing an item is a compare-and-set on it, so a worker whose lease
+// ran out (and whose item another worker claimed) changes nothing.
+
+// claimScript claims up to n items due at or before now.
+//
+// KEYS[1] the queue
+// ARGV[1] now ms  ARGV[2] lease end ms  ARGV[3] n
+// Returns a flat list: member, due ms, member, due ms, ….
+var claimScript = redis.NewScript(`
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+for i = 1, #items, 2 do
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], items[i])
+end
+return items
+`)
+
+// settleScript acknowledges (removes) or re-queues a claimed item, if the
+// claim is still ours.
+//
+// KEYS[1] the queue
+// ARGV[1] member  ARGV[2] claim token (the lease's end, ms)  ARGV[3] new due ms, or "" to remove
+// Returns 1 when it was ours, 0 when not.
+var settleScript = redis.NewScript(`
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not s or tonumber(s) ~= tonumber(ARGV[2]) then return 0 end
+if ARGV[3] == '' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+else
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+end
+return 1
+`)
+
+// queueKey is the key of a queue; therapist is required for the
+// per-therapist queues.
+func (s *Store) queueKey(q tori.Queue, therapist string) string {
+	switch q {
+	case tori.QueueRefunds:
+		return s.pendingRefundsKey()
+	case tori.QueueOpenPayments:
+		return s.openPaymentsKey()
+	}
+	return s.therapistTag(therapist) + string(q)
+}
+
+// ClaimDue claims up to n items of queue q (of therapist, for the
+// per-therapist queues) due at or before now, for lease.
+func (s *Store) ClaimDue(ctx context.Context, q tori.Queue, therapist string, now time.Time, lease time.Duration, n int) ([]tori.Claim, error) {
+	token := ms(now.Add(lease))
+	res, err := claimScript.Run(ctx, s.Redis, []string{s.queueKey(q, therapist)}, ms(now), token, n).StringSlice()
+	if err != nil {
+		return nil, formatError("claim "+string(q), err)
+	}
+	out := make([]tori.Claim, 0, len(res)/2)
+	for i := 0; i+1 < len(res); i += 2 {
+		due, _ := strconv.ParseFloat(res[i+1], 64)
+		out = append(out, tori.Claim{Member: res[i], Due: fromMS(int64(due)), Token: token})
+	}
+	return out, nil
+}
+
+// Ack removes a claimed item; false when the claim is no longer ours.
+func (s *Store) Ack(ctx context.Context, q tori.Queue, therapist string, c tori.Claim) (bool, error) {
+	n, err := settleScript.Run(ctx, s.Redis, []string{s.queueKey(q, therapist)}, c.Member, c.Token, "").Int()
+	return n == 1, formatError("ack "+string(q), err)
+}
+
+// Requeue makes a claimed item due again at due; false when the claim is
+// no longer ours.
+func (s *Store) Requeue(ctx context.Context, q tori.Queue, therapist string, c tori.Claim, due time.Time) (bool, error) {
+	n, err := settleScript.Run(ctx, s.Redis, []string{s.queueKey(q, therapist)}, c.Member, c.Token, ms(due)).Int()
+	return n == 1, formatError("requeue "+string(q), err)
+}
+
+// Enqueue puts member in queue q due at due (or moves it there).
+func (s *Store) Enqueue(ctx context.Context, q tori.Queue, therapist, member string, due time.Time) error {
+	return formatError("enqueue "+string(q), s.Redis.ZAdd(ctx, s.queueKey(q, therapist), redis.Z{Score: float64(ms(due)), Member: member}).Err())
+}
+
+// QueueStats returns how many items a queue holds and the due time of the
+// oldest (zero when empty).
+func (s *Store) QueueStats(ctx context.Context, q tori.Queue, therapist string) (int64, time.Time, error) {
+	key := s.queueKey(q, therapist)
+	n, err := s.Redis.ZCard(ctx, key).Result()
+	if err != nil || n == 0 {
+		return n, time.Time{}, formatError("queue stats", err)
+	}
+	first, err := s.Redis.ZRangeWithScores(ctx, key, 0, 0).Result()
+	if err != nil || len(first) == 0 {
+		return n, time.Time{}, formatError("queue stats", err)
+	}
+	return n, fromMS(int64(first[0].Score)), nil
+}
+
+// MarkOnce sets a marker (a reminder sent, a therapist told) and reports
+// whether it was not set before. It lasts keep.
+func (s *Store) MarkOnce(ctx context.Context, marker string, keep time.Duration) (bool, error) {
+	ok, err := s.Redis.SetNX(ctx, s.Prefix+"mark:"+marker, "1", keep).Result()
+	return ok, formatError("mark", err)
+}
+
+// Marked reports whether a marker is set.
+func (s *Store) Marked(ctx context.Context, marker string) (bool, error) {
+	n, err := s.Redis.Exists(ctx, s.Prefix+"mark:"+marker).Result()
+	return n == 1, formatError("mark", err)
+}
