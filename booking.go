@@ -32,6 +32,9 @@ type AppointmentStore interface {
 	// Release lets go of the hold id (token must match). Releasing a hold
 	// that is already gone is not an error.
 	Release(ctx context.Context, id, token string, now time.Time) error
+	// SetAttending records that a confirmed booking's client will come.
+	// ECONFLICT when it is not confirmed.
+	SetAttending(ctx context.Context, id string, now time.Time) (Appointment, error)
 	// Appointment returns one appointment; ENOTFOUND if there is none.
 	Appointment(ctx context.Context, id string) (Appointment, error)
 	// ClientAppointments returns the client's appointments that start at or
@@ -378,4 +381,17 @@ func (b *Bookings) Upcoming(ctx context.Context, c Client) ([]Appointment, error
 		}
 	}
 	return out, nil
+}
+
+// Attend records that the client will come to their booking ("I'll be
+// there" on a reminder). ECONFLICT when it is no longer upcoming.
+func (b *Bookings) Attend(ctx context.Context, c Client, id string) (Appointment, error) {
+	a, err := b.Own(ctx, c, id)
+	if err != nil {
+		return Appointment{}, err
+	}
+	if !a.Upcoming(b.now()) {
+		return Appointment{}, Errorf(ECONFLICT, "This booking is no longer upcoming.")
+	}
+	return b.Store.SetAttending(ctx, id, b.now())
 }

@@ -37,6 +37,10 @@ func (b *Bookings) canForgive(ctx context.Context, a Appointment) (bool, error) 
 	return used == "" || used == a.ID, err
 }
 
+// TermsNow is what cancelling a would give now (forgiveness not counted:
+// it is decided when cancelling).
+func (b *Bookings) TermsNow(a Appointment) CancelTerms { return b.terms(a, b.now(), false) }
+
 // QuoteCancel tells what cancelling the client's booking now would give,
 // without cancelling.
 func (b *Bookings) QuoteCancel(ctx context.Context, c Client, id string) (Appointment, CancelTerms, error) {

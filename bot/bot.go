@@ -292,6 +292,8 @@ func (c *turn) onButton() {
 		c.rescheduleDay(a.Appt, a.Day)
 	case vRescheduleTm:
 		c.rescheduleHold(a.Appt, a.Time)
+	case vAttend:
+		c.attend(a.Appt)
 	case vHelp:
 		c.help()
 	case vLang:

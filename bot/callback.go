@@ -38,6 +38,7 @@ const (
 	vHelp         = "h"
 	vLang         = "l" // l:lang
 	vNoop         = "n" // a label that does nothing
+	vAttend       = "y" // y:appt — "I'll be there"
 )
 
 // argument kinds
@@ -71,6 +72,7 @@ var grammar = map[string][]int{
 	vHelp:         {},
 	vLang:         {aLang},
 	vNoop:         {},
+	vAttend:       {aAppt},
 }
 
 // Action is parsed callback data.

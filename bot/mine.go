@@ -89,29 +89,35 @@ func (c *turn) cancelAsk(id string) {
 // notice given: for prepaid bookings exactly what comes back, for
 // pay-at-session what the policy charges.
 func (c *turn) cancelTerms(a tori.Appointment, t tori.CancelTerms) string {
+	return c.termsText("cancel.terms.", a, t)
+}
+
+// termsText writes cancellation terms with the messages under prefix
+// ("cancel.terms." when cancelling, "reminder.terms." in a reminder).
+func (c *turn) termsText(prefix string, a tori.Appointment, t tori.CancelTerms) string {
 	data := map[string]any{"Notice": c.notice(c.lang, t.Notice), "Percent": t.Tier.Percent}
 	if a.Paid.Amount == 0 {
 		data["Charge"] = 100 - t.Tier.Percent
 		data["Amount"] = c.price(c.lang, a.Price.Percent(100-t.Tier.Percent))
 		switch t.Tier.Percent {
 		case 100:
-			return c.t("cancel.terms.none.full", data)
+			return c.t(prefix+"none.full", data)
 		case 0:
-			return c.t("cancel.terms.none.none", data)
+			return c.t(prefix+"none.none", data)
 		}
-		return c.t("cancel.terms.none.partial", data)
+		return c.t(prefix+"none.partial", data)
 	}
 	data["Refund"] = c.price(c.lang, t.Refund)
 	data["Paid"] = c.price(c.lang, a.Paid)
 	switch {
 	case t.Forgiven:
-		return c.t("cancel.terms.paid.forgiven", data)
+		return c.t(prefix+"paid.forgiven", data)
 	case t.Refund == a.Paid:
-		return c.t("cancel.terms.paid.full", data)
+		return c.t(prefix+"paid.full", data)
 	case t.Refund.Amount == 0:
-		return c.t("cancel.terms.paid.none", data)
+		return c.t(prefix+"paid.none", data)
 	}
-	return c.t("cancel.terms.paid.partial", data)
+	return c.t(prefix+"paid.partial", data)
 }
 
 func (c *turn) cancelFailed(err error) {
@@ -225,4 +231,25 @@ func (c *turn) rescheduleHold(id string, at time.Time) {
 		c.saveState(c.ctx, c.in.User.ChatID, state{Hold: h.ID})
 		c.summary(h, k.appt)
 	}
+}
+
+// attend records the client's "I'll be there" (the therapist's agenda
+// shows it) and thanks them.
+func (c *turn) attend(id string) {
+	a, err := c.bookings.Attend(c.ctx, c.client(), id)
+	switch tori.ErrorCode(err) {
+	case "":
+	case tori.ENOTFOUND:
+		c.show(c.t("booking.gone", nil), c.menuKeyboard())
+		return
+	case tori.ECONFLICT:
+		c.show(c.t("reschedule.not_possible", nil), c.menuKeyboard())
+		return
+	default:
+		c.fail("attend", err)
+		return
+	}
+	c.res.Notice = c.t("attend.notice", nil)
+	c.show(c.t("attend.thanks", map[string]any{"When": c.whenRange(c.lang, a.Start, a.End), "Where": c.where(a, true)}),
+		[][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
 }

@@ -39,8 +39,15 @@ func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 			data["Rest"] = c.price(lang, a.Price.Sub(a.Paid))
 		}
 	}
+	if c, ok := extra["Capture"].(string); ok {
+		data["Capture"] = esc(c)
+		data["Tries"] = extra["Tries"]
+	}
 	if a.RefundDue.Amount > 0 {
 		data["Refund"] = c.price(lang, a.RefundDue)
+		if a.RefundState == tori.RefundRefunded {
+			data["Refund"] = c.price(lang, a.Refunded)
+		}
 		data["RefundPending"] = a.RefundState == tori.RefundPending
 	}
 	text := c.cat.T(lang, id, data)

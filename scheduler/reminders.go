@@ -23,14 +23,28 @@ func reminderMarker(a tori.Appointment, before time.Duration) string {
 	return fmt.Sprintf("rem:%s:%d:%d", a.ID, a.Start.Unix(), int(before.Minutes()))
 }
 
-// sendReminders sends the reminders that are due and returns how many.
+// sendReminders sends the reminders that are due and returns how many. It
+// claims batch after batch until nothing is due, so a burst drains at the
+// limiter's pace rather than one batch per tick.
 func (w *Worker) sendReminders(ctx context.Context) (int, error) {
 	sent := 0
+	for {
+		n, claimed, err := w.remindBatch(ctx)
+		sent += n
+		if err != nil || claimed == 0 || ctx.Err() != nil {
+			return sent, err
+		}
+	}
+}
+
+// remindBatch claims one batch per therapist and handles it.
+func (w *Worker) remindBatch(ctx context.Context) (sent, claimed int, err error) {
 	for _, t := range w.cfg.Practice.Therapists {
 		claims, err := w.cfg.Store.ClaimDue(ctx, tori.QueueReminders, t.ID, w.now(), w.cfg.Lease, w.cfg.Batch)
 		if err != nil {
-			return sent, err
+			return sent, claimed, err
 		}
+		claimed += len(claims)
 		for _, c := range claims {
 			ok, err := w.remind(ctx, t.ID, c)
 			if err != nil {
@@ -42,7 +56,7 @@ func (w *Worker) sendReminders(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	return sent, nil
+	return sent, claimed, nil
 }
 
 // remind handles one claimed booking: sends its due reminder, if any, and

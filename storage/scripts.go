@@ -211,6 +211,19 @@ redis.call('HDEL', KEYS[3], ARGV[1])
 return {'OK'}
 `)
 
+// attendScript records "I'll be there" on a confirmed booking.
+//
+// KEYS[1] the appointment's hash
+// ARGV[1] now ms
+// Returns {"OK"} | {"NOTFOUND"} | {"CONFLICT"}.
+var attendScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {'NOTFOUND'} end
+if st ~= 'confirmed' then return {'CONFLICT'} end
+redis.call('HSET', KEYS[1], 'attending', '1', 'updated_at', ARGV[1])
+return {'OK'}
+`)
+
 // busyScript reads a therapist's live blocks that overlap a range.
 //
 // KEYS[1] sched  KEYS[2] span  KEYS[3] maxspan

@@ -366,3 +366,22 @@ func (s *Store) TherapistAppointments(ctx context.Context, therapistID string, f
 	sortByStart(out)
 	return out, nil
 }
+
+// SetAttending implements tori.AppointmentStore.
+func (s *Store) SetAttending(ctx context.Context, id string, now time.Time) (tori.Appointment, error) {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	code, _, err := s.runScript(ctx, "attend", attendScript, []string{s.appointmentKey(tid, id)}, ms(now))
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	switch code {
+	case "OK":
+		return s.Appointment(ctx, id)
+	case "NOTFOUND":
+		return tori.Appointment{}, notFound()
+	}
+	return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "This booking is no longer confirmed.")
+}

@@ -1,0 +1,147 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// Notifier tells clients and therapists what the worker did: reminders,
+// ended holds, settled payments and refunds, the daily agenda. It
+// satisfies scheduler.Notifier. A chat the bot may not write to is
+// reported as EFORBIDDEN (the worker drops the message); other failures
+// are returned for a retry.
+type Notifier struct {
+	Bot  *Bot
+	Send func(ctx context.Context, r Reply) error // Telegram.Send
+}
+
+func (n *Notifier) send(ctx context.Context, replies []Reply) error {
+	for _, r := range replies {
+		if err := n.Send(ctx, r); err != nil {
+			if errors.Is(err, ErrUnreachable) {
+				return tori.Errorf(tori.EFORBIDDEN, "%v", err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Remind sends the reminder due before long before a's start.
+func (n *Notifier) Remind(ctx context.Context, a tori.Appointment, before time.Duration) error {
+	return n.send(ctx, n.Bot.ReminderReplies(ctx, a, before))
+}
+
+// HoldExpired tells the client their hold ended and the time is free again.
+func (n *Notifier) HoldExpired(ctx context.Context, a tori.Appointment) error {
+	c := n.Bot.turnFor(ctx, a)
+	c.show(c.t("hold.ended", map[string]any{
+		"When":  c.shortWhen(c.lang, a.Start),
+		"Until": c.until(c.lang, a.HoldUntil, c.now),
+	}), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+	if st := c.loadState(ctx, a.Client.ChatID); st.Hold == a.ID {
+		c.saveState(ctx, a.Client.ChatID, state{})
+	}
+	return n.send(ctx, c.res.Replies)
+}
+
+// PaymentSettled tells what a payment came to (see PaymentReplies).
+func (n *Notifier) PaymentSettled(ctx context.Context, r tori.PaymentResult) error {
+	return n.send(ctx, n.Bot.PaymentReplies(ctx, r))
+}
+
+// RefundDone tells the client (and therapist) that a refund that was
+// pending has gone through.
+func (n *Notifier) RefundDone(ctx context.Context, a tori.Appointment) error {
+	c := n.Bot.turnFor(ctx, a)
+	c.in.MessageID = 0
+	c.send(c.t("refund.arrived", map[string]any{"Booking": c.describe(a), "Refund": c.price(c.lang, a.Refunded)}), nil)
+	c.notify(a, "notify.refund_done", nil)
+	return n.send(ctx, c.res.Replies)
+}
+
+// RefundByHand asks the therapist to refund by hand: PayPal kept refusing.
+func (n *Notifier) RefundByHand(ctx context.Context, a tori.Appointment) error {
+	c := n.Bot.turnFor(ctx, a)
+	c.notify(a, "notify.refund_by_hand", map[string]any{"Capture": a.CaptureID, "Tries": a.RefundTries})
+	return n.send(ctx, c.res.Replies)
+}
+
+// Agenda sends a therapist the day's sessions.
+func (n *Notifier) Agenda(ctx context.Context, t tori.Therapist, day tori.Date, as []tori.Appointment) error {
+	return n.send(ctx, n.Bot.AgendaReplies(t, day, as))
+}
+
+// ReminderReplies is the reminder before long before a's start: when and
+// where in absolute terms (with the meeting link for a remote session),
+// what the policy gives if cancelled now, and buttons.
+func (b *Bot) ReminderReplies(ctx context.Context, a tori.Appointment, before time.Duration) []Reply {
+	c := b.turnFor(ctx, a)
+	c.in.MessageID = 0
+	terms := b.bookings.TermsNow(a)
+	data := map[string]any{
+		"Booking": c.describe(a),
+		"When":    c.whenRange(c.lang, a.Start, a.End),
+		"Where":   c.where(a, true),
+		"Terms":   c.termsText("reminder.terms.", a, terms),
+	}
+	kb := [][]Button{{{Text: c.t("button.attend", nil), Data: cb(vAttend, a.ID)}}}
+	var row []Button
+	if b.practice.Policy.CanReschedule(a.Start, c.now) {
+		row = append(row, Button{Text: c.t("button.reschedule", nil), Data: cb(vReschedule, a.ID)})
+	}
+	row = append(row, Button{Text: c.t("button.cancel_booking", nil), Data: cb(vCancelAsk, a.ID)})
+	kb = append(kb, row)
+	if a.Attending {
+		data["Attending"] = true
+	}
+	c.send(c.t("reminder", data), kb)
+	return c.res.Replies
+}
+
+// AgendaReplies lists a therapist's day: each session in order, with the
+// client, the service, what is paid, and who confirmed they will come.
+func (b *Bot) AgendaReplies(t tori.Therapist, day tori.Date, as []tori.Appointment) []Reply {
+	lang := t.Lang
+	if lang == "" {
+		lang = b.practice.Language
+	}
+	var lines []string
+	for _, a := range as {
+		s, _ := b.practice.Service(a.ServiceID)
+		pay := b.cat.T(lang, "agenda.to_pay", map[string]any{"Price": b.price(lang, a.Price)})
+		switch {
+		case a.Paid.Amount > 0 && a.Paid == a.Price:
+			pay = b.cat.T(lang, "agenda.paid", map[string]any{"Paid": b.price(lang, a.Paid)})
+		case a.Paid.Amount > 0:
+			pay = b.cat.T(lang, "agenda.deposit", map[string]any{"Paid": b.price(lang, a.Paid), "Rest": b.price(lang, a.Price.Sub(a.Paid))})
+		}
+		confirmed := b.cat.T(lang, "agenda.not_confirmed", nil)
+		if a.Attending {
+			confirmed = b.cat.T(lang, "agenda.confirmed", nil)
+		}
+		lines = append(lines, fmt.Sprintf("<b>%s</b> %s\n%s · %s\n%s · %s",
+			ltr(lang, b.local(a.Start).Format("15:04")+"–"+b.local(a.End).Format("15:04")), clientRef(lang, a.Client),
+			iso(lang, s.Name(lang, b.practice.Language)), pay, confirmed, b.whereShort(lang, a)))
+	}
+	text := b.cat.N(lang, "agenda", len(as), map[string]any{
+		"Date": b.longDate(lang, day.At(12*60, b.practice.Location)), "Sessions": strings.Join(lines, "\n\n"),
+	})
+	var out []Reply
+	for _, chat := range t.TelegramIDs {
+		out = append(out, Reply{ChatID: chat, Text: text})
+	}
+	return out
+}
+
+func (b *Bot) whereShort(lang string, a tori.Appointment) string {
+	if a.Remote {
+		return b.cat.T(lang, "agenda.video", nil)
+	}
+	return b.cat.T(lang, "agenda.in_person", nil)
+}

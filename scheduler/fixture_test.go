@@ -1,0 +1,179 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/payments"
+	"github.com/tori-bot/tori/payments/paypaltest"
+	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/storage/storagetest"
+)
+
+func span(a, b string) tori.Span {
+	s, _ := tori.ParseMinute(a)
+	e, _ := tori.ParseMinute(b)
+	return tori.Span{Start: s, End: e}
+}
+
+// testPractice: Adi (9001) works Sunday to Thursday 09:00-13:00 and
+// 15:00-19:00 in Jerusalem. "talk" is in person (50 + 10 min, ₪350, at the
+// session); "video" remote (45 min) with a link; "intake" prepaid ₪350.50.
+func testPractice() *tori.Practice {
+	var hours tori.WeeklyHours
+	for d := time.Sunday; d <= time.Thursday; d++ {
+		hours[d] = []tori.Span{span("09:00", "13:00"), span("15:00", "19:00")}
+	}
+	loc, _ := time.LoadLocation("Asia/Jerusalem")
+	p := &tori.Practice{
+		Name: "Tel Aviv Therapy", Location: loc, Language: "en", Address: "1 Herzl St",
+		Therapists: []tori.Therapist{{ID: "adi", Name: "Adi Levi", TelegramIDs: []int64{9001, 9011}, Hours: hours, Lang: "en"}},
+		Services: []tori.Service{
+			{ID: "talk", Names: map[string]string{"en": "Talk session"}, Duration: 50 * time.Minute, BufferAfter: 10 * time.Minute, Price: tori.Money{Amount: 35000, Currency: "ILS"}},
+			{ID: "video", Names: map[string]string{"en": "Video session"}, Duration: 45 * time.Minute, Price: tori.Money{Amount: 30000, Currency: "ILS"}, Remote: true, MeetingLink: "https://meet.example/adi"},
+			{ID: "intake", Names: map[string]string{"en": "Intake"}, Duration: 60 * time.Minute, Price: tori.Money{Amount: 35050, Currency: "ILS"}, Payment: tori.PayFull},
+		},
+		Policy: tori.DefaultPolicy(),
+	}
+	if err := p.Validate(); err != nil {
+		panic(err)
+	}
+	return p
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time)         { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func (c *clock) Add(d time.Duration)     { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+func (c *clock) At(d tori.Date, hm string) time.Time {
+	m, _ := tori.ParseMinute(hm)
+	return d.At(m, c.t.Location())
+}
+
+// outbox records what the notifier sent, per chat.
+type outbox struct {
+	mu   sync.Mutex
+	sent map[int64][]bot.Reply
+	fail func(r bot.Reply) error
+}
+
+func (o *outbox) Send(_ context.Context, r bot.Reply) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.fail != nil {
+		if err := o.fail(r); err != nil {
+			return err
+		}
+	}
+	if o.sent == nil {
+		o.sent = map[int64][]bot.Reply{}
+	}
+	o.sent[r.ChatID] = append(o.sent[r.ChatID], r)
+	return nil
+}
+
+func (o *outbox) to(chat int64) []bot.Reply {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]bot.Reply(nil), o.sent[chat]...)
+}
+
+func (o *outbox) total() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for _, rs := range o.sent {
+		n += len(rs)
+	}
+	return n
+}
+
+// env is a worker over a real Redis, the real bot's texts, and a fake
+// PayPal, with a clock at Monday 30 November 2026, 10:00 in Jerusalem.
+type env struct {
+	t        *testing.T
+	p        *tori.Practice
+	clock    *clock
+	store    *storage.Store
+	bookings *tori.Bookings
+	bot      *bot.Bot
+	out      *outbox
+	pp       *paypaltest.Server
+	worker   *Worker
+}
+
+var mon = tori.Date{Year: 2026, Month: 11, Day: 30}
+
+func newEnv(t *testing.T, p *tori.Practice) *env {
+	t.Helper()
+	if p == nil {
+		p = testPractice()
+	}
+	clk := &clock{t: mon.At(10*60, p.Location)}
+	st := storagetest.MustStore(t)
+	pp := paypaltest.New()
+	t.Cleanup(pp.Close)
+	gateway, err := payments.New(payments.Config{ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: pp.URL,
+		WebhookID: paypaltest.WebhookID, ReturnURL: "https://x/paypal/return", CancelURL: "https://x/paypal/cancel", Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bk := &tori.Bookings{Practice: p, Store: st, Payments: gateway, Now: clk.Now}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b, err := bot.New(bot.Config{Practice: p, Bookings: bk, Store: st, Now: clk.Now, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &outbox{}
+	w := New(Config{Practice: p, Bookings: bk, Store: st, Notify: &bot.Notifier{Bot: b, Send: out.Send}, Now: clk.Now, Log: log})
+	return &env{t: t, p: p, clock: clk, store: st, bookings: bk, bot: b, out: out, pp: pp, worker: w}
+}
+
+func client(id int64) tori.Client {
+	return tori.Client{ID: id, ChatID: id, Name: fmt.Sprintf("Client %d", id), Lang: "en"}
+}
+
+// book confirms a pay-at-session booking of svc at start for c, now.
+func (e *env) book(c tori.Client, svc string, start time.Time) tori.Appointment {
+	e.t.Helper()
+	ctx := context.Background()
+	h, err := e.bookings.Hold(ctx, c, svc, "adi", start, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	a, err := e.bookings.Confirm(ctx, c, h.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+func (e *env) run(f func(context.Context) (int, error)) int {
+	e.t.Helper()
+	n, err := f(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func texts(rs []bot.Reply) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.Text)
+		b.WriteString("\n----\n")
+	}
+	return b.String()
+}
