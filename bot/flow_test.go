@@ -438,3 +438,32 @@ func TestRepeatOffenderIsToldWhy(t *testing.T) {
 		t.Fatalf("no pay button: %v", labels(dana.screen))
 	}
 }
+
+// TestReminderButtons: a reminder's "I'll be there" is recorded and
+// thanked; its Cancel leads to the usual quote.
+func TestReminderButtons(t *testing.T) {
+	w := newWorld(t)
+	dana, omer := w.user(101, "Dana", "en"), w.user(102, "Omer", "en")
+	dana.say("/start video").press("Thu 3/12").press("10:00").press("Confirm").sees("You're booked.")
+	as, _ := w.store.ClientAppointments(context.Background(), 101, time.Time{})
+	w.clock.Set(as[0].Start.Add(-24 * time.Hour))
+	rs := w.bot.ReminderReplies(context.Background(), as[0], 24*time.Hour)
+	if len(rs) != 1 || rs[0].ChatID != 101 || rs[0].EditID != 0 {
+		t.Fatalf("%+v", rs)
+	}
+	w.deliver(bot.Result{Replies: rs})
+	dana.screen, dana.screenID = rs[0], 777
+	dana.sees("A reminder of your session", "Video session with Adi Levi, Thursday 3 December 2026, 10:00–10:45", "join here: https://meet.example/adi")
+	// Omer pressing Dana's button learns nothing.
+	omer.pressData(rs[0].Keyboard[0][0].Data).sees("That booking was not found")
+	dana.press("I'll be there").sees("Thank you for letting us know. See you on Thursday 3 December 2026, 10:00–10:45.")
+	if dana.notice != "Thank you!" {
+		t.Fatalf("notice %q", dana.notice)
+	}
+	a, _ := w.store.Appointment(context.Background(), as[0].ID)
+	if !a.Attending {
+		t.Fatal("not recorded")
+	}
+	dana.screen = rs[0]
+	dana.press("Cancel").sees("Cancel this session?", "You are cancelling 24 hours before the session.")
+}

@@ -40,10 +40,14 @@ func (n *Notifier) Remind(ctx context.Context, a tori.Appointment, before time.D
 // HoldExpired tells the client their hold ended and the time is free again.
 func (n *Notifier) HoldExpired(ctx context.Context, a tori.Appointment) error {
 	c := n.Bot.turnFor(ctx, a)
-	c.show(c.t("hold.ended", map[string]any{
-		"When":  c.shortWhen(c.lang, a.Start),
-		"Until": c.until(c.lang, a.HoldUntil, c.now),
-	}), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+	data := map[string]any{"When": c.shortWhen(c.lang, a.Start), "Until": c.until(c.lang, a.HoldUntil, c.now)}
+	id := "hold.ended"
+	if a.Moves != "" {
+		if from, err := n.Bot.bookings.Store.Appointment(ctx, a.Moves); err == nil && from.Status == tori.StatusConfirmed {
+			id, data["From"] = "move.hold_ended", c.whenRange(c.lang, from.Start, from.End)
+		}
+	}
+	c.show(c.t(id, data), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
 	if st := c.loadState(ctx, a.Client.ChatID); st.Hold == a.ID {
 		c.saveState(ctx, a.Client.ChatID, state{})
 	}

@@ -103,7 +103,7 @@ func (o *outbox) total() int {
 // env is a worker over a real Redis, the real bot's texts, and a fake
 // PayPal, with a clock at Monday 30 November 2026, 10:00 in Jerusalem.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	p        *tori.Practice
 	clock    *clock
 	store    *storage.Store
@@ -116,7 +116,7 @@ type env struct {
 
 var mon = tori.Date{Year: 2026, Month: 11, Day: 30}
 
-func newEnv(t *testing.T, p *tori.Practice) *env {
+func newEnv(t testing.TB, p *tori.Practice) *env {
 	t.Helper()
 	if p == nil {
 		p = testPractice()

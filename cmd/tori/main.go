@@ -2,7 +2,9 @@
 // practice from tori.yaml and secrets from the environment, long-polls
 // Telegram, keeps state in Redis and serves /healthz and /readyz.
 //
-//	tori          run the bot
+//	tori          run the bot and the worker
+//	tori bot      run the bot only
+//	tori worker   run the worker only (reminders, hold expiry, refunds, reconciliation, agenda)
 //	tori check    validate tori.yaml and exit
 package main
 
@@ -25,6 +27,7 @@ import (
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/payments"
+	"github.com/tori-bot/tori/scheduler"
 	"github.com/tori-bot/tori/storage"
 )
 
@@ -35,6 +38,8 @@ var (
 	_ tori.PaymentGateway = (*payments.PayPal)(nil)
 	_ bot.WebhookParser   = (*payments.PayPal)(nil)
 	_ bot.Deliverer       = (*bot.Telegram)(nil)
+	_ scheduler.Store     = (*storage.Store)(nil)
+	_ scheduler.Notifier  = (*bot.Notifier)(nil)
 )
 
 func main() {
@@ -79,14 +84,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	runBot, runWorker := true, true
 	if len(args) > 0 {
 		switch args[0] {
 		case "check":
 			fmt.Fprintf(stderr, "%s is valid: %s, %d therapist(s), %d service(s), time zone %s\n",
 				cfgPath, practice.Name, len(practice.Therapists), len(practice.Services), practice.Location)
 			return nil
+		case "bot":
+			runWorker = false
+		case "worker":
+			runBot = false
 		default:
-			return fmt.Errorf("unknown command %q: run tori (the bot) or tori check (validate %s)", args[0], cfgPath)
+			return fmt.Errorf("unknown command %q: run tori (bot and worker), tori bot, tori worker, or tori check (validate %s)", args[0], cfgPath)
 		}
 	}
 	token := strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN"))
@@ -115,8 +125,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	if err := tg.RegisterCommands(ctx); err != nil {
-		log.Warn("could not register the command menu; the bot works without it", "err", err)
+	if runBot {
+		if err := tg.RegisterCommands(ctx); err != nil {
+			log.Warn("could not register the command menu; the bot works without it", "err", err)
+		}
 	}
 
 	addr := env(getenv, "HTTP_ADDR", ":8080")
@@ -126,21 +138,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", routes(store))
-	if paypal != nil {
+	if paypal != nil && runBot {
 		mux.Handle("/paypal/", b.PaymentPages(tg, paypal))
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server", "err", err)
 		}
 	}()
-	go func() { defer wg.Done(); tg.Run(ctx) }()
-	log.Info("tori is running", "practice", practice.Name, "bot", "@"+tg.Username(), "http", ln.Addr().String(),
-		"therapists", len(practice.Therapists), "services", len(practice.Services), "time_zone", practice.Location.String())
+	if runBot {
+		wg.Add(1)
+		go func() { defer wg.Done(); tg.Run(ctx) }()
+	}
+	if runWorker {
+		w := scheduler.New(scheduler.Config{Practice: practice, Bookings: bookings, Store: store,
+			Notify: &bot.Notifier{Bot: b, Send: tg.Send}, Log: log})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.Run(ctx); err != nil {
+				log.Error("worker", "err", err)
+			}
+		}()
+	}
+	log.Info("tori is running", "practice", practice.Name, "bot", "@"+tg.Username(), "polling", runBot, "worker", runWorker,
+		"http", ln.Addr().String(), "therapists", len(practice.Therapists), "services", len(practice.Services), "time_zone", practice.Location.String())
 
 	<-ctx.Done()
 	log.Info("shutting down: finishing updates in hand")

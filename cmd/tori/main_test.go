@@ -247,3 +247,50 @@ func TestRunWithPayPal(t *testing.T) {
 		}
 	})
 }
+
+// TestRunModes: `tori worker` does not poll Telegram; `tori bot` does, and
+// runs no worker.
+func TestRunModes(t *testing.T) {
+	for _, mode := range []string{"worker", "bot"} {
+		t.Run(mode, func(t *testing.T) {
+			fake := telegramtest.New()
+			defer fake.Close()
+			logs := &syncBuffer{}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, []string{mode}, testEnv(t, fake, nil), logs) }()
+			deadline := time.Now().Add(10 * time.Second)
+			for !strings.Contains(logs.String(), "tori is running") {
+				if time.Now().After(deadline) {
+					t.Fatalf("did not start:\n%s", logs.String())
+				}
+				time.Sleep(10 * time.Millisecond) // polling a process that is starting, with a deadline
+			}
+			if mode == "bot" {
+				fake.SendText(telegramtest.User{ID: 5, FirstName: "A"}, "/help")
+				if _, err := fake.Wait(5, 10*time.Second, func(ms []telegramtest.Message) bool { return len(ms) == 1 }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			polled := false
+			for _, c := range fake.Calls() {
+				polled = polled || c.Method == "getUpdates"
+			}
+			out := logs.String()
+			switch mode {
+			case "worker":
+				if polled || !strings.Contains(out, "polling=false worker=true") {
+					t.Fatalf("polled=%v\n%s", polled, out)
+				}
+			case "bot":
+				if !polled || !strings.Contains(out, "polling=true worker=false") {
+					t.Fatalf("polled=%v\n%s", polled, out)
+				}
+			}
+		})
+	}
+}
