@@ -79,6 +79,7 @@ type Appointment struct {
 	OrderID    string   // the PayPal order
 	ApproveURL string   // where the buyer approves it
 	PayState   PayState // how far the payment got
+	Declines   int      // captures PayPal declined (a capture after one uses a new request id)
 	Paid       Money    // captured
 	CaptureID  string   // the PayPal capture
 	Message    int      // the Telegram message showing the hold (then its payment), edited as it changes
@@ -88,7 +89,8 @@ type Appointment struct {
 	RefundState RefundState // pending until PayPal accepts it
 	Refunded    Money
 	RefundID    string
-	RefundTries int
+	RefundTries int  // failed attempts
+	Refusals    int  // attempts PayPal refused outright (a retry after one uses a new request id)
 	Forgiven    bool // a late cancellation refunded in full under the forgive-the-first rule
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

@@ -73,8 +73,9 @@ type PaymentStore interface {
 	CancelWithRefund(ctx context.Context, id string, status Status, refund Money, forgiven bool, now time.Time) (a Appointment, fresh bool, err error)
 	// RefundDone moves a pending refund to refunded; fresh as above.
 	RefundDone(ctx context.Context, id string, r Refund, now time.Time) (a Appointment, fresh bool, err error)
-	// RefundFailed counts a failed attempt; the refund stays pending.
-	RefundFailed(ctx context.Context, id string, now time.Time) (Appointment, error)
+	// RefundFailed counts a failed attempt (refused: PayPal said no, so no
+	// money moved); the refund stays pending.
+	RefundFailed(ctx context.Context, id string, refused bool, now time.Time) (Appointment, error)
 	// MarkNoShow moves a confirmed booking to no_show.
 	MarkNoShow(ctx context.Context, id string, now time.Time) (Appointment, error)
 }
@@ -264,7 +265,7 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 	}
 	r, err := b.Payments.Refund(ctx, a, a.RefundDue)
 	if err != nil {
-		if f, ferr := b.Store.RefundFailed(ctx, id, b.now()); ferr == nil {
+		if f, ferr := b.Store.RefundFailed(ctx, id, ErrorCode(err) == EDECLINED, b.now()); ferr == nil {
 			a = f
 		}
 		return a, err

@@ -160,8 +160,14 @@ func captureOf(c paypal.CaptureAmount) (tori.Capture, error) {
 
 // Capture implements tori.PaymentGateway.
 func (p *PayPal) Capture(ctx context.Context, a tori.Appointment) (tori.Capture, error) {
+	// PayPal answers a repeated request id with the first answer, so a
+	// capture after a decline (the buyer approved again) needs a new id.
+	rid := "capture:" + a.ID
+	if a.Declines > 0 {
+		rid = fmt.Sprintf("capture:%s:%d", a.ID, a.Declines+1)
+	}
 	p.mu.Lock()
-	res, err := p.c.CaptureOrderWithPaypalRequestId(ctx, a.OrderID, paypal.CaptureOrderRequest{}, "capture:"+a.ID, nil)
+	res, err := p.c.CaptureOrderWithPaypalRequestId(ctx, a.OrderID, paypal.CaptureOrderRequest{}, rid, nil)
 	p.mu.Unlock()
 	if err != nil {
 		if issue(err) == "ORDER_ALREADY_CAPTURED" {
@@ -197,7 +203,13 @@ func (p *PayPal) Order(ctx context.Context, orderID string) (tori.Order, error) 
 func (p *PayPal) Refund(ctx context.Context, a tori.Appointment, amount tori.Money) (tori.Refund, error) {
 	defer p.read()()
 	req := paypal.RefundCaptureRequest{Amount: &paypal.Money{Currency: amount.Currency, Value: value(amount)}, InvoiceID: a.ID}
-	r, err := p.c.RefundCaptureWithPaypalRequestId(ctx, a.CaptureID, req, "refund:"+a.ID)
+	// A retry after a timeout reuses the id (PayPal answers what it did);
+	// after a refusal no money moved, and a new id asks again.
+	rid := "refund:" + a.ID
+	if a.Refusals > 0 {
+		rid = fmt.Sprintf("refund:%s:%d", a.ID, a.Refusals+1)
+	}
+	r, err := p.c.RefundCaptureWithPaypalRequestId(ctx, a.CaptureID, req, rid)
 	if err != nil {
 		return tori.Refund{}, formatError("refund", err)
 	}

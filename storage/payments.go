@@ -214,12 +214,12 @@ func (s *Store) RefundDone(ctx context.Context, id string, r tori.Refund, now ti
 }
 
 // RefundFailed implements tori.PaymentStore.
-func (s *Store) RefundFailed(ctx context.Context, id string, now time.Time) (tori.Appointment, error) {
+func (s *Store) RefundFailed(ctx context.Context, id string, refused bool, now time.Time) (tori.Appointment, error) {
 	keys, _, err := s.keysOf(id, false)
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	if _, _, err := s.runScript(ctx, "refund failed", refundFailedScript, keys, ms(now)); err != nil {
+	if _, _, err := s.runScript(ctx, "refund failed", refundFailedScript, keys, ms(now), boolField(refused)); err != nil {
 		return tori.Appointment{}, err
 	}
 	return s.Appointment(ctx, id)

@@ -53,7 +53,8 @@ redis.call('ZADD', KEYS[5], string.format('%d', untilms), ARGV[1])
 return {'OK'}
 `)
 
-// setPayStateScript records a declined or pending capture; a paid one stays paid.
+// setPayStateScript records a declined or pending capture (counting
+// declines); a paid one stays paid.
 //
 // KEYS[1] the appointment's hash
 // ARGV[1] state  ARGV[2] now ms
@@ -61,7 +62,9 @@ return {'OK'}
 var setPayStateScript = redis.NewScript(`
 local ps = redis.call('HGET', KEYS[1], 'pay_state')
 if not ps then return {'NOTFOUND'} end
-if ps ~= 'paid' then redis.call('HSET', KEYS[1], 'pay_state', ARGV[1], 'updated_at', ARGV[2]) end
+if ps == 'paid' or ps == ARGV[1] then return {'OK'} end
+redis.call('HSET', KEYS[1], 'pay_state', ARGV[1], 'updated_at', ARGV[2])
+if ARGV[1] == 'declined' then redis.call('HINCRBY', KEYS[1], 'declines', 1) end
 return {'OK'}
 `)
 
@@ -134,14 +137,16 @@ redis.call('HSET', KEYS[1], 'refund_state', 'refunded', 'refund_id', ARGV[1], 'r
 return {'OK'}
 `)
 
-// refundFailedScript counts a failed refund attempt of a pending refund.
+// refundFailedScript counts a failed refund attempt of a pending refund,
+// and a refusal (PayPal said no: no money moved) apart.
 //
 // KEYS[1] the appointment's hash
-// ARGV[1] now ms
+// ARGV[1] now ms  ARGV[2] "1" when PayPal refused it
 // Returns {"OK"}.
 var refundFailedScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'refund_state') == 'pending' then
   redis.call('HINCRBY', KEYS[1], 'refund_tries', 1)
+  if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[1], 'refusals', 1) end
   redis.call('HSET', KEYS[1], 'updated_at', ARGV[1])
 end
 return {'OK'}

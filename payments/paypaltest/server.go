@@ -1,8 +1,8 @@
 // Package paypaltest is a fake PayPal REST API for tests, driven by the
 // real plutov/paypal client: OAuth tokens, Orders v2 (create, get,
 // capture), capture refunds and webhook signature verification. Like
-// PayPal, it replays the first successful response for a repeated
-// PayPal-Request-Id (even one whose answer was lost on the way),
+// PayPal, it replays the first response for a repeated PayPal-Request-Id
+// (a refusal included, and a success whose answer was lost on the way),
 // refuses to capture an order twice (ORDER_ALREADY_CAPTURED) or one the
 // buyer has not approved (ORDER_NOT_APPROVED), and refuses refunds beyond
 // the captured amount. Faults can be injected: a declined capture, a 500, a
@@ -263,7 +263,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.verify(w, r)
 		return
 	}
-	if rid := r.Header.Get("PayPal-Request-Id"); rid != "" && status < 300 { // only successes are replayed
+	// PayPal returns the latest status of a request id: a repeated id gets
+	// the first answer, a refusal included (5xx answers are not kept: the
+	// request may be retried).
+	if rid := r.Header.Get("PayPal-Request-Id"); rid != "" && status < 500 && !(op == "capture" && status == 422 && notApproved(body)) {
 		s.mu.Lock()
 		s.replays[key] = replay{status: status, body: body}
 		s.mu.Unlock()
@@ -414,6 +417,10 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request, f Fault, key st
 	}
 	return 201, writeJSON(w, 201, out)
 }
+
+// notApproved reports an ORDER_NOT_APPROVED answer, which PayPal does not
+// keep for the request id: the buyer may still approve.
+func notApproved(body []byte) bool { return strings.Contains(string(body), "ORDER_NOT_APPROVED") }
 
 func cents(v string) int64 {
 	whole, frac, _ := strings.Cut(v, ".")
