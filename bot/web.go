@@ -173,21 +173,24 @@ func (b *Bot) outcomePage(res tori.PaymentResult) page {
 	lang := b.langOf(a)
 	facts := b.pageFacts(lang, a)
 	var p page
-	switch res.Outcome {
-	case tori.PaidNow:
+	switch {
+	case res.Outcome == tori.PaidNow && (a.Status == tori.StatusCancelledByClient || a.Status == tori.StatusCancelledByPractice):
+		p = b.newPage(lang, "✖", "page.booking_cancelled.title")
+		p.Lines = []string{b.pageText(lang, "page.booking_cancelled.body", facts)}
+	case res.Outcome == tori.PaidNow:
 		p = b.newPage(lang, "✅", "page.paid.title")
 		p.Lines = []string{b.pageText(lang, "page.paid.body", facts)}
-	case tori.PaidTimeLost:
+	case res.Outcome == tori.PaidTimeLost:
 		p = b.newPage(lang, "↩️", "page.lost.title")
 		p.Lines = []string{b.pageText(lang, "page.lost.body", facts)}
-	case tori.PayTaken:
+	case res.Outcome == tori.PayTaken:
 		p = b.newPage(lang, "⌛", "page.taken.title")
 		p.Lines = []string{b.pageText(lang, "page.taken.body", facts)}
-	case tori.PayDeclined:
+	case res.Outcome == tori.PayDeclined:
 		p = b.newPage(lang, "⚠️", "page.declined.title")
 		p.Lines = []string{b.pageText(lang, "page.declined.body", facts)}
 		p.Buttons = append(p.Buttons, pageButton{Text: b.pageText(lang, "page.pay_again", facts), URL: a.ApproveURL})
-	case tori.PayPending:
+	case res.Outcome == tori.PayPending:
 		p = b.newPage(lang, "⏳", "page.pending.title")
 		p.Lines = []string{b.pageText(lang, "page.pending.body", facts)}
 	}
@@ -269,6 +272,12 @@ func (b *Bot) webhook(r *http.Request, send Deliverer, hooks WebhookParser) int 
 }
 
 func (b *Bot) handleEvent(ctx context.Context, ev tori.PaymentEvent) ([]Reply, error) {
+	if ev.OrderID == "" && ev.CaptureID != "" && ev.Type != tori.EventCaptureRefunded {
+		// A capture event without its order: find the order by the capture.
+		if a, err := b.bookings.Store.AppointmentByCapture(ctx, ev.CaptureID); err == nil {
+			ev.OrderID = a.OrderID
+		}
+	}
 	switch ev.Type {
 	case tori.EventOrderApproved:
 		res, err := b.bookings.CompletePayment(ctx, ev.OrderID, nil)
