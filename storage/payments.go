@@ -50,13 +50,19 @@ func (s *Store) AttachOrder(ctx context.Context, id, token string, o tori.Order,
 	if err != nil {
 		return tori.Appointment{}, err
 	}
+	return s.result(ctx, id, code, tori.Errorf(tori.EEXPIRED, "This time is no longer held for you. Choose a time again."))
+}
+
+// result reads the appointment a script answered OK for, or says it is
+// not found, or returns refused for any other answer.
+func (s *Store) result(ctx context.Context, id, code string, refused error) (tori.Appointment, error) {
 	switch code {
 	case "OK":
 		return s.Appointment(ctx, id)
 	case "NOTFOUND":
 		return tori.Appointment{}, notFound()
 	}
-	return tori.Appointment{}, tori.Errorf(tori.EEXPIRED, "This time is no longer held for you. Choose a time again.")
+	return tori.Appointment{}, refused
 }
 
 func (s *Store) byIndex(ctx context.Context, key string) (tori.Appointment, error) {
@@ -242,13 +248,7 @@ func (s *Store) MarkNoShow(ctx context.Context, id string, now time.Time) (tori.
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	switch code {
-	case "OK":
-		return s.Appointment(ctx, id)
-	case "NOTFOUND":
-		return tori.Appointment{}, notFound()
-	}
-	return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "This booking is %s and cannot be marked as a no-show.", cur)
+	return s.result(ctx, id, code, tori.Errorf(tori.ECONFLICT, "This booking is %s and cannot be marked as a no-show.", cur))
 }
 
 // Strikes implements tori.ClientRecords.

@@ -377,11 +377,5 @@ func (s *Store) SetAttending(ctx context.Context, id string, now time.Time) (tor
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	switch code {
-	case "OK":
-		return s.Appointment(ctx, id)
-	case "NOTFOUND":
-		return tori.Appointment{}, notFound()
-	}
-	return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "This booking is no longer confirmed.")
+	return s.result(ctx, id, code, tori.Errorf(tori.ECONFLICT, "This booking is no longer confirmed."))
 }
