@@ -11,6 +11,7 @@ require (
 )
 
 require (
+	github.com/arran4/golang-ical v0.3.4 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/plutov/paypal/v4 v4.8.0 // indirect
 	github.com/robfig/cron/v3 v3.0.1 // indirect

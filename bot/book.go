@@ -211,10 +211,12 @@ func (c *turn) confirm(holdID string) {
 	if from.ID != "" {
 		c.notify(a, "notify.moved", map[string]any{"From": from})
 		c.showMoved(a, from)
+		c.icsDocument(a, false) // the same UID, a higher SEQUENCE: the calendar entry moves
 		return
 	}
 	c.notify(a, "notify.booked", nil)
 	c.showBooked(a)
+	c.icsDocument(a, false)
 }
 
 // letGo releases a hold that can no longer be used, and forgets it.

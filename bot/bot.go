@@ -85,12 +85,14 @@ type Button struct {
 	URL  string
 }
 
-// Reply is one message to send, or to put in place of EditID.
+// Reply is one message to send, or to put in place of EditID, or a file
+// (Document) to send.
 type Reply struct {
 	ChatID   int64
 	EditID   int // edit this message instead of sending a new one
 	Text     string
 	Keyboard [][]Button
+	Document *Document
 }
 
 // Result is what handling an Input produced: replies (to the user and to

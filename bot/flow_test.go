@@ -125,7 +125,7 @@ func (u *user) take(res bot.Result) {
 	u.w.deliver(res)
 	u.notice = res.Notice
 	for _, r := range res.Replies {
-		if r.ChatID != u.c.ChatID {
+		if r.ChatID != u.c.ChatID || r.Document != nil {
 			continue
 		}
 		if r.EditID == 0 {

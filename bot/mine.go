@@ -148,6 +148,7 @@ func (c *turn) cancelDo(id string) {
 	c.show(c.t("cancelled", data), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
 	if fresh {
 		c.notify(a, "notify.cancelled", map[string]any{"Terms": terms})
+		c.icsDocument(a, true)
 	}
 }
 

@@ -32,6 +32,7 @@ func (b *Bot) PaymentReplies(ctx context.Context, r tori.PaymentResult) []Reply 
 	case tori.PaidNow:
 		c.notify(a, "notify.booked", nil)
 		c.showBooked(a)
+		c.icsDocument(a, false)
 		c.saveState(ctx, a.Client.ChatID, state{})
 	case tori.PaidTimeLost:
 		c.notify(a, "notify.time_lost", nil)
@@ -72,5 +73,6 @@ func (b *Bot) PracticeCancelled(ctx context.Context, a tori.Appointment) []Reply
 		"Refund":    c.refundLine(c.lang, a),
 	})
 	c.offerAgain(a, text)
+	c.icsDocument(a, true)
 	return c.res.Replies
 }

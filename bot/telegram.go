@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -257,6 +258,17 @@ var ErrUnreachable = errors.New("telegram chat unreachable")
 // that Telegram refuses (the message is too old or gone) becomes a new
 // message; "not modified" is success.
 func (t *Telegram) deliver(ctx context.Context, r Reply) error {
+	if d := r.Document; d != nil {
+		return t.call(ctx, r.ChatID, true, func() error {
+			// The upload is read by each attempt: a fresh reader every time.
+			_, err := t.api.SendDocument(ctx, &tg.SendDocumentParams{
+				ChatID:   r.ChatID,
+				Document: &models.InputFileUpload{Filename: d.Name, Data: bytes.NewReader(d.Data)},
+				Caption:  d.Caption, ParseMode: models.ParseModeHTML,
+			})
+			return err
+		})
+	}
 	if r.EditID != 0 {
 		err := t.call(ctx, r.ChatID, false, func() error {
 			_, err := t.api.EditMessageText(ctx, &tg.EditMessageTextParams{

@@ -106,6 +106,7 @@ func (c *tgUser) say(text string) *tgUser {
 func (c *tgUser) sees(parts ...string) telegramtest.Message {
 	c.l.t.Helper()
 	msgs, err := c.l.fake.Wait(c.u.ID, wait, func(ms []telegramtest.Message) bool {
+		ms = withoutFiles(ms)
 		if len(ms) == 0 {
 			return false
 		}
@@ -119,13 +120,15 @@ func (c *tgUser) sees(parts ...string) telegramtest.Message {
 	if err != nil {
 		c.l.t.Fatalf("%s waiting for %q: %v", c.u.FirstName, parts, err)
 	}
+	msgs = withoutFiles(msgs)
 	return msgs[len(msgs)-1]
 }
 
 // press taps a button on the latest message and checks the query is answered.
 func (c *tgUser) press(label string) *tgUser {
 	c.l.t.Helper()
-	msgs := c.l.fake.Messages(c.u.ID)
+	all := c.l.fake.Messages(c.u.ID)
+	msgs := withoutFiles(all)
 	if len(msgs) == 0 {
 		c.l.t.Fatalf("%s has no messages", c.u.FirstName)
 	}
@@ -139,7 +142,7 @@ func (c *tgUser) press(label string) *tgUser {
 	}
 	// The bot answers first, then edits the message (or sends a new one).
 	if _, err := c.l.fake.Wait(c.u.ID, wait, func(ms []telegramtest.Message) bool {
-		return len(ms) > len(msgs) || ms[len(ms)-1].Edits > before.Edits
+		return len(ms) > len(all) || ms[len(ms)-1].Edits > before.Edits || lastEdits(ms, before.ID) > before.Edits
 	}); err != nil {
 		c.l.t.Fatal(err)
 	}
@@ -249,4 +252,36 @@ func TestStaleAndForgedButtons(t *testing.T) {
 		t.Fatal(err)
 	}
 	dana.sees("no upcoming bookings")
+}
+
+// withoutFiles drops the documents (the .ics files) from a chat, leaving
+// the messages a user reads and presses.
+func withoutFiles(ms []telegramtest.Message) []telegramtest.Message {
+	var out []telegramtest.Message
+	for _, m := range ms {
+		if m.File == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// files returns the documents sent to a chat.
+func files(ms []telegramtest.Message) []telegramtest.Message {
+	var out []telegramtest.Message
+	for _, m := range ms {
+		if m.File != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func lastEdits(ms []telegramtest.Message, id int) int {
+	for _, m := range ms {
+		if m.ID == id {
+			return m.Edits
+		}
+	}
+	return 0
 }

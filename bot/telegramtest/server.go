@@ -11,6 +11,7 @@ package telegramtest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -46,9 +47,16 @@ type Button struct {
 type Message struct {
 	ID       int
 	ChatID   int64
-	Text     string // as sent, with HTML tags
+	Text     string // as sent, with HTML tags (a document's caption)
 	Keyboard [][]Button
 	Edits    int
+	File     *File // a sent document
+}
+
+// File is a document the bot sent.
+type File struct {
+	Name string
+	Data []byte
 }
 
 // Call is one Bot API request the fake received.
@@ -146,9 +154,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := map[string]string{}
+	var file *File
 	if err := r.ParseMultipartForm(10 << 20); err == nil {
 		for k, v := range r.MultipartForm.Value {
 			form[k] = v[0]
+		}
+		for _, fhs := range r.MultipartForm.File {
+			if f, err := fhs[0].Open(); err == nil {
+				data, _ := io.ReadAll(f)
+				f.Close()
+				file = &File{Name: fhs[0].Filename, Data: data}
+			}
 		}
 	} else if err := r.ParseForm(); err == nil {
 		for k, v := range r.Form {
@@ -180,6 +196,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		write(w, s.sendMessage(form))
 	case "editMessageText":
 		write(w, s.editMessageText(form))
+	case "sendDocument":
+		write(w, s.sendDocument(form, file))
 	case "answerCallbackQuery":
 		write(w, s.answerCallbackQuery(form))
 	case "setMyCommands":
@@ -290,6 +308,31 @@ func (s *Server) sendMessage(form map[string]string) reply {
 	}
 	s.nextMsg++
 	m := &Message{ID: s.nextMsg, ChatID: chat, Text: form["text"], Keyboard: kb}
+	s.messages[chat] = append(s.messages[chat], m)
+	s.notify()
+	return reply{OK: true, Result: messageJSON(m)}
+}
+
+func (s *Server) sendDocument(form map[string]string, file *File) reply {
+	chat, err := strconv.ParseInt(form["chat_id"], 10, 64)
+	if err != nil {
+		return fail(400, "Bad Request: chat not found")
+	}
+	if file == nil || len(file.Data) == 0 {
+		return fail(400, "Bad Request: there is no document in the request")
+	}
+	if form["caption"] != "" && form["parse_mode"] == "HTML" {
+		if _, err := parseHTML(form["caption"]); err != nil {
+			return fail(400, "Bad Request: can't parse entities: "+err.Error())
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.chats[chat] {
+		return fail(400, "Bad Request: chat not found")
+	}
+	s.nextMsg++
+	m := &Message{ID: s.nextMsg, ChatID: chat, Text: form["caption"], File: file}
 	s.messages[chat] = append(s.messages[chat], m)
 	s.notify()
 	return reply{OK: true, Result: messageJSON(m)}
