@@ -186,7 +186,7 @@ func TestReconciliation(t *testing.T) {
 		if a.Status != tori.StatusConfirmed || a.Paid.Amount != 35050 {
 			t.Fatalf("%+v", a)
 		}
-		if msgs := e.out.to(101); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "You're booked.") {
+		if msgs := e.out.to(101); len(msgs) != 2 || !strings.Contains(msgs[0].Text, "You're booked.") || msgs[1].Document == nil {
 			t.Fatalf("%s", texts(msgs))
 		}
 	})
