@@ -2,6 +2,7 @@ package tori
 
 import (
 	"crypto/rand"
+	"slices"
 	"strings"
 	"time"
 )
@@ -72,6 +73,7 @@ type Appointment struct {
 	Seq         int       // raised on each reschedule (calendar SEQUENCE)
 	RemindFrom  time.Time // when it was booked or last moved: reminders due before this are never sent
 	Attending   bool      // the client answered a reminder with "I'll be there"
+	Note        string    // the practice's private note
 
 	// Payment, for prepaid and deposit bookings.
 	Due        Money    // what is paid when booking (the price, or the deposit)
@@ -94,6 +96,10 @@ type Appointment struct {
 	Forgiven    bool // a late cancellation refunded in full under the forgive-the-first rule
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+func sortByStart(as []Appointment) {
+	slices.SortStableFunc(as, func(a, b Appointment) int { return a.Start.Compare(b.Start) })
 }
 
 // BlockEnd is when the therapist is free again: the session's end plus its buffer.

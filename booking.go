@@ -149,13 +149,28 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 	}
 	now := b.now()
 	payment, due, prepay := s.Payment, s.DueNow(), ""
-	if moves == "" && payment == PayNone {
+	decided, err := b.Store.Prepay(ctx, c.ID)
+	if err != nil {
+		return Appointment{}, err
+	}
+	switch {
+	case moves != "":
+	case decided == PrepayExempt:
+		payment, due = PayNone, Money{Currency: s.Price.Currency}
+	case decided == PrepayRequired && payment != PayFull:
+		payment, due, prepay = PayFull, s.Price, "required"
+	case payment == PayNone:
 		repeat, _, err := b.mustPrepay(ctx, c)
 		if err != nil {
 			return Appointment{}, err
 		}
 		if repeat {
 			payment, due, prepay = PayFull, s.Price, "repeat"
+		}
+	}
+	if c.Username != "" || c.Name != "" {
+		if err := b.Store.RememberClient(ctx, c); err != nil {
+			return Appointment{}, err
 		}
 	}
 	if moves != "" {
@@ -304,7 +319,7 @@ func (b *Bookings) Release(ctx context.Context, c Client, holdID string) error {
 		}
 		return err
 	}
-	if h.Status != StatusHeld {
+	if h.Status != StatusHeld && h.Status != StatusExpired {
 		return nil
 	}
 	return b.Store.Release(ctx, h.ID, h.HoldToken, b.now())

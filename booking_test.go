@@ -193,11 +193,11 @@ func TestCancel(t *testing.T) {
 	if _, terms, _ = b.QuoteCancel(ctx, dana, a.ID); terms.Tier.Percent != 0 || !terms.Late {
 		t.Fatalf("late quote = %+v", terms)
 	}
-	got, terms, fresh, err := b.Cancel(ctx, dana, a.ID)
+	got, terms, fresh, err := b.Cancel(ctx, dana, a.ID, -1)
 	if err != nil || got.Status != tori.StatusCancelledByClient || terms.Tier.Percent != 0 || !fresh || got.RefundState != tori.RefundNone {
 		t.Fatalf("Cancel = %+v %+v %v", got, terms, err)
 	}
-	if _, _, _, err := b.Cancel(ctx, dana, a.ID); tori.ErrorCode(err) != tori.ECONFLICT {
+	if _, _, _, err := b.Cancel(ctx, dana, a.ID, -1); tori.ErrorCode(err) != tori.ECONFLICT {
 		t.Fatalf("second Cancel: %v", err)
 	}
 	if up, _ := b.Upcoming(ctx, dana); len(up) != 0 {

@@ -64,11 +64,16 @@ func (b *Bookings) QuoteCancel(ctx context.Context, c Client, id string) (Appoin
 // a timeout leaves it pending for a retry, never lost, never doubled), and
 // a late cancellation counts toward the repeat-offender rule unless
 // forgiven. fresh is false when the booking was already cancelled (a second
-// press, or two at once): nobody is told twice.
-func (b *Bookings) Cancel(ctx context.Context, c Client, id string) (a Appointment, t CancelTerms, fresh bool, err error) {
+// press, or two at once): nobody is told twice. quoted is the refund tier
+// percent the client was shown (-1: none); if the time has crossed into
+// another tier since, nothing is cancelled and EEXPIRED says to quote again.
+func (b *Bookings) Cancel(ctx context.Context, c Client, id string, quoted int) (a Appointment, t CancelTerms, fresh bool, err error) {
 	a, t, err = b.QuoteCancel(ctx, c, id)
 	if err != nil {
 		return Appointment{}, CancelTerms{}, false, err
+	}
+	if quoted >= 0 && quoted != t.Tier.Percent {
+		return a, t, false, Errorf(EEXPIRED, "The cancellation terms changed since they were shown.")
 	}
 	if t.Forgiven {
 		ok, err := b.Store.ClaimForgiveness(ctx, c.ID, a.ID)

@@ -61,8 +61,9 @@ type PaymentStore interface {
 	// time, then the appointment as it is. An appointment already paid, or
 	// being captured, is returned as it is (captures are idempotent).
 	BeginCapture(ctx context.Context, id, token string, until, now time.Time) (Appointment, error)
-	// SetPayState records a declined or pending capture.
-	SetPayState(ctx context.Context, id string, state PayState, now time.Time) (Appointment, error)
+	// SetPayState records a declined, pending or lost capture; changed is
+	// false when it was so already (nobody is told twice).
+	SetPayState(ctx context.Context, id string, state PayState, now time.Time) (a Appointment, changed bool, err error)
 	// ConfirmPaid records a completed capture and confirms the booking if
 	// its time is still its own; otherwise it marks it expired with a full
 	// refund pending. fresh is true for the call that made the change.
@@ -99,6 +100,7 @@ type Store interface {
 	AppointmentStore
 	PaymentStore
 	ClientRecords
+	PracticeStore
 }
 
 // captureGrace is how long a hold is kept while its payment is captured.
@@ -153,11 +155,13 @@ type PaymentOutcome string
 
 // Payment outcomes.
 const (
-	PaidNow      PaymentOutcome = "paid"      // captured and confirmed
-	PaidTimeLost PaymentOutcome = "time_lost" // captured, but the time was taken: refunded in full
-	PayDeclined  PaymentOutcome = "declined"  // nothing captured; the hold stays; pay again
-	PayPending   PaymentOutcome = "pending"   // PayPal has not completed it; it will be finished later
-	PayTaken     PaymentOutcome = "taken"     // the hold ran out and the time was taken: nothing captured
+	PaidNow        PaymentOutcome = "paid"         // captured and confirmed
+	PaidTimeLost   PaymentOutcome = "time_lost"    // captured, but the time was taken: refunded in full
+	PayDeclined    PaymentOutcome = "declined"     // nothing captured; the hold stays; pay again
+	PayPending     PaymentOutcome = "pending"      // PayPal has not completed it; it will be finished later
+	PayTaken       PaymentOutcome = "taken"        // the hold ran out and the time was taken: nothing captured
+	PayNotApproved PaymentOutcome = "not_approved" // the buyer has not approved the payment at PayPal
+	PayDenied      PaymentOutcome = "denied"       // PayPal denied a pending capture: nothing taken, the hold let go
 )
 
 // PaymentResult is the end of CompletePayment. Fresh is true for the one
@@ -184,33 +188,11 @@ func (b *Bookings) CompletePayment(ctx context.Context, orderID string, known *C
 		return b.settled(ctx, a, false)
 	}
 	if known == nil || known.Status != "COMPLETED" {
-		orig := a
-		a, err = b.Store.BeginCapture(ctx, a.ID, a.HoldToken, b.now().Add(captureGrace), b.now())
-		switch {
-		case ErrorCode(err) == ECONFLICT: // this call found the time taken
-			return PaymentResult{Outcome: PayTaken, Appointment: orig, Fresh: true}, nil
-		case err != nil:
-			return PaymentResult{}, err
-		case a.PayState == PayStateLost: // an earlier call did
-			return PaymentResult{Outcome: PayTaken, Appointment: a}, nil
+		r, c, err := b.capture(ctx, a)
+		if err != nil || c == nil {
+			return r, err
 		}
-		if a.PayState == PayStatePaid {
-			return b.settled(ctx, a, false)
-		}
-		c, err := b.Payments.Capture(ctx, a)
-		switch ErrorCode(err) {
-		case "":
-		case EDECLINED:
-			a, err := b.Store.SetPayState(ctx, a.ID, PayStateDeclined, b.now())
-			return PaymentResult{Outcome: PayDeclined, Appointment: a, Fresh: true}, err
-		default:
-			return PaymentResult{}, err // capturing stays recorded: a retry finishes it
-		}
-		if c.Status != "COMPLETED" {
-			a, err := b.Store.SetPayState(ctx, a.ID, PayStatePending, b.now())
-			return PaymentResult{Outcome: PayPending, Appointment: a, Fresh: orig.PayState != PayStatePending}, err
-		}
-		known = &c
+		known = c
 	}
 	a, fresh, err := b.Store.ConfirmPaid(ctx, a.ID, *known, b.now())
 	if err != nil {
@@ -219,11 +201,76 @@ func (b *Bookings) CompletePayment(ctx context.Context, orderID string, known *C
 	return b.settled(ctx, a, fresh)
 }
 
+// capture re-checks the hold and captures the order. It returns either a
+// completed capture to record, or the result to report.
+func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult, *Capture, error) {
+	if b.Payments == nil {
+		return PaymentResult{}, nil, Errorf(EUNAVAILABLE, "Online payment is not set up.")
+	}
+	a, err := b.Store.BeginCapture(ctx, orig.ID, orig.HoldToken, b.now().Add(captureGrace), b.now())
+	switch {
+	case ErrorCode(err) == ECONFLICT: // this call found the time taken: nothing may be captured
+		return PaymentResult{Outcome: PayTaken, Appointment: orig, Fresh: true}, nil, nil
+	case ErrorCode(err) == EGONE: // the time is gone, but an earlier capture may have gone through
+		return b.askPayPal(ctx, orig)
+	case err != nil:
+		return PaymentResult{}, nil, err
+	case a.PayState == PayStateLost: // an earlier call found it taken
+		return PaymentResult{Outcome: PayTaken, Appointment: a}, nil, nil
+	case a.PayState == PayStatePaid:
+		r, err := b.settled(ctx, a, false)
+		return r, nil, err
+	}
+	c, err := b.Payments.Capture(ctx, a)
+	switch ErrorCode(err) {
+	case "":
+	case EDECLINED:
+		a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateDeclined, b.now())
+		return PaymentResult{Outcome: PayDeclined, Appointment: a, Fresh: changed}, nil, err
+	case ECONFLICT: // the buyer has not approved (yet, or again after a decline)
+		a, _, err := b.Store.SetPayState(ctx, a.ID, PayStateOrdered, b.now())
+		return PaymentResult{Outcome: PayNotApproved, Appointment: a}, nil, err
+	default:
+		return PaymentResult{}, nil, err // capturing stays recorded: a retry finishes it
+	}
+	switch c.Status {
+	case "COMPLETED":
+		return PaymentResult{}, &c, nil
+	case "PENDING":
+		a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStatePending, b.now())
+		return PaymentResult{Outcome: PayPending, Appointment: a, Fresh: changed}, nil, err
+	}
+	a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateDeclined, b.now()) // DECLINED, FAILED
+	return PaymentResult{Outcome: PayDeclined, Appointment: a, Fresh: changed}, nil, err
+}
+
+// askPayPal settles a payment whose time is gone after a capture was
+// started: PayPal says whether money moved. A completed capture is recorded
+// (and refunded in full, the time being lost); none means nothing was taken.
+func (b *Bookings) askPayPal(ctx context.Context, a Appointment) (PaymentResult, *Capture, error) {
+	o, err := b.Payments.Order(ctx, a.OrderID)
+	if err != nil {
+		return PaymentResult{}, nil, err
+	}
+	switch {
+	case o.Capture != nil && o.Capture.Status == "COMPLETED":
+		return PaymentResult{}, o.Capture, nil
+	case o.Capture != nil && o.Capture.Status == "PENDING":
+		return PaymentResult{Outcome: PayPending, Appointment: a}, nil, nil
+	}
+	a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateLost, b.now())
+	return PaymentResult{Outcome: PayTaken, Appointment: a, Fresh: changed}, nil, err
+}
+
 // settled reports a paid appointment: confirmed, or (time lost) refunded.
 func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (PaymentResult, error) {
-	if a.Status == StatusConfirmed || a.Status == StatusCancelledByClient || a.Status == StatusCancelledByPractice ||
-		a.Status == StatusCompleted || a.Status == StatusNoShow {
+	switch a.Status {
+	case StatusConfirmed, StatusCompleted, StatusNoShow:
 		return PaymentResult{Outcome: PaidNow, Appointment: a, Fresh: fresh}, nil
+	case StatusCancelledByClient, StatusCancelledByPractice:
+		if !fresh && a.RefundState != RefundPending { // paid, booked, cancelled since
+			return PaymentResult{Outcome: PaidNow, Appointment: a}, nil
+		}
 	}
 	if a.RefundState == RefundPending {
 		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {
@@ -233,17 +280,30 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 	return PaymentResult{Outcome: PaidTimeLost, Appointment: a, Fresh: fresh}, nil
 }
 
-// PaymentDenied records that PayPal denied a pending capture.
+// PaymentDenied records that PayPal denied (or declined) a capture that
+// was pending: nothing was taken, the order is spent, and the hold is let
+// go. fresh is true for the call that changed it.
 func (b *Bookings) PaymentDenied(ctx context.Context, orderID string) (Appointment, bool, error) {
 	a, err := b.Store.AppointmentByOrder(ctx, orderID)
 	if err != nil {
 		return Appointment{}, false, err
 	}
-	if a.PayState == PayStatePaid || a.PayState == PayStateDeclined {
+	if a.PayState == PayStatePaid {
 		return a, false, nil
 	}
-	a, err = b.Store.SetPayState(ctx, a.ID, PayStateDeclined, b.now())
-	return a, err == nil, err
+	a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateLost, b.now())
+	if err != nil {
+		return Appointment{}, false, err
+	}
+	if a.Status == StatusHeld || a.Status == StatusExpired {
+		if err := b.Store.Release(ctx, a.ID, a.HoldToken, b.now()); err != nil {
+			return a, changed, err
+		}
+		if r, err := b.Store.Appointment(ctx, a.ID); err == nil {
+			a = r
+		}
+	}
+	return a, changed, nil
 }
 
 // IssueRefund asks the provider for an appointment's pending refund and
@@ -291,6 +351,7 @@ const (
 	EventOrderApproved    = "CHECKOUT.ORDER.APPROVED"
 	EventCaptureCompleted = "PAYMENT.CAPTURE.COMPLETED"
 	EventCaptureDenied    = "PAYMENT.CAPTURE.DENIED"
+	EventCaptureDeclined  = "PAYMENT.CAPTURE.DECLINED"
 	EventCaptureRefunded  = "PAYMENT.CAPTURE.REFUNDED"
 )
 

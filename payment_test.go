@@ -253,7 +253,7 @@ func TestCancelAtTierBoundaries(t *testing.T) {
 			if err != nil || terms.Refund != ils(tt.refund) {
 				t.Fatalf("quote = %+v, %v", terms, err)
 			}
-			got, _, fresh, err := b.Cancel(ctx, dana, a.ID)
+			got, _, fresh, err := b.Cancel(ctx, dana, a.ID, -1)
 			if err != nil || !fresh || got.RefundDue != ils(tt.refund) {
 				t.Fatalf("cancel = %+v, %v", got, err)
 			}
@@ -283,7 +283,7 @@ func TestTwoCancelsOneRefund(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, f, err := b.Cancel(ctx, dana, a.ID)
+			_, _, f, err := b.Cancel(ctx, dana, a.ID, -1)
 			if err != nil && tori.ErrorCode(err) != tori.ECONFLICT {
 				t.Error(err)
 			}
@@ -306,7 +306,7 @@ func TestRefundFailsThenRetried(t *testing.T) {
 	fake := mustPayPal(t, b)
 	a := mustPaid(t, b, fake, dana, "intake", at(b, tue.AddDays(7), "10:00"))
 	fake.FailNext("refund", paypaltest.Refused)
-	got, _, _, err := b.Cancel(ctx, dana, a.ID)
+	got, _, _, err := b.Cancel(ctx, dana, a.ID, -1)
 	if err != nil || got.RefundState != tori.RefundPending || got.RefundTries != 1 || got.Status != tori.StatusCancelledByClient {
 		t.Fatalf("after a refused refund: %+v, %v", got, err)
 	}
@@ -335,7 +335,7 @@ func TestDeposit(t *testing.T) {
 		t.Fatalf("PayPal was asked for %s", o.Value)
 	}
 	c.t = start.Add(-30 * time.Hour) // 50% of the deposit comes back
-	got, _, _, err := b.Cancel(ctx, dana, a.ID)
+	got, _, _, err := b.Cancel(ctx, dana, a.ID, -1)
 	if err != nil || got.Refunded != ils(9000) {
 		t.Fatalf("cancel: %+v, %v", got, err)
 	}
@@ -349,12 +349,12 @@ func TestForgiveFirstLateCancellation(t *testing.T) {
 	first := mustPaid(t, b, fake, dana, "intake", at(b, tue.AddDays(2), "10:00"))
 	second := mustPaid(t, b, fake, dana, "intake", at(b, tue.AddDays(8), "10:00"))
 	c.t = first.Start.Add(-10 * time.Hour)
-	got, terms, _, err := b.Cancel(ctx, dana, first.ID)
+	got, terms, _, err := b.Cancel(ctx, dana, first.ID, -1)
 	if err != nil || !terms.Forgiven || got.Refunded != ils(35050) || !got.Forgiven {
 		t.Fatalf("first late: %+v %+v %v", terms, got, err)
 	}
 	c.t = second.Start.Add(-10 * time.Hour)
-	_, terms, _, err = b.Cancel(ctx, dana, second.ID)
+	_, terms, _, err = b.Cancel(ctx, dana, second.ID, -1)
 	if err != nil || terms.Forgiven || terms.Refund.Amount != 0 {
 		t.Fatalf("second late: %+v %v", terms, err)
 	}
@@ -380,7 +380,7 @@ func TestRepeatOffenderPrepays(t *testing.T) {
 		return a
 	}
 	late := book(tue, "15:00")
-	if _, _, _, err := b.Cancel(ctx, dana, late.ID); err != nil { // 29 hours before: late
+	if _, _, _, err := b.Cancel(ctx, dana, late.ID, -1); err != nil { // 29 hours before: late
 		t.Fatal(err)
 	}
 	missed := book(tue, "16:00")
@@ -438,5 +438,84 @@ func TestRescheduleKeepsPayment(t *testing.T) {
 	}
 	if len(fake.Orders()) != 1 || fake.Calls("capture") != 1 {
 		t.Fatal("the move created or captured another payment")
+	}
+}
+
+// TestCapturedAnswerLostThenTimeTaken: the capture went through at PayPal
+// but its answer was lost; by the next try the hold ran out and the time
+// was taken. PayPal is asked: the money was taken, so it is refunded in
+// full, and nobody is told "nothing was charged".
+func TestCapturedAnswerLostThenTimeTaken(t *testing.T) {
+	ctx := context.Background()
+	b, c := mustBookings(t)
+	fake := mustPayPal(t, b)
+	h := pay(t, b, fake, dana, "intake", at(b, tue, "10:00"))
+	fake.FailNext("capture", paypaltest.AfterCommit)
+	if _, err := b.CompletePayment(ctx, h.OrderID, nil); tori.ErrorCode(err) != tori.EUNAVAILABLE {
+		t.Fatalf("%v", err)
+	}
+	c.t = c.t.Add(30 * time.Minute)
+	if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:00"), 0); err != nil {
+		t.Fatal(err)
+	}
+	r, err := b.CompletePayment(ctx, h.OrderID, nil)
+	if err != nil || r.Outcome != tori.PaidTimeLost || !r.Fresh {
+		t.Fatalf("= %+v, %v", r, err)
+	}
+	o, _ := fake.Order(h.OrderID)
+	if rf := fake.Refunds(o.Capture.ID); len(rf) != 1 || rf[0].Value != "350.50" || r.Appointment.RefundState != tori.RefundRefunded {
+		t.Fatalf("refunds %+v, state %s", rf, r.Appointment.RefundState)
+	}
+}
+
+// TestNoReleaseWhileCapturing: a hold whose payment is being captured is
+// not let go (by picking another time or Cancel).
+func TestNoReleaseWhileCapturing(t *testing.T) {
+	ctx := context.Background()
+	b, _ := mustBookings(t)
+	fake := mustPayPal(t, b)
+	h := pay(t, b, fake, dana, "intake", at(b, tue, "10:00"))
+	fake.FailNext("capture", paypaltest.Pending)
+	if r, _ := b.CompletePayment(ctx, h.OrderID, nil); r.Outcome != tori.PayPending || !r.Fresh {
+		t.Fatalf("%+v", r)
+	}
+	if err := b.Release(ctx, dana, h.ID); tori.ErrorCode(err) != tori.EUNAVAILABLE {
+		t.Fatalf("released while pending: %v", err)
+	}
+	if r, _ := b.CompletePayment(ctx, h.OrderID, nil); r.Outcome != tori.PayPending || r.Fresh {
+		t.Fatalf("pending told twice: %+v", r)
+	}
+	// PayPal denies it: nothing taken, the hold is let go, once.
+	a, fresh, err := b.PaymentDenied(ctx, h.OrderID)
+	if err != nil || !fresh || a.Status != tori.StatusCancelledByClient || a.PayState != tori.PayStateLost {
+		t.Fatalf("denied: %+v %v %v", a, fresh, err)
+	}
+	if _, fresh, _ := b.PaymentDenied(ctx, h.OrderID); fresh {
+		t.Fatal("denied twice")
+	}
+	if _, err := b.Hold(ctx, omer, "intake", "adi", at(b, tue, "10:00"), 0); err != nil {
+		t.Fatalf("the time was not freed: %v", err)
+	}
+}
+
+// TestDeclineToldOnce: after a decline, coming back without approving
+// again is "not approved yet", not a second decline.
+func TestDeclineToldOnce(t *testing.T) {
+	ctx := context.Background()
+	b, _ := mustBookings(t)
+	fake := mustPayPal(t, b)
+	h := pay(t, b, fake, dana, "intake", at(b, tue, "10:00"))
+	fake.FailNext("capture", paypaltest.Declined)
+	if r, _ := b.CompletePayment(ctx, h.OrderID, nil); r.Outcome != tori.PayDeclined || !r.Fresh {
+		t.Fatalf("%+v", r)
+	}
+	r, err := b.CompletePayment(ctx, h.OrderID, nil)
+	if err != nil || r.Outcome != tori.PayNotApproved || r.Fresh || r.Appointment.Declines != 1 || r.Appointment.PayState != tori.PayStateOrdered {
+		t.Fatalf("reload: %+v, %v", r, err)
+	}
+	fake.FailNext("capture", paypaltest.DeclinedStatus) // a 201 whose capture is DECLINED
+	fake.Approve(h.OrderID)
+	if r, _ := b.CompletePayment(ctx, h.OrderID, nil); r.Outcome != tori.PayDeclined || !r.Fresh {
+		t.Fatalf("declined status: %+v", r)
 	}
 }

@@ -97,6 +97,47 @@ type Practice struct {
 	Services     []Service
 	Policy       Policy
 	Worker       WorkerSettings
+	// Staff are Telegram ids that manage every therapist (a receptionist,
+	// the clinic's owner); each therapist manages their own calendar.
+	Staff []int64
+	// MessagingHours are when clients' messages are passed on at once;
+	// outside them, the client is told when theirs will be read. Default:
+	// the therapists' working hours together.
+	MessagingHours WeeklyHours
+}
+
+// Managed returns the therapists a Telegram user may manage: every one for
+// staff, their own for a therapist, none for anyone else.
+func (p *Practice) Managed(telegramID int64) []Therapist {
+	if slices.Contains(p.Staff, telegramID) {
+		return p.Therapists
+	}
+	var out []Therapist
+	for _, t := range p.Therapists {
+		if slices.Contains(t.TelegramIDs, telegramID) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// MessagingOpen reports whether at falls in messaging hours, and when they
+// next open if not (in the practice's zone, across clock changes).
+func (p *Practice) MessagingOpen(at time.Time) (bool, time.Time) {
+	d := p.Today(at)
+	for i := 0; i <= 14; i++ {
+		day := d.AddDays(i)
+		for _, s := range p.MessagingHours[day.Weekday()] {
+			start, end := day.At(s.Start, p.Location), day.At(s.End, p.Location)
+			if i == 0 && !at.Before(start) && at.Before(end) {
+				return true, at
+			}
+			if start.After(at) {
+				return false, start
+			}
+		}
+	}
+	return false, time.Time{}
 }
 
 // WorkerSettings are what the worker does when.
@@ -219,6 +260,22 @@ func (p *Practice) Validate() error {
 			return err
 		}
 	}
+	for _, id := range p.Staff {
+		if id <= 0 {
+			return Errorf(EINVALID, "staff has %d: use numeric Telegram user ids", id)
+		}
+	}
+	empty := true
+	for _, spans := range p.MessagingHours {
+		empty = empty && len(spans) == 0
+	}
+	if empty {
+		for _, t := range p.Therapists {
+			for wd, spans := range t.Hours {
+				p.MessagingHours[wd] = unionSpans(p.MessagingHours[wd], spans)
+			}
+		}
+	}
 	if len(p.Services) == 0 {
 		return Errorf(EINVALID, "services is empty: add at least one service with an id, a name, a duration and a price")
 	}
@@ -326,6 +383,21 @@ func (p *Practice) validateService(i int, seen map[string]bool) error {
 		return Errorf(EINVALID, "%s is an in-person session but practice.address is empty: write the address clients should come to", f)
 	}
 	return nil
+}
+
+// unionSpans merges two sorted lists of spans.
+func unionSpans(a, b []Span) []Span {
+	all := append(slices.Clone(a), b...)
+	slices.SortFunc(all, func(x, y Span) int { return cmp.Compare(x.Start, y.Start) })
+	var out []Span
+	for _, s := range all {
+		if n := len(out); n > 0 && s.Start <= out[n-1].End {
+			out[n-1].End = max(out[n-1].End, s.End)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 var weekdayKeys = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}

@@ -302,8 +302,13 @@ func (c *turn) abandon(holdID string) {
 		c.show(c.t("hold.gone", nil), c.menuKeyboard())
 		return
 	}
-	if h.Status == tori.StatusHeld {
-		if err := c.bookings.Release(c.ctx, c.client(), holdID); err != nil {
+	if h.Status == tori.StatusHeld || h.Status == tori.StatusExpired {
+		err := c.bookings.Release(c.ctx, c.client(), holdID)
+		if tori.ErrorCode(err) == tori.EUNAVAILABLE { // its payment is being completed
+			c.show(c.t("pay.in_progress", nil), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+			return
+		}
+		if err != nil {
 			c.fail("release", err)
 			return
 		}

@@ -287,7 +287,7 @@ func (c *turn) onButton() {
 	case vCancelAsk:
 		c.cancelAsk(a.Appt)
 	case vCancelDo:
-		c.cancelDo(a.Appt)
+		c.cancelDo(a.Appt, a.Percent)
 	case vReschedule, vRescheduleWk:
 		c.rescheduleWeek(a.Appt, a.Day)
 	case vRescheduleDy:

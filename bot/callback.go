@@ -39,6 +39,26 @@ const (
 	vLang         = "l" // l:lang
 	vNoop         = "n" // a label that does nothing
 	vAttend       = "y" // y:appt — "I'll be there"
+
+	// The practice's side (authorized against the sender's Telegram id).
+	vAdminDay      = "ag"  // ag:day — the day's sessions
+	vAdminOpen     = "ao"  // ao:appt — one appointment, with actions
+	vAdminCancel   = "ac"  // ac:appt — cancel as the practice?
+	vAdminCancelDo = "acc" // acc:appt
+	vAdminNoShow   = "an"  // an:appt
+	vAdminDone     = "ad"  // ad:appt — completed
+	vAdminNote     = "at"  // at:appt — the next text is the note
+	vAdminClient   = "acl" // acl:client — history
+	vAdminPrepay   = "ap"  // ap:client:mode
+	vBlockWeek     = "bw"  // bw:thr:day — choose a day to block
+	vBlockDay      = "bd"  // bd:thr:day — whole day, part, several days
+	vBlockStart    = "bs"  // bs:thr:day — choose when the block starts
+	vBlockEnd      = "be"  // be:thr:time — choose when it ends
+	vBlockUntil    = "bu"  // bu:thr:day — choose the last day of several
+	vBlockAsk      = "bx"  // bx:thr:spec — confirm, listing bookings in the way
+	vBlockDo       = "by"  // by:thr:spec:c|k — block (and cancel those bookings, or keep them)
+	vUnblock       = "ux"  // ux:thr:block
+	vCalendarNew   = "kr"  // kr:thr — a new feed link
 )
 
 // argument kinds
@@ -49,6 +69,12 @@ const (
 	aDay
 	aTime
 	aLang
+	aClient // a Telegram user id
+	aMode   // exempt, required, policy
+	aSpec   // a block: Dyyyymmddyyyymmdd (whole days) or T<start>-<end> (unix minutes, base 36)
+	aBlock  // blk-xxxxxxxx
+	aKeep   // c (cancel the bookings) or k (keep them)
+	aPercent
 )
 
 var grammar = map[string][]int{
@@ -64,7 +90,7 @@ var grammar = map[string][]int{
 	vAbandon:      {aAppt},
 	vMine:         {},
 	vCancelAsk:    {aAppt},
-	vCancelDo:     {aAppt},
+	vCancelDo:     {aAppt, aPercent},
 	vReschedule:   {aAppt},
 	vRescheduleWk: {aAppt, aDay},
 	vRescheduleDy: {aAppt, aDay},
@@ -73,6 +99,25 @@ var grammar = map[string][]int{
 	vLang:         {aLang},
 	vNoop:         {},
 	vAttend:       {aAppt},
+
+	vAdminDay:      {aDay},
+	vAdminOpen:     {aAppt},
+	vAdminCancel:   {aAppt},
+	vAdminCancelDo: {aAppt},
+	vAdminNoShow:   {aAppt},
+	vAdminDone:     {aAppt},
+	vAdminNote:     {aAppt},
+	vAdminClient:   {aClient},
+	vAdminPrepay:   {aClient, aMode},
+	vBlockWeek:     {aTherapist, aDay},
+	vBlockDay:      {aTherapist, aDay},
+	vBlockStart:    {aTherapist, aDay},
+	vBlockEnd:      {aTherapist, aTime},
+	vBlockUntil:    {aTherapist, aDay},
+	vBlockAsk:      {aTherapist, aSpec},
+	vBlockDo:       {aTherapist, aSpec, aKeep},
+	vUnblock:       {aTherapist, aBlock},
+	vCalendarNew:   {aTherapist},
 }
 
 // Action is parsed callback data.
@@ -84,6 +129,12 @@ type Action struct {
 	Day       tori.Date
 	Time      time.Time
 	Lang      string
+	Client    int64
+	Mode      string
+	Spec      blockSpec
+	Block     string
+	Keep      bool
+	Percent   int
 }
 
 // ParseCallback parses callback data strictly. ok is false for anything that
@@ -119,6 +170,20 @@ func ParseCallback(data string) (Action, bool) {
 			a.Time, ok = parseTime(v)
 		case aLang:
 			a.Lang, ok = v, v == "en" || v == "he"
+		case aClient:
+			n, err := strconv.ParseInt(v, 10, 64)
+			a.Client, ok = n, err == nil && n > 0 && len(v) <= 15 && v[0] != '+' && v[0] != '0'
+		case aMode:
+			a.Mode, ok = v, v == tori.PrepayExempt || v == tori.PrepayRequired || v == "policy"
+		case aSpec:
+			a.Spec, ok = parseSpec(v)
+		case aBlock:
+			a.Block, ok = v, len(v) == 12 && strings.HasPrefix(v, "blk-") && isID(v[4:])
+		case aKeep:
+			a.Keep, ok = v == "k", v == "k" || v == "c"
+		case aPercent:
+			n, err := strconv.Atoi(v)
+			a.Percent, ok = n, err == nil && n >= 0 && n <= 100 && strconv.Itoa(n) == v
 		}
 		if !ok {
 			return Action{}, false
@@ -154,6 +219,37 @@ func isID(s string) bool {
 		}
 	}
 	return true
+}
+
+// blockSpec is a block being made: whole days From..To, or the instants
+// Start..End.
+type blockSpec struct {
+	From, To   tori.Date
+	Start, End time.Time
+}
+
+func (s blockSpec) wholeDays() bool { return !s.From.IsZero() }
+
+func (s blockSpec) String() string {
+	if s.wholeDays() {
+		return "D" + dayArg(s.From) + dayArg(s.To)
+	}
+	return "T" + timeArg(s.Start) + "-" + timeArg(s.End)
+}
+
+func parseSpec(v string) (blockSpec, bool) {
+	switch {
+	case strings.HasPrefix(v, "D") && len(v) == 17:
+		from, ok1 := parseDay(v[1:9])
+		to, ok2 := parseDay(v[9:])
+		return blockSpec{From: from, To: to}, ok1 && ok2 && !to.Before(from) && from.DaysUntil(to) <= 366
+	case strings.HasPrefix(v, "T"):
+		a, b, ok := strings.Cut(v[1:], "-")
+		start, ok1 := parseTime(a)
+		end, ok2 := parseTime(b)
+		return blockSpec{Start: start, End: end}, ok && ok1 && ok2 && start.Before(end) && end.Sub(start) <= 48*time.Hour
+	}
+	return blockSpec{}, false
 }
 
 func dayArg(d tori.Date) string {

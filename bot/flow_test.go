@@ -259,7 +259,9 @@ func TestBookCancelFlow(t *testing.T) {
 		"a cancellation this late costs 50% of the price (₪175)")
 	dana.press("No, keep it").sees("Your upcoming bookings")
 	dana.press("Cancel 1")
-	w.clock.Set(w.clock.Now().Add(2 * time.Hour)) // now 22 hours before
+	w.clock.Set(w.clock.Now().Add(2 * time.Hour)) // now 22 hours before: another tier
+	dana.press("Yes, cancel it").sees("the time has passed a boundary of the cancellation policy",
+		"a cancellation this late costs the full price (₪350)")
 	dana.press("Yes, cancel it").sees("Cancelled.", "Adi Levi has been told")
 	n := w.last(9001)
 	if !strings.Contains(n.Text, "ביטול על ידי הלקוח/ה") || !strings.Contains(n.Text, "22 שעות") || !strings.Contains(n.Text, "0%") {

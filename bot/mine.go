@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,11 +77,15 @@ func (c *turn) cancelAsk(id string) {
 		c.cancelFailed(err)
 		return
 	}
-	c.show(c.t("cancel.ask", map[string]any{
+	c.showCancelAsk(a, terms, "")
+}
+
+func (c *turn) showCancelAsk(a tori.Appointment, terms tori.CancelTerms, changed string) {
+	c.show(changed+c.t("cancel.ask", map[string]any{
 		"Booking": c.describe(a),
 		"Terms":   c.cancelTerms(a, terms),
 	}), [][]Button{{
-		{Text: c.t("button.cancel_yes", nil), Data: cb(vCancelDo, a.ID)},
+		{Text: c.t("button.cancel_yes", nil), Data: cb(vCancelDo, a.ID, strconv.Itoa(terms.Tier.Percent))},
 		{Text: c.t("button.cancel_no", nil), Data: cb(vMine)},
 	}})
 }
@@ -131,11 +136,15 @@ func (c *turn) cancelFailed(err error) {
 	}
 }
 
-func (c *turn) cancelDo(id string) {
+func (c *turn) cancelDo(id string, quoted int) {
 	if _, ok := c.own(id); !ok {
 		return
 	}
-	a, terms, fresh, err := c.bookings.Cancel(c.ctx, c.client(), id)
+	a, terms, fresh, err := c.bookings.Cancel(c.ctx, c.client(), id, quoted)
+	if tori.ErrorCode(err) == tori.EEXPIRED { // a tier boundary passed since the quote
+		c.showCancelAsk(a, terms, c.t("cancel.terms_changed", nil)+"\n\n")
+		return
+	}
 	if err != nil {
 		c.cancelFailed(err)
 		return

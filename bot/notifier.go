@@ -62,11 +62,7 @@ func (n *Notifier) PaymentSettled(ctx context.Context, r tori.PaymentResult) err
 // RefundDone tells the client (and therapist) that a refund that was
 // pending has gone through.
 func (n *Notifier) RefundDone(ctx context.Context, a tori.Appointment) error {
-	c := n.Bot.turnFor(ctx, a)
-	c.in.MessageID = 0
-	c.send(c.t("refund.arrived", map[string]any{"Booking": c.describe(a), "Refund": c.price(c.lang, a.Refunded)}), nil)
-	c.notify(a, "notify.refund_done", nil)
-	return n.send(ctx, c.res.Replies)
+	return n.send(ctx, n.Bot.RefundDoneReplies(ctx, a))
 }
 
 // RefundByHand asks the therapist to refund by hand: PayPal kept refusing.

@@ -15,7 +15,7 @@ func TestParseCallback(t *testing.T) {
 		"p:talk:*":                         {Verb: vTherapist, Service: "talk"},
 		"w:talk:adi:20261201":              {Verb: vWeek, Service: "talk", Therapist: "adi", Day: tori.Date{Year: 2026, Month: 12, Day: 1}},
 		"t:talk:*:" + timeArg(at):          {Verb: vTime, Service: "talk", Time: at},
-		"qq:adi.abcdefghij":                {Verb: vCancelDo, Appt: "adi.abcdefghij"},
+		"qq:adi.abcdefghij:50":             {Verb: vCancelDo, Appt: "adi.abcdefghij", Percent: 50},
 		"rt:adi.abcdefghij:" + timeArg(at): {Verb: vRescheduleTm, Appt: "adi.abcdefghij", Time: at},
 		"l:he":                             {Verb: vLang, Lang: "he"},
 	}
@@ -79,7 +79,7 @@ func TestParseCommand(t *testing.T) {
 }
 
 func FuzzParseCallback(f *testing.F) {
-	for _, s := range []string{"m", "s:talk", "w:talk:adi:20261201", "t:talk:*:qz0x1c", "qq:adi.abcdefghij", "l:he", "::", "rt:a.b:c"} {
+	for _, s := range []string{"m", "s:talk", "w:talk:adi:20261201", "t:talk:*:qz0x1c", "qq:adi.abcdefghij:0", "l:he", "::", "rt:a.b:c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data string) {

@@ -45,7 +45,19 @@ func (b *Bot) PaymentReplies(ctx context.Context, r tori.PaymentResult) []Reply 
 		c.show(c.t("pay.declined", map[string]any{"Until": c.until(c.lang, a.HoldUntil, c.now)}), c.payKeyboard(a))
 	case tori.PayPending:
 		c.show(c.t("pay.pending", map[string]any{"Due": c.price(c.lang, a.Due)}), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+	case tori.PayDenied:
+		c.offerAgain(a, c.t("pay.denied", map[string]any{"When": c.whenRange(c.lang, a.Start, a.End)}))
 	}
+	return c.res.Replies
+}
+
+// RefundDoneReplies tell the client and the therapist that a refund that
+// was pending has gone through.
+func (b *Bot) RefundDoneReplies(ctx context.Context, a tori.Appointment) []Reply {
+	c := b.turnFor(ctx, a)
+	c.in.MessageID = 0
+	c.send(c.t("refund.arrived", map[string]any{"Booking": c.describe(a), "Refund": c.price(c.lang, a.Refunded)}), nil)
+	c.notify(a, "notify.refund_done", nil)
 	return c.res.Replies
 }
 

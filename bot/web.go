@@ -113,6 +113,7 @@ func (b *Bot) pageFacts(lang string, a tori.Appointment) map[string]any {
 		"Until":     b.local(a.HoldUntil).Format("15:04"),
 		"Paid":      a.Paid.Format(lang),
 		"Due":       a.Due.Format(lang),
+		"Pending":   a.RefundState == tori.RefundPending,
 	}
 }
 
@@ -193,6 +194,13 @@ func (b *Bot) outcomePage(res tori.PaymentResult) page {
 	case res.Outcome == tori.PayPending:
 		p = b.newPage(lang, "⏳", "page.pending.title")
 		p.Lines = []string{b.pageText(lang, "page.pending.body", facts)}
+	case res.Outcome == tori.PayNotApproved:
+		p = b.newPage(lang, "🕒", "page.not_approved.title")
+		p.Lines = []string{b.pageText(lang, "page.not_approved.body", facts)}
+		p.Buttons = append(p.Buttons, pageButton{Text: b.pageText(lang, "page.pay_again", facts), URL: a.ApproveURL})
+	default:
+		p = b.newPage(lang, "⌛", "page.expired.title")
+		p.Lines = []string{b.pageText(lang, "page.expired.body", facts)}
 	}
 	p.Buttons = append(p.Buttons, b.backButton(lang))
 	for i := 1; i < len(p.Buttons); i++ {
@@ -291,18 +299,21 @@ func (b *Bot) handleEvent(ctx context.Context, ev tori.PaymentEvent) ([]Reply, e
 			return nil, err
 		}
 		return b.PaymentReplies(ctx, res), nil
-	case tori.EventCaptureDenied:
+	case tori.EventCaptureDenied, tori.EventCaptureDeclined:
 		a, fresh, err := b.bookings.PaymentDenied(ctx, ev.OrderID)
 		if err != nil || !fresh {
 			return nil, err
 		}
-		return b.PaymentReplies(ctx, tori.PaymentResult{Outcome: tori.PayDeclined, Appointment: a, Fresh: true}), nil
+		return b.PaymentReplies(ctx, tori.PaymentResult{Outcome: tori.PayDenied, Appointment: a, Fresh: true}), nil
 	case tori.EventCaptureRefunded:
 		if ev.Refund == nil {
 			return nil, nil
 		}
-		_, _, err := b.bookings.RefundSettled(ctx, ev.CaptureID, *ev.Refund)
-		return nil, err
+		a, fresh, err := b.bookings.RefundSettled(ctx, ev.CaptureID, *ev.Refund)
+		if err != nil || !fresh {
+			return nil, err
+		}
+		return b.RefundDoneReplies(ctx, a), nil
 	}
 	return nil, nil
 }

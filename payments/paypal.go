@@ -231,6 +231,17 @@ func issue(err error) string {
 	return ""
 }
 
+// refusals are the issues with which PayPal says no and moves no money: a
+// declined payment (the buyer may pay again) or a refused refund. Any other
+// 4xx leaves the outcome unknown: the same request is retried, and PayPal
+// answers what it did.
+var refusals = map[string]bool{
+	"INSTRUMENT_DECLINED": true, "PAYER_ACTION_REQUIRED": true, "TRANSACTION_REFUSED": true, "PAYER_CANNOT_PAY": true,
+	"MAX_NUMBER_OF_PAYMENT_ATTEMPTS_EXCEEDED": true, "REDIRECT_PAYER_FOR_ALTERNATE_FUNDING": true, "CARD_EXPIRED": true,
+	"COMPLIANCE_VIOLATION": true, "PAYEE_BLOCKED_TRANSACTION": true, "PAYER_ACCOUNT_RESTRICTED": true,
+	"CAPTURE_FULLY_REFUNDED": true, "PENDING_CAPTURE": true, "PARTIAL_REFUND_NOT_ALLOWED": true, "CANNOT_PROCESS_REFUNDS": true,
+}
+
 // formatError is the one place PayPal's errors become tori's.
 func formatError(op string, err error) error {
 	var e *paypal.ErrorResponse
@@ -239,12 +250,17 @@ func formatError(op string, err error) error {
 		if e.Response != nil {
 			status = e.Response.StatusCode
 		}
-		what := fmt.Sprintf("PayPal %s: %d %s %s (debug id %s)", op, status, e.Name, issue(err), e.DebugID)
+		is := issue(err)
+		what := fmt.Sprintf("PayPal %s: %d %s %s (debug id %s)", op, status, e.Name, is, e.DebugID)
 		switch {
 		case status == http.StatusNotFound:
 			return tori.Errorf(tori.ENOTFOUND, "%s", what)
-		case status == http.StatusUnprocessableEntity || status == http.StatusBadRequest:
+		case is == "ORDER_NOT_APPROVED":
+			return tori.Errorf(tori.ECONFLICT, "%s", what)
+		case refusals[is] || strings.HasPrefix(is, "REFUND_"):
 			return tori.Errorf(tori.EDECLINED, "%s", what)
+		case status == http.StatusBadRequest:
+			return tori.Errorf(tori.EINTERNAL, "%s", what)
 		case status == http.StatusUnauthorized || status == http.StatusForbidden:
 			return tori.Errorf(tori.EINTERNAL, "%s: check PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET and PAYPAL_API_BASE", what)
 		}

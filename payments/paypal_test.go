@@ -68,7 +68,7 @@ func TestPayAndRefund(t *testing.T) {
 		t.Fatalf("second create made order %s", again.ID)
 	}
 	_, err := p.Capture(ctx, a)
-	code(t, err, tori.EDECLINED) // ORDER_NOT_APPROVED: the buyer has not approved
+	code(t, err, tori.ECONFLICT) // ORDER_NOT_APPROVED: the buyer has not approved
 	if err := fake.Approve(o.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -249,4 +249,37 @@ func TestWebhook(t *testing.T) {
 	_, err = p.ParseWebhook(ctx, tampered)
 	code(t, err, tori.EFORBIDDEN)
 	_ = http.MethodPost
+}
+
+// TestSimultaneousSameRequestID: PayPal fails the second of two requests
+// with one id in flight; that is "unknown", never a refusal (which would
+// make the next try use a new id and refund twice).
+func TestSimultaneousSameRequestID(t *testing.T) {
+	ctx := context.Background()
+	p, fake := setup(t)
+	a := appt("adi.tttttttttt")
+	o := mustOrder(t, p, &a, ils(10000))
+	fake.Approve(o.ID)
+	c, _ := p.Capture(ctx, a)
+	a.CaptureID = c.ID
+	fake.FailNext("refund", paypaltest.Slow)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == 1 {
+				time.Sleep(50 * time.Millisecond) // the second starts while the first is in flight
+			}
+			_, errs[i] = p.Refund(ctx, a, ils(5000))
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || tori.ErrorCode(errs[1]) != tori.EUNAVAILABLE {
+		t.Fatalf("errors %v", errs)
+	}
+	if rf := fake.Refunds(c.ID); len(rf) != 1 {
+		t.Fatalf("%d refunds", len(rf))
+	}
 }

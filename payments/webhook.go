@@ -16,6 +16,7 @@ const (
 	EventOrderApproved    = tori.EventOrderApproved
 	EventCaptureCompleted = tori.EventCaptureCompleted
 	EventCaptureDenied    = tori.EventCaptureDenied
+	EventCaptureDeclined  = tori.EventCaptureDeclined
 	EventCaptureRefunded  = tori.EventCaptureRefunded
 )
 
@@ -66,6 +67,11 @@ func (p *PayPal) ParseWebhook(ctx context.Context, r *http.Request) (tori.Paymen
 	if v.VerificationStatus != "SUCCESS" {
 		return tori.PaymentEvent{}, tori.Errorf(tori.EFORBIDDEN, "webhook signature verification: %s", v.VerificationStatus)
 	}
+	return parseEvent(body)
+}
+
+// parseEvent reads a verified webhook event: the ids and amounts tori needs.
+func parseEvent(body []byte) (tori.PaymentEvent, error) {
 	var ev webhookEvent
 	if err := json.Unmarshal(body, &ev); err != nil || ev.ID == "" {
 		return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook event is not PayPal's JSON")
@@ -77,6 +83,7 @@ func (p *PayPal) ParseWebhook(ctx context.Context, r *http.Request) (tori.Paymen
 	}
 	var amount tori.Money
 	if res.Amount != nil {
+		var err error
 		if amount, err = money(res.Amount.Currency, res.Amount.Value); err != nil {
 			return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook amount: %v", err)
 		}
@@ -84,7 +91,7 @@ func (p *PayPal) ParseWebhook(ctx context.Context, r *http.Request) (tori.Paymen
 	switch ev.EventType {
 	case EventOrderApproved:
 		out.OrderID = res.ID
-	case EventCaptureCompleted, EventCaptureDenied:
+	case EventCaptureCompleted, EventCaptureDenied, EventCaptureDeclined:
 		out.OrderID = res.SupplementaryData.RelatedIDs.OrderID
 		out.CaptureID = res.ID
 		out.Capture = &tori.Capture{ID: res.ID, Status: res.Status, Amount: amount}

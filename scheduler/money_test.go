@@ -98,9 +98,13 @@ func TestRefundRetriedThenDone(t *testing.T) {
 	dana := client(101)
 	a := e.paid(dana, e.clock.At(thu.AddDays(4), "10:00"))
 	e.pp.FailNext("refund", paypaltest.Refused)
-	if _, _, _, err := e.bookings.Cancel(ctx, dana, a.ID); err != nil {
+	if _, _, _, err := e.bookings.Cancel(ctx, dana, a.ID, -1); err != nil {
 		t.Fatal(err)
 	}
+	if n := e.run(e.worker.retryRefunds); n != 0 {
+		t.Fatal("the worker raced the first attempt")
+	}
+	e.clock.Add(2 * time.Minute)
 	e.pp.FailNext("refund", paypaltest.Timeout)
 	if n := e.run(e.worker.retryRefunds); n != 0 {
 		t.Fatal("refund done through a timeout")
@@ -141,7 +145,7 @@ func TestRefundHandedOverAfterAttempts(t *testing.T) {
 	for range 3 {
 		e.pp.FailNext("refund", paypaltest.Refused)
 	}
-	if _, _, _, err := e.bookings.Cancel(ctx, dana, a.ID); err != nil { // attempt 1
+	if _, _, _, err := e.bookings.Cancel(ctx, dana, a.ID, -1); err != nil { // attempt 1
 		t.Fatal(err)
 	}
 	for range 4 {

@@ -117,7 +117,7 @@ func TestCancelRemovesReminders(t *testing.T) {
 	e := newEnv(t, nil)
 	dana := client(101)
 	a := e.book(dana, "talk", e.clock.At(thu, "10:00"))
-	if _, _, _, err := e.bookings.Cancel(ctx, dana, a.ID); err != nil {
+	if _, _, _, err := e.bookings.Cancel(ctx, dana, a.ID, -1); err != nil {
 		t.Fatal(err)
 	}
 	if n, _, _ := e.store.QueueStats(ctx, tori.QueueReminders, "adi"); n != 0 {

@@ -33,6 +33,7 @@ func encode(a tori.Appointment) []any {
 		"seq", a.Seq,
 		"remind_from", ms(a.RemindFrom),
 		"attending", boolField(a.Attending),
+		"note", a.Note,
 		"created_at", ms(a.CreatedAt),
 		"updated_at", ms(a.UpdatedAt),
 		"due", a.Due.Amount,
@@ -90,6 +91,7 @@ func decode(m map[string]string) (tori.Appointment, error) {
 		Seq:        int(num("seq")),
 		RemindFrom: fromMS(num("remind_from")),
 		Attending:  m["attending"] == "1",
+		Note:       m["note"],
 		CreatedAt:  fromMS(num("created_at")),
 		UpdatedAt:  fromMS(num("updated_at")),
 

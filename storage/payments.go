@@ -30,6 +30,10 @@ func notFound() error {
 	return tori.Errorf(tori.ENOTFOUND, "That booking was not found. Open your bookings to see them all.")
 }
 
+// refundFirstRetry is when a refund is first looked at by the worker: the
+// request made at once (when cancelling) has finished by then.
+const refundFirstRetry = 2 * time.Minute
+
 // AttachOrder implements tori.PaymentStore. The order's index entries are
 // written first, as intent: reconciliation then finds an order whose
 // buyer never came back, and a lookup by order always finds the booking.
@@ -107,6 +111,8 @@ func (s *Store) BeginCapture(ctx context.Context, id, token string, until, now t
 	case "TAKEN":
 		s.settle(ctx, id)
 		return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "That time was taken before the payment was made.")
+	case "UNCERTAIN":
+		return tori.Appointment{}, tori.Errorf(tori.EGONE, "The time is gone, and a capture may have been made: ask PayPal.")
 	case "NOTFOUND":
 		return tori.Appointment{}, notFound()
 	}
@@ -118,19 +124,23 @@ func (s *Store) BeginCapture(ctx context.Context, id, token string, until, now t
 func (s *Store) settle(ctx context.Context, id string) { s.Redis.ZRem(ctx, s.openPaymentsKey(), id) }
 
 // SetPayState implements tori.PaymentStore.
-func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState, now time.Time) (tori.Appointment, error) {
+func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState, now time.Time) (tori.Appointment, bool, error) {
 	keys, _, err := s.keysOf(id, false)
 	if err != nil {
-		return tori.Appointment{}, err
+		return tori.Appointment{}, false, err
 	}
 	code, _, err := s.runScript(ctx, "pay state", setPayStateScript, keys, string(state), ms(now))
 	if err != nil {
-		return tori.Appointment{}, err
+		return tori.Appointment{}, false, err
 	}
 	if code == "NOTFOUND" {
-		return tori.Appointment{}, notFound()
+		return tori.Appointment{}, false, notFound()
 	}
-	return s.Appointment(ctx, id)
+	if state == tori.PayStateLost {
+		s.settle(ctx, id)
+	}
+	a, err := s.Appointment(ctx, id)
+	return a, code == "OK", err
 }
 
 // ConfirmPaid implements tori.PaymentStore.
@@ -160,7 +170,7 @@ func (s *Store) ConfirmPaid(ctx context.Context, id string, c tori.Capture, now 
 		return tori.Appointment{}, false, err
 	}
 	if a.RefundState == tori.RefundPending {
-		s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now)), Member: id})
+		s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now.Add(refundFirstRetry))), Member: id})
 	}
 	s.settle(ctx, id)
 	s.unreserve(ctx, a.Client.ID, id)
@@ -180,7 +190,8 @@ func (s *Store) CancelWithRefund(ctx context.Context, id string, status tori.Sta
 	}
 	keys = append(keys[:3], s.remindKey(tid))
 	if refund.Amount > 0 { // intent: the refund is findable before it is pending
-		if err := s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now)), Member: id}).Err(); err != nil {
+		// due a while on, so the worker does not race the first attempt
+		if err := s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now.Add(refundFirstRetry))), Member: id}).Err(); err != nil {
 			return tori.Appointment{}, false, formatError("cancel: index", err)
 		}
 	}

@@ -28,41 +28,44 @@ return {'OK'}
 // KEYS[5] the hold-expiry queue
 // ARGV[1] id  ARGV[2] token  ARGV[3] now ms  ARGV[4] hold until ms  ARGV[5] retention ms
 // A hold the worker marked expired is taken again if its time is free.
+// When the time is gone but an earlier capture may have gone through
+// (capturing, pending), nothing is decided here: PayPal must be asked.
 // Returns {"OK"} (capture may go ahead, or already paid, or already lost) |
-// {"NOTFOUND"} | {"CONFLICT"} (not this hold) | {"TAKEN"} (the time is gone: nothing may be captured).
+// {"NOTFOUND"} | {"CONFLICT"} (not this hold) | {"TAKEN"} (the time is gone:
+// nothing may be captured) | {"UNCERTAIN"} (the time is gone; a capture may exist).
 var beginCaptureScript = redis.NewScript(luaConflict + `
 local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'start', 'end', 'buffer', 'client', 'pay_state', 'hold_until')
 if not f[1] then return {'NOTFOUND'} end
 if f[7] == 'paid' or f[7] == 'lost' then return {'OK'} end
 if f[2] ~= ARGV[2] then return {'CONFLICT'} end
-if f[1] ~= 'held' and f[1] ~= 'expired' then
-  redis.call('HSET', KEYS[1], 'pay_state', 'lost', 'updated_at', ARGV[3])
-  return {'TAKEN'}
-end
+local started = f[7] == 'capturing' or f[7] == 'pending'
 local start = tonumber(f[3])
 local bend = tonumber(f[4]) + tonumber(f[5])
-if conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[3]), ARGV[1], '') then
+if (f[1] ~= 'held' and f[1] ~= 'expired') or conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[3]), ARGV[1], '') then
+  if started then return {'UNCERTAIN'} end
   redis.call('HSET', KEYS[1], 'pay_state', 'lost', 'updated_at', ARGV[3])
   return {'TAKEN'}
 end
 local untilms = math.max(tonumber(ARGV[4]), tonumber(f[8]))
 take(KEYS[2], KEYS[3], KEYS[4], ARGV[1], f[3], string.format('%d', bend), string.format('%d', untilms), f[6])
-redis.call('HSET', KEYS[1], 'status', 'held', 'hold_until', string.format('%d', untilms), 'pay_state', 'capturing', 'updated_at', ARGV[3])
+local ps = 'capturing'
+if f[7] == 'pending' then ps = 'pending' end -- a pending capture stays pending until PayPal settles it
+redis.call('HSET', KEYS[1], 'status', 'held', 'hold_until', string.format('%d', untilms), 'pay_state', ps, 'updated_at', ARGV[3])
 redis.call('PEXPIREAT', KEYS[1], untilms + tonumber(ARGV[5]))
 redis.call('ZADD', KEYS[5], string.format('%d', untilms), ARGV[1])
 return {'OK'}
 `)
 
-// setPayStateScript records a declined or pending capture (counting
+// setPayStateScript records a declined, pending or lost capture (counting
 // declines); a paid one stays paid.
 //
 // KEYS[1] the appointment's hash
 // ARGV[1] state  ARGV[2] now ms
-// Returns {"OK"} | {"NOTFOUND"}.
+// Returns {"OK"} (changed) | {"SAME"} | {"NOTFOUND"}.
 var setPayStateScript = redis.NewScript(`
 local ps = redis.call('HGET', KEYS[1], 'pay_state')
 if not ps then return {'NOTFOUND'} end
-if ps == 'paid' or ps == ARGV[1] then return {'OK'} end
+if ps == 'paid' or ps == ARGV[1] then return {'SAME'} end
 redis.call('HSET', KEYS[1], 'pay_state', ARGV[1], 'updated_at', ARGV[2])
 if ARGV[1] == 'declined' then redis.call('HINCRBY', KEYS[1], 'declines', 1) end
 return {'OK'}

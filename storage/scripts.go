@@ -104,6 +104,7 @@ local other = conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[3])
 if other then return {'TAKEN', other} end
 take(KEYS[2], KEYS[3], KEYS[4], ARGV[1], f[3], string.format('%d', bend), ARGV[4], f[6])
 redis.call('HSET', KEYS[1], 'status', 'held', 'hold_until', ARGV[4], 'updated_at', ARGV[3])
+if redis.call('HGET', KEYS[1], 'pay_state') == 'lost' then redis.call('HSET', KEYS[1], 'pay_state', 'ordered') end
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[4]) + tonumber(ARGV[5]))
 return {'OK'}
@@ -179,12 +180,15 @@ return {'OK'}
 //
 // KEYS[1] the hold's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] the hold-expiry queue
 // ARGV[1] id  ARGV[2] token  ARGV[3] now ms  ARGV[4] how long the hash is kept, ms
-// Returns {"OK"} | {"CONFLICT"}.
+// A hold whose payment is being captured (or is pending at PayPal) is not
+// let go: money may already have moved for it.
+// Returns {"OK"} | {"CONFLICT"} | {"PAYING"}.
 var releaseScript = redis.NewScript(`
-local f = redis.call('HMGET', KEYS[1], 'status', 'token')
+local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'pay_state')
 if not f[1] then return {'OK'} end
 if f[2] ~= ARGV[2] then return {'CONFLICT'} end
 if f[1] ~= 'held' and f[1] ~= 'expired' then return {'OK'} end
+if f[3] == 'capturing' or f[3] == 'pending' then return {'PAYING'} end
 redis.call('HSET', KEYS[1], 'status', 'cancelled_client', 'updated_at', ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
@@ -247,4 +251,54 @@ for i = 1, #ids, 2 do
   end
 end
 return out
+`)
+
+// blockScript adds time off: busy time in sched/span (client 0, no hold)
+// and a record in the therapist's blocks.
+//
+// KEYS[1] sched  KEYS[2] span  KEYS[3] maxspan  KEYS[4] blocks
+// ARGV[1] block id  ARGV[2] start ms  ARGV[3] end ms
+// Returns {"OK"}.
+var blockScript = redis.NewScript(luaConflict + `
+take(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], '0', '0')
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
+return {'OK'}
+`)
+
+// unblockScript removes time off.
+//
+// KEYS[1] sched  KEYS[2] span  KEYS[3] blocks
+// ARGV[1] block id
+// Returns {"OK"}.
+var unblockScript = redis.NewScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return {'OK'}
+`)
+
+// noteScript sets the practice's private note on an appointment.
+//
+// KEYS[1] the appointment's hash
+// ARGV[1] note  ARGV[2] now ms
+// Returns {"OK"} | {"NOTFOUND"}.
+var noteScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOTFOUND'} end
+redis.call('HSET', KEYS[1], 'note', ARGV[1], 'updated_at', ARGV[2])
+return {'OK'}
+`)
+
+// completeScript records that a confirmed session took place.
+//
+// KEYS[1] the appointment's hash  KEYS[2] the reminder queue
+// ARGV[1] now ms  ARGV[2] id
+// Returns {"OK"} | {"NOTFOUND"} | {"CONFLICT", current status}.
+var completeScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {'NOTFOUND'} end
+if st == 'completed' then return {'OK'} end
+if st ~= 'confirmed' then return {'CONFLICT', st} end
+redis.call('HSET', KEYS[1], 'status', 'completed', 'updated_at', ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return {'OK'}
 `)

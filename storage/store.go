@@ -177,6 +177,8 @@ func holdResult(code string) error {
 		return tori.Errorf(tori.EGONE, "The booking you were moving has been cancelled meanwhile.")
 	case "LATE":
 		return tori.Errorf(tori.ETOOLATE, "It is too late to move this session online.")
+	case "PAYING":
+		return tori.Errorf(tori.EUNAVAILABLE, "The payment for this time is being completed; it cannot be let go now.")
 	}
 	return tori.Errorf(tori.ECONFLICT, "This time is no longer held for you. Choose a time again.")
 }

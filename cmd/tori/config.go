@@ -24,6 +24,10 @@ type fileConfig struct {
 		FirstWeekday string `yaml:"first_weekday"`
 		Address      string `yaml:"address"`
 		Contact      string `yaml:"contact"`
+		// Staff manage every therapist's calendar.
+		Staff []int64 `yaml:"staff"`
+		// MessagingHours: when clients' messages are passed on at once.
+		MessagingHours map[string][]string `yaml:"messaging_hours"`
 	} `yaml:"practice"`
 	Policy struct {
 		RefundTiers *[]struct {
@@ -146,6 +150,10 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 		}
 		p.FirstWeekday = wd
 	}
+	p.Staff = f.Practice.Staff
+	if err := readHours("practice.messaging_hours", f.Practice.MessagingHours, &p.MessagingHours); err != nil {
+		return nil, err
+	}
 	if err := readPolicy(&f, &p.Policy); err != nil {
 		return nil, err
 	}
@@ -154,20 +162,8 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 	}
 	for i, ft := range f.Therapists {
 		t := tori.Therapist{ID: ft.ID, Name: strings.TrimSpace(ft.Name), TelegramIDs: ft.TelegramIDs, Lang: ft.Language}
-		for day, ranges := range ft.Hours {
-			wd, ok := tori.ParseWeekday(day)
-			if !ok {
-				return nil, tori.Errorf(tori.EINVALID, "therapists[%d].hours.%s: use the weekdays sun, mon, tue, wed, thu, fri, sat", i, day)
-			}
-			for _, r := range ranges {
-				a, b, ok := strings.Cut(strings.ReplaceAll(r, " ", ""), "-")
-				start, err1 := tori.ParseMinute(a)
-				end, err2 := tori.ParseMinute(b)
-				if !ok || err1 != nil || err2 != nil {
-					return nil, tori.Errorf(tori.EINVALID, "therapists[%d].hours.%s: %q is not a range like \"09:00-13:00\"", i, day, r)
-				}
-				t.Hours[wd] = append(t.Hours[wd], tori.Span{Start: start, End: end})
-			}
+		if err := readHours(fmt.Sprintf("therapists[%d].hours", i), ft.Hours, &t.Hours); err != nil {
+			return nil, err
 		}
 		for _, d := range ft.DaysOff {
 			days, err := parseDays(d)
@@ -261,6 +257,26 @@ func readPolicy(f *fileConfig, pol *tori.Policy) error {
 			return err
 		}
 		pol.RepeatWithin = w
+	}
+	return nil
+}
+
+// readHours reads weekly hours: {sun: ["09:00-13:00", ...], ...}.
+func readHours(field string, in map[string][]string, out *tori.WeeklyHours) error {
+	for day, ranges := range in {
+		wd, ok := tori.ParseWeekday(day)
+		if !ok {
+			return tori.Errorf(tori.EINVALID, "%s.%s: use the weekdays sun, mon, tue, wed, thu, fri, sat", field, day)
+		}
+		for _, r := range ranges {
+			a, b, ok := strings.Cut(strings.ReplaceAll(r, " ", ""), "-")
+			start, err1 := tori.ParseMinute(a)
+			end, err2 := tori.ParseMinute(b)
+			if !ok || err1 != nil || err2 != nil {
+				return tori.Errorf(tori.EINVALID, "%s.%s: %q is not a range like \"09:00-13:00\"", field, day, r)
+			}
+			out[wd] = append(out[wd], tori.Span{Start: start, End: end})
+		}
 	}
 	return nil
 }

@@ -39,12 +39,14 @@ type Fault string
 
 // Faults.
 const (
-	Declined    Fault = "declined"     // capture: 422 INSTRUMENT_DECLINED
-	ServerError Fault = "server_error" // any: 500 INTERNAL_SERVER_ERROR
-	Timeout     Fault = "timeout"      // any: no answer until the client gives up
-	Pending     Fault = "pending"      // capture: completes with status PENDING
-	Refused     Fault = "refused"      // refund: 422 REFUND_FAILED_INSUFFICIENT_FUNDS
-	AfterCommit Fault = "after_commit" // capture/refund: done at PayPal, but the answer is a 500
+	Declined       Fault = "declined"        // capture: 422 INSTRUMENT_DECLINED
+	ServerError    Fault = "server_error"    // any: 500 INTERNAL_SERVER_ERROR
+	Timeout        Fault = "timeout"         // any: no answer until the client gives up
+	Pending        Fault = "pending"         // capture: completes with status PENDING
+	Refused        Fault = "refused"         // refund: 422 REFUND_FAILED_INSUFFICIENT_FUNDS
+	AfterCommit    Fault = "after_commit"    // capture/refund: done at PayPal, but the answer is a 500
+	Slow           Fault = "slow"            // any: answered after 300 ms (a second request with the same id meanwhile is refused)
+	DeclinedStatus Fault = "declined_status" // capture: 201, but the capture's status is DECLINED
 )
 
 // Order is the fake's view of an order.
@@ -94,6 +96,7 @@ type Server struct {
 	faults   map[string][]Fault
 	calls    map[string]int // "create", "capture", "refund", "verify", "token", "get"
 	ids      []string       // order ids, oldest first
+	inflight map[string]bool
 	quit     chan struct{}
 }
 
@@ -102,6 +105,7 @@ func New() *Server {
 	s := &Server{
 		tokens: map[string]bool{}, orders: map[string]*Order{}, captures: map[string]*Capture{},
 		replays: map[string]replay{}, faults: map[string][]Fault{}, calls: map[string]int{}, quit: make(chan struct{}),
+		inflight: map[string]bool{},
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -235,8 +239,31 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if rid := r.Header.Get("PayPal-Request-Id"); rid != "" {
+		// PayPal processes the first of two simultaneous requests with one id
+		// and fails the second.
+		s.mu.Lock()
+		busy := s.inflight[key]
+		s.inflight[key] = true
+		s.mu.Unlock()
+		if busy {
+			writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "PREVIOUS_REQUEST_IN_PROGRESS", "A previous request with this PayPal-Request-Id is in progress."))
+			return
+		}
+		defer func() { s.mu.Lock(); delete(s.inflight, key); s.mu.Unlock() }()
+	}
 	f := s.fault(op)
+	if f == Timeout { // the client gives up: its request no longer counts as in flight
+		s.mu.Lock()
+		delete(s.inflight, key)
+		s.mu.Unlock()
+	}
 	switch f {
+	case Slow:
+		select {
+		case <-time.After(300 * time.Millisecond):
+		case <-s.quit:
+		}
 	case ServerError:
 		writeJSON(w, 500, problem("INTERNAL_SERVER_ERROR", "INTERNAL_SERVICE_ERROR", "An internal service error has occurred."))
 		return
@@ -404,8 +431,11 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request, f Fault, key st
 		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "INSTRUMENT_DECLINED", "The instrument presented was either declined by the processor or bank, or it can't be used for this payment."))
 	}
 	status := "COMPLETED"
-	if f == Pending {
+	switch f {
+	case Pending:
 		status = "PENDING"
+	case DeclinedStatus:
+		status = "DECLINED"
 	}
 	o.Capture = &Capture{ID: s.next("CAPTURE"), OrderID: o.ID, Status: status, Currency: o.Currency, Value: o.Value}
 	s.captures[o.Capture.ID] = o.Capture

@@ -1,0 +1,189 @@
+package storage
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/tori-bot/tori"
+)
+
+// The practice's side: time off (blocks), notes, completion, what the
+// practice decided about a client, calendar feed tokens, and the mapping of
+// relayed messages.
+
+// blocksKey: HASH, a therapist's blocks: block id -> "<start ms> <end ms>".
+// Each block is also a member of sched/span, so that it is busy time for
+// every script that takes time, from the moment it is added.
+func (s *Store) blocksKey(tid string) string { return s.therapistTag(tid) + "blocks" }
+
+// calTokenKey: STRING, the secret of a therapist's calendar feed.
+func (s *Store) calTokenKey(tid string) string { return s.therapistTag(tid) + "caltoken" }
+
+// usernameKey: STRING, the Telegram user id of a @username (lower case).
+func (s *Store) usernameKey(username string) string {
+	return s.Prefix + "uname:" + strings.ToLower(username)
+}
+
+// relayKey: STRING, the client chat a relayed message (in an admin's chat) came from.
+func (s *Store) relayKey(adminChat int64, msg int) string {
+	return s.Prefix + "relay:" + strconv.FormatInt(adminChat, 10) + ":" + strconv.Itoa(msg)
+}
+
+// AddBlock makes [start, end) of a therapist busy (time off) and returns the
+// block. Bookings and holds already there stay: the caller decides.
+func (s *Store) AddBlock(ctx context.Context, tid string, start, end time.Time) (tori.Block, error) {
+	b := tori.Block{ID: "blk-" + tori.RandomToken(8), TherapistID: tid, Start: start.UTC(), End: end.UTC()}
+	keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid), s.blocksKey(tid)}
+	if _, _, err := s.runScript(ctx, "block", blockScript, keys, b.ID, ms(b.Start), ms(b.End)); err != nil {
+		return tori.Block{}, err
+	}
+	return b, nil
+}
+
+// RemoveBlock frees a block's time; removing one that is gone is not an error.
+func (s *Store) RemoveBlock(ctx context.Context, tid, id string) error {
+	keys := []string{s.schedKey(tid), s.spanKey(tid), s.blocksKey(tid)}
+	_, _, err := s.runScript(ctx, "unblock", unblockScript, keys, id)
+	return err
+}
+
+// Blocks returns a therapist's blocks that end after from, in time order.
+func (s *Store) Blocks(ctx context.Context, tid string, from time.Time) ([]tori.Block, error) {
+	m, err := s.Redis.HGetAll(ctx, s.blocksKey(tid)).Result()
+	if err != nil {
+		return nil, formatError("blocks", err)
+	}
+	var out []tori.Block
+	for id, v := range m {
+		a, b, _ := strings.Cut(v, " ")
+		st, err1 := strconv.ParseInt(a, 10, 64)
+		en, err2 := strconv.ParseInt(b, 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		blk := tori.Block{ID: id, TherapistID: tid, Start: fromMS(st), End: fromMS(en)}
+		if blk.End.After(from) {
+			out = append(out, blk)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out, nil
+}
+
+// SetNote sets the practice's private note on an appointment.
+func (s *Store) SetNote(ctx context.Context, id, note string, now time.Time) (tori.Appointment, error) {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	code, _, err := s.runScript(ctx, "note", noteScript, []string{s.appointmentKey(tid, id)}, note, ms(now))
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	return s.result(ctx, id, code, notFound())
+}
+
+// MarkCompleted moves a confirmed booking to completed.
+func (s *Store) MarkCompleted(ctx context.Context, id string, now time.Time) (tori.Appointment, error) {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	keys := []string{s.appointmentKey(tid, id), s.remindKey(tid)}
+	code, cur, err := s.runScript(ctx, "complete", completeScript, keys, ms(now), id)
+	if err != nil {
+		return tori.Appointment{}, err
+	}
+	return s.result(ctx, id, code, tori.Errorf(tori.ECONFLICT, "This booking is %s and cannot be marked as completed.", cur))
+}
+
+// RememberClient keeps a client's name and @username, so that the
+// practice can find them by @username.
+func (s *Store) RememberClient(ctx context.Context, c tori.Client) error {
+	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.profileKey(c.ID), "name", c.Name, "username", c.Username)
+		if c.Username != "" {
+			p.Set(ctx, s.usernameKey(c.Username), c.ID, 0)
+		}
+		return nil
+	})
+	return formatError("remember client", err)
+}
+
+// ClientByUsername returns the Telegram id of a @username we have seen; ENOTFOUND.
+func (s *Store) ClientByUsername(ctx context.Context, username string) (int64, error) {
+	id, err := s.Redis.Get(ctx, s.usernameKey(strings.TrimPrefix(username, "@"))).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, tori.Errorf(tori.ENOTFOUND, "No client @%s has booked here yet.", strings.TrimPrefix(username, "@"))
+	}
+	return id, formatError("client by username", err)
+}
+
+// Prepay returns what the practice decided about a client's prepayment:
+// tori.PrepayExempt, tori.PrepayRequired, or "" (the policy decides).
+func (s *Store) Prepay(ctx context.Context, clientID int64) (string, error) {
+	v, err := s.Redis.HGet(ctx, s.profileKey(clientID), "prepay").Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return v, formatError("prepay", err)
+}
+
+// SetPrepay records it ("" returns the client to the policy).
+func (s *Store) SetPrepay(ctx context.Context, clientID int64, mode string) error {
+	if mode == "" {
+		return formatError("prepay", s.Redis.HDel(ctx, s.profileKey(clientID), "prepay").Err())
+	}
+	return formatError("prepay", s.Redis.HSet(ctx, s.profileKey(clientID), "prepay", mode).Err())
+}
+
+// CalendarToken returns a therapist's feed token, making one if there is none.
+func (s *Store) CalendarToken(ctx context.Context, tid string) (string, error) {
+	tok := tori.RandomToken(24)
+	if _, err := s.Redis.SetNX(ctx, s.calTokenKey(tid), tok, 0).Result(); err != nil {
+		return "", formatError("calendar token", err)
+	}
+	v, err := s.Redis.Get(ctx, s.calTokenKey(tid)).Result()
+	return v, formatError("calendar token", err)
+}
+
+// NewCalendarToken replaces a therapist's feed token: the old link stops working.
+func (s *Store) NewCalendarToken(ctx context.Context, tid string) (string, error) {
+	tok := tori.RandomToken(24)
+	return tok, formatError("calendar token", s.Redis.Set(ctx, s.calTokenKey(tid), tok, 0).Err())
+}
+
+// CheckCalendarToken reports whether tok is the therapist's feed token.
+func (s *Store) CheckCalendarToken(ctx context.Context, tid, tok string) (bool, error) {
+	v, err := s.Redis.Get(ctx, s.calTokenKey(tid)).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, formatError("calendar token", err)
+	}
+	return len(tok) == len(v) && subtleEqual(tok, v), nil
+}
+
+// SaveRelay remembers that message msg in an admin's chat relays a
+// client's message, so that a reply to it reaches the client.
+func (s *Store) SaveRelay(ctx context.Context, adminChat int64, msg int, clientChat int64) error {
+	return formatError("relay", s.Redis.Set(ctx, s.relayKey(adminChat, msg), clientChat, 60*24*time.Hour).Err())
+}
+
+// RelayOf returns the client chat of a relayed message; ENOTFOUND.
+func (s *Store) RelayOf(ctx context.Context, adminChat int64, msg int) (int64, error) {
+	id, err := s.Redis.Get(ctx, s.relayKey(adminChat, msg)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, tori.Errorf(tori.ENOTFOUND, "that message is not a client's")
+	}
+	return id, formatError("relay", err)
+}
+
+func subtleEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
