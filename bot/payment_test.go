@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -385,5 +386,47 @@ func TestPracticeCancelsAPaidBooking(t *testing.T) {
 	}
 	if len(replies[0].Keyboard) < 2 {
 		t.Fatalf("no times offered: %+v", replies[0].Keyboard)
+	}
+}
+
+// TestPendingCaptureCompletedByWebhook: PayPal leaves the capture pending;
+// its PAYMENT.CAPTURE.COMPLETED webhook confirms the booking (once).
+// Another pending capture is denied: the client is told, the time freed.
+func TestPendingCaptureCompletedByWebhook(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
+	_, approve := dana.payButton()
+	order := l.orderOf(approve)
+	l.pp.FailNext("capture", paypaltest.Pending)
+	if _, page := l.visit(approve); !strings.Contains(page, "Your payment is being processed") {
+		t.Fatalf("page:\n%s", page)
+	}
+	dana.sees("PayPal is still processing your payment of ₪350.50")
+	l.pp.CompletePending(order)
+	for range 2 { // delivered twice: handled once
+		if code := l.webhook(payments.EventCaptureCompleted, l.pp.CaptureResource(order), false); code != 200 {
+			t.Fatalf("webhook %d", code)
+		}
+	}
+	dana.sees("You're booked.")
+	l.waitChat(9001, "notice", func(ms []telegramtest.Message) bool { return len(ms) == 1 })
+
+	omer := l.user(102, "Omer", "en")
+	omer.say("/start intake").press("Thu 3/12").press("15:00").press("Confirm and pay")
+	_, approve2 := omer.payButton()
+	order2 := l.orderOf(approve2)
+	l.pp.FailNext("capture", paypaltest.Pending)
+	l.visit(approve2)
+	omer.sees("still processing")
+	res := l.pp.CaptureResource(order2)
+	res["status"] = "DECLINED"
+	if code := l.webhook(payments.EventCaptureDenied, res, false); code != 200 {
+		t.Fatalf("denied webhook %d", code)
+	}
+	omer.sees("PayPal did not complete your payment", "nothing was charged")
+	day := dana.say("/start intake").press("Thu 3/12").sees("choose a time")
+	if !strings.Contains(fmt.Sprint(day.Keyboard), "15:00") {
+		t.Fatal("the denied hold still blocks 15:00")
 	}
 }
