@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/tori-bot/tori"
@@ -28,6 +29,17 @@ type Store interface {
 	Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error)
 	Finish(ctx context.Context, kind, id string, keep time.Duration) error
 	Forget(ctx context.Context, kind, id string) error
+	// SaveRelay remembers that message msg in an admin's chat relays a
+	// client's message; RelayOf finds the client's chat again (ENOTFOUND).
+	SaveRelay(ctx context.Context, adminChat int64, msg int, clientChat int64) error
+	RelayOf(ctx context.Context, adminChat int64, msg int) (int64, error)
+	// Enqueue puts due work in a queue (a message to pass on later).
+	Enqueue(ctx context.Context, q tori.Queue, therapist, member string, due time.Time) error
+	// CalendarToken returns a therapist's feed secret (making one);
+	// NewCalendarToken replaces it; CheckCalendarToken compares.
+	CalendarToken(ctx context.Context, therapistID string) (string, error)
+	NewCalendarToken(ctx context.Context, therapistID string) (string, error)
+	CheckCalendarToken(ctx context.Context, therapistID, token string) (bool, error)
 }
 
 // Config is everything the bot depends on.
@@ -35,15 +47,19 @@ type Config struct {
 	Practice *tori.Practice
 	Bookings *tori.Bookings
 	Store    Store
+	// PublicURL is where the calendar feeds are served (PUBLIC_URL); ""
+	// turns /calendar off.
+	PublicURL string
 	Now      func() time.Time // default time.Now
 	Log      *slog.Logger     // default slog.Default()
 }
 
 // Bot turns chat into use-case calls.
 type Bot struct {
-	practice *tori.Practice
-	bookings *tori.Bookings
-	store    Store
+	practice  *tori.Practice
+	bookings  *tori.Bookings
+	store     Store
+	publicURL string
 	now      func() time.Time
 	log      *slog.Logger
 	cat      *catalog
@@ -56,7 +72,7 @@ func New(cfg Config) (*Bot, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bot{practice: cfg.Practice, bookings: cfg.Bookings, store: cfg.Store, now: cfg.Now, log: cfg.Log, cat: cat}
+	b := &Bot{practice: cfg.Practice, bookings: cfg.Bookings, store: cfg.Store, publicURL: strings.TrimRight(cfg.PublicURL, "/"), now: cfg.Now, log: cfg.Log, cat: cat}
 	if b.now == nil {
 		b.now = time.Now
 	}
@@ -76,6 +92,7 @@ type Input struct {
 	Data       string      // a pressed button's callback data
 	MessageID  int         // the message the button was on (0 if unknown)
 	CallbackID string
+	ReplyTo    int // the message a text replies to (0 if none)
 }
 
 // Button is an inline keyboard button: callback data, or a URL.
@@ -93,6 +110,9 @@ type Reply struct {
 	Text     string
 	Keyboard [][]Button
 	Document *Document
+	// RelayFrom is the client chat a relayed message came from: once sent,
+	// a reply to it in this chat reaches the client.
+	RelayFrom int64
 }
 
 // Result is what handling an Input produced: replies (to the user and to
@@ -104,6 +124,7 @@ type Result struct {
 
 // state is what the bot remembers about one chat between updates.
 type state struct {
+	Note string `json:"note,omitempty"` // an admin is writing the note of this appointment
 	Hold string `json:"hold,omitempty"` // the hold of the current booking flow
 	Any  bool   `json:"any,omitempty"`  // it was chosen with "first available"
 }
@@ -227,7 +248,17 @@ func (c *turn) withContact(data map[string]any) map[string]any {
 func (c *turn) onText() {
 	cmd, ok := ParseCommand(c.in.Text, c.username)
 	if !ok {
-		c.show(c.t("text.unknown", map[string]any{"Practice": iso(c.lang, c.practice.Name)}), c.menuKeyboard())
+		switch {
+		case c.isAdmin() && c.onAdminText():
+		case c.isAdmin():
+			c.lang = c.adminLang()
+			c.show(c.t("admin.help", nil), nil)
+		default:
+			c.relayIn()
+		}
+		return
+	}
+	if c.onAdminCommand(cmd) {
 		return
 	}
 	switch cmd.Name {
@@ -248,6 +279,11 @@ func (c *turn) onText() {
 	case "language":
 		c.chooseLanguage()
 	case "cancel":
+		if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" {
+			c.saveState(c.ctx, c.in.User.ChatID, state{})
+			c.show(c.t("admin.note_dropped", nil), nil)
+			return
+		}
 		c.stop()
 	default:
 		c.show(c.t("command.unknown", map[string]any{"Command": esc("/" + cmd.Name)}), c.menuKeyboard())
@@ -260,6 +296,9 @@ func (c *turn) onButton() {
 		c.log.Warn("refused callback data", "user", c.in.User.ID, "len", len(c.in.Data))
 		c.res.Notice = c.t("button.stale", nil)
 		c.show(c.t("button.stale_text", nil), c.menuKeyboard())
+		return
+	}
+	if c.onAdminButton(a) {
 		return
 	}
 	switch a.Verb {

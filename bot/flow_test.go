@@ -376,7 +376,10 @@ func TestUntrustedInput(t *testing.T) {
 	at := time.Date(2026, 12, 1, 3, 7, 0, 0, w.p.Location)
 	omer.pressData(fmt.Sprintf("t:video:adi:%s", strconvUnixMinutes(at))).sees("was just taken")
 	omer.say("/nonsense").sees("I don't know the command /nonsense")
-	omer.say("hello <b>there</b>").sees("I can help with bookings only")
+	omer.say("hello <b>there</b>").sees("Your message has been passed on to Adi Levi.")
+	if n := w.last(9001); !strings.Contains(n.Text, "hello &lt;b&gt;there&lt;/b&gt;") || n.RelayFrom != 102 {
+		t.Fatalf("relayed as %+v", n)
+	}
 	omer.say("/start nope").sees("Hello Omer!")
 }
 

@@ -77,6 +77,11 @@ func (n *Notifier) Agenda(ctx context.Context, t tori.Therapist, day tori.Date, 
 	return n.send(ctx, n.Bot.AgendaReplies(t, day, as))
 }
 
+// Relay passes on a client's message written outside messaging hours.
+func (n *Notifier) Relay(ctx context.Context, r tori.Relay) error {
+	return n.send(ctx, n.Bot.RelayReplies(r))
+}
+
 // ReminderReplies is the reminder before long before a's start: when and
 // where in absolute terms (with the meeting link for a remote session),
 // what the policy gives if cancelled now, and buttons.

@@ -200,7 +200,11 @@ func inputOf(u *models.Update) (Input, bool) {
 		if m.Chat.Type != models.ChatTypePrivate || m.From == nil || m.From.IsBot {
 			return Input{}, false
 		}
-		return Input{User: client(m.From, m.Chat.ID), Text: m.Text}, true
+		in := Input{User: client(m.From, m.Chat.ID), Text: m.Text}
+		if m.ReplyToMessage != nil {
+			in.ReplyTo = m.ReplyToMessage.ID
+		}
+		return in, true
 	case u.CallbackQuery != nil:
 		q := u.CallbackQuery
 		in := Input{User: client(&q.From, q.From.ID), Data: q.Data, CallbackID: q.ID}
@@ -284,13 +288,21 @@ func (t *Telegram) deliver(ctx context.Context, r Reply) error {
 			return err // it may have been applied: a new message would duplicate it
 		}
 	}
-	return t.call(ctx, r.ChatID, true, func() error {
-		_, err := t.api.SendMessage(ctx, &tg.SendMessageParams{
+	var sent *models.Message
+	err := t.call(ctx, r.ChatID, true, func() error {
+		var err error
+		sent, err = t.api.SendMessage(ctx, &tg.SendMessageParams{
 			ChatID: r.ChatID, Text: r.Text, ParseMode: models.ParseModeHTML,
 			LinkPreviewOptions: noPreview, ReplyMarkup: markup(r.Keyboard),
 		})
 		return err
 	})
+	if err == nil && r.RelayFrom != 0 && sent != nil {
+		if err := t.bot.store.SaveRelay(ctx, r.ChatID, sent.ID, r.RelayFrom); err != nil {
+			t.bot.log.Error("remember a relayed message", "err", err)
+		}
+	}
+	return err
 }
 
 // cannotEdit reports whether Telegram refused an edit because the message

@@ -57,6 +57,7 @@ type Notifier interface {
 	RefundDone(ctx context.Context, a tori.Appointment) error
 	RefundByHand(ctx context.Context, a tori.Appointment) error
 	Agenda(ctx context.Context, t tori.Therapist, day tori.Date, as []tori.Appointment) error
+	Relay(ctx context.Context, r tori.Relay) error
 }
 
 // Config is everything the worker depends on.
@@ -109,6 +110,7 @@ func (w *Worker) jobs() []job {
 		{"refunds", "@every 15s", w.retryRefunds},
 		{"reconcile", "@every 30s", w.reconcile},
 		{"agenda", "@every 1m", w.sendAgendas},
+		{"relay", "@every 30s", w.deliverRelays},
 	}
 }
 

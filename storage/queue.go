@@ -54,6 +54,8 @@ func (s *Store) queueKey(q tori.Queue, therapist string) string {
 		return s.pendingRefundsKey()
 	case tori.QueueOpenPayments:
 		return s.openPaymentsKey()
+	case tori.QueueRelay:
+		return s.Prefix + "relay:pending"
 	}
 	return s.therapistTag(therapist) + string(q)
 }

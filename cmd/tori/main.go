@@ -117,7 +117,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if paypal != nil {
 		bookings.Payments = paypal
 	}
-	b, err := bot.New(bot.Config{Practice: practice, Bookings: bookings, Store: store, Log: log})
+	public := strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/")
+	b, err := bot.New(bot.Config{Practice: practice, Bookings: bookings, Store: store, PublicURL: public, Log: log})
 	if err != nil {
 		return err
 	}
@@ -141,6 +142,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if paypal != nil && runBot {
 		mux.Handle("/paypal/", b.PaymentPages(tg, paypal))
 	}
+	mux.Handle("/calendar/", b.FeedHandler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -1,0 +1,34 @@
+package tori
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// QueueRelay holds clients' messages written outside messaging hours, due
+// when the hours begin (one queue for the practice).
+const QueueRelay Queue = "relay"
+
+// Relay is a client's message to the practice.
+type Relay struct {
+	ID          string    `json:"id"`
+	Client      Client    `json:"client"`
+	TherapistID string    `json:"therapist"`
+	Text        string    `json:"text"`
+	At          time.Time `json:"at"`
+}
+
+// Encode writes a relay as a queue member.
+func (r Relay) Encode() string {
+	b, _ := json.Marshal(r)
+	return string(b)
+}
+
+// DecodeRelay reads a queue member.
+func DecodeRelay(s string) (Relay, error) {
+	var r Relay
+	if err := json.Unmarshal([]byte(s), &r); err != nil || r.ID == "" {
+		return Relay{}, Errorf(EINVALID, "not a relayed message")
+	}
+	return r, nil
+}

@@ -1,0 +1,36 @@
+package scheduler
+
+import (
+	"context"
+
+	"github.com/tori-bot/tori"
+)
+
+// Messages written outside messaging hours wait in the relay queue, due
+// when the hours begin; each is passed on once then.
+
+func (w *Worker) deliverRelays(ctx context.Context) (int, error) {
+	st := w.cfg.Store
+	claims, err := st.ClaimDue(ctx, tori.QueueRelay, "", w.now(), w.cfg.Lease, w.cfg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, c := range claims {
+		r, err := tori.DecodeRelay(c.Member)
+		if err == nil {
+			err = w.cfg.Notify.Relay(ctx, r)
+		}
+		if err != nil && !unreachable(err) && tori.ErrorCode(err) != tori.EINVALID {
+			w.cfg.Log.Warn("message not passed on yet; retried after its lease", "err", err)
+			continue
+		}
+		if err == nil {
+			sent++
+		}
+		if _, err := st.Ack(ctx, tori.QueueRelay, "", c); err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
