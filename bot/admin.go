@@ -438,17 +438,17 @@ func (c *turn) clientHistory(id int64) {
 		mode = "policy"
 	}
 	data := map[string]any{
-		"Client":    name,
-		"Upcoming":  counts[tori.StatusConfirmed],
-		"Completed": counts[tori.StatusCompleted],
-		"Cancelled": counts[tori.StatusCancelledByClient],
+		"Client":     name,
+		"Upcoming":   counts[tori.StatusConfirmed],
+		"Completed":  counts[tori.StatusCompleted],
+		"Cancelled":  counts[tori.StatusCancelledByClient],
 		"ByPractice": counts[tori.StatusCancelledByPractice],
-		"NoShows":   counts[tori.StatusNoShow],
-		"Strikes":   strikes,
-		"Paid":      c.price(c.lang, paid),
-		"Refunded":  c.price(c.lang, refunded),
-		"Prepay":    c.t("prepay_mode."+mode, nil),
-		"Lines":     strings.Join(lines, "\n"),
+		"NoShows":    counts[tori.StatusNoShow],
+		"Strikes":    strikes,
+		"Paid":       c.price(c.lang, paid),
+		"Refunded":   c.price(c.lang, refunded),
+		"Prepay":     c.t("prepay_mode."+mode, nil),
+		"Lines":      strings.Join(lines, "\n"),
 	}
 	cid := strconv.FormatInt(id, 10)
 	var row []Button

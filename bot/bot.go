@@ -50,8 +50,8 @@ type Config struct {
 	// PublicURL is where the calendar feeds are served (PUBLIC_URL); ""
 	// turns /calendar off.
 	PublicURL string
-	Now      func() time.Time // default time.Now
-	Log      *slog.Logger     // default slog.Default()
+	Now       func() time.Time // default time.Now
+	Log       *slog.Logger     // default slog.Default()
 }
 
 // Bot turns chat into use-case calls.
@@ -60,10 +60,10 @@ type Bot struct {
 	bookings  *tori.Bookings
 	store     Store
 	publicURL string
-	now      func() time.Time
-	log      *slog.Logger
-	cat      *catalog
-	username string // the bot's @username, learned from Telegram
+	now       func() time.Time
+	log       *slog.Logger
+	cat       *catalog
+	username  string // the bot's @username, learned from Telegram
 }
 
 // New builds the conversation side of the bot (see Connect for Telegram).
