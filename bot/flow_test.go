@@ -46,6 +46,7 @@ func testPractice() *tori.Practice {
 			{ID: "couple", Names: map[string]string{"en": "Couples session", "he": "טיפול זוגי"}, Duration: 60 * time.Minute, Price: tori.Money{Amount: 60000, Currency: "ILS"}, Payment: tori.PayDeposit, DepositPercent: 30, TherapistIDs: []string{"noa"}},
 		},
 		Policy: tori.DefaultPolicy(),
+		Staff:  []int64{9500},
 	}
 	if err := p.Validate(); err != nil {
 		panic(err)

@@ -54,7 +54,7 @@ func startLive(t *testing.T) *live {
 		t.Fatal(err)
 	}
 	bookings := &tori.Bookings{Practice: p, Store: st, Payments: paypal, Now: clk.Now}
-	b, err := bot.New(bot.Config{Practice: p, Bookings: bookings, Store: st, Now: clk.Now, Log: log})
+	b, err := bot.New(bot.Config{Practice: p, Bookings: bookings, Store: st, Now: clk.Now, Log: log, PublicURL: web.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,10 @@ func startLive(t *testing.T) *live {
 	if err := tg.RegisterCommands(ctx); err != nil {
 		t.Fatal(err)
 	}
-	web.Config.Handler = b.PaymentPages(tg, paypal)
+	mux := http.NewServeMux()
+	mux.Handle("/paypal/", b.PaymentPages(tg, paypal))
+	mux.Handle("/calendar/", b.FeedHandler())
+	web.Config.Handler = mux
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); tg.Run(ctx) }()
@@ -77,6 +80,9 @@ func startLive(t *testing.T) *live {
 		for _, id := range th.TelegramIDs {
 			fake.Open(id)
 		}
+	}
+	for _, id := range p.Staff {
+		fake.Open(id)
 	}
 	return &live{t: t, fake: fake, pp: pp, web: web, paypal: paypal, bookings: bookings, bot: b, clock: clk, p: p}
 }

@@ -250,3 +250,30 @@ func TestReconciliation(t *testing.T) {
 		}
 	})
 }
+
+// TestRelayPassedOnWhenHoursBegin: a message written outside messaging
+// hours is passed on once, when they begin.
+func TestRelayPassedOnWhenHoursBegin(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	opens := e.clock.At(thu, "09:00")
+	r := tori.Relay{ID: "r1", Client: client(101), TherapistID: "adi", Text: "Hello after hours", At: opens.Add(-12 * time.Hour)}
+	if err := e.store.Enqueue(ctx, tori.QueueRelay, "", r.Encode(), opens); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(opens.Add(-time.Second))
+	if n := e.run(e.worker.deliverRelays); n != 0 {
+		t.Fatal("passed on before the hours")
+	}
+	e.clock.Set(opens)
+	if n := e.run(e.worker.deliverRelays); n != 1 {
+		t.Fatal("not passed on")
+	}
+	e.run(e.worker.deliverRelays)
+	for _, chat := range []int64{9001, 9011} {
+		got := e.out.to(chat)
+		if len(got) != 1 || !strings.Contains(got[0].Text, "Hello after hours") || got[0].RelayFrom != 101 {
+			t.Fatalf("therapist %d got %+v", chat, got)
+		}
+	}
+}

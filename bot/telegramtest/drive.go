@@ -174,3 +174,18 @@ func (s *Server) Pending() int {
 	defer s.mu.Unlock()
 	return len(s.updates)
 }
+
+// SendReply makes u reply to the bot's message msg with text.
+func (s *Server) SendReply(u User, msg int, text string) int64 {
+	s.Open(u.ID)
+	s.mu.Lock()
+	m := s.find(u.ID, msg)
+	s.mu.Unlock()
+	return s.push(func(id int64) any {
+		upd := TextUpdate(u, text)(id).(map[string]any)
+		if m != nil {
+			upd["message"].(map[string]any)["reply_to_message"] = messageJSON(m)
+		}
+		return upd
+	})
+}
