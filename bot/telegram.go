@@ -99,6 +99,31 @@ func (t *Telegram) RegisterCommands(ctx context.Context) error {
 			return fmt.Errorf("setMyCommands (%s): %w", lang, err)
 		}
 	}
+	// The practice's people see the admin commands too, in their chat only.
+	admins := map[int64]string{}
+	for _, th := range t.bot.practice.Therapists {
+		for _, id := range th.TelegramIDs {
+			admins[id] = th.Lang
+		}
+	}
+	for _, id := range t.bot.practice.Staff {
+		if _, ok := admins[id]; !ok {
+			admins[id] = ""
+		}
+	}
+	for id, lang := range admins {
+		if lang == "" {
+			lang = t.bot.practice.Language
+		}
+		var cmds []models.BotCommand
+		for _, c := range []string{"today", "week", "agenda", "block", "unblock", "client", "calendar", "book", "my", "help"} {
+			cmds = append(cmds, models.BotCommand{Command: c, Description: t.bot.cat.T(lang, "cmd."+c, nil)})
+		}
+		p := &tg.SetMyCommandsParams{Commands: cmds, Scope: &models.BotCommandScopeChat{ChatID: id}}
+		if _, err := t.api.SetMyCommands(ctx, p); err != nil {
+			t.bot.log.Warn("admin command menu not set (the admin may not have started the bot yet)", "chat", id, "err", err)
+		}
+	}
 	return nil
 }
 
