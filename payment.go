@@ -316,6 +316,11 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 	if err != nil || a.RefundState != RefundPending {
 		return a, err
 	}
+	if max := b.Practice.Worker.RefundAttempts; max > 0 && a.RefundTries >= max {
+		// Handed over to the therapist to refund by hand: asking PayPal
+		// again could refund twice.
+		return a, Errorf(EUNAVAILABLE, "The refund was handed over to the practice after %d attempts.", a.RefundTries)
+	}
 	if a.RefundDue.Amount <= 0 || a.CaptureID == "" {
 		a, _, err = b.Store.RefundDone(ctx, id, Refund{Amount: Money{Currency: a.RefundDue.Currency}}, b.now())
 		return a, err

@@ -20,16 +20,33 @@ type Notifier struct {
 	Send func(ctx context.Context, r Reply) error // Telegram.Send
 }
 
+// send delivers every reply, going on past a failed one: a message to
+// several people (a therapist's ids) counts as delivered when anyone got
+// it. All unreachable is EFORBIDDEN; all failed otherwise is that failure,
+// for a retry.
 func (n *Notifier) send(ctx context.Context, replies []Reply) error {
+	var failed error
+	delivered, unreachable := 0, 0
 	for _, r := range replies {
-		if err := n.Send(ctx, r); err != nil {
-			if errors.Is(err, ErrUnreachable) {
-				return tori.Errorf(tori.EFORBIDDEN, "%v", err)
-			}
-			return err
+		err := n.Send(ctx, r)
+		switch {
+		case err == nil:
+			delivered++
+		case errors.Is(err, ErrUnreachable):
+			unreachable++
+			n.Bot.log.Warn("chat unreachable: the user has not started the bot or blocked it", "chat", r.ChatID)
+		default:
+			failed = err
+			n.Bot.log.Warn("message not delivered", "chat", r.ChatID, "err", err)
 		}
 	}
-	return nil
+	switch {
+	case delivered > 0 || len(replies) == 0:
+		return nil
+	case failed != nil:
+		return failed
+	}
+	return tori.Errorf(tori.EFORBIDDEN, "no chat of %d could be reached", unreachable)
 }
 
 // Remind sends the reminder due before long before a's start.
@@ -134,12 +151,33 @@ func (b *Bot) AgendaReplies(t tori.Therapist, day tori.Date, as []tori.Appointme
 			ltr(lang, b.local(a.Start).Format("15:04")+"–"+b.local(a.End).Format("15:04")), clientRef(lang, a.Client),
 			iso(lang, s.Name(lang, b.practice.Language)), pay, confirmed, b.whereShort(lang, a)))
 	}
-	text := b.cat.N(lang, "agenda", len(as), map[string]any{
-		"Date": b.longDate(lang, day.At(12*60, b.practice.Location)), "Sessions": strings.Join(lines, "\n\n"),
-	})
+	// A long day goes out in several messages (Telegram takes 4,096 characters).
 	var out []Reply
-	for _, chat := range t.TelegramIDs {
-		out = append(out, Reply{ChatID: chat, Text: text})
+	for _, part := range chunk(lines, 3500) {
+		text := b.cat.N(lang, "agenda", len(as), map[string]any{
+			"Date": b.longDate(lang, day.At(12*60, b.practice.Location)), "Sessions": strings.Join(part, "\n\n"),
+		})
+		for _, chat := range t.TelegramIDs {
+			out = append(out, Reply{ChatID: chat, Text: text})
+		}
+	}
+	return out
+}
+
+// chunk splits lines into groups of at most size characters.
+func chunk(lines []string, size int) [][]string {
+	var out [][]string
+	var cur []string
+	n := 0
+	for _, l := range lines {
+		if n+len(l) > size && len(cur) > 0 {
+			out, cur, n = append(out, cur), nil, 0
+		}
+		cur = append(cur, l)
+		n += len(l) + 2
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
 	}
 	return out
 }

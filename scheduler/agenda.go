@@ -28,16 +28,18 @@ func (w *Worker) sendAgendas(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	sent := 0
-	for _, t := range p.Therapists {
+	var failed error
+	for _, t := range p.Therapists { // one therapist's failure does not hold up the others
 		ok, err := w.agendaFor(ctx, t, day)
 		if err != nil {
-			return sent, err
+			failed = err
+			continue
 		}
 		if ok {
 			sent++
 		}
 	}
-	return sent, nil
+	return sent, failed
 }
 
 // agendaFor sends one therapist's agenda for day, once across all workers:

@@ -10,9 +10,11 @@ import (
 // Hold expiry. Every hold is in its therapist's expiry queue, scored by
 // its end, from the script that takes it (renewals move it; confirming or
 // releasing takes it out). Each run ends the holds whose time has run out,
-// in time order, frees their time and tells the client. A hold whose
-// payment is being captured is left to the payment (checked again in a
-// minute).
+// in time order, frees their time and tells the client (a marker set after
+// the message makes sure they are told once even if sending fails first).
+// A hold whose payment is being captured is left to the payment; one whose
+// buyer approved at PayPal but has not come back is paid now rather than
+// ended.
 
 func (w *Worker) expireHolds(ctx context.Context) (int, error) {
 	ended := 0
@@ -22,6 +24,9 @@ func (w *Worker) expireHolds(ctx context.Context) (int, error) {
 			return ended, err
 		}
 		for _, c := range claims { // in due order
+			if w.stopping(ctx) {
+				return ended, nil
+			}
 			ok, err := w.expire(ctx, t.ID, c)
 			if err != nil {
 				w.cfg.Log.Warn("hold expiry not finished; retried after its lease", "hold", c.Member, "err", err)
@@ -37,7 +42,10 @@ func (w *Worker) expireHolds(ctx context.Context) (int, error) {
 
 func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, error) {
 	st := w.cfg.Store
-	a, fresh, err := st.ExpireHold(ctx, c.Member, w.now())
+	if paid, err := w.paidMeanwhile(ctx, c.Member); paid || err != nil {
+		return false, err
+	}
+	a, _, err := st.ExpireHold(ctx, c.Member, w.now())
 	switch {
 	case tori.ErrorCode(err) == tori.ENOTFOUND:
 		_, err = st.Ack(ctx, tori.QueueHoldExpiry, tid, c)
@@ -53,11 +61,50 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, er
 		_, err = st.Requeue(ctx, tori.QueueHoldExpiry, tid, c, due)
 		return false, err
 	}
-	if fresh {
-		if err := w.cfg.Notify.HoldExpired(ctx, a); err != nil && !unreachable(err) {
+	told := false
+	if a.Status == tori.StatusExpired && a.PayState != tori.PayStatePaid {
+		marker := "holdend:" + a.ID
+		done, err := st.Marked(ctx, marker)
+		if err != nil {
 			return false, err
+		}
+		if !done {
+			if err := w.cfg.Notify.HoldExpired(ctx, a); err != nil && !unreachable(err) {
+				return false, err // tried again after the lease
+			}
+			if _, err := st.MarkOnce(ctx, marker, 7*24*time.Hour); err != nil {
+				return false, err
+			}
+			told = true
 		}
 	}
 	_, err = st.Ack(ctx, tori.QueueHoldExpiry, tid, c)
-	return fresh, err
+	return told, err
+}
+
+// paidMeanwhile finishes the payment of a run-out hold whose buyer approved
+// at PayPal but has not come back (and whose webhook has not come): paying
+// it beats telling the client it ended. true when it was handled so.
+func (w *Worker) paidMeanwhile(ctx context.Context, id string) (bool, error) {
+	a, err := w.cfg.Store.Appointment(ctx, id)
+	if err != nil || a.Status != tori.StatusHeld || a.OrderID == "" || w.cfg.Bookings.Payments == nil ||
+		w.now().Before(a.HoldUntil) || (a.PayState != tori.PayStateOrdered && a.PayState != tori.PayStateDeclined) {
+		return false, nil
+	}
+	o, err := w.cfg.Bookings.Payments.Order(ctx, a.OrderID)
+	if err != nil || (o.Status != "APPROVED" && o.Capture == nil) {
+		return false, nil // not approved (or PayPal is not answering): the hold ends as usual
+	}
+	var known *tori.Capture
+	if o.Capture != nil && o.Capture.Status == "COMPLETED" {
+		known = o.Capture
+	}
+	r, err := w.cfg.Bookings.CompletePayment(ctx, a.OrderID, known)
+	if err != nil {
+		return false, err
+	}
+	if err := w.cfg.Notify.PaymentSettled(ctx, r); err != nil && !unreachable(err) {
+		w.cfg.Log.Warn("payment settled, but the message did not go out", "appointment", a.ID, "err", err)
+	}
+	return true, nil
 }

@@ -2,11 +2,13 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/payments/paypaltest"
 )
 
@@ -275,5 +277,120 @@ func TestRelayPassedOnWhenHoursBegin(t *testing.T) {
 		if len(got) != 1 || !strings.Contains(got[0].Text, "Hello after hours") || got[0].RelayFrom != 101 {
 			t.Fatalf("therapist %d got %+v", chat, got)
 		}
+	}
+}
+
+// TestReminderSentOnceWhenTheLeaseLapses: a worker whose queue claim
+// lapsed while it was still sending does not collide with the worker that
+// claims the item next: the reminder goes out once.
+func TestReminderSentOnceWhenTheLeaseLapses(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	start := e.clock.At(thu, "10:00")
+	a := e.book(client(101), "talk", start)
+	e.run(e.worker.sendReminders)
+	e.clock.Set(start.Add(-48 * time.Hour))
+	// Worker A has claimed the item and is about to send (slowly).
+	if _, err := e.store.ClaimDue(ctx, tori.QueueReminders, "adi", e.clock.Now(), 2*time.Minute, 10); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := e.store.Claim(ctx, "remsend", reminderMarker(a, 48*time.Hour), 10*time.Minute); !ok {
+		t.Fatal("claim")
+	}
+	e.clock.Add(3 * time.Minute) // A's lease has lapsed; B claims the item
+	if n := e.run(e.worker.sendReminders); n != 0 {
+		t.Fatal("B sent while A was sending")
+	}
+	// A finishes.
+	if _, err := e.store.MarkOnce(ctx, reminderMarker(a, 48*time.Hour), time.Hour*24*9); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(3 * time.Minute)
+	e.run(e.worker.sendReminders)
+	if got := e.out.to(101); len(got) != 0 {
+		t.Fatalf("a second copy went out: %d", len(got))
+	}
+}
+
+// TestHoldEndedMessageRetried: the client is told their hold ended even if
+// the first attempt to tell them fails.
+func TestHoldEndedMessageRetried(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	h, err := e.bookings.Hold(ctx, client(101), "talk", "adi", e.clock.At(thu, "10:00"), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fails := 1
+	e.out.fail = func(bot.Reply) error {
+		if fails > 0 {
+			fails--
+			return errors.New("telegram is down")
+		}
+		return nil
+	}
+	e.clock.Set(h.HoldUntil.Add(time.Second))
+	e.run(e.worker.expireHolds)
+	if len(e.out.to(101)) != 0 {
+		t.Fatal("sent despite the failure")
+	}
+	e.clock.Add(3 * time.Minute) // the lease lapses
+	e.run(e.worker.expireHolds)
+	e.clock.Add(3 * time.Minute)
+	e.run(e.worker.expireHolds)
+	if got := e.out.to(101); len(got) != 1 || !strings.Contains(got[0].Text, "ended at 10:15") {
+		t.Fatalf("%s", texts(got))
+	}
+}
+
+// TestApprovedButNeverBackIsPaidNotEnded: at its end, a hold whose buyer
+// approved at PayPal (no return, no webhook) is paid and booked, not ended.
+func TestApprovedButNeverBackIsPaidNotEnded(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	h, _ := e.bookings.Hold(ctx, client(101), "intake", "adi", e.clock.At(thu, "10:00"), 0)
+	h, err := e.bookings.StartPayment(ctx, client(101), h.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pp.Approve(h.OrderID)
+	e.clock.Set(h.HoldUntil.Add(time.Second))
+	e.run(e.worker.expireHolds)
+	a, _ := e.store.Appointment(ctx, h.ID)
+	if a.Status != tori.StatusConfirmed || a.PayState != tori.PayStatePaid {
+		t.Fatalf("%s %s", a.Status, a.PayState)
+	}
+	if got := e.out.to(101); len(got) == 0 || !strings.Contains(got[0].Text, "You're booked.") {
+		t.Fatalf("%s", texts(got))
+	}
+}
+
+// TestPendingThenDeclinedIsSettled: with no webhook, a pending capture that
+// PayPal later declines is found by reconciliation: the client is told, the
+// hold let go, the order no longer watched.
+func TestPendingThenDeclinedIsSettled(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	h, _ := e.bookings.Hold(ctx, client(101), "intake", "adi", e.clock.At(thu, "10:00"), 0)
+	h, _ = e.bookings.StartPayment(ctx, client(101), h.ID, 0)
+	e.pp.Approve(h.OrderID)
+	e.pp.FailNext("capture", paypaltest.Pending)
+	if r, err := e.bookings.CompletePayment(ctx, h.OrderID, nil); err != nil || r.Outcome != tori.PayPending {
+		t.Fatalf("%+v %v", r, err)
+	}
+	e.pp.DenyPending(h.OrderID)
+	e.clock.Add(3 * time.Minute)
+	if n := e.run(e.worker.reconcile); n != 1 {
+		t.Fatal("not settled")
+	}
+	a, _ := e.store.Appointment(ctx, h.ID)
+	if a.Status != tori.StatusCancelledByClient || a.PayState != tori.PayStateLost {
+		t.Fatalf("%s %s", a.Status, a.PayState)
+	}
+	if got := e.out.to(101); len(got) != 1 || !strings.Contains(got[0].Text, "PayPal did not complete your payment") {
+		t.Fatalf("%s", texts(got))
+	}
+	if n, _, _ := e.store.QueueStats(ctx, tori.QueueOpenPayments, ""); n != 0 {
+		t.Fatal("still watched")
 	}
 }

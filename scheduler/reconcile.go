@@ -66,15 +66,31 @@ func (w *Worker) settle(ctx context.Context, c tori.Claim) (bool, error) {
 		return false, tori.Errorf(tori.EUNAVAILABLE, "online payment is not set up")
 	}
 	o, err := w.cfg.Bookings.Payments.Order(ctx, a.OrderID)
+	if tori.ErrorCode(err) == tori.ENOTFOUND {
+		w.cfg.Log.Warn("PayPal does not know this order; no longer watched", "appointment", a.ID, "order", a.OrderID)
+		return true, nil
+	}
 	if err != nil {
 		return false, err
 	}
 	var known *tori.Capture
 	switch {
-	case o.Capture != nil && o.Capture.Status == "COMPLETED":
-		known = o.Capture // captured at PayPal, not recorded here
+	case o.Capture != nil && o.Capture.Status == "PENDING":
+		return false, nil // PayPal has not finished
+	case o.Capture != nil && (o.Capture.Status == "DECLINED" || o.Capture.Status == "FAILED"):
+		d, fresh, err := w.cfg.Bookings.PaymentDenied(ctx, a.OrderID)
+		if err != nil {
+			return false, err
+		}
+		if fresh {
+			if err := w.cfg.Notify.PaymentSettled(ctx, tori.PaymentResult{Outcome: tori.PayDenied, Appointment: d, Fresh: true}); err != nil && !unreachable(err) {
+				w.cfg.Log.Warn("payment denied, but the message did not go out", "appointment", a.ID, "err", err)
+			}
+		}
+		return true, nil
 	case o.Capture != nil:
-		return false, nil // PENDING: PayPal has not finished
+		known = o.Capture // captured at PayPal (since refunded or not), not recorded here
+		known.Status = "COMPLETED"
 	case o.Status == "APPROVED":
 		// the buyer approved and never came back: capture
 	default: // not approved

@@ -46,6 +46,9 @@ func (w *Worker) remindBatch(ctx context.Context) (sent, claimed int, err error)
 		}
 		claimed += len(claims)
 		for _, c := range claims {
+			if w.stopping(ctx) {
+				return sent, 0, nil
+			}
 			ok, err := w.remind(ctx, t.ID, c)
 			if err != nil {
 				w.cfg.Log.Warn("reminder not sent; retried after its lease", "appointment", c.Member, "err", err)
@@ -100,10 +103,21 @@ func (w *Worker) remind(ctx context.Context, tid string, c tori.Claim) (bool, er
 				return false, err
 			}
 		}
+		// The queue claim may have lapsed while earlier sends waited on the
+		// limiter; a claim on the reminder itself makes sure one worker sends it.
+		marker := reminderMarker(a, latest)
+		mine, err := st.Claim(ctx, "remsend", marker, 10*time.Minute)
+		if err != nil {
+			return false, err
+		}
+		if !mine {
+			return false, nil // another worker is sending it, and will settle the item
+		}
 		if err := w.cfg.Notify.Remind(ctx, a, latest); err != nil && !unreachable(err) {
+			_ = st.Forget(ctx, "remsend", marker)
 			return false, err // the claim stays ours until the lease ends; then it is tried again
 		}
-		if _, err := st.MarkOnce(ctx, reminderMarker(a, latest), keep); err != nil {
+		if _, err := st.MarkOnce(ctx, marker, keep); err != nil {
 			return false, err
 		}
 		sentOne = true

@@ -269,19 +269,20 @@ func TestAttendIsShownInTheAgenda(t *testing.T) {
 
 func TestAgendaOnTheNightClocksGoBack(t *testing.T) {
 	e := newEnv(t, nil)
-	// (in the future, so that Redis's own clock does not expire the hold's record)
-	sun := tori.Date{Year: 2027, Month: 10, Day: 31} // Jerusalem falls back at 02:00
-	e.clock.Set(e.clock.At(tori.Date{Year: 2027, Month: 10, Day: 28}, "10:00"))
+	// A date in the past of the machine's clock on purpose: Redis's own
+	// clock must play no part (expiries are relative to the injected now).
+	sun := tori.Date{Year: 2026, Month: 10, Day: 25} // Jerusalem falls back at 02:00
+	e.clock.Set(e.clock.At(tori.Date{Year: 2026, Month: 10, Day: 22}, "10:00"))
 	e.book(client(101), "talk", e.clock.At(sun, "09:00"))
-	e.clock.Set(time.Date(2027, 10, 31, 5, 29, 0, 0, time.UTC)) // 07:29 IST
+	e.clock.Set(time.Date(2026, 10, 25, 5, 29, 0, 0, time.UTC)) // 07:29 IST
 	if n := e.run(e.worker.sendAgendas); n != 0 {
 		t.Fatal("early")
 	}
-	e.clock.Set(time.Date(2027, 10, 31, 5, 30, 0, 0, time.UTC)) // 07:30 IST
+	e.clock.Set(time.Date(2026, 10, 25, 5, 30, 0, 0, time.UTC)) // 07:30 IST
 	if n := e.run(e.worker.sendAgendas); n != 1 {
 		t.Fatal("no agenda at 07:30 local")
 	}
-	if got := e.out.to(9001); !strings.Contains(got[0].Text, "Sunday 31 October 2027: one session") || !strings.Contains(got[0].Text, "09:00–09:50") {
+	if got := e.out.to(9001); !strings.Contains(got[0].Text, "Sunday 25 October 2026: one session") || !strings.Contains(got[0].Text, "09:00–09:50") {
 		t.Fatalf("%s", texts(got))
 	}
 }

@@ -13,6 +13,7 @@ package scheduler
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -74,8 +75,13 @@ type Config struct {
 
 // Worker runs the jobs.
 type Worker struct {
-	cfg Config
+	cfg  Config
+	stop atomic.Bool // set at shutdown: jobs finish the item in hand and return
 }
+
+// stopping reports whether the worker is shutting down (or ctx ended):
+// jobs check it between items, never in the middle of one.
+func (w *Worker) stopping(ctx context.Context) bool { return w.stop.Load() || ctx.Err() != nil }
 
 // New returns a worker.
 func New(cfg Config) *Worker {
@@ -123,9 +129,15 @@ func (w *Worker) Run(ctx context.Context) error {
 		cron.WithLocation(w.cfg.Practice.Location),
 		cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)),
 	)
+	// Jobs run on a context that shutdown does not cancel, so that an item
+	// in hand (a message half sent) finishes; they stop between items.
+	jobCtx := context.WithoutCancel(ctx)
 	for _, j := range w.jobs() {
 		if _, err := c.AddFunc(j.spec, func() {
-			n, err := j.runOnce(ctx)
+			if w.stop.Load() {
+				return
+			}
+			n, err := j.runOnce(jobCtx)
 			if err != nil && ctx.Err() == nil {
 				w.cfg.Log.Error("worker job", "job", j.name, "done", n, "err", err)
 			} else if n > 0 {
@@ -137,7 +149,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	c.Start()
 	<-ctx.Done()
-	<-c.Stop().Done() // running jobs finish
+	w.stop.Store(true)
+	<-c.Stop().Done() // running jobs finish their item in hand
 	return nil
 }
 

@@ -51,7 +51,7 @@ take(KEYS[2], KEYS[3], KEYS[4], ARGV[1], f[3], string.format('%d', bend), string
 local ps = 'capturing'
 if f[7] == 'pending' then ps = 'pending' end -- a pending capture stays pending until PayPal settles it
 redis.call('HSET', KEYS[1], 'status', 'held', 'hold_until', string.format('%d', untilms), 'pay_state', ps, 'updated_at', ARGV[3])
-redis.call('PEXPIREAT', KEYS[1], untilms + tonumber(ARGV[5]))
+redis.call('PEXPIRE', KEYS[1], untilms - tonumber(ARGV[3]) + tonumber(ARGV[5]))
 redis.call('ZADD', KEYS[5], string.format('%d', untilms), ARGV[1])
 return {'OK'}
 `)

@@ -3,7 +3,8 @@ package storage
 import "github.com/redis/go-redis/v9"
 
 // Every script takes the time as an argument (never TIME), so that tests
-// control expiry, and is idempotent, because go-redis retries a call whose
+// control expiry; key expiries are relative to that time (PEXPIRE, never
+// PEXPIREAT), so Redis's own clock plays no part. Every script is idempotent, because go-redis retries a call whose
 // reply was lost. All keys of one script share one hash tag: a therapist's
 // ({t:<id>}) or a client's ({c:<id>}).
 //
@@ -79,7 +80,7 @@ local other = conflict(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[2]), ARGV[3], to
 if other then return {'CONFLICT', other} end
 take(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 redis.call('HSET', KEYS[4], unpack(ARGV, 10))
-redis.call('PEXPIREAT', KEYS[4], tonumber(ARGV[4]) + tonumber(ARGV[9]))
+redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[4]) - tonumber(ARGV[6]) + tonumber(ARGV[9]))
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
 return {'OK'}
 `)
@@ -106,7 +107,7 @@ take(KEYS[2], KEYS[3], KEYS[4], ARGV[1], f[3], string.format('%d', bend), ARGV[4
 redis.call('HSET', KEYS[1], 'status', 'held', 'hold_until', ARGV[4], 'updated_at', ARGV[3])
 if redis.call('HGET', KEYS[1], 'pay_state') == 'lost' then redis.call('HSET', KEYS[1], 'pay_state', 'ordered') end
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
-redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[4]) + tonumber(ARGV[5]))
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]) - tonumber(ARGV[3]) + tonumber(ARGV[5]))
 return {'OK'}
 `)
 

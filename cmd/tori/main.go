@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -122,7 +123,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	tg, err := bot.Connect(ctx, b, bot.TelegramOptions{Token: token, APIURL: getenv("TELEGRAM_API_URL")})
+	rate := 25.0
+	if v := strings.TrimSpace(getenv("TELEGRAM_RATE")); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r <= 0 || r > 30 {
+			return fmt.Errorf("TELEGRAM_RATE %q: use messages per second for this process, more than 0 and at most 30 (Telegram's limit for a bot is about 30)", v)
+		}
+		rate = r
+	}
+	tg, err := bot.Connect(ctx, b, bot.TelegramOptions{Token: token, APIURL: getenv("TELEGRAM_API_URL"), Limiter: &bot.Limiter{Rate: rate}})
 	if err != nil {
 		return err
 	}

@@ -639,6 +639,15 @@ func (s *Server) CaptureResource(orderID string) map[string]any {
 	}
 }
 
+// DenyPending declines a capture that was PENDING (as PayPal may do later).
+func (s *Server) DenyPending(orderID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.orders[orderID]; o != nil && o.Capture != nil && o.Capture.Status == "PENDING" {
+		o.Capture.Status = "DECLINED"
+	}
+}
+
 // CompletePending completes a capture that was PENDING (as PayPal does later).
 func (s *Server) CompletePending(orderID string) {
 	s.mu.Lock()
