@@ -189,6 +189,11 @@ func (c *turn) adminDay(day tori.Date) {
 		lines = append(lines, c.sessionLine(c.lang, a))
 		kb = append(kb, []Button{{Text: c.local(a.Start).Format("15:04") + " · " + a.Client.Name, Data: cb(vAdminOpen, a.ID)}})
 	}
+	// A very full day: the text shows what fits one message; every session
+	// still has its button.
+	if parts := chunk(lines, 3500); len(parts) > 1 {
+		lines = append(parts[0], c.cat.N(c.lang, "admin.more", len(lines)-len(parts[0]), nil))
+	}
 	text := c.cat.N(c.lang, "admin.day", len(as), map[string]any{
 		"Date": c.longDate(c.lang, day.At(12*60, c.practice.Location)), "Sessions": strings.Join(lines, "\n\n"),
 	})

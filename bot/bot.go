@@ -253,6 +253,8 @@ func (c *turn) onText() {
 		case c.isAdmin():
 			c.lang = c.adminLang()
 			c.show(c.t("admin.help", nil), nil)
+		case c.loadState(c.ctx, c.in.User.ChatID).Hold != "":
+			c.send(c.t("flow.use_buttons", nil), nil) // in the middle of booking: not a message to pass on
 		default:
 			c.relayIn()
 		}

@@ -473,3 +473,18 @@ func TestReminderButtons(t *testing.T) {
 	dana.screen = rs[0]
 	dana.press("Cancel").sees("Cancel this session?", "You are cancelling 24 hours before the session.")
 }
+
+// TestTextDuringAFlowIsNotRelayed: text typed while holding a time gets a
+// hint, not a message to the therapist.
+func TestTextDuringAFlowIsNotRelayed(t *testing.T) {
+	w := newWorld(t)
+	dana := w.user(101, "Dana", "en")
+	dana.say("/start video").press("Tue 1/12").press("10:00").sees("held for you")
+	before := w.count(9001)
+	dana.say("is this ok?").sees("You are in the middle of booking")
+	if w.count(9001) != before {
+		t.Fatal("relayed during a flow")
+	}
+	dana.say("/cancel").sees("Stopped.")
+	dana.say("is this ok?").sees("Your message has been passed on")
+}

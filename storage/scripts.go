@@ -4,8 +4,8 @@ import "github.com/redis/go-redis/v9"
 
 // Every script takes the time as an argument (never TIME), so that tests
 // control expiry; key expiries are relative to that time (PEXPIRE, never
-// PEXPIREAT), so Redis's own clock plays no part. Every script is idempotent, because go-redis retries a call whose
-// reply was lost. All keys of one script share one hash tag: a therapist's
+// PEXPIREAT), so Redis's own clock plays no part. Every script is
+// idempotent, because go-redis retries a call whose reply was lost. All keys of one script share one hash tag: a therapist's
 // ({t:<id>}) or a client's ({c:<id>}).
 //
 // A span (see spanKey) is "<blockEndMs> <holdUntilMs|0> <clientID>".
