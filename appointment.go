@@ -102,6 +102,10 @@ func sortByStart(as []Appointment) {
 	slices.SortStableFunc(as, func(a, b Appointment) int { return a.Start.Compare(b.Start) })
 }
 
+// Booked reports whether a was ever a booking (confirmed), not only a hold
+// let go or run out.
+func (a Appointment) Booked() bool { return !a.RemindFrom.IsZero() }
+
 // BlockEnd is when the therapist is free again: the session's end plus its buffer.
 func (a Appointment) BlockEnd() time.Time { return a.End.Add(a.Buffer) }
 
@@ -175,7 +179,7 @@ func (a *Appointment) CancelByClient(now time.Time) error {
 
 // CancelByPractice cancels a booking on the practice's side (always with a full refund).
 func (a *Appointment) CancelByPractice(now time.Time) error {
-	if a.Status != StatusConfirmed && a.Status != StatusHeld {
+	if a.Status != StatusConfirmed && a.Status != StatusHeld || a.Status == StatusConfirmed && !now.Before(a.Start) {
 		return illegal(a, "cancelled")
 	}
 	a.move(StatusCancelledByPractice, now)

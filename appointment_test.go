@@ -34,7 +34,9 @@ func TestLifecycle(t *testing.T) {
 		{"ClientLetsGoOfHold", held(), func(a *tori.Appointment) error { return a.CancelByClient(before) }, tori.StatusCancelledByClient, ""},
 		{"ClientCancelsBooking", confirmed(), func(a *tori.Appointment) error { return a.CancelByClient(before) }, tori.StatusCancelledByClient, ""},
 		{"ClientCancelsAfterStart", confirmed(), func(a *tori.Appointment) error { return a.CancelByClient(start) }, "", tori.ECONFLICT},
-		{"PracticeCancels", confirmed(), func(a *tori.Appointment) error { return a.CancelByPractice(after) }, tori.StatusCancelledByPractice, ""},
+		{"PracticeCancels", confirmed(), func(a *tori.Appointment) error { return a.CancelByPractice(before) }, tori.StatusCancelledByPractice, ""},
+		{"PracticeCancelsAfterStart", confirmed(), func(a *tori.Appointment) error { return a.CancelByPractice(start) }, "", tori.ECONFLICT},
+		{"PracticeLetsGoOfHold", held(), func(a *tori.Appointment) error { return a.CancelByPractice(before) }, tori.StatusCancelledByPractice, ""},
 		{"NoShowBeforeStart", confirmed(), func(a *tori.Appointment) error { return a.MarkNoShow(before) }, "", tori.ECONFLICT},
 		{"NoShow", confirmed(), func(a *tori.Appointment) error { return a.MarkNoShow(after) }, tori.StatusNoShow, ""},
 		{"Complete", confirmed(), func(a *tori.Appointment) error { return a.Complete(after) }, tori.StatusCompleted, ""},
@@ -106,6 +108,7 @@ func TestPracticeValidate(t *testing.T) {
 		{"OverlappingHours", func(p *tori.Practice) {
 			p.Therapists[0].Hours[time.Monday] = []tori.Span{span("09:00", "13:00"), span("12:00", "14:00")}
 		}, `therapists[0].hours.mon: 12:00-14:00 overlaps 09:00-13:00; merge them into one range`},
+		{"BackwardsMessagingHours", func(p *tori.Practice) { p.MessagingHours[time.Sunday] = []tori.Span{span("18:00", "09:00")} }, `practice.messaging_hours.sun: 18:00-09:00 ends before it starts; write ranges like 09:00-13:00`},
 		{"UnknownTherapistOfService", func(p *tori.Practice) { p.Services[0].TherapistIDs = []string{"dana"} }, `services[0].therapists names "dana", who is not in therapists: use one of the therapist ids`},
 		{"DepositWithoutPercent", func(p *tori.Practice) { p.Services[0].Payment = tori.PayDeposit }, `services[0].deposit_percent is 0: with payment: deposit use 1 to 99 (or payment: full)`},
 		{"NoAddress", func(p *tori.Practice) { p.Address = "" }, `services[0] is an in-person session but practice.address is empty: write the address clients should come to`},

@@ -112,7 +112,7 @@ func (b *Bookings) CancelByPractice(ctx context.Context, id string) (Appointment
 		return a, false, nil
 	}
 	if check := a; check.CancelByPractice(b.now()) != nil || a.Status != StatusConfirmed {
-		return Appointment{}, false, Errorf(ECONFLICT, "This booking is %s and cannot be cancelled.", a.Status)
+		return a, false, Errorf(ECONFLICT, "This booking is %s, or has already started, and cannot be cancelled.", a.Status)
 	}
 	a, fresh, err := b.Store.CancelWithRefund(ctx, id, StatusCancelledByPractice, a.Paid, false, b.now())
 	if err != nil {

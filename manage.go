@@ -74,7 +74,8 @@ func (b *Bookings) SetNote(ctx context.Context, id, note string) (Appointment, e
 }
 
 // Overlapping returns the bookings (and live holds) of a therapist that
-// overlap [start, end), in time order.
+// overlap [start, end) and have not started yet, in time order. Sessions
+// already under way or over are left as they are.
 func (b *Bookings) Overlapping(ctx context.Context, therapistID string, start, end time.Time) ([]Appointment, error) {
 	// Sessions start at most 12 hours before the range and still overlap it.
 	as, err := b.Store.TherapistAppointments(ctx, therapistID, start.Add(-12*time.Hour-4*time.Hour), end)
@@ -84,7 +85,7 @@ func (b *Bookings) Overlapping(ctx context.Context, therapistID string, start, e
 	now := b.now()
 	var out []Appointment
 	for _, a := range as {
-		if a.Live(now) && a.Overlaps(start, end) && a.Status != StatusCompleted && a.Status != StatusNoShow {
+		if a.Live(now) && a.Overlaps(start, end) && now.Before(a.Start) && a.Status != StatusCompleted && a.Status != StatusNoShow {
 			out = append(out, a)
 		}
 	}

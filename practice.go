@@ -265,11 +265,11 @@ func (p *Practice) Validate() error {
 			return Errorf(EINVALID, "staff has %d: use numeric Telegram user ids", id)
 		}
 	}
-	empty := true
-	for _, spans := range p.MessagingHours {
-		empty = empty && len(spans) == 0
+	open, err := checkHours("practice.messaging_hours", &p.MessagingHours)
+	if err != nil {
+		return err
 	}
-	if empty {
+	if !open {
 		for _, t := range p.Therapists {
 			for wd, spans := range t.Hours {
 				p.MessagingHours[wd] = unionSpans(p.MessagingHours[wd], spans)
@@ -311,23 +311,32 @@ func (t *Therapist) validate(i int, seen map[string]bool) error {
 			return Errorf(EINVALID, "%s.telegram_ids has %d: use the numeric Telegram user id, a positive number", f, id)
 		}
 	}
-	open := false
-	for wd, spans := range t.Hours {
-		sort.Slice(spans, func(a, b int) bool { return spans[a].Start < spans[b].Start })
-		for k, s := range spans {
-			if s.End <= s.Start || s.End > 24*60 {
-				return Errorf(EINVALID, "%s.hours.%s: %s-%s ends before it starts; write ranges like 09:00-13:00", f, weekdayKey(time.Weekday(wd)), s.Start, s.End)
-			}
-			if k > 0 && s.Start < spans[k-1].End {
-				return Errorf(EINVALID, "%s.hours.%s: %s-%s overlaps %s-%s; merge them into one range", f, weekdayKey(time.Weekday(wd)), s.Start, s.End, spans[k-1].Start, spans[k-1].End)
-			}
-			open = true
-		}
+	open, err := checkHours(f+".hours", &t.Hours)
+	if err != nil {
+		return err
 	}
 	if !open {
 		return Errorf(EINVALID, "%s.hours is empty: give %s working hours for at least one weekday, e.g. sun: [\"09:00-17:00\"]", f, t.Name)
 	}
 	return nil
+}
+
+// checkHours sorts each day's ranges and refuses backwards or overlapping
+// ones; open says whether any day has hours.
+func checkHours(f string, h *WeeklyHours) (open bool, err error) {
+	for wd, spans := range h {
+		sort.Slice(spans, func(a, b int) bool { return spans[a].Start < spans[b].Start })
+		for k, s := range spans {
+			if s.End <= s.Start || s.End > 24*60 {
+				return false, Errorf(EINVALID, "%s.%s: %s-%s ends before it starts; write ranges like 09:00-13:00", f, weekdayKey(time.Weekday(wd)), s.Start, s.End)
+			}
+			if k > 0 && s.Start < spans[k-1].End {
+				return false, Errorf(EINVALID, "%s.%s: %s-%s overlaps %s-%s; merge them into one range", f, weekdayKey(time.Weekday(wd)), s.Start, s.End, spans[k-1].Start, spans[k-1].End)
+			}
+			open = true
+		}
+	}
+	return open, nil
 }
 
 func (p *Practice) validateService(i int, seen map[string]bool) error {

@@ -16,6 +16,9 @@ type Relay struct {
 	TherapistID string    `json:"therapist"`
 	Text        string    `json:"text"`
 	At          time.Time `json:"at"`
+	// Chat, when set, is the one Telegram chat of the therapist it still
+	// has to reach (a retry after that chat failed); else all of theirs.
+	Chat int64 `json:"chat,omitempty"`
 }
 
 // Encode writes a relay as a queue member.

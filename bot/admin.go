@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,19 @@ func (c *turn) manages(tid string) bool {
 		}
 	}
 	return false
+}
+
+// managesAll reports whether the sender manages every calendar (staff, or
+// the therapist of a one-person practice): practice-wide settings, such as
+// a client's prepayment, are theirs to change.
+func (c *turn) managesAll() bool { return len(c.managed()) == len(c.practice.Therapists) }
+
+// dropNote forgets a note the sender started and did not write: any other
+// command or button means they moved on.
+func (c *turn) dropNote() {
+	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" {
+		c.saveState(c.ctx, c.in.User.ChatID, state{})
+	}
 }
 
 func (c *turn) managedIDs() []string {
@@ -80,6 +94,7 @@ func (c *turn) onAdminCommand(cmd Command) bool {
 		c.refuse("/" + cmd.Name)
 		return true
 	}
+	c.dropNote()
 	c.lang = c.adminLang()
 	today := c.practice.Today(c.now)
 	switch cmd.Name {
@@ -266,6 +281,9 @@ func (c *turn) onAdminButton(a Action) bool {
 		c.refuse(a.Verb)
 		return true
 	}
+	if a.Verb != vAdminNote {
+		c.dropNote()
+	}
 	c.lang = c.adminLang()
 	switch a.Verb {
 	case vAdminDay:
@@ -276,7 +294,11 @@ func (c *turn) onAdminButton(a Action) bool {
 		}
 	case vAdminCancel:
 		if appt, ok := c.adminAppt(a.Appt); ok {
-			c.show(c.t("admin.cancel_ask", map[string]any{"Session": c.sessionLine(c.lang, appt), "Paid": c.price(c.lang, appt.Paid)}), [][]Button{
+			data := map[string]any{"Session": c.sessionLine(c.lang, appt)}
+			if appt.Paid.Amount > 0 {
+				data["Paid"] = c.price(c.lang, appt.Paid)
+			}
+			c.show(c.t("admin.cancel_ask", data), [][]Button{
 				{{Text: c.t("button.admin_cancel_yes", nil), Data: cb(vAdminCancelDo, appt.ID)}},
 				{{Text: c.t("button.cancel_no", nil), Data: cb(vAdminOpen, appt.ID)}},
 			})
@@ -301,6 +323,10 @@ func (c *turn) onAdminButton(a Action) bool {
 	case vAdminClient:
 		c.clientHistory(a.Client)
 	case vAdminPrepay:
+		if !c.managesAll() {
+			c.refuse("prepay " + strconv.FormatInt(a.Client, 10))
+			return true
+		}
 		c.setPrepay(a.Client, a.Mode)
 	case vBlockWeek, vBlockDay, vBlockStart, vBlockEnd, vBlockUntil, vBlockAsk, vBlockDo, vUnblock:
 		if !c.manages(a.Therapist) {
@@ -322,10 +348,25 @@ func (c *turn) adminMark(a tori.Appointment, mark func(context.Context, string) 
 		c.res.Notice = c.t(done, nil)
 		c.adminOpen(got)
 	case tori.ECONFLICT:
-		c.show(c.t("admin.not_now", map[string]any{"Status": c.t("status."+string(a.Status), nil)}), [][]Button{{{Text: c.t("button.admin_back_day", nil), Data: cb(vAdminOpen, a.ID)}}})
+		c.notNow(a.ID)
 	default:
 		c.fail("mark", err)
 	}
+}
+
+// notNow says why an action on an appointment was refused, from its state
+// as it is now (it may have changed since the view was shown).
+func (c *turn) notNow(id string) {
+	a, err := c.bookings.Store.Appointment(c.ctx, id)
+	if err != nil {
+		c.fail("load appointment", err)
+		return
+	}
+	text := c.t("admin.not_now", map[string]any{"Status": c.t("status."+string(a.Status), nil)})
+	if a.Status == tori.StatusConfirmed && !c.now.Before(a.Start) {
+		text = c.t("admin.started", nil)
+	}
+	c.show(text, [][]Button{{{Text: c.t("button.admin_back_session", nil), Data: cb(vAdminOpen, a.ID)}}})
 }
 
 // practiceCancel cancels as the practice: a full refund, an apology to the
@@ -336,7 +377,7 @@ func (c *turn) practiceCancel(a tori.Appointment) {
 	switch tori.ErrorCode(err) {
 	case "":
 	case tori.ECONFLICT:
-		c.show(c.t("admin.not_now", map[string]any{"Status": c.t("status."+string(a.Status), nil)}), nil)
+		c.notNow(a.ID)
 		return
 	default:
 		c.fail("cancel as practice", err)
@@ -352,6 +393,10 @@ func (c *turn) practiceCancel(a tori.Appointment) {
 // onAdminText handles an admin's text that is not a command: a note being
 // written, or a reply to a relayed client message. false when neither.
 func (c *turn) onAdminText() bool {
+	c.lang = c.adminLang()
+	if c.relayReply() {
+		return true
+	}
 	st := c.loadState(c.ctx, c.in.User.ChatID)
 	if st.Note != "" {
 		a, ok := c.adminAppt(st.Note)
@@ -373,7 +418,7 @@ func (c *turn) onAdminText() bool {
 		c.adminOpen(got)
 		return true
 	}
-	return c.relayReply()
+	return false
 }
 
 // clientLookup finds a client by @username or Telegram id.
@@ -399,8 +444,10 @@ func (c *turn) clientLookup(arg string) {
 }
 
 // clientHistory shows what the practice knows of a client: bookings with
-// the sender's therapists, late cancellations and no-shows, payments, and
-// the prepayment switch.
+// the sender's therapists (the most recent and upcoming ones listed), late
+// cancellations and no-shows on record at the practice, payments, and, for
+// whoever manages every calendar, the prepayment switch. A therapist of a
+// shared practice sees only clients who booked with them.
 func (c *turn) clientHistory(id int64) {
 	all, err := c.bookings.Store.ClientAppointments(c.ctx, id, time.Time{})
 	if err != nil {
@@ -409,9 +456,14 @@ func (c *turn) clientHistory(id int64) {
 	}
 	var mine []tori.Appointment
 	for _, a := range all {
-		if c.manages(a.TherapistID) && a.Status != tori.StatusHeld && a.Status != tori.StatusExpired {
+		if c.manages(a.TherapistID) && a.Booked() {
 			mine = append(mine, a)
 		}
+	}
+	slices.SortStableFunc(mine, func(a, b tori.Appointment) int { return a.Start.Compare(b.Start) })
+	if len(mine) == 0 && !c.managesAll() {
+		c.show(c.t("admin.client_unknown", map[string]any{"Who": esc("#" + strconv.FormatInt(id, 10))}), nil)
+		return
 	}
 	strikes, err := c.bookings.Store.Strikes(c.ctx, id, time.Time{})
 	if err != nil {
@@ -425,16 +477,14 @@ func (c *turn) clientHistory(id int64) {
 	}
 	name := "#" + strconv.FormatInt(id, 10)
 	counts := map[tori.Status]int{}
-	var paid, refunded tori.Money
+	paid, refunded := map[string]int64{}, map[string]int64{}
 	var lines []string
-	for _, a := range mine {
+	for i, a := range mine {
 		name = clientRef(c.lang, a.Client)
 		counts[a.Status]++
-		paid.Amount += a.Paid.Amount
-		paid.Currency = a.Price.Currency
-		refunded.Amount += a.Refunded.Amount
-		refunded.Currency = a.Price.Currency
-		if len(lines) < 15 {
+		paid[a.Price.Currency] += a.Paid.Amount
+		refunded[a.Price.Currency] += a.Refunded.Amount
+		if i >= len(mine)-15 {
 			lines = append(lines, c.shortWhen(c.lang, a.Start)+" · "+c.t("status."+string(a.Status), nil))
 		}
 	}
@@ -450,19 +500,44 @@ func (c *turn) clientHistory(id int64) {
 		"ByPractice": counts[tori.StatusCancelledByPractice],
 		"NoShows":    counts[tori.StatusNoShow],
 		"Strikes":    strikes,
-		"Paid":       c.price(c.lang, paid),
-		"Refunded":   c.price(c.lang, refunded),
+		"Paid":       c.sums(paid),
+		"Refunded":   c.sums(refunded),
 		"Prepay":     c.t("prepay_mode."+mode, nil),
 		"Lines":      strings.Join(lines, "\n"),
+		"Earlier":    max(len(mine)-15, 0),
 	}
-	cid := strconv.FormatInt(id, 10)
-	var row []Button
-	for _, m := range []string{tori.PrepayRequired, tori.PrepayExempt, "policy"} {
-		if m != mode {
-			row = append(row, Button{Text: c.t("button.prepay_"+m, nil), Data: cb(vAdminPrepay, cid, m)})
+	var kb [][]Button
+	if c.managesAll() {
+		cid := strconv.FormatInt(id, 10)
+		var row []Button
+		for _, m := range []string{tori.PrepayRequired, tori.PrepayExempt, "policy"} {
+			if m != mode {
+				row = append(row, Button{Text: c.t("button.prepay_"+m, nil), Data: cb(vAdminPrepay, cid, m)})
+			}
+		}
+		kb = append(kb, row)
+	}
+	c.show(c.t("admin.client", data), kb)
+}
+
+// sums writes amounts by currency ("₪1,200 + $90"), or a zero in the
+// practice's first currency.
+func (c *turn) sums(by map[string]int64) string {
+	var parts []string
+	for cur, n := range by {
+		if n != 0 {
+			parts = append(parts, c.price(c.lang, tori.Money{Amount: n, Currency: cur}))
 		}
 	}
-	c.show(c.t("admin.client", data), [][]Button{row})
+	if len(parts) == 0 {
+		cur := ""
+		if len(c.practice.Services) > 0 {
+			cur = c.practice.Services[0].Price.Currency
+		}
+		return c.price(c.lang, tori.Money{Currency: cur})
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, " + ")
 }
 
 func (c *turn) setPrepay(id int64, mode string) {

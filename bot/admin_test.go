@@ -11,12 +11,34 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/payments/paypaltest"
 )
 
 // admin is a therapist or staff member chatting with the bot.
 func (l *live) admin(id int64, first string) *tgUser {
 	return &tgUser{l: l, u: telegramtest.User{ID: id, FirstName: first, LanguageCode: "en"}}
+}
+
+// pressData presses a button carrying data (forged or not) on the latest
+// message and waits for the query to be answered.
+func (c *tgUser) pressData(data string) *tgUser {
+	c.l.t.Helper()
+	all := c.l.fake.Messages(c.u.ID)
+	msgs := withoutFiles(all)
+	before := msgs[len(msgs)-1]
+	qid := c.l.fake.PressData(c.u, before.ID, data)
+	if _, err := c.l.fake.WaitAnswered(qid, wait); err != nil {
+		c.l.t.Fatal(err)
+	}
+	// The bot answers first, then edits the message (or sends a new one).
+	if _, err := c.l.fake.Wait(c.u.ID, wait, func(ms []telegramtest.Message) bool {
+		return len(ms) > len(all) || lastEdits(ms, before.ID) > before.Edits
+	}); err != nil {
+		c.l.t.Fatal(err)
+	}
+	return c
 }
 
 func (l *live) bookTalk(c *tgUser, day, hm string) tori.Appointment {
@@ -120,8 +142,20 @@ func TestNoShowCountsAndNote(t *testing.T) {
 	if !strings.Contains(labelsOf(summary), "Confirm and pay ₪350") || strings.Contains(summary.Text, "Called twice") {
 		t.Fatalf("summary %q %s", summary.Text, labelsOf(summary))
 	}
-	adi.say("/client @dana").sees("לא הגיעו: 1", "ביטולים מאוחרים ואי־הגעות ברשומות: 1")
-	adi.press("פטור מתשלום מראש").sees("פטור (תשלום בפגישה)")
+	history := adi.say("/client @dana").sees("לא הגיעו: 1", "ביטולים מאוחרים ואי־הגעות ברשומות: 1")
+	if strings.Contains(labelsOf(history), "פטור") {
+		t.Fatalf("a therapist of a shared practice may switch a practice-wide setting: %s", labelsOf(history))
+	}
+	// Noa never saw Dana: to her, Dana is unknown, forged buttons included.
+	noa := l.admin(9002, "Noa")
+	noa.say("/client @dana").sees("No client #101 has booked here yet")
+	noa.pressData("ap:101:exempt").sees("Hello Noa!")
+	if mode, _ := l.bookings.Store.Prepay(context.Background(), 101); mode != "" {
+		t.Fatalf("prepay set by a forged button: %q", mode)
+	}
+	staff := l.admin(9500, "Office")
+	staff.say("/client @dana").sees("no-shows: 1")
+	staff.press("Exempt from prepayment").sees("exempt (pays at the session)")
 	dana.say("/start talk").press("Adi Levi").press("Thu 3/12").press("11:00").sees("Price: ₪350, paid at the session")
 }
 
@@ -134,7 +168,7 @@ func TestBlockOverBookings(t *testing.T) {
 	adi := l.admin(9001, "Adi")
 	adi.say("/block").sees("בחרו יום")
 	adi.press("ה׳ 3/12").press("כל היום").sees("יש בזמן הזה פגישה אחת", "Dana")
-	adi.press("לחסום ולבטל אותם").sees("נחסם", "תור אחד בוטל")
+	adi.press("לחסום ולבטל אותה").sees("נחסם", "פגישה אחת בוטלה")
 	dana.sees("your session has been cancelled by the practice")
 	omer := l.user(102, "Omer", "en")
 	week := omer.say("/start talk").press("Adi Levi").sees("Choose a day")
@@ -179,6 +213,7 @@ func TestRelayInsideAndOutsideHours(t *testing.T) {
 	l.fake.Open(9001)
 	l.fake.SendReply(telegramtest.User{ID: 9001, FirstName: "Adi"}, relayed.ID, "Of course, Tuesday works.")
 	dana.sees("Adi Levi", "Of course, Tuesday works.")
+	l.waitChat(9001, "sent", lastHas("נשלח."))
 
 	// Thursday 25 March 2027, 20:00: closed until Sunday 09:00, after
 	// Jerusalem moved to summer time on Friday the 26th.
@@ -231,5 +266,131 @@ func TestCalendarFeed(t *testing.T) {
 	adi.press("קישור חדש").sees("/calendar/adi.ics?token=")
 	if code, _ := get(link); code != 404 {
 		t.Fatal("the old link still works")
+	}
+}
+
+// TestBlockLeavesSessionsUnderWay: blocking the rest of a day at 15:00
+// leaves the 10:00 session that took place alone (no cancellation, no
+// refund), and the practice cannot cancel a session once it has started.
+func TestBlockLeavesSessionsUnderWay(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	a := l.bookTalk(dana, "Thu 3/12", "10:00")
+	l.clock.Set(time.Date(2026, 12, 3, 15, 0, 0, 0, l.p.Location))
+	office := l.admin(9500, "Office")
+	office.say("/block").sees("Whose time off?")
+	office.press("Adi Levi").press("Thu 3/12").press("The whole day").sees("Nothing is booked then")
+	office.press("🚫 Block it").sees("Blocked: Thu 3/12, all day")
+	got, _ := l.bookings.Store.Appointment(context.Background(), a.ID)
+	if got.Status != tori.StatusConfirmed || got.RefundState != tori.RefundNone {
+		t.Fatalf("a session that took place was touched by a later block: %+v", got)
+	}
+	office.pressData("acc:" + a.ID).sees("already started, so it cannot be cancelled")
+	if got, _ := l.bookings.Store.Appointment(context.Background(), a.ID); got.Status != tori.StatusConfirmed {
+		t.Fatalf("cancelled after the start: %s", got.Status)
+	}
+}
+
+// TestBlockOverHolds: a plain hold in the way is let go and its client
+// told; a hold whose payment is pending at PayPal is not, and the admin is
+// told of it. Neither counts as a booking in the question.
+func TestBlockOverHolds(t *testing.T) {
+	l := startLive(t)
+	dana, omer := l.user(101, "Dana", "en"), l.user(102, "Omer", "en")
+	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
+	_, approve := dana.payButton()
+	l.pp.FailNext("capture", paypaltest.Pending)
+	l.visit(approve)
+	omer.say("/start talk").press("Adi Levi").press("Thu 3/12").press("15:00").sees("Confirm")
+	office := l.admin(9500, "Office")
+	office.say("/block").press("Adi Levi").press("Thu 3/12").press("The whole day").sees("Nothing is booked then", "in the middle of booking")
+	office.press("🚫 Block it").sees("Blocked: Thu 3/12, all day", "A payment is going through at PayPal", "Dana")
+	omer.sees("is no longer available: the practice is not available then")
+	for _, c := range []int64{101, 102} {
+		for _, a := range mustAppointments(t, l, c) {
+			if c == 101 && (a.Status != tori.StatusHeld || a.PayState != tori.PayStatePending) {
+				t.Fatalf("the paying hold: %s %s", a.Status, a.PayState)
+			}
+			if c == 102 && a.Status == tori.StatusHeld {
+				t.Fatalf("the plain hold stayed")
+			}
+		}
+	}
+	// Omer's next message is passed on, not taken as part of a booking.
+	omer.say("Is Friday possible?").sees("passed on to Adi Levi")
+}
+
+// TestBlockSeveralDaysAcrossWeeks: several days off can run into the next
+// week.
+func TestBlockSeveralDaysAcrossWeeks(t *testing.T) {
+	l := startLive(t)
+	adi := l.admin(9001, "Adi")
+	adi.say("/block").press("ה׳ 3/12").press("כמה ימים").sees("החל מ־ה׳ 3/12")
+	m := adi.press("השבוע הבא").sees("בחרו את היום האחרון")
+	if strings.Contains(labelsOf(m), "ה׳ 3/12") || !strings.Contains(labelsOf(m), "ג׳ 8/12") {
+		t.Fatalf("the next week: %s", labelsOf(m))
+	}
+	adi.press("ג׳ 8/12").sees("לחסום את")
+	adi.press("לחסום").sees("נחסם")
+	bs, _ := l.bookings.Store.Blocks(context.Background(), "adi", l.clock.Now())
+	if len(bs) != 1 || !bs[0].Start.Equal(time.Date(2026, 12, 3, 0, 0, 0, 0, l.p.Location)) || !bs[0].End.Equal(time.Date(2026, 12, 9, 0, 0, 0, 0, l.p.Location)) {
+		t.Fatalf("blocks %+v", bs)
+	}
+}
+
+// TestNoteLeftOpenDoesNotSwallowAReply: an admin who opened a note and
+// then answers a client's message answers the client; the note is dropped.
+func TestNoteLeftOpenDoesNotSwallowAReply(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	a := l.bookTalk(dana, "Thu 3/12", "10:00")
+	adi := l.admin(9001, "Adi")
+	adi.pressData("ao:" + a.ID).press("הערה").sees("כתבו את ההערה הפרטית")
+	dana.say("Can I bring my partner?").sees("passed on")
+	msgs := l.waitChat(9001, "relay", lastHas("Can I bring my partner?"))
+	l.fake.SendReply(telegramtest.User{ID: 9001, FirstName: "Adi"}, msgs[len(msgs)-1].ID, "Yes, of course.")
+	dana.sees("Yes, of course.")
+	l.waitChat(9001, "sent", lastHas("נשלח."))
+	if got, _ := l.bookings.Store.Appointment(context.Background(), a.ID); got.Note != "" {
+		t.Fatalf("the reply became the note: %q", got.Note)
+	}
+	// Any other command drops the open note too.
+	adi.pressData("ao:" + a.ID).press("הערה").sees("כתבו את ההערה הפרטית")
+	adi.say("/today")
+	adi.say("just thinking aloud")
+	if got, _ := l.bookings.Store.Appointment(context.Background(), a.ID); got.Note != "" {
+		t.Fatalf("a note after /today: %q", got.Note)
+	}
+}
+
+// TestRelayRetriedWhenTelegramFails: a message Telegram does not take for
+// one of the therapist's chats is queued for that chat alone, and the
+// worker's retry does not write twice to the chat that got it.
+func TestRelayRetriedWhenTelegramFails(t *testing.T) {
+	l := startLive(t)
+	l.fake.Open(9011)
+	dana := l.user(101, "Dana", "en")
+	before := len(l.fake.Messages(9011))
+	l.fake.FailNext("sendMessage", 1, 500, 0)
+	dana.say("Running ten minutes late").sees("passed on")
+	l.waitChat(9011, "second chat", lastHas("Running ten minutes late"))
+	q := l.bookings.Store.(interface {
+		ClaimDue(context.Context, tori.Queue, string, time.Time, time.Duration, int) ([]tori.Claim, error)
+	})
+	claims, err := q.ClaimDue(context.Background(), tori.QueueRelay, "", l.clock.Now().Add(2*time.Minute), time.Minute, 10)
+	if err != nil || len(claims) != 1 {
+		t.Fatalf("queued retries: %v %v", claims, err)
+	}
+	r, err := tori.DecodeRelay(claims[0].Member)
+	if err != nil || r.Chat != 9001 || r.Text != "Running ten minutes late" {
+		t.Fatalf("retry %+v %v", r, err)
+	}
+	n := bot.Notifier{Bot: l.bot, Send: l.tg.Send}
+	if err := n.Relay(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	l.waitChat(9001, "retried", lastHas("Running ten minutes late"))
+	if got := len(l.fake.Messages(9011)); got != before+1 {
+		t.Fatalf("the chat that got it got %d messages, want 1", got-before)
 	}
 }

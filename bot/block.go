@@ -15,7 +15,7 @@ import (
 func (c *turn) blockStart() {
 	ts := c.managed()
 	if len(ts) == 1 {
-		c.blockWeek(ts[0].ID, c.practice.Today(c.now), "")
+		c.blockWeek(ts[0].ID, c.practice.Today(c.now), tori.Date{})
 		return
 	}
 	var kb [][]Button
@@ -25,28 +25,35 @@ func (c *turn) blockStart() {
 	c.show(c.t("block.therapist", nil), kb)
 }
 
-// blockWeek shows a week of days to choose from; from (a day) means the
-// choice is the last of several days starting then.
-func (c *turn) blockWeek(tid string, day tori.Date, from string) {
+// blockWeek shows the week of day to choose from. With from set, the
+// choice is the last of several days starting then: the days before it are
+// left out and the weeks after it can be paged through.
+func (c *turn) blockWeek(tid string, day, from tori.Date) {
 	first := c.practice.FirstWeekday
 	today := c.practice.Today(c.now)
+	earliest := today
+	if !from.IsZero() {
+		earliest = from
+	}
 	start := day.WeekStart(first)
-	if start.Before(today.WeekStart(first)) {
-		start = today.WeekStart(first)
+	if start.Before(earliest.WeekStart(first)) {
+		start = earliest.WeekStart(first)
+	}
+	week := func(d tori.Date) string {
+		if from.IsZero() {
+			return cb(vBlockWeek, tid, dayArg(d))
+		}
+		return cb(vBlockUntil, tid, dayArg(from), dayArg(d))
 	}
 	var kb [][]Button
 	var row []Button
 	for d := start; d.Before(start.AddDays(7)); d = d.AddDays(1) {
-		if d.Before(today) {
+		if d.Before(earliest) {
 			continue
 		}
 		data := cb(vBlockDay, tid, dayArg(d))
-		if from != "" {
-			fromDay, _ := parseDay(from)
-			if d.Before(fromDay) {
-				continue
-			}
-			data = cb(vBlockAsk, tid, blockSpec{From: fromDay, To: d}.String())
+		if !from.IsZero() {
+			data = cb(vBlockAsk, tid, blockSpec{From: from, To: d}.String())
 		}
 		row = append(row, Button{Text: c.shortDay(c.lang, d), Data: data})
 		if len(row) == 3 {
@@ -56,43 +63,37 @@ func (c *turn) blockWeek(tid string, day tori.Date, from string) {
 	if len(row) > 0 {
 		kb = append(kb, row)
 	}
-	weekVerb := vBlockWeek
-	if from != "" {
-		weekVerb = vBlockUntil
+	var nav []Button
+	if start.After(earliest.WeekStart(first)) {
+		nav = append(nav, Button{Text: c.t("button.prev_week", nil), Data: week(start.AddDays(-7))})
 	}
-	nav := []Button{}
-	if start.After(today.WeekStart(first)) {
-		arg := dayArg(start.AddDays(-7))
-		if from != "" {
-			arg = from // several days: the week view starts again from the first day
-		}
-		nav = append(nav, Button{Text: c.t("button.prev_week", nil), Data: cb(weekVerb, tid, arg)})
+	if from.IsZero() || from.DaysUntil(start.AddDays(7)) <= 365 {
+		nav = append(nav, Button{Text: c.t("button.next_week", nil), Data: week(start.AddDays(7))})
 	}
-	if from == "" {
-		nav = append(nav, Button{Text: c.t("button.next_week", nil), Data: cb(vBlockWeek, tid, dayArg(start.AddDays(7)))})
-	}
-	if len(nav) > 0 {
-		kb = append(kb, nav)
-	}
+	kb = append(kb, nav)
 	id := "block.choose_day"
-	if from != "" {
+	if !from.IsZero() {
 		id = "block.choose_last_day"
 	}
-	c.show(c.t(id, map[string]any{"Therapist": c.therapistName(tid)}), kb)
+	data := map[string]any{"Therapist": c.therapistName(tid)}
+	if !from.IsZero() {
+		data["From"] = c.shortDay(c.lang, from)
+	}
+	c.show(c.t(id, data), kb)
 }
 
 func (c *turn) onBlockButton(a Action) {
 	tid := a.Therapist
 	switch a.Verb {
 	case vBlockWeek:
-		c.blockWeek(tid, a.Day, "")
+		c.blockWeek(tid, a.Day, tori.Date{})
 	case vBlockUntil:
-		c.blockWeek(tid, a.Day, dayArg(a.Day))
+		c.blockWeek(tid, a.Week, a.Day)
 	case vBlockDay:
 		c.show(c.t("block.day", map[string]any{"Date": c.longDate(c.lang, a.Day.At(12*60, c.practice.Location))}), [][]Button{
 			{{Text: c.t("button.block_whole_day", nil), Data: cb(vBlockAsk, tid, blockSpec{From: a.Day, To: a.Day}.String())}},
 			{{Text: c.t("button.block_part", nil), Data: cb(vBlockStart, tid, dayArg(a.Day))}},
-			{{Text: c.t("button.block_days", nil), Data: cb(vBlockUntil, tid, dayArg(a.Day))}},
+			{{Text: c.t("button.block_days", nil), Data: cb(vBlockUntil, tid, dayArg(a.Day), dayArg(a.Day))}},
 		})
 	case vBlockStart:
 		c.blockTimes(tid, a.Day.At(6*60, c.practice.Location), a.Day.At(22*60, c.practice.Location), func(t time.Time) string {
@@ -158,7 +159,21 @@ func (c *turn) describeBlock(start, end time.Time) string {
 	return c.shortDay(c.lang, tori.DateOf(ls)) + " " + ltr(c.lang, ls.Format("15:04")+"–"+le.Format("15:04"))
 }
 
-// blockAsk states the block and lists the bookings in the way.
+// inTheWay splits what is in the way of a block: bookings, and holds
+// (clients in the middle of booking).
+func inTheWay(as []tori.Appointment) (booked, held []tori.Appointment) {
+	for _, a := range as {
+		if a.Status == tori.StatusHeld {
+			held = append(held, a)
+		} else {
+			booked = append(booked, a)
+		}
+	}
+	return booked, held
+}
+
+// blockAsk states the block and lists the bookings in the way; holds in the
+// way are counted apart: they are let go whatever is chosen.
 func (c *turn) blockAsk(tid string, s blockSpec) {
 	start, end := c.span(s)
 	in, err := c.bookings.Overlapping(c.ctx, tid, start, end)
@@ -166,70 +181,94 @@ func (c *turn) blockAsk(tid string, s blockSpec) {
 		c.fail("block", err)
 		return
 	}
-	data := map[string]any{"Block": c.describeBlock(start, end), "Therapist": c.therapistName(tid)}
-	if len(in) == 0 {
+	booked, held := inTheWay(in)
+	data := map[string]any{"Block": c.describeBlock(start, end), "Therapist": c.therapistName(tid), "Holds": len(held)}
+	back := []Button{{Text: c.t("button.cancel", nil), Data: cb(vBlockWeek, tid, dayArg(tori.DateOf(c.local(start))))}}
+	if len(booked) == 0 {
 		c.show(c.t("block.ask", data), [][]Button{
 			{{Text: c.t("button.block_yes", nil), Data: cb(vBlockDo, tid, s.String(), "k")}},
-			{{Text: c.t("button.cancel", nil), Data: cb(vBlockWeek, tid, dayArg(tori.DateOf(c.local(start))))}},
+			back,
 		})
 		return
 	}
 	var lines []string
-	for _, a := range in {
+	for _, a := range booked {
 		lines = append(lines, c.sessionLine(c.lang, a))
 	}
 	data["Sessions"] = strings.Join(lines, "\n\n")
-	data["Count"] = len(in)
-	c.show(c.cat.N(c.lang, "block.ask_over", len(in), data), [][]Button{
-		{{Text: c.t("button.block_and_cancel", nil), Data: cb(vBlockDo, tid, s.String(), "c")}},
-		{{Text: c.t("button.block_keep", nil), Data: cb(vBlockDo, tid, s.String(), "k")}},
-		{{Text: c.t("button.cancel", nil), Data: cb(vBlockWeek, tid, dayArg(tori.DateOf(c.local(start))))}},
+	data["Count"] = len(booked)
+	c.show(c.cat.N(c.lang, "block.ask_over", len(booked), data), [][]Button{
+		{{Text: c.cat.N(c.lang, "button.block_and_cancel", len(booked), nil), Data: cb(vBlockDo, tid, s.String(), "c")}},
+		{{Text: c.cat.N(c.lang, "button.block_keep", len(booked), nil), Data: cb(vBlockDo, tid, s.String(), "k")}},
+		back,
 	})
 }
 
-// blockDo adds the block and, if asked, cancels the bookings in the way as
-// the practice (full refunds, apologies, offers to rebook). Holds in the
-// way that are not being paid are let go, and their clients told.
+// blockDo adds the block and then, with nothing new able to start in it,
+// deals with what is in the way: bookings are cancelled as the practice
+// (full refunds, apologies, offers to rebook) unless kept; sessions already
+// under way are left alone; holds are let go and their clients told, except
+// a hold whose payment is going through at PayPal, which the admin is told
+// of (once paid it is a booking they can cancel).
 func (c *turn) blockDo(tid string, s blockSpec, keep bool) {
 	start, end := c.span(s)
+	if _, err := c.bookings.Block(c.ctx, tid, start, end); err != nil {
+		c.fail("block", err)
+		return
+	}
 	in, err := c.bookings.Overlapping(c.ctx, tid, start, end)
 	if err != nil {
 		c.fail("block", err)
 		return
 	}
-	if _, err := c.bookings.Block(c.ctx, tid, start, end); err != nil {
-		c.fail("block", err)
-		return
-	}
+	booked, held := inTheWay(in)
 	cancelled := 0
-	for _, a := range in {
-		switch {
-		case a.Status == tori.StatusHeld:
-			if err := c.bookings.Store.Release(c.ctx, a.ID, a.HoldToken, c.now); err == nil {
-				c.res.Replies = append(c.res.Replies, c.holdEndedReplies(a)...)
-			}
-		case !keep:
-			got, fresh, err := c.bookings.CancelByPractice(c.ctx, a.ID)
-			if err != nil {
-				c.log.Error("cancel for a block", "appointment", a.ID, "err", err)
-				continue
-			}
-			if fresh {
-				cancelled++
-				c.res.Replies = append(c.res.Replies, c.PracticeCancelled(c.ctx, got)...)
-			}
+	var paying []string
+	for _, a := range held {
+		if err := c.bookings.Store.Release(c.ctx, a.ID, a.HoldToken, c.now); err != nil {
+			c.log.Warn("hold in a block not let go", "appointment", a.ID, "err", err)
+			paying = append(paying, c.sessionLine(c.lang, a))
+			continue
+		}
+		c.res.Replies = append(c.res.Replies, c.holdEndedReplies(a)...)
+	}
+	for _, a := range booked {
+		if keep {
+			continue
+		}
+		got, fresh, err := c.bookings.CancelByPractice(c.ctx, a.ID)
+		if err != nil {
+			c.log.Warn("booking in a block not cancelled", "appointment", a.ID, "err", err)
+			continue
+		}
+		if fresh {
+			cancelled++
+			c.res.Replies = append(c.res.Replies, c.PracticeCancelled(c.ctx, got)...)
 		}
 	}
-	c.show(c.cat.N(c.lang, "block.done", cancelled, map[string]any{"Block": c.describeBlock(start, end), "Therapist": c.therapistName(tid)}),
-		[][]Button{{{Text: c.t("button.block_more", nil), Data: cb(vBlockWeek, tid, dayArg(tori.DateOf(c.local(start))))}}})
+	data := map[string]any{"Block": c.describeBlock(start, end), "Therapist": c.therapistName(tid), "Count": cancelled}
+	text := c.cat.N(c.lang, "block.done", cancelled, data)
+	if len(paying) > 0 {
+		text += "\n\n" + c.t("block.paying", map[string]any{"Sessions": strings.Join(paying, "\n\n")})
+	}
+	c.show(text, [][]Button{{{Text: c.t("button.block_more", nil), Data: cb(vBlockWeek, tid, dayArg(tori.DateOf(c.local(start))))}}})
 }
 
 // holdEndedReplies tells a client their hold was let go because the
-// practice took the time off.
+// practice took the time off (a booking being moved stays where it was).
 func (c *turn) holdEndedReplies(a tori.Appointment) []Reply {
 	t := c.turnFor(c.ctx, a)
-	t.show(t.t("hold.ended_by_practice", map[string]any{"When": t.shortWhen(t.lang, a.Start)}),
-		[][]Button{{{Text: t.t("button.book", nil), Data: cb(vBook)}}})
+	data := map[string]any{"When": t.shortWhen(t.lang, a.Start)}
+	id := "hold.ended_by_practice"
+	if a.Moves != "" {
+		if from, err := c.bookings.Store.Appointment(c.ctx, a.Moves); err == nil && from.Status == tori.StatusConfirmed {
+			id, data["From"] = "move.ended_by_practice", t.whenRange(t.lang, from.Start, from.End)
+		}
+	}
+	t.show(t.t(id, data), [][]Button{{{Text: t.t("button.book", nil), Data: cb(vBook)}, {Text: t.t("button.mine", nil), Data: cb(vMine)}}})
+	if st := t.loadState(c.ctx, a.Client.ChatID); st.Hold == a.ID {
+		t.saveState(c.ctx, a.Client.ChatID, state{})
+	}
 	return t.res.Replies
 }
 

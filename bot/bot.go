@@ -113,6 +113,9 @@ type Reply struct {
 	// RelayFrom is the client chat a relayed message came from: once sent,
 	// a reply to it in this chat reaches the client.
 	RelayFrom int64
+	// Retry, for a relayed client message, is the relay queue member that
+	// passes it on again if Telegram does not take it now.
+	Retry string
 }
 
 // Result is what handling an Input produced: replies (to the user and to

@@ -23,6 +23,16 @@ type Document struct {
 
 func uid(a tori.Appointment) string { return a.ID + "@tori" }
 
+// emailIn finds an e-mail address in the practice's contact text ("" if none).
+func emailIn(s string) string {
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(" ,;()<>\t\n", r) }) {
+		if at := strings.IndexByte(f, '@'); at > 0 && strings.Contains(f[at:], ".") && !strings.HasSuffix(f, ".") {
+			return f
+		}
+	}
+	return ""
+}
+
 func newCalendar(name string, method ics.Method) *ics.Calendar {
 	cal := ics.NewCalendar()
 	cal.SetProductId("-//Tori//Booking assistant//EN")
@@ -40,7 +50,14 @@ func (b *Bot) clientEvent(cal *ics.Calendar, a tori.Appointment, lang string, no
 	e.SetDtStampTime(now)
 	e.SetStartAt(a.Start)
 	e.SetEndAt(a.End)
-	e.SetSequence(a.Seq)
+	if cancelled {
+		e.SetSequence(a.Seq + 1) // a change of STATUS raises SEQUENCE (RFC 5545 3.8.7.4)
+	} else {
+		e.SetSequence(a.Seq)
+	}
+	if mail := emailIn(b.practice.Contact); mail != "" {
+		e.SetOrganizer("mailto:"+mail, ics.WithCN(b.practice.Name)) // calendars want one on a CANCEL (RFC 5546)
+	}
 	e.SetSummary(b.cat.T(lang, "ics.summary", map[string]any{"Service": s.Name(lang, b.practice.Language), "Therapist": t.Name}))
 	desc := []string{b.practice.Name}
 	if b.username != "" {

@@ -67,7 +67,8 @@ func TestCalendarFilesThroughABooking(t *testing.T) {
 	docs = files(l.waitChat(101, "ics after the cancel", func(ms []telegramtest.Message) bool { return len(files(ms)) == 3 }))
 	cancelled := parseICS(t, docs[2].File.Data)
 	data := string(docs[2].File.Data)
-	if cancelled.Events()[0].Id() != uid || !strings.Contains(data, "METHOD:CANCEL") || prop(cancelled, ics.ComponentPropertyStatus) != "CANCELLED" {
+	if cancelled.Events()[0].Id() != uid || !strings.Contains(data, "METHOD:CANCEL") || prop(cancelled, ics.ComponentPropertyStatus) != "CANCELLED" ||
+		prop(cancelled, ics.ComponentPropertySequence) != "2" || !strings.Contains(data, "ORGANIZER;CN=Tel Aviv Therapy:mailto:office@tlvtherapy.example") {
 		t.Fatalf("cancelled:\n%s", data)
 	}
 }

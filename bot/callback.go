@@ -54,7 +54,7 @@ const (
 	vBlockDay      = "bd"  // bd:thr:day — whole day, part, several days
 	vBlockStart    = "bs"  // bs:thr:day — choose when the block starts
 	vBlockEnd      = "be"  // be:thr:time — choose when it ends
-	vBlockUntil    = "bu"  // bu:thr:day — choose the last day of several
+	vBlockUntil    = "bu"  // bu:thr:first:week — choose the last day of several, from a week's days
 	vBlockAsk      = "bx"  // bx:thr:spec — confirm, listing bookings in the way
 	vBlockDo       = "by"  // by:thr:spec:c|k — block (and cancel those bookings, or keep them)
 	vUnblock       = "ux"  // ux:thr:block
@@ -75,6 +75,7 @@ const (
 	aBlock  // blk-xxxxxxxx
 	aKeep   // c (cancel the bookings) or k (keep them)
 	aPercent
+	aWeek // a day of the week shown (yyyymmdd)
 )
 
 var grammar = map[string][]int{
@@ -113,7 +114,7 @@ var grammar = map[string][]int{
 	vBlockDay:      {aTherapist, aDay},
 	vBlockStart:    {aTherapist, aDay},
 	vBlockEnd:      {aTherapist, aTime},
-	vBlockUntil:    {aTherapist, aDay},
+	vBlockUntil:    {aTherapist, aDay, aWeek},
 	vBlockAsk:      {aTherapist, aSpec},
 	vBlockDo:       {aTherapist, aSpec, aKeep},
 	vUnblock:       {aTherapist, aBlock},
@@ -127,6 +128,7 @@ type Action struct {
 	Therapist string // "" means any (first available)
 	Appt      string
 	Day       tori.Date
+	Week      tori.Date // a day of the week shown
 	Time      time.Time
 	Lang      string
 	Client    int64
@@ -166,6 +168,8 @@ func ParseCallback(data string) (Action, bool) {
 			a.Appt = v
 		case aDay:
 			a.Day, ok = parseDay(v)
+		case aWeek:
+			a.Week, ok = parseDay(v)
 		case aTime:
 			a.Time, ok = parseTime(v)
 		case aLang:

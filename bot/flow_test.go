@@ -35,6 +35,7 @@ func testPractice() *tori.Practice {
 	loc, _ := time.LoadLocation("Asia/Jerusalem")
 	p := &tori.Practice{
 		Name: "Tel Aviv Therapy", Location: loc, Language: "en", Address: "1 Herzl St, Tel Aviv",
+		Contact: "03-555-0100 or office@tlvtherapy.example",
 		Therapists: []tori.Therapist{
 			{ID: "adi", Name: "Adi Levi", TelegramIDs: []int64{9001, 9011}, Hours: adi, Lang: "he"},
 			{ID: "noa", Name: "Noa Cohen", TelegramIDs: []int64{9002}, Hours: noa},

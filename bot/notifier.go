@@ -95,8 +95,22 @@ func (n *Notifier) Agenda(ctx context.Context, t tori.Therapist, day tori.Date, 
 }
 
 // Relay passes on a client's message written outside messaging hours.
+// A chat that does not take it gets its own retry in the queue, so the
+// chats that did are not written to twice.
 func (n *Notifier) Relay(ctx context.Context, r tori.Relay) error {
-	return n.send(ctx, n.Bot.RelayReplies(r))
+	replies := n.Bot.RelayReplies(r)
+	if len(replies) == 1 {
+		return n.send(ctx, replies) // the claim is retried as it is
+	}
+	for _, rep := range replies {
+		if err := n.Send(ctx, rep); err != nil && !errors.Is(err, ErrUnreachable) {
+			n.Bot.log.Warn("message not passed on; retried", "chat", rep.ChatID, "err", err)
+			if err := n.Bot.store.Enqueue(ctx, tori.QueueRelay, "", rep.Retry, n.Bot.now().Add(time.Minute)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ReminderReplies is the reminder before long before a's start: when and

@@ -82,7 +82,12 @@ func (b *Bot) RelayReplies(r tori.Relay) []Reply {
 	})
 	var out []Reply
 	for _, chat := range t.TelegramIDs {
-		out = append(out, Reply{ChatID: chat, Text: text, RelayFrom: r.Client.ChatID})
+		if r.Chat != 0 && chat != r.Chat {
+			continue
+		}
+		retry := r
+		retry.Chat = chat
+		out = append(out, Reply{ChatID: chat, Text: text, RelayFrom: r.Client.ChatID, Retry: retry.Encode()})
 	}
 	return out
 }

@@ -195,7 +195,12 @@ func (t *Telegram) Process(ctx context.Context, u *models.Update) {
 		})
 	}
 	for _, r := range res.Replies {
-		t.deliver(ctx, r)
+		if err := t.Send(ctx, r); err != nil && r.Retry != "" && !errors.Is(err, ErrUnreachable) {
+			// A client's message is never lost: the worker passes it on.
+			if err := t.bot.store.Enqueue(ctx, tori.QueueRelay, "", r.Retry, t.bot.now().Add(time.Minute)); err != nil {
+				t.bot.log.Error("queue a message that was not passed on", "err", err)
+			}
+		}
 	}
 	done = true
 }

@@ -34,6 +34,7 @@ type live struct {
 	bot      *bot.Bot
 	clock    *fakeClock
 	p        *tori.Practice
+	tg       *bot.Telegram
 }
 
 func startLive(t *testing.T) *live {
@@ -84,7 +85,7 @@ func startLive(t *testing.T) *live {
 	for _, id := range p.Staff {
 		fake.Open(id)
 	}
-	return &live{t: t, fake: fake, pp: pp, web: web, paypal: paypal, bookings: bookings, bot: b, clock: clk, p: p}
+	return &live{t: t, fake: fake, pp: pp, web: web, paypal: paypal, bookings: bookings, bot: b, clock: clk, p: p, tg: tg}
 }
 
 type tgUser struct {

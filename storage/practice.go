@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"sort"
 	"strconv"
@@ -36,9 +38,12 @@ func (s *Store) relayKey(adminChat int64, msg int) string {
 }
 
 // AddBlock makes [start, end) of a therapist busy (time off) and returns the
-// block. Bookings and holds already there stay: the caller decides.
+// block. Bookings and holds already there stay: the caller decides. The id
+// comes from the therapist and the times, so the same block made twice (a
+// double tap) is one block.
 func (s *Store) AddBlock(ctx context.Context, tid string, start, end time.Time) (tori.Block, error) {
-	b := tori.Block{ID: "blk-" + tori.RandomToken(8), TherapistID: tid, Start: start.UTC(), End: end.UTC()}
+	sum := sha256.Sum256([]byte(tid + " " + strconv.FormatInt(ms(start), 10) + " " + strconv.FormatInt(ms(end), 10)))
+	b := tori.Block{ID: "blk-" + hex.EncodeToString(sum[:4]), TherapistID: tid, Start: start.UTC(), End: end.UTC()}
 	keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid), s.blocksKey(tid)}
 	if _, _, err := s.runScript(ctx, "block", blockScript, keys, b.ID, ms(b.Start), ms(b.End)); err != nil {
 		return tori.Block{}, err
@@ -116,13 +121,27 @@ func (s *Store) RememberClient(ctx context.Context, c tori.Client) error {
 	return formatError("remember client", err)
 }
 
-// ClientByUsername returns the Telegram id of a @username we have seen; ENOTFOUND.
+// ClientByUsername returns the Telegram id of a @username we have seen;
+// ENOTFOUND. A username its client has since changed (and someone else
+// may have taken) is not found.
 func (s *Store) ClientByUsername(ctx context.Context, username string) (int64, error) {
-	id, err := s.Redis.Get(ctx, s.usernameKey(strings.TrimPrefix(username, "@"))).Int64()
+	username = strings.TrimPrefix(username, "@")
+	notFound := tori.Errorf(tori.ENOTFOUND, "No client @%s has booked here yet.", username)
+	id, err := s.Redis.Get(ctx, s.usernameKey(username)).Int64()
 	if errors.Is(err, redis.Nil) {
-		return 0, tori.Errorf(tori.ENOTFOUND, "No client @%s has booked here yet.", strings.TrimPrefix(username, "@"))
+		return 0, notFound
 	}
-	return id, formatError("client by username", err)
+	if err != nil {
+		return 0, formatError("client by username", err)
+	}
+	now, err := s.Redis.HGet(ctx, s.profileKey(id), "username").Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return 0, formatError("client by username", err)
+	}
+	if !strings.EqualFold(now, username) {
+		return 0, notFound
+	}
+	return id, nil
 }
 
 // Prepay returns what the practice decided about a client's prepayment:

@@ -454,3 +454,49 @@ func cancel(ctx context.Context, s *storage.Store, id string, status tori.Status
 	a, _, err := s.CancelWithRefund(ctx, id, status, tori.Money{Currency: "ILS"}, false, now)
 	return a, err
 }
+
+// TestBlockTwiceIsOneBlock: the same time off made twice (a double tap) is
+// one block, and unblocking it frees the time.
+func TestBlockTwiceIsOneBlock(t *testing.T) {
+	ctx := context.Background()
+	s := storagetest.MustStore(t)
+	now := t0.Add(-24 * time.Hour)
+	a, err := s.AddBlock(ctx, "adi", t0, t0.Add(3*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.AddBlock(ctx, "adi", t0, t0.Add(3*time.Hour))
+	if err != nil || b.ID != a.ID {
+		t.Fatalf("second block %+v %v, first %s", b, err, a.ID)
+	}
+	if bs, _ := s.Blocks(ctx, "adi", now); len(bs) != 1 {
+		t.Fatalf("blocks %+v", bs)
+	}
+	_, err = s.Hold(ctx, hold(101, time.Hour, 50*time.Minute, now), 2, now)
+	wantCode(t, err, tori.ECONFLICT)
+	if err := s.RemoveBlock(ctx, "adi", a.ID); err != nil {
+		t.Fatal(err)
+	}
+	mustHold(t, s, hold(101, time.Hour, 50*time.Minute, now), now)
+}
+
+// TestUsernameChanged: a @username its client gave up finds nobody, even
+// before someone else takes it; the new one finds them.
+func TestUsernameChanged(t *testing.T) {
+	ctx := context.Background()
+	s := storagetest.MustStore(t)
+	if err := s.RememberClient(ctx, tori.Client{ID: 101, Name: "Dana", Username: "dana"}); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := s.ClientByUsername(ctx, "@Dana"); err != nil || id != 101 {
+		t.Fatalf("@Dana: %d %v", id, err)
+	}
+	if err := s.RememberClient(ctx, tori.Client{ID: 101, Name: "Dana", Username: "dana_l"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.ClientByUsername(ctx, "dana")
+	wantCode(t, err, tori.ENOTFOUND)
+	if id, err := s.ClientByUsername(ctx, "dana_l"); err != nil || id != 101 {
+		t.Fatalf("dana_l: %d %v", id, err)
+	}
+}
