@@ -148,25 +148,9 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 		return Appointment{}, err
 	}
 	now := b.now()
-	payment, due, prepay := s.Payment, s.DueNow(), ""
-	decided, err := b.Store.Prepay(ctx, c.ID)
+	payment, due, prepay, err := b.paymentFor(ctx, c, s)
 	if err != nil {
 		return Appointment{}, err
-	}
-	switch {
-	case moves != "":
-	case decided == PrepayExempt:
-		payment, due = PayNone, Money{Currency: s.Price.Currency}
-	case decided == PrepayRequired && payment != PayFull:
-		payment, due, prepay = PayFull, s.Price, "required"
-	case payment == PayNone:
-		repeat, _, err := b.mustPrepay(ctx, c)
-		if err != nil {
-			return Appointment{}, err
-		}
-		if repeat {
-			payment, due, prepay = PayFull, s.Price, "repeat"
-		}
 	}
 	if c.Username != "" || c.Name != "" {
 		if err := b.Store.RememberClient(ctx, c); err != nil {
@@ -213,6 +197,33 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 		lastErr = err
 	}
 	return Appointment{}, lastErr
+}
+
+// paymentFor is what the client pays when booking s: the service's terms,
+// unless the practice exempted them or requires prepayment, or the
+// repeat-offender rule makes them prepay. prepay says why a pay-at-session
+// service is prepaid ("required", "repeat" or "").
+func (b *Bookings) paymentFor(ctx context.Context, c Client, s Service) (PaymentMode, Money, string, error) {
+	payment, due, prepay := s.Payment, s.DueNow(), ""
+	decided, err := b.Store.Prepay(ctx, c.ID)
+	if err != nil {
+		return "", Money{}, "", err
+	}
+	switch {
+	case decided == PrepayExempt:
+		payment, due = PayNone, Money{Currency: s.Price.Currency}
+	case decided == PrepayRequired && payment != PayFull:
+		payment, due, prepay = PayFull, s.Price, "required"
+	case payment == PayNone:
+		repeat, _, err := b.mustPrepay(ctx, c)
+		if err != nil {
+			return "", Money{}, "", err
+		}
+		if repeat {
+			payment, due, prepay = PayFull, s.Price, "repeat"
+		}
+	}
+	return payment, due, prepay, nil
 }
 
 // hasSlot reports whether start is free with t: listed in slots for t, or
@@ -284,7 +295,10 @@ func (b *Bookings) Confirm(ctx context.Context, c Client, holdID string) (Appoin
 		if _, err := b.renew(ctx, h); err != nil {
 			return Appointment{}, err
 		}
-		return b.Store.Confirm(ctx, h.ID, h.HoldToken, b.now())
+		a, err = b.Store.Confirm(ctx, h.ID, h.HoldToken, b.now())
+	}
+	if err == nil {
+		_ = b.offerFilled(ctx, a) // best effort: the offer chain also sees it booked
 	}
 	return a, err
 }
@@ -296,7 +310,8 @@ func (b *Bookings) renew(ctx context.Context, h Appointment) (Appointment, error
 }
 
 func (b *Bookings) move(ctx context.Context, c Client, h Appointment) (Appointment, error) {
-	if _, err := b.CheckReschedule(ctx, c, h.Moves); err != nil {
+	old, err := b.CheckReschedule(ctx, c, h.Moves)
+	if err != nil {
 		return Appointment{}, err
 	}
 	notice := b.Practice.Policy.RescheduleMinNotice
@@ -305,7 +320,10 @@ func (b *Bookings) move(ctx context.Context, c Client, h Appointment) (Appointme
 		if _, err := b.renew(ctx, h); err != nil {
 			return Appointment{}, err
 		}
-		return b.Store.Move(ctx, h.ID, h.HoldToken, notice, b.now())
+		a, err = b.Store.Move(ctx, h.ID, h.HoldToken, notice, b.now())
+	}
+	if err == nil && !a.Start.Equal(old.Start) {
+		_ = b.Freed(ctx, old.TherapistID, old.Start, old.BlockEnd()) // best effort: the time is free either way
 	}
 	return a, err
 }
@@ -322,7 +340,11 @@ func (b *Bookings) Release(ctx context.Context, c Client, holdID string) error {
 	if h.Status != StatusHeld && h.Status != StatusExpired {
 		return nil
 	}
-	return b.Store.Release(ctx, h.ID, h.HoldToken, b.now())
+	if err := b.Store.Release(ctx, h.ID, h.HoldToken, b.now()); err != nil {
+		return err
+	}
+	_ = b.FreedAppointment(ctx, h) // best effort: the time is free either way
+	return nil
 }
 
 // CheckReschedule tells whether the client's booking may still be moved:

@@ -88,6 +88,9 @@ func (b *Bookings) Cancel(ctx context.Context, c Client, id string, quoted int) 
 	if err != nil {
 		return Appointment{}, CancelTerms{}, false, err
 	}
+	if fresh {
+		_ = b.Freed(ctx, a.TherapistID, a.Start, a.BlockEnd()) // best effort: the time is free either way
+	}
 	if fresh && t.Late && !t.Forgiven {
 		if err := b.Store.AddStrike(ctx, c.ID, a.ID, b.now()); err != nil {
 			return a, t, fresh, err
@@ -117,6 +120,9 @@ func (b *Bookings) CancelByPractice(ctx context.Context, id string) (Appointment
 	a, fresh, err := b.Store.CancelWithRefund(ctx, id, StatusCancelledByPractice, a.Paid, false, b.now())
 	if err != nil {
 		return Appointment{}, false, err
+	}
+	if fresh {
+		_ = b.Freed(ctx, a.TherapistID, a.Start, a.BlockEnd()) // best effort: the time is free either way
 	}
 	if a.RefundState == RefundPending {
 		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {

@@ -92,6 +92,24 @@ func (b *Bookings) Overlapping(ctx context.Context, therapistID string, start, e
 	return out, nil
 }
 
+// Unblock gives time off back: the time is free at once, and offered to
+// the waitlist. Removing a block that is gone is not an error.
+func (b *Bookings) Unblock(ctx context.Context, therapistID, id string) error {
+	bs, err := b.Store.Blocks(ctx, therapistID, b.now())
+	if err != nil {
+		return err
+	}
+	if err := b.Store.RemoveBlock(ctx, therapistID, id); err != nil {
+		return err
+	}
+	for _, bl := range bs {
+		if bl.ID == id {
+			_ = b.Freed(ctx, therapistID, bl.Start, bl.End) // best effort: the time is free either way
+		}
+	}
+	return nil
+}
+
 // Block makes [start, end) time off for the therapist, at once. Bookings
 // and holds already there stay; the caller decides what to do with them
 // (see Overlapping, CancelByPractice).

@@ -101,6 +101,7 @@ type Store interface {
 	PaymentStore
 	ClientRecords
 	PracticeStore
+	WaitlistStore
 }
 
 // captureGrace is how long a hold is kept while its payment is captured.
@@ -266,6 +267,9 @@ func (b *Bookings) askPayPal(ctx context.Context, a Appointment) (PaymentResult,
 func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (PaymentResult, error) {
 	switch a.Status {
 	case StatusConfirmed, StatusCompleted, StatusNoShow:
+		if fresh {
+			_ = b.offerFilled(ctx, a) // best effort: the offer chain also sees it booked
+		}
 		return PaymentResult{Outcome: PaidNow, Appointment: a, Fresh: fresh}, nil
 	case StatusCancelledByClient, StatusCancelledByPractice:
 		if !fresh && a.RefundState != RefundPending { // paid, booked, cancelled since

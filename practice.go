@@ -97,6 +97,7 @@ type Practice struct {
 	Services     []Service
 	Policy       Policy
 	Worker       WorkerSettings
+	Waitlist     WaitlistPolicy
 	// Staff are Telegram ids that manage every therapist (a receptionist,
 	// the clinic's owner); each therapist manages their own calendar.
 	Staff []int64
@@ -247,6 +248,24 @@ func (p *Practice) Validate() error {
 	}
 	if r := p.Worker.RemoteReminder; r < 0 || r > 0 && r < 5*time.Minute {
 		return Errorf(EINVALID, "reminders.remote_also is %s: use a duration such as 1h, or 0 for none", r)
+	}
+	def := DefaultWaitlistPolicy()
+	if p.Waitlist.OfferWindow == 0 {
+		p.Waitlist.OfferWindow = def.OfferWindow
+	}
+	if p.Waitlist.MaxEntries == 0 {
+		p.Waitlist.MaxEntries = def.MaxEntries
+	}
+	if p.Waitlist.MaxDays == 0 {
+		p.Waitlist.MaxDays = def.MaxDays
+	}
+	switch w := p.Waitlist; {
+	case w.OfferWindow < minOfferWindow || w.OfferWindow > 24*time.Hour:
+		return Errorf(EINVALID, "waitlist.offer_window is %s: use a duration from 2m to 24h, such as 15m", w.OfferWindow)
+	case w.MaxEntries < 1:
+		return Errorf(EINVALID, "waitlist.max_entries is %d: use 1 or more (5 is a good start)", w.MaxEntries)
+	case w.MaxDays < 1 || w.MaxDays > 366:
+		return Errorf(EINVALID, "waitlist.max_days is %d: use 1 to 366 (31 is a good start)", w.MaxDays)
 	}
 	if p.Worker.RefundAttempts < 1 {
 		return Errorf(EINVALID, "refunds.attempts is %d: use 1 or more (6 is a good start)", p.Worker.RefundAttempts)

@@ -109,7 +109,7 @@ func (c *turn) onBlockButton(a Action) {
 	case vBlockDo:
 		c.blockDo(tid, a.Spec, a.Keep)
 	case vUnblock:
-		if err := c.bookings.Store.RemoveBlock(c.ctx, tid, a.Block); err != nil {
+		if err := c.bookings.Unblock(c.ctx, tid, a.Block); err != nil {
 			c.fail("unblock", err)
 			return
 		}

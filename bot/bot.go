@@ -303,7 +303,7 @@ func (c *turn) onButton() {
 		c.show(c.t("button.stale_text", nil), c.menuKeyboard())
 		return
 	}
-	if c.onAdminButton(a) {
+	if c.onAdminButton(a) || c.onWaitButton(a) {
 		return
 	}
 	switch a.Verb {

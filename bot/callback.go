@@ -59,6 +59,12 @@ const (
 	vBlockDo       = "by"  // by:thr:spec:c|k — block (and cancel those bookings, or keep them)
 	vUnblock       = "ux"  // ux:thr:block
 	vCalendarNew   = "kr"  // kr:thr — a new feed link
+
+	vWaitJoin    = "wj" // wj:svc:thr:from:to — join the waitlist: choose the part of the day
+	vWaitPart    = "wp" // wp:svc:thr:from:to:part — join
+	vWaitLeave   = "wl" // wl:entry — leave the waitlist
+	vOfferTake   = "wt" // wt:appt — take a waitlist offer
+	vOfferPass   = "wn" // wn:appt — not this time
 )
 
 // argument kinds
@@ -75,7 +81,10 @@ const (
 	aBlock  // blk-xxxxxxxx
 	aKeep   // c (cancel the bookings) or k (keep them)
 	aPercent
-	aWeek // a day of the week shown (yyyymmdd)
+	aWeek  // a day of the week shown (yyyymmdd)
+	aTo    // the last day of a range (yyyymmdd)
+	aPart  // a part of the day: any, am, pm, ev
+	aEntry // a waitlist entry: w + 10 id characters
 )
 
 var grammar = map[string][]int{
@@ -119,6 +128,12 @@ var grammar = map[string][]int{
 	vBlockDo:       {aTherapist, aSpec, aKeep},
 	vUnblock:       {aTherapist, aBlock},
 	vCalendarNew:   {aTherapist},
+
+	vWaitJoin:  {aService, aTherapist, aDay, aTo},
+	vWaitPart:  {aService, aTherapist, aDay, aTo, aPart},
+	vWaitLeave: {aEntry},
+	vOfferTake: {aAppt},
+	vOfferPass: {aAppt},
 }
 
 // Action is parsed callback data.
@@ -129,6 +144,9 @@ type Action struct {
 	Appt      string
 	Day       tori.Date
 	Week      tori.Date // a day of the week shown
+	To        tori.Date // the last day of a range
+	Part      tori.DayPart
+	Entry     string
 	Time      time.Time
 	Lang      string
 	Client    int64
@@ -170,6 +188,13 @@ func ParseCallback(data string) (Action, bool) {
 			a.Day, ok = parseDay(v)
 		case aWeek:
 			a.Week, ok = parseDay(v)
+		case aTo:
+			a.To, ok = parseDay(v)
+			ok = ok && !a.To.Before(a.Day)
+		case aPart:
+			a.Part, ok = partOf(v)
+		case aEntry:
+			a.Entry, ok = v, len(v) == 11 && v[0] == 'w' && isID(v[1:])
 		case aTime:
 			a.Time, ok = parseTime(v)
 		case aLang:
@@ -200,6 +225,22 @@ func ParseCallback(data string) (Action, bool) {
 // exceeds 64 bytes for valid ids.
 func cb(verb string, args ...string) string {
 	return strings.Join(append([]string{verb}, args...), ":")
+}
+
+// partArg writes a part of the day for callback data ("any" for any time).
+func partArg(p tori.DayPart) string {
+	if p == tori.AnyTime {
+		return "any"
+	}
+	return string(p)
+}
+
+func partOf(v string) (tori.DayPart, bool) {
+	if v == "any" {
+		return tori.AnyTime, true
+	}
+	p := tori.DayPart(v)
+	return p, p != tori.AnyTime && p.Valid()
 }
 
 func thr(id string) string {

@@ -20,8 +20,17 @@ func (c *turn) mine() {
 		c.fail("upcoming", err)
 		return
 	}
+	wlines, wkb, err := c.waitEntries()
+	if err != nil {
+		c.fail("waitlist", err)
+		return
+	}
 	if len(list) == 0 {
-		c.show(c.t("mine.none", nil), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}}})
+		text := c.t("mine.none", nil)
+		if len(wlines) > 0 {
+			text += "\n\n" + strings.Join(wlines, "\n")
+		}
+		c.show(text, append(wkb, []Button{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}}))
 		return
 	}
 	var lines []string
@@ -40,8 +49,13 @@ func (c *turn) mine() {
 			{Text: c.t("button.cancel_n", map[string]any{"Label": label}), Data: cb(vCancelAsk, a.ID)},
 		})
 	}
+	kb = append(kb, wkb...)
 	kb = append(kb, []Button{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}})
-	c.show(c.t("mine.title", nil)+"\n\n"+strings.Join(lines, "\n\n"), kb)
+	text := c.t("mine.title", nil) + "\n\n" + strings.Join(lines, "\n\n")
+	if len(wlines) > 0 {
+		text += "\n\n" + strings.Join(wlines, "\n")
+	}
+	c.show(text, kb)
 }
 
 // own loads the client's booking, showing a plain message if it is not theirs or gone.

@@ -59,6 +59,9 @@ func (n *Notifier) HoldExpired(ctx context.Context, a tori.Appointment) error {
 	c := n.Bot.turnFor(ctx, a)
 	data := map[string]any{"When": c.shortWhen(c.lang, a.Start), "Until": c.until(c.lang, a.HoldUntil, c.now)}
 	id := "hold.ended"
+	if c.isOffer(a) {
+		id = "offer.ended"
+	}
 	if a.Moves != "" {
 		if from, err := n.Bot.bookings.Store.Appointment(ctx, a.Moves); err == nil && from.Status == tori.StatusConfirmed {
 			id, data["From"] = "move.hold_ended", c.whenRange(c.lang, from.Start, from.End)
@@ -69,6 +72,21 @@ func (n *Notifier) HoldExpired(ctx context.Context, a tori.Appointment) error {
 		c.saveState(ctx, a.Client.ChatID, state{})
 	}
 	return n.send(ctx, c.res.Replies)
+}
+
+// Offer sends a waitlist offer to its client.
+func (n *Notifier) Offer(ctx context.Context, a tori.Appointment) error {
+	return n.send(ctx, n.Bot.OfferReplies(ctx, a))
+}
+
+// OfferUnfilled tells the therapist nobody on the waitlist took a freed time.
+func (n *Notifier) OfferUnfilled(ctx context.Context, f tori.Freeing) error {
+	return n.send(ctx, n.Bot.OfferUnfilledReplies(f))
+}
+
+// WaitlistEnded tells a client their waitlist entry's days have passed.
+func (n *Notifier) WaitlistEnded(ctx context.Context, e tori.WaitEntry) error {
+	return n.send(ctx, n.Bot.WaitlistEndedReplies(ctx, e))
 }
 
 // PaymentSettled tells what a payment came to (see PaymentReplies).

@@ -19,11 +19,12 @@ func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 	}
 	s, _ := c.practice.Service(a.ServiceID)
 	data := map[string]any{
-		"Client":  clientRef(lang, a.Client),
-		"Service": iso(lang, s.Name(lang, c.practice.Language)),
-		"When":    c.whenRange(lang, a.Start, a.End),
-		"Price":   c.price(lang, a.Price),
-		"Lang":    c.cat.T(lang, "lang."+a.Client.Lang, nil),
+		"Client":   clientRef(lang, a.Client),
+		"Service":  iso(lang, s.Name(lang, c.practice.Language)),
+		"When":     c.whenRange(lang, a.Start, a.End),
+		"Price":    c.price(lang, a.Price),
+		"Lang":     c.cat.T(lang, "lang."+a.Client.Lang, nil),
+		"Waitlist": a.Offer != "",
 	}
 	if from, ok := extra["From"].(tori.Appointment); ok {
 		data["From"] = c.whenRange(lang, from.Start, from.End)

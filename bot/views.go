@@ -72,8 +72,15 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 			return
 		}
 		if len(all) == 0 {
-			c.show(k.title+"\n\n"+c.t("week.none_at_all", c.withContact(map[string]any{"Days": c.practice.Policy.MaxDaysAhead})),
-				[][]Button{{{Text: c.t("button.back", nil), Data: c.backData(k)}}})
+			kb := [][]Button{{{Text: c.t("button.back", nil), Data: c.backData(k)}}}
+			if !k.moving() {
+				to := today.AddDays(c.practice.Waitlist.MaxDays - 1)
+				if to.After(last) {
+					to = last
+				}
+				kb = append([][]Button{c.waitJoinButton(k, today, to, "button.wait_join_soon")}, kb...)
+			}
+			c.show(k.title+"\n\n"+c.t("week.none_at_all", c.withContact(map[string]any{"Days": c.practice.Policy.MaxDaysAhead})), kb)
 			return
 		}
 		day = tori.DateOf(c.local(all[0].Start))
@@ -129,6 +136,16 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 			kb = append(kb, r)
 		}
 	}
+	if !k.moving() {
+		from, to := start, end
+		if from.Before(today) {
+			from = today
+		}
+		if to.After(last) {
+			to = last
+		}
+		kb = append(kb, c.waitJoinButton(k, from, to, "button.wait_join_week"))
+	}
 	kb = append(kb, []Button{{Text: c.t("button.back", nil), Data: c.backData(k)}})
 	data := map[string]any{"From": c.shortDay(c.lang, start), "To": c.shortDay(c.lang, end)}
 	text := k.title + "\n\n" + c.t("week.choose", data)
@@ -163,8 +180,12 @@ func (c *turn) showDay(k calendar, day tori.Date) {
 		return
 	}
 	back := []Button{{Text: c.t("button.back_week", nil), Data: k.weekData(day)}}
+	var wait [][]Button
+	if !k.moving() {
+		wait = [][]Button{c.waitJoinButton(k, day, day, "button.wait_join_day")}
+	}
 	if len(slots) == 0 {
-		c.show(k.title+"\n\n"+c.t("day.empty", map[string]any{"Date": c.longDate(c.lang, day.In(c.practice.Location))}), [][]Button{back})
+		c.show(k.title+"\n\n"+c.t("day.empty", map[string]any{"Date": c.longDate(c.lang, day.In(c.practice.Location))}), append(wait, back))
 		return
 	}
 	// On the night clocks go back an hour repeats: name the zone to tell the two apart.
@@ -179,7 +200,7 @@ func (c *turn) showDay(k calendar, day tori.Date) {
 				label = c.local(s.Start).Format("15:04 MST")
 			}
 			return Button{Text: label, Data: k.timeData(s.Start)}
-		}), back))
+		}), append(wait, back)...))
 }
 
 func timeButtons(slots []tori.Slot, perRow int, mk func(tori.Slot) Button) [][]Button {

@@ -45,7 +45,7 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, er
 	if paid, err := w.paidMeanwhile(ctx, c.Member); paid || err != nil {
 		return false, err
 	}
-	a, _, err := st.ExpireHold(ctx, c.Member, w.now())
+	a, fresh, err := st.ExpireHold(ctx, c.Member, w.now())
 	switch {
 	case tori.ErrorCode(err) == tori.ENOTFOUND:
 		_, err = st.Ack(ctx, tori.QueueHoldExpiry, tid, c)
@@ -76,6 +76,11 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, er
 				return false, err
 			}
 			told = true
+		}
+		if fresh || a.Offer != "" { // the time is free: the waitlist may want it
+			if err := w.cfg.Bookings.FreedAppointment(ctx, a); err != nil {
+				return false, err
+			}
 		}
 	}
 	_, err = st.Ack(ctx, tori.QueueHoldExpiry, tid, c)

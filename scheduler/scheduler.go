@@ -59,6 +59,12 @@ type Notifier interface {
 	RefundByHand(ctx context.Context, a tori.Appointment) error
 	Agenda(ctx context.Context, t tori.Therapist, day tori.Date, as []tori.Appointment) error
 	Relay(ctx context.Context, r tori.Relay) error
+	// Offer sends a waitlist offer (a hold in the client's name) to its
+	// client; OfferUnfilled tells the therapist nobody took a freed time;
+	// WaitlistEnded tells a client their entry's days have passed.
+	Offer(ctx context.Context, a tori.Appointment) error
+	OfferUnfilled(ctx context.Context, f tori.Freeing) error
+	WaitlistEnded(ctx context.Context, e tori.WaitEntry) error
 }
 
 // Config is everything the worker depends on.
@@ -117,6 +123,8 @@ func (w *Worker) jobs() []job {
 		{"reconcile", "@every 30s", w.reconcile},
 		{"agenda", "@every 1m", w.sendAgendas},
 		{"relay", "@every 30s", w.deliverRelays},
+		{"waitlist", "@every 2s", w.offerFreedTimes},
+		{"waitend", "@every 5m", w.endWaitEntries},
 	}
 }
 

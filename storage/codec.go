@@ -34,6 +34,7 @@ func encode(a tori.Appointment) []any {
 		"remind_from", ms(a.RemindFrom),
 		"attending", boolField(a.Attending),
 		"note", a.Note,
+		"offer", a.Offer,
 		"created_at", ms(a.CreatedAt),
 		"updated_at", ms(a.UpdatedAt),
 		"due", a.Due.Amount,
@@ -92,6 +93,7 @@ func decode(m map[string]string) (tori.Appointment, error) {
 		RemindFrom: fromMS(num("remind_from")),
 		Attending:  m["attending"] == "1",
 		Note:       m["note"],
+		Offer:      m["offer"],
 		CreatedAt:  fromMS(num("created_at")),
 		UpdatedAt:  fromMS(num("updated_at")),
 

@@ -56,6 +56,10 @@ func (s *Store) queueKey(q tori.Queue, therapist string) string {
 		return s.openPaymentsKey()
 	case tori.QueueRelay:
 		return s.Prefix + "relay:pending"
+	case tori.QueueWaitlist:
+		return s.wlKey("offerq")
+	case tori.QueueWaitEnd:
+		return s.wlKey("endq")
 	}
 	return s.therapistTag(therapist) + string(q)
 }

@@ -56,6 +56,13 @@ type fileConfig struct {
 	Refunds struct {
 		Attempts int `yaml:"attempts"`
 	} `yaml:"refunds"`
+	Waitlist struct {
+		OfferWindow         string `yaml:"offer_window"`
+		AllowShortNotice    bool   `yaml:"allow_short_notice"`
+		SkipIfBookedThatDay *bool  `yaml:"skip_if_booked_that_day"`
+		MaxEntries          int    `yaml:"max_entries"`
+		MaxDays             int    `yaml:"max_days"`
+	} `yaml:"waitlist"`
 	Therapists []struct {
 		ID          string              `yaml:"id"`
 		Name        string              `yaml:"name"`
@@ -155,6 +162,9 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 		return nil, err
 	}
 	if err := readPolicy(&f, &p.Policy); err != nil {
+		return nil, err
+	}
+	if err := readWaitlist(&f, &p.Waitlist); err != nil {
 		return nil, err
 	}
 	if err := readWorker(&f, &p.Worker); err != nil {
@@ -317,6 +327,27 @@ func readWorker(f *fileConfig, w *tori.WorkerSettings) error {
 	}
 	if f.Refunds.Attempts != 0 {
 		w.RefundAttempts = f.Refunds.Attempts
+	}
+	return nil
+}
+
+func readWaitlist(f *fileConfig, w *tori.WaitlistPolicy) error {
+	*w = tori.DefaultWaitlistPolicy()
+	fw := f.Waitlist
+	if fw.OfferWindow != "" {
+		d, err := duration("waitlist.offer_window", fw.OfferWindow, "15m")
+		if err != nil {
+			return err
+		}
+		w.OfferWindow = d
+	}
+	w.AllowShortNotice = fw.AllowShortNotice
+	w.OfferWhenBookedThatDay = fw.SkipIfBookedThatDay != nil && !*fw.SkipIfBookedThatDay
+	if fw.MaxEntries != 0 {
+		w.MaxEntries = fw.MaxEntries
+	}
+	if fw.MaxDays != 0 {
+		w.MaxDays = fw.MaxDays
 	}
 	return nil
 }

@@ -28,6 +28,9 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if p.Policy.Tiers[1] != (tori.RefundTier{MinNotice: 24 * time.Hour, Percent: 50}) {
 		t.Fatalf("tiers = %+v", p.Policy.Tiers)
 	}
+	if w := p.Waitlist; w != (tori.WaitlistPolicy{OfferWindow: 15 * time.Minute, AllowShortNotice: true, MaxEntries: 5, MaxDays: 31}) {
+		t.Fatalf("waitlist = %+v", w)
+	}
 }
 
 func TestConfigErrorsNameTheField(t *testing.T) {
@@ -47,6 +50,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"BadDayOff", `days_off: ["2026-12-24..2026-12-26"]`, `days_off: ["24/12/2026"]`, `therapists[0].days_off: "24/12/2026" is not a date written as YYYY-MM-DD`},
 		{"UnknownTherapist", "therapists: [adi]", "therapists: [dana]", `services[0].therapists names "dana", who is not in therapists`},
 		{"TierWithoutPercent", "percent: 50", "", `policy.refund_tiers[1].percent is missing`},
+		{"BadOfferWindow", "offer_window: 15m", "offer_window: 30s", `waitlist.offer_window is 30s: use a duration from 2m to 24h`},
 		{"NotYAML", "practice:", "practice: [", `the file must be YAML shaped like tori.example.yaml`},
 	}
 	for _, tt := range tests {

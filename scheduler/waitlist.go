@@ -1,0 +1,119 @@
+package scheduler
+
+import (
+	"context"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// The waitlist's offer chains. Each time that came free is an item of the
+// waitlist queue; a run claims the due ones and takes the next step of each
+// (tori.Bookings.AdvanceFreeing): an offer to the next client in line, sent
+// once (a claim per offer, finished after the send), or the end of the
+// chain, when the therapist is told nobody took it. An item with an offer
+// out comes due again when the offer's window ends; declining or letting it
+// run out puts it due at once. Entries whose days have passed end, and
+// their clients are told once.
+
+func (w *Worker) offerFreedTimes(ctx context.Context) (int, error) {
+	st := w.cfg.Store
+	claims, err := st.ClaimDue(ctx, tori.QueueWaitlist, "", w.now(), w.cfg.Lease, w.cfg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	offers := 0
+	for _, c := range claims {
+		if w.stopping(ctx) {
+			return offers, nil
+		}
+		sent, err := w.offerStep(ctx, c)
+		if err != nil {
+			w.cfg.Log.Warn("waitlist step not finished; retried after its lease", "freed", c.Member, "err", err)
+			continue
+		}
+		offers += sent
+	}
+	return offers, nil
+}
+
+func (w *Worker) offerStep(ctx context.Context, c tori.Claim) (int, error) {
+	st := w.cfg.Store
+	step, err := w.cfg.Bookings.AdvanceFreeing(ctx, c.Member)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	if step.Offer.ID != "" {
+		ok, err := st.Claim(ctx, "offer", step.Offer.ID, w.cfg.Lease)
+		if err != nil {
+			return 0, err
+		}
+		if ok { // not sent yet, and nobody else is sending it
+			if err := w.cfg.Notify.Offer(ctx, step.Offer); err != nil && !unreachable(err) {
+				_ = st.Forget(ctx, "offer", step.Offer.ID)
+				return 0, err
+			}
+			if err := st.Finish(ctx, "offer", step.Offer.ID, 7*24*time.Hour); err != nil {
+				return 0, err
+			}
+			sent = 1
+		}
+	}
+	if step.Unfilled {
+		if err := w.cfg.Notify.OfferUnfilled(ctx, step.Freeing); err != nil && !unreachable(err) {
+			w.cfg.Log.Warn("nobody took a freed time; the therapist was not told", "freed", step.Freeing.ID, "err", err)
+		}
+	}
+	if !step.WaitUntil.IsZero() {
+		_, err = st.Requeue(ctx, tori.QueueWaitlist, "", c, step.WaitUntil)
+		return sent, err
+	}
+	_, err = st.Ack(ctx, tori.QueueWaitlist, "", c)
+	return sent, err
+}
+
+// endWaitEntries ends the entries whose days have passed.
+func (w *Worker) endWaitEntries(ctx context.Context) (int, error) {
+	st := w.cfg.Store
+	claims, err := st.ClaimDue(ctx, tori.QueueWaitEnd, "", w.now(), w.cfg.Lease, w.cfg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	ended := 0
+	for _, c := range claims {
+		if w.stopping(ctx) {
+			return ended, nil
+		}
+		e, err := w.cfg.Bookings.Store.WaitEntry(ctx, c.Member)
+		switch {
+		case tori.ErrorCode(err) == tori.ENOTFOUND:
+		case err != nil:
+			w.cfg.Log.Warn("waitlist entry not ended yet", "entry", c.Member, "err", err)
+			continue
+		default:
+			marker := "waitend:" + e.ID
+			done, err := st.Marked(ctx, marker)
+			if err != nil {
+				return ended, err
+			}
+			if !done {
+				if err := w.cfg.Notify.WaitlistEnded(ctx, e); err != nil && !unreachable(err) {
+					w.cfg.Log.Warn("waitlist entry ended, client not told yet", "entry", e.ID, "err", err)
+					continue // tried again after the lease
+				}
+				if _, err := st.MarkOnce(ctx, marker, 7*24*time.Hour); err != nil {
+					return ended, err
+				}
+			}
+			if err := w.cfg.Bookings.Store.RemoveWaitEntry(ctx, e.ID); err != nil {
+				return ended, err
+			}
+			ended++
+		}
+		if _, err := st.Ack(ctx, tori.QueueWaitEnd, "", c); err != nil {
+			return ended, err
+		}
+	}
+	return ended, nil
+}

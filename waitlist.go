@@ -1,0 +1,505 @@
+package tori
+
+import (
+	"context"
+	"crypto/sha256"
+	"strings"
+	"time"
+)
+
+// The waitlist. A client who finds no suitable time joins it for a service
+// (with a therapist, or anyone), a range of days and optionally a part of
+// the day. When time of a therapist comes free (a cancellation, a hold let
+// go or run out, time off given back, a booking moved away), a Freeing is
+// recorded and queued; the worker offers it down the list one client at a
+// time, in the order they joined: each offer is a hold in that client's
+// name for a short window, so nobody else can book the time meanwhile.
+// Taking it is the normal hold -> (pay ->) confirm flow; declining it or
+// letting the window pass offers it to the next in line.
+
+// Queues of the waitlist (practice-wide): freed times to offer (member the
+// freeing id, due when its next step is), and entries to end when their
+// dates have passed (member the entry id).
+const (
+	QueueWaitlist Queue = "waitlist"
+	QueueWaitEnd  Queue = "waitend"
+)
+
+// DayPart is a part of the day a waitlist entry is for.
+type DayPart string
+
+// Parts of the day, by when a session starts.
+const (
+	AnyTime    DayPart = ""
+	Mornings   DayPart = "am" // before 12:00
+	Afternoons DayPart = "pm" // 12:00 to 17:00
+	Evenings   DayPart = "ev" // from 17:00
+)
+
+// DayParts are the parts a client can choose, in order.
+var DayParts = []DayPart{AnyTime, Mornings, Afternoons, Evenings}
+
+// Has reports whether a session starting at minute (of the local day) is in p.
+func (p DayPart) Has(minute int) bool {
+	switch p {
+	case Mornings:
+		return minute < 12*60
+	case Afternoons:
+		return minute >= 12*60 && minute < 17*60
+	case Evenings:
+		return minute >= 17*60
+	}
+	return true
+}
+
+// Valid reports whether p is one of DayParts.
+func (p DayPart) Valid() bool {
+	for _, q := range DayParts {
+		if p == q {
+			return true
+		}
+	}
+	return false
+}
+
+// WaitEntry is one client waiting for a time.
+type WaitEntry struct {
+	ID          string    `json:"id"`
+	Client      Client    `json:"client"`
+	ServiceID   string    `json:"service"`
+	TherapistID string    `json:"therapist,omitempty"` // "" = anyone offering the service
+	From        Date      `json:"from"`
+	To          Date      `json:"to"` // inclusive
+	Part        DayPart   `json:"part,omitempty"`
+	Joined      time.Time `json:"joined"`
+}
+
+// Freeing is time of one therapist that came free, offered down the list.
+type Freeing struct {
+	ID          string
+	TherapistID string
+	Start, End  time.Time // the time that came free (buffer included)
+	Current     string    // the offer out now (a hold id), if any
+	Offered     []string  // the entries offered it so far
+	State       string    // "" while offered; FreeingFilled, FreeingUnfilled or FreeingNone at the end
+	FilledBy    string    // the booking that took it
+}
+
+// How a freeing ended.
+const (
+	FreeingFilled   = "filled"   // a client on the list booked it
+	FreeingUnfilled = "unfilled" // offered, and nobody took it
+	FreeingNone     = "none"     // nobody on the list wanted it
+)
+
+// WaitlistPolicy is how the practice runs its waitlist.
+type WaitlistPolicy struct {
+	// OfferWindow is how long each client has to take an offer (shorter
+	// when the session is close: at most a third of the time left).
+	OfferWindow time.Duration
+	// AllowShortNotice lets an offer be for a time closer than
+	// Policy.MinNotice: the case a waitlist exists for.
+	AllowShortNotice bool
+	// OfferWhenBookedThatDay offers times to clients who already have a
+	// booking that day (by default they are skipped).
+	OfferWhenBookedThatDay bool
+	// MaxEntries caps a client's entries at once.
+	MaxEntries int
+	// MaxDays caps the days one entry covers.
+	MaxDays int
+}
+
+// DefaultWaitlistPolicy is used when the practice says nothing.
+func DefaultWaitlistPolicy() WaitlistPolicy {
+	return WaitlistPolicy{OfferWindow: 15 * time.Minute, MaxEntries: 5, MaxDays: 31}
+}
+
+// minOfferWindow: an offer shorter than this is not worth making.
+const minOfferWindow = 2 * time.Minute
+
+// WaitlistStore keeps the waitlist; storage.Store satisfies it.
+type WaitlistStore interface {
+	// AddWaitEntry adds e unless the client already has max entries
+	// (ELIMIT); the same entry again returns the one there. The entry is
+	// queued to end at ends.
+	AddWaitEntry(ctx context.Context, e WaitEntry, max int, ends time.Time) (WaitEntry, error)
+	// WaitEntries returns every entry in the order they joined;
+	// ClientWaitEntries the client's; WaitEntry one (ENOTFOUND).
+	WaitEntries(ctx context.Context) ([]WaitEntry, error)
+	ClientWaitEntries(ctx context.Context, clientID int64) ([]WaitEntry, error)
+	WaitEntry(ctx context.Context, id string) (WaitEntry, error)
+	// RemoveWaitEntry removes an entry; removing one that is gone is not
+	// an error.
+	RemoveWaitEntry(ctx context.Context, id string) error
+	// DeclineSlot records that the entry's client said no to a time;
+	// Declined lists those times.
+	DeclineSlot(ctx context.Context, entryID string, start time.Time) error
+	Declined(ctx context.Context, entryID string) (map[int64]bool, error)
+	// AddFreeing records a freeing and queues it, due at once.
+	AddFreeing(ctx context.Context, f Freeing, now time.Time) error
+	// Freeing returns one (ENOTFOUND).
+	Freeing(ctx context.Context, id string) (Freeing, error)
+	// OfferMade records that entryID was offered the freeing with hold.
+	OfferMade(ctx context.Context, freeingID, entryID, holdID string) error
+	// EndFreeing ends a freeing as state (by: the booking that filled it);
+	// true for the call that ended it.
+	EndFreeing(ctx context.Context, id, state, by string) (bool, error)
+	// Enqueue puts member in queue q (practice-wide queues: therapist ""), due then.
+	Enqueue(ctx context.Context, q Queue, therapist, member string, due time.Time) error
+}
+
+// JoinWaitlist puts the client on the waitlist for the service, with the
+// therapist (or anyone: ""), on the days from..to, in part of the day.
+func (b *Bookings) JoinWaitlist(ctx context.Context, c Client, serviceID, therapistID string, from, to Date, part DayPart) (WaitEntry, error) {
+	s, err := b.service(serviceID)
+	if err != nil {
+		return WaitEntry{}, err
+	}
+	if _, err := b.therapists(s, therapistID); err != nil {
+		return WaitEntry{}, err
+	}
+	wp := b.Practice.Waitlist
+	now := b.now()
+	today, last := b.Practice.Today(now), b.Practice.LastBookableDay(now)
+	if from.Before(today) {
+		from = today
+	}
+	if to.After(last) {
+		to = last
+	}
+	switch {
+	case !part.Valid():
+		return WaitEntry{}, Errorf(EINVALID, "Choose a part of the day from the buttons.")
+	case to.Before(from):
+		return WaitEntry{}, Errorf(EINVALID, "Those days have passed or are beyond the booking horizon. Choose days from today on.")
+	case from.DaysUntil(to) >= wp.MaxDays:
+		return WaitEntry{}, Errorf(EINVALID, "A waitlist entry can cover up to %d days. Choose fewer days.", wp.MaxDays)
+	}
+	if c.Username != "" || c.Name != "" {
+		if err := b.Store.RememberClient(ctx, c); err != nil {
+			return WaitEntry{}, err
+		}
+	}
+	e := WaitEntry{ID: "w" + RandomToken(10), Client: c, ServiceID: s.ID, TherapistID: therapistID, From: from, To: to, Part: part, Joined: now.UTC()}
+	return b.Store.AddWaitEntry(ctx, e, wp.MaxEntries, to.AddDays(1).In(b.Practice.Location))
+}
+
+// Waitlist returns the client's entries.
+func (b *Bookings) Waitlist(ctx context.Context, c Client) ([]WaitEntry, error) {
+	return b.Store.ClientWaitEntries(ctx, c.ID)
+}
+
+// LeaveWaitlist takes the client's entry off the list; ENOTFOUND when it is
+// not theirs (or gone).
+func (b *Bookings) LeaveWaitlist(ctx context.Context, c Client, id string) error {
+	e, err := b.Store.WaitEntry(ctx, id)
+	if err != nil || e.Client.ID != c.ID {
+		if err == nil || ErrorCode(err) == ENOTFOUND {
+			return Errorf(ENOTFOUND, "That waitlist entry was not found; it may have ended. Open your bookings to see your entries.")
+		}
+		return err
+	}
+	return b.Store.RemoveWaitEntry(ctx, id)
+}
+
+// Freed records that [start, end) of a therapist came free and, when anyone
+// is waiting, queues offering it.
+func (b *Bookings) Freed(ctx context.Context, therapistID string, start, end time.Time) error {
+	if !end.After(b.now()) {
+		return nil
+	}
+	es, err := b.Store.WaitEntries(ctx)
+	if err != nil || len(es) == 0 {
+		return err
+	}
+	f := Freeing{ID: "f" + RandomToken(10), TherapistID: therapistID, Start: start.UTC(), End: end.UTC()}
+	return b.Store.AddFreeing(ctx, f, b.now())
+}
+
+// FreedAppointment is Freed for a hold or booking that let go of its time;
+// an offer that ended passes its freeing on to the next in line.
+func (b *Bookings) FreedAppointment(ctx context.Context, a Appointment) error {
+	if fid, _, ok := strings.Cut(a.Offer, "/"); ok {
+		return b.Store.Enqueue(ctx, QueueWaitlist, "", fid, b.now())
+	}
+	return b.Freed(ctx, a.TherapistID, a.Start, a.BlockEnd())
+}
+
+// OfferStep is what one step of offering a freeing did.
+type OfferStep struct {
+	Freeing Freeing
+	// Offer is the offer out now (made by this step or before), to be sent
+	// to its client once.
+	Offer Appointment
+	// WaitUntil is when to look at the freeing again; zero when it ended.
+	WaitUntil time.Time
+	// Unfilled is true for the step that ended it with offers made and
+	// none taken (the therapist is told).
+	Unfilled bool
+}
+
+// AdvanceFreeing takes the next step of offering a freeing: nothing while
+// an offer is out, else an offer to the next client in line whose wish the
+// time fits, else the end. The worker calls it under a claim; a step
+// repeated after a crash makes the same offer (its hold id and token come
+// from the freeing and the entry).
+func (b *Bookings) AdvanceFreeing(ctx context.Context, id string) (OfferStep, error) {
+	f, err := b.Store.Freeing(ctx, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return OfferStep{}, nil
+	}
+	if err != nil || f.State != "" {
+		return OfferStep{Freeing: f}, err
+	}
+	now := b.now()
+	if f.Current != "" {
+		h, err := b.Store.Appointment(ctx, f.Current)
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			return OfferStep{}, err
+		}
+		switch {
+		case h.Booked():
+			_, err := b.Store.EndFreeing(ctx, f.ID, FreeingFilled, h.ID)
+			return OfferStep{Freeing: f}, err
+		case h.Status == StatusHeld && now.Before(h.HoldUntil):
+			return OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, nil
+		case h.Status == StatusHeld: // run out; the hold job ends it and passes it on
+			return OfferStep{Freeing: f, WaitUntil: now.Add(time.Minute)}, nil
+		}
+	}
+	entries, err := b.Store.WaitEntries(ctx)
+	if err != nil {
+		return OfferStep{}, err
+	}
+	for _, e := range entries {
+		if contains(f.Offered, e.ID) {
+			continue
+		}
+		h, ok, err := b.offer(ctx, f, e)
+		if err != nil {
+			return OfferStep{}, err
+		}
+		if ok {
+			if err := b.Store.OfferMade(ctx, f.ID, e.ID, h.ID); err != nil {
+				return OfferStep{}, err
+			}
+			f.Current, f.Offered = h.ID, append(f.Offered, e.ID)
+			return OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, nil
+		}
+	}
+	state := FreeingNone
+	if len(f.Offered) > 0 {
+		state = FreeingUnfilled
+	}
+	fresh, err := b.Store.EndFreeing(ctx, f.ID, state, "")
+	return OfferStep{Freeing: f, Unfilled: fresh && state == FreeingUnfilled}, err
+}
+
+func offers(p *Practice, s Service, therapistID string) bool {
+	for _, t := range p.TherapistsFor(s) {
+		if t.ID == therapistID {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// offer holds the first time of the freeing that fits entry e for its
+// client, for the offer window. ok is false when nothing fits (or the time
+// was taken meanwhile).
+func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointment, bool, error) {
+	start, s, ok, err := b.offerSlot(ctx, f, e)
+	if err != nil || !ok {
+		return Appointment{}, false, err
+	}
+	now := b.now()
+	wp := b.Practice.Waitlist
+	if !wp.OfferWhenBookedThatDay {
+		booked, err := b.bookedOn(ctx, e.Client.ID, DateOf(start.In(b.Practice.Location)))
+		if err != nil || booked {
+			return Appointment{}, false, err
+		}
+	}
+	payment, due, prepay, err := b.paymentFor(ctx, e.Client, s)
+	if err != nil {
+		return Appointment{}, false, err
+	}
+	seed := sha256.Sum256([]byte(f.ID + "/" + e.ID))
+	h := Appointment{
+		ID:          f.TherapistID + "." + derived(seed[:10]),
+		TherapistID: f.TherapistID,
+		ServiceID:   s.ID,
+		Client:      e.Client,
+		Start:       start.UTC(),
+		End:         start.Add(s.Duration).UTC(),
+		Buffer:      s.BufferAfter,
+		Status:      StatusHeld,
+		HoldToken:   derived(seed[10:22]),
+		HoldUntil:   now.Add(offerWindow(wp.OfferWindow, start, now)).UTC(),
+		Price:       s.Price,
+		Payment:     payment,
+		Due:         due,
+		Prepay:      prepay,
+		Remote:      s.Remote,
+		Offer:       f.ID + "/" + e.ID,
+		CreatedAt:   now.UTC(),
+		UpdatedAt:   now.UTC(),
+	}
+	_, err = b.Store.Hold(ctx, h, b.Practice.Policy.MaxHoldsPerClient+1, now)
+	switch ErrorCode(err) {
+	case "":
+		held, err := b.Store.Appointment(ctx, h.ID) // a repeated step finds the first one's hold
+		return held, err == nil && held.Status == StatusHeld, err
+	case ECONFLICT, ELIMIT:
+		return Appointment{}, false, nil
+	}
+	return Appointment{}, false, err
+}
+
+// offerWindow is how long a client has to take an offer: the practice's
+// window, but at most a third of the time left before the session.
+func offerWindow(window time.Duration, start, now time.Time) time.Duration {
+	return min(window, start.Sub(now)/3)
+}
+
+// derived spells bytes in the id alphabet.
+func derived(b []byte) string {
+	out := make([]byte, len(b))
+	for i, x := range b {
+		out[i] = idAlphabet[int(x)%len(idAlphabet)]
+	}
+	return string(out)
+}
+
+// offerSlot finds the earliest free start of e's service with the
+// freeing's therapist that overlaps the freed time and fits e.
+func (b *Bookings) offerSlot(ctx context.Context, f Freeing, e WaitEntry) (time.Time, Service, bool, error) {
+	s, okS := b.Practice.Service(e.ServiceID)
+	t, okT := b.Practice.Therapist(f.TherapistID)
+	if !okS || !okT || e.TherapistID != "" && e.TherapistID != t.ID || !offers(b.Practice, s, t.ID) {
+		return time.Time{}, s, false, nil
+	}
+	loc := b.Practice.Location
+	from, to := DateOf(f.Start.In(loc)), DateOf(f.End.Add(-time.Nanosecond).In(loc))
+	if from.Before(e.From) {
+		from = e.From
+	}
+	if to.After(e.To) {
+		to = e.To
+	}
+	if to.Before(from) {
+		return time.Time{}, s, false, nil
+	}
+	now := b.now()
+	busy, err := b.Store.Busy(ctx, t.ID, from.In(loc).Add(-24*time.Hour), to.AddDays(1).In(loc).Add(24*time.Hour), now)
+	if err != nil {
+		return time.Time{}, s, false, err
+	}
+	declined, err := b.Store.Declined(ctx, e.ID)
+	if err != nil {
+		return time.Time{}, s, false, err
+	}
+	p := *b.Practice
+	if p.Waitlist.AllowShortNotice {
+		p.Policy.MinNotice = 0
+	}
+	for _, st := range FreeSlots(&p, t, s, from, to, busy, now) {
+		local := st.In(loc)
+		switch {
+		case !st.Add(s.Duration).After(f.Start) || !st.Before(f.End):
+		case !e.Part.Has(local.Hour()*60 + local.Minute()):
+		case declined[st.UnixMilli()]:
+		case offerWindow(b.Practice.Waitlist.OfferWindow, st, now) < minOfferWindow:
+		default:
+			return st, s, true, nil
+		}
+	}
+	return time.Time{}, s, false, nil
+}
+
+// bookedOn reports whether the client has a booking on day.
+func (b *Bookings) bookedOn(ctx context.Context, clientID int64, day Date) (bool, error) {
+	loc := b.Practice.Location
+	as, err := b.Store.ClientAppointments(ctx, clientID, day.In(loc))
+	if err != nil {
+		return false, err
+	}
+	for _, a := range as {
+		if a.Status == StatusConfirmed && DateOf(a.Start.In(loc)) == day {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// TakeOffer takes a waitlist offer made to the client: the hold is theirs
+// for a full hold period from now, to confirm (or pay) as any other. It
+// returns ENOTFOUND for an offer that is not theirs, EEXPIRED when it has
+// passed on.
+func (b *Bookings) TakeOffer(ctx context.Context, c Client, id string) (Appointment, error) {
+	h, err := b.Own(ctx, c, id)
+	if err != nil {
+		return Appointment{}, err
+	}
+	now := b.now()
+	switch {
+	case h.Offer == "":
+		return Appointment{}, Errorf(ENOTFOUND, "That offer was not found. Open your bookings to see them all.")
+	case h.Booked():
+		return h, nil
+	case h.Status != StatusHeld || !now.Before(h.HoldUntil):
+		return Appointment{}, Errorf(EEXPIRED, "This offer has passed to the next person waiting.")
+	}
+	if until := now.Add(b.Practice.Policy.HoldFor); until.After(h.HoldUntil) {
+		return b.Store.Renew(ctx, h.ID, h.HoldToken, until, b.Practice.Policy.MaxHoldsPerClient+1, now)
+	}
+	return h, nil
+}
+
+// DeclineOffer says no to a waitlist offer: the time goes to the next in
+// line at once, and the client stays on the list (this time is not offered
+// to them again).
+func (b *Bookings) DeclineOffer(ctx context.Context, c Client, id string) (Appointment, error) {
+	h, err := b.Own(ctx, c, id)
+	if err != nil {
+		return Appointment{}, err
+	}
+	fid, eid, ok := strings.Cut(h.Offer, "/")
+	if !ok {
+		return Appointment{}, Errorf(ENOTFOUND, "That offer was not found. Open your bookings to see them all.")
+	}
+	if h.Booked() {
+		return h, Errorf(ECONFLICT, "You have already booked this time.")
+	}
+	if h.Status == StatusHeld || h.Status == StatusExpired {
+		if err := b.Store.Release(ctx, h.ID, h.HoldToken, b.now()); err != nil {
+			return Appointment{}, err
+		}
+	}
+	if err := b.Store.DeclineSlot(ctx, eid, h.Start); err != nil {
+		return Appointment{}, err
+	}
+	return h, b.Store.Enqueue(ctx, QueueWaitlist, "", fid, b.now())
+}
+
+// offerFilled ends the freeing a booked offer came from, and the entry it
+// served.
+func (b *Bookings) offerFilled(ctx context.Context, a Appointment) error {
+	fid, eid, ok := strings.Cut(a.Offer, "/")
+	if !ok || !a.Booked() {
+		return nil
+	}
+	if _, err := b.Store.EndFreeing(ctx, fid, FreeingFilled, a.ID); err != nil {
+		return err
+	}
+	return b.Store.RemoveWaitEntry(ctx, eid)
+}
