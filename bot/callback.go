@@ -60,11 +60,11 @@ const (
 	vUnblock       = "ux"  // ux:thr:block
 	vCalendarNew   = "kr"  // kr:thr — a new feed link
 
-	vWaitJoin    = "wj" // wj:svc:thr:from:to — join the waitlist: choose the part of the day
-	vWaitPart    = "wp" // wp:svc:thr:from:to:part — join
-	vWaitLeave   = "wl" // wl:entry — leave the waitlist
-	vOfferTake   = "wt" // wt:appt — take a waitlist offer
-	vOfferPass   = "wn" // wn:appt — not this time
+	vWaitJoin  = "wj" // wj:svc:thr:from:to — join the waitlist: choose the part of the day
+	vWaitPart  = "wp" // wp:svc:thr:from:to:part — join
+	vWaitLeave = "wl" // wl:entry — leave the waitlist
+	vOfferTake = "wt" // wt:appt — take a waitlist offer
+	vOfferPass = "wn" // wn:appt — not this time
 )
 
 // argument kinds
