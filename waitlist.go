@@ -323,6 +323,9 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 	}
 	now := b.now()
 	wp := b.Practice.Waitlist
+	if busy, err := b.offerOut(ctx, e.Client.ID); err != nil || busy {
+		return Appointment{}, false, err // one offer at a time
+	}
 	if !wp.OfferWhenBookedThatDay {
 		booked, err := b.bookedOn(ctx, e.Client.ID, DateOf(start.In(b.Practice.Location)))
 		if err != nil || booked {
@@ -381,7 +384,8 @@ func derived(b []byte) string {
 }
 
 // offerSlot finds the earliest free start of e's service with the
-// freeing's therapist that overlaps the freed time and fits e.
+// freeing's therapist within the freed time that fits e. (A start before
+// it was free before, or not at all: it is no news.)
 func (b *Bookings) offerSlot(ctx context.Context, f Freeing, e WaitEntry) (time.Time, Service, bool, error) {
 	s, okS := b.Practice.Service(e.ServiceID)
 	t, okT := b.Practice.Therapist(f.TherapistID)
@@ -415,15 +419,41 @@ func (b *Bookings) offerSlot(ctx context.Context, f Freeing, e WaitEntry) (time.
 	for _, st := range FreeSlots(&p, t, s, from, to, busy, now) {
 		local := st.In(loc)
 		switch {
-		case !st.Add(s.Duration).After(f.Start) || !st.Before(f.End):
+		case st.Before(f.Start) || !st.Before(f.End):
 		case !e.Part.Has(local.Hour()*60 + local.Minute()):
-		case declined[st.UnixMilli()]:
+		case nearDeclined(declined, st, s.Duration):
 		case offerWindow(b.Practice.Waitlist.OfferWindow, st, now) < minOfferWindow:
 		default:
 			return st, s, true, nil
 		}
 	}
 	return time.Time{}, s, false, nil
+}
+
+// offerOut reports whether the client has an offer out now.
+func (b *Bookings) offerOut(ctx context.Context, clientID int64) (bool, error) {
+	as, err := b.Store.ClientAppointments(ctx, clientID, b.now())
+	if err != nil {
+		return false, err
+	}
+	for _, a := range as {
+		if a.Offer != "" && a.Status == StatusHeld && b.now().Before(a.HoldUntil) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// nearDeclined reports whether a session at st would overlap one its client
+// said no to: "not this time" is not only the minute.
+func nearDeclined(declined map[int64]bool, st time.Time, d time.Duration) bool {
+	for ms := range declined {
+		at := time.UnixMilli(ms)
+		if st.Before(at.Add(d)) && at.Before(st.Add(d)) {
+			return true
+		}
+	}
+	return false
 }
 
 // bookedOn reports whether the client has a booking on day.
@@ -444,7 +474,8 @@ func (b *Bookings) bookedOn(ctx context.Context, clientID int64, day Date) (bool
 // TakeOffer takes a waitlist offer made to the client: the hold is theirs
 // for a full hold period from now, to confirm (or pay) as any other. It
 // returns ENOTFOUND for an offer that is not theirs, EEXPIRED when it has
-// passed on.
+// passed on, EGONE when it was withdrawn (passed, or the time is no longer
+// free: the practice took it off).
 func (b *Bookings) TakeOffer(ctx context.Context, c Client, id string) (Appointment, error) {
 	h, err := b.Own(ctx, c, id)
 	if err != nil {
@@ -456,8 +487,10 @@ func (b *Bookings) TakeOffer(ctx context.Context, c Client, id string) (Appointm
 		return Appointment{}, Errorf(ENOTFOUND, "That offer was not found. Open your bookings to see them all.")
 	case h.Booked():
 		return h, nil
-	case h.Status != StatusHeld || !now.Before(h.HoldUntil):
+	case h.Status == StatusExpired || h.Status == StatusHeld && !now.Before(h.HoldUntil):
 		return Appointment{}, Errorf(EEXPIRED, "This offer has passed to the next person waiting.")
+	case h.Status != StatusHeld:
+		return Appointment{}, Errorf(EGONE, "This time is no longer free, so the offer is withdrawn.")
 	}
 	if until := now.Add(b.Practice.Policy.HoldFor); until.After(h.HoldUntil) {
 		return b.Store.Renew(ctx, h.ID, h.HoldToken, until, b.Practice.Policy.MaxHoldsPerClient+1, now)

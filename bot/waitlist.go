@@ -128,8 +128,12 @@ func (c *turn) offerTake(id string) {
 	h, err := c.bookings.TakeOffer(c.ctx, c.client(), id)
 	switch tori.ErrorCode(err) {
 	case "":
-	case tori.EEXPIRED:
-		c.show(c.t("offer.passed", nil), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+	case tori.EEXPIRED, tori.EGONE:
+		id := "offer.passed"
+		if tori.ErrorCode(err) == tori.EGONE {
+			id = "offer.withdrawn"
+		}
+		c.show(c.t(id, nil), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
 		return
 	case tori.ENOTFOUND:
 		c.log.Warn("waitlist offer refused", "user", c.in.User.ID, "appointment", id)

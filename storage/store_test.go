@@ -500,3 +500,76 @@ func TestUsernameChanged(t *testing.T) {
 		t.Fatalf("dana_l: %d %v", id, err)
 	}
 }
+
+// TestWaitlistEntries: entries keep the order clients joined in (even in
+// one millisecond), the same wish twice is one entry, a client's cap is
+// kept, and a removed entry is gone everywhere.
+func TestWaitlistEntries(t *testing.T) {
+	ctx := context.Background()
+	s := storagetest.MustStore(t)
+	day := tori.Date{Year: 2026, Month: 12, Day: 3}
+	entry := func(id string, c int64, svc string) tori.WaitEntry {
+		return tori.WaitEntry{ID: id, Client: tori.Client{ID: c}, ServiceID: svc, From: day, To: day, Joined: t0}
+	}
+	ids := []string{"wzzzzzzzzzz", "waaaaaaaaaa", "wmmmmmmmmmm"}
+	for i, id := range ids {
+		if _, err := s.AddWaitEntry(ctx, entry(id, int64(101+i), "talk"), 2, t0.Add(24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := s.WaitEntries(ctx)
+	if err != nil || len(all) != 3 || all[0].ID != ids[0] || all[1].ID != ids[1] || all[2].ID != ids[2] {
+		t.Fatalf("order %+v %v", all, err)
+	}
+	again, err := s.AddWaitEntry(ctx, entry("wbbbbbbbbbb", 101, "talk"), 2, t0)
+	if err != nil || again.ID != ids[0] {
+		t.Fatalf("the same wish again: %+v %v", again, err)
+	}
+	if _, err := s.AddWaitEntry(ctx, entry("wccccccccc2", 101, "video"), 2, t0); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.AddWaitEntry(ctx, entry("wccccccccc3", 101, "intake"), 2, t0)
+	wantCode(t, err, tori.ELIMIT)
+	if err := s.RemoveWaitEntry(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	mine, _ := s.ClientWaitEntries(ctx, 101)
+	if len(mine) != 1 || mine[0].ID != "wccccccccc2" {
+		t.Fatalf("client's entries %+v", mine)
+	}
+	if _, err := s.WaitEntry(ctx, ids[0]); tori.ErrorCode(err) != tori.ENOTFOUND {
+		t.Fatalf("removed entry: %v", err)
+	}
+	// The removed wish can be made again.
+	if _, err := s.AddWaitEntry(ctx, entry("wdddddddddd", 101, "talk"), 2, t0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFreeingEndsOnce: a freed time ends once, whoever ends it.
+func TestFreeingEndsOnce(t *testing.T) {
+	ctx := context.Background()
+	s := storagetest.MustStore(t)
+	f := tori.Freeing{ID: "fabcdefghij", TherapistID: "adi", Start: t0, End: t0.Add(time.Hour)}
+	if err := s.AddFreeing(ctx, f, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OfferMade(ctx, f.ID, "waaaaaaaaaa", "adi.aaaaaaaaaa"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Freeing(ctx, f.ID)
+	if err != nil || got.Current != "adi.aaaaaaaaaa" || len(got.Offered) != 1 || !got.Start.Equal(t0) {
+		t.Fatalf("%+v %v", got, err)
+	}
+	first, err1 := s.EndFreeing(ctx, f.ID, tori.FreeingFilled, "adi.aaaaaaaaaa")
+	second, err2 := s.EndFreeing(ctx, f.ID, tori.FreeingUnfilled, "")
+	if err1 != nil || err2 != nil || !first || second {
+		t.Fatalf("ends: %v %v %v %v", first, second, err1, err2)
+	}
+	if got, _ := s.Freeing(ctx, f.ID); got.State != tori.FreeingFilled || got.FilledBy != "adi.aaaaaaaaaa" {
+		t.Fatalf("%+v", got)
+	}
+	if ok, _ := s.EndFreeing(ctx, "fnothere000", tori.FreeingNone, ""); ok {
+		t.Fatal("ended a freeing that does not exist")
+	}
+}

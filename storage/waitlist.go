@@ -16,7 +16,8 @@ import (
 // The waitlist's keys share the hash tag {wl}, so that its scripts touch
 // one cluster slot:
 //
-//	{wl}:entries        ZSET entry id -> joined, unix ms (the order of the list)
+//	{wl}:entries        ZSET entry id -> its place in line (from {wl}:seq)
+//	{wl}:seq            STRING the last place given
 //	{wl}:e:<id>         STRING the entry, JSON
 //	{wl}:c:<client>     SET the client's entry ids
 //	{wl}:sig:<client>   HASH what an entry asks for -> its id (joining twice is one entry)
@@ -45,13 +46,13 @@ func signature(e tori.WaitEntry) string {
 
 // addEntryScript adds an entry under the client's cap.
 //
-// KEYS[1] entries  KEYS[2] the client's set  KEYS[3] the entry  KEYS[4] endq  KEYS[5] the client's signatures
-// ARGV[1] id  ARGV[2] joined ms  ARGV[3] JSON  ARGV[4] max  ARGV[5] signature  ARGV[6] ends ms
+// KEYS[1] entries  KEYS[2] the client's set  KEYS[3] the entry  KEYS[4] endq  KEYS[5] the client's signatures  KEYS[6] seq
+// ARGV[1] id  ARGV[2] (unused)  ARGV[3] JSON  ARGV[4] max  ARGV[5] signature  ARGV[6] ends ms
 // Returns {"OK"} | {"LIMIT"}.
 var addEntryScript = redis.NewScript(`
 if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {'LIMIT'} end
 redis.call('SET', KEYS[3], ARGV[3])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[6]), ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[5], ARGV[5], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
@@ -72,7 +73,7 @@ func (s *Store) AddWaitEntry(ctx context.Context, e tori.WaitEntry, max int, end
 	if err != nil {
 		return tori.WaitEntry{}, formatError("join waitlist", err)
 	}
-	keys := []string{s.wlKey("entries"), s.wlKey("c", clientPart(e.Client.ID)), s.wlKey("e", e.ID), s.queueKey(tori.QueueWaitEnd, ""), s.wlKey("sig", clientPart(e.Client.ID))}
+	keys := []string{s.wlKey("entries"), s.wlKey("c", clientPart(e.Client.ID)), s.wlKey("e", e.ID), s.queueKey(tori.QueueWaitEnd, ""), s.wlKey("sig", clientPart(e.Client.ID)), s.wlKey("seq")}
 	code, _, err := s.runScript(ctx, "join waitlist", addEntryScript, keys, e.ID, ms(e.Joined), string(data), max, sig, ms(ends))
 	if err != nil {
 		return tori.WaitEntry{}, err
