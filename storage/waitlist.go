@@ -48,8 +48,9 @@ func signature(e tori.WaitEntry) string {
 //
 // KEYS[1] entries  KEYS[2] the client's set  KEYS[3] the entry  KEYS[4] endq  KEYS[5] the client's signatures  KEYS[6] seq
 // ARGV[1] id  ARGV[2] (unused)  ARGV[3] JSON  ARGV[4] max  ARGV[5] signature  ARGV[6] ends ms
-// Returns {"OK"} | {"LIMIT"}.
+// Returns {"OK"} | {"LIMIT"}. Run again (a retried call), it changes nothing.
 var addEntryScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'OK'} end
 if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {'LIMIT'} end
 redis.call('SET', KEYS[3], ARGV[3])
 redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[6]), ARGV[1])
@@ -240,9 +241,12 @@ func (s *Store) OfferMade(ctx context.Context, freeingID, entryID, holdID string
 // endFreeingScript ends a freeing once.
 //
 // KEYS[1] the freeing  ARGV[1] state  ARGV[2] by
-// Returns {"OK"} | {"DONE"} (ended before, or gone).
+// Returns {"OK"} | {"DONE"} (ended before, or gone). Run again with the
+// same arguments (a retried call), it answers OK again.
 var endFreeingScript = redis.NewScript(`
-local st = redis.call('HGET', KEYS[1], 'state')
+local f = redis.call('HMGET', KEYS[1], 'state', 'by')
+local st = f[1]
+if st == ARGV[1] and f[2] == ARGV[2] then return {'OK'} end
 if st == false or st ~= '' then return {'DONE'} end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'by', ARGV[2])
 return {'OK'}
