@@ -2,6 +2,7 @@ package tori
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 )
@@ -58,6 +59,14 @@ type Bookings struct {
 	Store    Store
 	Payments PaymentGateway // nil when no service is paid online
 	Now      func() time.Time
+	Log      *slog.Logger // default slog.Default()
+}
+
+func (b *Bookings) log() *slog.Logger {
+	if b.Log == nil {
+		return slog.Default()
+	}
+	return b.Log
 }
 
 func (b *Bookings) now() time.Time {
@@ -298,7 +307,7 @@ func (b *Bookings) Confirm(ctx context.Context, c Client, holdID string) (Appoin
 		a, err = b.Store.Confirm(ctx, h.ID, h.HoldToken, b.now())
 	}
 	if err == nil {
-		_ = b.offerFilled(ctx, a) // best effort: the offer chain also sees it booked
+		b.afterFreeing("confirm", b.offerFilled(ctx, a)) // the offer chain also sees it booked
 	}
 	return a, err
 }
@@ -323,7 +332,7 @@ func (b *Bookings) move(ctx context.Context, c Client, h Appointment) (Appointme
 		a, err = b.Store.Move(ctx, h.ID, h.HoldToken, notice, b.now())
 	}
 	if err == nil && !a.Start.Equal(old.Start) {
-		_ = b.Freed(ctx, old.TherapistID, old.Start, old.BlockEnd()) // best effort: the time is free either way
+		b.afterFreeing("reschedule", b.FreedAppointment(ctx, old))
 	}
 	return a, err
 }
@@ -343,7 +352,7 @@ func (b *Bookings) Release(ctx context.Context, c Client, holdID string) error {
 	if err := b.Store.Release(ctx, h.ID, h.HoldToken, b.now()); err != nil {
 		return err
 	}
-	_ = b.FreedAppointment(ctx, h) // best effort: the time is free either way
+	b.afterFreeing("release", b.FreedAppointment(ctx, h))
 	return nil
 }
 

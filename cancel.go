@@ -89,7 +89,7 @@ func (b *Bookings) Cancel(ctx context.Context, c Client, id string, quoted int) 
 		return Appointment{}, CancelTerms{}, false, err
 	}
 	if fresh {
-		_ = b.Freed(ctx, a.TherapistID, a.Start, a.BlockEnd()) // best effort: the time is free either way
+		b.afterFreeing("cancel", b.FreedAppointment(ctx, a))
 	}
 	if fresh && t.Late && !t.Forgiven {
 		if err := b.Store.AddStrike(ctx, c.ID, a.ID, b.now()); err != nil {
@@ -122,7 +122,7 @@ func (b *Bookings) CancelByPractice(ctx context.Context, id string) (Appointment
 		return Appointment{}, false, err
 	}
 	if fresh {
-		_ = b.Freed(ctx, a.TherapistID, a.Start, a.BlockEnd()) // best effort: the time is free either way
+		b.afterFreeing("cancel", b.FreedAppointment(ctx, a))
 	}
 	if a.RefundState == RefundPending {
 		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {

@@ -104,7 +104,7 @@ func (b *Bookings) Unblock(ctx context.Context, therapistID, id string) error {
 	}
 	for _, bl := range bs {
 		if bl.ID == id {
-			_ = b.Freed(ctx, therapistID, bl.Start, bl.End) // best effort: the time is free either way
+			b.afterFreeing("unblock", b.freed(ctx, bl.ID+"@"+bl.Start.UTC().Format(time.RFC3339), therapistID, bl.Start, bl.End))
 		}
 	}
 	return nil

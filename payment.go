@@ -268,7 +268,7 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 	switch a.Status {
 	case StatusConfirmed, StatusCompleted, StatusNoShow:
 		if fresh {
-			_ = b.offerFilled(ctx, a) // best effort: the offer chain also sees it booked
+			b.afterFreeing("payment", b.offerFilled(ctx, a)) // the offer chain also sees it booked
 		}
 		return PaymentResult{Outcome: PaidNow, Appointment: a, Fresh: fresh}, nil
 	case StatusCancelledByClient, StatusCancelledByPractice:

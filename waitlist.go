@@ -78,7 +78,9 @@ type WaitEntry struct {
 type Freeing struct {
 	ID          string
 	TherapistID string
-	Start, End  time.Time // the time that came free (buffer included)
+	Start, End  time.Time // the time that came free
+	Ver         int       // raised by every step: steps are compare-and-set on it
+	Pending     string    // the entry an offer is being made to (its hold may exist or not)
 	Current     string    // the offer out now (a hold id), if any
 	Offered     []string  // the entries offered it so far
 	State       string    // "" while offered; FreeingFilled, FreeingUnfilled or FreeingNone at the end
@@ -135,15 +137,25 @@ type WaitlistStore interface {
 	// Declined lists those times.
 	DeclineSlot(ctx context.Context, entryID string, start time.Time) error
 	Declined(ctx context.Context, entryID string) (map[int64]bool, error)
-	// AddFreeing records a freeing and queues it, due at once.
+	// AddFreeing records a freeing and queues it, due at once; one with
+	// the same id recorded before is left as it is.
 	AddFreeing(ctx context.Context, f Freeing, now time.Time) error
 	// Freeing returns one (ENOTFOUND).
 	Freeing(ctx context.Context, id string) (Freeing, error)
-	// OfferMade records that entryID was offered the freeing with hold.
-	OfferMade(ctx context.Context, freeingID, entryID, holdID string) error
-	// EndFreeing ends a freeing as state (by: the booking that filled it);
-	// true for the call that ended it.
-	EndFreeing(ctx context.Context, id, state, by string) (bool, error)
+	// BeginOffer records that f is about to be offered to entryID with
+	// holdID, and takes the client's offer lock for lock (ELIMIT when they
+	// have another offer out). OfferMade records the offer out; AbortOffer
+	// that it was not made (the lock is given back). Each returns f as it
+	// now is, or ECONFLICT (changing nothing) when f changed since it was read.
+	BeginOffer(ctx context.Context, f Freeing, entryID string, clientID int64, holdID string, lock time.Duration) (Freeing, error)
+	OfferMade(ctx context.Context, f Freeing, clientID int64, holdID string) (Freeing, error)
+	AbortOffer(ctx context.Context, f Freeing, clientID int64, holdID string) (Freeing, error)
+	// ReleaseOfferLock gives back the client's offer lock if holdID holds it.
+	ReleaseOfferLock(ctx context.Context, clientID int64, holdID string) error
+	// EndFreeing ends a freeing as state (by: the booking that filled it),
+	// if it has not changed since version ver (-1: whatever it is; else
+	// ECONFLICT); true for the call that ended it.
+	EndFreeing(ctx context.Context, id string, ver int, state, by string) (bool, error)
 	// Enqueue puts member in queue q (practice-wide queues: therapist ""), due then.
 	Enqueue(ctx context.Context, q Queue, therapist, member string, due time.Time) error
 }
@@ -205,6 +217,12 @@ func (b *Bookings) LeaveWaitlist(ctx context.Context, c Client, id string) error
 // Freed records that [start, end) of a therapist came free and, when anyone
 // is waiting, queues offering it.
 func (b *Bookings) Freed(ctx context.Context, therapistID string, start, end time.Time) error {
+	return b.freed(ctx, RandomToken(16), therapistID, start, end)
+}
+
+// freed is Freed under a key: the same key again (a retried call) is the
+// same freeing, recorded once.
+func (b *Bookings) freed(ctx context.Context, key, therapistID string, start, end time.Time) error {
 	if !end.After(b.now()) {
 		return nil
 	}
@@ -212,17 +230,30 @@ func (b *Bookings) Freed(ctx context.Context, therapistID string, start, end tim
 	if err != nil || len(es) == 0 {
 		return err
 	}
-	f := Freeing{ID: "f" + RandomToken(10), TherapistID: therapistID, Start: start.UTC(), End: end.UTC()}
+	sum := sha256.Sum256([]byte(key))
+	f := Freeing{ID: "f" + derived(sum[:10]), TherapistID: therapistID, Start: start.UTC(), End: end.UTC()}
 	return b.Store.AddFreeing(ctx, f, b.now())
 }
 
-// FreedAppointment is Freed for a hold or booking that let go of its time;
-// an offer that ended passes its freeing on to the next in line.
+// FreedAppointment is Freed for a hold or booking that let go of its time
+// (the same appointment and time again is the same freeing); a waitlist
+// offer that ended passes its freeing on to the next in line.
 func (b *Bookings) FreedAppointment(ctx context.Context, a Appointment) error {
-	if fid, _, ok := strings.Cut(a.Offer, "/"); ok {
+	if fid, _, ok := strings.Cut(a.Offer, "/"); ok && !a.Booked() {
+		if err := b.Store.ReleaseOfferLock(ctx, a.Client.ID, a.ID); err != nil {
+			return err
+		}
 		return b.Store.Enqueue(ctx, QueueWaitlist, "", fid, b.now())
 	}
-	return b.Freed(ctx, a.TherapistID, a.Start, a.BlockEnd())
+	return b.freed(ctx, a.ID+"@"+a.Start.UTC().Format(time.RFC3339), a.TherapistID, a.Start, a.End)
+}
+
+// afterFreeing runs a best-effort follow-up of a change already made: it
+// is logged, never returned (the change stands either way).
+func (b *Bookings) afterFreeing(op string, err error) {
+	if err != nil {
+		b.log().Warn("waitlist not told of freed time", "op", op, "err", err)
+	}
 }
 
 // OfferStep is what one step of offering a freeing did.
@@ -240,9 +271,11 @@ type OfferStep struct {
 
 // AdvanceFreeing takes the next step of offering a freeing: nothing while
 // an offer is out, else an offer to the next client in line whose wish the
-// time fits, else the end. The worker calls it under a claim; a step
-// repeated after a crash makes the same offer (its hold id and token come
-// from the freeing and the entry).
+// time fits, else the end. The worker calls it under a claim; every change
+// is compare-and-set on the freeing's version, so a step that overlaps
+// another (a lapsed lease) gets ECONFLICT and changes nothing. A step cut
+// off between taking an offer's hold and recording it is finished by the
+// next (the hold's id and token come from the freeing and the entry).
 func (b *Bookings) AdvanceFreeing(ctx context.Context, id string) (OfferStep, error) {
 	f, err := b.Store.Freeing(ctx, id)
 	if ErrorCode(err) == ENOTFOUND {
@@ -252,6 +285,13 @@ func (b *Bookings) AdvanceFreeing(ctx context.Context, id string) (OfferStep, er
 		return OfferStep{Freeing: f}, err
 	}
 	now := b.now()
+	if f.Pending != "" {
+		var done bool
+		var step OfferStep
+		if f, step, done, err = b.resumeOffer(ctx, f); err != nil || done {
+			return step, err
+		}
+	}
 	if f.Current != "" {
 		h, err := b.Store.Appointment(ctx, f.Current)
 		if err != nil && ErrorCode(err) != ENOTFOUND {
@@ -259,7 +299,8 @@ func (b *Bookings) AdvanceFreeing(ctx context.Context, id string) (OfferStep, er
 		}
 		switch {
 		case h.Booked():
-			_, err := b.Store.EndFreeing(ctx, f.ID, FreeingFilled, h.ID)
+			_, err := b.Store.EndFreeing(ctx, f.ID, f.Ver, FreeingFilled, h.ID)
+			f.State = FreeingFilled
 			return OfferStep{Freeing: f}, err
 		case h.Status == StatusHeld && now.Before(h.HoldUntil):
 			return OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, nil
@@ -275,24 +316,82 @@ func (b *Bookings) AdvanceFreeing(ctx context.Context, id string) (OfferStep, er
 		if contains(f.Offered, e.ID) {
 			continue
 		}
-		h, ok, err := b.offer(ctx, f, e)
-		if err != nil {
+		var h Appointment
+		var ok bool
+		if h, ok, f, err = b.offer(ctx, f, e); err != nil {
 			return OfferStep{}, err
 		}
 		if ok {
-			if err := b.Store.OfferMade(ctx, f.ID, e.ID, h.ID); err != nil {
-				return OfferStep{}, err
-			}
-			f.Current, f.Offered = h.ID, append(f.Offered, e.ID)
 			return OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, nil
 		}
 	}
 	state := FreeingNone
 	if len(f.Offered) > 0 {
-		state = FreeingUnfilled
+		free, err := b.stillFree(ctx, f)
+		if err != nil {
+			return OfferStep{}, err
+		}
+		if free { // else the practice took it off meanwhile: nothing to tell
+			state = FreeingUnfilled
+		}
 	}
-	fresh, err := b.Store.EndFreeing(ctx, f.ID, state, "")
+	fresh, err := b.Store.EndFreeing(ctx, f.ID, f.Ver, state, "")
+	f.State = state
 	return OfferStep{Freeing: f, Unfilled: fresh && state == FreeingUnfilled}, err
+}
+
+// resumeOffer finishes an offer a step began and did not record: made if
+// its hold is there and live, else undone. done says the step ends here.
+func (b *Bookings) resumeOffer(ctx context.Context, f Freeing) (Freeing, OfferStep, bool, error) {
+	hid := offerHoldID(f, f.Pending)
+	h, err := b.Store.Appointment(ctx, hid)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return f, OfferStep{}, false, err
+	}
+	client := h.Client.ID
+	if err != nil { // the hold was never taken: whose lock is it?
+		e, err := b.Store.WaitEntry(ctx, f.Pending)
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			return f, OfferStep{}, false, err
+		}
+		client = e.Client.ID
+	}
+	if h.Status == StatusHeld && b.now().Before(h.HoldUntil) {
+		f, err := b.Store.OfferMade(ctx, f, client, h.ID)
+		return f, OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, true, err
+	}
+	if h.Status == StatusHeld {
+		if err := b.Store.Release(ctx, h.ID, h.HoldToken, b.now()); err != nil && ErrorCode(err) != ECONFLICT {
+			return f, OfferStep{}, false, err
+		}
+	}
+	f, err = b.Store.AbortOffer(ctx, f, client, hid)
+	return f, OfferStep{}, false, err
+}
+
+// stillFree reports whether any service of the freeing's therapist can
+// still start in the freed time (it may have been taken off meanwhile).
+func (b *Bookings) stillFree(ctx context.Context, f Freeing) (bool, error) {
+	t, ok := b.Practice.Therapist(f.TherapistID)
+	if !ok {
+		return false, nil
+	}
+	for _, s := range b.Practice.Services {
+		if !offers(b.Practice, s, t.ID) {
+			continue
+		}
+		_, _, ok, err := b.offerSlot(ctx, f, WaitEntry{ServiceID: s.ID, From: DateOf(f.Start.In(b.Practice.Location)), To: DateOf(f.End.In(b.Practice.Location))})
+		if err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// offerHoldID is the id of the hold that offers freeing f to entry.
+func offerHoldID(f Freeing, entryID string) string {
+	seed := sha256.Sum256([]byte(f.ID + "/" + entryID))
+	return f.TherapistID + "." + derived(seed[:10])
 }
 
 func offers(p *Practice, s Service, therapistID string) bool {
@@ -314,31 +413,30 @@ func contains(xs []string, x string) bool {
 }
 
 // offer holds the first time of the freeing that fits entry e for its
-// client, for the offer window. ok is false when nothing fits (or the time
-// was taken meanwhile).
-func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointment, bool, error) {
+// client, for the offer window. ok is false when nothing fits, the client
+// has another offer out, or the time was taken meanwhile; f comes back as
+// it now is.
+func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointment, bool, Freeing, error) {
 	start, s, ok, err := b.offerSlot(ctx, f, e)
 	if err != nil || !ok {
-		return Appointment{}, false, err
+		return Appointment{}, false, f, err
 	}
 	now := b.now()
 	wp := b.Practice.Waitlist
-	if busy, err := b.offerOut(ctx, e.Client.ID); err != nil || busy {
-		return Appointment{}, false, err // one offer at a time
-	}
 	if !wp.OfferWhenBookedThatDay {
 		booked, err := b.bookedOn(ctx, e.Client.ID, DateOf(start.In(b.Practice.Location)))
 		if err != nil || booked {
-			return Appointment{}, false, err
+			return Appointment{}, false, f, err
 		}
 	}
 	payment, due, prepay, err := b.paymentFor(ctx, e.Client, s)
 	if err != nil {
-		return Appointment{}, false, err
+		return Appointment{}, false, f, err
 	}
 	seed := sha256.Sum256([]byte(f.ID + "/" + e.ID))
+	window := offerWindow(wp.OfferWindow, start, now)
 	h := Appointment{
-		ID:          f.TherapistID + "." + derived(seed[:10]),
+		ID:          offerHoldID(f, e.ID),
 		TherapistID: f.TherapistID,
 		ServiceID:   s.ID,
 		Client:      e.Client,
@@ -347,7 +445,7 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 		Buffer:      s.BufferAfter,
 		Status:      StatusHeld,
 		HoldToken:   derived(seed[10:22]),
-		HoldUntil:   now.Add(offerWindow(wp.OfferWindow, start, now)).UTC(),
+		HoldUntil:   now.Add(window).UTC(),
 		Price:       s.Price,
 		Payment:     payment,
 		Due:         due,
@@ -357,15 +455,28 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 		CreatedAt:   now.UTC(),
 		UpdatedAt:   now.UTC(),
 	}
-	_, err = b.Store.Hold(ctx, h, b.Practice.Policy.MaxHoldsPerClient+1, now)
+	f, err = b.Store.BeginOffer(ctx, f, e.ID, e.Client.ID, h.ID, window+b.Practice.Policy.HoldFor+captureGrace)
 	switch ErrorCode(err) {
 	case "":
-		held, err := b.Store.Appointment(ctx, h.ID) // a repeated step finds the first one's hold
-		return held, err == nil && held.Status == StatusHeld, err
-	case ECONFLICT, ELIMIT:
-		return Appointment{}, false, nil
+	case ELIMIT: // one offer at a time
+		return Appointment{}, false, f, nil
+	default:
+		return Appointment{}, false, f, err
 	}
-	return Appointment{}, false, err
+	_, err = b.Store.Hold(ctx, h, b.Practice.Policy.MaxHoldsPerClient+1, now)
+	held := h
+	if err == nil {
+		held, err = b.Store.Appointment(ctx, h.ID) // a repeated step finds the first one's hold
+	}
+	switch {
+	case err == nil && held.Status == StatusHeld:
+		f, err = b.Store.OfferMade(ctx, f, e.Client.ID, h.ID)
+		return held, err == nil, f, err
+	case err == nil, ErrorCode(err) == ECONFLICT, ErrorCode(err) == ELIMIT:
+		f, err = b.Store.AbortOffer(ctx, f, e.Client.ID, h.ID)
+		return Appointment{}, false, f, err
+	}
+	return Appointment{}, false, f, err // pending stays: the next step finishes it
 }
 
 // offerWindow is how long a client has to take an offer: the practice's
@@ -430,20 +541,6 @@ func (b *Bookings) offerSlot(ctx context.Context, f Freeing, e WaitEntry) (time.
 	return time.Time{}, s, false, nil
 }
 
-// offerOut reports whether the client has an offer out now.
-func (b *Bookings) offerOut(ctx context.Context, clientID int64) (bool, error) {
-	as, err := b.Store.ClientAppointments(ctx, clientID, b.now())
-	if err != nil {
-		return false, err
-	}
-	for _, a := range as {
-		if a.Offer != "" && a.Status == StatusHeld && b.now().Before(a.HoldUntil) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // nearDeclined reports whether a session at st would overlap one its client
 // said no to: "not this time" is not only the minute.
 func nearDeclined(declined map[int64]bool, st time.Time, d time.Duration) bool {
@@ -492,7 +589,11 @@ func (b *Bookings) TakeOffer(ctx context.Context, c Client, id string) (Appointm
 	case h.Status != StatusHeld:
 		return Appointment{}, Errorf(EGONE, "This time is no longer free, so the offer is withdrawn.")
 	}
-	if until := now.Add(b.Practice.Policy.HoldFor); until.After(h.HoldUntil) {
+	until := now.Add(b.Practice.Policy.HoldFor)
+	if until.After(h.Start) {
+		until = h.Start // a short-notice offer: held until the session at most
+	}
+	if until.After(h.HoldUntil) {
 		return b.Store.Renew(ctx, h.ID, h.HoldToken, until, b.Practice.Policy.MaxHoldsPerClient+1, now)
 	}
 	return h, nil
@@ -521,18 +622,44 @@ func (b *Bookings) DeclineOffer(ctx context.Context, c Client, id string) (Appoi
 	if err := b.Store.DeclineSlot(ctx, eid, h.Start); err != nil {
 		return Appointment{}, err
 	}
+	if err := b.Store.ReleaseOfferLock(ctx, c.ID, h.ID); err != nil {
+		return Appointment{}, err
+	}
 	return h, b.Store.Enqueue(ctx, QueueWaitlist, "", fid, b.now())
 }
 
+// WithdrawOffer lets go of an offer its client cannot be sent (they
+// blocked the bot): the time goes to the next in line at once.
+func (b *Bookings) WithdrawOffer(ctx context.Context, h Appointment) error {
+	if h.Status == StatusHeld {
+		if err := b.Store.Release(ctx, h.ID, h.HoldToken, b.now()); err != nil {
+			return err
+		}
+	}
+	h.Status = StatusCancelledByClient
+	return b.FreedAppointment(ctx, h)
+}
+
 // offerFilled ends the freeing a booked offer came from, and the entry it
-// served.
+// served; time of it left over (time off given back, a long session
+// cancelled) is offered on as a freeing of its own.
 func (b *Bookings) offerFilled(ctx context.Context, a Appointment) error {
 	fid, eid, ok := strings.Cut(a.Offer, "/")
 	if !ok || !a.Booked() {
 		return nil
 	}
-	if _, err := b.Store.EndFreeing(ctx, fid, FreeingFilled, a.ID); err != nil {
+	if _, err := b.Store.EndFreeing(ctx, fid, -1, FreeingFilled, a.ID); err != nil {
 		return err
 	}
-	return b.Store.RemoveWaitEntry(ctx, eid)
+	if err := b.Store.ReleaseOfferLock(ctx, a.Client.ID, a.ID); err != nil {
+		return err
+	}
+	if err := b.Store.RemoveWaitEntry(ctx, eid); err != nil {
+		return err
+	}
+	f, err := b.Store.Freeing(ctx, fid)
+	if err != nil || f.End.Sub(f.Start) <= a.End.Sub(a.Start)+a.Buffer {
+		return err
+	}
+	return b.freed(ctx, fid+":rest", f.TherapistID, f.Start, f.End)
 }

@@ -230,6 +230,9 @@ func (c *turn) blockDo(tid string, s blockSpec, keep bool) {
 			paying = append(paying, c.sessionLine(c.lang, a))
 			continue
 		}
+		if err := c.bookings.FreedAppointment(c.ctx, a); err != nil { // an offer passes on (to nobody, the time being off)
+			c.log.Warn("waitlist not told of a hold let go", "appointment", a.ID, "err", err)
+		}
 		c.res.Replies = append(c.res.Replies, c.holdEndedReplies(a)...)
 	}
 	for _, a := range booked {
@@ -260,6 +263,9 @@ func (c *turn) holdEndedReplies(a tori.Appointment) []Reply {
 	t := c.turnFor(c.ctx, a)
 	data := map[string]any{"When": t.shortWhen(t.lang, a.Start)}
 	id := "hold.ended_by_practice"
+	if t.isOffer(a) {
+		id = "offer.ended_by_practice"
+	}
 	if a.Moves != "" {
 		if from, err := c.bookings.Store.Appointment(c.ctx, a.Moves); err == nil && from.Status == tori.StatusConfirmed {
 			id, data["From"] = "move.ended_by_practice", t.whenRange(t.lang, from.Start, from.End)

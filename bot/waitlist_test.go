@@ -8,6 +8,7 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/bot/telegramtest"
 )
 
 // runWaitlist does what the worker's waitlist job does: one step of every
@@ -34,10 +35,27 @@ func (l *live) runWaitlist() {
 				l.t.Fatal(err)
 			}
 		}
+		if step.Unfilled {
+			if err := n.OfferUnfilled(ctx, step.Freeing); err != nil {
+				l.t.Fatal(err)
+			}
+		}
 		if _, err := q.Ack(ctx, tori.QueueWaitlist, "", c); err != nil {
 			l.t.Fatal(err)
 		}
 	}
+}
+
+// offerOf is the hold id an offer message's "Take it" button carries.
+func offerOf(m telegramtest.Message) string {
+	for _, row := range m.Keyboard {
+		for _, b := range row {
+			if act, ok := bot.ParseCallback(b.CallbackData); ok && act.Verb == "wt" {
+				return act.Appt
+			}
+		}
+	}
+	return ""
 }
 
 // TestWaitlistInTheChat: a client joins the waitlist from a day view
@@ -56,14 +74,7 @@ func TestWaitlistInTheChat(t *testing.T) {
 	dana.say("/my").press("Cancel 1").press("Yes, cancel it").sees("Cancelled.")
 	l.runWaitlist()
 	offer := omer.sees("A time has come free for you", "Thursday 3 December 2026, 10:00–10:50", "It is yours to take until <b>10:15</b>")
-	var id string
-	for _, row := range offer.Keyboard {
-		for _, b := range row {
-			if act, ok := bot.ParseCallback(b.CallbackData); ok && act.Verb == "wt" {
-				id = act.Appt
-			}
-		}
-	}
+	id := offerOf(offer)
 	noga.say("/start")
 	noga.pressData("wt:" + id).sees("That offer was not found")
 	noga.say("/start")
@@ -99,5 +110,34 @@ func TestWaitlistJoinAndLeave(t *testing.T) {
 	omer.press("Leave waitlist 1").sees("You have no upcoming bookings.")
 	if es, _ := l.bookings.Waitlist(context.Background(), tori.Client{ID: 102}); len(es) != 0 {
 		t.Fatalf("entries after leaving %+v", es)
+	}
+}
+
+// TestWaitlistOfferInABlock: time off over an offer that is out withdraws
+// it plainly; the chain ends without telling the therapist the time is
+// open for booking.
+func TestWaitlistOfferInABlock(t *testing.T) {
+	l := startLive(t)
+	dana, omer := l.user(101, "Dana", "en"), l.user(102, "Omer", "en")
+	l.bookTalk(dana, "Thu 3/12", "10:00")
+	omer.say("/start talk").press("Adi Levi").press("Thu 3/12").press("🔔 Join the waitlist for this day").press("Any time").sees("You're on the waitlist.")
+	dana.say("/my").press("Cancel 1").press("Yes, cancel it").sees("Cancelled.")
+	l.runWaitlist()
+	offer := omer.sees("A time has come free for you")
+	office := l.admin(9500, "Office")
+	office.say("/block").press("Adi Levi").press("Thu 3/12").press("The whole day").sees("in the middle of booking")
+	office.press("🚫 Block it").sees("Blocked: Thu 3/12, all day")
+	omer.sees("The time offered to you, Thu 3/12 10:00, is no longer available", "still on the waitlist")
+	l.runWaitlist()
+	id := offerOf(offer)
+	omer.say("/start")
+	omer.pressData("wt:" + id).sees("This offer is no longer open")
+	for _, m := range l.fake.Messages(9001) {
+		if strings.Contains(m.Text, "ההמתנה לא לקח") {
+			t.Fatalf("the therapist was told a blocked time is open: %q", m.Text)
+		}
+	}
+	if es, _ := l.bookings.Waitlist(context.Background(), tori.Client{ID: 102}); len(es) != 1 {
+		t.Fatalf("entries %+v", es)
 	}
 }

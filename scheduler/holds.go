@@ -45,7 +45,7 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, er
 	if paid, err := w.paidMeanwhile(ctx, c.Member); paid || err != nil {
 		return false, err
 	}
-	a, fresh, err := st.ExpireHold(ctx, c.Member, w.now())
+	a, _, err := st.ExpireHold(ctx, c.Member, w.now())
 	switch {
 	case tori.ErrorCode(err) == tori.ENOTFOUND:
 		_, err = st.Ack(ctx, tori.QueueHoldExpiry, tid, c)
@@ -63,6 +63,11 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, er
 	}
 	told := false
 	if a.Status == tori.StatusExpired && a.PayState != tori.PayStatePaid {
+		// The time is free: the waitlist may want it (recorded once per hold,
+		// so a retry after a failed message does not lose or double it).
+		if err := w.cfg.Bookings.FreedAppointment(ctx, a); err != nil {
+			return false, err
+		}
 		marker := "holdend:" + a.ID
 		done, err := st.Marked(ctx, marker)
 		if err != nil {
@@ -76,11 +81,6 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, er
 				return false, err
 			}
 			told = true
-		}
-		if fresh || a.Offer != "" { // the time is free: the waitlist may want it
-			if err := w.cfg.Bookings.FreedAppointment(ctx, a); err != nil {
-				return false, err
-			}
 		}
 	}
 	_, err = st.Ack(ctx, tori.QueueHoldExpiry, tid, c)

@@ -28,9 +28,11 @@ func (w *Worker) offerFreedTimes(ctx context.Context) (int, error) {
 			return offers, nil
 		}
 		sent, err := w.offerStep(ctx, c)
-		if err != nil {
+		switch {
+		case tori.ErrorCode(err) == tori.ECONFLICT:
+			w.cfg.Log.Debug("waitlist step overlapped another; retried after its lease", "freed", c.Member)
+		case err != nil:
 			w.cfg.Log.Warn("waitlist step not finished; retried after its lease", "freed", c.Member, "err", err)
-			continue
 		}
 		offers += sent
 	}
@@ -44,25 +46,43 @@ func (w *Worker) offerStep(ctx context.Context, c tori.Claim) (int, error) {
 		return 0, err
 	}
 	sent := 0
-	if step.Offer.ID != "" {
-		ok, err := st.Claim(ctx, "offer", step.Offer.ID, w.cfg.Lease)
+	if a := step.Offer; a.ID != "" {
+		ok, err := st.Claim(ctx, "offer", a.ID, w.cfg.Lease)
 		if err != nil {
 			return 0, err
 		}
 		if ok { // not sent yet, and nobody else is sending it
-			if err := w.cfg.Notify.Offer(ctx, step.Offer); err != nil && !unreachable(err) {
-				_ = st.Forget(ctx, "offer", step.Offer.ID)
+			err := w.cfg.Notify.Offer(ctx, a)
+			switch {
+			case err == nil:
+				sent = 1
+			case unreachable(err): // they blocked the bot: the next in line, at once
+				if err := w.cfg.Bookings.WithdrawOffer(ctx, a); err != nil {
+					_ = st.Forget(ctx, "offer", a.ID)
+					return 0, err
+				}
+			default:
+				_ = st.Forget(ctx, "offer", a.ID)
 				return 0, err
 			}
-			if err := st.Finish(ctx, "offer", step.Offer.ID, 7*24*time.Hour); err != nil {
+			if err := st.Finish(ctx, "offer", a.ID, 7*24*time.Hour); err != nil {
 				return 0, err
 			}
-			sent = 1
 		}
 	}
-	if step.Unfilled {
-		if err := w.cfg.Notify.OfferUnfilled(ctx, step.Freeing); err != nil && !unreachable(err) {
-			w.cfg.Log.Warn("nobody took a freed time; the therapist was not told", "freed", step.Freeing.ID, "err", err)
+	if f := step.Freeing; f.State == tori.FreeingUnfilled {
+		marker := "unfilled:" + f.ID
+		done, err := st.Marked(ctx, marker)
+		if err != nil {
+			return sent, err
+		}
+		if !done {
+			if err := w.cfg.Notify.OfferUnfilled(ctx, f); err != nil && !unreachable(err) {
+				return sent, err // told after the lease
+			}
+			if _, err := st.MarkOnce(ctx, marker, 7*24*time.Hour); err != nil {
+				return sent, err
+			}
 		}
 	}
 	if !step.WaitUntil.IsZero() {

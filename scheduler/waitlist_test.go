@@ -9,6 +9,7 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/storage"
 )
 
 func (e *env) join(c tori.Client, svc, thr string, from, to tori.Date, part tori.DayPart) tori.WaitEntry {
@@ -146,7 +147,7 @@ func TestWaitlistTimeoutPassesOn(t *testing.T) {
 	}
 	e.clock.Set(e.clock.Now().Add(15*time.Minute + time.Second))
 	e.run(e.worker.expireHolds)
-	if got := texts(e.out.to(201)); !strings.Contains(got, "has gone to the next person waiting") {
+	if got := texts(e.out.to(201)); !strings.Contains(got, "was yours to take until 10:15, and has been passed on") {
 		t.Fatalf("first in line, after the window:\n%s", got)
 	}
 	e.run(e.worker.offerFreedTimes)
@@ -216,20 +217,22 @@ func TestWaitlistFreedTwice(t *testing.T) {
 	}
 }
 
-// TestWaitlistTwoWorkers: two workers run the chains of many freed times at
-// once; every client is offered exactly once.
+// TestWaitlistTwoWorkers: two workers, each claiming one item at a time,
+// run the chains of many freed times at once; every client is offered
+// once, and has one offer out at a time.
 func TestWaitlistTwoWorkers(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	other := New(e.worker.cfg)
+	cfg := e.worker.cfg
+	cfg.Batch = 1
+	workers := []*Worker{New(cfg), New(cfg)}
 	var booked []tori.Appointment
 	for i := range 6 {
 		at := e.clock.At(thu, "09:00").Add(time.Duration(i) * time.Hour)
 		if i >= 4 {
 			at = e.clock.At(thu, "15:00").Add(time.Duration(i-4) * time.Hour)
 		}
-		c := client(int64(101 + i))
-		booked = append(booked, e.book(c, "talk", at))
+		booked = append(booked, e.book(client(int64(101+i)), "talk", at))
 	}
 	for i := range 8 {
 		e.join(client(int64(201+i)), "talk", "adi", thu, thu, tori.AnyTime)
@@ -238,11 +241,11 @@ func TestWaitlistTwoWorkers(t *testing.T) {
 		e.cancel(client(int64(101+i)), a.ID)
 	}
 	var wg sync.WaitGroup
-	for _, w := range []*Worker{e.worker, other} {
+	for _, w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range 5 {
+			for range 12 {
 				if _, err := w.offerFreedTimes(ctx); err != nil {
 					t.Error(err)
 				}
@@ -254,12 +257,122 @@ func TestWaitlistTwoWorkers(t *testing.T) {
 	for i := range 8 {
 		n, _ := e.offers(int64(201 + i))
 		if n > 1 {
-			t.Fatalf("client %d got %d offers", 201+i, n)
+			t.Fatalf("client %d got %d offers at once", 201+i, n)
 		}
 		offered += n
 	}
 	if offered != 6 {
 		t.Fatalf("%d offers for 6 freed times", offered)
+	}
+}
+
+// TestWaitlistOverlappingSteps: steps of one freed time that overlap (a
+// lapsed lease, a re-queued item claimed twice) make one offer, and never
+// end the chain while it is out.
+func TestWaitlistOverlappingSteps(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	a := e.book(client(101), "talk", e.clock.At(thu, "10:00"))
+	e.join(client(201), "talk", "adi", thu, thu, tori.AnyTime)
+	e.join(client(202), "talk", "adi", thu, thu, tori.AnyTime)
+	e.cancel(client(101), a.ID)
+	claims, err := e.store.ClaimDue(ctx, tori.QueueWaitlist, "", e.clock.Now(), time.Minute, 10)
+	if err != nil || len(claims) != 1 {
+		t.Fatalf("%v %v", claims, err)
+	}
+	id := claims[0].Member
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	holds := map[string]bool{}
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			step, err := e.bookings.AdvanceFreeing(ctx, id)
+			if err != nil && tori.ErrorCode(err) != tori.ECONFLICT {
+				t.Error(err)
+			}
+			if step.Offer.ID != "" {
+				mu.Lock()
+				holds[step.Offer.ID] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	f, _ := e.store.Freeing(ctx, id)
+	if len(holds) != 1 || f.State != "" || f.Current == "" || len(f.Offered) != 1 {
+		t.Fatalf("offers %v, freed time %+v", holds, f)
+	}
+}
+
+// failOnce makes OfferMade fail once: a worker cut off after taking the
+// offer's hold and before recording it.
+type failOnce struct {
+	*storage.Store
+	failed bool
+}
+
+func (s *failOnce) OfferMade(ctx context.Context, f tori.Freeing, client int64, hold string) (tori.Freeing, error) {
+	if !s.failed {
+		s.failed = true
+		return f, tori.Errorf(tori.EINTERNAL, "injected: cut off")
+	}
+	return s.Store.OfferMade(ctx, f, client, hold)
+}
+
+// TestWaitlistResumesACutOffStep: a step cut off between the offer's hold
+// and its record is finished by the next (after the lease): the same
+// client gets the one offer, nobody is told of an offer they never had.
+func TestWaitlistResumesACutOffStep(t *testing.T) {
+	e := newEnv(t, nil)
+	e.bookings.Store = &failOnce{Store: e.store}
+	a := e.book(client(101), "talk", e.clock.At(thu, "10:00"))
+	e.join(client(201), "talk", "adi", thu, thu, tori.AnyTime)
+	e.join(client(202), "talk", "adi", thu, thu, tori.AnyTime)
+	e.cancel(client(101), a.ID)
+	if n := e.run(e.worker.offerFreedTimes); n != 0 {
+		t.Fatalf("offers from a cut-off step: %d", n)
+	}
+	e.clock.Set(e.clock.Now().Add(2*time.Minute + time.Second)) // the lease runs out
+	e.run(e.worker.offerFreedTimes)
+	n1, id := e.offers(201)
+	n2, _ := e.offers(202)
+	h, _ := e.store.Appointment(context.Background(), id)
+	if n1 != 1 || n2 != 0 || h.Status != tori.StatusHeld || !h.Start.Equal(a.Start) {
+		t.Fatalf("offers %d %d, hold %+v", n1, n2, h)
+	}
+	if got := texts(e.out.to(201)); strings.Contains(got, "has been passed on") {
+		t.Fatalf("told of an offer passing on:\n%s", got)
+	}
+}
+
+// TestWaitlistLongFreedTime: time off given back (09:00-13:00) with three
+// clients waiting: each booking from it offers what is left to the next.
+func TestWaitlistLongFreedTime(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	blk, err := e.bookings.Block(ctx, "adi", e.clock.At(thu, "09:00"), e.clock.At(thu, "13:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		e.join(client(int64(201+i)), "talk", "adi", thu, thu, tori.AnyTime)
+	}
+	if err := e.bookings.Unblock(ctx, "adi", blk.ID); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"09:00", "10:00", "11:00"}
+	for i := range 3 {
+		e.run(e.worker.offerFreedTimes)
+		n, id := e.offers(int64(201 + i))
+		h, err := e.bookings.TakeOffer(ctx, client(int64(201+i)), id)
+		if err != nil || n != 1 || !h.Start.Equal(e.clock.At(thu, want[i])) {
+			t.Fatalf("client %d: %d offers, %+v %v", 201+i, n, h, err)
+		}
+		if _, err := e.bookings.Confirm(ctx, client(int64(201+i)), id); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -270,6 +383,7 @@ func TestWaitlistShortNoticeAndWindow(t *testing.T) {
 	for _, allow := range []bool{false, true} {
 		p := testPractice()
 		p.Waitlist.AllowShortNotice = allow
+		p.Policy.HoldFor = 40 * time.Minute // longer than what is left when taken
 		e := newEnv(t, p)
 		ctx := context.Background()
 		a := e.book(client(101), "talk", e.clock.At(thu, "09:00"))
@@ -290,8 +404,16 @@ func TestWaitlistShortNoticeAndWindow(t *testing.T) {
 			continue
 		}
 		h, _ := e.store.Appointment(ctx, id)
-		if n != 1 || !h.HoldUntil.Equal(e.clock.At(thu, "08:40")) { // a third of the 30 minutes left
+		if n != 1 || !h.HoldUntil.Equal(e.clock.At(thu, "08:40")) { // a third of the 30 minutes left, under the 15 minute window
 			t.Fatalf("short-notice offer: %d %+v", n, h)
+		}
+		e.clock.Set(e.clock.At(thu, "08:35"))
+		h, err := e.bookings.TakeOffer(ctx, client(201), id)
+		if err != nil || !h.HoldUntil.Equal(a.Start) { // held until the session at most
+			t.Fatalf("take: %+v %v", h, err)
+		}
+		if got, err := e.bookings.Confirm(ctx, client(201), id); err != nil || got.Status != tori.StatusConfirmed {
+			t.Fatalf("confirm: %+v %v", got, err)
 		}
 	}
 }

@@ -546,30 +546,62 @@ func TestWaitlistEntries(t *testing.T) {
 	}
 }
 
-// TestFreeingEndsOnce: a freed time ends once, whoever ends it.
+// TestFreeingEndsOnce: a freed time's steps are compare-and-set: a stale
+// step changes nothing; a client has one offer out at a time; it ends
+// once, whoever ends it.
 func TestFreeingEndsOnce(t *testing.T) {
 	ctx := context.Background()
 	s := storagetest.MustStore(t)
 	f := tori.Freeing{ID: "fabcdefghij", TherapistID: "adi", Start: t0, End: t0.Add(time.Hour)}
-	if err := s.AddFreeing(ctx, f, t0); err != nil {
+	for range 2 { // recorded once
+		if err := s.AddFreeing(ctx, f, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := s.Freeing(ctx, f.ID)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.OfferMade(ctx, f.ID, "waaaaaaaaaa", "adi.aaaaaaaaaa"); err != nil {
+	stale := f
+	f, err = s.BeginOffer(ctx, f, "waaaaaaaaaa", 201, "adi.aaaaaaaaaa", time.Minute)
+	if err != nil || f.Pending != "waaaaaaaaaa" {
+		t.Fatalf("begin: %+v %v", f, err)
+	}
+	// A step that read the freeing before is refused, and changes nothing.
+	_, err = s.BeginOffer(ctx, stale, "wbbbbbbbbbb", 202, "adi.bbbbbbbbbb", time.Minute)
+	wantCode(t, err, tori.ECONFLICT)
+	_, err = s.EndFreeing(ctx, f.ID, stale.Ver, tori.FreeingNone, "")
+	wantCode(t, err, tori.ECONFLICT)
+	// The client's lock: another freeing cannot offer them a second time.
+	other := tori.Freeing{ID: "fother00000", TherapistID: "adi", Start: t0, End: t0.Add(time.Hour)}
+	if err := s.AddFreeing(ctx, other, t0); err != nil {
+		t.Fatal(err)
+	}
+	other, _ = s.Freeing(ctx, other.ID)
+	_, err = s.BeginOffer(ctx, other, "wcccccccccc", 201, "adi.cccccccccc", time.Minute)
+	wantCode(t, err, tori.ELIMIT)
+	if f, err = s.OfferMade(ctx, f, 201, "adi.aaaaaaaaaa"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Freeing(ctx, f.ID)
-	if err != nil || got.Current != "adi.aaaaaaaaaa" || len(got.Offered) != 1 || !got.Start.Equal(t0) {
+	if err != nil || got.Current != "adi.aaaaaaaaaa" || got.Pending != "" || len(got.Offered) != 1 || !got.Start.Equal(t0) || got.Ver != f.Ver {
 		t.Fatalf("%+v %v", got, err)
 	}
-	first, err1 := s.EndFreeing(ctx, f.ID, tori.FreeingFilled, "adi.aaaaaaaaaa")
-	second, err2 := s.EndFreeing(ctx, f.ID, tori.FreeingUnfilled, "")
+	if err := s.ReleaseOfferLock(ctx, 201, "adi.aaaaaaaaaa"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = s.BeginOffer(ctx, other, "wcccccccccc", 201, "adi.cccccccccc", time.Minute); err != nil {
+		t.Fatalf("after the lock was given back: %v", err)
+	}
+	first, err1 := s.EndFreeing(ctx, f.ID, -1, tori.FreeingFilled, "adi.aaaaaaaaaa")
+	second, err2 := s.EndFreeing(ctx, f.ID, -1, tori.FreeingUnfilled, "")
 	if err1 != nil || err2 != nil || !first || second {
 		t.Fatalf("ends: %v %v %v %v", first, second, err1, err2)
 	}
 	if got, _ := s.Freeing(ctx, f.ID); got.State != tori.FreeingFilled || got.FilledBy != "adi.aaaaaaaaaa" {
 		t.Fatalf("%+v", got)
 	}
-	if ok, _ := s.EndFreeing(ctx, "fnothere000", tori.FreeingNone, ""); ok {
+	if ok, _ := s.EndFreeing(ctx, "fnothere000", -1, tori.FreeingNone, ""); ok {
 		t.Fatal("ended a freeing that does not exist")
 	}
 }

@@ -110,7 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	defer rdb.Close()
 	store := storage.New(rdb, env(getenv, "REDIS_PREFIX", "tori:"))
-	bookings := &tori.Bookings{Practice: practice, Store: store}
+	bookings := &tori.Bookings{Practice: practice, Store: store, Log: log}
 	paypal, err := connectPayPal(practice, getenv, log)
 	if err != nil {
 		return err
