@@ -81,6 +81,7 @@ type Freeing struct {
 	Start, End  time.Time // the time that came free
 	Ver         int       // raised by every step: steps are compare-and-set on it
 	Pending     string    // the entry an offer is being made to (its hold may exist or not)
+	PendingAt   time.Time // since when
 	Current     string    // the offer out now (a hold id), if any
 	Offered     []string  // the entries offered it so far
 	State       string    // "" while offered; FreeingFilled, FreeingUnfilled or FreeingNone at the end
@@ -116,6 +117,10 @@ func DefaultWaitlistPolicy() WaitlistPolicy {
 	return WaitlistPolicy{OfferWindow: 15 * time.Minute, MaxEntries: 5, MaxDays: 31}
 }
 
+// pendingGrace is how long an offer begun without its hold yet is left to
+// the step that began it; after that the step is taken for dead.
+const pendingGrace = 30 * time.Second
+
 // minOfferWindow: an offer shorter than this is not worth making.
 const minOfferWindow = 2 * time.Minute
 
@@ -147,7 +152,7 @@ type WaitlistStore interface {
 	// have another offer out). OfferMade records the offer out; AbortOffer
 	// that it was not made (the lock is given back). Each returns f as it
 	// now is, or ECONFLICT (changing nothing) when f changed since it was read.
-	BeginOffer(ctx context.Context, f Freeing, entryID string, clientID int64, holdID string, lock time.Duration) (Freeing, error)
+	BeginOffer(ctx context.Context, f Freeing, entryID string, clientID int64, holdID string, lock time.Duration, now time.Time) (Freeing, error)
 	OfferMade(ctx context.Context, f Freeing, clientID int64, holdID string) (Freeing, error)
 	AbortOffer(ctx context.Context, f Freeing, clientID int64, holdID string) (Freeing, error)
 	// ReleaseOfferLock gives back the client's offer lock if holdID holds it.
@@ -360,6 +365,10 @@ func (b *Bookings) resumeOffer(ctx context.Context, f Freeing) (Freeing, OfferSt
 		f, err := b.Store.OfferMade(ctx, f, client, h.ID)
 		return f, OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, true, err
 	}
+	if until := f.PendingAt.Add(pendingGrace); err != nil && b.now().Before(until) {
+		// No hold yet: the step that began it may still be taking it.
+		return f, OfferStep{Freeing: f, WaitUntil: until}, true, nil
+	}
 	if h.Status == StatusHeld {
 		if err := b.Store.Release(ctx, h.ID, h.HoldToken, b.now()); err != nil && ErrorCode(err) != ECONFLICT {
 			return f, OfferStep{}, false, err
@@ -455,7 +464,7 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 		CreatedAt:   now.UTC(),
 		UpdatedAt:   now.UTC(),
 	}
-	f, err = b.Store.BeginOffer(ctx, f, e.ID, e.Client.ID, h.ID, window+b.Practice.Policy.HoldFor+captureGrace)
+	f, err = b.Store.BeginOffer(ctx, f, e.ID, e.Client.ID, h.ID, window+b.Practice.Policy.HoldFor+captureGrace, now)
 	switch ErrorCode(err) {
 	case "":
 	case ELIMIT: // one offer at a time
@@ -470,8 +479,14 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 	}
 	switch {
 	case err == nil && held.Status == StatusHeld:
-		f, err = b.Store.OfferMade(ctx, f, e.Client.ID, h.ID)
-		return held, err == nil, f, err
+		made, err := b.Store.OfferMade(ctx, f, e.Client.ID, h.ID)
+		if ErrorCode(err) == ECONFLICT { // another step finished or undid this offer meanwhile
+			if now, err2 := b.Store.Freeing(ctx, f.ID); err2 == nil && now.Current == h.ID {
+				return held, true, now, nil
+			}
+			b.afterFreeing("undone offer", b.Store.Release(ctx, h.ID, h.HoldToken, b.now()))
+		}
+		return held, err == nil, made, err
 	case err == nil, ErrorCode(err) == ECONFLICT, ErrorCode(err) == ELIMIT:
 		f, err = b.Store.AbortOffer(ctx, f, e.Client.ID, h.ID)
 		return Appointment{}, false, f, err

@@ -3,33 +3,115 @@ package storage
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// Connect opens the Redis at url (redis:// or rediss://) with deadlines that
-// follow the caller's context, and checks that it answers.
-func Connect(ctx context.Context, url string) (redis.UniversalClient, error) {
-	opt, err := redis.ParseURL(url)
+// Connect opens the Redis at rawURL with deadlines that follow the
+// caller's context, and checks that it answers:
+//
+//	redis://[user:pass@]host:6379/0       one server (rediss:// for TLS)
+//	redis+cluster://[user:pass@]h1:7000,h2:7001,h3:7002
+//	                                      a Redis Cluster (any of its nodes)
+//	redis+sentinel://[:pass@]h1:26379,h2:26379/mymaster[/0]
+//	                                      the master Sentinel names mymaster
+//
+// Every script's keys share one hash tag, so all three work the same.
+func Connect(ctx context.Context, rawURL string) (redis.UniversalClient, error) {
+	rdb, where, err := open(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL is not a Redis URL such as redis://127.0.0.1:6379/0: %w", err)
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("Redis at %s does not answer (%v): start it, or set REDIS_URL", where, err)
+	}
+	return rdb, nil
+}
+
+// open builds the client for rawURL and names what it reaches, without
+// its password.
+func open(rawURL string) (redis.UniversalClient, string, error) {
+	bad := func(err error) error {
+		return fmt.Errorf("REDIS_URL is not a Redis URL such as redis://127.0.0.1:6379/0, redis+cluster://h1:7000,h2:7001 or redis+sentinel://h1:26379/mymaster: %w", err)
+	}
+	switch {
+	case strings.HasPrefix(rawURL, "redis+cluster://"), strings.HasPrefix(rawURL, "rediss+cluster://"):
+		scheme, rest, _ := strings.Cut(rawURL, "+cluster://")
+		hostPart, query, _ := strings.Cut(rest, "?")
+		hostPart, _, _ = strings.Cut(hostPart, "/")
+		user, hosts := splitUser(hostPart)
+		if len(hosts) == 0 || hosts[0] == "" {
+			return nil, "", bad(fmt.Errorf("no cluster nodes"))
+		}
+		u := scheme + "://" + user + hosts[0]
+		var params []string
+		for _, h := range hosts[1:] {
+			params = append(params, "addr="+url.QueryEscape(h))
+		}
+		if query != "" {
+			params = append(params, query)
+		}
+		if len(params) > 0 {
+			u += "?" + strings.Join(params, "&")
+		}
+		opt, err := redis.ParseClusterURL(u)
+		if err != nil {
+			return nil, "", bad(err)
+		}
+		opt.ContextTimeoutEnabled = true
+		if opt.DialTimeout == 0 {
+			opt.DialTimeout = 3 * time.Second
+		}
+		return redis.NewClusterClient(opt), "cluster " + strings.Join(opt.Addrs, ","), nil
+	case strings.HasPrefix(rawURL, "redis+sentinel://"):
+		rest := strings.TrimPrefix(rawURL, "redis+sentinel://")
+		hostPart, path, _ := strings.Cut(rest, "/")
+		user, hosts := splitUser(hostPart)
+		master, dbPart, _ := strings.Cut(path, "/")
+		if master == "" || len(hosts) == 0 || hosts[0] == "" {
+			return nil, "", bad(fmt.Errorf("write the sentinels and the master's name: redis+sentinel://h1:26379,h2:26379/mymaster"))
+		}
+		opt := &redis.FailoverOptions{MasterName: master, SentinelAddrs: hosts, ContextTimeoutEnabled: true, DialTimeout: 3 * time.Second}
+		if user != "" {
+			info, err := url.Parse("redis://" + user + "x")
+			if err != nil {
+				return nil, "", bad(err)
+			}
+			opt.Username = info.User.Username()
+			opt.Password, _ = info.User.Password()
+		}
+		if dbPart != "" {
+			db, err := strconv.Atoi(dbPart)
+			if err != nil {
+				return nil, "", bad(fmt.Errorf("database %q is not a number", dbPart))
+			}
+			opt.DB = db
+		}
+		return redis.NewFailoverClient(opt), "sentinel master " + master + " via " + strings.Join(hosts, ","), nil
+	}
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, "", bad(err)
 	}
 	opt.ContextTimeoutEnabled = true
 	if opt.DialTimeout == 0 {
 		opt.DialTimeout = 3 * time.Second
 	}
-	rdb := redis.NewClient(opt)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("Redis at %s does not answer (%v): start it, or set REDIS_URL", redactURL(opt), err)
-	}
-	return rdb, nil
+	return redis.NewClient(opt), fmt.Sprintf("%s db %d", opt.Addr, opt.DB), nil
 }
 
-// redactURL names the server without its password.
-func redactURL(o *redis.Options) string {
-	return fmt.Sprintf("%s db %d", o.Addr, o.DB)
+// splitUser splits "user:pass@h1,h2" into "user:pass@" and the hosts.
+func splitUser(s string) (string, []string) {
+	user := ""
+	if at := strings.LastIndex(s, "@"); at >= 0 {
+		user, s = s[:at+1], s[at+1:]
+	}
+	return user, strings.Split(s, ",")
 }

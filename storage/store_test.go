@@ -563,12 +563,12 @@ func TestFreeingEndsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	stale := f
-	f, err = s.BeginOffer(ctx, f, "waaaaaaaaaa", 201, "adi.aaaaaaaaaa", time.Minute)
+	f, err = s.BeginOffer(ctx, f, "waaaaaaaaaa", 201, "adi.aaaaaaaaaa", time.Minute, t0)
 	if err != nil || f.Pending != "waaaaaaaaaa" {
 		t.Fatalf("begin: %+v %v", f, err)
 	}
 	// A step that read the freeing before is refused, and changes nothing.
-	_, err = s.BeginOffer(ctx, stale, "wbbbbbbbbbb", 202, "adi.bbbbbbbbbb", time.Minute)
+	_, err = s.BeginOffer(ctx, stale, "wbbbbbbbbbb", 202, "adi.bbbbbbbbbb", time.Minute, t0)
 	wantCode(t, err, tori.ECONFLICT)
 	_, err = s.EndFreeing(ctx, f.ID, stale.Ver, tori.FreeingNone, "")
 	wantCode(t, err, tori.ECONFLICT)
@@ -578,7 +578,7 @@ func TestFreeingEndsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, _ = s.Freeing(ctx, other.ID)
-	_, err = s.BeginOffer(ctx, other, "wcccccccccc", 201, "adi.cccccccccc", time.Minute)
+	_, err = s.BeginOffer(ctx, other, "wcccccccccc", 201, "adi.cccccccccc", time.Minute, t0)
 	wantCode(t, err, tori.ELIMIT)
 	if f, err = s.OfferMade(ctx, f, 201, "adi.aaaaaaaaaa"); err != nil {
 		t.Fatal(err)
@@ -590,7 +590,7 @@ func TestFreeingEndsOnce(t *testing.T) {
 	if err := s.ReleaseOfferLock(ctx, 201, "adi.aaaaaaaaaa"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err = s.BeginOffer(ctx, other, "wcccccccccc", 201, "adi.cccccccccc", time.Minute); err != nil {
+	if _, err = s.BeginOffer(ctx, other, "wcccccccccc", 201, "adi.cccccccccc", time.Minute, t0); err != nil {
 		t.Fatalf("after the lock was given back: %v", err)
 	}
 	first, err1 := s.EndFreeing(ctx, f.ID, -1, tori.FreeingFilled, "adi.aaaaaaaaaa")

@@ -236,14 +236,15 @@ func (s *Store) Freeing(ctx context.Context, id string) (tori.Freeing, error) {
 	start, _ := strconv.ParseInt(f["start"], 10, 64)
 	end, _ := strconv.ParseInt(f["end"], 10, 64)
 	ver, _ := strconv.Atoi(f["ver"])
+	pendingAt, _ := strconv.ParseInt(f["pending_at"], 10, 64)
 	return tori.Freeing{ID: id, TherapistID: f["therapist"], Start: fromMS(start), End: fromMS(end), Ver: ver,
-		Current: f["current"], Pending: f["pending"], Offered: offered.Val(), State: f["state"], FilledBy: f["by"]}, nil
+		Current: f["current"], Pending: f["pending"], PendingAt: fromMS(pendingAt), Offered: offered.Val(), State: f["state"], FilledBy: f["by"]}, nil
 }
 
 // offerStepScript moves a freeing on by one compare-and-set step.
 //
 // KEYS[1] the freeing  KEYS[2] who was offered it  KEYS[3] the client's offer lock
-// ARGV[1] ver  ARGV[2] what: begin | made | abort  ARGV[3] entry  ARGV[4] hold  ARGV[5] lock ms  ARGV[6] keep ms
+// ARGV[1] ver  ARGV[2] what: begin | made | abort  ARGV[3] entry  ARGV[4] hold  ARGV[5] lock ms  ARGV[6] keep ms  ARGV[7] now ms
 // begin: pending = entry, and the client's lock taken for the hold (BUSY
 // when they have another offer). made: current = hold, entry offered.
 // abort: pending cleared, the lock given back.
@@ -255,7 +256,7 @@ if ARGV[2] == 'begin' then
   local l = redis.call('GET', KEYS[3])
   if l and l ~= ARGV[4] then return {'BUSY'} end
   redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
-  redis.call('HSET', KEYS[1], 'pending', ARGV[3])
+  redis.call('HSET', KEYS[1], 'pending', ARGV[3], 'pending_at', ARGV[7])
 elseif ARGV[2] == 'made' then
   redis.call('HSET', KEYS[1], 'pending', '', 'current', ARGV[4])
   redis.call('SADD', KEYS[2], ARGV[3])
@@ -268,9 +269,9 @@ local v = redis.call('HINCRBY', KEYS[1], 'ver', 1)
 return {'OK', tostring(v)}
 `)
 
-func (s *Store) offerStep(ctx context.Context, f tori.Freeing, what, entryID string, clientID int64, holdID string, lock time.Duration) (tori.Freeing, error) {
+func (s *Store) offerStep(ctx context.Context, f tori.Freeing, what, entryID string, clientID int64, holdID string, lock time.Duration, now time.Time) (tori.Freeing, error) {
 	keys := []string{s.wlKey("f", f.ID), s.wlKey("fo", f.ID), s.wlKey("lock", clientPart(clientID))}
-	code, ver, err := s.runScript(ctx, "offer "+what, offerStepScript, keys, f.Ver, what, entryID, holdID, max(lock.Milliseconds(), 1), freeingKeep.Milliseconds())
+	code, ver, err := s.runScript(ctx, "offer "+what, offerStepScript, keys, f.Ver, what, entryID, holdID, max(lock.Milliseconds(), 1), freeingKeep.Milliseconds(), ms(now))
 	switch {
 	case err != nil:
 		return f, err
@@ -282,7 +283,7 @@ func (s *Store) offerStep(ctx context.Context, f tori.Freeing, what, entryID str
 	f.Ver, _ = strconv.Atoi(ver)
 	switch what {
 	case "begin":
-		f.Pending = entryID
+		f.Pending, f.PendingAt = entryID, now
 	case "made":
 		f.Pending, f.Current, f.Offered = "", holdID, append(f.Offered, entryID)
 	default:
@@ -292,18 +293,18 @@ func (s *Store) offerStep(ctx context.Context, f tori.Freeing, what, entryID str
 }
 
 // BeginOffer implements tori.WaitlistStore.
-func (s *Store) BeginOffer(ctx context.Context, f tori.Freeing, entryID string, clientID int64, holdID string, lock time.Duration) (tori.Freeing, error) {
-	return s.offerStep(ctx, f, "begin", entryID, clientID, holdID, lock)
+func (s *Store) BeginOffer(ctx context.Context, f tori.Freeing, entryID string, clientID int64, holdID string, lock time.Duration, now time.Time) (tori.Freeing, error) {
+	return s.offerStep(ctx, f, "begin", entryID, clientID, holdID, lock, now)
 }
 
 // OfferMade implements tori.WaitlistStore.
 func (s *Store) OfferMade(ctx context.Context, f tori.Freeing, clientID int64, holdID string) (tori.Freeing, error) {
-	return s.offerStep(ctx, f, "made", f.Pending, clientID, holdID, 0)
+	return s.offerStep(ctx, f, "made", f.Pending, clientID, holdID, 0, time.Time{})
 }
 
 // AbortOffer implements tori.WaitlistStore.
 func (s *Store) AbortOffer(ctx context.Context, f tori.Freeing, clientID int64, holdID string) (tori.Freeing, error) {
-	return s.offerStep(ctx, f, "abort", f.Pending, clientID, holdID, 0)
+	return s.offerStep(ctx, f, "abort", f.Pending, clientID, holdID, 0, time.Time{})
 }
 
 // ReleaseOfferLock implements tori.WaitlistStore.
