@@ -60,6 +60,32 @@ type Bookings struct {
 	Payments PaymentGateway // nil when no service is paid online
 	Now      func() time.Time
 	Log      *slog.Logger // default slog.Default()
+	Events   Events       // counts what happens (metrics); nil counts nothing
+}
+
+// Events counts what the use cases do, for metrics. event is "booking"
+// (outcomes confirmed, rescheduled, cancelled_client, cancelled_practice,
+// no_show, completed), "hold" (taken, conflict, released, expired),
+// "payment" (captured, declined, pending, time_lost), "refund" (issued,
+// pending, by_hand) or "waitlist" (offered, taken, declined, expired,
+// filled, unfilled); Amount adds money captured or refunded.
+type Events interface {
+	Count(event, outcome string)
+	Amount(event string, m Money)
+}
+
+// Count records an event (see Events); the worker and the bot count theirs
+// through it too.
+func (b *Bookings) Count(event, outcome string) {
+	if b.Events != nil {
+		b.Events.Count(event, outcome)
+	}
+}
+
+func (b *Bookings) amount(event string, m Money) {
+	if b.Events != nil && m.Amount > 0 {
+		b.Events.Amount(event, m)
+	}
 }
 
 func (b *Bookings) log() *slog.Logger {
@@ -198,6 +224,7 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 		}
 		held, err := b.Store.Hold(ctx, a, b.Practice.Policy.MaxHoldsPerClient, now)
 		if err == nil {
+			b.Count("hold", "taken")
 			return held, nil
 		}
 		if ErrorCode(err) != ECONFLICT {
@@ -205,6 +232,7 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 		}
 		lastErr = err
 	}
+	b.Count("hold", "conflict")
 	return Appointment{}, lastErr
 }
 
@@ -307,6 +335,7 @@ func (b *Bookings) Confirm(ctx context.Context, c Client, holdID string) (Appoin
 		a, err = b.Store.Confirm(ctx, h.ID, h.HoldToken, b.now())
 	}
 	if err == nil {
+		b.Count("booking", "confirmed")
 		b.afterFreeing("confirm", b.offerFilled(ctx, a)) // the offer chain also sees it booked
 	}
 	return a, err
@@ -331,6 +360,9 @@ func (b *Bookings) move(ctx context.Context, c Client, h Appointment) (Appointme
 		}
 		a, err = b.Store.Move(ctx, h.ID, h.HoldToken, notice, b.now())
 	}
+	if err == nil {
+		b.Count("booking", "rescheduled")
+	}
 	if err == nil && !a.Start.Equal(old.Start) {
 		b.afterFreeing("reschedule", b.FreedAppointment(ctx, old))
 	}
@@ -352,6 +384,7 @@ func (b *Bookings) Release(ctx context.Context, c Client, holdID string) error {
 	if err := b.Store.Release(ctx, h.ID, h.HoldToken, b.now()); err != nil {
 		return err
 	}
+	b.Count("hold", "released")
 	b.afterFreeing("release", b.FreedAppointment(ctx, h))
 	return nil
 }

@@ -89,6 +89,7 @@ func (b *Bookings) Cancel(ctx context.Context, c Client, id string, quoted int) 
 		return Appointment{}, CancelTerms{}, false, err
 	}
 	if fresh {
+		b.Count("booking", "cancelled_client")
 		b.afterFreeing("cancel", b.FreedAppointment(ctx, a))
 	}
 	if fresh && t.Late && !t.Forgiven {
@@ -122,6 +123,7 @@ func (b *Bookings) CancelByPractice(ctx context.Context, id string) (Appointment
 		return Appointment{}, false, err
 	}
 	if fresh {
+		b.Count("booking", "cancelled_practice")
 		b.afterFreeing("cancel", b.FreedAppointment(ctx, a))
 	}
 	if a.RefundState == RefundPending {
@@ -144,8 +146,12 @@ func (b *Bookings) MarkNoShow(ctx context.Context, id string) (Appointment, erro
 			return Appointment{}, err
 		}
 	}
+	fresh := a.Status != StatusNoShow
 	if a, err = b.Store.MarkNoShow(ctx, id, b.now()); err != nil {
 		return Appointment{}, err
+	}
+	if fresh {
+		b.Count("booking", "no_show")
 	}
 	return a, b.Store.AddStrike(ctx, a.Client.ID, a.ID, b.now())
 }

@@ -61,6 +61,7 @@ func (b *Bookings) Complete(ctx context.Context, id string) (Appointment, error)
 		if check := a; check.Complete(b.now()) != nil {
 			return Appointment{}, Errorf(ECONFLICT, "This booking is %s, or has not started yet; it cannot be marked as completed.", a.Status)
 		}
+		b.Count("booking", "completed")
 	}
 	return b.Store.MarkCompleted(ctx, id, b.now())
 }

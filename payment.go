@@ -226,6 +226,7 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 	switch ErrorCode(err) {
 	case "":
 	case EDECLINED:
+		b.Count("payment", "declined")
 		a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateDeclined, b.now())
 		return PaymentResult{Outcome: PayDeclined, Appointment: a, Fresh: changed}, nil, err
 	case ECONFLICT: // the buyer has not approved (yet, or again after a decline)
@@ -238,6 +239,7 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 	case "COMPLETED":
 		return PaymentResult{}, &c, nil
 	case "PENDING":
+		b.Count("payment", "pending")
 		a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStatePending, b.now())
 		return PaymentResult{Outcome: PayPending, Appointment: a, Fresh: changed}, nil, err
 	}
@@ -268,6 +270,9 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 	switch a.Status {
 	case StatusConfirmed, StatusCompleted, StatusNoShow:
 		if fresh {
+			b.Count("booking", "confirmed")
+			b.Count("payment", "captured")
+			b.amount("captured", a.Paid)
 			b.afterFreeing("payment", b.offerFilled(ctx, a)) // the offer chain also sees it booked
 		}
 		return PaymentResult{Outcome: PaidNow, Appointment: a, Fresh: fresh}, nil
@@ -275,6 +280,10 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 		if !fresh && a.RefundState != RefundPending { // paid, booked, cancelled since
 			return PaymentResult{Outcome: PaidNow, Appointment: a}, nil
 		}
+	}
+	if fresh {
+		b.Count("payment", "time_lost")
+		b.amount("captured", a.Paid)
 	}
 	if a.RefundState == RefundPending {
 		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {
@@ -334,12 +343,17 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 	}
 	r, err := b.Payments.Refund(ctx, a, a.RefundDue)
 	if err != nil {
+		b.Count("refund", "pending")
 		if f, ferr := b.Store.RefundFailed(ctx, id, ErrorCode(err) == EDECLINED, b.now()); ferr == nil {
 			a = f
 		}
 		return a, err
 	}
-	a, _, err = b.Store.RefundDone(ctx, id, r, b.now())
+	a, fresh, err := b.Store.RefundDone(ctx, id, r, b.now())
+	if err == nil && fresh {
+		b.Count("refund", "issued")
+		b.amount("refunded", r.Amount)
+	}
 	return a, err
 }
 

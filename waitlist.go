@@ -604,6 +604,7 @@ func (b *Bookings) TakeOffer(ctx context.Context, c Client, id string) (Appointm
 	case h.Status != StatusHeld:
 		return Appointment{}, Errorf(EGONE, "This time is no longer free, so the offer is withdrawn.")
 	}
+	b.Count("waitlist", "taken")
 	until := now.Add(b.Practice.Policy.HoldFor)
 	if until.After(h.Start) {
 		until = h.Start // a short-notice offer: held until the session at most
@@ -640,6 +641,7 @@ func (b *Bookings) DeclineOffer(ctx context.Context, c Client, id string) (Appoi
 	if err := b.Store.ReleaseOfferLock(ctx, c.ID, h.ID); err != nil {
 		return Appointment{}, err
 	}
+	b.Count("waitlist", "declined")
 	return h, b.Store.Enqueue(ctx, QueueWaitlist, "", fid, b.now())
 }
 
@@ -666,6 +668,7 @@ func (b *Bookings) offerFilled(ctx context.Context, a Appointment) error {
 	if _, err := b.Store.EndFreeing(ctx, fid, -1, FreeingFilled, a.ID); err != nil {
 		return err
 	}
+	b.Count("waitlist", "filled")
 	if err := b.Store.ReleaseOfferLock(ctx, a.Client.ID, a.ID); err != nil {
 		return err
 	}

@@ -29,6 +29,10 @@ type Store interface {
 	Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error)
 	Finish(ctx context.Context, kind, id string, keep time.Duration) error
 	Forget(ctx context.Context, kind, id string) error
+	// Handled reports whether a claimed event was finished; Attempt counts
+	// a failed attempt at one and returns the count so far.
+	Handled(ctx context.Context, kind, id string) (bool, error)
+	Attempt(ctx context.Context, kind, id string, keep time.Duration) (int, error)
 	// SaveRelay remembers that message msg in an admin's chat relays a
 	// client's message; RelayOf finds the client's chat again (ENOTFOUND).
 	SaveRelay(ctx context.Context, adminChat int64, msg int, clientChat int64) error

@@ -9,11 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/metrics"
 )
 
 // Telegram connects a Bot to the Telegram Bot API with go-telegram/bot. It
@@ -29,6 +31,7 @@ type Telegram struct {
 	locks   keyedMutex
 	queue   chatQueue
 	limiter *Limiter
+	readyAt atomic.Int64 // when getMe last answered, unix ns
 }
 
 // TelegramOptions configure the connection.
@@ -58,7 +61,7 @@ func Connect(ctx context.Context, b *Bot, o TelegramOptions) (*Telegram, error) 
 		tg.WithNotAsyncHandlers(), // the library's worker only queues; see dispatch
 		tg.WithDefaultHandler(t.dispatch),
 		tg.WithMiddlewares(t.recoverMiddleware),
-		tg.WithErrorsHandler(func(err error) { b.log.Warn("telegram", "err", err) }),
+		tg.WithErrorsHandler(t.pollError),
 		tg.WithHTTPClient(poll, &http.Client{Timeout: poll + 10*time.Second}),
 		tg.WithAllowedUpdates(tg.AllowedUpdates{"message", "callback_query"}),
 	}
@@ -128,7 +131,12 @@ func (t *Telegram) RegisterCommands(ctx context.Context) error {
 }
 
 // Run long-polls Telegram until ctx ends, then waits for updates in hand.
+// A webhook left from webhook mode is removed first (its pending updates
+// are kept), or Telegram would refuse to be polled.
 func (t *Telegram) Run(ctx context.Context) {
+	if err := t.DeleteWebhook(ctx); err != nil {
+		t.bot.log.Warn("could not remove a webhook before polling", "err", err)
+	}
 	t.api.Start(ctx)
 	t.queue.wait()
 }
@@ -156,26 +164,47 @@ func (t *Telegram) dispatch(ctx context.Context, _ *tg.Bot, u *models.Update) {
 
 // Process handles one update to the end: de-duplication, the conversation,
 // the callback answer and every reply. Safe for concurrent use; updates of
-// one chat are serialized.
+// one chat are serialized. A long-polled update is handled even when Redis
+// cannot de-duplicate it (Telegram will not send it again).
 func (t *Telegram) Process(ctx context.Context, u *models.Update) {
+	_ = t.process(ctx, u, false)
+}
+
+// errSeenBusy: another replica is handling this update right now.
+var errSeenBusy = errors.New("update in hand elsewhere")
+
+// process is Process; strict (webhook mode) returns an error instead of
+// handling an update it cannot claim, so that Telegram delivers it again.
+func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (err error) {
 	in, ok := inputOf(u)
 	if !ok {
-		return
+		return nil
 	}
+	start := time.Now()
+	defer func() { observeUpdate(start, err) }()
 	uid := strconv.FormatInt(u.ID, 10)
 	claimed, err := t.bot.store.Claim(ctx, "tg", uid, 2*time.Minute)
-	if err != nil {
+	switch {
+	case err != nil && strict:
+		return err
+	case err != nil:
 		// Redis is down: handle it anyway (the conversation will say what
 		// failed) rather than leave the user without an answer.
-		t.bot.log.Error("claim update", "update", u.ID, "err", err)
-	} else if !claimed {
-		t.bot.log.Info("update delivered again; skipped", "update", u.ID)
-		return
+		t.bot.log.Error("claim update", "update", u.ID, "chat", in.User.ChatID, "err", err)
+	case !claimed:
+		if strict {
+			if done, err := t.bot.store.Handled(ctx, "tg", uid); err != nil || !done {
+				return errSeenBusy // another replica has it in hand: answer later
+			}
+		}
+		t.bot.log.Info("update delivered again; skipped", "update", u.ID, "chat", in.User.ChatID)
+		return nil
 	}
 	done := false
 	defer func() {
 		if r := recover(); r != nil {
-			t.bot.log.Error("panic while processing an update", "update", u.ID, "panic", r)
+			t.bot.log.Error("panic while processing an update", "update", u.ID, "chat", in.User.ChatID, "panic", r)
+			err = fmt.Errorf("panic: %v", r)
 		}
 		if done {
 			if err := t.bot.store.Finish(ctx, "tg", uid, 48*time.Hour); err != nil {
@@ -187,9 +216,16 @@ func (t *Telegram) Process(ctx context.Context, u *models.Update) {
 	}()
 	unlock := t.locks.lock(in.User.ChatID)
 	defer unlock()
+	if strict { // other replicas: one update of a chat at a time across them too
+		release, err := t.chatLock(ctx, in.User.ChatID)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	res := t.bot.Handle(ctx, in)
 	if in.CallbackID != "" {
-		t.call(ctx, 0, false, func() error {
+		t.call(ctx, "answerCallbackQuery", 0, false, func() error {
 			_, err := t.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: in.CallbackID, Text: res.Notice})
 			return err
 		})
@@ -203,6 +239,31 @@ func (t *Telegram) Process(ctx context.Context, u *models.Update) {
 		}
 	}
 	done = true
+	return nil
+}
+
+// chatLock takes a chat's lock in Redis (shared by every replica), waiting
+// up to 10 seconds for an update of the chat in hand elsewhere.
+func (t *Telegram) chatLock(ctx context.Context, chat int64) (func(), error) {
+	id := strconv.FormatInt(chat, 10)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok, err := t.bot.store.Claim(ctx, "chat", id, 30*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return func() { _ = t.bot.store.Forget(context.WithoutCancel(ctx), "chat", id) }, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, errSeenBusy
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // chatOf is the chat an update belongs to (0 for kinds we ignore).
@@ -293,7 +354,7 @@ var ErrUnreachable = errors.New("telegram chat unreachable")
 // message; "not modified" is success.
 func (t *Telegram) deliver(ctx context.Context, r Reply) error {
 	if d := r.Document; d != nil {
-		return t.call(ctx, r.ChatID, true, func() error {
+		return t.call(ctx, "sendDocument", r.ChatID, true, func() error {
 			// The upload is read by each attempt: a fresh reader every time.
 			_, err := t.api.SendDocument(ctx, &tg.SendDocumentParams{
 				ChatID:   r.ChatID,
@@ -304,7 +365,7 @@ func (t *Telegram) deliver(ctx context.Context, r Reply) error {
 		})
 	}
 	if r.EditID != 0 {
-		err := t.call(ctx, r.ChatID, false, func() error {
+		err := t.call(ctx, "editMessageText", r.ChatID, false, func() error {
 			_, err := t.api.EditMessageText(ctx, &tg.EditMessageTextParams{
 				ChatID: r.ChatID, MessageID: r.EditID, Text: r.Text, ParseMode: models.ParseModeHTML,
 				LinkPreviewOptions: noPreview, ReplyMarkup: markup(r.Keyboard),
@@ -319,7 +380,7 @@ func (t *Telegram) deliver(ctx context.Context, r Reply) error {
 		}
 	}
 	var sent *models.Message
-	err := t.call(ctx, r.ChatID, true, func() error {
+	err := t.call(ctx, "sendMessage", r.ChatID, true, func() error {
 		var err error
 		sent, err = t.api.SendMessage(ctx, &tg.SendMessageParams{
 			ChatID: r.ChatID, Text: r.Text, ParseMode: models.ParseModeHTML,
@@ -350,7 +411,7 @@ func cannotEdit(err error) bool {
 // (retry_after) up to three times, and logs a failure. chat is the chat it
 // writes to (0 for a call that is not a message, such as a callback
 // answer); perChat asks for the chat's spacing too (new messages).
-func (t *Telegram) call(ctx context.Context, chat int64, perChat bool, f func() error) error {
+func (t *Telegram) call(ctx context.Context, method string, chat int64, perChat bool, f func() error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		if chat != 0 {
@@ -363,6 +424,7 @@ func (t *Telegram) call(ctx context.Context, chat int64, perChat bool, f func() 
 			}
 		}
 		err = f()
+		metrics.TelegramCalls.WithLabelValues(method, callResult(err)).Inc()
 		var tooMany *tg.TooManyRequestsError
 		if !errors.As(err, &tooMany) || attempt == 3 {
 			break

@@ -45,7 +45,7 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, er
 	if paid, err := w.paidMeanwhile(ctx, c.Member); paid || err != nil {
 		return false, err
 	}
-	a, _, err := st.ExpireHold(ctx, c.Member, w.now())
+	a, fresh, err := st.ExpireHold(ctx, c.Member, w.now())
 	switch {
 	case tori.ErrorCode(err) == tori.ENOTFOUND:
 		_, err = st.Ack(ctx, tori.QueueHoldExpiry, tid, c)
@@ -69,6 +69,12 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, er
 			return false, err
 		}
 		marker := "holdend:" + a.ID
+		if fresh {
+			w.cfg.Bookings.Count("hold", "expired")
+			if a.Offer != "" {
+				w.cfg.Bookings.Count("waitlist", "expired")
+			}
+		}
 		done, err := st.Marked(ctx, marker)
 		if err != nil {
 			return false, err

@@ -94,6 +94,7 @@ func (w *Worker) handOver(ctx context.Context, a tori.Appointment, c tori.Claim)
 		if _, err := w.cfg.Store.MarkOnce(ctx, marker, 365*24*time.Hour); err != nil {
 			return err
 		}
+		w.cfg.Bookings.Count("refund", "by_hand")
 	}
 	_, err = w.cfg.Store.Ack(ctx, tori.QueueRefunds, "", c)
 	return err

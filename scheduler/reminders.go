@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/metrics"
 )
 
 // Reminders. A confirmed (or moved) booking is put in its therapist's
@@ -121,6 +122,10 @@ func (w *Worker) remind(ctx context.Context, tid string, c tori.Claim) (bool, er
 			return false, err
 		}
 		sentOne = true
+		metrics.Reminders.WithLabelValues("sent").Inc()
+		if now.Sub(a.Start.Add(-latest)) > 5*time.Minute {
+			metrics.Reminders.WithLabelValues("late").Inc()
+		}
 	}
 	if next.IsZero() {
 		_, err = st.Ack(ctx, tori.QueueReminders, tid, c)

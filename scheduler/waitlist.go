@@ -56,6 +56,7 @@ func (w *Worker) offerStep(ctx context.Context, c tori.Claim) (int, error) {
 			switch {
 			case err == nil:
 				sent = 1
+				w.cfg.Bookings.Count("waitlist", "offered")
 			case unreachable(err): // they blocked the bot: the next in line, at once
 				if err := w.cfg.Bookings.WithdrawOffer(ctx, a); err != nil {
 					_ = st.Forget(ctx, "offer", a.ID)
@@ -83,6 +84,7 @@ func (w *Worker) offerStep(ctx context.Context, c tori.Claim) (int, error) {
 			if _, err := st.MarkOnce(ctx, marker, 7*24*time.Hour); err != nil {
 				return sent, err
 			}
+			w.cfg.Bookings.Count("waitlist", "unfilled")
 		}
 	}
 	if !step.WaitUntil.IsZero() {

@@ -23,6 +23,31 @@ func (s *Store) Finish(ctx context.Context, kind, id string, keep time.Duration)
 	return formatError("finish "+kind, s.Redis.Set(ctx, s.seenKey(kind, id), "done", keep).Err())
 }
 
+// Handled reports whether a claimed event was finished (not only claimed).
+func (s *Store) Handled(ctx context.Context, kind, id string) (bool, error) {
+	v, err := s.Redis.Get(ctx, s.seenKey(kind, id)).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	return v == "done", formatError("handled "+kind, err)
+}
+
+// Attempt counts a failed attempt at an event and returns how many there
+// have been (kept for keep).
+func (s *Store) Attempt(ctx context.Context, kind, id string, keep time.Duration) (int, error) {
+	key := s.seenKey(kind+"-fail", id)
+	var n *redis.IntCmd
+	_, err := s.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		n = p.Incr(ctx, key)
+		p.Expire(ctx, key, keep)
+		return nil
+	})
+	if err != nil {
+		return 0, formatError("attempt "+kind, err)
+	}
+	return int(n.Val()), nil
+}
+
 // Forget drops a claim after a failure, so that a re-delivery is handled.
 func (s *Store) Forget(ctx context.Context, kind, id string) error {
 	return formatError("forget "+kind, s.Redis.Del(ctx, s.seenKey(kind, id)).Err())

@@ -9,6 +9,7 @@
 package telegramtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -84,6 +85,26 @@ type Server struct {
 	faults   map[string][]fault
 	polling  int
 	quit     chan struct{} // closed by Close: long polls return at once
+
+	// Webhook mode: while hook is set, updates are POSTed to it one at a
+	// time, in order, with the secret in X-Telegram-Bot-Api-Secret-Token; an
+	// answer other than 2xx is retried after RetryDelay, as Telegram does.
+	hook       Webhook
+	delivering bool
+	posts      []Post
+	RetryDelay time.Duration
+}
+
+// Webhook is what setWebhook registered.
+type Webhook struct {
+	URL, Secret, AllowedUpdates string
+	MaxConnections              int
+}
+
+// Post is one webhook delivery the fake made, and the status it got.
+type Post struct {
+	UpdateID int64
+	Status   int
 }
 
 type fault struct {
@@ -205,8 +226,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.commands[form["language_code"]] = form["commands"]
 		s.mu.Unlock()
 		write(w, reply{OK: true, Result: true})
+	case "setWebhook":
+		write(w, s.setWebhook(form))
 	case "deleteWebhook":
+		s.mu.Lock()
+		s.hook = Webhook{}
+		s.mu.Unlock()
 		write(w, reply{OK: true, Result: true})
+	case "getWebhookInfo":
+		s.mu.Lock()
+		h := s.hook
+		s.mu.Unlock()
+		write(w, reply{OK: true, Result: map[string]any{"url": h.URL, "pending_update_count": s.Pending(), "max_connections": h.MaxConnections}})
 	default:
 		write(w, fail(404, "Not Found: method "+method+" is not faked"))
 	}
@@ -217,6 +248,10 @@ func (s *Server) getUpdates(r *http.Request, form map[string]string) reply {
 	timeout, _ := strconv.Atoi(form["timeout"])
 	deadline := time.Now().Add(time.Duration(timeout) * time.Second)
 	s.mu.Lock()
+	if s.hook.URL != "" {
+		s.mu.Unlock()
+		return fail(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
+	}
 	if s.polling > 0 {
 		s.mu.Unlock()
 		return fail(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
@@ -394,4 +429,93 @@ func (s *Server) answerCallbackQuery(form map[string]string) reply {
 	s.answers[id] = form["text"]
 	s.notify()
 	return reply{OK: true, Result: true}
+}
+
+func (s *Server) setWebhook(form map[string]string) reply {
+	u := form["url"]
+	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://127.0.0.1") {
+		return fail(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+	}
+	if sec := form["secret_token"]; len(sec) > 256 || strings.ContainsFunc(sec, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) {
+		return fail(400, "Bad Request: secret token contains unallowed characters")
+	}
+	maxConn, _ := strconv.Atoi(form["max_connections"])
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook = Webhook{URL: u, Secret: form["secret_token"], AllowedUpdates: form["allowed_updates"], MaxConnections: maxConn}
+	if !s.delivering {
+		s.delivering = true
+		go s.deliver()
+	}
+	return reply{OK: true, Result: true}
+}
+
+// deliver POSTs pending updates to the webhook, oldest first, until it is
+// deleted or the server closes.
+func (s *Server) deliver() {
+	client := &http.Client{Timeout: 30 * time.Second}
+	for {
+		s.mu.Lock()
+		hook, ch := s.hook, s.changed
+		if hook.URL == "" {
+			s.delivering = false
+			s.mu.Unlock()
+			return
+		}
+		if len(s.updates) == 0 {
+			s.mu.Unlock()
+			select {
+			case <-ch:
+			case <-s.quit:
+				return
+			}
+			continue
+		}
+		raw, id := s.updates[0], s.updIDs[0]
+		delay := s.RetryDelay
+		s.mu.Unlock()
+		req, _ := http.NewRequest(http.MethodPost, hook.URL, bytes.NewReader(raw))
+		req.Header.Set("Content-Type", "application/json")
+		if hook.Secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", hook.Secret)
+		}
+		status := 0
+		if resp, err := client.Do(req); err == nil {
+			status = resp.StatusCode
+			resp.Body.Close()
+		}
+		s.mu.Lock()
+		s.posts = append(s.posts, Post{UpdateID: id, Status: status})
+		if status >= 200 && status < 300 && len(s.updIDs) > 0 && s.updIDs[0] == id {
+			s.updIDs, s.updates = s.updIDs[1:], s.updates[1:]
+		}
+		s.notify()
+		s.mu.Unlock()
+		if status < 200 || status >= 300 {
+			if delay == 0 {
+				delay = 50 * time.Millisecond
+			}
+			select {
+			case <-time.After(delay):
+			case <-s.quit:
+				return
+			}
+		}
+	}
+}
+
+// Hook returns what setWebhook registered ("" URL: none).
+func (s *Server) Hook() Webhook {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hook
+}
+
+// Posts returns the webhook deliveries made so far.
+func (s *Server) Posts() []Post {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Post(nil), s.posts...)
 }

@@ -1,11 +1,16 @@
 // Command tori runs a practice's Telegram booking bot: it reads the
 // practice from tori.yaml and secrets from the environment, long-polls
-// Telegram, keeps state in Redis and serves /healthz and /readyz.
+// Telegram (or serves its webhook), keeps state in Redis and serves
+// /healthz, /readyz and /metrics.
 //
 //	tori          run the bot and the worker
 //	tori bot      run the bot only
-//	tori worker   run the worker only (reminders, hold expiry, refunds, reconciliation, agenda)
+//	tori worker   run the worker only (reminders, hold expiry, refunds, reconciliation, agenda, waitlist)
 //	tori check    validate tori.yaml and exit
+//
+// --webhook (or TELEGRAM_WEBHOOK=true) takes updates by webhook at
+// PUBLIC_URL/telegram/webhook instead of long polling: for several bot
+// replicas behind a load balancer.
 package main
 
 import (
@@ -27,6 +32,7 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/metrics"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/scheduler"
 	"github.com/tori-bot/tori/storage"
@@ -71,10 +77,10 @@ func newLogger(w io.Writer, getenv func(string) string) *slog.Logger {
 		level = slog.LevelError
 	}
 	opts := &slog.HandlerOptions{Level: level}
-	if strings.EqualFold(getenv("LOG_FORMAT"), "json") {
-		return slog.New(slog.NewJSONHandler(w, opts))
+	if strings.EqualFold(getenv("LOG_FORMAT"), "text") {
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
 // run is the whole program; tests drive it with their own environment.
@@ -86,6 +92,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	runBot, runWorker := true, true
+	webhook := strings.EqualFold(getenv("TELEGRAM_WEBHOOK"), "true") || getenv("TELEGRAM_WEBHOOK") == "1"
+	var rest []string
+	for _, a := range args {
+		if a == "--webhook" || a == "-webhook" {
+			webhook = true
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	args = rest
 	if len(args) > 0 {
 		switch args[0] {
 		case "check":
@@ -104,13 +120,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if token == "" {
 		return errors.New("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram and set the token it gives you")
 	}
-	rdb, err := storage.Connect(ctx, env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"))
+	redisURL := env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0")
+	if addrs := strings.TrimSpace(getenv("REDIS_CLUSTER_ADDRS")); addrs != "" {
+		redisURL = "redis+cluster://" + strings.ReplaceAll(addrs, " ", "")
+	}
+	public := strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/")
+	secret := strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_SECRET"))
+	maxConn := 40
+	if webhook && runBot {
+		if err := checkWebhook(public, secret); err != nil {
+			return err
+		}
+		if v := strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_MAX_CONNECTIONS")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 100 {
+				return fmt.Errorf("TELEGRAM_WEBHOOK_MAX_CONNECTIONS %q: use 1 to 100 (Telegram's range; 40 is its default)", v)
+			}
+			maxConn = n
+		}
+	}
+	rdb, err := storage.Connect(ctx, redisURL)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
 	store := storage.New(rdb, env(getenv, "REDIS_PREFIX", "tori:"))
-	bookings := &tori.Bookings{Practice: practice, Store: store, Log: log}
+	bookings := &tori.Bookings{Practice: practice, Store: store, Log: log, Events: metrics.Sink{}}
 	paypal, err := connectPayPal(practice, getenv, log)
 	if err != nil {
 		return err
@@ -118,7 +153,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if paypal != nil {
 		bookings.Payments = paypal
 	}
-	public := strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/")
 	b, err := bot.New(bot.Config{Practice: practice, Bookings: bookings, Store: store, PublicURL: public, Log: log})
 	if err != nil {
 		return err
@@ -147,7 +181,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return fmt.Errorf("HTTP_ADDR %s: %w (set HTTP_ADDR to a free address, e.g. :8081)", addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", routes(store))
+	var tgReady func(context.Context) error
+	if runBot {
+		tgReady = tg.Ready
+	}
+	mux.Handle("/", routes(store, tgReady))
+	metrics.WatchQueues(store, practice)
+	mux.Handle("GET /metrics", metrics.Handler())
+	if webhook && runBot {
+		mux.Handle("POST "+bot.WebhookPath, tg.WebhookHandler(secret))
+	}
 	if paypal != nil && runBot {
 		mux.Handle("/paypal/", b.PaymentPages(tg, paypal))
 	}
@@ -161,7 +204,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			log.Error("http server", "err", err)
 		}
 	}()
-	if runBot {
+	switch {
+	case runBot && webhook:
+		if err := tg.SetWebhook(ctx, public+bot.WebhookPath, secret, maxConn); err != nil {
+			_ = srv.Shutdown(context.Background())
+			return fmt.Errorf("Telegram refused the webhook %s%s (%v): PUBLIC_URL must be an https address Telegram can reach", public, bot.WebhookPath, err)
+		}
+	case runBot:
 		wg.Add(1)
 		go func() { defer wg.Done(); tg.Run(ctx) }()
 	}
@@ -176,7 +225,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			}
 		}()
 	}
-	log.Info("tori is running", "practice", practice.Name, "bot", "@"+tg.Username(), "polling", runBot, "worker", runWorker,
+	log.Info("tori is running", "practice", practice.Name, "bot", "@"+tg.Username(), "polling", runBot && !webhook, "webhook", runBot && webhook, "worker", runWorker,
 		"http", ln.Addr().String(), "therapists", len(practice.Therapists), "services", len(practice.Services), "time_zone", practice.Location.String())
 
 	<-ctx.Done()
@@ -189,8 +238,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	return nil
 }
 
-// routes serves /healthz (the process is up) and /readyz (Redis answers).
-func routes(store *storage.Store) http.Handler {
+// checkWebhook says what webhook mode needs that is missing.
+func checkWebhook(public, secret string) error {
+	if !strings.HasPrefix(public, "https://") {
+		return errors.New("webhook mode needs PUBLIC_URL, the https address Telegram posts updates to (e.g. https://tori.example.com)")
+	}
+	if secret == "" || len(secret) > 256 || strings.ContainsFunc(secret, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) {
+		return errors.New("webhook mode needs TELEGRAM_WEBHOOK_SECRET: 1 to 256 characters of A-Z, a-z, 0-9, _ and -, e.g. the output of: openssl rand -hex 32")
+	}
+	return nil
+}
+
+// routes serves /healthz (the process is up) and /readyz (Redis answers,
+// and for the bot, Telegram).
+func routes(store *storage.Store, tgReady func(context.Context) error) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -201,6 +264,12 @@ func routes(store *storage.Store) http.Handler {
 		if err := store.Ping(ctx); err != nil {
 			http.Error(w, "redis: not reachable", http.StatusServiceUnavailable)
 			return
+		}
+		if tgReady != nil {
+			if err := tgReady(ctx); err != nil {
+				http.Error(w, "telegram: not reachable", http.StatusServiceUnavailable)
+				return
+			}
 		}
 		fmt.Fprintln(w, "ready")
 	})

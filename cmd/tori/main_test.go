@@ -283,14 +283,83 @@ func TestRunModes(t *testing.T) {
 			out := logs.String()
 			switch mode {
 			case "worker":
-				if polled || !strings.Contains(out, "polling=false worker=true") {
+				if polled || !strings.Contains(out, `"polling":false,"webhook":false,"worker":true`) {
 					t.Fatalf("polled=%v\n%s", polled, out)
 				}
 			case "bot":
-				if !polled || !strings.Contains(out, "polling=true worker=false") {
+				if !polled || !strings.Contains(out, `"polling":true,"webhook":false,"worker":false`) {
 					t.Fatalf("polled=%v\n%s", polled, out)
 				}
 			}
 		})
+	}
+}
+
+// TestRunWebhookMode: `tori bot --webhook` registers the webhook with its
+// secret instead of polling, serves it (403 to a wrong secret), and serves
+// /metrics; without a secret it says what to set.
+func TestRunWebhookMode(t *testing.T) {
+	fake := telegramtest.New()
+	defer fake.Close()
+	fake.Open(5)
+	over := map[string]string{"PUBLIC_URL": "https://tori.example.com", "TELEGRAM_WEBHOOK_SECRET": "abc_DEF-123"}
+	getenv := testEnv(t, fake, over)
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"bot", "--webhook"}, getenv, logs) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "tori is running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("did not start:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond) // polling a process that is starting, with a deadline
+	}
+	if h := fake.Hook(); h.URL != "https://tori.example.com/telegram/webhook" || h.Secret != "abc_DEF-123" || h.MaxConnections != 40 {
+		t.Fatalf("webhook %+v", h)
+	}
+	base := "http://" + getenv("HTTP_ADDR")
+	update := `{"update_id":424242,"message":{"message_id":1,"date":1,"from":{"id":5,"is_bot":false,"first_name":"A"},"chat":{"id":5,"type":"private"},"text":"/help"}}`
+	send := func(sec string) int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/telegram/webhook", strings.NewReader(update))
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", sec)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := send("wrong"); code != http.StatusForbidden {
+		t.Fatalf("wrong secret: %d", code)
+	}
+	if code := send("abc_DEF-123"); code != http.StatusOK {
+		t.Fatalf("right secret: %d", code)
+	}
+	if ms := fake.Messages(5); len(ms) != 1 {
+		t.Fatalf("answers: %d", len(ms))
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `tori_queue_depth{queue="remind"}`) || !strings.Contains(string(body), "tori_update_seconds") {
+		t.Fatalf("/metrics:\n%s", body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range fake.Calls() {
+		if c.Method == "getUpdates" {
+			t.Fatal("polled in webhook mode")
+		}
+	}
+	over["TELEGRAM_WEBHOOK_SECRET"] = ""
+	err = run(context.Background(), []string{"bot", "--webhook"}, testEnv(t, fake, over), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET") {
+		t.Fatalf("without a secret: %v", err)
 	}
 }

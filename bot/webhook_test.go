@@ -1,0 +1,248 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/metrics"
+	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/storage/storagetest"
+)
+
+const secret = "s3cret_Token-for-tests"
+
+// replicas is n bot replicas (their own Bot and Telegram connection) on
+// one Redis prefix, behind a round-robin load balancer that Telegram's
+// webhook points at.
+type replicas struct {
+	*live
+	handlers []http.Handler
+	lb       *httptest.Server
+}
+
+func startReplicas(t *testing.T, n int) *replicas {
+	l := startLive(t) // the first replica; its long poller is stopped below
+	r := &replicas{live: l}
+	r.handlers = append(r.handlers, l.tg.WebhookHandler(secret))
+	for range n - 1 {
+		b, err := bot.New(bot.Config{Practice: l.p, Bookings: l.bookings, Store: l.bookings.Store.(bot.Store), Now: l.clock.Now,
+			Log: slog.New(slog.NewTextHandler(testWriter{t}, nil)), PublicURL: l.web.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tg, err := bot.Connect(context.Background(), b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: l.fake.URL, Limiter: &bot.Limiter{Rate: 10000, PerChat: time.Millisecond}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.handlers = append(r.handlers, tg.WebhookHandler(secret))
+	}
+	var next atomic.Int64
+	r.lb = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.handlers[int(next.Add(1))%len(r.handlers)].ServeHTTP(w, req)
+	}))
+	t.Cleanup(r.lb.Close)
+	return r
+}
+
+// post sends raw update JSON to handler h with the secret given, as
+// Telegram would, and returns the status.
+func post(h http.Handler, body []byte, sec string) int {
+	req := httptest.NewRequest(http.MethodPost, bot.WebhookPath, bytes.NewReader(body))
+	if sec != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", sec)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w.Code
+}
+
+func textUpdate(id int64, from telegramtest.User, text string) []byte {
+	raw, _ := json.Marshal(telegramtest.TextUpdate(from, text)(id))
+	return raw
+}
+
+// TestWebhookAcrossReplicas: with the webhook set, Telegram's deliveries go
+// through a load balancer to two replicas, and a whole booking works.
+func TestWebhookAcrossReplicas(t *testing.T) {
+	r := startReplicas(t, 2)
+	ctx := context.Background()
+	if err := r.tg.SetWebhook(ctx, r.lb.URL+bot.WebhookPath, secret, 40); err != nil {
+		t.Fatal(err)
+	}
+	if h := r.fake.Hook(); h.Secret != secret || h.MaxConnections != 40 || h.AllowedUpdates != `["message","callback_query"]` {
+		t.Fatalf("webhook %+v", h)
+	}
+	dana := r.user(101, "Dana", "en")
+	r.bookTalk(dana, "Thu 3/12", "10:00")
+	r.waitChat(9001, "therapist told", lastHas("Dana"))
+	for _, p := range r.fake.Posts() {
+		if p.Status != http.StatusOK && p.Status != http.StatusServiceUnavailable {
+			t.Fatalf("a delivery was answered %d", p.Status)
+		}
+	}
+}
+
+// TestWebhookSecret: a missing or wrong secret is 403 and nothing happens.
+func TestWebhookSecret(t *testing.T) {
+	r := startReplicas(t, 1)
+	u := telegramtest.User{ID: 101, FirstName: "Dana", LanguageCode: "en"}
+	r.fake.Open(101)
+	for _, sec := range []string{"", "wrong", secret + "x"} {
+		if code := post(r.handlers[0], textUpdate(900001, u, "/start"), sec); code != http.StatusForbidden {
+			t.Fatalf("secret %q: %d", sec, code)
+		}
+	}
+	if code := post(r.handlers[0], []byte(`{"nonsense":true}`), secret); code != http.StatusBadRequest {
+		t.Fatalf("not an update: %d", code)
+	}
+	if n := len(r.fake.Messages(101)); n != 0 {
+		t.Fatalf("%d messages after refused calls", n)
+	}
+	if code := post(r.handlers[0], textUpdate(900001, u, "/start"), secret); code != http.StatusOK {
+		t.Fatalf("good call: %d", code)
+	}
+	if n := len(r.fake.Messages(101)); n != 1 {
+		t.Fatalf("%d messages after one update", n)
+	}
+}
+
+// TestWebhookDuplicateOnTwoReplicas: the same update delivered to two
+// replicas at once is handled once; the one that finds it in hand answers
+// 503 until it is done, then 200.
+func TestWebhookDuplicateOnTwoReplicas(t *testing.T) {
+	r := startReplicas(t, 2)
+	u := telegramtest.User{ID: 101, FirstName: "Dana", LanguageCode: "en"}
+	r.fake.Open(101)
+	for i := range 20 {
+		body := textUpdate(int64(800000+i), u, "/help")
+		var wg sync.WaitGroup
+		for _, h := range r.handlers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for attempt := 0; ; attempt++ { // Telegram delivers again until it gets a 2xx
+					code := post(h, body, secret)
+					if code == http.StatusOK {
+						return
+					}
+					if code != http.StatusServiceUnavailable || attempt > 200 {
+						t.Errorf("delivery answered %d", code)
+						return
+					}
+					time.Sleep(5 * time.Millisecond) // Telegram's retry pause, shortened
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if n := len(r.fake.Messages(101)); n != 20 {
+		t.Fatalf("%d answers to 20 updates each delivered to two replicas", n)
+	}
+}
+
+// claimFails is a store whose update claims fail (Redis refusing writes
+// for a moment), its other parts working.
+type claimFails struct{ *storage.Store }
+
+func (claimFails) Claim(context.Context, string, string, time.Duration) (bool, error) {
+	return false, tori.Errorf(tori.EUNAVAILABLE, "injected: Redis refuses writes")
+}
+
+// TestWebhookFailureIsRetried: an update that cannot be handled is
+// answered 500, so Telegram delivers it again; after five failures it is
+// logged and answered 200, so one bad update cannot block the chat. With
+// Redis down altogether it keeps failing (never acknowledged unhandled).
+func TestWebhookFailureIsRetried(t *testing.T) {
+	l := startLive(t)
+	l.fake.Open(101)
+	u := telegramtest.User{ID: 101, FirstName: "Dana", LanguageCode: "en"}
+	handler := func(st bot.Store) http.Handler {
+		b, err := bot.New(bot.Config{Practice: l.p, Bookings: l.bookings, Store: st, Now: l.clock.Now, Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tg, err := bot.Connect(context.Background(), b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: l.fake.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tg.WebhookHandler(secret)
+	}
+	h := handler(claimFails{storagetest.MustStore(t)})
+	for i := 1; i <= 5; i++ {
+		want := http.StatusInternalServerError
+		if i == 5 {
+			want = http.StatusOK
+		}
+		if code := post(h, textUpdate(700001, u, "/start"), secret); code != want {
+			t.Fatalf("attempt %d: %d, want %d", i, code, want)
+		}
+	}
+	if n := len(l.fake.Messages(101)); n != 0 {
+		t.Fatalf("%d messages from an update that could not be handled", n)
+	}
+	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	t.Cleanup(func() { down.Close() })
+	h = handler(storage.New(down, "test:down:"))
+	for range 2 {
+		if code := post(h, textUpdate(700002, u, "/start"), secret); code != http.StatusInternalServerError {
+			t.Fatalf("with Redis down: %d", code)
+		}
+	}
+}
+
+// TestMetricsFollowABooking: a booking, its payment and its cancellation
+// move the counters they should; Telegram calls and update timings are
+// counted; /metrics serves them.
+func TestMetricsFollowABooking(t *testing.T) {
+	l := startLive(t)
+	l.bookings.Events = metrics.Sink{}
+	count := func(event, outcome string) float64 {
+		return testutil.ToFloat64(metrics.Events.WithLabelValues(event, outcome))
+	}
+	before := map[string]float64{}
+	keys := [][2]string{{"hold", "taken"}, {"booking", "confirmed"}, {"payment", "captured"}, {"booking", "cancelled_client"}, {"refund", "issued"}}
+	for _, k := range keys {
+		before[k[0]+"/"+k[1]] = count(k[0], k[1])
+	}
+	sends := testutil.ToFloat64(metrics.TelegramCalls.WithLabelValues("sendMessage", "ok"))
+	captured := testutil.ToFloat64(metrics.Money.WithLabelValues("captured", "ILS"))
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
+	_, approve := dana.payButton()
+	l.visit(approve)
+	dana.sees("You're booked.")
+	dana.say("/my").press("Cancel 1").press("Yes, cancel it").sees("Cancelled.")
+	for _, k := range keys {
+		if got := count(k[0], k[1]) - before[k[0]+"/"+k[1]]; got != 1 {
+			t.Errorf("%s %s moved by %v, want 1", k[0], k[1], got)
+		}
+	}
+	if got := testutil.ToFloat64(metrics.Money.WithLabelValues("captured", "ILS")) - captured; got != 350.50 {
+		t.Errorf("captured moved by %v, want 350.50", got)
+	}
+	if testutil.ToFloat64(metrics.TelegramCalls.WithLabelValues("sendMessage", "ok")) <= sends {
+		t.Error("sendMessage calls not counted")
+	}
+	rec := httptest.NewRecorder()
+	metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{`tori_events_total{event="booking",outcome="confirmed"}`, `tori_update_seconds_count{result="ok"}`, `tori_telegram_calls_total{method="answerCallbackQuery",result="ok"}`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
