@@ -61,9 +61,12 @@ func (b *Bookings) Complete(ctx context.Context, id string) (Appointment, error)
 		if check := a; check.Complete(b.now()) != nil {
 			return Appointment{}, Errorf(ECONFLICT, "This booking is %s, or has not started yet; it cannot be marked as completed.", a.Status)
 		}
+	}
+	done, err := b.Store.MarkCompleted(ctx, id, b.now())
+	if err == nil && a.Status != StatusCompleted {
 		b.Count("booking", "completed")
 	}
-	return b.Store.MarkCompleted(ctx, id, b.now())
+	return done, err
 }
 
 // SetNote sets the practice's private note on an appointment.

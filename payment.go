@@ -227,6 +227,7 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 	case "":
 	case EDECLINED:
 		b.Count("payment", "declined")
+		b.amount("declined", a.Due)
 		a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateDeclined, b.now())
 		return PaymentResult{Outcome: PayDeclined, Appointment: a, Fresh: changed}, nil, err
 	case ECONFLICT: // the buyer has not approved (yet, or again after a decline)
@@ -343,7 +344,10 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 	}
 	r, err := b.Payments.Refund(ctx, a, a.RefundDue)
 	if err != nil {
-		b.Count("refund", "pending")
+		if a.RefundTries == 0 {
+			b.Count("refund", "pending") // once per refund: it now waits for a retry
+		}
+		b.Count("refund", "attempt_failed")
 		if f, ferr := b.Store.RefundFailed(ctx, id, ErrorCode(err) == EDECLINED, b.now()); ferr == nil {
 			a = f
 		}

@@ -604,14 +604,16 @@ func (b *Bookings) TakeOffer(ctx context.Context, c Client, id string) (Appointm
 	case h.Status != StatusHeld:
 		return Appointment{}, Errorf(EGONE, "This time is no longer free, so the offer is withdrawn.")
 	}
-	b.Count("waitlist", "taken")
 	until := now.Add(b.Practice.Policy.HoldFor)
 	if until.After(h.Start) {
 		until = h.Start // a short-notice offer: held until the session at most
 	}
 	if until.After(h.HoldUntil) {
-		return b.Store.Renew(ctx, h.ID, h.HoldToken, until, b.Practice.Policy.MaxHoldsPerClient+1, now)
+		if h, err = b.Store.Renew(ctx, h.ID, h.HoldToken, until, b.Practice.Policy.MaxHoldsPerClient+1, now); err != nil {
+			return h, err
+		}
 	}
+	b.Count("waitlist", "taken")
 	return h, nil
 }
 

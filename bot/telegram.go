@@ -131,14 +131,33 @@ func (t *Telegram) RegisterCommands(ctx context.Context) error {
 }
 
 // Run long-polls Telegram until ctx ends, then waits for updates in hand.
-// A webhook left from webhook mode is removed first (its pending updates
-// are kept), or Telegram would refuse to be polled.
+// Call PrepareToPoll first.
 func (t *Telegram) Run(ctx context.Context) {
-	if err := t.DeleteWebhook(ctx); err != nil {
-		t.bot.log.Warn("could not remove a webhook before polling", "err", err)
-	}
 	t.api.Start(ctx)
 	t.queue.wait()
+}
+
+// PrepareToPoll checks that no webhook is set, since Telegram does not let
+// a bot with a webhook be polled. A webhook is set when tori runs in
+// webhook mode elsewhere: polling would take every update from those
+// replicas, so it is removed only when takeOver says to (its pending
+// updates are kept); otherwise PrepareToPoll says what to do.
+func (t *Telegram) PrepareToPoll(ctx context.Context, takeOver bool) error {
+	info, err := t.api.GetWebhookInfo(ctx)
+	if err != nil {
+		return fmt.Errorf("could not ask Telegram whether a webhook is set: %w", err)
+	}
+	if info.URL == "" {
+		return nil
+	}
+	if !takeOver {
+		return fmt.Errorf("this bot has a webhook (%s): tori runs in webhook mode somewhere and gets its updates there, so this process will not poll; start it with --webhook (TELEGRAM_WEBHOOK=true) to join those replicas, or set TELEGRAM_WEBHOOK=false to switch the bot back to long polling", info.URL)
+	}
+	if err := t.DeleteWebhook(ctx); err != nil {
+		return fmt.Errorf("could not remove the webhook %s to poll instead: %w", info.URL, err)
+	}
+	t.bot.log.Warn("webhook removed: this process now long-polls for the bot's updates (TELEGRAM_WEBHOOK=false)", "was", info.URL)
+	return nil
 }
 
 func (t *Telegram) recoverMiddleware(next tg.HandlerFunc) tg.HandlerFunc {
@@ -206,12 +225,15 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 			t.bot.log.Error("panic while processing an update", "update", u.ID, "chat", in.User.ChatID, "panic", r)
 			err = fmt.Errorf("panic: %v", r)
 		}
+		// On a context of its own: the update's may be what ran out.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
 		if done {
-			if err := t.bot.store.Finish(ctx, "tg", uid, 48*time.Hour); err != nil {
+			if err := t.bot.store.Finish(cctx, "tg", uid, 48*time.Hour); err != nil {
 				t.bot.log.Error("finish update", "update", u.ID, "err", err)
 			}
 		} else if claimed {
-			_ = t.bot.store.Forget(ctx, "tg", uid)
+			_ = t.bot.store.Forget(cctx, "tg", uid)
 		}
 	}()
 	unlock := t.locks.lock(in.User.ChatID)

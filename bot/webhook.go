@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -75,7 +76,9 @@ func (t *Telegram) WebhookHandler(secret string) http.Handler {
 			http.Error(w, "in hand elsewhere", http.StatusServiceUnavailable)
 		default:
 			uid := strconv.FormatInt(u.ID, 10)
-			n, aerr := t.bot.store.Attempt(ctx, "tg", uid, 24*time.Hour)
+			actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			n, aerr := t.bot.store.Attempt(actx, "tg", uid, 24*time.Hour)
+			acancel()
 			if aerr == nil && n >= maxAttempts {
 				t.bot.log.Error("update given up after repeated failures", "update", u.ID, "attempts", n, "err", err)
 				w.WriteHeader(http.StatusOK)
@@ -135,6 +138,8 @@ func callResult(err error) string {
 		return "429"
 	case errors.Is(err, tg.ErrorForbidden):
 		return "forbidden"
+	case strings.Contains(err.Error(), "message is not modified"):
+		return "not_modified" // an edit to what the message already says: success
 	}
 	return "error"
 }

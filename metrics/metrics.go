@@ -6,6 +6,7 @@ package metrics
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -94,7 +95,7 @@ func (Sink) Count(event, outcome string) { Events.WithLabelValues(event, outcome
 
 // Amount implements tori.Events.
 func (Sink) Amount(event string, m tori.Money) {
-	Money.WithLabelValues(event, m.Currency).Add(float64(m.Amount) / 100)
+	Money.WithLabelValues(event, m.Currency).Add(float64(m.Amount) / math.Pow10(tori.MinorDigits(m.Currency)))
 }
 
 // QueueStater reads a queue's depth and oldest due time; storage.Store

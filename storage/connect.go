@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,7 +40,15 @@ func Connect(ctx context.Context, rawURL string) (redis.UniversalClient, error) 
 // its password.
 func open(rawURL string) (redis.UniversalClient, string, error) {
 	bad := func(err error) error {
-		return fmt.Errorf("REDIS_URL is not a Redis URL such as redis://127.0.0.1:6379/0, redis+cluster://h1:7000,h2:7001 or redis+sentinel://h1:26379/mymaster: %w", err)
+		// The parser's own message may quote the URL, password and all.
+		msg := err.Error()
+		if _, pw, ok := userinfo(rawURL); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "***")
+			if esc := url.QueryEscape(pw); esc != pw {
+				msg = strings.ReplaceAll(msg, esc, "***")
+			}
+		}
+		return fmt.Errorf("REDIS_URL is not a Redis URL such as redis://127.0.0.1:6379/0, redis+cluster://h1:7000,h2:7001 or redis+sentinel://h1:26379/mymaster: %s", msg)
 	}
 	switch {
 	case strings.HasPrefix(rawURL, "redis+cluster://"), strings.HasPrefix(rawURL, "rediss+cluster://"):
@@ -50,6 +59,7 @@ func open(rawURL string) (redis.UniversalClient, string, error) {
 		if len(hosts) == 0 || hosts[0] == "" {
 			return nil, "", bad(fmt.Errorf("no cluster nodes"))
 		}
+		hosts = withPort(hosts, "6379")
 		u := scheme + "://" + user + hosts[0]
 		var params []string
 		for _, h := range hosts[1:] {
@@ -74,11 +84,25 @@ func open(rawURL string) (redis.UniversalClient, string, error) {
 		rest := strings.TrimPrefix(rawURL, "redis+sentinel://")
 		hostPart, path, _ := strings.Cut(rest, "/")
 		user, hosts := splitUser(hostPart)
+		path, query, _ := strings.Cut(path, "?")
 		master, dbPart, _ := strings.Cut(path, "/")
 		if master == "" || len(hosts) == 0 || hosts[0] == "" {
 			return nil, "", bad(fmt.Errorf("write the sentinels and the master's name: redis+sentinel://h1:26379,h2:26379/mymaster"))
 		}
+		hosts = withPort(hosts, "26379")
 		opt := &redis.FailoverOptions{MasterName: master, SentinelAddrs: hosts, ContextTimeoutEnabled: true, DialTimeout: 3 * time.Second}
+		if query != "" {
+			q, err := url.ParseQuery(query)
+			if err != nil {
+				return nil, "", bad(fmt.Errorf("the part after ? is not a query"))
+			}
+			for k := range q {
+				if k != "sentinel_password" {
+					return nil, "", bad(fmt.Errorf("unknown parameter %q (only sentinel_password, when the sentinels have a password of their own)", k))
+				}
+			}
+			opt.SentinelPassword = q.Get("sentinel_password")
+		}
 		if user != "" {
 			info, err := url.Parse("redis://" + user + "x")
 			if err != nil {
@@ -114,4 +138,55 @@ func splitUser(s string) (string, []string) {
 		user, s = s[:at+1], s[at+1:]
 	}
 	return user, strings.Split(s, ",")
+}
+
+// withPort gives each host without a port the default one.
+func withPort(hosts []string, port string) []string {
+	out := make([]string, len(hosts))
+	for i, h := range hosts {
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			h = net.JoinHostPort(strings.Trim(h, "[]"), port)
+		}
+		out[i] = h
+	}
+	return out
+}
+
+// userinfo returns the user and password written in a Redis URL of any of
+// the three kinds.
+func userinfo(rawURL string) (string, string, bool) {
+	_, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return "", "", false
+	}
+	hostPart, _, _ := strings.Cut(rest, "/")
+	at := strings.LastIndex(hostPart, "@")
+	if at < 0 {
+		return "", "", false
+	}
+	user, pw, _ := strings.Cut(hostPart[:at], ":")
+	if u, err := url.PathUnescape(user); err == nil {
+		user = u
+	}
+	if p, err := url.PathUnescape(pw); err == nil {
+		pw = p
+	}
+	return user, pw, true
+}
+
+// ClusterURL is the redis+cluster:// URL of the given nodes, with the user,
+// password and TLS of base (a REDIS_URL) kept.
+func ClusterURL(base string, nodes []string) string {
+	scheme := "redis+cluster://"
+	if strings.HasPrefix(base, "rediss") {
+		scheme = "rediss+cluster://"
+	}
+	user := ""
+	if _, rest, ok := strings.Cut(base, "://"); ok {
+		hostPart, _, _ := strings.Cut(rest, "/")
+		if at := strings.LastIndex(hostPart, "@"); at >= 0 {
+			user = hostPart[:at+1]
+		}
+	}
+	return scheme + user + strings.Join(nodes, ",")
 }

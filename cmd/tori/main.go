@@ -122,7 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	redisURL := env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0")
 	if addrs := strings.TrimSpace(getenv("REDIS_CLUSTER_ADDRS")); addrs != "" {
-		redisURL = "redis+cluster://" + strings.ReplaceAll(addrs, " ", "")
+		redisURL = storage.ClusterURL(redisURL, strings.Split(strings.ReplaceAll(addrs, " ", ""), ","))
 	}
 	public := strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/")
 	secret := strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_SECRET"))
@@ -211,6 +211,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			return fmt.Errorf("Telegram refused the webhook %s%s (%v): PUBLIC_URL must be an https address Telegram can reach", public, bot.WebhookPath, err)
 		}
 	case runBot:
+		v := getenv("TELEGRAM_WEBHOOK")
+		if err := tg.PrepareToPoll(ctx, strings.EqualFold(v, "false") || v == "0"); err != nil {
+			_ = srv.Shutdown(context.Background())
+			return err
+		}
 		wg.Add(1)
 		go func() { defer wg.Done(); tg.Run(ctx) }()
 	}
@@ -230,7 +235,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 	<-ctx.Done()
 	log.Info("shutting down: finishing updates in hand")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Longer than an update may take (25 s), so a webhook update in hand
+	// is finished before its answer.
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	wg.Wait()

@@ -362,4 +362,31 @@ func TestRunWebhookMode(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET") {
 		t.Fatalf("without a secret: %v", err)
 	}
+
+	// A process started without --webhook does not take the updates from
+	// the webhook replicas: it says what to do and stops.
+	err = run(context.Background(), []string{"bot"}, testEnv(t, fake, nil), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "this bot has a webhook (https://tori.example.com/telegram/webhook)") ||
+		!strings.Contains(err.Error(), "TELEGRAM_WEBHOOK=false") || fake.Hook().URL == "" {
+		t.Fatalf("polling while a webhook is set: %v (webhook %+v)", err, fake.Hook())
+	}
+	// TELEGRAM_WEBHOOK=false says to switch back to polling.
+	logs = &syncBuffer{}
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() {
+		done <- run(ctx, []string{"bot"}, testEnv(t, fake, map[string]string{"TELEGRAM_WEBHOOK": "false"}), logs)
+	}()
+	for !strings.Contains(logs.String(), "tori is running") {
+		if time.Now().After(deadline.Add(10 * time.Second)) {
+			t.Fatalf("did not start:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond) // polling a process that is starting, with a deadline
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if fake.Hook().URL != "" || !strings.Contains(logs.String(), "webhook removed") {
+		t.Fatalf("the webhook was not removed: %+v\n%s", fake.Hook(), logs.String())
+	}
 }
