@@ -44,6 +44,8 @@ type AppointmentStore interface {
 	// Busy returns the therapist's live holds and bookings (buffers included)
 	// that overlap from..to.
 	Busy(ctx context.Context, therapistID string, from, to time.Time, now time.Time) ([]Interval, error)
+	// BusyAll is Busy for several therapists at once, in their order.
+	BusyAll(ctx context.Context, therapistIDs []string, from, to time.Time, now time.Time) ([][]Interval, error)
 }
 
 // Slot is a free start time with a given therapist.
@@ -145,11 +147,16 @@ func (b *Bookings) freeSlots(ctx context.Context, serviceID, therapistID string,
 	loc := b.Practice.Location
 	seen := map[int64]bool{}
 	var out []Slot
-	for _, t := range ts {
-		busy, err := b.Store.Busy(ctx, t.ID, from.In(loc).Add(-24*time.Hour), to.AddDays(1).In(loc).Add(24*time.Hour), now)
-		if err != nil {
-			return nil, err
-		}
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	all, err := b.Store.BusyAll(ctx, ids, from.In(loc).Add(-24*time.Hour), to.AddDays(1).In(loc).Add(24*time.Hour), now)
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range ts {
+		busy := all[i]
 		if ignore != "" {
 			busy = slices.DeleteFunc(busy, func(iv Interval) bool { return iv.ID == ignore })
 		}

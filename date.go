@@ -85,7 +85,7 @@ type Minute int
 // ParseMinute reads "HH:MM" (00:00 to 24:00).
 func ParseMinute(s string) (Minute, error) {
 	var h, m int
-	if len(s) != 5 || s[2] != ':' {
+	if len(s) != 5 || s[2] != ':' || !digits(s[:2]) || !digits(s[3:]) {
 		return 0, Errorf(EINVALID, "%q is not a time written as HH:MM, such as 09:00", s)
 	}
 	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || h > 24 || m > 59 || (h == 24 && m != 0) {
@@ -96,3 +96,12 @@ func ParseMinute(s string) (Minute, error) {
 
 // String writes "HH:MM".
 func (m Minute) String() string { return fmt.Sprintf("%02d:%02d", int(m)/60, int(m)%60) }
+
+func digits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

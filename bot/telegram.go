@@ -32,6 +32,8 @@ type Telegram struct {
 	queue   chatQueue
 	limiter *Limiter
 	readyAt atomic.Int64 // when getMe last answered, unix ns
+
+	onUpdate func(time.Duration)
 }
 
 // TelegramOptions configure the connection.
@@ -43,12 +45,15 @@ type TelegramOptions struct {
 	// Limiter spaces every message sent or edited (default: 25 per second
 	// overall, one per second per chat).
 	Limiter *Limiter
+	// OnUpdate, if set, is told how long each update took to handle (as
+	// tori_update_seconds is); tori bench reads its percentiles from it.
+	OnUpdate func(time.Duration)
 }
 
 // Connect checks the token with getMe, learns the bot's username and
 // returns the connection. It does not start polling (see Run).
 func Connect(ctx context.Context, b *Bot, o TelegramOptions) (*Telegram, error) {
-	t := &Telegram{bot: b, limiter: o.Limiter}
+	t := &Telegram{bot: b, limiter: o.Limiter, onUpdate: o.OnUpdate}
 	if t.limiter == nil {
 		t.limiter = &Limiter{}
 	}
@@ -62,7 +67,9 @@ func Connect(ctx context.Context, b *Bot, o TelegramOptions) (*Telegram, error) 
 		tg.WithDefaultHandler(t.dispatch),
 		tg.WithMiddlewares(t.recoverMiddleware),
 		tg.WithErrorsHandler(t.pollError),
-		tg.WithHTTPClient(poll, &http.Client{Timeout: poll + 10*time.Second}),
+		// Connections kept for many sends at once (the default keeps two,
+		// and a busy bot would open a new TLS connection per message).
+		tg.WithHTTPClient(poll, &http.Client{Timeout: poll + 10*time.Second, Transport: transport()}),
 		tg.WithAllowedUpdates(tg.AllowedUpdates{"message", "callback_query"}),
 	}
 	if o.APIURL != "" {
@@ -200,7 +207,12 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 		return nil
 	}
 	start := time.Now()
-	defer func() { observeUpdate(start, err) }()
+	defer func() {
+		observeUpdate(start, err)
+		if t.onUpdate != nil {
+			t.onUpdate(time.Since(start))
+		}
+	}()
 	uid := strconv.FormatInt(u.ID, 10)
 	claimed, err := t.bot.store.Claim(ctx, "tg", uid, 2*time.Minute)
 	switch {
@@ -538,3 +550,11 @@ func (q *chatQueue) push(chat int64, job func()) {
 }
 
 func (q *chatQueue) wait() { q.wg.Wait() }
+
+// transport is http.DefaultTransport's settings with up to 100 idle
+// connections kept to the Bot API.
+func transport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 100, 100
+	return tr
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
+	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
 )
 
@@ -39,10 +40,15 @@ type live struct {
 
 func startLive(t *testing.T) *live {
 	t.Helper()
+	return startLiveOn(t, storagetest.MustStore(t))
+}
+
+// startLiveOn is startLive over the given store.
+func startLiveOn(t *testing.T, st *storage.Store) *live {
+	t.Helper()
 	fake := telegramtest.New()
 	t.Cleanup(fake.Close)
 	p := testPractice()
-	st := storagetest.MustStore(t)
 	clk := &fakeClock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location)}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	pp := paypaltest.New()

@@ -190,3 +190,22 @@ func ClusterURL(base string, nodes []string) string {
 	}
 	return scheme + user + strings.Join(nodes, ",")
 }
+
+// DeletePrefix removes every key under prefix (on every master of a
+// cluster): what a test or a benchmark wrote under its own prefix.
+func DeletePrefix(rdb redis.UniversalClient, prefix string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	glob := strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(prefix) + "*"
+	del := func(c redis.Cmdable) {
+		iter := c.Scan(ctx, 0, glob, 1000).Iterator()
+		for iter.Next(ctx) {
+			c.Unlink(ctx, iter.Val())
+		}
+	}
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		_ = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { del(c); return nil })
+		return
+	}
+	del(rdb)
+}

@@ -70,7 +70,9 @@ return {'OK'}
 // ARGV[8] token  ARGV[9] how long the hash outlives the hold, ms
 // ARGV[10..] the hash's field/value pairs
 // Returns {"OK"} | {"CONFLICT", id in the way} | {"EXISTS"}.
-var holdScript = redis.NewScript(luaConflict + `
+var holdScript = redis.NewScript(holdLua)
+
+const holdLua = luaConflict + `
 local status = redis.call('HGET', KEYS[4], 'status')
 if status then
   if status == 'held' and redis.call('HGET', KEYS[4], 'token') == ARGV[8] then return {'OK'} end
@@ -83,7 +85,7 @@ redis.call('HSET', KEYS[4], unpack(ARGV, 10))
 redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[4]) - tonumber(ARGV[6]) + tonumber(ARGV[9]))
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
 return {'OK'}
-`)
+`
 
 // renewScript holds again, under the same id and token, a hold that is
 // still live or whose time is still free (also one the worker has already

@@ -79,10 +79,7 @@ func (s *Store) Hold(ctx context.Context, a tori.Appointment, maxHolds int, now 
 	if err := s.reserve(ctx, a, maxHolds, now); err != nil {
 		return tori.Appointment{}, err
 	}
-	args := []any{a.ID, ms(a.Start), ms(a.BlockEnd()), ms(a.HoldUntil), a.Client.ID, ms(now), a.Moves, a.HoldToken, s.HoldRetention.Milliseconds()}
-	args = append(args, encode(a)...)
-	keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid), s.appointmentKey(tid, a.ID), s.holdExpiryKey(tid)}
-	code, _, err := s.runScript(ctx, "hold", holdScript, keys, args...)
+	code, err := s.take(ctx, a, now)
 	if err != nil {
 		return tori.Appointment{}, err
 	}
@@ -95,6 +92,16 @@ func (s *Store) Hold(ctx context.Context, a tori.Appointment, maxHolds int, now 
 	}
 	s.unreserve(ctx, a.Client.ID, a.ID)
 	return tori.Appointment{}, formatError("hold", fmt.Errorf("script answered %s", code))
+}
+
+// take runs the slot-taking script: the therapist's side of a hold.
+func (s *Store) take(ctx context.Context, a tori.Appointment, now time.Time) (string, error) {
+	tid := a.TherapistID
+	args := []any{a.ID, ms(a.Start), ms(a.BlockEnd()), ms(a.HoldUntil), a.Client.ID, ms(now), a.Moves, a.HoldToken, s.HoldRetention.Milliseconds()}
+	args = append(args, encode(a)...)
+	keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid), s.appointmentKey(tid, a.ID), s.holdExpiryKey(tid)}
+	code, _, err := s.runScript(ctx, "hold", holdScript, keys, args...)
+	return code, err
 }
 
 // reserve records a hold on the client's side: in their index, and under
@@ -295,19 +302,55 @@ func (s *Store) ClientAppointments(ctx context.Context, clientID int64, from tim
 
 // Busy implements tori.AppointmentStore.
 func (s *Store) Busy(ctx context.Context, therapistID string, from, to time.Time, now time.Time) ([]tori.Interval, error) {
-	keys := []string{s.schedKey(therapistID), s.spanKey(therapistID), s.maxSpanKey(therapistID)}
-	res, err := busyScript.Run(ctx, s.Redis, keys, ms(from), ms(to), ms(now)).StringSlice()
+	all, err := s.BusyAll(ctx, []string{therapistID}, from, to, now)
+	if err != nil {
+		return nil, err
+	}
+	return all[0], nil
+}
+
+// BusyAll implements tori.AppointmentStore: Busy for several therapists in
+// one round trip (a pipeline; on a cluster, one per node involved).
+func (s *Store) BusyAll(ctx context.Context, therapistIDs []string, from, to time.Time, now time.Time) ([][]tori.Interval, error) {
+	run := func() ([]*redis.Cmd, error) {
+		cmds := make([]*redis.Cmd, len(therapistIDs))
+		_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, tid := range therapistIDs {
+				keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid)}
+				cmds[i] = busyScript.EvalSha(ctx, p, keys, ms(from), ms(to), ms(now))
+			}
+			return nil
+		})
+		return cmds, err
+	}
+	cmds, err := run()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// The script is not loaded yet (a new or restarted server): load it
+		// on every node, and once more.
+		if lerr := busyScript.Load(ctx, s.Redis).Err(); lerr != nil {
+			return nil, formatError("busy", lerr)
+		}
+		cmds, err = run()
+	}
 	if err != nil {
 		return nil, formatError("busy", err)
 	}
-	out := make([]tori.Interval, 0, len(res)/3)
-	for i := 0; i+2 < len(res); i += 3 {
-		st, err1 := strconv.ParseFloat(res[i+1], 64)
-		end, err2 := strconv.ParseInt(res[i+2], 10, 64)
-		if err1 != nil || err2 != nil {
-			return nil, formatError("busy", fmt.Errorf("bad span of %s", res[i]))
+	out := make([][]tori.Interval, len(therapistIDs))
+	for k, cmd := range cmds {
+		res, err := cmd.StringSlice()
+		if err != nil {
+			return nil, formatError("busy", err)
 		}
-		out = append(out, tori.Interval{ID: res[i], Start: fromMS(int64(st)), End: fromMS(end)})
+		iv := make([]tori.Interval, 0, len(res)/3)
+		for i := 0; i+2 < len(res); i += 3 {
+			st, err1 := strconv.ParseFloat(res[i+1], 64)
+			end, err2 := strconv.ParseInt(res[i+2], 10, 64)
+			if err1 != nil || err2 != nil {
+				return nil, formatError("busy", fmt.Errorf("bad span of %s", res[i]))
+			}
+			iv = append(iv, tori.Interval{ID: res[i], Start: fromMS(int64(st)), End: fromMS(end)})
+		}
+		out[k] = iv
 	}
 	return out, nil
 }

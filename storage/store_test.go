@@ -605,3 +605,35 @@ func TestFreeingEndsOnce(t *testing.T) {
 		t.Fatal("ended a freeing that does not exist")
 	}
 }
+
+// TestBusyAll: several therapists' busy times in one pipeline, in their
+// order, also right after the server forgot its scripts (SCRIPT FLUSH, as
+// after a restart), on one server and on a cluster.
+func TestBusyAll(t *testing.T) {
+	s := storagetest.MustStore(t)
+	ctx := context.Background()
+	now := t0.Add(-48 * time.Hour)
+	a := hold(1, 0, 50*time.Minute, now)
+	b := hold(2, time.Hour, 50*time.Minute, now)
+	b.ID, b.TherapistID = tori.NewAppointmentID("noa"), "noa"
+	for _, h := range []tori.Appointment{a, b} {
+		if _, err := s.Hold(ctx, h, 2, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, flush := range []bool{false, true} {
+		if flush {
+			if err := s.Redis.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, err := s.BusyAll(ctx, []string{"noa", "adi", "nobody"}, t0.Add(-time.Hour), t0.Add(3*time.Hour), now)
+		if err != nil {
+			t.Fatalf("flushed=%v: %v", flush, err)
+		}
+		if len(all) != 3 || len(all[0]) != 1 || all[0][0].ID != b.ID || len(all[1]) != 1 || all[1][0].ID != a.ID ||
+			!all[1][0].End.Equal(a.BlockEnd()) || len(all[2]) != 0 {
+			t.Fatalf("flushed=%v: %+v", flush, all)
+		}
+	}
+}

@@ -106,7 +106,7 @@ func (s *Server) Wait(chat int64, timeout time.Duration, ok func([]Message) bool
 	deadline := time.After(timeout)
 	for {
 		s.mu.Lock()
-		ch := s.changed
+		ch := s.chatChanged(chat)
 		s.mu.Unlock()
 		msgs := s.Messages(chat)
 		if ok(msgs) {

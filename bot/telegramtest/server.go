@@ -71,7 +71,8 @@ type Server struct {
 	*httptest.Server
 
 	mu       sync.Mutex
-	changed  chan struct{} // closed and replaced on every change
+	changed  chan struct{}           // closed and replaced on every change
+	chatWait map[int64]chan struct{} // closed when the chat's messages change
 	nextMsg  int
 	nextUpd  int64
 	updates  []json.RawMessage // not yet confirmed by getUpdates' offset
@@ -116,6 +117,7 @@ type fault struct {
 func New() *Server {
 	s := &Server{
 		changed:  make(chan struct{}),
+		chatWait: map[int64]chan struct{}{},
 		chats:    map[int64]bool{},
 		messages: map[int64][]*Message{},
 		queries:  map[string]bool{},
@@ -143,6 +145,27 @@ func (s *Server) Close() {
 func (s *Server) notify() {
 	close(s.changed)
 	s.changed = make(chan struct{})
+}
+
+// notifyChat wakes what waits on chat's messages (and what waits on any
+// change). Waiters of other chats sleep on: a load of many chats does not
+// wake every waiter on every message.
+func (s *Server) notifyChat(chat int64) {
+	if ch, ok := s.chatWait[chat]; ok {
+		close(ch)
+		delete(s.chatWait, chat)
+	}
+	s.notify()
+}
+
+// chatChanged is closed at the next change of chat's messages; s.mu held.
+func (s *Server) chatChanged(chat int64) chan struct{} {
+	ch, ok := s.chatWait[chat]
+	if !ok {
+		ch = make(chan struct{})
+		s.chatWait[chat] = ch
+	}
+	return ch
 }
 
 type reply struct {
@@ -344,7 +367,7 @@ func (s *Server) sendMessage(form map[string]string) reply {
 	s.nextMsg++
 	m := &Message{ID: s.nextMsg, ChatID: chat, Text: form["text"], Keyboard: kb}
 	s.messages[chat] = append(s.messages[chat], m)
-	s.notify()
+	s.notifyChat(chat)
 	return reply{OK: true, Result: messageJSON(m)}
 }
 
@@ -369,7 +392,7 @@ func (s *Server) sendDocument(form map[string]string, file *File) reply {
 	s.nextMsg++
 	m := &Message{ID: s.nextMsg, ChatID: chat, Text: form["caption"], File: file}
 	s.messages[chat] = append(s.messages[chat], m)
-	s.notify()
+	s.notifyChat(chat)
 	return reply{OK: true, Result: messageJSON(m)}
 }
 
@@ -413,7 +436,7 @@ func (s *Server) editMessageText(form map[string]string) reply {
 	}
 	m.Text, m.Keyboard = form["text"], kb
 	m.Edits++
-	s.notify()
+	s.notifyChat(chat)
 	return reply{OK: true, Result: messageJSON(m)}
 }
 

@@ -145,7 +145,7 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 		zone = "Asia/Jerusalem"
 	}
 	loc, err := time.LoadLocation(zone)
-	if err != nil {
+	if err != nil || zone == "Local" {
 		return nil, tori.Errorf(tori.EINVALID, "practice.time_zone %q is not an IANA time zone: use a name such as Asia/Jerusalem or Europe/London", zone)
 	}
 	p.Location = loc
@@ -361,12 +361,18 @@ func duration(field, s, example string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
 		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && fmt.Sprint(n) == days && n >= 0 {
+			if n > 3660 {
+				return 0, tori.Errorf(tori.EINVALID, "%s %q is more than ten years: write a duration such as %s", field, s, example)
+			}
 			return time.Duration(n) * 24 * time.Hour, nil
 		}
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return 0, tori.Errorf(tori.EINVALID, "%s %q is not a duration: write it like %s (units: m, h, d)", field, s, example)
+	}
+	if d < 0 {
+		return 0, tori.Errorf(tori.EINVALID, "%s %q is negative: write a duration such as %s", field, s, example)
 	}
 	return d, nil
 }

@@ -52,6 +52,10 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"TierWithoutPercent", "percent: 50", "", `policy.refund_tiers[1].percent is missing`},
 		{"BadOfferWindow", "offer_window: 15m", "offer_window: 30s", `waitlist.offer_window is 30s: use a duration from 2m to 24h`},
 		{"NotYAML", "practice:", "practice: [", `the file must be YAML shaped like tori.example.yaml`},
+		{"LocalZone", "time_zone: Asia/Jerusalem", "time_zone: Local", `practice.time_zone "Local" is not an IANA time zone`},
+		{"NegativeAgenda", `at: "07:30"`, `at: "-1:30"`, `agenda.at "-1:30": write a time such as "07:30", or off`},
+		{"HugeDays", "min_notice: 2h", "min_notice: 281474976710657d", `policy.min_notice "281474976710657d" is more than ten years`},
+		{"NegativeDuration", "min_notice: 2h", "min_notice: -2h", `policy.min_notice "-2h" is negative`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -52,7 +52,11 @@ var (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
+	do := func() error { return run(ctx, os.Args[1:], os.Getenv, os.Stderr) }
+	if len(os.Args) > 1 && os.Args[1] == "bench" {
+		do = func() error { return runBench(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr) }
+	}
+	if err := do(); err != nil {
 		fmt.Fprintln(os.Stderr, "tori:", err)
 		os.Exit(1)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -388,5 +389,32 @@ func TestRunWebhookMode(t *testing.T) {
 	}
 	if fake.Hook().URL != "" || !strings.Contains(logs.String(), "webhook removed") {
 		t.Fatalf("the webhook was not removed: %+v\n%s", fake.Hook(), logs.String())
+	}
+}
+
+// TestBench: tori bench books every client through the whole flow, with
+// payment, and prints the figures; bad flags say what to write.
+func TestBench(t *testing.T) {
+	var out bytes.Buffer
+	if err := runBench(context.Background(), []string{"-clients", "4,12", "-think", "0", "-arrive", "0"}, os.Getenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"bookings/s", "updates/s", "p99.9"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("no %q in:\n%s", want, got)
+		}
+	}
+	for _, n := range []string{"4", "12"} {
+		if !regexp.MustCompile(`(?m)^\s+` + n + `\s+` + n + `\s`).MatchString(got) {
+			t.Fatalf("not all %s clients booked:\n%s", n, got)
+		}
+	}
+	if strings.Contains(got, "did not finish") {
+		t.Fatal(got)
+	}
+	if err := runBench(context.Background(), []string{"-clients", "ten"}, os.Getenv, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "write numbers from 1 to 100000") {
+		t.Fatalf("bad -clients: %v", err)
 	}
 }

@@ -5,9 +5,7 @@ package storagetest
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori"
@@ -44,23 +42,4 @@ func MustStore(tb testing.TB) *storage.Store {
 }
 
 // DeletePrefix removes every key under prefix (on every master of a cluster).
-func DeletePrefix(rdb redis.UniversalClient, prefix string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	del := func(c redis.Cmdable) {
-		iter := c.Scan(ctx, 0, escapeGlob(prefix)+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			c.Unlink(ctx, iter.Val())
-		}
-	}
-	if cc, ok := rdb.(*redis.ClusterClient); ok {
-		_ = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { del(c); return nil })
-		return
-	}
-	del(rdb)
-}
-
-func escapeGlob(s string) string {
-	r := strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`)
-	return r.Replace(s)
-}
+func DeletePrefix(rdb redis.UniversalClient, prefix string) { storage.DeletePrefix(rdb, prefix) }

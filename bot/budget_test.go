@@ -1,0 +1,190 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/storage/storagetest"
+)
+
+// The Redis budgets of docs/PERFORMANCE.md. A change that needs more fails
+// here; one that needs less should lower them (and the document).
+const (
+	// Round trips to Redis (a pipeline is one) for one complete paid
+	// booking, from /start to the confirmation, with the therapist told.
+	budgetRoundTripsPerPaidBooking = 40
+	// Commands Redis executes (those inside scripts included) for one complete paid booking, from /start to
+	// the confirmation, with the therapist told.
+	budgetCommandsPerPaidBooking = 87
+	// Bytes of Redis memory one more confirmed paid booking adds (a new
+	// client's first: the appointment, its payment record, its place in the
+	// therapist's and the client's indexes, the client's chat state).
+	budgetBytesPerAppointment = 1850
+)
+
+// TestRedisBudgets books paid sessions through the chat, the real bot and
+// the real PayPal client on a redis-server of its own, and checks the
+// commands one booking costs (INFO commandstats) and the memory each
+// confirmed appointment takes (MEMORY USAGE over every key).
+func TestRedisBudgets(t *testing.T) {
+	srv := storagetest.StartServer(t)
+	rdb := srv.Client()
+	trips := &tripCounter{}
+	rdb.AddHook(trips)
+	l := startLiveOn(t, storage.New(rdb, "tori:"))
+	ctx := context.Background()
+
+	days := []string{"Tue 1/12", "Wed 2/12", "Thu 3/12"}
+	times := []string{"09:00", "10:00", "11:00", "12:00", "15:00", "16:00", "17:00", "18:00"}
+	n := 0
+	book := func() {
+		t.Helper()
+		c := l.user(int64(20000+n), "Client"+strconv.Itoa(n), "en")
+		day, hm := days[n%len(days)], times[n/len(days)]
+		n++
+		c.say("/start intake").sees("Intake", "Choose a day")
+		c.press(day).press(hm).press("Confirm and pay ₪350.50").sees("Pay to confirm")
+		_, approve := c.payButton()
+		if status, page := l.visit(approve); status != 200 || !strings.Contains(page, "Paid") {
+			t.Fatalf("return page %d: %s", status, page)
+		}
+		l.waitChat(c.u.ID, "confirmation", lastHas("You're booked."))
+		l.waitChat(9001, "therapist notice", func(ms []telegramtest.Message) bool { return len(ms) == n })
+		l.waitChat(9011, "therapist notice", func(ms []telegramtest.Message) bool { return len(ms) == n })
+	}
+
+	// One booking first, so that scripts are loaded and the practice's keys
+	// exist: the budget is for a booking on a running system.
+	book()
+	quiet(t, rdb)
+	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	trips.reset()
+	book()
+	quiet(t, rdb)
+	rt := trips.reset()
+	total, by := commandStats(t, rdb)
+	t.Logf("one paid booking: %d round trips to Redis; %d commands executed (scripts' own included): %s", rt, total, by)
+	if rt > budgetRoundTripsPerPaidBooking {
+		t.Errorf("one paid booking took %d round trips to Redis; the budget is %d (docs/PERFORMANCE.md)", rt, budgetRoundTripsPerPaidBooking)
+	}
+	if total > budgetCommandsPerPaidBooking {
+		t.Errorf("one paid booking made Redis execute %d commands; the budget is %d (docs/PERFORMANCE.md): %s", total, budgetCommandsPerPaidBooking, by)
+	}
+
+	before := keyBytes(t, rdb)
+	const more = 20
+	for range more {
+		book()
+	}
+	quiet(t, rdb)
+	per := (keyBytes(t, rdb) - before) / more
+	t.Logf("Redis memory per confirmed paid appointment: %d bytes", per)
+	if per > budgetBytesPerAppointment {
+		t.Errorf("a confirmed appointment takes %d bytes of Redis memory; the budget is %d (docs/PERFORMANCE.md)", per, budgetBytesPerAppointment)
+	}
+}
+
+// quiet waits until Redis has seen no command for 200 ms, so that the
+// counts include everything a booking does (the update's last markers).
+func quiet(t *testing.T, rdb *redis.Client) {
+	t.Helper()
+	last, since := -1, time.Now()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		n, _ := commandStats(t, rdb)
+		if n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) > 200*time.Millisecond {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("Redis did not go quiet")
+}
+
+// commandStats sums the calls of every command but this test's own
+// (INFO, CONFIG, SCAN, MEMORY), and lists them by command.
+func commandStats(t *testing.T, rdb *redis.Client) (int, string) {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	var parts []string
+	for line := range strings.SplitSeq(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || !strings.HasPrefix(name, "cmdstat_") {
+			continue
+		}
+		// this test's own commands, and a new connection's handshake
+		name = strings.TrimPrefix(name, "cmdstat_")
+		switch strings.Split(name, "|")[0] {
+		case "info", "config", "scan", "memory", "ping", "hello", "client":
+			continue
+		}
+		calls, _, _ := strings.Cut(strings.TrimPrefix(rest, "calls="), ",")
+		c, _ := strconv.Atoi(calls)
+		total += c
+		parts = append(parts, fmt.Sprintf("%s %d", name, c))
+	}
+	sort.Strings(parts)
+	return total, strings.Join(parts, ", ")
+}
+
+// keyBytes is the memory of every key (MEMORY USAGE, all samples).
+func keyBytes(t *testing.T, rdb *redis.Client) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var sum int64
+	iter := rdb.Scan(ctx, 0, "*", 1000).Iterator()
+	for iter.Next(ctx) {
+		b, err := rdb.MemoryUsage(ctx, iter.Val(), 0).Result()
+		if err != nil && err != redis.Nil {
+			t.Fatal(err)
+		}
+		sum += b
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// tripCounter counts the round trips the bot's client makes: a command, or
+// a pipeline, is one. The test's own (INFO, CONFIG, SCAN, MEMORY) are not
+// counted.
+type tripCounter struct{ n atomic.Int64 }
+
+func (c *tripCounter) reset() int { return int(c.n.Swap(0)) }
+
+func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		switch cmd.Name() {
+		case "info", "config", "scan", "memory", "ping":
+		default:
+			c.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmds)
+	}
+}

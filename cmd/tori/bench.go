@@ -1,0 +1,402 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/payments"
+	"github.com/tori-bot/tori/payments/paypaltest"
+	"github.com/tori-bot/tori/storage"
+)
+
+// tori bench: N simulated clients book and pay through the whole flow —
+// the real bot, storage and payments code, the real go-telegram/bot and
+// plutov/paypal clients, a fake Telegram Bot API server and a fake PayPal
+// in this process, and the real Redis at REDIS_URL (under a key prefix of
+// its own, deleted at the end) — and the rates and latencies are printed.
+
+type benchConfig struct {
+	clients []int
+	think   time.Duration
+	arrive  time.Duration
+	redis   string
+	profile string
+}
+
+func parseBenchArgs(args []string, getenv func(string) string) (benchConfig, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	clients := fs.String("clients", "10,100,1000", "how many clients book at once, one run for each number")
+	think := fs.Duration("think", time.Second, "a client's pause between two taps (each pause is 50% to 150% of this)")
+	arrive := fs.Duration("arrive", 2*time.Second, "the clients start at random moments within this time")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
+	if err := fs.Parse(args); err != nil {
+		return benchConfig{}, fmt.Errorf("tori bench: %v; use tori bench [-clients 10,100,1000] [-think 1s] [-arrive 2s] [-cpuprofile file]", err)
+	}
+	c := benchConfig{think: *think, arrive: *arrive, redis: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), profile: *profile}
+	for f := range strings.SplitSeq(*clients, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 100000 {
+			return benchConfig{}, fmt.Errorf("tori bench: -clients %q: write numbers from 1 to 100000, separated by commas", *clients)
+		}
+		c.clients = append(c.clients, n)
+	}
+	if c.think < 0 || c.arrive < 0 {
+		return benchConfig{}, errors.New("tori bench: -think and -arrive cannot be negative")
+	}
+	return c, nil
+}
+
+// benchResult is one run's figures.
+type benchResult struct {
+	clients, booked, updates int
+	elapsed                  time.Duration
+	handle, seen             []time.Duration // per update: handling, and until the client saw the answer
+	errors                   []string
+}
+
+func runBench(ctx context.Context, args []string, getenv func(string) string, out, logw io.Writer) error {
+	cfg, err := parseBenchArgs(args, getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.profile != "" {
+		f, err := os.Create(cfg.profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(out, "tori bench: the full booking flow with PayPal, fake Telegram and PayPal servers in this process, Redis at %s\n", redact(cfg.redis))
+	fmt.Fprintf(out, "clients arrive within %s; a client's pause between taps: %s (±50%%); Telegram's send limits off (this measures tori, not Telegram)\n\n", cfg.arrive, cfg.think)
+	fmt.Fprintf(out, "%8s %8s %10s %10s %10s | %-29s | %-29s\n", "clients", "booked", "bookings/s", "updates/s", "time",
+		"handling p50 / p99 / p99.9", "client sees answer p50/p99/p99.9")
+	for _, n := range cfg.clients {
+		r, err := benchRun(ctx, cfg, n, logw)
+		if err != nil {
+			return err
+		}
+		q := func(d []time.Duration) string {
+			return fmt.Sprintf("%7s %7s %7s", ms(pct(d, 50)), ms(pct(d, 99)), ms(pct(d, 99.9)))
+		}
+		fmt.Fprintf(out, "%8d %8d %10.1f %10.1f %9.1fs | %-29s | %-29s\n", r.clients, r.booked,
+			float64(r.booked)/r.elapsed.Seconds(), float64(r.updates)/r.elapsed.Seconds(), r.elapsed.Seconds(), q(r.handle), q(r.seen))
+		if len(r.errors) > 0 {
+			fmt.Fprintf(out, "         %d client(s) did not finish; the first: %s\n", len(r.errors), r.errors[0])
+		}
+	}
+	return nil
+}
+
+func redact(u string) string {
+	if _, pw, ok := strings.Cut(u, ":"); ok && strings.Contains(pw, "@") {
+		if at := strings.LastIndex(u, "@"); at > 0 {
+			scheme, _, _ := strings.Cut(u, "://")
+			return scheme + "://***@" + u[at+1:]
+		}
+	}
+	return u
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+
+// pct is the p-th percentile of d (nearest rank).
+func pct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(float64(len(s))*p/100+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+// benchPractice has enough therapists that every client can find a time
+// in the first weeks: one per 25 clients, two at least, each working
+// Sunday to Thursday 09:00–17:00; a prepaid 50-minute session (and a
+// 10-minute buffer) with any of them.
+func benchPractice(clients int) *tori.Practice {
+	var hours tori.WeeklyHours
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		hours[d] = []tori.Span{{Start: 9 * 60, End: 17 * 60}}
+	}
+	loc, _ := time.LoadLocation("Asia/Jerusalem")
+	if loc == nil {
+		loc = time.UTC
+	}
+	p := &tori.Practice{Name: "Bench Practice", Location: loc, Language: "en", Address: "1 Herzl St, Tel Aviv",
+		Policy: tori.DefaultPolicy()}
+	k := max(2, clients/25)
+	for i := range k {
+		p.Therapists = append(p.Therapists, tori.Therapist{ID: fmt.Sprintf("t%d", i), Name: fmt.Sprintf("Therapist %d", i),
+			TelegramIDs: []int64{int64(900000 + i)}, Hours: hours})
+	}
+	p.Services = []tori.Service{{ID: "session", Names: map[string]string{"en": "Session"}, Duration: 50 * time.Minute,
+		BufferAfter: 10 * time.Minute, Price: tori.Money{Amount: 35000, Currency: "ILS"}, Payment: tori.PayFull}}
+	return p
+}
+
+func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer) (*benchResult, error) {
+	p := benchPractice(clients)
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	rdb, err := storage.Connect(ctx, cfg.redis)
+	if err != nil {
+		return nil, err
+	}
+	defer rdb.Close()
+	prefix := "bench:" + tori.RandomToken(8) + ":"
+	defer storage.DeletePrefix(rdb, prefix)
+	st := storage.New(rdb, prefix)
+
+	log := slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	fake := telegramtest.New()
+	defer fake.Close()
+	pp := paypaltest.New()
+	defer pp.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	public := "http://" + ln.Addr().String()
+	paypal, err := payments.New(payments.Config{ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: pp.URL,
+		WebhookID: paypaltest.WebhookID, ReturnURL: public + "/paypal/return", CancelURL: public + "/paypal/cancel", Timeout: 10 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	bookings := &tori.Bookings{Practice: p, Store: st, Payments: paypal, Log: log}
+	b, err := bot.New(bot.Config{Practice: p, Bookings: bookings, Store: st, Log: log, PublicURL: public})
+	if err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex
+	res := &benchResult{clients: clients}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tg, err := bot.Connect(rctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: 5 * time.Second,
+		Limiter:  &bot.Limiter{Rate: 1e6, PerChat: time.Microsecond},
+		OnUpdate: func(d time.Duration) { mu.Lock(); res.handle = append(res.handle, d); mu.Unlock() }})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/paypal/", b.PaymentPages(tg, paypal))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	for _, th := range p.Therapists {
+		fake.Open(th.TelegramIDs[0])
+	}
+	done := make(chan struct{})
+	go func() { tg.Run(rctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	browser := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 1000, MaxIdleConnsPerHost: 1000}}
+	var booked, updates atomic.Int64
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &benchClient{fake: fake, browser: browser, think: cfg.think,
+				u: telegramtest.User{ID: int64(1_000_000 + i), FirstName: fmt.Sprintf("Client %d", i), LanguageCode: "en"}}
+			// The clients arrive over a moment, not all in one instant.
+			if cfg.arrive > 0 {
+				select {
+				case <-time.After(rand.N(cfg.arrive)):
+				case <-rctx.Done():
+				}
+			}
+			err := c.book(rctx)
+			mu.Lock()
+			res.seen = append(res.seen, c.seen...)
+			if err != nil {
+				res.errors = append(res.errors, fmt.Sprintf("client %d: %v", i, err))
+			}
+			mu.Unlock()
+			updates.Add(int64(c.updates))
+			if err == nil {
+				booked.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(begin)
+	res.booked, res.updates = int(booked.Load()), int(updates.Load())
+	// Every booking must be there, once, with one capture.
+	if n := len(pp.Orders()); n < res.booked {
+		return nil, fmt.Errorf("%d bookings but %d PayPal orders", res.booked, n)
+	}
+	if n := pp.Calls("capture"); n < res.booked {
+		return nil, fmt.Errorf("%d bookings but %d captures", res.booked, n)
+	}
+	return res, nil
+}
+
+// benchClient taps through the booking flow the way a person would: the
+// service by its link, a therapist, a day, a time (another offered one if
+// it was just taken), confirm, pay at PayPal, and wait for the confirmation.
+type benchClient struct {
+	fake    *telegramtest.Server
+	browser *http.Client
+	think   time.Duration
+	u       telegramtest.User
+	seen    []time.Duration
+	updates int
+}
+
+func (c *benchClient) pause(ctx context.Context, scale float64) {
+	if c.think <= 0 {
+		return
+	}
+	d := time.Duration(float64(c.think) * scale * (0.5 + rand.Float64()))
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+}
+
+// last is the chat's latest message (files aside).
+func (c *benchClient) last() (telegramtest.Message, int) {
+	ms := c.fake.Messages(c.u.ID)
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].File == nil {
+			return ms[i], len(ms)
+		}
+	}
+	return telegramtest.Message{}, len(ms)
+}
+
+// act sends an update and waits until the bot has answered it (a new
+// message, or an edit of the latest one).
+func (c *benchClient) act(send func()) error {
+	before, n := c.last()
+	start := time.Now()
+	send()
+	c.updates++
+	_, err := c.fake.Wait(c.u.ID, 30*time.Second, func(ms []telegramtest.Message) bool {
+		if len(ms) > n {
+			return true
+		}
+		for _, m := range ms {
+			if m.ID == before.ID && m.Edits > before.Edits {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return err
+	}
+	c.seen = append(c.seen, time.Since(start))
+	return nil
+}
+
+func (c *benchClient) book(ctx context.Context) error {
+	if err := c.act(func() { c.fake.SendText(c.u, "/start session") }); err != nil {
+		return err
+	}
+	for step := 0; step < 30; step++ {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		m, _ := c.last()
+		if strings.Contains(m.Text, "You're booked.") {
+			return nil
+		}
+		var choice []telegramtest.Button
+		var pay string
+		for _, prefix := range []string{"k:", "t:", "d:", "p:"} {
+			for _, row := range m.Keyboard {
+				for _, b := range row {
+					if strings.HasPrefix(b.CallbackData, prefix) {
+						choice = append(choice, b)
+					}
+					if b.URL != "" && pay == "" {
+						pay = b.URL
+					}
+				}
+			}
+			if len(choice) > 0 {
+				break
+			}
+		}
+		if pay != "" && strings.Contains(m.Text, "Pay to confirm") {
+			c.pause(ctx, 1)
+			if err := c.pay(pay); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(choice) == 0 { // a week (or day) with nothing free: another week
+			for _, row := range m.Keyboard {
+				for _, b := range row {
+					if strings.HasPrefix(b.CallbackData, "w:") && (strings.Contains(b.Text, "Next week") || len(choice) == 0) {
+						choice = []telegramtest.Button{b}
+					}
+				}
+			}
+		}
+		if len(choice) == 0 {
+			return fmt.Errorf("nothing to tap on %q", m.Text)
+		}
+		b := choice[rand.IntN(len(choice))]
+		c.pause(ctx, 1)
+		if err := c.act(func() { c.fake.PressData(c.u, m.ID, b.CallbackData) }); err != nil {
+			return err
+		}
+	}
+	m, _ := c.last()
+	return fmt.Errorf("not booked after 30 taps; last: %q", m.Text)
+}
+
+// pay approves at the fake PayPal, comes back to tori's return page, and
+// waits for the confirmation in the chat.
+func (c *benchClient) pay(approve string) error {
+	start := time.Now()
+	resp, err := c.browser.Get(approve)
+	if err != nil {
+		return err
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "Paid") {
+		return fmt.Errorf("return page %d: %.200s", resp.StatusCode, page)
+	}
+	if _, err := c.fake.Wait(c.u.ID, 30*time.Second, func(ms []telegramtest.Message) bool {
+		for _, m := range ms {
+			if strings.Contains(m.Text, "You're booked.") {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return err
+	}
+	c.seen = append(c.seen, time.Since(start))
+	return nil
+}
