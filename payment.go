@@ -3,6 +3,8 @@ package tori
 import (
 	"context"
 	"time"
+
+	"github.com/tori-bot/tori/internal/fault"
 )
 
 // Order is a payment order at the provider (PayPal Orders v2).
@@ -79,6 +81,15 @@ type PaymentStore interface {
 	RefundFailed(ctx context.Context, id string, refused bool, now time.Time) (Appointment, error)
 	// MarkNoShow moves a confirmed booking to no_show.
 	MarkNoShow(ctx context.Context, id string, now time.Time) (Appointment, error)
+	// ClaimTelling claims, for lease, the telling of a settled payment (the
+	// client's confirmation, the therapist's notice); false when it was
+	// told, or another caller is at it. The payment stays among the open
+	// ones (the worker's reconciliation) until Told.
+	ClaimTelling(ctx context.Context, id string, lease time.Duration) (TellClaim, error)
+	// Told records that the payment's messages went out; ToldFailed gives
+	// the claim back for another caller.
+	Told(ctx context.Context, id string) error
+	ToldFailed(ctx context.Context, id string) error
 }
 
 // ClientRecords keeps what the policy remembers of a client.
@@ -170,8 +181,16 @@ const (
 type PaymentResult struct {
 	Outcome     PaymentOutcome
 	Appointment Appointment
-	Fresh       bool
+	// Fresh: this caller is to tell the client (and the therapist). For a
+	// settled payment (PaidNow, PaidTimeLost) it then reports the telling
+	// with PaymentTold.
+	Fresh bool
+	// Told: a settled payment's messages went out before (nothing to do).
+	Told bool
 }
+
+// Settled reports a result whose telling is claimed (see PaymentTold).
+func (r PaymentResult) Settled() bool { return r.Outcome == PaidNow || r.Outcome == PaidTimeLost }
 
 // CompletePayment finishes the payment of an order the buyer approved: it
 // is called when the buyer returns, by webhooks, and by reconciliation, in
@@ -199,6 +218,7 @@ func (b *Bookings) CompletePayment(ctx context.Context, orderID string, known *C
 	if err != nil {
 		return PaymentResult{}, err
 	}
+	fault.Point("pay.after_record")
 	return b.settled(ctx, a, fresh)
 }
 
@@ -222,9 +242,11 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 		r, err := b.settled(ctx, a, false)
 		return r, nil, err
 	}
+	fault.Point("pay.before_capture")
 	c, err := b.Payments.Capture(ctx, a)
 	switch ErrorCode(err) {
 	case "":
+		fault.Point("pay.after_capture")
 	case EDECLINED:
 		b.Count("payment", "declined")
 		b.amount("declined", a.Due)
@@ -267,6 +289,10 @@ func (b *Bookings) askPayPal(ctx context.Context, a Appointment) (PaymentResult,
 }
 
 // settled reports a paid appointment: confirmed, or (time lost) refunded.
+// Its result is Fresh for the one caller that is to tell the client and
+// the therapist (see ClaimTelling): the caller that recorded the capture,
+// or, if that one never told (it crashed, or Telegram failed), a later
+// one — the buyer's return, a webhook, the worker.
 func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (PaymentResult, error) {
 	switch a.Status {
 	case StatusConfirmed, StatusCompleted, StatusNoShow:
@@ -276,10 +302,12 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 			b.amount("captured", a.Paid)
 			b.afterFreeing("payment", b.offerFilled(ctx, a)) // the offer chain also sees it booked
 		}
-		return PaymentResult{Outcome: PaidNow, Appointment: a, Fresh: fresh}, nil
+		r := PaymentResult{Outcome: PaidNow, Appointment: a}
+		r.Fresh, r.Told = b.claimTelling(ctx, a, fresh)
+		return r, nil
 	case StatusCancelledByClient, StatusCancelledByPractice:
-		if !fresh && a.RefundState != RefundPending { // paid, booked, cancelled since
-			return PaymentResult{Outcome: PaidNow, Appointment: a}, nil
+		if !fresh && a.RefundState != RefundPending { // paid, booked, cancelled since: nothing to tell
+			return PaymentResult{Outcome: PaidNow, Appointment: a, Told: true}, nil
 		}
 	}
 	if fresh {
@@ -291,7 +319,50 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 			a = r // refunded, or still pending with the attempt counted
 		}
 	}
-	return PaymentResult{Outcome: PaidTimeLost, Appointment: a, Fresh: fresh}, nil
+	r := PaymentResult{Outcome: PaidTimeLost, Appointment: a}
+	r.Fresh, r.Told = b.claimTelling(ctx, a, fresh)
+	return r, nil
+}
+
+// claimTelling reports whether this caller is to tell the client and the
+// therapist that a's payment settled (nobody has, and nobody else is at
+// it), or that it was told. If Redis cannot say, the caller that recorded
+// the capture tells.
+func (b *Bookings) claimTelling(ctx context.Context, a Appointment, fresh bool) (tell, told bool) {
+	claim, err := b.Store.ClaimTelling(ctx, a.ID, tellLease)
+	if err != nil {
+		b.log().Warn("could not claim telling of a payment", "appointment", a.ID, "err", err)
+		return fresh, false
+	}
+	return claim == TellYours, claim == TellDone
+}
+
+// A claim to tell of a settled payment.
+type TellClaim int
+
+const (
+	TellYours TellClaim = iota // tell it, then PaymentTold
+	TellBusy                   // another caller is telling it
+	TellDone                   // it was told
+)
+
+// tellLease is how long a caller has to tell of a settled payment before
+// another (the worker) may.
+const tellLease = 2 * time.Minute
+
+// PaymentTold records that the messages of a's settled payment went out
+// (delivered is true), or that they did not, so that the worker tells
+// them on its next reconciliation.
+func (b *Bookings) PaymentTold(ctx context.Context, id string, delivered bool) {
+	var err error
+	if delivered {
+		err = b.Store.Told(ctx, id)
+	} else {
+		err = b.Store.ToldFailed(ctx, id)
+	}
+	if err != nil {
+		b.log().Warn("could not record the telling of a payment", "appointment", id, "delivered", delivered, "err", err)
+	}
 }
 
 // PaymentDenied records that PayPal denied (or declined) a capture that
@@ -342,7 +413,11 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 	if b.Payments == nil {
 		return a, Errorf(EUNAVAILABLE, "Online payment is not set up.")
 	}
+	fault.Point("refund.before_issue")
 	r, err := b.Payments.Refund(ctx, a, a.RefundDue)
+	if err == nil {
+		fault.Point("refund.after_issue")
+	}
 	if err != nil {
 		if a.RefundTries == 0 {
 			b.Count("refund", "pending") // once per refund: it now waits for a retry

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/storage"
 )
 
 // Store is what the bot keeps besides appointments: conversation state per
@@ -117,8 +118,9 @@ type Reply struct {
 	// RelayFrom is the client chat a relayed message came from: once sent,
 	// a reply to it in this chat reaches the client.
 	RelayFrom int64
-	// Retry, for a relayed client message, is the relay queue member that
-	// passes it on again if Telegram does not take it now.
+	// Retry, for a relayed client message or a notice to the therapist, is
+	// the relay queue member that sends it again (by the worker) if
+	// Telegram does not take it now.
 	Retry string
 }
 
@@ -236,6 +238,11 @@ func (c *turn) send(text string, kb [][]Button) {
 
 // fail shows the apology for a fault of ours and logs it.
 func (c *turn) fail(op string, err error) {
+	if storage.Unavailable(err) { // a moment's outage: say so, not "something went wrong"
+		c.log.Warn(op+": Redis unavailable", "user", c.in.User.ID, "err", err)
+		c.show(c.t("error.unavailable", nil), c.menuKeyboard())
+		return
+	}
 	c.log.Error(op, "user", c.in.User.ID, "err", err)
 	c.show(c.t("error.internal", c.withContact(nil)), c.menuKeyboard())
 }

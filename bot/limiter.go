@@ -100,12 +100,28 @@ func (l *Limiter) Reserve(chat int64) time.Time {
 	return t
 }
 
-// Wait blocks until a message to chat may go out.
+// Wait blocks until a message to chat may go out. A 429 that arrives
+// while it waits (Backoff) holds it back too: a time booked before the
+// 429 is not kept, so the messages queued behind one refused message do
+// not all go out, and all get refused, inside retry_after.
 func (l *Limiter) Wait(ctx context.Context, chat int64) error {
-	t := l.Reserve(chat)
-	if !t.After(l.now()) {
-		return nil
+	for {
+		t := l.Reserve(chat)
+		if t.After(l.now()) {
+			if err := l.sleep(ctx, t); err != nil {
+				return err
+			}
+		}
+		l.mu.Lock()
+		held := l.hold.After(l.now())
+		l.mu.Unlock()
+		if !held {
+			return nil
+		}
 	}
+}
+
+func (l *Limiter) sleep(ctx context.Context, t time.Time) error {
 	if l.Sleep != nil {
 		return l.Sleep(ctx, t)
 	}
@@ -120,13 +136,17 @@ func (l *Limiter) Wait(ctx context.Context, chat int64) error {
 }
 
 // Backoff records a 429: nothing goes out (overall, and to chat) before
-// retry_after has passed.
+// retry_after has passed. Chat 0 holds back everyone only (Telegram
+// failing on its side).
 func (l *Limiter) Backoff(chat int64, retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	until := l.now().Add(retryAfter)
 	if l.hold.Before(until) {
 		l.hold = until
+	}
+	if chat == 0 {
+		return
 	}
 	if l.chats == nil {
 		l.chats = map[int64]time.Time{}

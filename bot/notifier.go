@@ -23,9 +23,12 @@ type Notifier struct {
 // send delivers every reply, going on past a failed one: a message to
 // several people (a therapist's ids) counts as delivered when anyone got
 // it. All unreachable is EFORBIDDEN; all failed otherwise is that failure,
-// for a retry.
+// for a retry. When some went out, a failed one with a Retry (a notice to
+// the therapist) is queued for the worker, since the caller will not send
+// it again.
 func (n *Notifier) send(ctx context.Context, replies []Reply) error {
 	var failed error
+	var retry []Reply
 	delivered, unreachable := 0, 0
 	for _, r := range replies {
 		err := n.Send(ctx, r)
@@ -37,11 +40,19 @@ func (n *Notifier) send(ctx context.Context, replies []Reply) error {
 			n.Bot.log.Warn("chat unreachable: the user has not started the bot or blocked it", "chat", r.ChatID)
 		default:
 			failed = err
+			if r.Retry != "" {
+				retry = append(retry, r)
+			}
 			n.Bot.log.Warn("message not delivered", "chat", r.ChatID, "err", err)
 		}
 	}
 	switch {
 	case delivered > 0 || len(replies) == 0:
+		for _, r := range retry {
+			if err := n.Bot.store.Enqueue(ctx, tori.QueueRelay, "", r.Retry, n.Bot.now().Add(time.Minute)); err != nil {
+				n.Bot.log.Error("queue a message that was not delivered", "chat", r.ChatID, "err", err)
+			}
+		}
 		return nil
 	case failed != nil:
 		return failed
@@ -91,7 +102,11 @@ func (n *Notifier) WaitlistEnded(ctx context.Context, e tori.WaitEntry) error {
 
 // PaymentSettled tells what a payment came to (see PaymentReplies).
 func (n *Notifier) PaymentSettled(ctx context.Context, r tori.PaymentResult) error {
-	return n.send(ctx, n.Bot.PaymentReplies(ctx, r))
+	err := n.send(ctx, n.Bot.PaymentReplies(ctx, r))
+	if r.Fresh && r.Settled() { // unreachable chats count as told: nobody to tell
+		n.Bot.bookings.PaymentTold(ctx, r.Appointment.ID, err == nil || tori.ErrorCode(err) == tori.EFORBIDDEN)
+	}
+	return err
 }
 
 // RefundDone tells the client (and therapist) that a refund that was
@@ -110,6 +125,17 @@ func (n *Notifier) RefundByHand(ctx context.Context, a tori.Appointment) error {
 // Agenda sends a therapist the day's sessions.
 func (n *Notifier) Agenda(ctx context.Context, t tori.Therapist, day tori.Date, as []tori.Appointment) error {
 	return n.send(ctx, n.Bot.AgendaReplies(t, day, as))
+}
+
+// Resend sends a notice that Telegram did not take when it was first sent
+// and that was queued for the worker in the relay queue (see
+// noticeRetry). EINVALID when member is not one.
+func (n *Notifier) Resend(ctx context.Context, member string) error {
+	r, ok := decodeNotice(member)
+	if !ok {
+		return tori.Errorf(tori.EINVALID, "not a queued notice")
+	}
+	return n.send(ctx, []Reply{r})
 }
 
 // Relay passes on a client's message written outside messaging hours.

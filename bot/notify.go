@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"strconv"
 
 	"github.com/tori-bot/tori"
@@ -53,8 +54,34 @@ func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 	}
 	text := c.cat.T(lang, id, data)
 	for _, chat := range t.TelegramIDs {
-		c.res.Replies = append(c.res.Replies, Reply{ChatID: chat, Text: text})
+		c.res.Replies = append(c.res.Replies, Reply{ChatID: chat, Text: text, Retry: noticeRetry(chat, text)})
 	}
+}
+
+// A notice Telegram does not take (a 5xx, a 429 that outlasts the
+// retries, no answer) is not lost: its Reply.Retry is queued in the relay
+// queue (tori.QueueRelay), where the worker finds it and sends it again
+// with Notifier.Resend once Telegram is back. The member is JSON with a
+// "notice" key and no "id", so tori.DecodeRelay refuses it as a relay.
+type queuedNotice struct {
+	Notice string `json:"notice"` // a random id: two notices of one text stay two
+	Chat   int64  `json:"chat"`
+	Text   string `json:"text"`
+}
+
+// noticeRetry is the relay queue member that sends text to chat again.
+func noticeRetry(chat int64, text string) string {
+	b, _ := json.Marshal(queuedNotice{Notice: tori.RandomToken(10), Chat: chat, Text: text})
+	return string(b)
+}
+
+// decodeNotice reads a member written by noticeRetry.
+func decodeNotice(member string) (Reply, bool) {
+	var q queuedNotice
+	if err := json.Unmarshal([]byte(member), &q); err != nil || q.Notice == "" || q.Chat == 0 || q.Text == "" {
+		return Reply{}, false
+	}
+	return Reply{ChatID: q.Chat, Text: q.Text}, true
 }
 
 // clientRef names a client for the therapist: a link to their Telegram

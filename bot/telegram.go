@@ -363,10 +363,32 @@ func markup(kb [][]Button) models.ReplyMarkup {
 var noPreview = &models.LinkPreviewOptions{IsDisabled: tg.True()}
 
 // Deliver sends replies produced outside of an update (a payment settled).
-func (t *Telegram) Deliver(ctx context.Context, replies []Reply) {
+func (t *Telegram) Deliver(ctx context.Context, replies []Reply) error {
+	var failed error
+	var retry []Reply
+	delivered := 0
 	for _, r := range replies {
-		t.deliver(ctx, r)
+		switch err := t.Send(ctx, r); {
+		case err == nil:
+			delivered++
+		case !errors.Is(err, ErrUnreachable):
+			failed = err
+			if r.Retry != "" {
+				retry = append(retry, r)
+			}
+		}
 	}
+	if delivered > 0 {
+		// The caller counts this as done: a notice that did not go out is
+		// queued for the worker rather than lost.
+		for _, r := range retry {
+			if err := t.bot.store.Enqueue(ctx, tori.QueueRelay, "", r.Retry, t.bot.now().Add(time.Minute)); err != nil {
+				t.bot.log.Error("queue a message that was not delivered", "chat", r.ChatID, "err", err)
+			}
+		}
+		return nil
+	}
+	return failed
 }
 
 // Send delivers one reply and reports a failure: ErrUnreachable when the
@@ -460,11 +482,18 @@ func (t *Telegram) call(ctx context.Context, method string, chat int64, perChat 
 		err = f()
 		metrics.TelegramCalls.WithLabelValues(method, callResult(err)).Inc()
 		var tooMany *tg.TooManyRequestsError
-		if !errors.As(err, &tooMany) || attempt == 3 {
+		if !errors.As(err, &tooMany) {
+			if ctx.Err() == nil && serverError(err) {
+				// Telegram is failing: everyone pauses, so an outage is not hammered.
+				t.limiter.Backoff(0, serverErrorPause)
+			}
 			break
 		}
 		wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
-		t.limiter.Backoff(chat, wait)
+		t.limiter.Backoff(chat, wait) // the last attempt's too: the next sender waits it out
+		if attempt == 3 {
+			break
+		}
 		if chat == 0 {
 			select {
 			case <-ctx.Done():
@@ -477,6 +506,30 @@ func (t *Telegram) call(ctx context.Context, method string, chat int64, perChat 
 		t.bot.log.Warn("telegram call failed", "err", err)
 	}
 	return err
+}
+
+// serverErrorPause is how long nothing is sent after Telegram answered
+// 5xx or could not be reached (it gives no retry_after then).
+const serverErrorPause = time.Second
+
+// serverError reports whether a Bot API call failed on Telegram's side: a
+// 5xx answer, or no answer at all. go-telegram/bot reports both as plain
+// errors: "error response from telegram for method M, CODE description"
+// and "error do request for method M, ...".
+func serverError(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "error do request for method ") {
+		return true
+	}
+	rest, ok := strings.CutPrefix(msg, "error response from telegram for method ")
+	if !ok {
+		return false
+	}
+	_, code, _ := strings.Cut(rest, ", ")
+	return len(code) >= 3 && code[0] == '5' && strings.Trim(code[:3], "0123456789") == ""
 }
 
 // keyedMutex serializes work per chat.

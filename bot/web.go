@@ -15,7 +15,9 @@ import (
 
 // Deliverer sends replies outside of an update; Telegram satisfies it.
 type Deliverer interface {
-	Deliver(ctx context.Context, replies []Reply)
+	// Deliver sends replies; an error when none went out and Telegram may
+	// take them later (unreachable chats are not an error).
+	Deliver(ctx context.Context, replies []Reply) error
 }
 
 // WebhookParser verifies a payment provider's webhook request and returns
@@ -165,8 +167,17 @@ func (b *Bot) paymentReturned(r *http.Request, send Deliverer) page {
 		p.status = http.StatusServiceUnavailable
 		return p
 	}
-	send.Deliver(ctx, b.PaymentReplies(ctx, res))
+	b.tellPayment(ctx, send, res)
 	return b.outcomePage(res)
+}
+
+// tellPayment delivers what a payment result calls for, and records a
+// settled payment's telling: told, or left for the worker to tell.
+func (b *Bot) tellPayment(ctx context.Context, send Deliverer, res tori.PaymentResult) {
+	err := send.Deliver(ctx, b.PaymentReplies(ctx, res))
+	if res.Fresh && res.Settled() {
+		b.bookings.PaymentTold(ctx, res.Appointment.ID, err == nil)
+	}
 }
 
 func (b *Bot) outcomePage(res tori.PaymentResult) page {
@@ -266,20 +277,26 @@ func (b *Bot) webhook(r *http.Request, send Deliverer, hooks WebhookParser) int 
 	if !claimed {
 		return http.StatusOK // handled before, or being handled now
 	}
-	replies, err := b.handleEvent(ctx, ev)
+	res, replies, err := b.handleEvent(ctx, ev)
 	if err != nil && tori.ErrorCode(err) != tori.ENOTFOUND {
 		b.log.Error("webhook", "event", ev.ID, "type", ev.Type, "err", err)
 		_ = b.store.Forget(ctx, "pp", ev.ID)
 		return http.StatusInternalServerError
 	}
-	send.Deliver(ctx, replies)
+	if res != nil {
+		b.tellPayment(ctx, send, *res)
+	} else {
+		_ = send.Deliver(ctx, replies) // a failure is logged; the event is not for retrying
+	}
 	if err := b.store.Finish(ctx, "pp", ev.ID, 30*24*time.Hour); err != nil {
 		b.log.Error("webhook finish", "event", ev.ID, "err", err)
 	}
 	return http.StatusOK
 }
 
-func (b *Bot) handleEvent(ctx context.Context, ev tori.PaymentEvent) ([]Reply, error) {
+// handleEvent settles a webhook event: a payment result to tell of (see
+// tellPayment), or replies to deliver.
+func (b *Bot) handleEvent(ctx context.Context, ev tori.PaymentEvent) (*tori.PaymentResult, []Reply, error) {
 	if ev.OrderID == "" && ev.CaptureID != "" && ev.Type != tori.EventCaptureRefunded {
 		// A capture event without its order: find the order by the capture.
 		if a, err := b.bookings.Store.AppointmentByCapture(ctx, ev.CaptureID); err == nil {
@@ -290,30 +307,31 @@ func (b *Bot) handleEvent(ctx context.Context, ev tori.PaymentEvent) ([]Reply, e
 	case tori.EventOrderApproved:
 		res, err := b.bookings.CompletePayment(ctx, ev.OrderID, nil)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return b.PaymentReplies(ctx, res), nil
+		return &res, nil, nil
 	case tori.EventCaptureCompleted:
 		res, err := b.bookings.CompletePayment(ctx, ev.OrderID, ev.Capture)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return b.PaymentReplies(ctx, res), nil
+		return &res, nil, nil
 	case tori.EventCaptureDenied, tori.EventCaptureDeclined:
 		a, fresh, err := b.bookings.PaymentDenied(ctx, ev.OrderID)
 		if err != nil || !fresh {
-			return nil, err
+			return nil, nil, err
 		}
-		return b.PaymentReplies(ctx, tori.PaymentResult{Outcome: tori.PayDenied, Appointment: a, Fresh: true}), nil
+		res := tori.PaymentResult{Outcome: tori.PayDenied, Appointment: a, Fresh: true}
+		return &res, nil, nil
 	case tori.EventCaptureRefunded:
 		if ev.Refund == nil {
-			return nil, nil
+			return nil, nil, nil
 		}
 		a, fresh, err := b.bookings.RefundSettled(ctx, ev.CaptureID, *ev.Refund)
 		if err != nil || !fresh {
-			return nil, err
+			return nil, nil, err
 		}
-		return b.RefundDoneReplies(ctx, a), nil
+		return nil, b.RefundDoneReplies(ctx, a), nil
 	}
-	return nil, nil
+	return nil, nil, nil
 }

@@ -60,8 +60,15 @@ func (w *Worker) settle(ctx context.Context, c tori.Claim) (bool, error) {
 	switch {
 	case a.OrderID == "":
 		return true, nil
-	case a.PayState == tori.PayStatePaid || a.PayState == tori.PayStateLost:
+	case a.PayState == tori.PayStateLost:
 		return true, nil
+	case a.PayState == tori.PayStatePaid:
+		// Recorded; told too, unless a crash or Telegram came between.
+		r, err := w.cfg.Bookings.CompletePayment(ctx, a.OrderID, nil)
+		if err != nil {
+			return false, err
+		}
+		return w.tellSettled(ctx, a, r), nil
 	case w.cfg.Bookings.Payments == nil:
 		return false, tori.Errorf(tori.EUNAVAILABLE, "online payment is not set up")
 	}
@@ -100,8 +107,27 @@ func (w *Worker) settle(ctx context.Context, c tori.Claim) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if r.Settled() {
+		return w.tellSettled(ctx, a, r), nil
+	}
 	if err := w.cfg.Notify.PaymentSettled(ctx, r); err != nil && !unreachable(err) {
 		w.cfg.Log.Warn("payment settled, but the message did not go out", "appointment", a.ID, "err", err)
 	}
 	return r.Outcome != tori.PayDeclined && r.Outcome != tori.PayPending, nil
+}
+
+// tellSettled tells of a settled payment if this run holds the claim to,
+// and reports whether nothing is left to tell (told now or before); a
+// payment another caller is telling, or whose message did not go out, is
+// looked at again.
+func (w *Worker) tellSettled(ctx context.Context, a tori.Appointment, r tori.PaymentResult) bool {
+	if !r.Fresh {
+		return r.Told
+	}
+	err := w.cfg.Notify.PaymentSettled(ctx, r) // records the telling
+	if err != nil && !unreachable(err) {
+		w.cfg.Log.Warn("payment settled, but the message did not go out; told again later", "appointment", a.ID, "err", err)
+		return false
+	}
+	return true
 }

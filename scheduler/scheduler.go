@@ -59,6 +59,9 @@ type Notifier interface {
 	RefundByHand(ctx context.Context, a tori.Appointment) error
 	Agenda(ctx context.Context, t tori.Therapist, day tori.Date, as []tori.Appointment) error
 	Relay(ctx context.Context, r tori.Relay) error
+	// Resend sends a message queued in the relay queue after Telegram did
+	// not take it (a notice to a therapist); EINVALID when member is not one.
+	Resend(ctx context.Context, member string) error
 	// Offer sends a waitlist offer (a hold in the client's name) to its
 	// client; OfferUnfilled tells the therapist nobody took a freed time;
 	// WaitlistEnded tells a client their entry's days have passed.

@@ -76,6 +76,10 @@ func (s *Store) captureKey(captureID string) string { return s.Prefix + "capture
 
 // openPaymentsKey: ZSET, appointment ids with an order not yet settled,
 // scored by when they are next looked up with PayPal (reconciliation).
+// tellKey: STRING with a lease, a caller telling of appointment id's
+// settled payment (see ClaimTelling).
+func (s *Store) tellKey(tid, id string) string { return s.therapistTag(tid) + "tell:" + id }
+
 func (s *Store) openPaymentsKey() string { return s.Prefix + "payments:open" }
 
 // pendingRefundsKey: ZSET, appointment ids with a refund pending, scored by

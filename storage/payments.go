@@ -119,6 +119,48 @@ func (s *Store) BeginCapture(ctx context.Context, id, token string, until, now t
 	return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "This payment does not belong to this hold.")
 }
 
+// ClaimTelling implements tori.PaymentStore.
+func (s *Store) ClaimTelling(ctx context.Context, id string, lease time.Duration) (tori.TellClaim, error) {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return tori.TellBusy, err
+	}
+	keys := []string{s.appointmentKey(tid, id), s.tellKey(tid, id)}
+	code, _, err := s.runScript(ctx, "claim telling", claimTellingScript, keys, lease.Milliseconds())
+	switch {
+	case err != nil:
+		return tori.TellBusy, err
+	case code == "OK":
+		return tori.TellYours, nil
+	case code == "BUSY":
+		return tori.TellBusy, nil
+	}
+	return tori.TellDone, nil // told, or nothing left to tell of
+}
+
+// Told implements tori.PaymentStore.
+func (s *Store) Told(ctx context.Context, id string) error {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return err
+	}
+	keys := []string{s.appointmentKey(tid, id), s.tellKey(tid, id)}
+	if _, _, err := s.runScript(ctx, "told", toldScript, keys); err != nil {
+		return err
+	}
+	s.settle(ctx, id)
+	return nil
+}
+
+// ToldFailed implements tori.PaymentStore.
+func (s *Store) ToldFailed(ctx context.Context, id string) error {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return err
+	}
+	return formatError("told failed", s.Redis.Del(ctx, s.tellKey(tid, id)).Err())
+}
+
 // settle drops an appointment from the open payments (best effort: the
 // reconciliation skips what is settled anyway).
 func (s *Store) settle(ctx context.Context, id string) { s.Redis.ZRem(ctx, s.openPaymentsKey(), id) }
@@ -172,7 +214,7 @@ func (s *Store) ConfirmPaid(ctx context.Context, id string, c tori.Capture, now 
 	if a.RefundState == tori.RefundPending {
 		s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now.Add(refundFirstRetry))), Member: id})
 	}
-	s.settle(ctx, id)
+	// It stays among the open payments until its messages are Told.
 	s.unreserve(ctx, a.Client.ID, id)
 	return a, code == "OK" || code == "LOST", nil
 }

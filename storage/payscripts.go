@@ -169,3 +169,28 @@ redis.call('HSET', KEYS[1], 'status', 'no_show', 'updated_at', ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[2])
 return {'OK'}
 `)
+
+// claimTellingScript claims the telling of a settled payment: nobody told
+// yet (the hash's told field), and nobody at it (the claim key, leased).
+//
+// KEYS[1] the appointment's hash  KEYS[2] the claim
+// ARGV[1] lease ms
+// Returns {"OK"} | {"TOLD"} | {"BUSY"} | {"NOTFOUND"}.
+var claimTellingScript = redis.NewScript(`
+local told = redis.call('HMGET', KEYS[1], 'id', 'told')
+if not told[1] then return {'NOTFOUND'} end
+if told[2] == '1' then return {'TOLD'} end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return {'OK'} end
+return {'BUSY'}
+`)
+
+// toldScript records that a settled payment's messages went out.
+//
+// KEYS[1] the appointment's hash  KEYS[2] the claim
+// Returns {"OK"} | {"NOTFOUND"}.
+var toldScript = redis.NewScript(`
+redis.call('DEL', KEYS[2])
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOTFOUND'} end
+redis.call('HSET', KEYS[1], 'told', '1')
+return {'OK'}
+`)

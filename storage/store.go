@@ -9,7 +9,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -42,6 +45,37 @@ func formatError(op string, err error) error {
 		return err
 	}
 	return fmt.Errorf("storage: %s: %w", op, err)
+}
+
+// Unavailable reports whether err is Redis not answering (down, restarting
+// or loading its data, a cluster without a master for a slot, a timeout):
+// a moment's outage, for the user to try again after, not a fault.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, redis.ErrClosed), errors.Is(err, redis.ErrPoolTimeout):
+		return true
+	}
+	for _, p := range []string{"LOADING", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "BUSY"} {
+		if redis.HasErrorPrefix(unwrapRedis(err), p) {
+			return true
+		}
+	}
+	return false
+}
+
+// unwrapRedis finds the Redis server error in err's chain.
+func unwrapRedis(err error) error {
+	var re redis.Error
+	if errors.As(err, &re) {
+		return re
+	}
+	return err
 }
 
 func therapistOf(id string) (string, error) {

@@ -15,11 +15,33 @@ func (s *Server) push(build func(id int64) any) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextUpd++
-	raw, _ := json.Marshal(build(s.nextUpd))
-	s.updates = append(s.updates, raw)
-	s.updIDs = append(s.updIDs, s.nextUpd)
-	s.notify()
+	s.queue(s.nextUpd, build)
 	return s.nextUpd
+}
+
+// queue adds an update to the pending ones; s.mu held.
+func (s *Server) queue(id int64, build func(id int64) any) {
+	raw, _ := json.Marshal(build(id))
+	var u struct {
+		Message *struct {
+			Chat struct{ ID int64 } `json:"chat"`
+		} `json:"message"`
+		CallbackQuery *struct {
+			From struct{ ID int64 } `json:"from"`
+		} `json:"callback_query"`
+	}
+	_ = json.Unmarshal(raw, &u)
+	chat := int64(0)
+	switch {
+	case u.Message != nil:
+		chat = u.Message.Chat.ID
+	case u.CallbackQuery != nil:
+		chat = u.CallbackQuery.From.ID
+	}
+	s.updates = append(s.updates, raw)
+	s.updIDs = append(s.updIDs, id)
+	s.updChats = append(s.updChats, chat)
+	s.notify()
 }
 
 // Redeliver queues an update again under the same update_id, as Telegram
@@ -27,10 +49,7 @@ func (s *Server) push(build func(id int64) any) int64 {
 func (s *Server) Redeliver(updateID int64, build func(id int64) any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	raw, _ := json.Marshal(build(updateID))
-	s.updates = append(s.updates, raw)
-	s.updIDs = append(s.updIDs, updateID)
-	s.notify()
+	s.queue(updateID, build)
 }
 
 // Open marks chat as having started the bot, so the bot may write to it
@@ -100,6 +119,18 @@ func (s *Server) Messages(chat int64) []Message {
 	return out
 }
 
+// Latest returns the chat's latest message that is not a file, and how
+// many messages the chat has.
+func (s *Server) Latest(chat int64) (Message, int) {
+	ms := s.Messages(chat)
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].File == nil {
+			return ms[i], len(ms)
+		}
+	}
+	return Message{}, len(ms)
+}
+
 // Wait waits until ok holds for the chat's messages (called again on every
 // change), or the timeout passes.
 func (s *Server) Wait(chat int64, timeout time.Duration, ok func([]Message) bool) ([]Message, error) {
@@ -166,6 +197,15 @@ func (s *Server) FailNext(method string, n, code, retryAfter int) {
 	for range n {
 		s.faults[method] = append(s.faults[method], fault{code: code, retryAfter: retryAfter})
 	}
+}
+
+// FailFor makes every call of method fail for d, as Telegram does in an
+// outage or when it throttles a bot: code 429 with retryAfter seconds, or
+// another HTTP code (500, 502).
+func (s *Server) FailFor(method string, d time.Duration, code, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.timed[method] = timedFault{fault: fault{code: code, retryAfter: retryAfter}, until: time.Now().Add(d)}
 }
 
 // Pending reports how many updates getUpdates has not had confirmed.

@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,8 +76,9 @@ type Server struct {
 	chatWait map[int64]chan struct{} // closed when the chat's messages change
 	nextMsg  int
 	nextUpd  int64
-	updates  []json.RawMessage // not yet confirmed by getUpdates' offset
+	updates  []json.RawMessage // not yet confirmed by getUpdates' offset (or delivered)
 	updIDs   []int64
+	updChats []int64        // the chat of each pending update
 	chats    map[int64]bool // chats that started the bot
 	messages map[int64][]*Message
 	queries  map[string]bool // callback query id -> answered
@@ -84,6 +86,7 @@ type Server struct {
 	commands map[string]string // language_code -> JSON commands
 	calls    []Call
 	faults   map[string][]fault
+	timed    map[string]timedFault // method -> fails until
 	polling  int
 	quit     chan struct{} // closed by Close: long polls return at once
 
@@ -113,6 +116,11 @@ type fault struct {
 	retryAfter int
 }
 
+type timedFault struct {
+	fault
+	until time.Time
+}
+
 // New starts a fake server; Close it when done.
 func New() *Server {
 	s := &Server{
@@ -124,6 +132,7 @@ func New() *Server {
 		answers:  map[string]string{},
 		commands: map[string]string{},
 		faults:   map[string][]fault{},
+		timed:    map[string]timedFault{},
 		quit:     make(chan struct{}),
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -217,9 +226,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: method, Form: form})
-	if fs := s.faults[method]; len(fs) > 0 {
-		f := fs[0]
-		s.faults[method] = fs[1:]
+	tf, timed := s.timed[method]
+	if timed && !time.Now().Before(tf.until) {
+		delete(s.timed, method)
+		timed = false
+	}
+	if fs := s.faults[method]; len(fs) > 0 || timed {
+		f := tf.fault
+		if !timed {
+			f = fs[0]
+			s.faults[method] = fs[1:]
+		}
 		s.mu.Unlock()
 		res := fail(f.code, "Too Many Requests: retry after "+strconv.Itoa(f.retryAfter))
 		if f.code != 429 {
@@ -284,7 +301,7 @@ func (s *Server) getUpdates(r *http.Request, form map[string]string) reply {
 	for {
 		// Confirm (drop) everything below offset, as Telegram does.
 		for len(s.updIDs) > 0 && s.updIDs[0] < offset {
-			s.updIDs, s.updates = s.updIDs[1:], s.updates[1:]
+			s.updIDs, s.updates, s.updChats = s.updIDs[1:], s.updates[1:], s.updChats[1:]
 		}
 		if len(s.updates) > 0 {
 			out := append([]json.RawMessage(nil), s.updates...)
@@ -475,10 +492,14 @@ func (s *Server) setWebhook(form map[string]string) reply {
 	return reply{OK: true, Result: true}
 }
 
-// deliver POSTs pending updates to the webhook, oldest first, until it is
-// deleted or the server closes.
+// deliver POSTs pending updates to the webhook as Telegram does: up to
+// max_connections at once (40 when not set), one at a time per chat and in
+// order within a chat; an answer other than 2xx is retried after
+// RetryDelay, and the chat's later updates wait for it.
 func (s *Server) deliver() {
 	client := &http.Client{Timeout: 30 * time.Second}
+	inflight := map[int64]bool{} // chats with a POST under way
+	retryAt := map[int64]time.Time{}
 	for {
 		s.mu.Lock()
 		hook, ch := s.hook, s.changed
@@ -487,46 +508,79 @@ func (s *Server) deliver() {
 			s.mu.Unlock()
 			return
 		}
-		if len(s.updates) == 0 {
-			s.mu.Unlock()
-			select {
-			case <-ch:
-			case <-s.quit:
-				return
-			}
-			continue
+		limit := hook.MaxConnections
+		if limit <= 0 {
+			limit = 40
 		}
-		raw, id := s.updates[0], s.updIDs[0]
-		delay := s.RetryDelay
+		now := time.Now()
+		var next time.Time
+		seen := map[int64]bool{}
+		for i := range s.updates {
+			chat := s.updChats[i]
+			if seen[chat] {
+				continue // an earlier update of the chat goes first
+			}
+			seen[chat] = true
+			if inflight[chat] || len(inflight) >= limit {
+				continue
+			}
+			if at, ok := retryAt[chat]; ok && at.After(now) {
+				if next.IsZero() || at.Before(next) {
+					next = at
+				}
+				continue
+			}
+			inflight[chat] = true
+			go s.post(client, hook, s.updates[i], s.updIDs[i], chat, inflight, retryAt)
+		}
 		s.mu.Unlock()
-		req, _ := http.NewRequest(http.MethodPost, hook.URL, bytes.NewReader(raw))
-		req.Header.Set("Content-Type", "application/json")
-		if hook.Secret != "" {
-			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", hook.Secret)
+		var wake <-chan time.Time
+		if !next.IsZero() {
+			wake = time.After(time.Until(next))
 		}
-		status := 0
-		if resp, err := client.Do(req); err == nil {
-			status = resp.StatusCode
-			resp.Body.Close()
-		}
-		s.mu.Lock()
-		s.posts = append(s.posts, Post{UpdateID: id, Status: status})
-		if status >= 200 && status < 300 && len(s.updIDs) > 0 && s.updIDs[0] == id {
-			s.updIDs, s.updates = s.updIDs[1:], s.updates[1:]
-		}
-		s.notify()
-		s.mu.Unlock()
-		if status < 200 || status >= 300 {
-			if delay == 0 {
-				delay = 50 * time.Millisecond
-			}
-			select {
-			case <-time.After(delay):
-			case <-s.quit:
-				return
-			}
+		select {
+		case <-ch:
+		case <-wake:
+		case <-s.quit:
+			return
 		}
 	}
+}
+
+// post delivers one update and records the outcome (s.mu not held).
+func (s *Server) post(client *http.Client, hook Webhook, raw json.RawMessage, id, chat int64, inflight map[int64]bool, retryAt map[int64]time.Time) {
+	req, _ := http.NewRequest(http.MethodPost, hook.URL, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	if hook.Secret != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", hook.Secret)
+	}
+	status := 0
+	if resp, err := client.Do(req); err == nil {
+		status = resp.StatusCode
+		resp.Body.Close()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.posts = append(s.posts, Post{UpdateID: id, Status: status})
+	delete(inflight, chat)
+	if status >= 200 && status < 300 {
+		delete(retryAt, chat)
+		for i, u := range s.updIDs {
+			if u == id {
+				s.updIDs = slices.Delete(s.updIDs, i, i+1)
+				s.updates = slices.Delete(s.updates, i, i+1)
+				s.updChats = slices.Delete(s.updChats, i, i+1)
+				break
+			}
+		}
+	} else {
+		delay := s.RetryDelay
+		if delay == 0 {
+			delay = 50 * time.Millisecond
+		}
+		retryAt[chat] = time.Now().Add(delay)
+	}
+	s.notify()
 }
 
 // Hook returns what setWebhook registered ("" URL: none).

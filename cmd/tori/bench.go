@@ -281,15 +281,7 @@ func (c *benchClient) pause(ctx context.Context, scale float64) {
 }
 
 // last is the chat's latest message (files aside).
-func (c *benchClient) last() (telegramtest.Message, int) {
-	ms := c.fake.Messages(c.u.ID)
-	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].File == nil {
-			return ms[i], len(ms)
-		}
-	}
-	return telegramtest.Message{}, len(ms)
-}
+func (c *benchClient) last() (telegramtest.Message, int) { return c.fake.Latest(c.u.ID) }
 
 // act sends an update and waits until the bot has answered it (a new
 // message, or an edit of the latest one).
