@@ -28,6 +28,9 @@ type Store interface {
 	// handled. Finish marks it handled for keep; Forget drops the claim after
 	// a failure, so that a re-delivery is handled.
 	Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error)
+	// ClaimUpdate claims a Telegram update and reads its sender's chosen
+	// language ("" if none) in one round trip.
+	ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64) (bool, string, error)
 	Finish(ctx context.Context, kind, id string, keep time.Duration) error
 	Forget(ctx context.Context, kind, id string) error
 	// Handled reports whether a claimed event was finished; Attempt counts
@@ -98,6 +101,10 @@ type Input struct {
 	MessageID  int         // the message the button was on (0 if unknown)
 	CallbackID string
 	ReplyTo    int // the message a text replies to (0 if none)
+	// Chosen is the language the user chose (/language), when the caller
+	// has read it already (ChosenKnown): one round trip less.
+	Chosen      string
+	ChosenKnown bool
 }
 
 // Button is an inline keyboard button: callback data, or a URL.
@@ -170,10 +177,15 @@ func (b *Bot) language(ctx context.Context, u tori.Client) string {
 	if err != nil {
 		b.log.Error("load language", "user", u.ID, "err", err)
 	}
-	if l == "en" || l == "he" {
-		return l
+	return pickLanguage(l, u, b.practice.Language)
+}
+
+// pickLanguage is the chosen language if there is one, else Telegram's.
+func pickLanguage(chosen string, u tori.Client, fallback string) string {
+	if chosen == "en" || chosen == "he" {
+		return chosen
 	}
-	return telegramLanguage(u.Lang, b.practice.Language)
+	return telegramLanguage(u.Lang, fallback)
 }
 
 func telegramLanguage(code, fallback string) string {
@@ -190,7 +202,12 @@ func telegramLanguage(code, fallback string) string {
 // any input; faults are logged and the user gets an apology that says what
 // to do.
 func (b *Bot) Handle(ctx context.Context, in Input) (res Result) {
-	lang := b.language(ctx, in.User)
+	var lang string
+	if in.ChosenKnown {
+		lang = pickLanguage(in.Chosen, in.User, b.practice.Language)
+	} else {
+		lang = b.language(ctx, in.User)
+	}
 	in.User.Lang = lang
 	c := &turn{Bot: b, ctx: ctx, in: in, lang: lang, now: b.now()}
 	defer func() {

@@ -214,7 +214,8 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 		}
 	}()
 	uid := strconv.FormatInt(u.ID, 10)
-	claimed, err := t.bot.store.Claim(ctx, "tg", uid, 2*time.Minute)
+	claimed, chosen, err := t.bot.store.ClaimUpdate(ctx, uid, 2*time.Minute, in.User.ID)
+	in.Chosen, in.ChosenKnown = chosen, true // on an error, Telegram's language
 	switch {
 	case err != nil && strict:
 		return err

@@ -162,6 +162,10 @@ func (claimFails) Claim(context.Context, string, string, time.Duration) (bool, e
 	return false, tori.Errorf(tori.EUNAVAILABLE, "injected: Redis refuses writes")
 }
 
+func (claimFails) ClaimUpdate(context.Context, string, time.Duration, int64) (bool, string, error) {
+	return false, "", tori.Errorf(tori.EUNAVAILABLE, "injected: Redis refuses writes")
+}
+
 // TestWebhookFailureIsRetried: an update that cannot be handled is
 // answered 500, so Telegram delivers it again; after five failures it is
 // logged and answered 200, so one bad update cannot block the chat. With

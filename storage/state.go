@@ -18,6 +18,23 @@ func (s *Store) Claim(ctx context.Context, kind, id string, lease time.Duration)
 	return ok, formatError("claim "+kind, err)
 }
 
+// ClaimUpdate is Claim of a Telegram update together with its sender's
+// chosen language (Language), in one round trip: what every update needs
+// first.
+func (s *Store) ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64) (bool, string, error) {
+	var claim *redis.BoolCmd
+	var lang *redis.StringCmd
+	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		claim = p.SetNX(ctx, s.seenKey("tg", id), "busy", lease)
+		lang = p.HGet(ctx, s.profileKey(userID), "lang")
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return false, "", formatError("claim tg", err)
+	}
+	return claim.Val(), lang.Val(), nil
+}
+
 // Finish marks a claimed event handled for keep.
 func (s *Store) Finish(ctx context.Context, kind, id string, keep time.Duration) error {
 	return formatError("finish "+kind, s.Redis.Set(ctx, s.seenKey(kind, id), "done", keep).Err())
