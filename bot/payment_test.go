@@ -298,7 +298,7 @@ func TestRefundFailureThenRetry(t *testing.T) {
 	}
 }
 
-func mustAppointments(t *testing.T, l *live, client int64) []tori.Appointment {
+func mustAppointments(t testing.TB, l *live, client int64) []tori.Appointment {
 	t.Helper()
 	as, err := l.bookings.Store.ClientAppointments(context.Background(), client, time.Time{})
 	if err != nil || len(as) == 0 {

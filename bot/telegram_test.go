@@ -26,7 +26,7 @@ const wait = 10 * time.Second
 // the real plutov/paypal client from a fake PayPal, with its payment pages
 // served at web (PUBLIC_URL).
 type live struct {
-	t        *testing.T
+	t        testing.TB
 	fake     *telegramtest.Server
 	pp       *paypaltest.Server
 	web      *httptest.Server
@@ -43,8 +43,14 @@ func startLive(t *testing.T) *live {
 	return startLiveOn(t, storagetest.MustStore(t))
 }
 
+// startLiveB is startLive for a benchmark.
+func startLiveB(b *testing.B) *live {
+	b.Helper()
+	return startLiveOn(b, storagetest.MustStore(b))
+}
+
 // startLiveOn is startLive over the given store.
-func startLiveOn(t *testing.T, st *storage.Store) *live {
+func startLiveOn(t testing.TB, st *storage.Store) *live {
 	t.Helper()
 	fake := telegramtest.New()
 	t.Cleanup(fake.Close)
