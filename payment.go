@@ -81,15 +81,16 @@ type PaymentStore interface {
 	RefundFailed(ctx context.Context, id string, refused bool, now time.Time) (Appointment, error)
 	// MarkNoShow moves a confirmed booking to no_show.
 	MarkNoShow(ctx context.Context, id string, now time.Time) (Appointment, error)
-	// ClaimTelling claims, for lease, the telling of a settled payment (the
-	// client's confirmation, the therapist's notice); false when it was
-	// told, or another caller is at it. The payment stays among the open
-	// ones (the worker's reconciliation) until Told.
-	ClaimTelling(ctx context.Context, id string, lease time.Duration) (TellClaim, error)
+	// ClaimTelling claims, for lease and under token, the telling of a
+	// settled payment (the client's confirmation, the therapist's notice):
+	// TellBusy when another caller is at it, TellDone when it was told (or
+	// was settled before telling was recorded). The payment stays among the
+	// open ones (the worker's reconciliation) until Told.
+	ClaimTelling(ctx context.Context, id, token string, lease time.Duration) (TellClaim, error)
 	// Told records that the payment's messages went out; ToldFailed gives
-	// the claim back for another caller.
-	Told(ctx context.Context, id string) error
-	ToldFailed(ctx context.Context, id string) error
+	// the claim back for another caller (only the token's holder can).
+	Told(ctx context.Context, id, token string) error
+	ToldFailed(ctx context.Context, id, token string) error
 }
 
 // ClientRecords keeps what the policy remembers of a client.
@@ -187,6 +188,8 @@ type PaymentResult struct {
 	Fresh bool
 	// Told: a settled payment's messages went out before (nothing to do).
 	Told bool
+	// TellToken is the telling claim's token (with Fresh, for PaymentTold).
+	TellToken string
 }
 
 // Settled reports a result whose telling is claimed (see PaymentTold).
@@ -303,7 +306,7 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 			b.afterFreeing("payment", b.offerFilled(ctx, a)) // the offer chain also sees it booked
 		}
 		r := PaymentResult{Outcome: PaidNow, Appointment: a}
-		r.Fresh, r.Told = b.claimTelling(ctx, a, fresh)
+		r.Fresh, r.Told, r.TellToken = b.claimTelling(ctx, a, fresh)
 		return r, nil
 	case StatusCancelledByClient, StatusCancelledByPractice:
 		if !fresh && a.RefundState != RefundPending { // paid, booked, cancelled since: nothing to tell
@@ -320,7 +323,7 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 		}
 	}
 	r := PaymentResult{Outcome: PaidTimeLost, Appointment: a}
-	r.Fresh, r.Told = b.claimTelling(ctx, a, fresh)
+	r.Fresh, r.Told, r.TellToken = b.claimTelling(ctx, a, fresh)
 	return r, nil
 }
 
@@ -328,13 +331,14 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 // therapist that a's payment settled (nobody has, and nobody else is at
 // it), or that it was told. If Redis cannot say, the caller that recorded
 // the capture tells.
-func (b *Bookings) claimTelling(ctx context.Context, a Appointment, fresh bool) (tell, told bool) {
-	claim, err := b.Store.ClaimTelling(ctx, a.ID, tellLease)
+func (b *Bookings) claimTelling(ctx context.Context, a Appointment, fresh bool) (tell, told bool, token string) {
+	token = RandomToken(12)
+	claim, err := b.Store.ClaimTelling(ctx, a.ID, token, tellLease)
 	if err != nil {
 		b.log().Warn("could not claim telling of a payment", "appointment", a.ID, "err", err)
-		return fresh, false
+		return fresh, false, token
 	}
-	return claim == TellYours, claim == TellDone
+	return claim == TellYours, claim == TellDone, token
 }
 
 // A claim to tell of a settled payment.
@@ -347,18 +351,25 @@ const (
 )
 
 // tellLease is how long a caller has to tell of a settled payment before
-// another (the worker) may.
-const tellLease = 2 * time.Minute
+// another (the worker) may; TellWithin bounds the telling well inside it.
+const (
+	tellLease  = 2 * time.Minute
+	TellWithin = time.Minute
+)
 
-// PaymentTold records that the messages of a's settled payment went out
+// PaymentTold records that the messages of r's settled payment went out
 // (delivered is true), or that they did not, so that the worker tells
 // them on its next reconciliation.
-func (b *Bookings) PaymentTold(ctx context.Context, id string, delivered bool) {
+func (b *Bookings) PaymentTold(ctx context.Context, r PaymentResult, delivered bool) {
+	// On a context of its own: the caller's may be spent by the telling.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	id := r.Appointment.ID
 	var err error
 	if delivered {
-		err = b.Store.Told(ctx, id)
+		err = b.Store.Told(ctx, id, r.TellToken)
 	} else {
-		err = b.Store.ToldFailed(ctx, id)
+		err = b.Store.ToldFailed(ctx, id, r.TellToken)
 	}
 	if err != nil {
 		b.log().Warn("could not record the telling of a payment", "appointment", id, "delivered", delivered, "err", err)

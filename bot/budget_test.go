@@ -25,7 +25,7 @@ const (
 	budgetRoundTripsPerPaidBooking = 39
 	// Commands Redis executes (those inside scripts included) for one complete paid booking, from /start to
 	// the confirmation, with the therapist told.
-	budgetCommandsPerPaidBooking = 94
+	budgetCommandsPerPaidBooking = 95
 	// Bytes of Redis memory one more confirmed paid booking adds (a new
 	// client's first: the appointment, its payment record, its place in the
 	// therapist's and the client's indexes, the client's chat state).

@@ -102,11 +102,10 @@ func (n *Notifier) WaitlistEnded(ctx context.Context, e tori.WaitEntry) error {
 
 // PaymentSettled tells what a payment came to (see PaymentReplies).
 func (n *Notifier) PaymentSettled(ctx context.Context, r tori.PaymentResult) error {
-	err := n.send(ctx, n.Bot.PaymentReplies(ctx, r))
-	if r.Fresh && r.Settled() { // unreachable chats count as told: nobody to tell
-		n.Bot.bookings.PaymentTold(ctx, r.Appointment.ID, err == nil || tori.ErrorCode(err) == tori.EFORBIDDEN)
+	if r.Fresh && r.Settled() {
+		return n.Bot.tellSettled(ctx, n.Send, r)
 	}
-	return err
+	return n.send(ctx, n.Bot.PaymentReplies(ctx, r))
 }
 
 // RefundDone tells the client (and therapist) that a refund that was

@@ -2,7 +2,10 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"time"
 
+	tg "github.com/go-telegram/bot"
 	"github.com/tori-bot/tori"
 )
 
@@ -87,4 +90,44 @@ func (b *Bot) PracticeCancelled(ctx context.Context, a tori.Appointment) []Reply
 	c.offerAgain(a, text)
 	c.icsDocument(a, true)
 	return c.res.Replies
+}
+
+// tellSettled tells of a settled payment whose telling this caller holds
+// (r.Fresh): the client's messages first, each of which must go out (a chat
+// that cannot be written to, or a message Telegram refuses as malformed,
+// counts as done: sending it again would not help); if one does not, nothing
+// more is sent and the claim is given back, for the next return, webhook or
+// reconciliation to tell it all. Then the therapist's notices: one that does
+// not go out is queued for the worker (Reply.Retry). The telling is
+// recorded either way (PaymentTold).
+func (b *Bot) tellSettled(ctx context.Context, send func(context.Context, Reply) error, r tori.PaymentResult) error {
+	ctx, cancel := context.WithTimeout(ctx, tori.TellWithin)
+	defer cancel()
+	var notices []Reply
+	for _, rep := range b.PaymentReplies(ctx, r) {
+		if rep.Retry != "" {
+			notices = append(notices, rep)
+			continue
+		}
+		if err := send(ctx, rep); err != nil && !final(err) {
+			b.log.Warn("payment settled, but the client's message did not go out; told again later", "appointment", r.Appointment.ID, "err", err)
+			b.bookings.PaymentTold(ctx, r, false)
+			return err
+		}
+	}
+	for _, rep := range notices {
+		if err := send(ctx, rep); err != nil && !final(err) {
+			if qerr := b.store.Enqueue(ctx, tori.QueueRelay, "", rep.Retry, b.now().Add(time.Minute)); qerr != nil {
+				b.log.Error("queue a notice that was not delivered", "chat", rep.ChatID, "err", qerr)
+			}
+		}
+	}
+	b.bookings.PaymentTold(ctx, r, true)
+	return nil
+}
+
+// final reports a failed send that sending again would not change: the
+// chat cannot be written to, or Telegram refused the request itself.
+func final(err error) bool {
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, tg.ErrorBadRequest) || errors.Is(err, tg.ErrorForbidden)
 }

@@ -18,6 +18,8 @@ type Deliverer interface {
 	// Deliver sends replies; an error when none went out and Telegram may
 	// take them later (unreachable chats are not an error).
 	Deliver(ctx context.Context, replies []Reply) error
+	// Send sends one reply (ErrUnreachable: the chat cannot be written to).
+	Send(ctx context.Context, r Reply) error
 }
 
 // WebhookParser verifies a payment provider's webhook request and returns
@@ -174,10 +176,11 @@ func (b *Bot) paymentReturned(r *http.Request, send Deliverer) page {
 // tellPayment delivers what a payment result calls for, and records a
 // settled payment's telling: told, or left for the worker to tell.
 func (b *Bot) tellPayment(ctx context.Context, send Deliverer, res tori.PaymentResult) {
-	err := send.Deliver(ctx, b.PaymentReplies(ctx, res))
 	if res.Fresh && res.Settled() {
-		b.bookings.PaymentTold(ctx, res.Appointment.ID, err == nil)
+		_ = b.tellSettled(ctx, send.Send, res)
+		return
 	}
+	_ = send.Deliver(ctx, b.PaymentReplies(ctx, res))
 }
 
 func (b *Bot) outcomePage(res tori.PaymentResult) page {

@@ -3,6 +3,7 @@
 package faults_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,15 @@ func TestCrashWhilePaying(t *testing.T) {
 				}
 				if n := w.checkMoney(as); n != 1 {
 					t.Errorf("%d confirmed paid bookings, want 1", n)
+				}
+				// Recorded as told, and no longer watched: nobody (the
+				// worker's next reconciliation included) tells it again.
+				for _, a := range as {
+					told, _ := w.rdb.HGet(context.Background(), "tori:{t:adi}:a:"+a.ID, "told").Result()
+					open := w.rdb.ZScore(context.Background(), "tori:payments:open", a.ID).Err() == nil
+					if told != "1" || open {
+						t.Errorf("appointment %s: told=%q, still among the open payments: %v", a.ID, told, open)
+					}
 				}
 			})
 		}

@@ -42,6 +42,11 @@ func TestRedisRestart(t *testing.T) {
 			c := w.client(int64(7000 + i))
 			m, err := c.say("/start")
 			for err != nil {
+				select {
+				case <-stop:
+					return
+				default:
+				}
 				retries.Add(1)
 				time.Sleep(500 * time.Millisecond)
 				m, err = c.say("/start")

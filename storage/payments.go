@@ -120,13 +120,13 @@ func (s *Store) BeginCapture(ctx context.Context, id, token string, until, now t
 }
 
 // ClaimTelling implements tori.PaymentStore.
-func (s *Store) ClaimTelling(ctx context.Context, id string, lease time.Duration) (tori.TellClaim, error) {
+func (s *Store) ClaimTelling(ctx context.Context, id, token string, lease time.Duration) (tori.TellClaim, error) {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return tori.TellBusy, err
 	}
 	keys := []string{s.appointmentKey(tid, id), s.tellKey(tid, id)}
-	code, _, err := s.runScript(ctx, "claim telling", claimTellingScript, keys, lease.Milliseconds())
+	code, _, err := s.runScript(ctx, "claim telling", claimTellingScript, keys, lease.Milliseconds(), token)
 	switch {
 	case err != nil:
 		return tori.TellBusy, err
@@ -139,13 +139,13 @@ func (s *Store) ClaimTelling(ctx context.Context, id string, lease time.Duration
 }
 
 // Told implements tori.PaymentStore.
-func (s *Store) Told(ctx context.Context, id string) error {
+func (s *Store) Told(ctx context.Context, id, token string) error {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return err
 	}
 	keys := []string{s.appointmentKey(tid, id), s.tellKey(tid, id)}
-	if _, _, err := s.runScript(ctx, "told", toldScript, keys); err != nil {
+	if _, _, err := s.runScript(ctx, "told", toldScript, keys, token); err != nil {
 		return err
 	}
 	s.settle(ctx, id)
@@ -153,12 +153,13 @@ func (s *Store) Told(ctx context.Context, id string) error {
 }
 
 // ToldFailed implements tori.PaymentStore.
-func (s *Store) ToldFailed(ctx context.Context, id string) error {
+func (s *Store) ToldFailed(ctx context.Context, id, token string) error {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return err
 	}
-	return formatError("told failed", s.Redis.Del(ctx, s.tellKey(tid, id)).Err())
+	_, _, err = s.runScript(ctx, "told failed", releaseTellScript, []string{s.tellKey(tid, id)}, token)
+	return err
 }
 
 // settle drops an appointment from the open payments (best effort: the

@@ -84,7 +84,7 @@ var confirmPaidScript = redis.NewScript(luaConflict + `
 local f = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'buffer', 'client', 'pay_state')
 if not f[1] then return {'NOTFOUND'} end
 if f[6] == 'paid' then return {'DONE'} end
-redis.call('HSET', KEYS[1], 'pay_state', 'paid', 'capture_id', ARGV[2], 'paid', ARGV[3], 'updated_at', ARGV[4])
+redis.call('HSET', KEYS[1], 'pay_state', 'paid', 'capture_id', ARGV[2], 'paid', ARGV[3], 'updated_at', ARGV[4], 'told', '0')
 redis.call('PERSIST', KEYS[1])
 local start = tonumber(f[2])
 local bend = tonumber(f[3]) + tonumber(f[4])
@@ -170,27 +170,42 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 return {'OK'}
 `)
 
-// claimTellingScript claims the telling of a settled payment: nobody told
-// yet (the hash's told field), and nobody at it (the claim key, leased).
+// claimTellingScript claims the telling of a settled payment: not told
+// yet (the hash's told field is '0', written when the capture was
+// recorded; a payment settled before telling was recorded has none and
+// counts as told), and nobody at it (the claim key, leased, holding the
+// claimant's token).
 //
 // KEYS[1] the appointment's hash  KEYS[2] the claim
-// ARGV[1] lease ms
+// ARGV[1] lease ms  ARGV[2] token
 // Returns {"OK"} | {"TOLD"} | {"BUSY"} | {"NOTFOUND"}.
 var claimTellingScript = redis.NewScript(`
 local told = redis.call('HMGET', KEYS[1], 'id', 'told')
 if not told[1] then return {'NOTFOUND'} end
-if told[2] == '1' then return {'TOLD'} end
-if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return {'OK'} end
+if told[2] ~= '0' then return {'TOLD'} end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[1]) then return {'OK'} end
+if redis.call('GET', KEYS[2]) == ARGV[2] then return {'OK'} end
 return {'BUSY'}
 `)
 
-// toldScript records that a settled payment's messages went out.
+// toldScript records that a settled payment's messages went out, and
+// drops the claim if it is still the teller's own.
 //
 // KEYS[1] the appointment's hash  KEYS[2] the claim
+// ARGV[1] token
 // Returns {"OK"} | {"NOTFOUND"}.
 var toldScript = redis.NewScript(`
-redis.call('DEL', KEYS[2])
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOTFOUND'} end
 redis.call('HSET', KEYS[1], 'told', '1')
+return {'OK'}
+`)
+
+// releaseTellScript gives a telling claim back, if it is the caller's.
+//
+// KEYS[1] the claim  ARGV[1] token
+// Returns {"OK"}.
+var releaseTellScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return {'OK'}
 `)
