@@ -134,7 +134,13 @@ func (n *Notifier) Resend(ctx context.Context, member string) error {
 	if !ok {
 		return tori.Errorf(tori.EINVALID, "not a queued notice")
 	}
-	return n.send(ctx, []Reply{r})
+	err := n.send(ctx, []Reply{r})
+	if err != nil && final(err) {
+		// Telegram refuses the message itself: sending it again will not help.
+		n.Bot.log.Error("queued notice refused by Telegram; dropped", "chat", r.ChatID, "err", err)
+		return nil
+	}
+	return err
 }
 
 // Relay passes on a client's message written outside messaging hours.

@@ -215,7 +215,10 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	}()
 	uid := strconv.FormatInt(u.ID, 10)
 	claimed, chosen, err := t.bot.store.ClaimUpdate(ctx, uid, 2*time.Minute, in.User.ID)
-	in.Chosen, in.ChosenKnown = chosen, true // on an error, Telegram's language
+	// On an error, Telegram's language. In webhook mode the language is
+	// read again under the chat's lock (an update of this chat on another
+	// replica may be changing it).
+	in.Chosen, in.ChosenKnown = chosen, !strict
 	switch {
 	case err != nil && strict:
 		return err
