@@ -135,6 +135,51 @@ func TestCrashWhilePaying(t *testing.T) {
 	}
 }
 
+// TestCrashWorkerWhilePaying: the buyer approves at PayPal and never comes
+// back, so the worker's reconciliation captures the payment; the worker is
+// killed right after PayPal captured, before anything is recorded. Another
+// worker process (the same one started again) finds the payment when the
+// dead one's lease runs out, records the capture it finds at PayPal (no
+// second capture) and tells the client and the therapist once.
+func TestCrashWorkerWhilePaying(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.bot("bot")
+	wk := w.worker("worker", "TORI_FAULT=pay.after_capture")
+	c := w.client(103)
+	approve := w.bookToPay(c, 4, "12:00")
+	order := approve[strings.Index(approve, "token=")+len("token="):]
+	if err := w.pp.Approve(order); err != nil { // approved; the tab closed
+		t.Fatal(err)
+	}
+	// Reconciliation looks at the order two minutes after it was made.
+	w.waitExit(wk, 4*time.Minute)
+	if o, _ := w.pp.Order(order); o.Capture == nil {
+		t.Fatal("the worker died before PayPal captured")
+	}
+	if n := count(w.tg.Messages(c.u.ID), "You're booked."); n != 0 {
+		t.Fatalf("told before it was recorded (%d)", n)
+	}
+	w.restart(wk)
+	// The dead worker's claim lapses after its 2-minute lease.
+	w.waitChat(c.u.ID, 4*time.Minute, "the client's confirmation", has("You're booked.", 1))
+	w.waitChat(9001, time.Minute, "the therapist's notice", has("New booking", 1))
+	time.Sleep(2 * time.Second)
+	if n := count(w.tg.Messages(c.u.ID), "You're booked."); n != 1 {
+		t.Errorf("the client was told %d times", n)
+	}
+	if n := count(w.tg.Messages(9001), "New booking"); n != 1 {
+		t.Errorf("the therapist was told %d times", n)
+	}
+	as := w.appointments()
+	if n := w.checkMoney(as); n != 1 {
+		t.Errorf("%d confirmed paid bookings, want 1", n)
+	}
+	if n := w.pp.Calls("capture"); n > 2 {
+		t.Errorf("%d capture calls (the first, and at most one replay)", n)
+	}
+}
+
 // TestCrashWhileRefunding kills the bot while it refunds a cancelled paid
 // booking: before PayPal is asked, and after PayPal refunded but before it
 // is recorded. After a restart (and Telegram delivering the unanswered
