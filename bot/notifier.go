@@ -35,9 +35,9 @@ func (n *Notifier) send(ctx context.Context, replies []Reply) error {
 		switch {
 		case err == nil:
 			delivered++
-		case errors.Is(err, ErrUnreachable):
+		case final(err):
 			unreachable++
-			n.Bot.log.Warn("chat unreachable: the user has not started the bot or blocked it", "chat", r.ChatID)
+			n.Bot.log.Warn("message not taken, and sending it again would not help (the chat cannot be written to, or Telegram refused the request)", "chat", r.ChatID, "err", err)
 		default:
 			failed = err
 			if r.Retry != "" {
@@ -110,8 +110,24 @@ func (n *Notifier) PaymentSettled(ctx context.Context, r tori.PaymentResult) err
 
 // RefundDone tells the client (and therapist) that a refund that was
 // pending has gone through.
+// The refund is done and recorded, and will not be looked at again: a
+// message Telegram does not take now is queued for the worker (the relay
+// queue, as a therapist's notice is), not lost.
 func (n *Notifier) RefundDone(ctx context.Context, a tori.Appointment) error {
-	return n.send(ctx, n.Bot.RefundDoneReplies(ctx, a))
+	for _, r := range n.Bot.RefundDoneReplies(ctx, a) {
+		if r.Retry == "" {
+			r.Retry = noticeRetry(r.ChatID, r.Text)
+		}
+		err := n.Send(ctx, r)
+		if err == nil || final(err) {
+			continue
+		}
+		n.Bot.log.Warn("refund message not delivered; queued", "chat", r.ChatID, "err", err)
+		if qerr := n.Bot.store.Enqueue(ctx, tori.QueueRelay, "", r.Retry, n.Bot.now().Add(time.Minute)); qerr != nil {
+			return qerr
+		}
+	}
+	return nil
 }
 
 // RefundByHand asks the therapist to refund by hand: PayPal kept refusing.

@@ -138,6 +138,53 @@ func TestRefundRetriedThenDone(t *testing.T) {
 	}
 }
 
+// TestRefundMessageRetried: the refund goes through, but Telegram does not
+// take the message to the client nor the therapist's notice: the refund is
+// not issued again, and both messages are sent (once) by the worker once
+// Telegram is back.
+func TestRefundMessageRetried(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	dana := client(101)
+	a := e.paid(dana, e.clock.At(thu.AddDays(4), "10:00"))
+	e.pp.FailNext("refund", paypaltest.Refused)
+	if _, _, _, err := e.bookings.Cancel(ctx, dana, a.ID, -1); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(2 * time.Minute)
+	e.out.mu.Lock()
+	e.out.fail = func(bot.Reply) error {
+		return errors.New("error response from telegram for method sendMessage, 502 Bad Gateway")
+	}
+	e.out.mu.Unlock()
+	e.run(e.worker.retryRefunds)
+	got, _ := e.store.Appointment(ctx, a.ID)
+	if got.RefundState != tori.RefundRefunded || e.out.total() != 0 {
+		t.Fatalf("refund %s, %d messages", got.RefundState, e.out.total())
+	}
+	e.out.mu.Lock()
+	e.out.fail = nil
+	e.out.mu.Unlock()
+	e.clock.Add(time.Minute)
+	e.run(e.worker.retryRefunds)
+	e.run(e.worker.deliverRelays)
+	if msgs := e.out.to(101); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "has been refunded") {
+		t.Fatalf("client: %s", texts(msgs))
+	}
+	if msgs := e.out.to(9001); len(msgs) != 1 {
+		t.Fatalf("therapist: %s", texts(msgs))
+	}
+	o, _ := e.pp.Order(a.OrderID)
+	if rf := e.pp.Refunds(o.Capture.ID); len(rf) != 1 {
+		t.Fatalf("%d refunds at PayPal", len(rf))
+	}
+	total := e.out.total()
+	e.clock.Add(time.Hour)
+	if e.run(e.worker.retryRefunds); e.run(e.worker.deliverRelays) != 0 || e.out.total() != total {
+		t.Fatalf("told again: %d messages, %d before", e.out.total(), total)
+	}
+}
+
 func TestRefundHandedOverAfterAttempts(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, nil)
