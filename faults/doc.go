@@ -8,5 +8,5 @@
 //
 // It is slow (minutes), so its tests build only with the faults tag:
 //
-//	go test -tags faults -parallel 8 -timeout 20m -v ./faults/
+//	go test -tags faults -count=1 -parallel 8 -timeout 20m -v ./faults/
 package faults
