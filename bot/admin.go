@@ -165,13 +165,7 @@ func parseAdminDate(s string, today tori.Date) (tori.Date, bool) {
 // service, payment, whether they confirmed, and a note marker.
 func (b *Bot) sessionLine(lang string, a tori.Appointment) string {
 	s, _ := b.practice.Service(a.ServiceID)
-	pay := b.cat.T(lang, "agenda.to_pay", map[string]any{"Price": b.price(lang, a.Price)})
-	switch {
-	case a.Paid.Amount > 0 && a.Paid == a.Price:
-		pay = b.cat.T(lang, "agenda.paid", map[string]any{"Paid": b.price(lang, a.Paid)})
-	case a.Paid.Amount > 0:
-		pay = b.cat.T(lang, "agenda.deposit", map[string]any{"Paid": b.price(lang, a.Paid), "Rest": b.price(lang, a.Price.Sub(a.Paid))})
-	}
+	pay := b.payLine(lang, a)
 	state := b.cat.T(lang, "agenda.not_confirmed", nil)
 	switch {
 	case a.Status == tori.StatusCompleted:
@@ -188,6 +182,18 @@ func (b *Bot) sessionLine(lang string, a tori.Appointment) string {
 		line += "\n📝 " + iso(lang, a.Note)
 	}
 	return line
+}
+
+// payLine says what of a session is paid: all, a deposit (and the rest to
+// pay), or nothing yet.
+func (b *Bot) payLine(lang string, a tori.Appointment) string {
+	switch {
+	case a.Paid.Amount > 0 && a.Paid == a.Price:
+		return b.cat.T(lang, "agenda.paid", map[string]any{"Paid": b.price(lang, a.Paid)})
+	case a.Paid.Amount > 0:
+		return b.cat.T(lang, "agenda.deposit", map[string]any{"Paid": b.price(lang, a.Paid), "Rest": b.price(lang, a.Price.Sub(a.Paid))})
+	}
+	return b.cat.T(lang, "agenda.to_pay", map[string]any{"Price": b.price(lang, a.Price)})
 }
 
 // adminDay lists one day's sessions of the sender's therapists, each

@@ -49,9 +49,7 @@ func (n *Notifier) send(ctx context.Context, replies []Reply) error {
 	switch {
 	case delivered > 0 || len(replies) == 0:
 		for _, r := range retry {
-			if err := n.Bot.store.Enqueue(ctx, tori.QueueRelay, "", r.Retry, n.Bot.now().Add(time.Minute)); err != nil {
-				n.Bot.log.Error("queue a message that was not delivered", "chat", r.ChatID, "err", err)
-			}
+			_ = n.Bot.retryLater(ctx, r)
 		}
 		return nil
 	case failed != nil:
@@ -123,7 +121,7 @@ func (n *Notifier) RefundDone(ctx context.Context, a tori.Appointment) error {
 			continue
 		}
 		n.Bot.log.Warn("refund message not delivered; queued", "chat", r.ChatID, "err", err)
-		if qerr := n.Bot.store.Enqueue(ctx, tori.QueueRelay, "", r.Retry, n.Bot.now().Add(time.Minute)); qerr != nil {
+		if qerr := n.Bot.retryLater(ctx, r); qerr != nil {
 			return qerr
 		}
 	}
@@ -170,7 +168,7 @@ func (n *Notifier) Relay(ctx context.Context, r tori.Relay) error {
 	for _, rep := range replies {
 		if err := n.Send(ctx, rep); err != nil && !errors.Is(err, ErrUnreachable) {
 			n.Bot.log.Warn("message not passed on; retried", "chat", rep.ChatID, "err", err)
-			if err := n.Bot.store.Enqueue(ctx, tori.QueueRelay, "", rep.Retry, n.Bot.now().Add(time.Minute)); err != nil {
+			if err := n.Bot.retryLater(ctx, rep); err != nil {
 				return err
 			}
 		}
@@ -215,13 +213,7 @@ func (b *Bot) AgendaReplies(t tori.Therapist, day tori.Date, as []tori.Appointme
 	var lines []string
 	for _, a := range as {
 		s, _ := b.practice.Service(a.ServiceID)
-		pay := b.cat.T(lang, "agenda.to_pay", map[string]any{"Price": b.price(lang, a.Price)})
-		switch {
-		case a.Paid.Amount > 0 && a.Paid == a.Price:
-			pay = b.cat.T(lang, "agenda.paid", map[string]any{"Paid": b.price(lang, a.Paid)})
-		case a.Paid.Amount > 0:
-			pay = b.cat.T(lang, "agenda.deposit", map[string]any{"Paid": b.price(lang, a.Paid), "Rest": b.price(lang, a.Price.Sub(a.Paid))})
-		}
+		pay := b.payLine(lang, a)
 		confirmed := b.cat.T(lang, "agenda.not_confirmed", nil)
 		if a.Attending {
 			confirmed = b.cat.T(lang, "agenda.confirmed", nil)

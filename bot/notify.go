@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/tori-bot/tori"
 )
@@ -96,4 +98,14 @@ func clientRef(lang string, cl tori.Client) string {
 		ref += " " + ltr(lang, "@"+esc(cl.Username))
 	}
 	return ref
+}
+
+// retryLater queues a reply Telegram did not take (its Retry member) in the
+// relay queue, for the worker to send again in a minute.
+func (b *Bot) retryLater(ctx context.Context, r Reply) error {
+	err := b.store.Enqueue(ctx, tori.QueueRelay, "", r.Retry, b.now().Add(time.Minute))
+	if err != nil {
+		b.log.Error("queue a message that was not delivered", "chat", r.ChatID, "err", err)
+	}
+	return err
 }

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"time"
 
 	tg "github.com/go-telegram/bot"
 	"github.com/tori-bot/tori"
@@ -117,9 +116,7 @@ func (b *Bot) tellSettled(ctx context.Context, send func(context.Context, Reply)
 	}
 	for _, rep := range notices {
 		if err := send(ctx, rep); err != nil && !final(err) {
-			if qerr := b.store.Enqueue(ctx, tori.QueueRelay, "", rep.Retry, b.now().Add(time.Minute)); qerr != nil {
-				b.log.Error("queue a notice that was not delivered", "chat", rep.ChatID, "err", qerr)
-			}
+			_ = b.retryLater(ctx, rep)
 		}
 	}
 	b.bookings.PaymentTold(ctx, r, true)

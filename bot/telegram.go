@@ -269,11 +269,9 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 		})
 	}
 	for _, r := range res.Replies {
-		if err := t.Send(ctx, r); err != nil && r.Retry != "" && !errors.Is(err, ErrUnreachable) {
-			// A client's message is never lost: the worker passes it on.
-			if err := t.bot.store.Enqueue(ctx, tori.QueueRelay, "", r.Retry, t.bot.now().Add(time.Minute)); err != nil {
-				t.bot.log.Error("queue a message that was not passed on", "err", err)
-			}
+		if err := t.Send(ctx, r); err != nil && r.Retry != "" && !final(err) {
+			// A relayed message or a notice is never lost: the worker sends it.
+			_ = t.bot.retryLater(ctx, r)
 		}
 	}
 	done = true
@@ -375,7 +373,7 @@ func (t *Telegram) Deliver(ctx context.Context, replies []Reply) error {
 		switch err := t.Send(ctx, r); {
 		case err == nil:
 			delivered++
-		case !errors.Is(err, ErrUnreachable):
+		case !final(err):
 			failed = err
 			if r.Retry != "" {
 				retry = append(retry, r)
@@ -386,9 +384,7 @@ func (t *Telegram) Deliver(ctx context.Context, replies []Reply) error {
 		// The caller counts this as done: a notice that did not go out is
 		// queued for the worker rather than lost.
 		for _, r := range retry {
-			if err := t.bot.store.Enqueue(ctx, tori.QueueRelay, "", r.Retry, t.bot.now().Add(time.Minute)); err != nil {
-				t.bot.log.Error("queue a message that was not delivered", "chat", r.ChatID, "err", err)
-			}
+			_ = t.bot.retryLater(ctx, r)
 		}
 		return nil
 	}

@@ -322,23 +322,9 @@ func (c *client) last() (telegramtest.Message, int) { return c.w.tg.Latest(c.u.I
 // act sends an update and waits for the bot's answer (a new message or an
 // edit of the latest).
 func (c *client) act(send func(), within time.Duration) (telegramtest.Message, error) {
-	before, n := c.last()
-	send()
-	ms, err := c.w.tg.Wait(c.u.ID, within, func(ms []telegramtest.Message) bool {
-		if len(ms) > n {
-			return true
-		}
-		for _, m := range ms {
-			if m.ID == before.ID && m.Edits > before.Edits {
-				return true
-			}
-		}
-		return false
-	})
-	if err != nil {
+	if err := c.w.tg.Act(c.u.ID, within, send); err != nil {
 		return telegramtest.Message{}, err
 	}
-	_ = ms
 	m, _ := c.last()
 	return m, nil
 }

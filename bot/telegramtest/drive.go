@@ -131,6 +131,25 @@ func (s *Server) Latest(chat int64) (Message, int) {
 	return Message{}, len(ms)
 }
 
+// Act runs send (a user's message or tap in chat) and waits until the bot
+// answered in chat: a new message, or an edit of the latest one.
+func (s *Server) Act(chat int64, within time.Duration, send func()) error {
+	before, n := s.Latest(chat)
+	send()
+	_, err := s.Wait(chat, within, func(ms []Message) bool {
+		if len(ms) > n {
+			return true
+		}
+		for _, m := range ms {
+			if m.ID == before.ID && m.Edits > before.Edits {
+				return true
+			}
+		}
+		return false
+	})
+	return err
+}
+
 // Wait waits until ok holds for the chat's messages (called again on every
 // change), or the timeout passes.
 func (s *Server) Wait(chat int64, timeout time.Duration, ok func([]Message) bool) ([]Message, error) {

@@ -49,18 +49,18 @@ func parseBenchArgs(args []string, getenv func(string) string) (benchConfig, err
 	arrive := fs.Duration("arrive", 2*time.Second, "the clients start at random moments within this time")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
 	if err := fs.Parse(args); err != nil {
-		return benchConfig{}, fmt.Errorf("tori bench: %v; use tori bench [-clients 10,100,1000] [-think 1s] [-arrive 2s] [-cpuprofile file]", err)
+		return benchConfig{}, fmt.Errorf("bench: %v; use tori bench [-clients 10,100,1000] [-think 1s] [-arrive 2s] [-cpuprofile file]", err)
 	}
 	c := benchConfig{think: *think, arrive: *arrive, redis: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), profile: *profile}
 	for f := range strings.SplitSeq(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 || n > 100000 {
-			return benchConfig{}, fmt.Errorf("tori bench: -clients %q: write numbers from 1 to 100000, separated by commas", *clients)
+			return benchConfig{}, fmt.Errorf("bench: -clients %q: write numbers from 1 to 100000, separated by commas", *clients)
 		}
 		c.clients = append(c.clients, n)
 	}
 	if c.think < 0 || c.arrive < 0 {
-		return benchConfig{}, errors.New("tori bench: -think and -arrive cannot be negative")
+		return benchConfig{}, errors.New("bench: -think and -arrive cannot be negative")
 	}
 	return c, nil
 }
@@ -286,22 +286,9 @@ func (c *benchClient) last() (telegramtest.Message, int) { return c.fake.Latest(
 // act sends an update and waits until the bot has answered it (a new
 // message, or an edit of the latest one).
 func (c *benchClient) act(send func()) error {
-	before, n := c.last()
 	start := time.Now()
-	send()
 	c.updates++
-	_, err := c.fake.Wait(c.u.ID, 30*time.Second, func(ms []telegramtest.Message) bool {
-		if len(ms) > n {
-			return true
-		}
-		for _, m := range ms {
-			if m.ID == before.ID && m.Edits > before.Edits {
-				return true
-			}
-		}
-		return false
-	})
-	if err != nil {
+	if err := c.fake.Act(c.u.ID, 30*time.Second, send); err != nil {
 		return err
 	}
 	c.seen = append(c.seen, time.Since(start))

@@ -117,7 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		case "worker":
 			runBot = false
 		default:
-			return fmt.Errorf("unknown command %q: run tori (bot and worker), tori bot, tori worker, or tori check (validate %s)", args[0], cfgPath)
+			return fmt.Errorf("unknown command %q: run tori (bot and worker), tori bot, tori worker, tori check (validate %s), or tori bench (a load test)", args[0], cfgPath)
 		}
 	}
 	token := strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN"))
