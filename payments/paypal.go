@@ -14,8 +14,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/plutov/paypal/v4"
@@ -44,10 +44,6 @@ type Config struct {
 type PayPal struct {
 	c   *paypal.Client
 	cfg Config
-	// mu is held exclusively by captures: the library sets a shared
-	// "return representation" flag on the client at each capture, which
-	// races with any concurrent call.
-	mu sync.RWMutex
 }
 
 // New builds the client with a timeout on every call.
@@ -68,11 +64,6 @@ func New(cfg Config) (*PayPal, error) {
 }
 
 var _ tori.PaymentGateway = (*PayPal)(nil)
-
-func (p *PayPal) read() func() {
-	p.mu.RLock()
-	return p.mu.RUnlock
-}
 
 // value writes an amount as PayPal wants it: "350.00".
 func value(m tori.Money) string {
@@ -97,7 +88,6 @@ func money(currency, v string) (tori.Money, error) {
 
 // CreateOrder implements tori.PaymentGateway.
 func (p *PayPal) CreateOrder(ctx context.Context, a tori.Appointment, amount tori.Money) (tori.Order, error) {
-	defer p.read()()
 	locale := "en-US"
 	if a.Client.Lang == "he" {
 		locale = "he-IL"
@@ -166,9 +156,7 @@ func (p *PayPal) Capture(ctx context.Context, a tori.Appointment) (tori.Capture,
 	if a.Declines > 0 {
 		rid = fmt.Sprintf("capture:%s:%d", a.ID, a.Declines+1)
 	}
-	p.mu.Lock()
-	res, err := p.c.CaptureOrderWithPaypalRequestId(ctx, a.OrderID, paypal.CaptureOrderRequest{}, rid, nil)
-	p.mu.Unlock()
+	res, err := p.capture(ctx, a.OrderID, rid)
 	if err != nil {
 		if issue(err) == "ORDER_ALREADY_CAPTURED" {
 			o, gerr := p.Order(ctx, a.OrderID)
@@ -189,9 +177,24 @@ func (p *PayPal) Capture(ctx context.Context, a tori.Appointment) (tori.Capture,
 	return tori.Capture{}, tori.Errorf(tori.EUNAVAILABLE, "PayPal answered the capture of order %s without a capture", a.OrderID)
 }
 
+// capture is the library's CaptureOrderWithPaypalRequestId without its
+// first line: that one sets the client's shared "return representation"
+// flag on every capture, a data race with every concurrent call, which
+// would make captures wait for each other and for every other call. The
+// flag is set once, in New, before the client is shared, and Send adds
+// the Prefer header it stands for to every request, this one included.
+func (p *PayPal) capture(ctx context.Context, orderID, requestID string) (*paypal.CaptureOrderResponse, error) {
+	res := &paypal.CaptureOrderResponse{}
+	req, err := p.c.NewRequest(ctx, http.MethodPost, p.c.APIBase+"/v2/checkout/orders/"+url.PathEscape(orderID)+"/capture", paypal.CaptureOrderRequest{})
+	if err != nil {
+		return res, err
+	}
+	req.Header.Set("PayPal-Request-Id", requestID)
+	return res, p.c.SendWithAuth(req, res)
+}
+
 // Order implements tori.PaymentGateway.
 func (p *PayPal) Order(ctx context.Context, orderID string) (tori.Order, error) {
-	defer p.read()()
 	o, err := p.c.GetOrder(ctx, orderID)
 	if err != nil {
 		return tori.Order{}, formatError("get order", err)
@@ -201,7 +204,6 @@ func (p *PayPal) Order(ctx context.Context, orderID string) (tori.Order, error) 
 
 // Refund implements tori.PaymentGateway.
 func (p *PayPal) Refund(ctx context.Context, a tori.Appointment, amount tori.Money) (tori.Refund, error) {
-	defer p.read()()
 	req := paypal.RefundCaptureRequest{Amount: &paypal.Money{Currency: amount.Currency, Value: value(amount)}, InvoiceID: a.ID}
 	// A retry after a timeout reuses the id (PayPal answers what it did);
 	// after a refusal no money moved, and a new id asks again.

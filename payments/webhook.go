@@ -58,9 +58,7 @@ func (p *PayPal) ParseWebhook(ctx context.Context, r *http.Request) (tori.Paymen
 		return tori.PaymentEvent{}, tori.Errorf(tori.EFORBIDDEN, "PAYPAL_WEBHOOK_ID is not set: webhooks cannot be verified")
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	p.mu.RLock()
 	v, err := p.c.VerifyWebhookSignature(ctx, r, p.cfg.WebhookID)
-	p.mu.RUnlock()
 	if err != nil {
 		return tori.PaymentEvent{}, formatError("verify webhook", err)
 	}

@@ -5,7 +5,8 @@
 // (a refusal included, and a success whose answer was lost on the way),
 // refuses to capture an order twice (ORDER_ALREADY_CAPTURED) or one the
 // buyer has not approved (ORDER_NOT_APPROVED), and refuses refunds beyond
-// the captured amount. Faults can be injected: a declined capture, a 500, a
+// the captured amount. Without "Prefer: return=representation" a create
+// or capture is answered minimally (id, status, links). Faults can be injected: a declined capture, a 500, a
 // timeout, a pending capture, a refused refund. It also plays the buyer
 // (approve or cancel on PayPal's page) and sends signed webhooks.
 package paypaltest
@@ -379,7 +380,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) (int, []byt
 		ReturnURL: req.ApplicationContext.ReturnURL, CancelURL: req.ApplicationContext.CancelURL}
 	s.orders[o.ID] = o
 	s.ids = append(s.ids, o.ID)
-	out := s.orderJSON(o)
+	out := minimal(r, s.orderJSON(o))
 	s.mu.Unlock()
 	return 201, writeJSON(w, 201, out)
 }
@@ -440,12 +441,22 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request, f Fault, key st
 	o.Capture = &Capture{ID: s.next("CAPTURE"), OrderID: o.ID, Status: status, Currency: o.Currency, Value: o.Value}
 	s.captures[o.Capture.ID] = o.Capture
 	o.Status = "COMPLETED"
-	out := s.orderJSON(o)
+	out := minimal(r, s.orderJSON(o))
 	s.mu.Unlock()
 	if f == AfterCommit {
 		return s.lostAnswer(w, key, out)
 	}
 	return 201, writeJSON(w, 201, out)
+}
+
+// minimal cuts an order down to what PayPal answers a create or capture
+// without "Prefer: return=representation": its id, status and links (no
+// purchase units, so no capture).
+func minimal(r *http.Request, order map[string]any) map[string]any {
+	if r.Header.Get("Prefer") == "return=representation" {
+		return order
+	}
+	return map[string]any{"id": order["id"], "status": order["status"], "links": order["links"]}
 }
 
 // notApproved reports an ORDER_NOT_APPROVED answer, which PayPal does not
