@@ -69,7 +69,7 @@ func Connect(ctx context.Context, b *Bot, o TelegramOptions) (*Telegram, error) 
 		tg.WithErrorsHandler(t.pollError),
 		// Connections kept for many sends at once (the default keeps two,
 		// and a busy bot would open a new TLS connection per message).
-		tg.WithHTTPClient(poll, &http.Client{Timeout: poll + 10*time.Second, Transport: transport()}),
+		tg.WithHTTPClient(poll, &http.Client{Timeout: poll + 10*time.Second, Transport: transport(nil)}),
 		tg.WithAllowedUpdates(tg.AllowedUpdates{"message", "callback_query"}),
 	}
 	if o.APIURL != "" {
@@ -603,11 +603,3 @@ func (q *chatQueue) push(chat int64, job func()) {
 }
 
 func (q *chatQueue) wait() { q.wg.Wait() }
-
-// transport is http.DefaultTransport's settings with up to 100 idle
-// connections kept to the Bot API.
-func transport() *http.Transport {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 100, 100
-	return tr
-}

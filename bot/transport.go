@@ -1,0 +1,47 @@
+package bot
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+)
+
+// transport is what carries the Bot API calls: http.DefaultTransport's
+// settings with up to 100 idle connections kept to the Bot API, and each
+// request body read whole before it is sent. base, when not nil, is used
+// instead of a new http.Transport (tests count what reaches the wire).
+//
+// go-telegram/bot writes every request's multipart form into an io.Pipe,
+// so net/http does not know its length, sends it chunked and flushes each
+// chunk: a sendMessage left in a dozen or more small writes (as many TCP
+// segments, and TLS records to api.telegram.org) instead of one. With the
+// length known it leaves in one or two.
+func transport(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 100, 100
+		base = tr
+	}
+	return &wholeBody{base: base}
+}
+
+// wholeBody reads a request body of unknown length into memory and sends
+// it with its Content-Length. Bot API requests are small: a message is at
+// most 4,096 characters, and the only files tori sends are .ics files.
+type wholeBody struct{ base http.RoundTripper }
+
+func (w *wholeBody) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength > 0 {
+		return w.base.RoundTrip(r)
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	out := r.Clone(r.Context())
+	out.ContentLength = int64(len(body))
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return w.base.RoundTrip(out)
+}
