@@ -12,6 +12,7 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -163,6 +164,23 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.stop.Store(true)
 	<-c.Stop().Done() // running jobs finish their item in hand
 	return nil
+}
+
+// RunOnce runs every job once, one after another, now (by the worker's
+// clock): what a tick of each would do. It is safe beside Run and beside
+// other workers, as every item is claimed in Redis. It returns the items
+// done, and the first error (the jobs after a failing one still run).
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	total := 0
+	var first error
+	for _, j := range w.jobs() {
+		n, err := j.runOnce(ctx)
+		total += n
+		if err != nil && first == nil {
+			first = fmt.Errorf("%s: %w", j.name, err)
+		}
+	}
+	return total, first
 }
 
 type slogPrintf struct{ l *slog.Logger }

@@ -90,6 +90,19 @@ func newLogger(w io.Writer, getenv func(string) string) *slog.Logger {
 // run is the whole program; tests drive it with their own environment.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	log := newLogger(stderr, getenv)
+	// The local preview: asked for, or no token to go live with. Its log is
+	// read by a person at a terminal: text, unless LOG_FORMAT says otherwise.
+	if preview, noToken := len(args) > 0 && args[0] == "preview", len(args) == 0 && strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN")) == ""; preview || noToken {
+		if getenv("LOG_FORMAT") == "" {
+			log = newLogger(stderr, func(k string) string {
+				if k == "LOG_FORMAT" {
+					return "text"
+				}
+				return getenv(k)
+			})
+		}
+		return runPreview(ctx, getenv, log, noToken)
+	}
 	cfgPath := env(getenv, "TORI_CONFIG", "tori.yaml")
 	practice, err := loadPractice(cfgPath)
 	if err != nil {
@@ -117,12 +130,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		case "worker":
 			runBot = false
 		default:
-			return fmt.Errorf("unknown command %q: run tori (bot and worker), tori bot, tori worker, tori check (validate %s), or tori bench (a load test)", args[0], cfgPath)
+			return fmt.Errorf("unknown command %q: run tori (bot and worker), tori bot, tori worker, tori check (validate %s), tori preview (the local preview) or tori bench (a load test)", args[0], cfgPath)
 		}
 	}
 	token := strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN"))
 	if token == "" {
-		return errors.New("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram and set the token it gives you")
+		return errors.New("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram and set the token it gives you (or run tori preview to try the bot on this machine)")
 	}
 	redisURL := env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0")
 	if addrs := strings.TrimSpace(getenv("REDIS_CLUSTER_ADDRS")); addrs != "" {

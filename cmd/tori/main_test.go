@@ -142,7 +142,7 @@ func TestRunFailsWithOneClearLine(t *testing.T) {
 		over map[string]string
 		want string
 	}{
-		{"NoToken", map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather"},
+		{"NoToken", map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather"}, // tori bot
 		{"WrongToken", map[string]string{"TELEGRAM_BOT_TOKEN": "999:wrong"}, "Telegram refused TELEGRAM_BOT_TOKEN"},
 		{"NoRedis", map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0"}, "Redis at 127.0.0.1:1 db 0 does not answer"},
 		{"BadRedisURL", map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL is not a Redis URL"},
@@ -152,8 +152,11 @@ func TestRunFailsWithOneClearLine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var args []string
-			if tt.name == "UnknownCommand" {
+			switch tt.name {
+			case "UnknownCommand":
 				args = []string{"serve"}
+			case "NoToken": // without a command, no token starts the preview
+				args = []string{"bot"}
 			}
 			logs := &syncBuffer{}
 			err := run(context.Background(), args, testEnv(t, fake, tt.over), logs)

@@ -99,6 +99,26 @@ type Server struct {
 	ids      []string       // order ids, oldest first
 	inflight map[string]bool
 	quit     chan struct{}
+
+	// BuyerURL, when set before the first order, is the approval page the
+	// orders' approve links point to (with ?token=ORDER) in place of the
+	// fake's own /checkoutnow: a page of the caller's that approves with
+	// Approve.
+	BuyerURL string
+	// OnEvent, when set before use, is called (outside the fake's lock, on
+	// a goroutine of its own, as PayPal sends webhooks apart from its API
+	// answers) with the event type and resource of what PayPal would
+	// notify: CHECKOUT.ORDER.APPROVED, PAYMENT.CAPTURE.COMPLETED (or
+	// .PENDING, .DECLINED) and PAYMENT.CAPTURE.REFUNDED. Build the signed
+	// request with Webhook.
+	OnEvent func(eventType string, resource map[string]any)
+}
+
+// event calls OnEvent, if set, on a goroutine of its own.
+func (s *Server) event(eventType string, resource map[string]any) {
+	if s.OnEvent != nil && resource != nil {
+		go s.OnEvent(eventType, resource)
+	}
 }
 
 // New starts a fake PayPal.
@@ -332,10 +352,17 @@ func (s *Server) orderJSON(o *Order) map[string]any {
 		"purchase_units": []any{unit},
 		"links": []map[string]string{
 			{"href": s.URL + "/v2/checkout/orders/" + o.ID, "rel": "self", "method": "GET"},
-			{"href": s.URL + "/checkoutnow?token=" + o.ID, "rel": "approve", "method": "GET"},
+			{"href": s.approveURL(o.ID), "rel": "approve", "method": "GET"},
 			{"href": s.URL + "/v2/checkout/orders/" + o.ID + "/capture", "rel": "capture", "method": "POST"},
 		},
 	}
+}
+
+func (s *Server) approveURL(orderID string) string {
+	if s.BuyerURL != "" {
+		return s.BuyerURL + "?token=" + url.QueryEscape(orderID)
+	}
+	return s.URL + "/checkoutnow?token=" + orderID
 }
 
 var amountPattern = func(v string) bool {
@@ -443,6 +470,8 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request, f Fault, key st
 	o.Status = "COMPLETED"
 	out := minimal(r, s.orderJSON(o))
 	s.mu.Unlock()
+	captureEvents := map[string]string{"COMPLETED": "PAYMENT.CAPTURE.COMPLETED", "PENDING": "PAYMENT.CAPTURE.PENDING", "DECLINED": "PAYMENT.CAPTURE.DECLINED"}
+	s.event(captureEvents[status], s.CaptureResource(o.ID))
 	if f == AfterCommit {
 		return s.lostAnswer(w, key, out)
 	}
@@ -517,6 +546,7 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key str
 	s.mu.Unlock()
 	out := map[string]any{"id": rf.ID, "status": "COMPLETED", "amount": map[string]string{"currency_code": rf.Currency, "value": rf.Value},
 		"links": []map[string]string{{"href": s.URL + "/v2/payments/captures/" + id, "rel": "up", "method": "GET"}}}
+	s.event("PAYMENT.CAPTURE.REFUNDED", out)
 	if f == AfterCommit {
 		return s.lostAnswer(w, key, out)
 	}
@@ -543,6 +573,7 @@ func (s *Server) Approve(orderID string) error {
 	}
 	if o.Status == "CREATED" {
 		o.Status = "APPROVED"
+		s.event("CHECKOUT.ORDER.APPROVED", s.orderJSON(o))
 	}
 	return nil
 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tori-bot/tori/storage/storagetest"
+)
+
+// TestPreviewWithoutToken: tori with no TELEGRAM_BOT_TOKEN and no
+// tori.yaml runs the local preview of the example practice (one log line
+// says where and that nothing leaves the machine), and stops cleanly;
+// tori preview runs it with a token too.
+func TestPreviewWithoutToken(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		token string
+		says  string
+	}{
+		{"NoToken", nil, "", "No TELEGRAM_BOT_TOKEN: running the local preview at http://localhost:"},
+		{"PreviewCommand", []string{"preview"}, "123:abc", "Running the local preview at http://localhost:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := freeAddr(t)
+			vars := map[string]string{"TELEGRAM_BOT_TOKEN": tc.token, "HTTP_ADDR": addr, "REDIS_URL": storagetest.URL(),
+				"TORI_CONFIG": filepath.Join(t.TempDir(), "tori.yaml")}
+			logs := &syncBuffer{}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, tc.args, func(k string) string { return vars[k] }, logs) }()
+			deadline := time.Now().Add(20 * time.Second)
+			for !strings.Contains(logs.String(), "/preview — nothing leaves this machine") {
+				if time.Now().After(deadline) {
+					cancel()
+					t.Fatalf("no preview line in the log:\n%s", logs.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if !strings.Contains(logs.String(), tc.says) || !strings.Contains(logs.String(), "the preview shows the example practice") {
+				t.Fatalf("log:\n%s", logs.String())
+			}
+			if strings.Contains(logs.String(), "123:abc") {
+				t.Fatalf("the token was logged:\n%s", logs.String())
+			}
+			resp, err := http.Get("http://" + addr + "/preview/api/state")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), "Adi Levi Psychotherapy") {
+				t.Fatalf("state %d: %s", resp.StatusCode, body)
+			}
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the preview did not stop")
+			}
+		})
+	}
+}

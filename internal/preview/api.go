@@ -1,0 +1,395 @@
+package preview
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tori-bot/tori/bot/telegramtest"
+)
+
+// The page's API, all JSON: who can be played (state), a chat's messages
+// (long-polled), sending text, pressing a button, the language of a
+// client, the clock, and a sent document's file.
+
+// cast makes the people the page can be: two clients, and everyone of
+// the practice who gets its messages (therapists, then staff).
+func (p *Preview) cast() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	taken := func(id int64) bool { _, ok := p.people[id]; return ok }
+	for _, t := range p.practice.Therapists {
+		for _, id := range t.TelegramIDs {
+			if !taken(id) {
+				p.people[id] = &person{Role: "practice", User: telegramtest.User{ID: id, FirstName: t.Name, LanguageCode: cmp.Or(t.Lang, p.practice.Language)}}
+				p.staff = append(p.staff, id)
+			}
+		}
+	}
+	for _, id := range p.practice.Staff {
+		if !taken(id) {
+			p.people[id] = &person{Role: "practice", User: telegramtest.User{ID: id, FirstName: "Staff " + strconv.FormatInt(id, 10), LanguageCode: p.practice.Language}}
+			p.staff = append(p.staff, id)
+		}
+	}
+	id := int64(1001)
+	for _, c := range []telegramtest.User{{FirstName: "Dana", LastName: "Levi", LanguageCode: "en"}, {FirstName: "Noa", LastName: "Cohen", LanguageCode: "he"}} {
+		for taken(id) {
+			id++
+		}
+		c.ID = id
+		p.people[id] = &person{Role: "client", User: c}
+		p.clients = append(p.clients, id)
+	}
+	// The practice has pressed Start in its chats, so the bot may write to them.
+	for _, id := range p.staff {
+		p.tg.Open(id)
+	}
+}
+
+type personView struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	Lang string `json:"lang"`
+	Role string `json:"role"`
+}
+
+type stateView struct {
+	Practice   string       `json:"practiceName"`
+	Now        time.Time    `json:"now"`
+	NowText    string       `json:"nowText"` // in the practice's time zone
+	TimeZone   string       `json:"timeZone"`
+	Ahead      string       `json:"ahead"` // how far the clock was moved, "" if not
+	Redis      string       `json:"redis"`
+	Clients    []personView `json:"clients"`
+	Practicing []personView `json:"practice"`
+}
+
+func (p *Preview) state() stateView {
+	now := p.clock.Now().In(p.practice.Location)
+	v := stateView{Practice: p.practice.Name, Now: now, NowText: now.Format("Mon 2 Jan 2006, 15:04"), TimeZone: p.practice.Location.String(), Redis: p.redis}
+	if a := p.clock.Ahead(); a > 0 {
+		v.Ahead = "+" + human(a)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	view := func(id int64) personView {
+		u := p.people[id]
+		return personView{ID: id, Name: strings.TrimSpace(u.User.FirstName + " " + u.User.LastName), Lang: u.User.LanguageCode, Role: u.Role}
+	}
+	for _, id := range p.clients {
+		v.Clients = append(v.Clients, view(id))
+	}
+	for _, id := range p.staff {
+		v.Practicing = append(v.Practicing, view(id))
+	}
+	return v
+}
+
+// human writes a duration as days, hours and minutes.
+func human(d time.Duration) string {
+	d = d.Round(time.Minute)
+	var parts []string
+	if days := d / (24 * time.Hour); days > 0 {
+		parts = append(parts, fmt.Sprintf("%dd", days))
+		d -= days * 24 * time.Hour
+	}
+	if h := d / time.Hour; h > 0 {
+		parts = append(parts, fmt.Sprintf("%dh", h))
+		d -= h * time.Hour
+	}
+	if m := d / time.Minute; m > 0 || len(parts) == 0 {
+		parts = append(parts, fmt.Sprintf("%dm", m))
+	}
+	return strings.Join(parts, " ")
+}
+
+// item is one bubble of a chat: a message of the bot's, or a text the
+// person sent.
+type item struct {
+	From    string                  `json:"from"` // "bot" or "me"
+	ID      int                     `json:"id,omitempty"`
+	HTML    string                  `json:"html,omitempty"` // the bot's Telegram HTML, as sent; the page renders only Telegram's tags
+	Text    string                  `json:"text,omitempty"` // what the person typed
+	Buttons [][]telegramtest.Button `json:"buttons,omitempty"`
+	Edited  bool                    `json:"edited,omitempty"`
+	File    string                  `json:"file,omitempty"` // a document's file name; fetched from /preview/api/file
+}
+
+type chatView struct {
+	Version string `json:"version"`
+	Items   []item `json:"items"`
+}
+
+// version names a state of a chat: it changes with every message sent or
+// edited and every text typed.
+func version(ms []telegramtest.Message, typed int) string {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "%d.%d-", m.ID, m.Edits)
+	}
+	fmt.Fprintf(&b, "t%d", typed)
+	return b.String()
+}
+
+func (p *Preview) chat(id int64, ms []telegramtest.Message) chatView {
+	p.mu.Lock()
+	typed := slices.Clone(p.said[id])
+	p.mu.Unlock()
+	v := chatView{Version: version(ms, len(typed)), Items: []item{}}
+	next := 0
+	flush := func(upTo int) {
+		for next < len(typed) && typed[next].After <= upTo {
+			v.Items = append(v.Items, item{From: "me", Text: typed[next].Text})
+			next++
+		}
+	}
+	for _, m := range ms {
+		flush(m.ID - 1)
+		it := item{From: "bot", ID: m.ID, HTML: m.Text, Buttons: m.Keyboard, Edited: m.Edits > 0}
+		if m.File != nil {
+			it.File = m.File.Name
+		}
+		v.Items = append(v.Items, it)
+	}
+	flush(int(^uint(0) >> 1))
+	return v
+}
+
+// apiError is a refusal the page shows as it is.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e apiError) Error() string { return e.msg }
+
+func bad(format string, args ...any) error {
+	return apiError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
+}
+
+// serveJSON runs h and writes its answer, or its refusal as {"error": …}.
+func serveJSON(h func(r *http.Request) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		out, err := h(r)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if err != nil {
+			status := http.StatusInternalServerError
+			var ae apiError
+			if errors.As(err, &ae) {
+				status = ae.status
+			}
+			w.WriteHeader(status)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}
+}
+
+func decode(r *http.Request, v any) error {
+	if r.Method != http.MethodPost {
+		return apiError{status: http.StatusMethodNotAllowed, msg: "use POST with a JSON body"}
+	}
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		return bad("the request is not the JSON this call takes (%v): send it as the page does", err)
+	}
+	return nil
+}
+
+// who returns the person with this Telegram id.
+func (p *Preview) who(id int64) (*person, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u, ok := p.people[id]
+	if !ok {
+		return nil, apiError{status: http.StatusNotFound, msg: fmt.Sprintf("%v: %d; choose one from the page's lists", errUnknown, id)}
+	}
+	c := *u
+	return &c, nil
+}
+
+func (p *Preview) apiState(r *http.Request) (any, error) { return p.state(), nil }
+
+// apiChat returns a chat once its version differs from since (at once if
+// it already does, else when it changes, or after 10 seconds as it is).
+func (p *Preview) apiChat(r *http.Request) (any, error) {
+	id, err := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
+	if err != nil {
+		return nil, bad("id must be the Telegram id of a person on the page")
+	}
+	if _, err := p.who(id); err != nil {
+		return nil, err
+	}
+	since := r.URL.Query().Get("since")
+	p.mu.Lock()
+	typed := len(p.said[id])
+	p.mu.Unlock()
+	wait := 10 * time.Second
+	if since == "" {
+		wait = 0
+	}
+	ms, _ := p.tg.Wait(id, wait, func(ms []telegramtest.Message) bool { return version(ms, typed) != since })
+	return p.chat(id, ms), nil
+}
+
+type sendRequest struct {
+	ID   int64  `json:"id"`
+	Text string `json:"text"`
+}
+
+func (p *Preview) apiSend(r *http.Request) (any, error) {
+	var req sendRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	u, err := p.who(req.ID)
+	if err != nil {
+		return nil, err
+	}
+	text := strings.TrimSpace(req.Text)
+	switch {
+	case text == "":
+		return nil, bad("the message is empty: type something, or press a button")
+	case utf8.RuneCountInString(text) > 4096:
+		return nil, bad("the message is longer than Telegram's 4,096 characters: shorten it")
+	}
+	after := 0
+	if ms := p.tg.Messages(req.ID); len(ms) > 0 {
+		after = ms[len(ms)-1].ID
+	}
+	p.mu.Lock()
+	p.said[req.ID] = append(p.said[req.ID], said{After: after, Text: text, At: p.clock.Now()})
+	p.mu.Unlock()
+	p.tg.SendText(u.User, text)
+	return map[string]bool{"ok": true}, nil
+}
+
+type pressRequest struct {
+	ID      int64  `json:"id"`
+	Message int    `json:"message"`
+	Data    string `json:"data"`
+}
+
+// apiPress presses a button of one of the bot's messages in the person's
+// chat, and returns what the bot answered to the press (Telegram shows it
+// as a small notice), if anything.
+func (p *Preview) apiPress(r *http.Request) (any, error) {
+	var req pressRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	u, err := p.who(req.ID)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for _, m := range p.tg.Messages(req.ID) {
+		if m.ID != req.Message {
+			continue
+		}
+		for _, row := range m.Keyboard {
+			for _, b := range row {
+				found = found || (b.CallbackData != "" && b.CallbackData == req.Data)
+			}
+		}
+	}
+	if !found {
+		return nil, bad("that button is not on that message any more: press one that is on the page")
+	}
+	qid := p.tg.PressData(u.User, req.Message, req.Data)
+	notice, _ := p.tg.WaitAnswered(qid, 10*time.Second)
+	return map[string]string{"notice": notice}, nil
+}
+
+type languageRequest struct {
+	ID   int64  `json:"id"`
+	Lang string `json:"lang"`
+}
+
+// apiLanguage sets the language Telegram reports for a client (the
+// language of their Telegram app).
+func (p *Preview) apiLanguage(r *http.Request) (any, error) {
+	var req languageRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	if req.Lang != "en" && req.Lang != "he" {
+		return nil, bad("language %q: choose en (English) or he (Hebrew)", req.Lang)
+	}
+	if _, err := p.who(req.ID); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	p.people[req.ID].User.LanguageCode = req.Lang
+	p.mu.Unlock()
+	return p.state(), nil
+}
+
+type clockRequest struct {
+	Advance string `json:"advance"`
+}
+
+// apiClock moves the clock forward and runs every job of the worker once,
+// so what came due (reminders, expired holds, offers, the agenda) is sent
+// before the page looks.
+func (p *Preview) apiClock(r *http.Request) (any, error) {
+	var req clockRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	d, err := time.ParseDuration(req.Advance)
+	if err != nil || d < time.Minute || d > 31*24*time.Hour {
+		return nil, bad("advance %q: give a duration from 1m to 744h, such as 15m, 1h or 24h (the clock only goes forward)", req.Advance)
+	}
+	p.clock.Advance(d)
+	if _, err := p.worker.RunOnce(r.Context()); err != nil {
+		p.log.Warn("preview: a worker job failed after the clock moved; its next tick tries again", "err", err)
+	}
+	return p.state(), nil
+}
+
+// apiFile serves a document the bot sent, as a download.
+func (p *Preview) apiFile(w http.ResponseWriter, r *http.Request) {
+	id, err1 := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
+	msg, err2 := strconv.Atoi(r.URL.Query().Get("message"))
+	if err1 != nil || err2 != nil {
+		http.Error(w, "id and message must be numbers: use the link on the page", http.StatusBadRequest)
+		return
+	}
+	if _, err := p.who(id); err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	for _, m := range p.tg.Messages(id) {
+		if m.ID == msg && m.File != nil {
+			ct := "application/octet-stream"
+			if strings.HasSuffix(m.File.Name, ".ics") {
+				ct = "text/calendar; charset=utf-8"
+			}
+			w.Header().Set("Content-Type", ct)
+			w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", strings.Map(safeName, m.File.Name)))
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			_, _ = bytes.NewReader(m.File.Data).WriteTo(w)
+			return
+		}
+	}
+	http.Error(w, "no file on that message: use the link on the page", http.StatusNotFound)
+}
+
+func safeName(r rune) rune {
+	if r == '"' || r == '\\' || r < ' ' {
+		return '_'
+	}
+	return r
+}

@@ -1,0 +1,227 @@
+// Package preview runs a practice's bot on this machine with nothing
+// leaving it: the real bot, worker, storage and payments code, driven from
+// a chat page in the browser. Telegram is played by telegramtest (the
+// Bot API over HTTP, spoken to by the real go-telegram/bot client), PayPal
+// by paypaltest (the REST API, spoken to by the real plutov/paypal client)
+// with a checkout page of its own, and Redis is the one at REDIS_URL when
+// it answers, else an embedded in-memory one. A clock the page moves
+// forward drives the worker, so reminders, hold expiry, waitlist offers
+// and the agenda can be seen without waiting.
+//
+// Nothing here changes what bot/, scheduler/, payments/ or storage/ do:
+// the preview only wires them to stand-ins, as the tests do.
+package preview
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/payments"
+	"github.com/tori-bot/tori/payments/paypaltest"
+	"github.com/tori-bot/tori/scheduler"
+	"github.com/tori-bot/tori/storage"
+)
+
+// Config is what the preview needs.
+type Config struct {
+	Practice *tori.Practice
+	// RedisURL is tried first (with a prefix of the preview's own, deleted
+	// when it stops); "" or no answer: an embedded in-memory Redis.
+	RedisURL string
+	// BaseURL is where the browser reaches the preview, e.g.
+	// http://localhost:8080: the PayPal stand-in sends the buyer back there.
+	BaseURL string
+	Log     *slog.Logger
+}
+
+// Preview is a running preview. Its Handler serves the page, its API, the
+// PayPal stand-in and tori's own /paypal/ and /calendar/ pages.
+type Preview struct {
+	practice *tori.Practice
+	clock    *Clock
+	tg       *telegramtest.Server
+	pp       *paypaltest.Server
+	worker   *scheduler.Worker
+	bot      *bot.Bot
+	pages    http.Handler // tori's /paypal/ pages and webhook
+	handler  http.Handler
+	log      *slog.Logger
+	redis    string // what the page says of Redis
+
+	mu      sync.Mutex
+	people  map[int64]*person
+	clients []int64 // the client personas, in the selector's order
+	staff   []int64 // the practice's people: therapists, then admins
+	said    map[int64][]said
+
+	stop func()
+}
+
+// person is someone the page can be: a client or one of the practice.
+type person struct {
+	User telegramtest.User
+	Role string // "client" or "practice"
+}
+
+// said is a text a person sent, shown in their chat after the bot's
+// message After (0: before any).
+type said struct {
+	After int
+	Text  string
+	At    time.Time
+}
+
+// Start builds and starts the preview; Close stops it.
+func Start(ctx context.Context, cfg Config) (*Preview, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	p := &Preview{practice: cfg.Practice, clock: &Clock{}, log: cfg.Log, people: map[int64]*person{}, said: map[int64][]said{}}
+	var closers []func()
+	p.stop = func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	fail := func(err error) (*Preview, error) { p.stop(); return nil, err }
+
+	rdb, prefix, where, closeRedis, err := openRedis(ctx, cfg.RedisURL)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, closeRedis)
+	p.redis = where
+	store := storage.New(rdb, prefix)
+
+	p.tg = telegramtest.New()
+	closers = append(closers, p.tg.Close)
+	p.pp = paypaltest.New()
+	closers = append(closers, p.pp.Close)
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	p.pp.BuyerURL = base + checkoutPath
+
+	paypal, err := payments.New(payments.Config{ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: p.pp.URL,
+		WebhookID: paypaltest.WebhookID, ReturnURL: base + "/paypal/return", CancelURL: base + "/paypal/cancel"})
+	if err != nil {
+		return fail(err)
+	}
+	bookings := &tori.Bookings{Practice: cfg.Practice, Store: store, Payments: paypal, Log: cfg.Log, Now: p.clock.Now}
+	p.bot, err = bot.New(bot.Config{Practice: cfg.Practice, Bookings: bookings, Store: store, PublicURL: base, Now: p.clock.Now, Log: cfg.Log})
+	if err != nil {
+		return fail(err)
+	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	closers = append(closers, cancel)
+	tg, err := bot.Connect(rctx, p.bot, bot.TelegramOptions{Token: telegramtest.Token, APIURL: p.tg.URL, PollTimeout: 5 * time.Second,
+		Limiter: &bot.Limiter{}})
+	if err != nil {
+		return fail(err)
+	}
+	if err := tg.RegisterCommands(ctx); err != nil {
+		return fail(err)
+	}
+	p.pages = p.bot.PaymentPages(tg, paypal)
+	// PayPal tells tori of approvals, captures and refunds by webhook, as
+	// it does live: signed, verified by tori against the stand-in.
+	p.pp.OnEvent = func(eventType string, resource map[string]any) {
+		req, _ := p.pp.Webhook(base+"/paypal/webhook", eventType, resource, false)
+		rec := httptest.NewRecorder()
+		p.pages.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			p.log.Warn("preview: tori did not take a PayPal webhook; PayPal would send it again", "event", eventType, "status", rec.Code)
+		}
+	}
+	if err := tg.PrepareToPoll(ctx, false); err != nil {
+		return fail(err)
+	}
+	p.worker = scheduler.New(scheduler.Config{Practice: cfg.Practice, Bookings: bookings, Store: store,
+		Notify: &bot.Notifier{Bot: p.bot, Send: tg.Send}, Now: p.clock.Now, Log: cfg.Log})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); tg.Run(rctx) }()
+	go func() {
+		defer wg.Done()
+		if err := p.worker.Run(rctx); err != nil {
+			p.log.Error("preview worker", "err", err)
+		}
+	}()
+	closers = append(closers, func() { cancel(); wg.Wait() })
+
+	p.cast()
+	p.handler = p.routes()
+	return p, nil
+}
+
+// Close stops the bot and the worker, and the stand-ins; the preview's
+// Redis keys are deleted (or the embedded Redis goes).
+func (p *Preview) Close() { p.stop() }
+
+// Handler serves the preview.
+func (p *Preview) Handler() http.Handler { return p.handler }
+
+// Clock is the preview's clock.
+func (p *Preview) Clock() *Clock { return p.clock }
+
+// PayPal is the PayPal stand-in (tests read its orders and refunds).
+func (p *Preview) PayPal() *paypaltest.Server { return p.pp }
+
+// Redis says which Redis the preview uses.
+func (p *Preview) Redis() string { return p.redis }
+
+// openRedis connects to url, or starts an embedded Redis when url is ""
+// or does not answer. It returns the client, the key prefix, a sentence
+// for the page and what to do at the end.
+func openRedis(ctx context.Context, url string) (redis.UniversalClient, string, string, func(), error) {
+	if url != "" {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		rdb, err := storage.Connect(cctx, url)
+		cancel()
+		if err == nil {
+			prefix := "tori-preview:" + tori.RandomToken(8) + ":"
+			return rdb, prefix, "Redis at REDIS_URL, under keys of the preview's own, deleted when it stops: nothing persists",
+				func() { storage.DeletePrefix(rdb, prefix); rdb.Close() }, nil
+		}
+	}
+	m := miniredis.NewMiniRedis()
+	if err := m.Start(); err != nil {
+		return nil, "", "", nil, fmt.Errorf("preview: the embedded Redis did not start: %w", err)
+	}
+	rdb, err := storage.Connect(ctx, "redis://"+m.Addr()+"/0")
+	if err != nil {
+		m.Close()
+		return nil, "", "", nil, err
+	}
+	// The embedded Redis lets time pass only when told to: keys with a
+	// time to live (claims, markers) expire as on a real one.
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				m.FastForward(time.Second)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return rdb, "tori:", "an embedded in-memory Redis (no Redis answered at REDIS_URL): nothing persists",
+		func() { close(done); rdb.Close(); m.Close() }, nil
+}
+
+// errUnknown is a chat the page may not act in.
+var errUnknown = errors.New("no such person in this preview")

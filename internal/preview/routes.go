@@ -1,0 +1,145 @@
+package preview
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot/telegramtest"
+)
+
+//go:embed web
+var web embed.FS
+
+// checkoutPath is the PayPal stand-in's checkout page.
+const checkoutPath = "/preview/paypal/checkout"
+
+func (p *Preview) routes() http.Handler {
+	mux := http.NewServeMux()
+	files, _ := fs.Sub(web, "web")
+	static := http.StripPrefix("/preview/", http.FileServerFS(files))
+	mux.Handle("GET /preview/", noStore(static))
+	mux.Handle("GET /preview", http.RedirectHandler("/preview/", http.StatusFound))
+	mux.Handle("GET /{$}", http.RedirectHandler("/preview/", http.StatusFound))
+	mux.Handle("GET /preview/api/state", serveJSON(p.apiState))
+	mux.Handle("GET /preview/api/chat", serveJSON(p.apiChat))
+	mux.Handle("POST /preview/api/send", serveJSON(p.apiSend))
+	mux.Handle("POST /preview/api/press", serveJSON(p.apiPress))
+	mux.Handle("POST /preview/api/language", serveJSON(p.apiLanguage))
+	mux.Handle("POST /preview/api/clock", serveJSON(p.apiClock))
+	mux.HandleFunc("GET /preview/api/file", p.apiFile)
+	mux.HandleFunc("GET "+checkoutPath, p.checkout)
+	mux.HandleFunc("POST "+checkoutPath, p.checkoutDone)
+	mux.Handle("/paypal/", backToPreview(p.pages))
+	mux.Handle("/calendar/", p.bot.FeedHandler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	return mux
+}
+
+func noStore(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// backToPreview serves tori's payment pages with their "back to Telegram"
+// link (to the stand-in bot, which does not exist) leading back to the
+// preview's chat instead.
+func backToPreview(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &buffered{header: http.Header{}, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		body := bytes.ReplaceAll(rec.body.Bytes(), []byte("https://t.me/"+telegramtest.BotUsername), []byte("/preview/"))
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(body)
+	})
+}
+
+type buffered struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *buffered) Header() http.Header         { return b.header }
+func (b *buffered) WriteHeader(status int)      { b.status = status }
+func (b *buffered) Write(p []byte) (int, error) { return b.body.Write(p) }
+
+var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>PayPal (simulated) — {{.Amount}}</title>
+<link rel="stylesheet" href="/preview/style.css">
+</head><body class="checkout">
+<main class="paypal">
+<p class="simulation">A simulation of PayPal's checkout, for the preview: no account, no money moves.</p>
+<h1>Pay {{.Amount}}</h1>
+<p>to {{.Practice}}</p>
+<form method="post" action="` + checkoutPath + `">
+<input type="hidden" name="token" value="{{.Order}}">
+<button name="action" value="approve" class="approve">Approve</button>
+<button name="action" value="cancel" class="cancel">Cancel</button>
+</form>
+<p class="small">Order {{.Order}}. Approving sends you back to the practice's page, as PayPal does; tori then takes the payment.</p>
+</main></body></html>`))
+
+// checkout is the PayPal stand-in's page: the amount, Approve and Cancel.
+func (p *Preview) checkout(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("token")
+	o, ok := p.pp.Order(id)
+	if !ok {
+		http.Error(w, "There is no such PayPal order in this preview: start the payment again from the chat.", http.StatusNotFound)
+		return
+	}
+	amount := o.Value + " " + o.Currency
+	if m, err := tori.ParseMoney(o.Value, o.Currency); err == nil {
+		amount = m.Format("en")
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = checkoutPage.Execute(w, map[string]string{"Amount": amount, "Practice": p.practice.Name, "Order": o.ID})
+}
+
+// checkoutDone approves the order (PayPal then notifies tori by webhook)
+// or not, and sends the buyer back to tori's return or cancel page.
+func (p *Preview) checkoutDone(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "The form did not arrive whole: go back and press Approve or Cancel again.", http.StatusBadRequest)
+		return
+	}
+	id := r.PostForm.Get("token")
+	o, ok := p.pp.Order(id)
+	if !ok {
+		http.Error(w, "There is no such PayPal order in this preview: start the payment again from the chat.", http.StatusNotFound)
+		return
+	}
+	back := o.CancelURL
+	if r.PostForm.Get("action") == "approve" {
+		if err := p.pp.Approve(id); err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		back = o.ReturnURL
+	}
+	u, err := url.Parse(back)
+	if err != nil {
+		http.Error(w, "The order has no address to return to: start the payment again from the chat.", http.StatusBadRequest)
+		return
+	}
+	q := u.Query()
+	q.Set("token", id)
+	if r.PostForm.Get("action") == "approve" {
+		q.Set("PayerID", "PREVIEWPAYER")
+	}
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
