@@ -235,12 +235,16 @@ func (p *Preview) apiChat(r *http.Request) (any, error) {
 	p.mu.Lock()
 	typed := len(p.said[id])
 	p.mu.Unlock()
-	wait := 10 * time.Second
-	if since == "" {
-		wait = 0
+	changed := func(ms []telegramtest.Message) bool { return since == "" || version(ms, typed) != since }
+	// Waited out in short stretches, so a page that went away (or a
+	// preview stopping) ends the wait.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ms, err := p.tg.Wait(id, 500*time.Millisecond, changed)
+		if err == nil || time.Now().After(deadline) || r.Context().Err() != nil {
+			return p.chat(id, ms), nil
+		}
 	}
-	ms, _ := p.tg.Wait(id, wait, func(ms []telegramtest.Message) bool { return version(ms, typed) != since })
-	return p.chat(id, ms), nil
 }
 
 type sendRequest struct {

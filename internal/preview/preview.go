@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -185,7 +186,7 @@ func (p *Preview) Redis() string { return p.redis }
 // or does not answer. It returns the client, the key prefix, a sentence
 // for the page and what to do at the end.
 func openRedis(ctx context.Context, url string) (redis.UniversalClient, string, string, func(), error) {
-	if url != "" {
+	if url != "" && answers(url) {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		rdb, err := storage.Connect(cctx, url)
 		cancel()
@@ -221,6 +222,22 @@ func openRedis(ctx context.Context, url string) (redis.UniversalClient, string, 
 	}()
 	return rdb, "tori:", "an embedded in-memory Redis (no Redis answered at REDIS_URL): nothing persists",
 		func() { close(done); rdb.Close(); m.Close() }, nil
+}
+
+// answers reports whether something listens at a redis:// URL's address
+// (other URLs are tried as they are): a quick look, without the client's
+// retries and their log lines when nothing does.
+func answers(rawURL string) bool {
+	o, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return !strings.HasPrefix(rawURL, "redis://") && !strings.HasPrefix(rawURL, "rediss://")
+	}
+	c, err := net.DialTimeout("tcp", o.Addr, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 // errUnknown is a chat the page may not act in.
