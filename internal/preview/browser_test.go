@@ -132,6 +132,13 @@ func TestBrowserBooking(t *testing.T) {
 	until("the .ics", `[...document.querySelectorAll("#chat-client a.file")].some((a) => a.textContent.endsWith(".ics") && a.getAttribute("href").startsWith("/preview/api/file"))`)
 	until("the practice's notice", `document.querySelectorAll("#chat-practice .msg.bot").length > 0`)
 
+	// What anyone types is shown as text, never as markup.
+	hostile := `<img src=x onerror="document.title='owned'"><b>bold?</b>`
+	run("type markup", chromedp.SendKeys(chromedp.CSS("#compose-client input"), hostile), chromedp.Click(chromedp.CSS("#compose-client button[type=submit]")))
+	until("the markup, as text", fmt.Sprintf(`[...document.querySelectorAll("#chat-client .msg.me")].some((m) => m.textContent === %q)`, hostile))
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".chat img, .msg.me b").length`)); err != nil || n != 0 {
+		t.Fatalf("typed markup became %d element(s) (%v)", n, err)
+	}
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	value("screenshot the chat", err)
 	dir := t.ArtifactDir()

@@ -378,3 +378,20 @@ func TestPreviewRefusals(t *testing.T) {
 		t.Fatalf("with a Redis at REDIS_URL the preview says %q", st.Redis)
 	}
 }
+
+// TestPreviewHoldExpires: a time held and not paid for ends when the clock
+// passes the hold's end, and the client is told in the chat.
+func TestPreviewHoldExpires(t *testing.T) {
+	pg := start(t, "")
+	dana := pg.state().Clients[0].ID
+	pg.say(dana, "/start session")
+	pg.press(dana, "Next week")
+	pg.press(dana, "d:")
+	pg.press(dana, "t:")
+	pg.until(dana, "the summary with the hold", func(c chat) bool { _, ok := find(last(c), "k:"); return ok })
+	var s state
+	if code := pg.call("POST", "/preview/api/clock", map[string]any{"advance": "20m"}, &s); code != 200 || s.Ahead != "+20m" {
+		t.Fatalf("clock: %d %+v", code, s)
+	}
+	pg.until(dana, "the hold's end", has("⌛ Your hold on"))
+}
