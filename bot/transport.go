@@ -42,6 +42,9 @@ func (w *wholeBody) RoundTrip(r *http.Request) (*http.Response, error) {
 	out := r.Clone(r.Context())
 	out.ContentLength = int64(len(body))
 	out.Body = io.NopCloser(bytes.NewReader(body))
+	if len(body) == 0 {
+		out.Body = http.NoBody // a length of 0 with a body means "unknown"
+	}
 	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	return w.base.RoundTrip(out)
 }

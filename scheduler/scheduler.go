@@ -169,11 +169,15 @@ func (w *Worker) Run(ctx context.Context) error {
 // RunOnce runs every job once, one after another, now (by the worker's
 // clock): what a tick of each would do. It is safe beside Run and beside
 // other workers, as every item is claimed in Redis. It returns the items
-// done, and the first error (the jobs after a failing one still run).
+// done, and the first error (the jobs after a failing one still run); it
+// stops between jobs once Run is shutting down or ctx ends.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	total := 0
 	var first error
 	for _, j := range w.jobs() {
+		if w.stopping(ctx) {
+			break
+		}
 		n, err := j.runOnce(ctx)
 		total += n
 		if err != nil && first == nil {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/tori-bot/tori"
@@ -36,19 +37,27 @@ func runPreview(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	addr := env(getenv, "HTTP_ADDR", ":8080")
+	// This machine only, unless HTTP_ADDR says otherwise (to try it from a
+	// phone on the same network: HTTP_ADDR=:8080 and PUBLIC_URL set to the
+	// address the phone uses, e.g. http://192.168.1.20:8080).
+	addr := env(getenv, "HTTP_ADDR", "127.0.0.1:8080")
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("HTTP_ADDR %s: %w (set HTTP_ADDR to a free address, e.g. :8081)", addr, err)
+		return fmt.Errorf("HTTP_ADDR %s: %w (set HTTP_ADDR to a free address, e.g. 127.0.0.1:8081)", addr, err)
 	}
 	base := "http://" + localAddr(ln.Addr())
+	if public := strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"); public != "" {
+		base = public
+	}
 	p, err := preview.Start(ctx, preview.Config{Practice: practice, RedisURL: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), BaseURL: base, Log: log})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer p.Close()
-	srv := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Requests end with ctx, so a page's long poll does not hold up the stop.
+	srv := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server", "err", err)

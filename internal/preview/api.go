@@ -3,9 +3,12 @@ package preview
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -130,14 +133,15 @@ type chatView struct {
 }
 
 // version names a state of a chat: it changes with every message sent or
-// edited and every text typed.
+// edited and every text typed (a hash of the message ids, their edit
+// counts and the number of texts typed).
 func version(ms []telegramtest.Message, typed int) string {
-	var b strings.Builder
+	h := fnv.New64a()
 	for _, m := range ms {
-		fmt.Fprintf(&b, "%d.%d-", m.ID, m.Edits)
+		fmt.Fprintf(h, "%d.%d-", m.ID, m.Edits)
 	}
-	fmt.Fprintf(&b, "t%d", typed)
-	return b.String()
+	fmt.Fprintf(h, "t%d", typed)
+	return strconv.FormatUint(h.Sum64(), 36)
 }
 
 func (p *Preview) chat(id int64, ms []telegramtest.Message) chatView {
@@ -176,32 +180,64 @@ func bad(format string, args ...any) error {
 	return apiError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
-// serveJSON runs h and writes its answer, or its refusal as {"error": …}.
-func serveJSON(h func(r *http.Request) (any, error)) http.HandlerFunc {
+// serveJSON runs h for requests of the given method and writes its
+// answer, or its refusal, as JSON ({"error": "…"}).
+func serveJSON(method string, h func(r *http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-		out, err := h(r)
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		if err != nil {
-			status := http.StatusInternalServerError
-			var ae apiError
-			if errors.As(err, &ae) {
-				status = ae.status
-			}
-			w.WriteHeader(status)
-			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
-			return
+		var out any
+		var err error
+		switch {
+		case r.Method != method && method == http.MethodGet:
+			err = apiError{status: http.StatusMethodNotAllowed, msg: "use GET for this call"}
+		case r.Method != method:
+			err = apiError{status: http.StatusMethodNotAllowed, msg: "use POST with a JSON body for this call"}
+		default:
+			out, err = h(r)
 		}
-		_ = json.NewEncoder(w).Encode(out)
+		writeJSON(w, out, err)
 	}
 }
 
-func decode(r *http.Request, v any) error {
-	if r.Method != http.MethodPost {
-		return apiError{status: http.StatusMethodNotAllowed, msg: "use POST with a JSON body"}
+func writeJSON(w http.ResponseWriter, out any, err error) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err != nil {
+		status := http.StatusInternalServerError
+		var ae apiError
+		if errors.As(err, &ae) {
+			status = ae.status
+		}
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+		return
 	}
-	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// apiUnknown answers a call the API does not have.
+func apiUnknown(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, nil, apiError{status: http.StatusNotFound, msg: "no such call: the preview's API has GET state, GET chat?id=&since=, GET file?id=&message=, and POST send, press, language and clock"})
+}
+
+// decode reads a JSON request body into v. It must be sent as
+// application/json (so another site's page cannot send it without the
+// browser asking first), hold only v's fields, and nothing after them.
+func decode(r *http.Request, v any) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return apiError{status: http.StatusUnsupportedMediaType, msg: "send the body as JSON, with Content-Type: application/json"}
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return apiError{status: http.StatusRequestEntityTooLarge, msg: "the request is larger than 64 KB: send less"}
+	case err != nil:
 		return bad("the request is not the JSON this call takes (%v): send it as the page does", err)
 	}
 	return nil
@@ -232,18 +268,25 @@ func (p *Preview) apiChat(r *http.Request) (any, error) {
 		return nil, err
 	}
 	since := r.URL.Query().Get("since")
-	p.mu.Lock()
-	typed := len(p.said[id])
-	p.mu.Unlock()
-	changed := func(ms []telegramtest.Message) bool { return since == "" || version(ms, typed) != since }
-	// Waited out in short stretches, so a page that went away (or a
-	// preview stopping) ends the wait.
+	typed := func() int { p.mu.Lock(); defer p.mu.Unlock(); return len(p.said[id]) }
+	changed := func(ms []telegramtest.Message) bool { return since == "" || version(ms, typed()) != since }
+	// Waited out in short stretches, so that text typed meanwhile, a page
+	// that went away or the preview stopping ends the wait.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		ms, err := p.tg.Wait(id, 500*time.Millisecond, changed)
-		if err == nil || time.Now().After(deadline) || r.Context().Err() != nil {
+		if err == nil || time.Now().After(deadline) || r.Context().Err() != nil || p.closed() {
 			return p.chat(id, ms), nil
 		}
+	}
+}
+
+func (p *Preview) closed() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -344,21 +387,32 @@ type clockRequest struct {
 	Advance string `json:"advance"`
 }
 
-// apiClock moves the clock forward and runs every job of the worker once,
-// so what came due (reminders, expired holds, offers, the agenda) is sent
-// before the page looks.
+// apiClock moves the clock forward a quarter of an hour at a time,
+// running every job of the worker once at each step, as its ticks would
+// over that time: reminders come at their offsets, holds end, offers go
+// out and the agenda is sent in its morning window, before the page looks.
 func (p *Preview) apiClock(r *http.Request) (any, error) {
 	var req clockRequest
 	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
 	d, err := time.ParseDuration(req.Advance)
-	if err != nil || d < time.Minute || d > 31*24*time.Hour {
-		return nil, bad("advance %q: give a duration from 1m to 744h, such as 15m, 1h or 24h (the clock only goes forward)", req.Advance)
+	if err != nil || d < time.Minute || d > 7*24*time.Hour {
+		return nil, bad("advance %q: give a duration from 1m to 168h, such as 15m, 1h or 24h (the clock only goes forward)", req.Advance)
 	}
-	p.clock.Advance(d)
-	if _, err := p.worker.RunOnce(r.Context()); err != nil {
-		p.log.Warn("preview: a worker job failed after the clock moved; its next tick tries again", "err", err)
+	// Not on the request's context: a page closed meanwhile must not cut a
+	// job off in the middle of an item.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
+	defer cancel()
+	p.clockMu.Lock()
+	defer p.clockMu.Unlock()
+	for d > 0 && !p.closed() {
+		step := min(d, 15*time.Minute)
+		p.clock.Advance(step)
+		d -= step
+		if _, err := p.worker.RunOnce(ctx); err != nil {
+			p.log.Warn("preview: a worker job failed after the clock moved; its next tick tries again", "err", err)
+		}
 	}
 	return p.state(), nil
 }
@@ -382,18 +436,11 @@ func (p *Preview) apiFile(w http.ResponseWriter, r *http.Request) {
 				ct = "text/calendar; charset=utf-8"
 			}
 			w.Header().Set("Content-Type", ct)
-			w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", strings.Map(safeName, m.File.Name)))
+			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": m.File.Name}))
 			w.Header().Set("X-Content-Type-Options", "nosniff")
 			_, _ = bytes.NewReader(m.File.Data).WriteTo(w)
 			return
 		}
 	}
 	http.Error(w, "no file on that message: use the link on the page", http.StatusNotFound)
-}
-
-func safeName(r rune) rune {
-	if r == '"' || r == '\\' || r < ' ' {
-		return '_'
-	}
-	return r
 }

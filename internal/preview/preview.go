@@ -61,6 +61,7 @@ type Preview struct {
 	handler  http.Handler
 	log      *slog.Logger
 	redis    string // what the page says of Redis
+	base     string // where the browser reaches the preview
 
 	mu      sync.Mutex
 	people  map[int64]*person
@@ -68,7 +69,15 @@ type Preview struct {
 	staff   []int64 // the practice's people: therapists, then admins
 	said    map[int64][]said
 
-	stop func()
+	stop    func()
+	once    sync.Once
+	clockMu sync.Mutex    // one clock move at a time
+	done    chan struct{} // closed by Close
+
+	// Webhooks the PayPal stand-in is delivering, drained at Close.
+	hookMu  sync.Mutex
+	closing bool
+	hooks   sync.WaitGroup
 }
 
 // person is someone the page can be: a client or one of the practice.
@@ -90,7 +99,12 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	p := &Preview{practice: cfg.Practice, clock: &Clock{}, log: cfg.Log, people: map[int64]*person{}, said: map[int64][]said{}}
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+		return nil, fmt.Errorf("preview: the base URL %q is not an http(s) address: give the one the browser uses, e.g. http://localhost:8080", cfg.BaseURL)
+	}
+	p := &Preview{practice: cfg.Practice, clock: &Clock{}, log: cfg.Log, people: map[int64]*person{}, said: map[int64][]said{},
+		done: make(chan struct{}), base: base}
 	var closers []func()
 	p.stop = func() {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -99,7 +113,7 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 	}
 	fail := func(err error) (*Preview, error) { p.stop(); return nil, err }
 
-	rdb, prefix, where, closeRedis, err := openRedis(ctx, cfg.RedisURL)
+	rdb, prefix, where, closeRedis, err := openRedis(ctx, cfg.RedisURL, cfg.Log)
 	if err != nil {
 		return fail(err)
 	}
@@ -111,7 +125,14 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 	closers = append(closers, p.tg.Close)
 	p.pp = paypaltest.New()
 	closers = append(closers, p.pp.Close)
-	base := strings.TrimRight(cfg.BaseURL, "/")
+	// Before the stand-in closes (and Redis, and Telegram): no webhook
+	// starts, and those being delivered finish.
+	closers = append(closers, func() {
+		p.hookMu.Lock()
+		p.closing = true
+		p.hookMu.Unlock()
+		p.hooks.Wait()
+	})
 	p.pp.BuyerURL = base + checkoutPath
 
 	paypal, err := payments.New(payments.Config{ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: p.pp.URL,
@@ -136,14 +157,18 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 	}
 	p.pages = p.bot.PaymentPages(tg, paypal)
 	// PayPal tells tori of approvals, captures and refunds by webhook, as
-	// it does live: signed, verified by tori against the stand-in.
+	// it does live: signed, verified by tori against the stand-in, and sent
+	// again (up to four times here) when tori does not answer 200.
 	p.pp.OnEvent = func(eventType string, resource map[string]any) {
-		req, _ := p.pp.Webhook(base+"/paypal/webhook", eventType, resource, false)
-		rec := httptest.NewRecorder()
-		p.pages.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			p.log.Warn("preview: tori did not take a PayPal webhook; PayPal would send it again", "event", eventType, "status", rec.Code)
+		p.hookMu.Lock()
+		if p.closing {
+			p.hookMu.Unlock()
+			return
 		}
+		p.hooks.Add(1)
+		p.hookMu.Unlock()
+		defer p.hooks.Done()
+		p.deliver(base+"/paypal/webhook", eventType, resource)
 	}
 	if err := tg.PrepareToPoll(ctx, false); err != nil {
 		return fail(err)
@@ -167,8 +192,43 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 }
 
 // Close stops the bot and the worker, and the stand-ins; the preview's
-// Redis keys are deleted (or the embedded Redis goes).
-func (p *Preview) Close() { p.stop() }
+// Redis keys are deleted (or the embedded Redis goes). Calls after the
+// first do nothing.
+func (p *Preview) Close() {
+	p.once.Do(func() {
+		close(p.done)
+		p.stop()
+	})
+}
+
+// deliver hands a signed webhook to tori's handler, as PayPal posts it,
+// and again after 1, 2 and 4 seconds while tori answers otherwise than
+// 200 (PayPal retries for days); not after Close.
+func (p *Preview) deliver(target, eventType string, resource map[string]any) {
+	eventID := ""
+	for attempt, wait := 1, time.Second; ; attempt, wait = attempt+1, wait*2 {
+		var req *http.Request
+		if eventID == "" {
+			req, eventID = p.pp.Webhook(target, eventType, resource, false)
+		} else {
+			req = p.pp.WebhookWithID(target, eventID, eventType, resource, false)
+		}
+		rec := httptest.NewRecorder()
+		p.pages.ServeHTTP(rec, req)
+		if rec.Code == http.StatusOK {
+			return
+		}
+		if attempt == 4 {
+			p.log.Warn("preview: tori did not take a PayPal webhook four times; PayPal would go on trying for days", "event", eventType, "status", rec.Code)
+			return
+		}
+		select {
+		case <-time.After(wait):
+		case <-p.done:
+			return
+		}
+	}
+}
 
 // Handler serves the preview.
 func (p *Preview) Handler() http.Handler { return p.handler }
@@ -185,11 +245,14 @@ func (p *Preview) Redis() string { return p.redis }
 // openRedis connects to url, or starts an embedded Redis when url is ""
 // or does not answer. It returns the client, the key prefix, a sentence
 // for the page and what to do at the end.
-func openRedis(ctx context.Context, url string) (redis.UniversalClient, string, string, func(), error) {
+func openRedis(ctx context.Context, url string, log *slog.Logger) (redis.UniversalClient, string, string, func(), error) {
 	if url != "" && answers(url) {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		rdb, err := storage.Connect(cctx, url)
 		cancel()
+		if err != nil {
+			log.Warn("preview: something answers at REDIS_URL but the Redis client could not use it; the preview uses an embedded Redis instead", "err", err)
+		}
 		if err == nil {
 			prefix := "tori-preview:" + tori.RandomToken(8) + ":"
 			return rdb, prefix, "Redis at REDIS_URL, under keys of the preview's own, deleted when it stops: nothing persists",
@@ -220,7 +283,7 @@ func openRedis(ctx context.Context, url string) (redis.UniversalClient, string, 
 			}
 		}
 	}()
-	return rdb, "tori:", "an embedded in-memory Redis (no Redis answered at REDIS_URL): nothing persists",
+	return rdb, "tori:", "an embedded in-memory Redis (none usable at REDIS_URL): nothing persists",
 		func() { close(done); rdb.Close(); m.Close() }, nil
 }
 

@@ -70,11 +70,18 @@ func start(t *testing.T, redisURL string) *page {
 func (pg *page) call(method, path string, body any, out any) int {
 	pg.t.Helper()
 	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
+	switch b := body.(type) {
+	case nil:
+	case rawBody:
+		rd = strings.NewReader(string(b))
+	default:
+		data, _ := json.Marshal(b)
+		rd = bytes.NewReader(data)
 	}
 	req, _ := http.NewRequest(method, pg.url+path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := pg.browser.Do(req)
 	if err != nil {
 		pg.t.Fatal(err)
@@ -310,11 +317,17 @@ func TestPreviewBookPayCancelRemind(t *testing.T) {
 	// notice); PayPal told tori of each step by webhook, as it does live.
 	pp := pg.p.PayPal()
 	o, _ := pp.Order(pp.Orders()[0])
-	if o.Capture == nil || len(pp.Refunds(o.Capture.ID)) != 1 || pp.Refunds(o.Capture.ID)[0].Value != "350.00" {
-		t.Fatalf("order %+v, refunds %+v", o, pp.Refunds(o.Capture.ID))
+	if o.Capture == nil {
+		t.Fatalf("order %+v has no capture", o)
 	}
-	if n := pp.Calls("verify"); n < 3 {
-		t.Fatalf("tori verified %d webhooks, want the approval, the capture and the refund", n)
+	if rf := pp.Refunds(o.Capture.ID); len(rf) != 1 || rf[0].Value != "350.00" {
+		t.Fatalf("refunds %+v", rf)
+	}
+	// The refund's webhook goes on a goroutine of its own, as PayPal's do.
+	for deadline := time.Now().Add(wait); pp.Calls("verify") < 3; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("tori verified %d webhooks, want the approval, the capture and the refund", pp.Calls("verify"))
+		}
 	}
 
 	// Noa, in Hebrew, books for the week after next; the clock moves a day
@@ -342,6 +355,20 @@ func TestPreviewBookPayCancelRemind(t *testing.T) {
 			break
 		}
 	}
+	// Two days on, the morning of her session: the therapist's agenda
+	// (the clock passes through its morning window on the way).
+	var s state
+	if code := pg.call("POST", "/preview/api/clock", map[string]any{"advance": "48h"}, &s); code != 200 {
+		t.Fatalf("clock: %d", code)
+	}
+	pg.until(9001, "the day's agenda, with her session", func(c chat) bool {
+		for _, it := range c.Items {
+			if strings.Contains(it.HTML, "📋") && strings.Contains(it.HTML, "Noa") {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // TestPreviewRefusals: what the API refuses, it says how to put right.
@@ -358,10 +385,16 @@ func TestPreviewRefusals(t *testing.T) {
 		status     int
 		says       string
 	}{
+		{"unknown call", "/preview/api/nothing", map[string]any{}, 404, "no such call"},
+		{"wrong method", "/preview/api/state", map[string]any{}, 405, "use GET"},
+		{"unknown field", "/preview/api/send", map[string]any{"id": dana, "txt": "hi"}, 400, "unknown field"},
+		{"two values", "/preview/api/send", rawBody(`{"id":1,"text":"a"} {}`), 400, "more than one"},
+		{"too large", "/preview/api/send", rawBody(`{"id":1,"text":"` + strings.Repeat("x", 70<<10) + `"}`), 413, "larger than 64 KB"},
+		{"clock too far", "/preview/api/clock", map[string]any{"advance": "200h"}, 400, "1m to 168h"},
 		{"unknown person", "/preview/api/send", map[string]any{"id": 42, "text": "hi"}, 404, "choose one"},
 		{"empty text", "/preview/api/send", map[string]any{"id": dana, "text": "  "}, 400, "type something"},
 		{"long text", "/preview/api/send", map[string]any{"id": dana, "text": strings.Repeat("x", 4097)}, 400, "4,096"},
-		{"not JSON", "/preview/api/send", "x", 400, "JSON"},
+		{"not JSON", "/preview/api/send", rawBody("x"), 400, "JSON"},
 		{"button not there", "/preview/api/press", map[string]any{"id": dana, "message": 1, "data": "x:1"}, 400, "not on that message"},
 		{"clock backwards", "/preview/api/clock", map[string]any{"advance": "-1h"}, 400, "only goes forward"},
 		{"clock nonsense", "/preview/api/clock", map[string]any{"advance": "soon"}, 400, "such as 15m"},
@@ -377,7 +410,34 @@ func TestPreviewRefusals(t *testing.T) {
 	if st := pg.state(); !strings.Contains(st.Redis, "REDIS_URL") {
 		t.Fatalf("with a Redis at REDIS_URL the preview says %q", st.Redis)
 	}
+	t.Run("not JSON content", func(t *testing.T) {
+		resp, err := http.Post(pg.url+"/preview/api/send", "text/plain", strings.NewReader(`{"id":1001,"text":"hi"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnsupportedMediaType {
+			t.Fatalf("a text/plain body (what another site's page can send unasked) got %d", resp.StatusCode)
+		}
+	})
+	t.Run("not live", func(t *testing.T) {
+		for _, path := range []string{"/healthz", "/readyz"} {
+			resp, err := http.Get(pg.url + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "not the live bot") {
+				t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+			}
+		}
+	})
+	t.Run("close twice", func(t *testing.T) { pg.p.Close(); pg.p.Close() })
 }
+
+// rawBody is a request body sent as it is.
+type rawBody string
 
 // TestPreviewHoldExpires: a time held and not paid for ends when the clock
 // passes the hold's end, and the client is told in the chat.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot/telegramtest"
@@ -22,21 +23,28 @@ func (p *Preview) routes() http.Handler {
 	mux := http.NewServeMux()
 	files, _ := fs.Sub(web, "web")
 	static := http.StripPrefix("/preview/", http.FileServerFS(files))
-	mux.Handle("GET /preview/", noStore(static))
+	mux.Handle("/preview/", noStore(static))
 	mux.Handle("GET /preview", http.RedirectHandler("/preview/", http.StatusFound))
 	mux.Handle("GET /{$}", http.RedirectHandler("/preview/", http.StatusFound))
-	mux.Handle("GET /preview/api/state", serveJSON(p.apiState))
-	mux.Handle("GET /preview/api/chat", serveJSON(p.apiChat))
-	mux.Handle("POST /preview/api/send", serveJSON(p.apiSend))
-	mux.Handle("POST /preview/api/press", serveJSON(p.apiPress))
-	mux.Handle("POST /preview/api/language", serveJSON(p.apiLanguage))
-	mux.Handle("POST /preview/api/clock", serveJSON(p.apiClock))
+	mux.Handle("/preview/api/state", serveJSON(http.MethodGet, p.apiState))
+	mux.Handle("/preview/api/chat", serveJSON(http.MethodGet, p.apiChat))
+	mux.Handle("/preview/api/send", serveJSON(http.MethodPost, p.apiSend))
+	mux.Handle("/preview/api/press", serveJSON(http.MethodPost, p.apiPress))
+	mux.Handle("/preview/api/language", serveJSON(http.MethodPost, p.apiLanguage))
+	mux.Handle("/preview/api/clock", serveJSON(http.MethodPost, p.apiClock))
 	mux.HandleFunc("GET /preview/api/file", p.apiFile)
+	mux.HandleFunc("/preview/api/", apiUnknown)
 	mux.HandleFunc("GET "+checkoutPath, p.checkout)
 	mux.HandleFunc("POST "+checkoutPath, p.checkoutDone)
 	mux.Handle("/paypal/", backToPreview(p.pages))
 	mux.Handle("/calendar/", p.bot.FeedHandler())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	// Not healthy, not ready: whatever watches a live tori must not take
+	// the preview (a token that did not reach the process) for it.
+	notLive := func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "this is tori's local preview, not the live bot: set TELEGRAM_BOT_TOKEN to go live", http.StatusServiceUnavailable)
+	}
+	mux.HandleFunc("/healthz", notLive)
+	mux.HandleFunc("/readyz", notLive)
 	return mux
 }
 
@@ -112,6 +120,10 @@ func (p *Preview) checkout(w http.ResponseWriter, r *http.Request) {
 // checkoutDone approves the order (PayPal then notifies tori by webhook)
 // or not, and sends the buyer back to tori's return or cancel page.
 func (p *Preview) checkoutDone(w http.ResponseWriter, r *http.Request) {
+	if o := r.Header.Get("Origin"); o != "" && o != "null" && !strings.HasPrefix(p.base+"/", o+"/") {
+		http.Error(w, "Approve on the preview's own checkout page: start the payment again from the chat.", http.StatusForbidden)
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "The form did not arrive whole: go back and press Approve or Cancel again.", http.StatusBadRequest)
 		return

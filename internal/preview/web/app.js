@@ -5,8 +5,8 @@
 "use strict";
 
 const api = {
-  async get(path) {
-    const r = await fetch(path, { cache: "no-store" });
+  async get(path, signal) {
+    const r = await fetch(path, { cache: "no-store", signal });
     return answer(r);
   },
   async post(path, body) {
@@ -89,22 +89,25 @@ class Chat {
     this.id = 0;
     this.version = "";
     this.loop = 0; // bumped to end a running poll
+    this.abort = null; // ends the running poll's request
   }
 
   show(id) {
     this.id = id;
     this.version = "";
     this.el.replaceChildren();
+    if (this.abort) this.abort.abort();
+    this.abort = new AbortController();
     const loop = ++this.loop;
-    this.poll(loop);
+    this.poll(loop, this.abort.signal);
   }
 
-  async poll(loop) {
+  async poll(loop, signal) {
     let delay = 0;
     while (loop === this.loop) {
       try {
         const since = encodeURIComponent(this.version);
-        const c = await api.get(`/preview/api/chat?id=${this.id}&since=${since}`);
+        const c = await api.get(`/preview/api/chat?id=${this.id}&since=${since}`, signal);
         if (loop !== this.loop) return;
         if (c.version !== this.version) {
           this.version = c.version;
@@ -112,6 +115,7 @@ class Chat {
         }
         delay = 0;
       } catch (e) {
+        if (loop !== this.loop) return; // ended by show()
         delay = Math.min(5000, delay + 1000);
         toast(e.message, true);
         await new Promise((r) => setTimeout(r, delay));
