@@ -455,3 +455,35 @@ func TestPreviewHoldExpires(t *testing.T) {
 	}
 	pg.until(dana, "the hold's end", has("⌛ Your hold on"))
 }
+
+// TestPreviewWaitlistOffer: being the second client, join the waitlist
+// for the days the first one booked; when the first cancels, the clock's
+// next move has the worker offer the freed time to the second.
+func TestPreviewWaitlistOffer(t *testing.T) {
+	pg := start(t, "")
+	st := pg.state()
+	dana, noa := st.Clients[0].ID, st.Clients[1].ID
+	var lang state
+	if code := pg.call("POST", "/preview/api/language", map[string]any{"id": noa, "lang": "en"}, &lang); code != 200 {
+		t.Fatalf("language: %d", code)
+	}
+	pg.book(dana, 2, "Next week", "₪350")
+	pg.until(dana, "the confirmation", has("You're booked."))
+
+	pg.say(noa, "/start session")
+	pg.press(noa, "Next week")
+	pg.press(noa, "Next week")
+	pg.press(noa, "Join the waitlist for these days")
+	pg.press(noa, "Any time")
+	pg.until(noa, "her place on the waitlist", lastHas("You're on the waitlist."))
+
+	pg.say(dana, "/my")
+	pg.press(dana, "Cancel 1")
+	pg.press(dana, "Yes, cancel it")
+	pg.until(dana, "the cancellation", has("Cancelled."))
+	var s state
+	if code := pg.call("POST", "/preview/api/clock", map[string]any{"advance": "1m"}, &s); code != 200 {
+		t.Fatalf("clock: %d", code)
+	}
+	pg.until(noa, "the offer of the freed time", func(c chat) bool { _, ok := find(last(c), "Take it"); return ok })
+}
