@@ -31,8 +31,9 @@ func chromium(t *testing.T) string {
 // and the message box, the next week, a day, a time, "Confirm and pay",
 // the PayPal stand-in's Approve, tori's return page, and back to the chat,
 // where the confirmation and its .ics are; the practice's pane has the
-// notice. It saves screenshots of the chat and of the checkout page in
-// the test's artifact directory (go test -artifacts keeps them).
+// notice. On a phone's screen the chats show one at a time, with tabs. It
+// saves screenshots of the chat, the checkout page and the phone in the
+// test's artifact directory (go test -artifacts keeps them).
 func TestBrowserBooking(t *testing.T) {
 	pg := start(t, "")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)),
@@ -141,8 +142,25 @@ func TestBrowserBooking(t *testing.T) {
 	}
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	value("screenshot the chat", err)
+	// On a phone's screen (390×844): one chat at a time, tabs to switch.
+	run("a phone's screen", chromedp.EmulateViewport(390, 844), chromedp.WaitVisible(chromedp.CSS(".tabs")))
+	visible := func(sel string) bool {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`getComputedStyle(document.querySelector(%q)).display !== "none"`, sel)))
+		value("read the layout", err)
+		return v
+	}
+	if !visible("#pane-client") || visible("#pane-practice") {
+		t.Fatal("on a phone, the client's chat should show alone")
+	}
+	phone, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	value("screenshot the phone", err)
+	run("the Practice tab", chromedp.Click(chromedp.CSS(`[data-tab="practice"]`)))
+	if visible("#pane-client") || !visible("#pane-practice") {
+		t.Fatal("on a phone, the Practice tab should show the practice's chat alone")
+	}
+
 	dir := t.ArtifactDir()
-	for name, data := range map[string][]byte{"chat.png": shot, "checkout.png": checkout} {
+	for name, data := range map[string][]byte{"chat.png": shot, "checkout.png": checkout, "phone.png": phone} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
