@@ -13,8 +13,11 @@ type Money struct {
 	Currency string // ISO 4217, upper case, e.g. "ILS"
 }
 
-// minorDigits is the number of minor-unit digits of a currency; 2 unless listed.
-var minorDigits = map[string]int{"JPY": 0, "KRW": 0, "HUF": 2, "TWD": 2, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
+// minorDigits is the number of minor-unit digits of a currency; 2 unless
+// listed. The forint and the new Taiwan dollar have minor units on paper
+// (ISO 4217 says 2) but not in prices or at PayPal, which refuses
+// decimals for them: tori counts them in whole units.
+var minorDigits = map[string]int{"JPY": 0, "KRW": 0, "HUF": 0, "TWD": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
 
 // MinorDigits returns how many minor-unit digits the currency has.
 func MinorDigits(currency string) int {

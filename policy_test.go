@@ -87,6 +87,7 @@ func TestMoney(t *testing.T) {
 		{tori.Money{Amount: 5, Currency: "USD"}, "$0.05", "0.05\u00a0$"},
 		{tori.Money{Amount: 1200, Currency: "JPY"}, "¥1200", "1200\u00a0¥"},
 		{tori.Money{Amount: 1234, Currency: "CHF"}, "CHF\u00a012.34", "12.34\u00a0CHF"},
+		{tori.Money{Amount: 3500, Currency: "HUF"}, "HUF\u00a03500", "3500\u00a0HUF"}, // whole forints, as PayPal takes them
 	}
 	for _, tt := range tests {
 		if got := tt.m.Format("en"); got != tt.en {
@@ -105,6 +106,11 @@ func TestMoney(t *testing.T) {
 	for _, in := range []string{"350.055", "-5", "abc", "", "1.", "+3"} {
 		if _, err := tori.ParseMoney(in, "ILS"); tori.ErrorCode(err) != tori.EINVALID {
 			t.Errorf("ParseMoney(%q) error = %v, want EINVALID", in, err)
+		}
+	}
+	for _, c := range []string{"HUF", "TWD", "JPY"} {
+		if _, err := tori.ParseMoney("3500.50", c); tori.ErrorCode(err) != tori.EINVALID {
+			t.Errorf("ParseMoney(3500.50, %s) error = %v, want EINVALID: whole units only", c, err)
 		}
 	}
 }

@@ -283,3 +283,45 @@ func TestSimultaneousSameRequestID(t *testing.T) {
 		t.Fatalf("%d refunds", len(rf))
 	}
 }
+
+// TestCurrencies: a whole-unit currency goes to PayPal without decimals
+// (which PayPal refuses for HUF, JPY and TWD), refunds included; a
+// practice that would take a currency PayPal does not is refused at start.
+func TestCurrencies(t *testing.T) {
+	ctx := context.Background()
+	p, fake := setup(t)
+	a := appt("adi.hhhhhhhhhh")
+	huf := func(n int64) tori.Money { return tori.Money{Amount: n, Currency: "HUF"} }
+	a.Price = huf(3501)
+	o := mustOrder(t, p, &a, huf(3501))
+	if fo, _ := fake.Order(o.ID); fo.Value != "3501" || fo.Currency != "HUF" {
+		t.Fatalf("PayPal was asked for %+v", fo)
+	}
+	if err := fake.Approve(o.ID); err != nil {
+		t.Fatal(err)
+	}
+	c, err := p.Capture(ctx, a)
+	if err != nil || c.Amount != huf(3501) {
+		t.Fatalf("capture = %+v, %v", c, err)
+	}
+	a.CaptureID = c.ID
+	half := a.Price.Percent(50) // rounded down to a whole forint
+	if r, err := p.Refund(ctx, a, half); err != nil || r.Amount != huf(1750) {
+		t.Fatalf("refund = %+v, %v", r, err)
+	}
+
+	practice := &tori.Practice{Services: []tori.Service{{ID: "talk", Payment: tori.PayNone, Price: tori.Money{Amount: 100, Currency: "KWD"}},
+		{ID: "intake", Payment: tori.PayFull, Price: tori.Money{Amount: 35000, Currency: "ILS"}}}}
+	if err := payments.CheckPractice(practice); err != nil {
+		t.Fatalf("pay-at-session in KWD and prepaid in ILS: %v", err)
+	}
+	practice.Policy.RepeatCount = 3 // repeat offenders prepay, so talk too
+	if err := payments.CheckPractice(practice); tori.ErrorCode(err) != tori.EINVALID || !strings.Contains(err.Error(), "talk") || !strings.Contains(err.Error(), "KWD") {
+		t.Fatalf("err = %v, want talk and KWD named", err)
+	}
+	b := appt("adi.kkkkkkkkkk")
+	_, err = p.CreateOrder(ctx, b, tori.Money{Amount: 100, Currency: "KWD"})
+	if err == nil || !strings.Contains(err.Error(), "CURRENCY_NOT_SUPPORTED") {
+		t.Fatalf("an order in KWD: %v", err)
+	}
+}

@@ -137,11 +137,20 @@ func TestRunEndToEnd(t *testing.T) {
 func TestRunFailsWithOneClearLine(t *testing.T) {
 	fake := telegramtest.New()
 	defer fake.Close()
+	example, err := os.ReadFile("../../tori.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kwd := filepath.Join(t.TempDir(), "tori.yaml")
+	if err := os.WriteFile(kwd, []byte(strings.Replace(strings.ReplaceAll(string(example), "currency: ILS", "currency: KWD"), "    payment: none\n", "    payment: full\n", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		over map[string]string
 		want string
 	}{
+		{"PayPalCurrency", map[string]string{"TORI_CONFIG": kwd}, "in KWD, a currency PayPal does not take: use one of AUD"},
 		{"NoToken", map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather"}, // tori bot
 		{"WrongToken", map[string]string{"TELEGRAM_BOT_TOKEN": "999:wrong"}, "Telegram refused TELEGRAM_BOT_TOKEN"},
 		{"NoRedis", map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0"}, "Redis at 127.0.0.1:1 db 0 does not answer"},

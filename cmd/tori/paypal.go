@@ -34,6 +34,9 @@ func connectPayPal(p *tori.Practice, getenv func(string) string, log *slog.Logge
 	if !need && id == "" {
 		return nil, nil
 	}
+	if err := payments.CheckPractice(p); err != nil {
+		return nil, errors.New(tori.ErrorMessage(err))
+	}
 	if id == "" || secret == "" {
 		return nil, errors.New("PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are not set, but services are paid in advance (payment: full or deposit, or the repeat-offender rule): copy them from developer.paypal.com > Apps & Credentials, or use payment: none")
 	}

@@ -23,7 +23,18 @@ func previewPractice(cfgPath string, log *slog.Logger) (*tori.Practice, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tori.example.yaml: %s", tori.ErrorMessage(err))
 		}
-		log.Info(fmt.Sprintf("No %s: the preview shows the example practice; copy tori.example.yaml to %s and change it to see your own.", cfgPath, cfgPath))
+		// The example's sessions are paid at the session; in the preview
+		// its video session is prepaid, so that paying can be seen too.
+		for i := range p.Services {
+			if p.Services[i].Remote && p.Services[i].Payment == tori.PayNone {
+				p.Services[i].Payment = tori.PayFull
+				break
+			}
+		}
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("tori.example.yaml: %s", tori.ErrorMessage(err))
+		}
+		log.Info(fmt.Sprintf("No %s: the preview shows the example practice (with its video session prepaid, to show PayPal); copy tori.example.yaml to %s and change it to see your own.", cfgPath, cfgPath))
 		return p, nil
 	}
 	return loadPractice(cfgPath)

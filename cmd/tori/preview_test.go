@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/storage/storagetest"
 )
 
@@ -67,5 +68,21 @@ func TestPreviewWithoutToken(t *testing.T) {
 				t.Fatal("the preview did not stop")
 			}
 		})
+	}
+}
+
+// TestPreviewExamplePractice: without a tori.yaml the preview shows the
+// example practice with its video session prepaid, so paying can be seen.
+func TestPreviewExamplePractice(t *testing.T) {
+	p, err := previewPractice(filepath.Join(t.TempDir(), "tori.yaml"), newLogger(io.Discard, func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	modes := map[string]tori.PaymentMode{}
+	for _, s := range p.Services {
+		modes[s.ID] = s.Payment
+	}
+	if modes["video"] != tori.PayFull || modes["talk"] != tori.PayNone {
+		t.Fatalf("payment modes %v, want video prepaid and talk paid at the session", modes)
 	}
 }

@@ -103,6 +103,9 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
 		return nil, fmt.Errorf("preview: the base URL %q is not an http(s) address: give the one the browser uses, e.g. http://localhost:8080", cfg.BaseURL)
 	}
+	if err := payments.CheckPractice(cfg.Practice); err != nil {
+		return nil, errors.New(tori.ErrorMessage(err))
+	}
 	p := &Preview{practice: cfg.Practice, clock: &Clock{}, log: cfg.Log, people: map[int64]*person{}, said: map[int64][]said{},
 		done: make(chan struct{}), base: base}
 	var closers []func()

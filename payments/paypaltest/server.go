@@ -365,6 +365,15 @@ func (s *Server) approveURL(orderID string) string {
 	return s.URL + "/checkoutnow?token=" + orderID
 }
 
+// supported are the currencies PayPal takes; wholeOnly those it takes
+// without decimals.
+var (
+	supported = map[string]bool{"AUD": true, "BRL": true, "CAD": true, "CHF": true, "CNY": true, "CZK": true, "DKK": true, "EUR": true,
+		"GBP": true, "HKD": true, "HUF": true, "ILS": true, "JPY": true, "MXN": true, "MYR": true, "NOK": true, "NZD": true, "PHP": true,
+		"PLN": true, "SEK": true, "SGD": true, "THB": true, "TWD": true, "USD": true}
+	wholeOnly = map[string]bool{"HUF": true, "JPY": true, "TWD": true}
+)
+
 var amountPattern = func(v string) bool {
 	whole, frac, _ := strings.Cut(v, ".")
 	if whole == "" || len(frac) > 2 {
@@ -398,7 +407,11 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) (int, []byt
 		return 400, b
 	}
 	u := req.PurchaseUnits[0]
-	if len(u.Amount.Currency) != 3 || !amountPattern(u.Amount.Value) {
+	if !supported[u.Amount.Currency] {
+		b := writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "CURRENCY_NOT_SUPPORTED", "Currency code "+u.Amount.Currency+" is not currently supported."))
+		return 422, b
+	}
+	if !amountPattern(u.Amount.Value) || (wholeOnly[u.Amount.Currency] && strings.Contains(u.Amount.Value, ".")) {
 		b := writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "DECIMAL_PRECISION", "amount "+u.Amount.Value))
 		return 422, b
 	}
@@ -527,7 +540,7 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key str
 	value := c.Value
 	if req.Amount != nil {
 		value = req.Amount.Value
-		if req.Amount.Currency != c.Currency || !amountPattern(value) {
+		if req.Amount.Currency != c.Currency || !amountPattern(value) || (wholeOnly[c.Currency] && strings.Contains(value, ".")) {
 			s.mu.Unlock()
 			return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "CURRENCY_MISMATCH", "refund "+req.Amount.Currency+" "+value))
 		}
