@@ -126,6 +126,7 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 
 	p.tg = telegramtest.New()
 	closers = append(closers, p.tg.Close)
+	p.cast() // before the bot and the worker start: the practice's chats are open
 	p.pp = paypaltest.New()
 	closers = append(closers, p.pp.Close)
 	// Before the stand-in closes (and Redis, and Telegram): no webhook
@@ -188,8 +189,6 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 		}
 	}()
 	closers = append(closers, func() { cancel(); wg.Wait() })
-
-	p.cast()
 	p.handler = p.routes()
 	return p, nil
 }
