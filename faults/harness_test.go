@@ -57,7 +57,7 @@ const secret = "fault_suite_secret"
 // PayPal, a round-robin load balancer in front of the bot processes
 // (PUBLIC_URL), and the tori processes themselves.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	redis *storagetest.Server
 	db    int
 	rdb   *redis.Client
@@ -296,7 +296,7 @@ func tail(s string, n int) string {
 	return s
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
