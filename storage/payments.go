@@ -101,13 +101,16 @@ func (s *Store) BeginCapture(ctx context.Context, id, token string, until, now t
 		return tori.Appointment{}, err
 	}
 	keys = append(keys, s.holdExpiryKey(tid))
-	code, _, err := s.runScript(ctx, "begin capture", beginCaptureScript, keys, id, token, ms(now), ms(until), s.HoldRetention.Milliseconds())
+	code, a, err := s.runScriptRead(ctx, "begin capture", beginCaptureScript, id, keys, id, token, ms(now), ms(until), s.HoldRetention.Milliseconds())
 	if err != nil {
 		return tori.Appointment{}, err
 	}
 	switch code {
 	case "OK":
-		return s.Appointment(ctx, id)
+		if a.ID == "" {
+			return tori.Appointment{}, notFound()
+		}
+		return a, nil
 	case "TAKEN":
 		s.settle(ctx, id)
 		return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "That time was taken before the payment was made.")
@@ -172,18 +175,17 @@ func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState,
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
-	code, _, err := s.runScript(ctx, "pay state", setPayStateScript, keys, string(state), ms(now))
+	code, a, err := s.runScriptRead(ctx, "pay state", setPayStateScript, id, keys, string(state), ms(now))
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
-	if code == "NOTFOUND" {
+	if code == "NOTFOUND" || a.ID == "" {
 		return tori.Appointment{}, false, notFound()
 	}
 	if state == tori.PayStateLost {
 		s.settle(ctx, id)
 	}
-	a, err := s.Appointment(ctx, id)
-	return a, code == "OK", err
+	return a, code == "OK", nil
 }
 
 // ConfirmPaid implements tori.PaymentStore.
@@ -201,16 +203,12 @@ func (s *Store) ConfirmPaid(ctx context.Context, id string, c tori.Capture, now 
 	}); err != nil {
 		return tori.Appointment{}, false, formatError("confirm paid: index", err)
 	}
-	code, _, err := s.runScript(ctx, "confirm paid", confirmPaidScript, keys, id, c.ID, c.Amount.Amount, ms(now))
+	code, a, err := s.runScriptRead(ctx, "confirm paid", confirmPaidScript, id, keys, id, c.ID, c.Amount.Amount, ms(now))
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
-	if code == "NOTFOUND" {
+	if code == "NOTFOUND" || a.ID == "" {
 		return tori.Appointment{}, false, notFound()
-	}
-	a, err := s.Appointment(ctx, id)
-	if err != nil {
-		return tori.Appointment{}, false, err
 	}
 	if a.RefundState == tori.RefundPending {
 		s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now.Add(refundFirstRetry))), Member: id})

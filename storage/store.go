@@ -6,6 +6,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,6 +103,49 @@ func (s *Store) runScript(ctx context.Context, op string, sc *redis.Script, keys
 		detail = res[1]
 	}
 	return res[0], detail, nil
+}
+
+// runScriptRead runs a script, then reads appointment id as the script
+// left it, in one round trip: a pipeline, whose commands (keys of one
+// therapist, so one node of a cluster) run in order on one connection. It
+// returns the script's code and the appointment (zero when there is none).
+func (s *Store) runScriptRead(ctx context.Context, op string, sc *redis.Script, id string, keys []string, args ...any) (string, tori.Appointment, error) {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return "", tori.Appointment{}, err
+	}
+	run := func() (*redis.Cmd, *redis.MapStringStringCmd, error) {
+		var script *redis.Cmd
+		var read *redis.MapStringStringCmd
+		_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+			script = sc.EvalSha(ctx, p, keys, args...)
+			read = p.HGetAll(ctx, s.appointmentKey(tid, id))
+			return nil
+		})
+		return script, read, err
+	}
+	script, read, err := run()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// Not loaded yet (a new or restarted server): load it on every
+		// node, and once more.
+		if lerr := sc.Load(ctx, s.Redis).Err(); lerr != nil {
+			return "", tori.Appointment{}, formatError(op, lerr)
+		}
+		script, read, err = run()
+	}
+	if err != nil {
+		return "", tori.Appointment{}, formatError(op, err)
+	}
+	res, err := script.StringSlice()
+	if err != nil || len(res) == 0 {
+		return "", tori.Appointment{}, formatError(op, cmp.Or(err, errors.New("empty script reply")))
+	}
+	m := read.Val()
+	if len(m) == 0 {
+		return res[0], tori.Appointment{}, nil
+	}
+	a, err := decode(m)
+	return res[0], a, err
 }
 
 // Hold implements tori.AppointmentStore. The client's side (index and hold

@@ -637,3 +637,43 @@ func TestBusyAll(t *testing.T) {
 		}
 	}
 }
+
+// TestPaymentStepsReadInOneRoundTrip: the payment steps answer with the
+// appointment as their script left it (read in the same pipeline), also
+// right after the server forgot its scripts (SCRIPT FLUSH, as after a
+// restart).
+func TestPaymentStepsReadInOneRoundTrip(t *testing.T) {
+	s := storagetest.MustStore(t)
+	ctx := context.Background()
+	now := t0.Add(-48 * time.Hour)
+	a := hold(1, 0, 50*time.Minute, now)
+	a.Payment, a.Due = tori.PayFull, a.Price
+	if _, err := s.Hold(ctx, a, 2, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AttachOrder(ctx, a.ID, a.HoldToken, tori.Order{ID: "ORDER-RT"}, 7, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Redis.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.BeginCapture(ctx, a.ID, a.HoldToken, now.Add(time.Minute), now)
+	if err != nil || got.ID != a.ID || got.PayState != tori.PayStateCapturing || got.OrderID != "ORDER-RT" {
+		t.Fatalf("begin capture = %+v, %v", got, err)
+	}
+	if err := s.Redis.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, fresh, err := s.SetPayState(ctx, a.ID, tori.PayStatePending, now)
+	if err != nil || !fresh || got.PayState != tori.PayStatePending {
+		t.Fatalf("pay state = %+v, %v, %v", got, fresh, err)
+	}
+	c := tori.Capture{ID: "CAPTURE-RT", Status: "COMPLETED", Amount: a.Price}
+	got, fresh, err = s.ConfirmPaid(ctx, a.ID, c, now)
+	if err != nil || !fresh || got.Status != tori.StatusConfirmed || got.CaptureID != c.ID || got.Paid != a.Price {
+		t.Fatalf("confirm paid = %+v, %v, %v", got, fresh, err)
+	}
+	if _, _, err := s.SetPayState(ctx, tori.NewAppointmentID("adi"), tori.PayStateDeclined, now); tori.ErrorCode(err) != tori.ENOTFOUND {
+		t.Fatalf("pay state of nothing: %v", err)
+	}
+}
