@@ -21,8 +21,8 @@ import (
 const (
 	// Round trips to Redis (a pipeline is one) for one complete paid
 	// booking, from /start to the confirmation, with the therapist told
-	// (33–35 measured; a new pooled connection's handshake adds up to 2).
-	budgetRoundTripsPerPaidBooking = 37
+	// (32–34 measured; a new pooled connection's handshake adds up to 2).
+	budgetRoundTripsPerPaidBooking = 36
 	// Commands Redis executes (those inside scripts included) for one complete paid booking, from /start to
 	// the confirmation, with the therapist told.
 	budgetCommandsPerPaidBooking = 95

@@ -50,11 +50,17 @@ func (s *Store) AttachOrder(ctx context.Context, id, token string, o tori.Order,
 	}); err != nil {
 		return tori.Appointment{}, formatError("attach order: index", err)
 	}
-	code, _, err := s.runScript(ctx, "attach order", attachOrderScript, keys, token, o.ID, o.ApproveURL, msg, ms(now))
+	code, a, err := s.runScriptRead(ctx, "attach order", attachOrderScript, id, keys, token, o.ID, o.ApproveURL, msg, ms(now))
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	return s.result(ctx, id, code, tori.Errorf(tori.EEXPIRED, "This time is no longer held for you. Choose a time again."))
+	switch {
+	case code == "NOTFOUND" || code == "OK" && a.ID == "":
+		return tori.Appointment{}, notFound()
+	case code == "OK":
+		return a, nil
+	}
+	return tori.Appointment{}, tori.Errorf(tori.EEXPIRED, "This time is no longer held for you. Choose a time again.")
 }
 
 // result reads the appointment a script answered OK for, or says it is

@@ -638,10 +638,11 @@ func TestBusyAll(t *testing.T) {
 	}
 }
 
-// TestPaymentStepsReadInOneRoundTrip: the payment steps answer with the
-// appointment as their script left it (read in the same pipeline), also
-// right after the server forgot its scripts (SCRIPT FLUSH, as after a
-// restart).
+// TestPaymentStepsReadInOneRoundTrip: the payment steps (attaching the
+// order, beginning the capture, a pay state, recording the capture) answer
+// with the appointment as their script left it (read in the same
+// pipeline), also right after the server forgot its scripts (SCRIPT FLUSH,
+// as after a restart).
 func TestPaymentStepsReadInOneRoundTrip(t *testing.T) {
 	s := storagetest.MustStore(t)
 	ctx := context.Background()
@@ -651,13 +652,20 @@ func TestPaymentStepsReadInOneRoundTrip(t *testing.T) {
 	if _, err := s.Hold(ctx, a, 2, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AttachOrder(ctx, a.ID, a.HoldToken, tori.Order{ID: "ORDER-RT"}, 7, now); err != nil {
+	if err := s.Redis.ScriptFlush(ctx).Err(); err != nil {
 		t.Fatal(err)
+	}
+	got, err := s.AttachOrder(ctx, a.ID, a.HoldToken, tori.Order{ID: "ORDER-RT", ApproveURL: "https://paypal.test/approve"}, 7, now)
+	if err != nil || got.OrderID != "ORDER-RT" || got.PayState != tori.PayStateOrdered {
+		t.Fatalf("attach order = %+v, %v", got, err)
+	}
+	if _, err := s.AttachOrder(ctx, a.ID, "not-the-token", tori.Order{ID: "ORDER-RT2"}, 7, now); tori.ErrorCode(err) != tori.EEXPIRED {
+		t.Fatalf("attach order with another hold's token: %v", err)
 	}
 	if err := s.Redis.ScriptFlush(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.BeginCapture(ctx, a.ID, a.HoldToken, now.Add(time.Minute), now)
+	got, err = s.BeginCapture(ctx, a.ID, a.HoldToken, now.Add(time.Minute), now)
 	if err != nil || got.ID != a.ID || got.PayState != tori.PayStateCapturing || got.OrderID != "ORDER-RT" {
 		t.Fatalf("begin capture = %+v, %v", got, err)
 	}
