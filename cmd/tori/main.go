@@ -70,17 +70,21 @@ func env(getenv func(string) string, key, def string) string {
 	return def
 }
 
-func newLogger(w io.Writer, getenv func(string) string) *slog.Logger {
-	level := slog.LevelInfo
+// logLevel is LOG_LEVEL's level (info by default).
+func logLevel(getenv func(string) string) slog.Level {
 	switch strings.ToLower(getenv("LOG_LEVEL")) {
 	case "debug":
-		level = slog.LevelDebug
+		return slog.LevelDebug
 	case "warn":
-		level = slog.LevelWarn
+		return slog.LevelWarn
 	case "error":
-		level = slog.LevelError
+		return slog.LevelError
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	return slog.LevelInfo
+}
+
+func newLogger(w io.Writer, getenv func(string) string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: logLevel(getenv)}
 	if strings.EqualFold(getenv("LOG_FORMAT"), "text") {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
@@ -94,12 +98,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	// read by a person at a terminal: text, unless LOG_FORMAT says otherwise.
 	if preview, noToken := len(args) > 0 && args[0] == "preview", len(args) == 0 && strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN")) == ""; preview || noToken {
 		if getenv("LOG_FORMAT") == "" {
-			log = newLogger(stderr, func(k string) string {
-				if k == "LOG_FORMAT" {
-					return "text"
-				}
-				return getenv(k)
-			})
+			log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv)}))
 		}
 		return runPreview(ctx, getenv, log, noToken)
 	}

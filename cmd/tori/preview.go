@@ -79,7 +79,7 @@ func runPreview(ctx context.Context, getenv func(string) string, log *slog.Logge
 	} else {
 		log.Info(fmt.Sprintf("Running the local preview at %s/preview — nothing leaves this machine (the bot token is not used).", base))
 	}
-	log.Info("preview: Redis is " + p.Redis())
+	log.Info("preview: storage is " + p.Redis())
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

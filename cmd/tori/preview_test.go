@@ -33,6 +33,7 @@ func TestPreviewWithoutToken(t *testing.T) {
 				"TORI_CONFIG": filepath.Join(t.TempDir(), "tori.yaml")}
 			logs := &syncBuffer{}
 			ctx, cancel := context.WithCancel(context.Background())
+			t.Cleanup(cancel) // also when the test fails before it stops the preview
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, tc.args, func(k string) string { return vars[k] }, logs) }()
 			deadline := time.Now().Add(20 * time.Second)

@@ -1,7 +1,6 @@
 package preview
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -101,7 +100,7 @@ func (p *Preview) who(id int64) (*person, error) {
 	defer p.mu.Unlock()
 	u, ok := p.people[id]
 	if !ok {
-		return nil, apiError{status: http.StatusNotFound, msg: fmt.Sprintf("%v: %d; choose one from the page's lists", errUnknown, id)}
+		return nil, apiError{status: http.StatusNotFound, msg: fmt.Sprintf("no such person in this preview: %d; choose one from the page's lists", id)}
 	}
 	c := *u
 	return &c, nil
@@ -168,7 +167,7 @@ func (p *Preview) apiSend(r *http.Request) (any, error) {
 		after = ms[len(ms)-1].ID
 	}
 	p.mu.Lock()
-	p.said[req.ID] = append(p.said[req.ID], said{After: after, Text: text, At: p.clock.Now()})
+	p.said[req.ID] = append(p.said[req.ID], said{After: after, Text: text})
 	p.mu.Unlock()
 	p.tg.SendText(u.User, text)
 	return map[string]bool{"ok": true}, nil
@@ -290,7 +289,7 @@ func (p *Preview) apiFile(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", ct)
 			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": m.File.Name}))
 			w.Header().Set("X-Content-Type-Options", "nosniff")
-			_, _ = bytes.NewReader(m.File.Data).WriteTo(w)
+			_, _ = w.Write(m.File.Data)
 			return
 		}
 	}

@@ -91,7 +91,6 @@ type person struct {
 type said struct {
 	After int
 	Text  string
-	At    time.Time
 }
 
 // Start builds and starts the preview; Close stops it.
@@ -235,9 +234,6 @@ func (p *Preview) deliver(target, eventType string, resource map[string]any) {
 // Handler serves the preview.
 func (p *Preview) Handler() http.Handler { return p.handler }
 
-// Clock is the preview's clock.
-func (p *Preview) Clock() *Clock { return p.clock }
-
 // PayPal is the PayPal stand-in (tests read its orders and refunds).
 func (p *Preview) PayPal() *paypaltest.Server { return p.pp }
 
@@ -254,8 +250,7 @@ func openRedis(ctx context.Context, url string, log *slog.Logger) (redis.Univers
 		cancel()
 		if err != nil {
 			log.Warn("preview: something answers at REDIS_URL but the Redis client could not use it; the preview uses an embedded Redis instead", "err", err)
-		}
-		if err == nil {
+		} else {
 			prefix := "tori-preview:" + tori.RandomToken(8) + ":"
 			return rdb, prefix, "Redis at REDIS_URL, under keys of the preview's own, deleted when it stops: nothing persists",
 				func() { storage.DeletePrefix(rdb, prefix); rdb.Close() }, nil
@@ -304,6 +299,3 @@ func answers(rawURL string) bool {
 	c.Close()
 	return true
 }
-
-// errUnknown is a chat the page may not act in.
-var errUnknown = errors.New("no such person in this preview")

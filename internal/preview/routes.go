@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/tori-bot/tori"
@@ -100,12 +99,15 @@ var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 <p class="small">Order {{.Order}}. Approving sends you back to the practice's page, as PayPal does; tori then takes the payment.</p>
 </main></body></html>`))
 
+// noOrder answers a checkout for an order the stand-in does not have.
+const noOrder = "There is no such PayPal order in this preview: start the payment again from the chat."
+
 // checkout is the PayPal stand-in's page: the amount, Approve and Cancel.
 func (p *Preview) checkout(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("token")
 	o, ok := p.pp.Order(id)
 	if !ok {
-		http.Error(w, "There is no such PayPal order in this preview: start the payment again from the chat.", http.StatusNotFound)
+		http.Error(w, noOrder, http.StatusNotFound)
 		return
 	}
 	amount := o.Value + " " + o.Currency
@@ -129,29 +131,17 @@ func (p *Preview) checkoutDone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PostForm.Get("token")
-	o, ok := p.pp.Order(id)
-	if !ok {
-		http.Error(w, "There is no such PayPal order in this preview: start the payment again from the chat.", http.StatusNotFound)
-		return
-	}
-	back := o.CancelURL
-	if r.PostForm.Get("action") == "approve" {
+	approve := r.PostForm.Get("action") == "approve"
+	if approve {
 		if err := p.pp.Approve(id); err != nil {
-			http.Error(w, err.Error(), http.StatusNotFound)
+			http.Error(w, noOrder, http.StatusNotFound)
 			return
 		}
-		back = o.ReturnURL
 	}
-	u, err := url.Parse(back)
+	back, err := p.pp.Back(id, approve)
 	if err != nil {
-		http.Error(w, "The order has no address to return to: start the payment again from the chat.", http.StatusBadRequest)
+		http.Error(w, noOrder, http.StatusNotFound)
 		return
 	}
-	q := u.Query()
-	q.Set("token", id)
-	if r.PostForm.Get("action") == "approve" {
-		q.Set("PayerID", "PREVIEWPAYER")
-	}
-	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }

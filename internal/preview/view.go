@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,6 +157,6 @@ func (p *Preview) chat(id int64, ms []telegramtest.Message) chatView {
 		}
 		v.Items = append(v.Items, it)
 	}
-	flush(int(^uint(0) >> 1))
+	flush(math.MaxInt)
 	return v
 }

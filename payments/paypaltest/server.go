@@ -595,30 +595,46 @@ func (s *Server) Approve(orderID string) error {
 // the buyer back to the return URL; &cancel=1 sends them to the cancel URL.
 func (s *Server) buyerPage(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("token")
-	s.mu.Lock()
-	o, ok := s.orders[id]
-	s.mu.Unlock()
-	if !ok {
-		http.Error(w, "no such order", http.StatusNotFound)
-		return
+	approve := r.URL.Query().Get("cancel") != "1"
+	if approve {
+		if err := s.Approve(id); err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
 	}
-	back := o.ReturnURL
-	if r.URL.Query().Get("cancel") == "1" {
-		back = o.CancelURL
-	} else if err := s.Approve(id); err != nil {
+	back, err := s.Back(id, approve)
+	if err != nil {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
+	http.Redirect(w, r, back, http.StatusFound)
+}
+
+// Back is where PayPal sends the buyer from its approval page: the order's
+// return URL (approved, with token and PayerID) or its cancel URL (with
+// token).
+func (s *Server) Back(orderID string, approved bool) (string, error) {
+	s.mu.Lock()
+	o, ok := s.orders[orderID]
+	s.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("no order %s", orderID)
+	}
+	back := o.CancelURL
+	if approved {
+		back = o.ReturnURL
+	}
 	u, err := url.Parse(back)
 	if err != nil {
-		http.Error(w, "bad return url", http.StatusBadRequest)
-		return
+		return "", fmt.Errorf("order %s: bad return url: %w", orderID, err)
 	}
 	q := u.Query()
-	q.Set("token", id)
-	q.Set("PayerID", "FAKEPAYER1")
+	q.Set("token", orderID)
+	if approved {
+		q.Set("PayerID", "FAKEPAYER1")
+	}
 	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.String(), http.StatusFound)
+	return u.String(), nil
 }
 
 // signature is the fake's transmission signature over what PayPal signs:

@@ -157,8 +157,7 @@ class Chat {
       a.textContent = "📎 " + it.file;
       b.appendChild(a);
     }
-    if (it.html) b.appendChild(body);
-    else if (it.from === "me") b.appendChild(body);
+    if (it.html || it.from === "me") b.appendChild(body);
     if (it.edited) {
       const e = document.createElement("span");
       e.className = "edited";
