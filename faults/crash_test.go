@@ -103,17 +103,8 @@ func TestCrashWhilePaying(t *testing.T) {
 					// made, then every 30 s.
 					within = 4 * time.Minute
 				}
-				w.waitChat(c.u.ID, within, "the client's confirmation", has("You're booked.", 1))
-				w.waitChat(9001, within, "the therapist's notice", has("New booking", 1))
-
-				// Nothing more comes: one confirmation, one notice, one capture.
-				time.Sleep(2 * time.Second) // a late duplicate would arrive within this
-				if n := count(w.tg.Messages(c.u.ID), "You're booked."); n != 1 {
-					t.Errorf("the client was told %d times", n)
-				}
-				if n := count(w.tg.Messages(9001), "New booking"); n != 1 {
-					t.Errorf("the therapist was told %d times", n)
-				}
+				// One confirmation, one notice (and below, one capture).
+				w.toldOnce(t, c.u.ID, within)
 				as := w.appointments()
 				if n := w.checkNoOverlap(as); n != 1 {
 					t.Errorf("%d confirmed bookings, want 1", n)
@@ -162,15 +153,7 @@ func TestCrashWorkerWhilePaying(t *testing.T) {
 	}
 	w.restart(wk)
 	// The dead worker's claim lapses after its 2-minute lease.
-	w.waitChat(c.u.ID, 4*time.Minute, "the client's confirmation", has("You're booked.", 1))
-	w.waitChat(9001, time.Minute, "the therapist's notice", has("New booking", 1))
-	time.Sleep(2 * time.Second)
-	if n := count(w.tg.Messages(c.u.ID), "You're booked."); n != 1 {
-		t.Errorf("the client was told %d times", n)
-	}
-	if n := count(w.tg.Messages(9001), "New booking"); n != 1 {
-		t.Errorf("the therapist was told %d times", n)
-	}
+	w.toldOnce(t, c.u.ID, 4*time.Minute)
 	as := w.appointments()
 	if n := w.checkMoney(as); n != 1 {
 		t.Errorf("%d confirmed paid bookings, want 1", n)
@@ -239,5 +222,20 @@ func TestCrashWhileRefunding(t *testing.T) {
 			}
 			w.checkMoney(w.appointments())
 		})
+	}
+}
+
+// toldOnce waits for the client's confirmation and the therapist's notice
+// of a paid booking, then a while more, and checks that each came once.
+func (w *world) toldOnce(t *testing.T, client int64, within time.Duration) {
+	t.Helper()
+	w.waitChat(client, within, "the client's confirmation", has("You're booked.", 1))
+	w.waitChat(9001, within, "the therapist's notice", has("New booking", 1))
+	time.Sleep(2 * time.Second) // a late duplicate would arrive within this
+	if n := count(w.tg.Messages(client), "You're booked."); n != 1 {
+		t.Errorf("the client was told %d times", n)
+	}
+	if n := count(w.tg.Messages(9001), "New booking"); n != 1 {
+		t.Errorf("the therapist was told %d times", n)
 	}
 }

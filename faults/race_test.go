@@ -47,10 +47,10 @@ func TestManyProcessesNoDoubleBooking(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			c := w.client(int64(5000 + i))
+			fail := func(msg string) { failed.Add(1); errs.Store(i, msg) }
 			m, err := c.say("/start")
 			if err != nil {
-				failed.Add(1)
-				errs.Store(i, err.Error())
+				fail(err.Error())
 				return
 			}
 			for range attempts {
@@ -58,8 +58,7 @@ func TestManyProcessesNoDoubleBooking(t *testing.T) {
 				start := starts[rand.IntN(len(starts))]
 				r, err := c.press(m, timeData(svc, thr, start))
 				if err != nil {
-					failed.Add(1)
-					errs.Store(i, err.Error())
+					fail(err.Error())
 					m, _ = c.last()
 					continue
 				}
@@ -77,8 +76,7 @@ func TestManyProcessesNoDoubleBooking(t *testing.T) {
 					r, err = c.changed(r.ID, heldText)
 				}
 				if err != nil {
-					failed.Add(1)
-					errs.Store(i, err.Error())
+					fail(err.Error())
 					m, _ = c.last()
 					continue
 				}
@@ -91,8 +89,7 @@ func TestManyProcessesNoDoubleBooking(t *testing.T) {
 					status, page, err := visit(u)
 					switch {
 					case err != nil || status != 200:
-						failed.Add(1)
-						errs.Store(i, fmt.Sprintf("paying: %d %v", status, err))
+						fail(fmt.Sprintf("paying: %d %v", status, err))
 					case strings.Contains(page, "Paid"):
 						paid.Add(1)
 					}
