@@ -105,6 +105,21 @@ func (s *Store) runScript(ctx context.Context, op string, sc *redis.Script, keys
 	return res[0], detail, nil
 }
 
+// evalShaPipelined runs pipeline, which calls sc by EVALSHA (a pipeline
+// does not fall back to EVAL), and when the server does not have sc yet (a
+// new or restarted server) loads it on every node and runs pipeline once
+// more.
+func (s *Store) evalShaPipelined(ctx context.Context, sc *redis.Script, pipeline func() error) error {
+	err := pipeline()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		if lerr := sc.Load(ctx, s.Redis).Err(); lerr != nil {
+			return lerr
+		}
+		err = pipeline()
+	}
+	return err
+}
+
 // runScriptRead runs a script, then reads appointment id as the script
 // left it, in one round trip: a pipeline, whose commands (keys of one
 // therapist, so one node of a cluster) run in order on one connection. It
@@ -114,26 +129,16 @@ func (s *Store) runScriptRead(ctx context.Context, op string, sc *redis.Script, 
 	if err != nil {
 		return "", tori.Appointment{}, err
 	}
-	run := func() (*redis.Cmd, *redis.MapStringStringCmd, error) {
-		var script *redis.Cmd
-		var read *redis.MapStringStringCmd
+	var script *redis.Cmd
+	var read *redis.MapStringStringCmd
+	if err := s.evalShaPipelined(ctx, sc, func() error {
 		_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 			script = sc.EvalSha(ctx, p, keys, args...)
 			read = p.HGetAll(ctx, s.appointmentKey(tid, id))
 			return nil
 		})
-		return script, read, err
-	}
-	script, read, err := run()
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// Not loaded yet (a new or restarted server): load it on every
-		// node, and once more.
-		if lerr := sc.Load(ctx, s.Redis).Err(); lerr != nil {
-			return "", tori.Appointment{}, formatError(op, lerr)
-		}
-		script, read, err = run()
-	}
-	if err != nil {
+		return err
+	}); err != nil {
 		return "", tori.Appointment{}, formatError(op, err)
 	}
 	res, err := script.StringSlice()
@@ -392,8 +397,8 @@ func (s *Store) Busy(ctx context.Context, therapistID string, from, to time.Time
 // BusyAll implements tori.AppointmentStore: Busy for several therapists in
 // one round trip (a pipeline; on a cluster, one per node involved).
 func (s *Store) BusyAll(ctx context.Context, therapistIDs []string, from, to time.Time, now time.Time) ([][]tori.Interval, error) {
-	run := func() ([]*redis.Cmd, error) {
-		cmds := make([]*redis.Cmd, len(therapistIDs))
+	cmds := make([]*redis.Cmd, len(therapistIDs))
+	if err := s.evalShaPipelined(ctx, busyScript, func() error {
 		_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, tid := range therapistIDs {
 				keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid)}
@@ -401,18 +406,8 @@ func (s *Store) BusyAll(ctx context.Context, therapistIDs []string, from, to tim
 			}
 			return nil
 		})
-		return cmds, err
-	}
-	cmds, err := run()
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// The script is not loaded yet (a new or restarted server): load it
-		// on every node, and once more.
-		if lerr := busyScript.Load(ctx, s.Redis).Err(); lerr != nil {
-			return nil, formatError("busy", lerr)
-		}
-		cmds, err = run()
-	}
-	if err != nil {
+		return err
+	}); err != nil {
 		return nil, formatError("busy", err)
 	}
 	out := make([][]tori.Interval, len(therapistIDs))
