@@ -33,6 +33,12 @@ func (p *Practice) LastBookableDay(now time.Time) Date {
 // buffer overlaps nothing busy, it starts at least the minimum notice after
 // now, and its day is within the booking horizon.
 func FreeSlots(p *Practice, t Therapist, s Service, from, to Date, busy []Interval, now time.Time) []time.Time {
+	return appendFreeSlots(nil, p, t, s, from, to, busy, now)
+}
+
+// appendFreeSlots is FreeSlots appending to dst (whose memory it reuses).
+func appendFreeSlots(dst []time.Time, p *Practice, t Therapist, s Service, from, to Date, busy []Interval, now time.Time) []time.Time {
+	out := dst
 	today, last := p.Today(now), p.LastBookableDay(now)
 	if from.Before(today) {
 		from = today
@@ -41,12 +47,11 @@ func FreeSlots(p *Practice, t Therapist, s Service, from, to Date, busy []Interv
 		to = last
 	}
 	if to.Before(from) {
-		return nil
+		return out
 	}
 	merged := mergeIntervals(busy)
 	earliest := now.Add(p.Policy.MinNotice)
 	step := p.Policy.SlotStep
-	var out []time.Time
 	j := 0 // first merged interval that may still matter
 	for d := from; !d.After(to); d = d.AddDays(1) {
 		if t.OffOn(d) {
@@ -72,10 +77,19 @@ func FreeSlots(p *Practice, t Therapist, s Service, from, to Date, busy []Interv
 	return out
 }
 
-// mergeIntervals returns the union of the intervals as sorted, disjoint intervals.
+// mergeIntervals returns the union of the intervals as sorted, disjoint
+// intervals: in itself when it is so already (a therapist's bookings never
+// overlap, so it mostly is), else a sorted, merged copy.
 func mergeIntervals(in []Interval) []Interval {
 	if len(in) == 0 {
 		return nil
+	}
+	disjoint := true
+	for i := 1; i < len(in) && disjoint; i++ {
+		disjoint = in[i].Start.After(in[i-1].End)
+	}
+	if disjoint {
+		return in
 	}
 	s := slices.Clone(in)
 	slices.SortFunc(s, func(a, b Interval) int { return a.Start.Compare(b.Start) })
@@ -119,8 +133,4 @@ func Nearest(slots []time.Time, want time.Time, n int) []time.Time {
 	}
 	slices.SortFunc(s, func(a, b time.Time) int { return a.Compare(b) })
 	return s
-}
-
-func sortSlots(s []Slot) {
-	slices.SortStableFunc(s, func(a, b Slot) int { return a.Start.Compare(b.Start) })
 }

@@ -115,14 +115,11 @@ func (b *Bookings) service(id string) (Service, error) {
 // therapists returns who may give service s: the one named, or all who offer
 // it when therapistID is "".
 func (b *Bookings) therapists(s Service, therapistID string) ([]Therapist, error) {
-	all := b.Practice.TherapistsFor(s)
 	if therapistID == "" {
-		return all, nil
+		return b.Practice.TherapistsFor(s), nil
 	}
-	for _, t := range all {
-		if t.ID == therapistID {
-			return []Therapist{t}, nil
-		}
+	if t, ok := b.Practice.Offers(s, therapistID); ok {
+		return []Therapist{t}, nil
 	}
 	return nil, Errorf(ENOTFOUND, "That therapist does not offer this service. Choose one from the list.")
 }
@@ -145,8 +142,6 @@ func (b *Bookings) freeSlots(ctx context.Context, serviceID, therapistID string,
 	}
 	now := b.now()
 	loc := b.Practice.Location
-	seen := map[int64]bool{}
-	var out []Slot
 	ids := make([]string, len(ts))
 	for i, t := range ts {
 		ids[i] = t.ID
@@ -155,20 +150,51 @@ func (b *Bookings) freeSlots(ctx context.Context, serviceID, therapistID string,
 	if err != nil {
 		return nil, err
 	}
+	// Each therapist's free times come in time order; they are merged into
+	// out, where a time already there (an earlier therapist's) is kept.
+	var out, next []Slot
+	free := make([]time.Time, 0, 128)
 	for i, t := range ts {
 		busy := all[i]
 		if ignore != "" {
 			busy = slices.DeleteFunc(busy, func(iv Interval) bool { return iv.ID == ignore })
 		}
-		for _, st := range FreeSlots(b.Practice, t, s, from, to, busy, now) {
-			if !seen[st.Unix()] {
-				seen[st.Unix()] = true
-				out = append(out, Slot{Start: st, TherapistID: t.ID})
+		free = appendFreeSlots(free[:0], b.Practice, t, s, from, to, busy, now)
+		if !slices.IsSortedFunc(free, time.Time.Compare) { // not from validated hours
+			slices.SortFunc(free, time.Time.Compare)
+			free = slices.CompactFunc(free, time.Time.Equal)
+		}
+		if i == 0 { // room for the union of a few therapists' times without growing
+			room := len(free)
+			if len(ts) > 1 {
+				room *= 2
 			}
+			out, next = make([]Slot, 0, room), make([]Slot, 0, room)
+		}
+		next = mergeSlots(next[:0], out, free, t.ID)
+		out, next = next, out
+	}
+	return out, nil
+}
+
+// mergeSlots appends to dst the slots of have and the times of add (with
+// therapist), both in time order, in time order; a time in both is have's.
+func mergeSlots(dst, have []Slot, add []time.Time, therapist string) []Slot {
+	i, j := 0, 0
+	for i < len(have) || j < len(add) {
+		switch {
+		case j == len(add) || i < len(have) && have[i].Start.Before(add[j]):
+			dst = append(dst, have[i])
+			i++
+		case i < len(have) && have[i].Start.Equal(add[j]):
+			dst = append(dst, have[i])
+			i, j = i+1, j+1
+		default:
+			dst = append(dst, Slot{Start: add[j], TherapistID: therapist})
+			j++
 		}
 	}
-	sortSlots(out)
-	return out, nil
+	return dst
 }
 
 // Hold holds start for the client with the therapist named (or the first

@@ -124,6 +124,49 @@ func TestFirstAvailable(t *testing.T) {
 	}
 }
 
+// TestFreeSlotsAnyTherapist: the times offered with "anyone" are the union
+// of each therapist's, in time order, each once, and a time both have is
+// the first configured therapist's.
+func TestFreeSlotsAnyTherapist(t *testing.T) {
+	ctx := context.Background()
+	b, _ := mustBookings(t)
+	if _, err := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"), 0); err != nil {
+		t.Fatal(err)
+	}
+	owner := map[int64]string{}
+	for _, id := range []string{"noa", "adi"} { // adi last: where both are free, adi's
+		slots, err := b.FreeSlots(ctx, "talk", id, tue, tue.AddDays(6))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range slots {
+			owner[s.Start.Unix()] = id
+		}
+	}
+	anyone, err := b.FreeSlots(ctx, "talk", "", tue, tue.AddDays(6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(anyone) != len(owner) {
+		t.Fatalf("%d times with anyone, want %d (each therapist's, once)", len(anyone), len(owner))
+	}
+	shared := 0
+	for i, s := range anyone {
+		if i > 0 && !anyone[i-1].Start.Before(s.Start) {
+			t.Fatalf("not in time order at %d: %s then %s", i, anyone[i-1].Start, s.Start)
+		}
+		if want := owner[s.Start.Unix()]; s.TherapistID != want {
+			t.Fatalf("%s is offered with %q, want %q", s.Start, s.TherapistID, want)
+		}
+		if s.TherapistID == "adi" {
+			shared++
+		}
+	}
+	if shared == 0 || shared == len(anyone) {
+		t.Fatalf("%d of %d times are adi's: the fixture should give both therapists some", shared, len(anyone))
+	}
+}
+
 func TestConfirmAfterHoldRanOut(t *testing.T) {
 	ctx := context.Background()
 	t.Run("StillFree", func(t *testing.T) {

@@ -200,13 +200,39 @@ func (p *Practice) Service(id string) (Service, bool) {
 
 // TherapistsFor returns the therapists who offer the service, in configuration order.
 func (p *Practice) TherapistsFor(s Service) []Therapist {
-	var out []Therapist
+	// One allocation: a busy practice's list grown by append was a third
+	// of what tori allocated under load (tori bench -memprofile).
+	out := make([]Therapist, 0, p.NumTherapistsFor(s))
 	for _, t := range p.Therapists {
 		if slices.Contains(s.TherapistIDs, t.ID) {
 			out = append(out, t)
 		}
 	}
 	return out
+}
+
+// NumTherapistsFor is len(TherapistsFor(s)), without the list.
+func (p *Practice) NumTherapistsFor(s Service) int {
+	n := 0
+	for _, t := range p.Therapists {
+		if slices.Contains(s.TherapistIDs, t.ID) {
+			n++
+		}
+	}
+	return n
+}
+
+// Offers returns the therapist with the id if they offer the service.
+func (p *Practice) Offers(s Service, therapistID string) (Therapist, bool) {
+	if !slices.Contains(s.TherapistIDs, therapistID) {
+		return Therapist{}, false
+	}
+	for _, t := range p.Therapists {
+		if t.ID == therapistID {
+			return t, true
+		}
+	}
+	return Therapist{}, false
 }
 
 // TherapistOf returns the therapist a Telegram user id belongs to.

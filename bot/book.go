@@ -33,11 +33,7 @@ func (c *turn) lookup(svcID, thrID string) (calendar, bool) {
 	k := calendar{svc: s, thr: thrID}
 	who := c.t("with.anyone", nil)
 	if thrID != "" {
-		offered := false
-		for _, t := range c.practice.TherapistsFor(s) {
-			offered = offered || t.ID == thrID
-		}
-		if !offered {
+		if _, offered := c.practice.Offers(s, thrID); !offered {
 			c.show(c.t("gone.service", nil), c.menuKeyboard())
 			return calendar{}, false
 		}

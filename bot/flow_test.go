@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -211,6 +212,33 @@ func (w *world) count(chat int64) int {
 var tags = regexp.MustCompile(`<[^>]+>`)
 
 func plain(s string) string { return tags.ReplaceAllString(s, "") }
+
+// TestWeekOpensOnTheFirstFreeTime: a calendar opens on the week of the
+// first free time, this week or a later one, and says so when there is
+// none in the whole horizon.
+func TestWeekOpensOnTheFirstFreeTime(t *testing.T) {
+	w := newWorld(t)
+	dana := w.user(101, "Dana", "en")
+	dana.say("/start intake").sees("Choose a day")
+	if got := labels(dana.screen); !slices.Contains(got, "Mon 30/11") {
+		t.Fatalf("this week has free times; the days offered: %v", got)
+	}
+	// Adi is away for the rest of this week and the next: the calendar
+	// opens on the week after, with its own days.
+	sun13 := tori.Date{Year: 2026, Month: 12, Day: 13}
+	for d := tori.DateOf(w.clock.Now()); d.Before(sun13); d = d.AddDays(1) {
+		w.p.Therapists[0].DaysOff = append(w.p.Therapists[0].DaysOff, d)
+	}
+	dana.say("/start intake").sees("Choose a day")
+	if got := labels(dana.screen); !slices.Contains(got, "Sun 13/12") || slices.Contains(got, "Mon 30/11") || slices.Contains(got, "Mon 7/12") {
+		t.Fatalf("Adi's first free day is Sunday 13/12; the days offered: %v", got)
+	}
+	// Away for the whole horizon: nothing to choose, and it is said.
+	for d := sun13; !d.After(w.p.LastBookableDay(w.clock.Now())); d = d.AddDays(1) {
+		w.p.Therapists[0].DaysOff = append(w.p.Therapists[0].DaysOff, d)
+	}
+	dana.say("/start intake").sees("There are no free times in the next")
+}
 
 func TestBookCancelFlow(t *testing.T) {
 	w := newWorld(t)

@@ -45,7 +45,7 @@ func (c *turn) backData(k calendar) string {
 	switch {
 	case k.moving():
 		return cb(vMine)
-	case len(c.practice.TherapistsFor(k.svc)) > 1:
+	case c.practice.NumTherapistsFor(k.svc) > 1:
 		return cb(vService, k.svc.ID)
 	}
 	return cb(vBook)
@@ -65,8 +65,16 @@ func (c *turn) slots(k calendar, from, to tori.Date) ([]tori.Slot, error) {
 func (c *turn) showWeek(k calendar, day tori.Date) {
 	first := c.practice.FirstWeekday
 	today, last := c.practice.Today(c.now), c.practice.LastBookableDay(c.now)
+	thisWeek := today.WeekStart(first)
+	var slots []tori.Slot // the week's free times, when read already
+	have := false
 	if day.IsZero() {
-		all, err := c.slots(k, today, last)
+		// The first free time: in this week most often (then its times are
+		// the week's), else in the rest of the horizon, read in one go.
+		all, err := c.slots(k, today, thisWeek.AddDays(6))
+		if err == nil && len(all) == 0 && thisWeek.AddDays(6).Before(last) {
+			all, err = c.slots(k, thisWeek.AddDays(7), last)
+		}
 		if err != nil {
 			c.fail("free slots", err)
 			return
@@ -84,8 +92,16 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 			return
 		}
 		day = tori.DateOf(c.local(all[0].Start))
+		// all runs from the first free time's week on: the week's are its head.
+		end := day.WeekStart(first).AddDays(6)
+		for _, s := range all {
+			if tori.DateOf(c.local(s.Start)).After(end) {
+				break
+			}
+			slots = append(slots, s)
+		}
+		have = true
 	}
-	thisWeek := today.WeekStart(first)
 	start := day.WeekStart(first)
 	if start.Before(thisWeek) {
 		start = thisWeek
@@ -94,10 +110,12 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 		start = last.WeekStart(first)
 	}
 	end := start.AddDays(6)
-	slots, err := c.slots(k, start, end)
-	if err != nil {
-		c.fail("free slots", err)
-		return
+	if !have {
+		var err error
+		if slots, err = c.slots(k, start, end); err != nil {
+			c.fail("free slots", err)
+			return
+		}
 	}
 	byDay := tori.SlotsByDay(slotTimes(slots), c.practice.Location)
 	var kb [][]Button
