@@ -2,8 +2,10 @@ package bot
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
+	"time"
 )
 
 // transport is what carries the Bot API calls: http.DefaultTransport's
@@ -16,21 +18,46 @@ import (
 // chunk: a sendMessage left in a dozen or more small writes (as many TCP
 // segments, and TLS records to api.telegram.org) instead of one. With the
 // length known it leaves in one or two.
-func transport(base http.RoundTripper) http.RoundTripper {
+//
+// A request whose context has no deadline gets one of limit (the long
+// poll's wait and some): that is the client's timeout. http.Client's own
+// Timeout would do it with a goroutine and a timer per request, and the
+// hand-over to that goroutine and back when the answer is read was a
+// tenth of the time updates spent waiting for a core under load (go tool
+// trace, tori bench -trace); a context deadline needs neither. An
+// update's calls carry the update's deadline already.
+func transport(base http.RoundTripper, limit time.Duration) http.RoundTripper {
 	if base == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 100, 100
 		base = tr
 	}
-	return &wholeBody{base: base}
+	return &wholeBody{base: base, limit: limit}
 }
 
 // wholeBody reads a request body of unknown length into memory and sends
 // it with its Content-Length. Bot API requests are small: a message is at
 // most 4,096 characters, and the only files tori sends are .ics files.
-type wholeBody struct{ base http.RoundTripper }
+type wholeBody struct {
+	base  http.RoundTripper
+	limit time.Duration // for a request without a deadline (0: none)
+}
 
 func (w *wholeBody) RoundTrip(r *http.Request) (*http.Response, error) {
+	if _, ok := r.Context().Deadline(); !ok && w.limit > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), w.limit)
+		resp, err := w.send(r.WithContext(ctx))
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		return resp, nil
+	}
+	return w.send(r)
+}
+
+func (w *wholeBody) send(r *http.Request) (*http.Response, error) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength > 0 {
 		return w.base.RoundTrip(r)
 	}
@@ -47,4 +74,16 @@ func (w *wholeBody) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	return w.base.RoundTrip(out)
+}
+
+// cancelOnClose ends a request's own deadline when its answer is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }

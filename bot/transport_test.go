@@ -2,10 +2,15 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -55,9 +60,55 @@ func writesPerMessage(t *testing.T, wrap func(http.RoundTripper) http.RoundTripp
 // (headers and body), where the library alone sends a chunk per form part.
 func TestRequestsLeaveWhole(t *testing.T) {
 	alone := writesPerMessage(t, func(rt http.RoundTripper) http.RoundTripper { return rt })
-	whole := writesPerMessage(t, transport)
+	whole := writesPerMessage(t, func(rt http.RoundTripper) http.RoundTripper { return transport(rt, time.Minute) })
 	t.Logf("socket writes per sendMessage: %.1f with the library alone, %.1f through transport", alone, whole)
 	if whole > 2 {
 		t.Fatalf("a sendMessage took %.1f writes through transport, want at most 2", whole)
+	}
+}
+
+// TestRequestsTimeOut: a call without a deadline of its own gets the
+// transport's (the client's timeout), one with a deadline keeps it, and an
+// answer read in time is whole.
+func TestRequestsTimeOut(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hang" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := &http.Client{Transport: transport(nil, 200*time.Millisecond)}
+
+	start := time.Now()
+	_, err := c.Post(srv.URL+"/hang", "text/plain", strings.NewReader("x"))
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a hanging call without a deadline: %v, want the transport's deadline", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("gave up after %s", d)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/hang", strings.NewReader("x"))
+	if _, err := c.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a hanging call with its own deadline: %v", err)
+	}
+
+	resp, err := c.Post(srv.URL+"/ok", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || string(body) != `{"ok":true}` {
+		t.Fatalf("answer %q, %v", body, err)
 	}
 }
