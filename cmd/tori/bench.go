@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,9 @@ type benchConfig struct {
 	arrive  time.Duration
 	redis   string
 	profile string
+	seconds bool
+	trace   string
+	memprof string
 }
 
 func parseBenchArgs(args []string, getenv func(string) string) (benchConfig, error) {
@@ -48,10 +52,13 @@ func parseBenchArgs(args []string, getenv func(string) string) (benchConfig, err
 	think := fs.Duration("think", time.Second, "a client's pause between two taps (each pause is 50% to 150% of this)")
 	arrive := fs.Duration("arrive", 2*time.Second, "the clients start at random moments within this time")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
+	memprof := fs.String("memprofile", "", "write an allocation profile of the runs to this file")
+	traceTo := fs.String("trace", "", "write a Go execution trace of the runs to this file (go tool trace reads it)")
+	seconds := fs.Bool("by-second", false, "also print each second of a run: updates handled and their handling p50 / p99")
 	if err := fs.Parse(args); err != nil {
-		return benchConfig{}, fmt.Errorf("bench: %v; use tori bench [-clients 10,100,1000] [-think 1s] [-arrive 2s] [-cpuprofile file]", err)
+		return benchConfig{}, fmt.Errorf("bench: %v; use tori bench [-clients 10,100,1000] [-think 1s] [-arrive 2s] [-cpuprofile file] [-memprofile file] [-trace file] [-by-second]", err)
 	}
-	c := benchConfig{think: *think, arrive: *arrive, redis: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), profile: *profile}
+	c := benchConfig{think: *think, arrive: *arrive, redis: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), profile: *profile, seconds: *seconds, trace: *traceTo, memprof: *memprof}
 	for f := range strings.SplitSeq(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 || n > 100000 {
@@ -70,6 +77,7 @@ type benchResult struct {
 	clients, booked, updates int
 	elapsed                  time.Duration
 	handle, seen             []time.Duration // per update: handling, and until the client saw the answer
+	at                       []time.Duration // per update: when its handling ended, from the run's start
 	errors                   []string
 }
 
@@ -89,6 +97,25 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if cfg.memprof != "" {
+		f, err := os.Create(cfg.memprof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		defer pprof.Lookup("allocs").WriteTo(f, 0)
+	}
+	if cfg.trace != "" {
+		f, err := os.Create(cfg.trace)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
+	}
 	fmt.Fprintf(out, "tori bench: the full booking flow with PayPal, fake Telegram and PayPal servers in this process, Redis at %s\n", redact(cfg.redis))
 	fmt.Fprintf(out, "clients arrive within %s; a client's pause between taps: %s (±50%%); Telegram's send limits off (this measures tori, not Telegram)\n\n", cfg.arrive, cfg.think)
 	fmt.Fprintf(out, "%8s %8s %10s %10s %10s | %-29s | %-29s\n", "clients", "booked", "bookings/s", "updates/s", "time",
@@ -103,11 +130,30 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 		}
 		fmt.Fprintf(out, "%8d %8d %10.1f %10.1f %9.1fs | %-29s | %-29s\n", r.clients, r.booked,
 			float64(r.booked)/r.elapsed.Seconds(), float64(r.updates)/r.elapsed.Seconds(), r.elapsed.Seconds(), q(r.handle), q(r.seen))
+		if cfg.seconds {
+			printSeconds(out, r)
+		}
 		if len(r.errors) > 0 {
 			fmt.Fprintf(out, "         %d client(s) did not finish; the first: %s\n", len(r.errors), r.errors[0])
 		}
 	}
 	return nil
+}
+
+// printSeconds prints a run second by second: how many updates were
+// handled in it, and their handling p50 and p99.
+func printSeconds(out io.Writer, r *benchResult) {
+	var by [][]time.Duration
+	for i, at := range r.at {
+		s := int(at / time.Second)
+		for len(by) <= s {
+			by = append(by, nil)
+		}
+		by[s] = append(by[s], r.handle[i])
+	}
+	for s, d := range by {
+		fmt.Fprintf(out, "%17s %4d–%-4d s: %5d updates, handling p50 %s p99 %s\n", "", s, s+1, len(d), ms(pct(d, 50)), ms(pct(d, 99)))
+	}
 }
 
 func redact(u string) string {
@@ -193,12 +239,17 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 		return nil, err
 	}
 	var mu sync.Mutex
+	var begin time.Time // set when the clients start
 	res := &benchResult{clients: clients}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	tg, err := bot.Connect(rctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: 5 * time.Second,
-		Limiter:  &bot.Limiter{Rate: 1e6, PerChat: time.Microsecond},
-		OnUpdate: func(d time.Duration) { mu.Lock(); res.handle = append(res.handle, d); mu.Unlock() }})
+		Limiter: &bot.Limiter{Rate: 1e6, PerChat: time.Microsecond},
+		OnUpdate: func(d time.Duration) {
+			mu.Lock()
+			res.handle, res.at = append(res.handle, d), append(res.at, time.Since(begin))
+			mu.Unlock()
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -214,10 +265,10 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	go func() { tg.Run(rctx); close(done) }()
 	defer func() { cancel(); <-done }()
 
+	begin = time.Now()
 	browser := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 1000, MaxIdleConnsPerHost: 1000}}
 	var booked, updates atomic.Int64
 	var wg sync.WaitGroup
-	begin := time.Now()
 	for i := range clients {
 		wg.Add(1)
 		go func() {
