@@ -86,35 +86,29 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 	if err != nil {
 		return err
 	}
-	if cfg.profile != "" {
-		f, err := os.Create(cfg.profile)
+	// The profiles asked for: each file is started before the runs and
+	// finished after them.
+	for _, p := range []struct {
+		path  string
+		start func(io.Writer) error
+		stop  func(io.Writer)
+	}{
+		{cfg.profile, pprof.StartCPUProfile, func(io.Writer) { pprof.StopCPUProfile() }},
+		{cfg.memprof, func(io.Writer) error { return nil }, func(w io.Writer) { _ = pprof.Lookup("allocs").WriteTo(w, 0) }},
+		{cfg.trace, trace.Start, func(io.Writer) { trace.Stop() }},
+	} {
+		if p.path == "" {
+			continue
+		}
+		f, err := os.Create(p.path)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
+		if err := p.start(f); err != nil {
 			return err
 		}
-		defer pprof.StopCPUProfile()
-	}
-	if cfg.memprof != "" {
-		f, err := os.Create(cfg.memprof)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		defer pprof.Lookup("allocs").WriteTo(f, 0)
-	}
-	if cfg.trace != "" {
-		f, err := os.Create(cfg.trace)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			return err
-		}
-		defer trace.Stop()
+		defer p.stop(f)
 	}
 	fmt.Fprintf(out, "tori bench: the full booking flow with PayPal, fake Telegram and PayPal servers in this process, Redis at %s\n", redact(cfg.redis))
 	fmt.Fprintf(out, "clients arrive within %s; a client's pause between taps: %s (±50%%); Telegram's send limits off (this measures tori, not Telegram)\n\n", cfg.arrive, cfg.think)
