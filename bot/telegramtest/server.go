@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -206,24 +205,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		write(w, fail(401, "Unauthorized"))
 		return
 	}
-	form := map[string]string{}
-	var file *File
-	if err := r.ParseMultipartForm(10 << 20); err == nil {
-		for k, v := range r.MultipartForm.Value {
-			form[k] = v[0]
-		}
-		for _, fhs := range r.MultipartForm.File {
-			if f, err := fhs[0].Open(); err == nil {
-				data, _ := io.ReadAll(f)
-				f.Close()
-				file = &File{Name: fhs[0].Filename, Data: data}
-			}
-		}
-	} else if err := r.ParseForm(); err == nil {
-		for k, v := range r.Form {
-			form[k] = v[0]
-		}
-	}
+	form, file := readForm(r)
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: method, Form: form})
 	tf, timed := s.timed[method]
