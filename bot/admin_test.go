@@ -32,7 +32,8 @@ func (c *tgUser) pressData(data string) *tgUser {
 	if _, err := c.l.fake.WaitAnswered(qid, wait); err != nil {
 		c.l.t.Fatal(err)
 	}
-	// The bot answers first, then edits the message (or sends a new one).
+	// The bot answers the press and edits the message (or sends a new
+	// one) side by side: wait for both.
 	if _, err := c.l.fake.Wait(c.u.ID, wait, func(ms []telegramtest.Message) bool {
 		return len(ms) > len(all) || lastEdits(ms, before.ID) > before.Edits
 	}); err != nil {

@@ -292,7 +292,14 @@ func TestBookCancelFlow(t *testing.T) {
 	w.clock.Set(w.clock.Now().Add(2 * time.Hour)) // now 22 hours before: another tier
 	dana.press("Yes, cancel it").sees("the time has passed a boundary of the cancellation policy",
 		"a cancellation this late costs the full price (₪350)")
+	yes, _ := dana.button("Yes, cancel it")
 	dana.press("Yes, cancel it").sees("Cancelled.", "Adi Levi has been told")
+	told := w.count(9001)
+	// A double tap: the cancellation stays on the screen, and nobody is told twice.
+	dana.pressData(yes.Data).sees("Cancelled.", "Adi Levi has been told")
+	if w.count(9001) != told {
+		t.Fatal("the therapist was told of one cancellation twice")
+	}
 	n := w.last(9001)
 	if !strings.Contains(n.Text, "ביטול על ידי הלקוח/ה") || !strings.Contains(n.Text, "22 שעות") || !strings.Contains(n.Text, "0%") {
 		t.Fatalf("cancel notice: %s", n.Text)

@@ -159,6 +159,17 @@ func (c *turn) cancelDo(id string, quoted int) {
 		c.showCancelAsk(a, terms, c.t("cancel.terms_changed", nil)+"\n\n")
 		return
 	}
+	if tori.ErrorCode(err) == tori.ECONFLICT {
+		// "Yes, cancel it" pressed twice (a double tap, or a tap on an old
+		// message): the cancellation stands, and it is what the message shows.
+		again, ok := c.own(id)
+		if !ok {
+			return
+		}
+		if again.Status == tori.StatusCancelledByClient {
+			a, err = again, nil
+		}
+	}
 	if err != nil {
 		c.cancelFailed(err)
 		return

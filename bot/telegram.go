@@ -267,10 +267,22 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	}
 	res := t.bot.Handle(ctx, in)
 	if in.CallbackID != "" {
-		t.call(ctx, "answerCallbackQuery", 0, false, func() error {
-			_, err := t.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: in.CallbackID, Text: res.Notice})
-			return err
-		})
+		// The button's answer goes out beside the replies, not before them:
+		// the edit a press brings shows a round trip to Telegram sooner.
+		answered := make(chan struct{})
+		go func() {
+			defer close(answered)
+			defer func() {
+				if r := recover(); r != nil {
+					t.bot.log.Error("panic while answering a button", "update", u.ID, "panic", r)
+				}
+			}()
+			t.call(ctx, "answerCallbackQuery", 0, false, func() error {
+				_, err := t.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: in.CallbackID, Text: res.Notice})
+				return err
+			})
+		}()
+		defer func() { <-answered }() // answered before the update is done
 	}
 	for _, r := range res.Replies {
 		if err := t.Send(ctx, r); err != nil && r.Retry != "" && !final(err) {
