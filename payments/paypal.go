@@ -58,7 +58,12 @@ func New(cfg Config) (*PayPal, error) {
 	if err != nil {
 		return nil, errors.New("PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are required for paid services: copy them from your PayPal app (developer.paypal.com > Apps & Credentials)")
 	}
-	c.SetHTTPClient(&http.Client{Timeout: cfg.Timeout})
+	// Connections kept for many payments at once: the default keeps two,
+	// and a busy hour would open a new TLS connection to PayPal for most
+	// calls.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 100, 100
+	c.SetHTTPClient(&http.Client{Timeout: cfg.Timeout, Transport: tr})
 	c.SetReturnRepresentation()
 	return &PayPal{c: c, cfg: cfg}, nil
 }

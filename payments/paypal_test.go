@@ -222,6 +222,31 @@ func TestConcurrentCaptures(t *testing.T) {
 	wg.Wait()
 }
 
+// TestConnectionsKept: calls to PayPal many at a time reuse the
+// connections they opened (live, each new one is a TLS handshake): over
+// three rounds of 16 concurrent lookups, no more connections than one
+// round's worth.
+func TestConnectionsKept(t *testing.T) {
+	ctx := context.Background()
+	p, fake := setup(t)
+	a := appt("adi.cccccccccc")
+	o := mustOrder(t, p, &a, ils(1000))
+	for range 3 {
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				if _, err := p.Order(ctx, o.ID); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := fake.Connections(); n > 17 { // 16 at once, and the order's
+		t.Fatalf("%d connections opened for 3 rounds of 16 calls at once, want at most 17", n)
+	}
+}
+
 func TestWebhook(t *testing.T) {
 	ctx := context.Background()
 	p, fake := setup(t)

@@ -19,12 +19,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -99,6 +101,7 @@ type Server struct {
 	ids      []string       // order ids, oldest first
 	inflight map[string]bool
 	quit     chan struct{}
+	conns    atomic.Int64 // connections accepted
 
 	// BuyerURL, when set before the first order, is the approval page the
 	// orders' approve links point to (with ?token=ORDER) in place of the
@@ -128,9 +131,18 @@ func New() *Server {
 		replays: map[string]replay{}, faults: map[string][]Fault{}, calls: map[string]int{}, quit: make(chan struct{}),
 		inflight: map[string]bool{},
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.Server.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.Server.Start()
 	return s
 }
+
+// Connections is how many connections clients have opened to the fake.
+func (s *Server) Connections() int { return int(s.conns.Load()) }
 
 // Close stops the fake, releasing requests held by a Timeout fault.
 func (s *Server) Close() {
