@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -23,6 +24,7 @@ type catalog struct {
 	bundle    *i18n.Bundle
 	locs      map[string]*i18n.Localizer
 	onMissing func(lang, id string, err error)
+	plain     sync.Map // lang + "\x00" + id -> a message without data, as rendered
 }
 
 func newCatalog() (*catalog, error) {
@@ -51,7 +53,22 @@ func newCatalog() (*catalog, error) {
 // T returns message id in lang with data (a map or struct; strings in it
 // must already be escaped for Telegram HTML).
 func (c *catalog) T(lang, id string, data any) string {
-	return c.localize(lang, &i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if data != nil {
+		s, _ := c.localize(lang, &i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+		return s
+	}
+	// A message without data (a button's label, mostly) is the same every
+	// time: rendered once per language. Each view has several, and
+	// rendering one runs go-i18n's language matching and a template.
+	key := lang + "\x00" + id
+	if s, ok := c.plain.Load(key); ok {
+		return s.(string)
+	}
+	s, ok := c.localize(lang, &i18n.LocalizeConfig{MessageID: id})
+	if ok {
+		c.plain.Store(key, s)
+	}
+	return s
 }
 
 // N is T with a plural count; data gets .Count too when it is a map.
@@ -60,10 +77,13 @@ func (c *catalog) N(lang, id string, count int, data map[string]any) string {
 		data = map[string]any{}
 	}
 	data["Count"] = count
-	return c.localize(lang, &i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	s, _ := c.localize(lang, &i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	return s
 }
 
-func (c *catalog) localize(lang string, lc *i18n.LocalizeConfig) string {
+// localize renders a message; ok is false when it could not (onMissing
+// is told, and the English text or the id stands in).
+func (c *catalog) localize(lang string, lc *i18n.LocalizeConfig) (string, bool) {
 	loc, ok := c.locs[lang]
 	if !ok {
 		loc = c.locs["en"]
@@ -74,10 +94,11 @@ func (c *catalog) localize(lang string, lc *i18n.LocalizeConfig) string {
 			c.onMissing(lang, lc.MessageID, err)
 		}
 		if s == "" {
-			return lc.MessageID
+			return lc.MessageID, false
 		}
+		return s, false
 	}
-	return s
+	return s, true
 }
 
 // esc escapes text for Telegram's HTML parse mode.

@@ -63,3 +63,29 @@ func TestCatalogsComplete(t *testing.T) {
 		t.Fatalf("catalog errors:\n%s", strings.Join(missing, "\n"))
 	}
 }
+
+// TestPlainMessagesRenderedOnce: a message without data is rendered once
+// per language and then given from memory, the same text; a missing one is
+// reported every time, never remembered.
+func TestPlainMessagesRenderedOnce(t *testing.T) {
+	cat, err := newCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := 0
+	cat.onMissing = func(string, string, error) { missing++ }
+	for _, lang := range []string{"en", "he"} {
+		first := cat.T(lang, "button.back", nil)
+		if first == "" || first == "button.back" || cat.T(lang, "button.back", nil) != first {
+			t.Fatalf("%s: %q, then %q", lang, first, cat.T(lang, "button.back", nil))
+		}
+	}
+	if cat.T("en", "button.back", nil) == cat.T("he", "button.back", nil) {
+		t.Fatal("one language's text given for the other")
+	}
+	cat.T("en", "no.such.message", nil)
+	cat.T("en", "no.such.message", nil)
+	if missing != 2 {
+		t.Fatalf("a missing message was reported %d times in two lookups, want 2", missing)
+	}
+}
