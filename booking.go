@@ -3,6 +3,7 @@ package tori
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -162,7 +163,7 @@ func (b *Bookings) freeSlots(ctx context.Context, serviceID, therapistID string,
 			busy = slices.DeleteFunc(busy, func(iv Interval) bool { return iv.ID == ignore })
 		}
 		free = appendFreeSlots(free[:0], b.Practice, t, s, from, to, busy, now)
-		if !slices.IsSortedFunc(free, time.Time.Compare) { // not from validated hours
+		if !increasing(free) { // a spring-forward night can end one span where the next begins
 			slices.SortFunc(free, time.Time.Compare)
 			free = slices.CompactFunc(free, time.Time.Equal)
 		}
@@ -177,6 +178,25 @@ func (b *Bookings) freeSlots(ctx context.Context, serviceID, therapistID string,
 		out, next = next, out
 	}
 	return out, nil
+}
+
+// increasing reports whether each time is after the one before it.
+func increasing(ts []time.Time) bool {
+	for i := 1; i < len(ts); i++ {
+		if !ts[i].After(ts[i-1]) {
+			return false
+		}
+	}
+	return true
+}
+
+// recovered, deferred in a goroutine of a use case, turns a panic there
+// into its error: the caller's own recovery cannot reach another goroutine,
+// and a panic must not take the process down.
+func recovered(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("panic: %v", r)
+	}
 }
 
 // mergeSlots appends to dst the slots of have and the times of add (with
@@ -223,10 +243,19 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 		slotsErr, payErr, rErr error
 		wg                     sync.WaitGroup
 	)
-	wg.Go(func() { slots, slotsErr = b.freeSlots(ctx, s.ID, therapistID, day, day, moves) })
-	wg.Go(func() { payment, due, prepay, payErr = b.paymentFor(ctx, c, s) })
+	wg.Go(func() {
+		defer recovered(&slotsErr)
+		slots, slotsErr = b.freeSlots(ctx, s.ID, therapistID, day, day, moves)
+	})
+	wg.Go(func() {
+		defer recovered(&payErr)
+		payment, due, prepay, payErr = b.paymentFor(ctx, c, s)
+	})
 	if c.Username != "" || c.Name != "" {
-		wg.Go(func() { rErr = b.Store.RememberClient(ctx, c) })
+		wg.Go(func() {
+			defer recovered(&rErr)
+			rErr = b.Store.RememberClient(ctx, c)
+		})
 	}
 	wg.Wait()
 	if err := cmp.Or(slotsErr, payErr, rErr); err != nil {

@@ -2,6 +2,7 @@ package tori_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -343,5 +344,61 @@ func TestDoubleConfirmOfRunOutHold(t *testing.T) {
 	}
 	if up, _ := b.Upcoming(ctx, dana); len(up) != 1 {
 		t.Fatalf("%d bookings", len(up))
+	}
+}
+
+// TestFreeSlotsSpringForwardOnce: on the night clocks spring forward a
+// working span can end (in absolute time) where the next one begins; the
+// time they share is offered once.
+func TestFreeSlotsSpringForwardOnce(t *testing.T) {
+	ctx := context.Background()
+	p := practice()
+	p.Policy.SlotStep = 30 * time.Minute
+	p.Therapists[0].Hours[time.Friday] = []tori.Span{span("01:00", "02:30"), span("03:00", "05:00")}
+	for i := range p.Services {
+		if p.Services[i].ID == "talk" { // 30 minutes, no buffer: the first span's last time is 03:00
+			p.Services[i].Duration, p.Services[i].BufferAfter = 30*time.Minute, 0
+		}
+	}
+	fri := tori.Date{Year: 2026, Month: 3, Day: 27} // Israel moves to summer time at 02:00
+	now := time.Date(2026, 3, 20, 10, 0, 0, 0, p.Location)
+	b := &tori.Bookings{Practice: p, Store: storagetest.MustStore(t), Now: func() time.Time { return now }}
+	talk, _ := p.Service("talk")
+	raw := tori.FreeSlots(p, p.Therapists[0], talk, fri, fri, nil, now)
+	twice := false
+	for i := 1; i < len(raw); i++ {
+		twice = twice || raw[i].Equal(raw[i-1])
+	}
+	if !twice {
+		t.Fatalf("the fixture should give a time twice (one span ending where the next begins): %v", raw)
+	}
+	slots, err := b.FreeSlots(ctx, "talk", p.Therapists[0].ID, fri, fri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(slots); i++ {
+		if !slots[i].Start.After(slots[i-1].Start) {
+			t.Fatalf("%s offered twice (or out of order): %v", slots[i].Start, slots)
+		}
+	}
+	if len(slots) == 0 {
+		t.Fatal("no free times")
+	}
+}
+
+// panickyStore panics where a hold writes the client's name: a bug in a
+// store call that runs beside others.
+type panickyStore struct{ tori.Store }
+
+func (panickyStore) RememberClient(context.Context, tori.Client) error { panic("a bug") }
+
+// TestHoldSurvivesAPanicBesideIt: a panic in one of a hold's side-by-side
+// store calls is the hold's error, not the end of the process.
+func TestHoldSurvivesAPanicBesideIt(t *testing.T) {
+	b, _ := mustBookings(t)
+	b.Store = panickyStore{b.Store}
+	_, err := b.Hold(context.Background(), dana, "talk", "adi", at(b, tue, "10:00"), 0)
+	if err == nil || !strings.Contains(err.Error(), "panic: a bug") {
+		t.Fatalf("Hold = %v, want the panic as its error", err)
 	}
 }
