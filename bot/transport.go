@@ -19,13 +19,14 @@ import (
 // segments, and TLS records to api.telegram.org) instead of one. With the
 // length known it leaves in one or two.
 //
-// A request whose context has no deadline gets one of limit (the long
-// poll's wait and some): that is the client's timeout. http.Client's own
+// No request waits longer than limit (the long poll's wait and some), or
+// its own context's deadline if that is sooner: that is the client's
+// timeout. http.Client's own
 // Timeout would do it with a goroutine and a timer per request, and the
 // hand-over to that goroutine and back when the answer is read was a
 // tenth of the time updates spent waiting for a core under load (go tool
-// trace, tori bench -trace); a context deadline needs neither. An
-// update's calls carry the update's deadline already.
+// trace, tori bench -trace); a context deadline needs neither (and no
+// timer at all when the request's own deadline is the sooner).
 func transport(base http.RoundTripper, limit time.Duration) http.RoundTripper {
 	if base == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -40,11 +41,11 @@ func transport(base http.RoundTripper, limit time.Duration) http.RoundTripper {
 // most 4,096 characters, and the only files tori sends are .ics files.
 type wholeBody struct {
 	base  http.RoundTripper
-	limit time.Duration // for a request without a deadline (0: none)
+	limit time.Duration // the longest any request may take (0: no limit)
 }
 
 func (w *wholeBody) RoundTrip(r *http.Request) (*http.Response, error) {
-	if _, ok := r.Context().Deadline(); !ok && w.limit > 0 {
+	if w.limit > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), w.limit)
 		resp, err := w.send(r.WithContext(ctx))
 		if err != nil {

@@ -102,6 +102,15 @@ func TestRequestsTimeOut(t *testing.T) {
 		t.Fatalf("a hanging call with its own deadline: %v", err)
 	}
 
+	// A deadline of its own later than the transport's: the transport's.
+	long, cancelLong := context.WithTimeout(context.Background(), time.Hour)
+	defer cancelLong()
+	req, _ = http.NewRequestWithContext(long, http.MethodPost, srv.URL+"/hang", strings.NewReader("x"))
+	start = time.Now()
+	if _, err := c.Do(req); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 10*time.Second {
+		t.Fatalf("a hanging call with an hour's deadline: %v after %s, want the transport's deadline", err, time.Since(start))
+	}
+
 	resp, err := c.Post(srv.URL+"/ok", "text/plain", strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)
