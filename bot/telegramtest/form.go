@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 )
 
@@ -17,13 +18,14 @@ func readForm(r *http.Request) (map[string]string, *File) {
 	boundary, ok := multipartBoundary(r.Header.Get("Content-Type"))
 	if ok && r.ContentLength > 0 && r.ContentLength <= 10<<20 {
 		body := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(r.Body, body); err == nil {
+		n, err := io.ReadFull(r.Body, body)
+		if err == nil {
 			if form, file, ok := parseMultipart(body, boundary); ok {
 				return form, file
 			}
 		}
 		// Not what go-telegram/bot writes: the standard parsers decide.
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = io.NopCloser(bytes.NewReader(body[:n]))
 	}
 	form := map[string]string{}
 	var file *File
@@ -46,20 +48,20 @@ func readForm(r *http.Request) (map[string]string, *File) {
 	return form, file
 }
 
-// multipartBoundary is the boundary of a multipart/form-data content type.
+// multipartBoundary is the boundary of a multipart/form-data content type
+// written as mime/multipart.Writer writes it ("multipart/form-data;
+// boundary=" and 1 to 70 letters and digits); ok is false for anything else.
 func multipartBoundary(ct string) (string, bool) {
-	kind, params, _ := strings.Cut(ct, ";")
-	if !strings.EqualFold(strings.TrimSpace(kind), "multipart/form-data") {
+	b, ok := strings.CutPrefix(ct, "multipart/form-data; boundary=")
+	if !ok || len(b) == 0 || len(b) > 70 {
 		return "", false
 	}
-	for p := range strings.SplitSeq(params, ";") {
-		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-		if strings.EqualFold(k, "boundary") {
-			v = strings.Trim(v, `"`)
-			return v, v != "" && !strings.ContainsAny(v, `\"`)
+	for i := 0; i < len(b); i++ {
+		if c := b[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return "", false
 		}
 	}
-	return "", false
+	return b, true
 }
 
 // parseMultipart splits a multipart/form-data body into its fields and its
@@ -92,7 +94,7 @@ func parseMultipart(body []byte, boundary string) (form map[string]string, file 
 			return nil, nil, false
 		}
 		if filename != "" {
-			file = &File{Name: filename, Data: bytes.Clone(content)}
+			file = &File{Name: filepath.Base(filename), Data: bytes.Clone(content)}
 		} else if _, dup := form[name]; !dup {
 			form[name] = string(content)
 		}

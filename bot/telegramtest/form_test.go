@@ -2,6 +2,7 @@ package telegramtest
 
 import (
 	"bytes"
+	"io"
 	"maps"
 	"mime/multipart"
 	"net/http"
@@ -59,6 +60,32 @@ func TestReadForm(t *testing.T) {
 			}
 		})
 	}
+	// Content types the standard parser reads otherwise than the one-pass
+	// reader would: left to it.
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("chat_id", "101")
+	_ = w.Close()
+	for _, ct := range []string{
+		`multipart/form-data; boundary="` + w.Boundary() + ``,
+		"multipart/form-data; boundary=" + w.Boundary() + "; boundary=other",
+		"multipart/form-data; boundary=" + w.Boundary() + " x",
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/bot"+Token+"/sendMessage", bytes.NewReader(body.Bytes()))
+		r.Header.Set("Content-Type", ct)
+		got, _ := readForm(r)
+		r = httptest.NewRequest(http.MethodPost, "/bot"+Token+"/sendMessage", bytes.NewReader(body.Bytes()))
+		r.Header.Set("Content-Type", ct)
+		want := map[string]string{}
+		if err := r.ParseMultipartForm(10 << 20); err == nil {
+			for k, v := range r.MultipartForm.Value {
+				want[k] = v[0]
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Fatalf("Content-Type %q: form %q, net/http's %q", ct, got, want)
+		}
+	}
 	// URL-encoded, as a hand-written client might send.
 	r := httptest.NewRequest(http.MethodPost, "/bot"+Token+"/sendMessage", bytes.NewReader([]byte("chat_id=101&text=hi+there")))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -79,22 +106,39 @@ func FuzzReadForm(f *testing.F) {
 	f.Add(body.Bytes())
 	f.Add([]byte("--b0undary--\r\n"))
 	f.Add([]byte("--b0undary\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--b0undary--"))
+	f.Add([]byte("--b0undary\r\nContent-Disposition: form-data; name=\"document\"; filename=\"a/b.ics\"\r\nContent-Type: application/octet-stream\r\n\r\nBEGIN\r\n--b0undary--\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		req := func() *http.Request {
 			r := httptest.NewRequest(http.MethodPost, "/bot"+Token+"/sendMessage", bytes.NewReader(data))
 			r.Header.Set("Content-Type", "multipart/form-data; boundary=b0undary")
 			return r
 		}
-		got, _ := readForm(req())
+		got, gotFile := readForm(req())
 		r := req()
 		want := map[string]string{}
+		var wantFile *File
 		if err := r.ParseMultipartForm(10 << 20); err == nil {
 			for k, v := range r.MultipartForm.Value {
 				want[k] = v[0]
 			}
+			if len(r.MultipartForm.File) > 1 {
+				return // several files: the fake keeps one, tori sends one
+			}
+			for _, fhs := range r.MultipartForm.File {
+				f, err := fhs[0].Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(f)
+				f.Close()
+				wantFile = &File{Name: fhs[0].Filename, Data: b}
+			}
 		}
 		if !maps.Equal(got, want) {
 			t.Fatalf("body %q: form %q, net/http's %q", data, got, want)
+		}
+		if (gotFile == nil) != (wantFile == nil) || gotFile != nil && (gotFile.Name != wantFile.Name || !bytes.Equal(gotFile.Data, wantFile.Data)) {
+			t.Fatalf("body %q: file %+v, net/http's %+v", data, gotFile, wantFile)
 		}
 	})
 }
