@@ -29,8 +29,9 @@ type Store interface {
 	// a failure, so that a re-delivery is handled.
 	Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error)
 	// ClaimUpdate claims a Telegram update and reads its sender's chosen
-	// language ("" if none) in one round trip.
-	ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64) (bool, string, error)
+	// language ("" if none) in one round trip; done claims it as handled
+	// already (Handled says so), for a caller that will not Finish it.
+	ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64, done bool) (bool, string, error)
 	Finish(ctx context.Context, kind, id string, keep time.Duration) error
 	Forget(ctx context.Context, kind, id string) error
 	// Handled reports whether a claimed event was finished; Attempt counts

@@ -200,6 +200,9 @@ func (t *Telegram) Process(ctx context.Context, u *models.Update) {
 	_ = t.process(ctx, u, false)
 }
 
+// updateKept is how long a handled update's id is remembered.
+const updateKept = 48 * time.Hour
+
 // errSeenBusy: another replica is handling this update right now.
 var errSeenBusy = errors.New("update in hand elsewhere")
 
@@ -218,7 +221,19 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 		}
 	}()
 	uid := strconv.FormatInt(u.ID, 10)
-	claimed, chosen, err := t.bot.store.ClaimUpdate(ctx, uid, 2*time.Minute, in.User.ID)
+	// Webhook mode: a claim for a 2-minute lease, marked done once handled
+	// (or dropped on a failure), because Telegram delivers an update again
+	// until it is answered. Long polling: the library confirms an update
+	// with its next poll, right after queueing it, so Telegram delivers it
+	// again only if the process dies in between; the claim is then the
+	// done marker itself, kept as long (a webhook delivery of it, after a
+	// switch of mode, is skipped as handled), and an update costs one round
+	// trip to Redis less.
+	lease := 2 * time.Minute
+	if !strict {
+		lease = updateKept
+	}
+	claimed, chosen, err := t.bot.store.ClaimUpdate(ctx, uid, lease, in.User.ID, !strict)
 	// On an error, Telegram's language. In webhook mode the language is
 	// read again under the chat's lock (an update of this chat on another
 	// replica may be changing it).
@@ -248,11 +263,13 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 		// On a context of its own: the update's may be what ran out.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		if done {
-			if err := t.bot.store.Finish(cctx, "tg", uid, 48*time.Hour); err != nil {
+		switch {
+		case !strict: // the claim is the marker (see above)
+		case done:
+			if err := t.bot.store.Finish(cctx, "tg", uid, updateKept); err != nil {
 				t.bot.log.Error("finish update", "update", u.ID, "err", err)
 			}
-		} else if claimed {
+		case claimed:
 			_ = t.bot.store.Forget(cctx, "tg", uid)
 		}
 	}()

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -253,6 +254,11 @@ func TestUpdateDeliveredTwice(t *testing.T) {
 	dana.say("/my").sees("no upcoming bookings")
 	if n := len(l.fake.Messages(101)); n != 2 {
 		t.Fatalf("%d messages, want 2 (help once, then my)", n)
+	}
+	// Long polling marks an update handled as it claims it: the same
+	// update through a webhook (after a switch of mode) is skipped too.
+	if done, err := l.bookings.Store.(bot.Store).Handled(context.Background(), "tg", strconv.FormatInt(id, 10)); err != nil || !done {
+		t.Fatalf("the polled update reads as handled: %v, %v", done, err)
 	}
 }
 

@@ -162,7 +162,7 @@ func (claimFails) Claim(context.Context, string, string, time.Duration) (bool, e
 	return false, tori.Errorf(tori.EUNAVAILABLE, "injected: Redis refuses writes")
 }
 
-func (claimFails) ClaimUpdate(context.Context, string, time.Duration, int64) (bool, string, error) {
+func (claimFails) ClaimUpdate(context.Context, string, time.Duration, int64, bool) (bool, string, error) {
 	return false, "", tori.Errorf(tori.EUNAVAILABLE, "injected: Redis refuses writes")
 }
 

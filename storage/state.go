@@ -20,12 +20,17 @@ func (s *Store) Claim(ctx context.Context, kind, id string, lease time.Duration)
 
 // ClaimUpdate is Claim of a Telegram update together with its sender's
 // chosen language (Language), in one round trip: what every update needs
-// first.
-func (s *Store) ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64) (bool, string, error) {
+// first. done claims it as finished already (for lease), for a caller that
+// will not Finish it.
+func (s *Store) ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64, done bool) (bool, string, error) {
 	var claim *redis.BoolCmd
 	var lang *redis.StringCmd
+	mark := "busy"
+	if done {
+		mark = "done"
+	}
 	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
-		claim = p.SetNX(ctx, s.seenKey("tg", id), "busy", lease)
+		claim = p.SetNX(ctx, s.seenKey("tg", id), mark, lease)
 		lang = p.HGet(ctx, s.profileKey(userID), "lang")
 		return nil
 	})
