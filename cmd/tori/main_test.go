@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -428,5 +429,31 @@ func TestBench(t *testing.T) {
 	if err := runBench(context.Background(), []string{"-clients", "ten"}, os.Getenv, io.Discard, io.Discard); err == nil ||
 		!strings.Contains(err.Error(), "write numbers from 1 to 100000") {
 		t.Fatalf("bad -clients: %v", err)
+	}
+
+	// Second by second, and the three profiles: every update counted once
+	// in some second, and each file written.
+	dir := t.TempDir()
+	out.Reset()
+	args := []string{"-clients", "3", "-think", "0", "-arrive", "0", "-by-second",
+		"-cpuprofile", dir + "/cpu", "-memprofile", dir + "/mem", "-trace", dir + "/trace"}
+	if err := runBench(context.Background(), args, os.Getenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	secs := regexp.MustCompile(`(\d+) updates, handling p50`).FindAllStringSubmatch(out.String(), -1)
+	sum := 0
+	for _, m := range secs {
+		n, _ := strconv.Atoi(m[1])
+		sum += n
+	}
+	// A booking is at least five updates (/start, a therapist, a day, a
+	// time, confirm) and at most the bench's 31.
+	if sum < 3*5 || sum > 3*31 {
+		t.Fatalf("the seconds count %d updates for 3 bookings:\n%s", sum, out.String())
+	}
+	for _, f := range []string{"cpu", "mem", "trace"} {
+		if fi, err := os.Stat(dir + "/" + f); err != nil || fi.Size() == 0 {
+			t.Fatalf("%s profile: %v", f, err)
+		}
 	}
 }
