@@ -199,8 +199,9 @@ func recovered(err *error) {
 	}
 }
 
-// mergeSlots appends to dst the slots of have and the times of add (with
-// therapist), both in time order, in time order; a time in both is have's.
+// mergeSlots appends to dst, in time order, the slots of have and the
+// times of add as therapist's (each list in time order); a time in both
+// stays have's.
 func mergeSlots(dst, have []Slot, add []time.Time, therapist string) []Slot {
 	i, j := 0, 0
 	for i < len(have) || j < len(add) {
@@ -233,7 +234,8 @@ func (b *Bookings) Hold(ctx context.Context, c Client, serviceID, therapistID st
 
 func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID string, start time.Time, moves string, msg int) (Appointment, error) {
 	day := DateOf(start.In(b.Practice.Location))
-	// Three reads and a write that do not depend on each other go to the
+	// Two reads (the day's free times, the client's payment terms) and a
+	// write (the client's name) that do not depend on each other go to the
 	// store side by side: one round trip's wait instead of three.
 	var (
 		slots                  []Slot
