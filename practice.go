@@ -227,12 +227,7 @@ func (p *Practice) Offers(s Service, therapistID string) (Therapist, bool) {
 	if !slices.Contains(s.TherapistIDs, therapistID) {
 		return Therapist{}, false
 	}
-	for _, t := range p.Therapists {
-		if t.ID == therapistID {
-			return t, true
-		}
-	}
-	return Therapist{}, false
+	return p.Therapist(therapistID)
 }
 
 // TherapistOf returns the therapist a Telegram user id belongs to.

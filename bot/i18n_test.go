@@ -83,6 +83,9 @@ func TestPlainMessagesRenderedOnce(t *testing.T) {
 	if cat.T("en", "button.back", nil) == cat.T("he", "button.back", nil) {
 		t.Fatal("one language's text given for the other")
 	}
+	if _, kept := cat.plain.Load("he\x00button.back"); !kept {
+		t.Fatal("a message without data is rendered again each time")
+	}
 	cat.T("en", "no.such.message", nil)
 	cat.T("en", "no.such.message", nil)
 	if missing != 2 {

@@ -21,12 +21,12 @@ import (
 //
 // No request waits longer than limit (the long poll's wait and some), or
 // its own context's deadline if that is sooner: that is the client's
-// timeout. http.Client's own
-// Timeout would do it with a goroutine and a timer per request, and the
-// hand-over to that goroutine and back when the answer is read was a
-// tenth of the time updates spent waiting for a core under load (go tool
-// trace, tori bench -trace); a context deadline needs neither (and no
-// timer at all when the request's own deadline is the sooner).
+// timeout. http.Client's own Timeout would do it with a goroutine and a
+// timer per request, and the hand-over to that goroutine and back when the
+// answer is read was a tenth of the time goroutines spent waiting for a
+// core under load (go tool trace, tori bench -trace); a context deadline
+// needs neither (and no timer at all when the request's own deadline is
+// the sooner).
 func transport(base http.RoundTripper, limit time.Duration) http.RoundTripper {
 	if base == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()

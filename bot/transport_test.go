@@ -68,8 +68,9 @@ func TestRequestsLeaveWhole(t *testing.T) {
 }
 
 // TestRequestsTimeOut: a call without a deadline of its own gets the
-// transport's (the client's timeout), one with a deadline keeps it, and an
-// answer read in time is whole.
+// transport's (the client's timeout), one with a sooner deadline keeps it,
+// one with a later deadline gets the transport's, and an answer read in
+// time is whole.
 func TestRequestsTimeOut(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

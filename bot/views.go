@@ -66,12 +66,12 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 	first := c.practice.FirstWeekday
 	today, last := c.practice.Today(c.now), c.practice.LastBookableDay(c.now)
 	thisWeek := today.WeekStart(first)
-	var slots []tori.Slot // the week's free times, when read already
-	have := false
+	var all []tori.Slot // from the first free time's week on, when looked for
 	if day.IsZero() {
 		// The first free time: in this week most often (then its times are
 		// the week's), else in the rest of the horizon, read in one go.
-		all, err := c.slots(k, today, thisWeek.AddDays(6))
+		var err error
+		all, err = c.slots(k, today, thisWeek.AddDays(6))
 		if err == nil && len(all) == 0 && thisWeek.AddDays(6).Before(last) {
 			all, err = c.slots(k, thisWeek.AddDays(7), last)
 		}
@@ -92,15 +92,6 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 			return
 		}
 		day = tori.DateOf(c.local(all[0].Start))
-		// all runs from the first free time's week on: the week's are its head.
-		end := day.WeekStart(first).AddDays(6)
-		for _, s := range all {
-			if tori.DateOf(c.local(s.Start)).After(end) {
-				break
-			}
-			slots = append(slots, s)
-		}
-		have = true
 	}
 	start := day.WeekStart(first)
 	if start.Before(thisWeek) {
@@ -110,7 +101,15 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 		start = last.WeekStart(first)
 	}
 	end := start.AddDays(6)
-	if !have {
+	var slots []tori.Slot
+	if all != nil { // the week's times are the head of all
+		for _, s := range all {
+			if tori.DateOf(c.local(s.Start)).After(end) {
+				break
+			}
+			slots = append(slots, s)
+		}
+	} else {
 		var err error
 		if slots, err = c.slots(k, start, end); err != nil {
 			c.fail("free slots", err)

@@ -123,7 +123,7 @@ func disposition(head []byte) (name, filename string, ok bool) {
 	}
 	filename, found = strings.CutPrefix(rest, `; filename="`)
 	filename, found2 := strings.CutSuffix(filename, `"`)
-	if !found || !found2 || filename == "" || !plain(filename) || strings.Contains(filename, `"`) {
+	if !found || !found2 || filename == "" || !plain(filename) {
 		return "", "", false
 	}
 	return name, filename, true

@@ -89,20 +89,20 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 	// The profiles asked for: each file is started before the runs and
 	// finished after them.
 	for _, p := range []struct {
-		path  string
-		start func(io.Writer) error
-		stop  func(io.Writer)
+		flag, path string
+		start      func(io.Writer) error
+		stop       func(io.Writer)
 	}{
-		{cfg.profile, pprof.StartCPUProfile, func(io.Writer) { pprof.StopCPUProfile() }},
-		{cfg.memprof, func(io.Writer) error { return nil }, func(w io.Writer) { _ = pprof.Lookup("allocs").WriteTo(w, 0) }},
-		{cfg.trace, trace.Start, func(io.Writer) { trace.Stop() }},
+		{"-cpuprofile", cfg.profile, pprof.StartCPUProfile, func(io.Writer) { pprof.StopCPUProfile() }},
+		{"-memprofile", cfg.memprof, func(io.Writer) error { return nil }, func(w io.Writer) { _ = pprof.Lookup("allocs").WriteTo(w, 0) }},
+		{"-trace", cfg.trace, trace.Start, func(io.Writer) { trace.Stop() }},
 	} {
 		if p.path == "" {
 			continue
 		}
 		f, err := os.Create(p.path)
 		if err != nil {
-			return err
+			return fmt.Errorf("bench: %s: %v; name a file in a directory that exists and can be written", p.flag, err)
 		}
 		defer f.Close()
 		if err := p.start(f); err != nil {

@@ -456,4 +456,8 @@ func TestBench(t *testing.T) {
 			t.Fatalf("%s profile: %v", f, err)
 		}
 	}
+	err := runBench(context.Background(), []string{"-clients", "1", "-memprofile", dir + "/no/such/dir/mem"}, os.Getenv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-memprofile") || !strings.Contains(err.Error(), "directory that exists") {
+		t.Fatalf("a profile file that cannot be made: %v", err)
+	}
 }
