@@ -213,6 +213,9 @@ func (pg *page) press(id int64, label string) string {
 	if code := pg.call("POST", "/preview/api/press", map[string]any{"id": id, "message": m.ID, "data": b.Data}, &out); code != 200 {
 		pg.t.Fatalf("press %q: %d %s", label, code, out.Error)
 	}
+	// The press is answered beside the bot's replies, not after them: the
+	// next step starts from the chat they made.
+	pg.until(id, "the answer to "+label, func(now chat) bool { return now.Version != c.Version })
 	return out.Notice
 }
 
