@@ -29,9 +29,10 @@ type Store interface {
 	// a failure, so that a re-delivery is handled.
 	Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error)
 	// ClaimUpdate claims a Telegram update and reads its sender's chosen
-	// language ("" if none) in one round trip; done claims it as handled
-	// already (Handled says so), for a caller that will not Finish it.
-	ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64, done bool) (bool, string, error)
+	// language ("" if none) and, when stateOf is not 0, that chat's state
+	// (nil if none) in one round trip; done claims it as handled already
+	// (Handled says so), for a caller that will not Finish it.
+	ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64, done bool, stateOf int64) (bool, string, []byte, error)
 	Finish(ctx context.Context, kind, id string, keep time.Duration) error
 	Forget(ctx context.Context, kind, id string) error
 	// Handled reports whether a claimed event was finished; Attempt counts
@@ -106,6 +107,10 @@ type Input struct {
 	// has read it already (ChosenKnown): one round trip less.
 	Chosen      string
 	ChosenKnown bool
+	// State is the chat's state as the caller read it beside the claim
+	// (StateKnown; see WantsState), one round trip less again.
+	State      []byte
+	StateKnown bool
 }
 
 // Button is an inline keyboard button: callback data, or a URL.
@@ -149,16 +154,52 @@ type state struct {
 const stateTTL = 24 * time.Hour
 
 func (b *Bot) loadState(ctx context.Context, chat int64) state {
-	var s state
 	raw, err := b.store.ChatState(ctx, chat)
 	if err != nil {
 		b.log.Error("load chat state", "chat", chat, "err", err)
-		return s
+		return state{}
 	}
+	return decodeState(raw)
+}
+
+// decodeState reads a saved state (none, or one it cannot read, is empty).
+func decodeState(raw []byte) state {
+	var s state
 	if raw != nil && json.Unmarshal(raw, &s) != nil {
 		return state{}
 	}
 	return s
+}
+
+// loadState is the chat's state: the one read beside the update's claim,
+// or last saved in this turn, else read now.
+func (c *turn) loadState(ctx context.Context, chat int64) state {
+	if chat == c.in.User.ChatID && c.state != nil {
+		return *c.state
+	}
+	return c.Bot.loadState(ctx, chat)
+}
+
+func (c *turn) saveState(ctx context.Context, chat int64, s state) {
+	c.Bot.saveState(ctx, chat, s)
+	if chat == c.in.User.ChatID {
+		c.state = &s
+	}
+}
+
+// WantsState says whether handling in reads its chat's state: a caller
+// that can read it beside the update's claim passes it in Input.State. A
+// wrong "no" costs a round trip, never a wrong answer.
+func WantsState(in Input) bool {
+	switch {
+	case in.Data != "":
+		v, _, _ := strings.Cut(in.Data, ":")
+		return v == vTime || v == vAbandon
+	}
+	// A message, not a command, is read in the light of the flow it is in
+	// (or is an admin's note); /cancel drops a note.
+	cmd, ok := ParseCommand(in.Text, "")
+	return !ok || cmd.Name == "cancel"
 }
 
 func (b *Bot) saveState(ctx context.Context, chat int64, s state) {
@@ -211,6 +252,10 @@ func (b *Bot) Handle(ctx context.Context, in Input) (res Result) {
 	}
 	in.User.Lang = lang
 	c := &turn{Bot: b, ctx: ctx, in: in, lang: lang, now: b.now()}
+	if in.StateKnown {
+		st := decodeState(in.State)
+		c.state = &st
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			b.log.Error("panic while handling an update", "user", in.User.ID, "panic", r)
@@ -228,11 +273,12 @@ func (b *Bot) Handle(ctx context.Context, in Input) (res Result) {
 // turn is one Input being handled.
 type turn struct {
 	*Bot
-	ctx  context.Context
-	in   Input
-	lang string
-	now  time.Time
-	res  Result
+	ctx   context.Context
+	in    Input
+	lang  string
+	now   time.Time
+	res   Result
+	state *state // this chat's state, once read (or saved) in this turn
 }
 
 func (c *turn) client() tori.Client { return c.in.User }

@@ -233,11 +233,27 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	if !strict {
 		lease = updateKept
 	}
-	claimed, chosen, err := t.bot.store.ClaimUpdate(ctx, uid, lease, in.User.ID, !strict)
-	// On an error, Telegram's language. In webhook mode the language is
-	// read again under the chat's lock (an update of this chat on another
-	// replica may be changing it).
+	// The chat's state is read beside the claim too when the update needs
+	// it, in long polling only, under the chat's lock, so no other update of
+	// the chat changes it before this one is handled. (A payment settling or
+	// a hold running out may clear it meanwhile, as they may after any read;
+	// what acts on a hold checks the hold itself.) A webhook update takes
+	// the lock after its claim, so that a delivery of an update in hand
+	// elsewhere is answered at once.
+	var stateOf int64
+	if !strict {
+		unlock := t.locks.lock(in.User.ChatID)
+		defer unlock()
+		if WantsState(in) {
+			stateOf = in.User.ChatID
+		}
+	}
+	claimed, chosen, st, err := t.bot.store.ClaimUpdate(ctx, uid, lease, in.User.ID, !strict, stateOf)
+	// On an error, Telegram's language and the state read again when
+	// needed. In webhook mode both are read under the chat's lock (an
+	// update of this chat on another replica may be changing them).
 	in.Chosen, in.ChosenKnown = chosen, !strict
+	in.State, in.StateKnown = st, stateOf != 0 && err == nil
 	switch {
 	case err != nil && strict:
 		return err
@@ -273,8 +289,10 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 			_ = t.bot.store.Forget(cctx, "tg", uid)
 		}
 	}()
-	unlock := t.locks.lock(in.User.ChatID)
-	defer unlock()
+	if strict {
+		unlock := t.locks.lock(in.User.ChatID)
+		defer unlock()
+	}
 	if strict { // other replicas: one update of a chat at a time across them too
 		release, err := t.chatLock(ctx, in.User.ChatID)
 		if err != nil {

@@ -162,8 +162,8 @@ func (claimFails) Claim(context.Context, string, string, time.Duration) (bool, e
 	return false, tori.Errorf(tori.EUNAVAILABLE, "injected: Redis refuses writes")
 }
 
-func (claimFails) ClaimUpdate(context.Context, string, time.Duration, int64, bool) (bool, string, error) {
-	return false, "", tori.Errorf(tori.EUNAVAILABLE, "injected: Redis refuses writes")
+func (claimFails) ClaimUpdate(context.Context, string, time.Duration, int64, bool, int64) (bool, string, []byte, error) {
+	return false, "", nil, tori.Errorf(tori.EUNAVAILABLE, "injected: Redis refuses writes")
 }
 
 // TestWebhookFailureIsRetried: an update that cannot be handled is

@@ -19,12 +19,13 @@ func (s *Store) Claim(ctx context.Context, kind, id string, lease time.Duration)
 }
 
 // ClaimUpdate is Claim of a Telegram update together with its sender's
-// chosen language (Language), in one round trip: what every update needs
-// first. done claims it as finished already (for lease), for a caller that
-// will not Finish it.
-func (s *Store) ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64, done bool) (bool, string, error) {
+// chosen language (Language) and, when stateOf is not 0, that chat's state
+// (ChatState; nil when there is none), in one round trip: what an update
+// needs first. done claims it as finished already (for lease), for a caller
+// that will not Finish it.
+func (s *Store) ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64, done bool, stateOf int64) (bool, string, []byte, error) {
 	var claim *redis.BoolCmd
-	var lang *redis.StringCmd
+	var lang, state *redis.StringCmd
 	mark := "busy"
 	if done {
 		mark = "done"
@@ -32,12 +33,19 @@ func (s *Store) ClaimUpdate(ctx context.Context, id string, lease time.Duration,
 	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 		claim = p.SetNX(ctx, s.seenKey("tg", id), mark, lease)
 		lang = p.HGet(ctx, s.profileKey(userID), "lang")
+		if stateOf != 0 {
+			state = p.Get(ctx, s.chatStateKey(stateOf))
+		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return false, "", formatError("claim tg", err)
+		return false, "", nil, formatError("claim tg", err)
 	}
-	return claim.Val(), lang.Val(), nil
+	var st []byte
+	if state != nil && state.Err() == nil {
+		st = []byte(state.Val())
+	}
+	return claim.Val(), lang.Val(), st, nil
 }
 
 // Finish marks a claimed event handled for keep.

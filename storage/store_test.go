@@ -685,3 +685,29 @@ func TestPaymentStepsReadInOneRoundTrip(t *testing.T) {
 		t.Fatalf("pay state of nothing: %v", err)
 	}
 }
+
+// TestClaimUpdate: the claim comes with the sender's language and, when
+// asked, the chat's state; a second claim of the same update is refused.
+func TestClaimUpdate(t *testing.T) {
+	st := storagetest.MustStore(t)
+	ctx := context.Background()
+	if err := st.SetLanguage(ctx, 7, "he"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetChatState(ctx, 7, []byte(`{"hold":"adi.x"}`), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ok, lang, state, err := st.ClaimUpdate(ctx, "1", time.Hour, 7, true, 7)
+	if err != nil || !ok || lang != "he" || string(state) != `{"hold":"adi.x"}` {
+		t.Fatalf("first claim: %v %q %q %v", ok, lang, state, err)
+	}
+	if ok, _, state, err := st.ClaimUpdate(ctx, "1", time.Hour, 7, true, 0); err != nil || ok || state != nil {
+		t.Fatalf("second claim, no state asked: %v %q %v", ok, state, err)
+	}
+	if ok, lang, state, err := st.ClaimUpdate(ctx, "2", time.Hour, 8, true, 8); err != nil || !ok || lang != "" || state != nil {
+		t.Fatalf("a user with no language and a chat with no state: %v %q %q %v", ok, lang, state, err)
+	}
+	if done, err := st.Handled(ctx, "tg", "1"); err != nil || !done {
+		t.Fatalf("claimed as done: %v %v", done, err)
+	}
+}
