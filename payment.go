@@ -138,6 +138,17 @@ func (b *Bookings) StartPayment(ctx context.Context, c Client, holdID string, ms
 	if err != nil {
 		return Appointment{}, err
 	}
+	return b.StartPaymentOf(ctx, c, h, msg)
+}
+
+// StartPaymentOf is StartPayment of a hold the caller has just read (with
+// Own): one read less. Whatever changed since is found by the steps that
+// write, which check the hold in Redis.
+func (b *Bookings) StartPaymentOf(ctx context.Context, c Client, h Appointment, msg int) (Appointment, error) {
+	if h.Client.ID != c.ID {
+		return Appointment{}, Errorf(ENOTFOUND, "That booking was not found. Open your bookings to see them all.")
+	}
+	var err error
 	switch {
 	case h.Status == StatusConfirmed:
 		return h, nil

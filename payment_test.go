@@ -94,6 +94,27 @@ func TestPayAndConfirm(t *testing.T) {
 	}
 }
 
+// TestStartPaymentOfSomeoneElsesHold: a hold passed in by another client
+// is refused as not found, and no order is made for it.
+func TestStartPaymentOfSomeoneElsesHold(t *testing.T) {
+	ctx := context.Background()
+	b, _ := mustBookings(t)
+	fake := mustPayPal(t, b)
+	h, err := b.Hold(ctx, dana, "intake", "", at(b, tue, "10:00"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.StartPaymentOf(ctx, omer, h, 0); tori.ErrorCode(err) != tori.ENOTFOUND {
+		t.Fatalf("another client's hold: %v", err)
+	}
+	if n := len(fake.Orders()); n != 0 {
+		t.Fatalf("%d orders made for another client's hold", n)
+	}
+	if a, err := b.StartPaymentOf(ctx, dana, h, 5); err != nil || a.OrderID == "" || a.Message != 5 {
+		t.Fatalf("the client's own hold: %+v, %v", a, err)
+	}
+}
+
 func TestReturnAndWebhookRace(t *testing.T) {
 	ctx := context.Background()
 	b, _ := mustBookings(t)

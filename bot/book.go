@@ -326,7 +326,7 @@ func (c *turn) abandon(holdID string) {
 // payment.go). The message with the button is the one later edited into the
 // confirmation.
 func (c *turn) startPayment(h tori.Appointment) {
-	a, err := c.bookings.StartPayment(c.ctx, c.client(), h.ID, c.in.MessageID)
+	a, err := c.bookings.StartPaymentOf(c.ctx, c.client(), h, c.in.MessageID)
 	switch tori.ErrorCode(err) {
 	case "":
 	case tori.ECONFLICT: // ran out, and the time was taken
