@@ -236,7 +236,8 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 	day := DateOf(start.In(b.Practice.Location))
 	// Two reads (the day's free times, the client's payment terms) and a
 	// write (the client's name) that do not depend on each other go to the
-	// store side by side: one round trip's wait instead of three.
+	// store side by side: one round trip's wait instead of three. The first
+	// runs on this goroutine, whose stack is grown already.
 	var (
 		slots                  []Slot
 		payment                PaymentMode
@@ -245,10 +246,6 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 		slotsErr, payErr, rErr error
 		wg                     sync.WaitGroup
 	)
-	wg.Go(func() {
-		defer recovered(&slotsErr)
-		slots, slotsErr = b.freeSlots(ctx, s.ID, therapistID, day, day, moves)
-	})
 	wg.Go(func() {
 		defer recovered(&payErr)
 		payment, due, prepay, payErr = b.paymentFor(ctx, c, s)
@@ -259,6 +256,10 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 			rErr = b.Store.RememberClient(ctx, c)
 		})
 	}
+	func() {
+		defer recovered(&slotsErr)
+		slots, slotsErr = b.freeSlots(ctx, s.ID, therapistID, day, day, moves)
+	}()
 	wg.Wait()
 	if err := cmp.Or(slotsErr, payErr, rErr); err != nil {
 		return Appointment{}, err

@@ -67,7 +67,10 @@ func (w *wholeBody) send(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := r.Clone(r.Context())
+	// A shallow copy (the request itself is not changed): its header and
+	// URL are only read.
+	out := new(http.Request)
+	*out = *r
 	out.ContentLength = int64(len(body))
 	out.Body = io.NopCloser(bytes.NewReader(body))
 	if len(body) == 0 {
