@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tori-bot/tori"
@@ -43,6 +41,7 @@ type benchConfig struct {
 	seconds bool
 	trace   string
 	memprof string
+	apart   bool // the load in a second process
 }
 
 func parseBenchArgs(args []string, getenv func(string) string) (benchConfig, error) {
@@ -54,11 +53,12 @@ func parseBenchArgs(args []string, getenv func(string) string) (benchConfig, err
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file")
 	memprof := fs.String("memprofile", "", "write an allocation profile of the runs to this file")
 	traceTo := fs.String("trace", "", "write a Go execution trace of the runs to this file (go tool trace reads it)")
+	apart := fs.Bool("apart", false, "run the simulated clients and the fake Telegram and PayPal servers in a second process (profiles are then tori's alone)")
 	seconds := fs.Bool("by-second", false, "also print each second of a run: updates handled and their handling p50 / p99")
 	if err := fs.Parse(args); err != nil {
-		return benchConfig{}, fmt.Errorf("bench: %v; use tori bench [-clients 10,100,1000] [-think 1s] [-arrive 2s] [-cpuprofile file] [-memprofile file] [-trace file] [-by-second]", err)
+		return benchConfig{}, fmt.Errorf("bench: %v; use tori bench [-clients 10,100,1000] [-think 1s] [-arrive 2s] [-cpuprofile file] [-memprofile file] [-trace file] [-by-second] [-apart]", err)
 	}
-	c := benchConfig{think: *think, arrive: *arrive, redis: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), profile: *profile, seconds: *seconds, trace: *traceTo, memprof: *memprof}
+	c := benchConfig{think: *think, arrive: *arrive, redis: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), profile: *profile, seconds: *seconds, trace: *traceTo, memprof: *memprof, apart: *apart}
 	for f := range strings.SplitSeq(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 || n > 100000 {
@@ -110,7 +110,11 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 		}
 		defer p.stop(f)
 	}
-	fmt.Fprintf(out, "tori bench: the full booking flow with PayPal, fake Telegram and PayPal servers in this process, Redis at %s\n", redact(cfg.redis))
+	where := "in this process"
+	if cfg.apart {
+		where = "with the clients in a second process"
+	}
+	fmt.Fprintf(out, "tori bench: the full booking flow with PayPal, fake Telegram and PayPal servers %s, Redis at %s\n", where, redact(cfg.redis))
 	fmt.Fprintf(out, "clients arrive within %s; a client's pause between taps: %s (±50%%); Telegram's send limits off (this measures tori, not Telegram)\n\n", cfg.arrive, cfg.think)
 	fmt.Fprintf(out, "%8s %8s %10s %10s %10s | %-29s | %-29s\n", "clients", "booked", "bookings/s", "updates/s", "time",
 		"handling p50 / p99 / p99.9", "client sees answer p50/p99/p99.9")
@@ -212,17 +216,27 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	defer storage.DeletePrefix(rdb, prefix)
 	st := storage.New(rdb, prefix)
 
+	// The other side: the fake servers and the clients, here or in a
+	// process of their own.
+	var load loadSide
+	if cfg.apart {
+		load, err = startLoadProcess(cfg, clients, logw)
+	} else {
+		load = newBenchLoad(cfg, clients)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer load.Close()
+	telegramURL, paypalURL := load.URLs()
+
 	log := slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	fake := telegramtest.New()
-	defer fake.Close()
-	pp := paypaltest.New()
-	defer pp.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	public := "http://" + ln.Addr().String()
-	paypal, err := payments.New(payments.Config{ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: pp.URL,
+	paypal, err := payments.New(payments.Config{ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: paypalURL,
 		WebhookID: paypaltest.WebhookID, ReturnURL: public + "/paypal/return", CancelURL: public + "/paypal/cancel", Timeout: 10 * time.Second})
 	if err != nil {
 		return nil, err
@@ -237,7 +251,7 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	res := &benchResult{clients: clients}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	tg, err := bot.Connect(rctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: 5 * time.Second,
+	tg, err := bot.Connect(rctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: telegramURL, PollTimeout: 5 * time.Second,
 		Limiter: &bot.Limiter{Rate: 1e6, PerChat: time.Microsecond},
 		OnUpdate: func(d time.Duration) {
 			mu.Lock()
@@ -252,175 +266,18 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
-	for _, th := range p.Therapists {
-		fake.Open(th.TelegramIDs[0])
-	}
 	done := make(chan struct{})
 	go func() { tg.Run(rctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	defer func() { cancel(); <-done }() // before the fake servers close
 
+	mu.Lock()
 	begin = time.Now()
-	browser := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 1000, MaxIdleConnsPerHost: 1000}}
-	var booked, updates atomic.Int64
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := &benchClient{fake: fake, browser: browser, think: cfg.think,
-				u: telegramtest.User{ID: int64(1_000_000 + i), FirstName: fmt.Sprintf("Client %d", i), LanguageCode: "en"}}
-			// The clients arrive over a moment, not all in one instant.
-			if cfg.arrive > 0 {
-				select {
-				case <-time.After(rand.N(cfg.arrive)):
-				case <-rctx.Done():
-				}
-			}
-			err := c.book(rctx)
-			mu.Lock()
-			res.seen = append(res.seen, c.seen...)
-			if err != nil {
-				res.errors = append(res.errors, fmt.Sprintf("client %d: %v", i, err))
-			}
-			mu.Unlock()
-			updates.Add(int64(c.updates))
-			if err == nil {
-				booked.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
+	mu.Unlock()
+	lr, err := load.Drive(rctx)
 	res.elapsed = time.Since(begin)
-	res.booked, res.updates = int(booked.Load()), int(updates.Load())
-	// Every booking must be there, once, with one capture.
-	if n := len(pp.Orders()); n < res.booked {
-		return nil, fmt.Errorf("%d bookings but %d PayPal orders", res.booked, n)
-	}
-	if n := pp.Calls("capture"); n < res.booked {
-		return nil, fmt.Errorf("%d bookings but %d captures", res.booked, n)
-	}
-	return res, nil
-}
-
-// benchClient taps through the booking flow the way a person would: the
-// service by its link, a therapist, a day, a time (another offered one if
-// it was just taken), confirm, pay at PayPal, and wait for the confirmation.
-type benchClient struct {
-	fake    *telegramtest.Server
-	browser *http.Client
-	think   time.Duration
-	u       telegramtest.User
-	seen    []time.Duration
-	updates int
-}
-
-func (c *benchClient) pause(ctx context.Context, scale float64) {
-	if c.think <= 0 {
-		return
-	}
-	d := time.Duration(float64(c.think) * scale * (0.5 + rand.Float64()))
-	select {
-	case <-time.After(d):
-	case <-ctx.Done():
-	}
-}
-
-// last is the chat's latest message (files aside).
-func (c *benchClient) last() (telegramtest.Message, int) { return c.fake.Latest(c.u.ID) }
-
-// act sends an update and waits until the bot has answered it (a new
-// message, or an edit of the latest one).
-func (c *benchClient) act(send func()) error {
-	start := time.Now()
-	c.updates++
-	if err := c.fake.Act(c.u.ID, 30*time.Second, send); err != nil {
-		return err
-	}
-	c.seen = append(c.seen, time.Since(start))
-	return nil
-}
-
-func (c *benchClient) book(ctx context.Context) error {
-	if err := c.act(func() { c.fake.SendText(c.u, "/start session") }); err != nil {
-		return err
-	}
-	for step := 0; step < 30; step++ {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		m, _ := c.last()
-		if strings.Contains(m.Text, "You're booked.") {
-			return nil
-		}
-		var choice []telegramtest.Button
-		var pay string
-		for _, prefix := range []string{"k:", "t:", "d:", "p:"} {
-			for _, row := range m.Keyboard {
-				for _, b := range row {
-					if strings.HasPrefix(b.CallbackData, prefix) {
-						choice = append(choice, b)
-					}
-					if b.URL != "" && pay == "" {
-						pay = b.URL
-					}
-				}
-			}
-			if len(choice) > 0 {
-				break
-			}
-		}
-		if pay != "" && strings.Contains(m.Text, "Pay to confirm") {
-			c.pause(ctx, 1)
-			if err := c.pay(pay); err != nil {
-				return err
-			}
-			continue
-		}
-		if len(choice) == 0 { // a week (or day) with nothing free: another week
-			for _, row := range m.Keyboard {
-				for _, b := range row {
-					if strings.HasPrefix(b.CallbackData, "w:") && (strings.Contains(b.Text, "Next week") || len(choice) == 0) {
-						choice = []telegramtest.Button{b}
-					}
-				}
-			}
-		}
-		if len(choice) == 0 {
-			return fmt.Errorf("nothing to tap on %q", m.Text)
-		}
-		b := choice[rand.IntN(len(choice))]
-		c.pause(ctx, 1)
-		if err := c.act(func() { c.fake.PressData(c.u, m.ID, b.CallbackData) }); err != nil {
-			return err
-		}
-	}
-	m, _ := c.last()
-	return fmt.Errorf("not booked after 30 taps; last: %q", m.Text)
-}
-
-// pay approves at the fake PayPal, comes back to tori's return page, and
-// waits for the confirmation in the chat.
-func (c *benchClient) pay(approve string) error {
-	start := time.Now()
-	resp, err := c.browser.Get(approve)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(page), "Paid") {
-		return fmt.Errorf("return page %d: %.200s", resp.StatusCode, page)
-	}
-	if _, err := c.fake.Wait(c.u.ID, 30*time.Second, func(ms []telegramtest.Message) bool {
-		for _, m := range ms {
-			if strings.Contains(m.Text, "You're booked.") {
-				return true
-			}
-		}
-		return false
-	}); err != nil {
-		return err
-	}
-	c.seen = append(c.seen, time.Since(start))
-	return nil
+	res.booked, res.updates, res.seen, res.errors = lr.Booked, lr.Updates, lr.Seen, lr.Errors
+	return res, nil
 }

@@ -56,6 +56,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "bench" {
 		do = func() error { return runBench(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr) }
 	}
+	if spec := os.Getenv(loadEnv); spec != "" { // tori bench -apart's second process
+		do = func() error { return runBenchLoad(ctx, spec, os.Stdin, os.Stdout) }
+	}
 	if err := do(); err != nil {
 		fmt.Fprintln(os.Stderr, "tori:", err)
 		os.Exit(1)

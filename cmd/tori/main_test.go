@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -20,6 +21,19 @@ import (
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage/storagetest"
 )
+
+// TestMain: tori bench -apart starts this test binary as its load process,
+// as it starts the tori binary.
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(loadEnv); spec != "" {
+		if err := runBenchLoad(context.Background(), spec, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "tori:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 // syncBuffer is a log sink safe for the program's goroutines.
 type syncBuffer struct {
@@ -456,6 +470,21 @@ func TestBench(t *testing.T) {
 			t.Fatalf("%s profile: %v", f, err)
 		}
 	}
+
+	// -apart: the clients and the fake servers in a process of their own,
+	// and every one of them booked.
+	out.Reset()
+	if err := runBench(context.Background(), []string{"-clients", "6", "-think", "0", "-arrive", "0", "-apart"}, os.Getenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "in a second process") || !regexp.MustCompile(`(?m)^\s+6\s+6\s`).MatchString(out.String()) ||
+		strings.Contains(out.String(), "did not finish") {
+		t.Fatalf("-apart:\n%s", out.String())
+	}
+	if err := runBenchLoad(context.Background(), "1000", strings.NewReader(""), io.Discard); err == nil || !strings.Contains(err.Error(), "unset it") {
+		t.Fatalf("TORI_BENCH_LOAD set by someone else: %v", err)
+	}
+
 	err := runBench(context.Background(), []string{"-clients", "1", "-memprofile", dir + "/no/such/dir/mem"}, os.Getenv, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "-memprofile") || !strings.Contains(err.Error(), "directory that exists") {
 		t.Fatalf("a profile file that cannot be made: %v", err)

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/payments/paypaltest"
+)
+
+// The load side of tori bench: the fake Telegram Bot API and PayPal
+// servers and the simulated clients. It runs in the bench's own process,
+// or (-apart) in a second process, as Telegram, PayPal and the clients'
+// phones are elsewhere in production.
+
+// loadSide is the load, here or in another process.
+type loadSide interface {
+	// URLs are the fake Telegram Bot API's and the fake PayPal's.
+	URLs() (telegram, paypal string)
+	// Drive runs the clients to the end and checks PayPal's side.
+	Drive(ctx context.Context) (loadResult, error)
+	Close()
+}
+
+// loadResult is what the clients measured.
+type loadResult struct {
+	Booked, Updates int
+	Seen            []time.Duration // per update: until the client saw the answer
+	Errors          []string        // clients that did not finish
+}
+
+// benchLoad is the load in this process.
+type benchLoad struct {
+	think, arrive time.Duration
+	clients       int
+	fake          *telegramtest.Server
+	pp            *paypaltest.Server
+}
+
+func newBenchLoad(cfg benchConfig, clients int) *benchLoad {
+	l := &benchLoad{think: cfg.think, arrive: cfg.arrive, clients: clients, fake: telegramtest.New(), pp: paypaltest.New()}
+	for _, th := range benchPractice(clients).Therapists {
+		l.fake.Open(th.TelegramIDs[0])
+	}
+	return l
+}
+
+func (l *benchLoad) URLs() (string, string) { return l.fake.URL, l.pp.URL }
+
+func (l *benchLoad) Close() {
+	l.fake.Close()
+	l.pp.Close()
+}
+
+func (l *benchLoad) Drive(ctx context.Context) (loadResult, error) {
+	var res loadResult
+	var mu sync.Mutex
+	browser := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 1000, MaxIdleConnsPerHost: 1000}}
+	var booked, updates atomic.Int64
+	var wg sync.WaitGroup
+	for i := range l.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &benchClient{fake: l.fake, browser: browser, think: l.think,
+				u: telegramtest.User{ID: int64(1_000_000 + i), FirstName: fmt.Sprintf("Client %d", i), LanguageCode: "en"}}
+			// The clients arrive over a moment, not all in one instant.
+			if l.arrive > 0 {
+				select {
+				case <-time.After(rand.N(l.arrive)):
+				case <-ctx.Done():
+				}
+			}
+			err := c.book(ctx)
+			mu.Lock()
+			res.Seen = append(res.Seen, c.seen...)
+			if err != nil {
+				res.Errors = append(res.Errors, fmt.Sprintf("client %d: %v", i, err))
+			}
+			mu.Unlock()
+			updates.Add(int64(c.updates))
+			if err == nil {
+				booked.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	res.Booked, res.Updates = int(booked.Load()), int(updates.Load())
+	// Every booking must be there, once, with one capture.
+	if n := len(l.pp.Orders()); n < res.Booked {
+		return res, fmt.Errorf("%d bookings but %d PayPal orders", res.Booked, n)
+	}
+	if n := l.pp.Calls("capture"); n < res.Booked {
+		return res, fmt.Errorf("%d bookings but %d captures", res.Booked, n)
+	}
+	return res, nil
+}
+
+// benchClient taps through the booking flow the way a person would: the
+// service by its link, a therapist, a day, a time (another offered one if
+// it was just taken), confirm, pay at PayPal, and wait for the confirmation.
+type benchClient struct {
+	fake    *telegramtest.Server
+	browser *http.Client
+	think   time.Duration
+	u       telegramtest.User
+	seen    []time.Duration
+	updates int
+}
+
+func (c *benchClient) pause(ctx context.Context, scale float64) {
+	if c.think <= 0 {
+		return
+	}
+	d := time.Duration(float64(c.think) * scale * (0.5 + rand.Float64()))
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+}
+
+// last is the chat's latest message (files aside).
+func (c *benchClient) last() (telegramtest.Message, int) { return c.fake.Latest(c.u.ID) }
+
+// act sends an update and waits until the bot has answered it (a new
+// message, or an edit of the latest one).
+func (c *benchClient) act(send func()) error {
+	start := time.Now()
+	c.updates++
+	if err := c.fake.Act(c.u.ID, 30*time.Second, send); err != nil {
+		return err
+	}
+	c.seen = append(c.seen, time.Since(start))
+	return nil
+}
+
+func (c *benchClient) book(ctx context.Context) error {
+	if err := c.act(func() { c.fake.SendText(c.u, "/start session") }); err != nil {
+		return err
+	}
+	for step := 0; step < 30; step++ {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		m, _ := c.last()
+		if strings.Contains(m.Text, "You're booked.") {
+			return nil
+		}
+		var choice []telegramtest.Button
+		var pay string
+		for _, prefix := range []string{"k:", "t:", "d:", "p:"} {
+			for _, row := range m.Keyboard {
+				for _, b := range row {
+					if strings.HasPrefix(b.CallbackData, prefix) {
+						choice = append(choice, b)
+					}
+					if b.URL != "" && pay == "" {
+						pay = b.URL
+					}
+				}
+			}
+			if len(choice) > 0 {
+				break
+			}
+		}
+		if pay != "" && strings.Contains(m.Text, "Pay to confirm") {
+			c.pause(ctx, 1)
+			if err := c.pay(pay); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(choice) == 0 { // a week (or day) with nothing free: another week
+			for _, row := range m.Keyboard {
+				for _, b := range row {
+					if strings.HasPrefix(b.CallbackData, "w:") && (strings.Contains(b.Text, "Next week") || len(choice) == 0) {
+						choice = []telegramtest.Button{b}
+					}
+				}
+			}
+		}
+		if len(choice) == 0 {
+			return fmt.Errorf("nothing to tap on %q", m.Text)
+		}
+		b := choice[rand.IntN(len(choice))]
+		c.pause(ctx, 1)
+		if err := c.act(func() { c.fake.PressData(c.u, m.ID, b.CallbackData) }); err != nil {
+			return err
+		}
+	}
+	m, _ := c.last()
+	return fmt.Errorf("not booked after 30 taps; last: %q", m.Text)
+}
+
+// pay approves at the fake PayPal, comes back to tori's return page, and
+// waits for the confirmation in the chat.
+func (c *benchClient) pay(approve string) error {
+	start := time.Now()
+	resp, err := c.browser.Get(approve)
+	if err != nil {
+		return err
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "Paid") {
+		return fmt.Errorf("return page %d: %.200s", resp.StatusCode, page)
+	}
+	if _, err := c.fake.Wait(c.u.ID, 30*time.Second, func(ms []telegramtest.Message) bool {
+		for _, m := range ms {
+			if strings.Contains(m.Text, "You're booked.") {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return err
+	}
+	c.seen = append(c.seen, time.Since(start))
+	return nil
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"time"
+)
+
+// tori bench -apart: the load side runs in a second process, this same
+// binary started with TORI_BENCH_LOAD set, so that a profile of the bench
+// (-cpuprofile, -memprofile, -trace) is tori's alone, and the clients' and
+// the fake servers' garbage is not collected in tori's process. The two talk over the child's stdin and stdout, one JSON line at
+// a time: the child says where its servers are, the parent says "go" once
+// its bot is polling, the child answers with its result and exits when its
+// stdin closes (after the parent's bot has stopped polling it).
+
+// loadEnv names the load process's settings; set, the binary is the load.
+const loadEnv = "TORI_BENCH_LOAD"
+
+// loadSpec is what the load process is told.
+type loadSpec struct {
+	Clients       int
+	Think, Arrive time.Duration
+}
+
+// loadHello is the load process's first line.
+type loadHello struct{ Telegram, PayPal string }
+
+// loadDone is its last.
+type loadDone struct {
+	loadResult
+	Err string `json:",omitempty"`
+}
+
+// loadProcess is the parent's handle on the load process.
+type loadProcess struct {
+	cmd   *exec.Cmd
+	in    io.WriteCloser
+	out   *bufio.Reader
+	hello loadHello
+}
+
+func startLoadProcess(cfg benchConfig, clients int, logw io.Writer) (*loadProcess, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("bench -apart: cannot find this program to start the load process: %v", err)
+	}
+	spec, _ := json.Marshal(loadSpec{Clients: clients, Think: cfg.think, Arrive: cfg.arrive})
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), loadEnv+"="+string(spec))
+	cmd.Stderr = logw
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("bench -apart: starting the load process: %v", err)
+	}
+	p := &loadProcess{cmd: cmd, in: in, out: bufio.NewReader(out)}
+	if err := p.read(&p.hello); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("bench -apart: the load process did not start: %v", err)
+	}
+	return p, nil
+}
+
+// read decodes the load process's next line into v.
+func (p *loadProcess) read(v any) error {
+	line, err := p.out.ReadBytes('\n')
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(line, v)
+}
+
+func (p *loadProcess) URLs() (string, string) { return p.hello.Telegram, p.hello.PayPal }
+
+func (p *loadProcess) Drive(ctx context.Context) (loadResult, error) {
+	if _, err := io.WriteString(p.in, "go\n"); err != nil {
+		return loadResult{}, fmt.Errorf("bench -apart: the load process is gone: %v", err)
+	}
+	stop := context.AfterFunc(ctx, func() { p.cmd.Process.Kill() })
+	defer stop()
+	var d loadDone
+	if err := p.read(&d); err != nil {
+		return loadResult{}, fmt.Errorf("bench -apart: no result from the load process: %v", err)
+	}
+	if d.Err != "" {
+		return d.loadResult, errors.New(d.Err)
+	}
+	return d.loadResult, nil
+}
+
+// Close ends the load process: its stdin closes, and it exits.
+func (p *loadProcess) Close() {
+	p.in.Close()
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// runBenchLoad is the load process: spec is loadEnv's value.
+func runBenchLoad(ctx context.Context, spec string, in io.Reader, out io.Writer) error {
+	var s loadSpec
+	if err := json.Unmarshal([]byte(spec), &s); err != nil || s.Clients < 1 {
+		return fmt.Errorf("%s is set for tori bench's load process only (%q is not its settings); unset it", loadEnv, spec)
+	}
+	l := newBenchLoad(benchConfig{think: s.Think, arrive: s.Arrive}, s.Clients)
+	defer l.Close()
+	enc := json.NewEncoder(out)
+	if err := enc.Encode(loadHello{Telegram: l.fake.URL, PayPal: l.pp.URL}); err != nil {
+		return err
+	}
+	r := bufio.NewReader(in)
+	if _, err := r.ReadString('\n'); err != nil {
+		return nil // the parent went away before "go"
+	}
+	// Its stdin closing ends the load, whatever it is doing.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	closed := make(chan struct{})
+	go func() { io.Copy(io.Discard, r); cancel(); close(closed) }()
+	res, err := l.Drive(ctx)
+	d := loadDone{loadResult: res}
+	if err != nil {
+		d.Err = err.Error()
+	}
+	if err := enc.Encode(d); err != nil {
+		return err
+	}
+	<-closed // the parent's bot polls the fake until then
+	return nil
+}
