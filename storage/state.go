@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -38,14 +39,31 @@ func (s *Store) ClaimUpdate(ctx context.Context, id string, lease time.Duration,
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return false, "", nil, formatError("claim tg", err)
+	// The pipeline's error is its first command's, redis.Nil (no language,
+	// no state) included: each is checked, so that no failed read passes
+	// for an empty one.
+	if err == nil || errors.Is(err, redis.Nil) {
+		err = cmp.Or(ignoreNil(claim.Err()), ignoreNil(lang.Err()))
 	}
 	var st []byte
-	if state != nil && state.Err() == nil {
-		st = []byte(state.Val())
+	if state != nil && err == nil {
+		err = ignoreNil(state.Err())
+		if state.Err() == nil {
+			st = []byte(state.Val())
+		}
+	}
+	if err != nil {
+		return false, "", nil, formatError("claim tg", err)
 	}
 	return claim.Val(), lang.Val(), st, nil
+}
+
+// ignoreNil is err, but nil for redis.Nil (nothing there, which is an answer).
+func ignoreNil(err error) error {
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	return err
 }
 
 // Finish marks a claimed event handled for keep.

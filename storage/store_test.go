@@ -710,4 +710,12 @@ func TestClaimUpdate(t *testing.T) {
 	if done, err := st.Handled(ctx, "tg", "1"); err != nil || !done {
 		t.Fatalf("claimed as done: %v %v", done, err)
 	}
+	// A state that cannot be read (here: a key of the wrong type) is an
+	// error, not "no state", though the language before it is absent.
+	if err := st.Redis.HSet(ctx, st.Prefix+"chat:9", "x", "y").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, state, err := st.ClaimUpdate(ctx, "3", time.Hour, 9, true, 9); err == nil {
+		t.Fatalf("an unreadable state passed for %q", state)
+	}
 }
