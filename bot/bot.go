@@ -111,6 +111,9 @@ type Input struct {
 	// (StateKnown; see WantsState), one round trip less again.
 	State      []byte
 	StateKnown bool
+	// DeferSave: the chat's new state is not saved by Handle but returned
+	// (Result.SaveState), for the caller to save beside the replies.
+	DeferSave bool
 }
 
 // Button is an inline keyboard button: callback data, or a URL.
@@ -142,6 +145,10 @@ type Reply struct {
 type Result struct {
 	Replies []Reply
 	Notice  string // shown briefly to the user who pressed a button
+	// SaveState, with Input.DeferSave, saves the chat's new state: the
+	// caller runs it beside sending the replies, and the update is done
+	// when both are. Nil when the state did not change.
+	SaveState func(context.Context)
 }
 
 // state is what the bot remembers about one chat between updates.
@@ -172,7 +179,7 @@ func decodeState(raw []byte) state {
 }
 
 // loadState is the chat's state: the one read beside the update's claim,
-// or last saved in this turn, else read now.
+// or last saved in this turn, else read now (and not kept).
 func (c *turn) loadState(ctx context.Context, chat int64) state {
 	if chat == c.in.User.ChatID && c.state != nil {
 		return *c.state
@@ -181,10 +188,16 @@ func (c *turn) loadState(ctx context.Context, chat int64) state {
 }
 
 func (c *turn) saveState(ctx context.Context, chat int64, s state) {
-	c.Bot.saveState(ctx, chat, s)
-	if chat == c.in.User.ChatID {
-		c.state = &s
+	if chat != c.in.User.ChatID {
+		c.Bot.saveState(ctx, chat, s)
+		return
 	}
+	c.state = &s
+	if !c.in.DeferSave {
+		c.Bot.saveState(ctx, chat, s)
+		return
+	}
+	c.res.SaveState = func(ctx context.Context) { c.Bot.saveState(ctx, chat, s) }
 }
 
 // WantsState says whether handling in reads its chat's state: a caller
@@ -194,7 +207,7 @@ func WantsState(in Input) bool {
 	switch {
 	case in.Data != "":
 		v, _, _ := strings.Cut(in.Data, ":")
-		return v == vTime || v == vAbandon
+		return v == vTime || v == vRescheduleTm || v == vAbandon || v == vOfferPass
 	}
 	// A message, not a command, is read in the light of the flow it is in
 	// (or is an admin's note); /cancel drops a note.
@@ -259,7 +272,8 @@ func (b *Bot) Handle(ctx context.Context, in Input) (res Result) {
 	defer func() {
 		if r := recover(); r != nil {
 			b.log.Error("panic while handling an update", "user", in.User.ID, "panic", r)
-			res = Result{Replies: []Reply{c.message(b.cat.T(lang, "error.internal", c.withContact(nil)), c.menuKeyboard())}}
+			res = Result{Replies: []Reply{c.message(b.cat.T(lang, "error.internal", c.withContact(nil)), c.menuKeyboard())},
+				SaveState: c.res.SaveState} // a state changed before the fault is kept, as it would have been saved at once
 		}
 	}()
 	if in.Data != "" {
@@ -278,7 +292,7 @@ type turn struct {
 	lang  string
 	now   time.Time
 	res   Result
-	state *state // this chat's state, once read (or saved) in this turn
+	state *state // this chat's state as read beside the claim, or as saved in this turn
 }
 
 func (c *turn) client() tori.Client { return c.in.User }

@@ -300,24 +300,22 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 		}
 		defer release()
 	}
+	// The chat's new state is saved beside the replies (the next update of
+	// the chat waits for this one to be done), and a button's answer goes
+	// out beside them too, not before them: the edit a press brings shows a
+	// round trip to Telegram sooner. The update is done when all are.
+	in.DeferSave = true
 	res := t.bot.Handle(ctx, in)
+	if res.SaveState != nil {
+		defer t.beside(u, "saving the chat's state", func() { res.SaveState(ctx) })()
+	}
 	if in.CallbackID != "" {
-		// The button's answer goes out beside the replies, not before them:
-		// the edit a press brings shows a round trip to Telegram sooner.
-		answered := make(chan struct{})
-		go func() {
-			defer close(answered)
-			defer func() {
-				if r := recover(); r != nil {
-					t.bot.log.Error("panic while answering a button", "update", u.ID, "panic", r)
-				}
-			}()
+		defer t.beside(u, "answering a button", func() {
 			t.call(ctx, "answerCallbackQuery", 0, false, func() error {
 				_, err := t.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: in.CallbackID, Text: res.Notice})
 				return err
 			})
-		}()
-		defer func() { <-answered }() // answered before the update is done
+		})()
 	}
 	for _, r := range res.Replies {
 		if err := t.Send(ctx, r); err != nil && r.Retry != "" && !final(err) {
@@ -327,6 +325,22 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	}
 	done = true
 	return nil
+}
+
+// beside runs f on a goroutine of its own, a panic in it logged, and
+// returns what waits for it to end.
+func (t *Telegram) beside(u *models.Update, what string, f func()) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				t.bot.log.Error("panic while "+what, "update", u.ID, "panic", r)
+			}
+		}()
+		f()
+	}()
+	return func() { <-done }
 }
 
 // chatLock takes a chat's lock in Redis (shared by every replica), waiting
