@@ -220,7 +220,8 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	// process of their own.
 	var load loadSide
 	if cfg.apart {
-		load, err = startLoadProcess(cfg, clients, logw)
+		logw = &lockedWriter{w: logw}
+		load, err = startLoadProcess(ctx, cfg, clients, logw)
 	} else {
 		load = newBenchLoad(cfg, clients)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"sync"
 	"time"
 )
 
@@ -46,7 +47,7 @@ type loadProcess struct {
 	hello loadHello
 }
 
-func startLoadProcess(cfg benchConfig, clients int, logw io.Writer) (*loadProcess, error) {
+func startLoadProcess(ctx context.Context, cfg benchConfig, clients int, logw io.Writer) (*loadProcess, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("bench -apart: cannot find this program to start the load process: %v", err)
@@ -60,14 +61,21 @@ func startLoadProcess(cfg benchConfig, clients int, logw io.Writer) (*loadProces
 		return nil, err
 	}
 	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = cmd.Start()
 	}
-	if err := cmd.Start(); err != nil {
+	if err != nil {
+		in.Close()
 		return nil, fmt.Errorf("bench -apart: starting the load process: %v", err)
 	}
 	p := &loadProcess{cmd: cmd, in: in, out: bufio.NewReader(out)}
-	if err := p.read(&p.hello); err != nil {
+	// Its first line comes within moments, unless the run is stopped.
+	stop := context.AfterFunc(ctx, func() { cmd.Process.Kill() })
+	late := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+	err = p.read(&p.hello)
+	stop()
+	late.Stop()
+	if err != nil {
 		p.Close()
 		return nil, fmt.Errorf("bench -apart: the load process did not start: %v", err)
 	}
@@ -89,7 +97,12 @@ func (p *loadProcess) Drive(ctx context.Context) (loadResult, error) {
 	if _, err := io.WriteString(p.in, "go\n"); err != nil {
 		return loadResult{}, fmt.Errorf("bench -apart: the load process is gone: %v", err)
 	}
-	stop := context.AfterFunc(ctx, func() { p.cmd.Process.Kill() })
+	// A stopped run ends the clients (their stdin closes), and they report
+	// what they did; a process that does not is killed.
+	stop := context.AfterFunc(ctx, func() {
+		p.in.Close()
+		time.AfterFunc(10*time.Second, func() { p.cmd.Process.Kill() })
+	})
 	defer stop()
 	var d loadDone
 	if err := p.read(&d); err != nil {
@@ -99,6 +112,19 @@ func (p *loadProcess) Drive(ctx context.Context) (loadResult, error) {
 		return d.loadResult, errors.New(d.Err)
 	}
 	return d.loadResult, nil
+}
+
+// lockedWriter is a writer for the bench's log and the load process's
+// stderr, which os/exec copies from a goroutine of its own.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // Close ends the load process: its stdin closes, and it exits.
