@@ -21,8 +21,8 @@ import (
 const (
 	// Round trips to Redis (a pipeline is one) for one complete paid
 	// booking, from /start to the confirmation, with the therapist told
-	// (25 measured; a new pooled connection's handshake adds up to 2).
-	budgetRoundTripsPerPaidBooking = 27
+	// (24 measured; a new pooled connection's handshake adds up to 2).
+	budgetRoundTripsPerPaidBooking = 26
 	// Commands Redis executes (those inside scripts included) for one complete paid booking, from /start to
 	// the confirmation, with the therapist told.
 	budgetCommandsPerPaidBooking = 86

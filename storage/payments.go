@@ -42,15 +42,17 @@ func (s *Store) AttachOrder(ctx context.Context, id, token string, o tori.Order,
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+	// The order's index and its place in the open payments go in the same
+	// round trip as the script: on a cluster they run beside it, not before
+	// it, and that is enough, since the pay button is shown only once all
+	// three are done (a failure shows no button; a second Confirm writes
+	// them again, under the same order).
+	index := func(p redis.Pipeliner) {
 		p.Set(ctx, s.orderKey(o.ID), id, 0)
 		// first looked up two minutes on: the buyer is usually back by then
 		p.ZAddNX(ctx, s.openPaymentsKey(), redis.Z{Score: float64(ms(now.Add(2 * time.Minute))), Member: id})
-		return nil
-	}); err != nil {
-		return tori.Appointment{}, formatError("attach order: index", err)
 	}
-	code, a, err := s.runScriptRead(ctx, "attach order", attachOrderScript, id, keys, token, o.ID, o.ApproveURL, msg, ms(now))
+	code, a, err := s.runScriptRead(ctx, "attach order", attachOrderScript, id, keys, index, token, o.ID, o.ApproveURL, msg, ms(now))
 	if err != nil {
 		return tori.Appointment{}, err
 	}
@@ -107,7 +109,7 @@ func (s *Store) BeginCapture(ctx context.Context, id, token string, until, now t
 		return tori.Appointment{}, err
 	}
 	keys = append(keys, s.holdExpiryKey(tid))
-	code, a, err := s.runScriptRead(ctx, "begin capture", beginCaptureScript, id, keys, id, token, ms(now), ms(until), s.HoldRetention.Milliseconds())
+	code, a, err := s.runScriptRead(ctx, "begin capture", beginCaptureScript, id, keys, nil, id, token, ms(now), ms(until), s.HoldRetention.Milliseconds())
 	if err != nil {
 		return tori.Appointment{}, err
 	}
@@ -181,7 +183,7 @@ func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState,
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
-	code, a, err := s.runScriptRead(ctx, "pay state", setPayStateScript, id, keys, string(state), ms(now))
+	code, a, err := s.runScriptRead(ctx, "pay state", setPayStateScript, id, keys, nil, string(state), ms(now))
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
@@ -209,7 +211,7 @@ func (s *Store) ConfirmPaid(ctx context.Context, id string, c tori.Capture, now 
 	}); err != nil {
 		return tori.Appointment{}, false, formatError("confirm paid: index", err)
 	}
-	code, a, err := s.runScriptRead(ctx, "confirm paid", confirmPaidScript, id, keys, id, c.ID, c.Amount.Amount, ms(now))
+	code, a, err := s.runScriptRead(ctx, "confirm paid", confirmPaidScript, id, keys, nil, id, c.ID, c.Amount.Amount, ms(now))
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}

@@ -124,7 +124,9 @@ func (s *Store) evalShaPipelined(ctx context.Context, sc *redis.Script, pipeline
 // left it, in one round trip: a pipeline, whose commands (keys of one
 // therapist, so one node of a cluster) run in order on one connection. It
 // returns the script's code and the appointment (zero when there is none).
-func (s *Store) runScriptRead(ctx context.Context, op string, sc *redis.Script, id string, keys []string, args ...any) (string, tori.Appointment, error) {
+// before, if not nil, adds commands to the front of the pipeline: they may
+// name keys of other nodes, where they run beside (not before) the script.
+func (s *Store) runScriptRead(ctx context.Context, op string, sc *redis.Script, id string, keys []string, before func(redis.Pipeliner), args ...any) (string, tori.Appointment, error) {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return "", tori.Appointment{}, err
@@ -133,6 +135,9 @@ func (s *Store) runScriptRead(ctx context.Context, op string, sc *redis.Script, 
 	var read *redis.MapStringStringCmd
 	if err := s.evalShaPipelined(ctx, sc, func() error {
 		_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+			if before != nil {
+				before(p)
+			}
 			script = sc.EvalSha(ctx, p, keys, args...)
 			read = p.HGetAll(ctx, s.appointmentKey(tid, id))
 			return nil
