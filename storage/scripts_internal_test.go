@@ -75,6 +75,15 @@ func TestScriptsIdempotent(t *testing.T) {
 	k, args = holdArgs(r)
 	args[5] = ms(later)
 	twice("hold 2", holdScript, k, args...)
+	if _, cluster := s.Redis.(*redis.ClusterClient); !cluster { // one server's script: its keys span two hash tags
+		both := mk("", 7*time.Hour)
+		both.HoldUntil = later.Add(15 * time.Minute)
+		k, args = holdArgs(both)
+		args[5] = ms(later)
+		twice("reserve and hold", reserveHoldScript, append([]string{s.clientIndexKey(7), s.clientHoldsKey(7)}, k...),
+			append([]any{both.ID, ms(both.Start), ms(both.HoldUntil), ms(later), 3}, args...)...)
+		twice("release it", releaseScript, []string{s.appointmentKey("adi", both.ID), s.schedKey("adi"), s.spanKey("adi"), s.holdExpiryKey("adi")}, both.ID, "tok", ms(later), int64(1000))
+	}
 	twice("release", releaseScript, []string{s.appointmentKey("adi", r.ID), s.schedKey("adi"), s.spanKey("adi"), s.holdExpiryKey("adi")}, r.ID, "tok", ms(later), int64(1000))
 	twice("cancel", cancelWithRefundScript, []string{s.appointmentKey("adi", a.ID), s.schedKey("adi"), s.spanKey("adi"), s.remindKey("adi")}, a.ID, string(tori.StatusCancelledByClient), ms(later), 0, "0")
 

@@ -160,11 +160,25 @@ func (s *Store) runScriptRead(ctx context.Context, op string, sc *redis.Script, 
 
 // Hold implements tori.AppointmentStore. The client's side (index and hold
 // cap) is reserved first, then the therapist's time is taken; a refused
-// take gives the reservation back.
+// take gives the reservation back. On one Redis server the two are one
+// script (one round trip); on a cluster their keys live on different
+// nodes, and they run one after the other.
 func (s *Store) Hold(ctx context.Context, a tori.Appointment, maxHolds int, now time.Time) (tori.Appointment, error) {
 	tid := a.TherapistID
 	if t, ok := tori.TherapistOfID(a.ID); !ok || t != tid {
 		return tori.Appointment{}, tori.Errorf(tori.EINTERNAL, "appointment id %q does not name therapist %q", a.ID, tid)
+	}
+	if _, cluster := s.Redis.(*redis.ClusterClient); !cluster {
+		keys := append([]string{s.clientIndexKey(a.Client.ID), s.clientHoldsKey(a.Client.ID)}, s.takeKeys(a)...)
+		args := append([]any{a.ID, ms(a.Start), ms(a.HoldUntil), ms(now), maxHolds}, s.takeArgs(a, now)...)
+		code, _, err := s.runScript(ctx, "hold", reserveHoldScript, keys, args...)
+		if err != nil {
+			return tori.Appointment{}, err
+		}
+		if code == "LIMIT" {
+			return tori.Appointment{}, holdLimit(maxHolds)
+		}
+		return holdAnswer(a, code) // a refused take was given back by the script
 	}
 	if err := s.reserve(ctx, a, maxHolds, now); err != nil {
 		return tori.Appointment{}, err
@@ -173,25 +187,42 @@ func (s *Store) Hold(ctx context.Context, a tori.Appointment, maxHolds int, now 
 	if err != nil {
 		return tori.Appointment{}, err
 	}
+	if code != "OK" {
+		s.unreserve(ctx, a.Client.ID, a.ID)
+	}
+	return holdAnswer(a, code)
+}
+
+// holdAnswer is the hold a's result from the slot-taking script's code.
+func holdAnswer(a tori.Appointment, code string) (tori.Appointment, error) {
 	switch code {
 	case "OK":
 		return a, nil
 	case "CONFLICT":
-		s.unreserve(ctx, a.Client.ID, a.ID)
 		return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "That time was just taken.")
 	}
-	s.unreserve(ctx, a.Client.ID, a.ID)
 	return tori.Appointment{}, formatError("hold", fmt.Errorf("script answered %s", code))
+}
+
+func holdLimit(maxHolds int) error {
+	return tori.Errorf(tori.ELIMIT, "You are already holding %d times. Confirm or cancel one of them first.", maxHolds)
 }
 
 // take runs the slot-taking script: the therapist's side of a hold.
 func (s *Store) take(ctx context.Context, a tori.Appointment, now time.Time) (string, error) {
-	tid := a.TherapistID
-	args := []any{a.ID, ms(a.Start), ms(a.BlockEnd()), ms(a.HoldUntil), a.Client.ID, ms(now), a.Moves, a.HoldToken, s.HoldRetention.Milliseconds()}
-	args = append(args, encode(a)...)
-	keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid), s.appointmentKey(tid, a.ID), s.holdExpiryKey(tid)}
-	code, _, err := s.runScript(ctx, "hold", holdScript, keys, args...)
+	code, _, err := s.runScript(ctx, "hold", holdScript, s.takeKeys(a), s.takeArgs(a, now)...)
 	return code, err
+}
+
+// takeKeys and takeArgs are the slot-taking script's keys and arguments.
+func (s *Store) takeKeys(a tori.Appointment) []string {
+	tid := a.TherapistID
+	return []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid), s.appointmentKey(tid, a.ID), s.holdExpiryKey(tid)}
+}
+
+func (s *Store) takeArgs(a tori.Appointment, now time.Time) []any {
+	args := []any{a.ID, ms(a.Start), ms(a.BlockEnd()), ms(a.HoldUntil), a.Client.ID, ms(now), a.Moves, a.HoldToken, s.HoldRetention.Milliseconds()}
+	return append(args, encode(a)...)
 }
 
 // reserve records a hold on the client's side: in their index, and under
@@ -203,7 +234,7 @@ func (s *Store) reserve(ctx context.Context, a tori.Appointment, maxHolds int, n
 		return err
 	}
 	if code == "LIMIT" {
-		return tori.Errorf(tori.ELIMIT, "You are already holding %d times. Confirm or cancel one of them first.", maxHolds)
+		return holdLimit(maxHolds)
 	}
 	return nil
 }

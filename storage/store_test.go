@@ -97,6 +97,16 @@ func TestHold(t *testing.T) {
 		_, err := s.Hold(ctx, b, 2, now)
 		wantCode(t, err, tori.EINTERNAL)
 	})
+	t.Run("RefusedTakeGivesTheReservationBack", func(t *testing.T) {
+		s := storagetest.MustStore(t)
+		mustHold(t, s, hold(1, 0, time.Hour, now), now)
+		// With a cap of one, a refused take must not use client 2's place.
+		_, err := s.Hold(ctx, hold(2, 30*time.Minute, time.Hour, now), 1, now)
+		wantCode(t, err, tori.ECONFLICT)
+		if _, err := s.Hold(ctx, hold(2, 3*time.Hour, time.Hour, now), 1, now); err != nil {
+			t.Fatalf("after a refused take, the client's one place: %v", err)
+		}
+	})
 	t.Run("ClientHoldCap", func(t *testing.T) {
 		s := storagetest.MustStore(t)
 		mustHold(t, s, hold(1, 0, time.Hour, now), now)
