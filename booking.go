@@ -237,11 +237,7 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 	// Two reads (the day's free times, the client's payment terms) and a
 	// write (the client's name) that do not depend on each other go to the
 	// store side by side: one round trip's wait instead of three. The first
-	// runs on this goroutine, whose stack is grown already. With a
-	// therapist named, the time is checked against the practice's rules
-	// only, and whether it is free is left to the slot-taking script, which
-	// checks that anyway, atomically: no read of the day's busy times.
-	// "Anyone" reads them, to choose who is free.
+	// runs on this goroutine, whose stack is grown already.
 	var (
 		slots                  []Slot
 		payment                PaymentMode
@@ -262,10 +258,6 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 	}
 	func() {
 		defer recovered(&slotsErr)
-		if therapistID != "" {
-			slots, slotsErr = b.openSlots(s, therapistID, day)
-			return
-		}
 		slots, slotsErr = b.freeSlots(ctx, s.ID, therapistID, day, day, moves)
 	}()
 	wg.Wait()
@@ -342,21 +334,6 @@ func (b *Bookings) paymentFor(ctx context.Context, c Client, s Service) (Payment
 		}
 	}
 	return payment, due, prepay, nil
-}
-
-// openSlots are a therapist's times for s on day by the practice's rules
-// alone (hours, notice, horizon), whatever is booked.
-func (b *Bookings) openSlots(s Service, therapistID string, day Date) ([]Slot, error) {
-	ts, err := b.therapists(s, therapistID)
-	if err != nil {
-		return nil, err
-	}
-	times := appendFreeSlots(nil, b.Practice, ts[0], s, day, day, nil, b.now())
-	out := make([]Slot, len(times))
-	for i, at := range times {
-		out[i] = Slot{Start: at, TherapistID: ts[0].ID}
-	}
-	return out, nil
 }
 
 // hasSlot reports whether start is free with t: listed in slots for t, or

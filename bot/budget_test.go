@@ -21,11 +21,11 @@ import (
 const (
 	// Round trips to Redis (a pipeline is one) for one complete paid
 	// booking, from /start to the confirmation, with the therapist told
-	// (22 measured; a new pooled connection's handshake adds up to 2).
-	budgetRoundTripsPerPaidBooking = 24
+	// (23 measured; a new pooled connection's handshake adds up to 2).
+	budgetRoundTripsPerPaidBooking = 25
 	// Commands Redis executes (those inside scripts included) for one complete paid booking, from /start to
 	// the confirmation, with the therapist told.
-	budgetCommandsPerPaidBooking = 81
+	budgetCommandsPerPaidBooking = 85
 	// Bytes of Redis memory one more confirmed paid booking adds (a new
 	// client's first: the appointment, its payment record, its place in the
 	// therapist's and the client's indexes, the client's chat state).
