@@ -66,10 +66,11 @@ type PaymentStore interface {
 	// SetPayState records a declined, pending or lost capture; changed is
 	// false when it was so already (nobody is told twice).
 	SetPayState(ctx context.Context, id string, state PayState, now time.Time) (a Appointment, changed bool, err error)
-	// ConfirmPaid records a completed capture and confirms the booking if
-	// its time is still its own; otherwise it marks it expired with a full
-	// refund pending. fresh is true for the call that made the change.
-	ConfirmPaid(ctx context.Context, id string, c Capture, now time.Time) (a Appointment, fresh bool, err error)
+	// ConfirmPaid records a completed capture of held's payment and
+	// confirms the booking if its time is still its own; otherwise it marks
+	// it expired with a full refund pending. fresh is true for the call that
+	// made the change.
+	ConfirmPaid(ctx context.Context, held Appointment, c Capture, now time.Time) (a Appointment, fresh bool, err error)
 	// CancelWithRefund cancels a confirmed booking (status is the
 	// cancellation) and records the refund due, pending. ECONFLICT when it is
 	// no longer confirmed; fresh is false when it was cancelled already.
@@ -228,7 +229,7 @@ func (b *Bookings) CompletePayment(ctx context.Context, orderID string, known *C
 		}
 		known = c
 	}
-	a, fresh, err := b.Store.ConfirmPaid(ctx, a.ID, *known, b.now())
+	a, fresh, err := b.Store.ConfirmPaid(ctx, a, *known, b.now())
 	if err != nil {
 		return PaymentResult{}, err
 	}

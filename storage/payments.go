@@ -52,7 +52,7 @@ func (s *Store) AttachOrder(ctx context.Context, id, token string, o tori.Order,
 		// first looked up two minutes on: the buyer is usually back by then
 		p.ZAddNX(ctx, s.openPaymentsKey(), redis.Z{Score: float64(ms(now.Add(2 * time.Minute))), Member: id})
 	}
-	code, a, err := s.runScriptRead(ctx, "attach order", attachOrderScript, id, keys, index, token, o.ID, o.ApproveURL, msg, ms(now))
+	code, a, err := s.runScriptRead(ctx, "attach order", attachOrderScript, id, keys, beside{before: index}, token, o.ID, o.ApproveURL, msg, ms(now))
 	if err != nil {
 		return tori.Appointment{}, err
 	}
@@ -109,7 +109,7 @@ func (s *Store) BeginCapture(ctx context.Context, id, token string, until, now t
 		return tori.Appointment{}, err
 	}
 	keys = append(keys, s.holdExpiryKey(tid))
-	code, a, err := s.runScriptRead(ctx, "begin capture", beginCaptureScript, id, keys, nil, id, token, ms(now), ms(until), s.HoldRetention.Milliseconds())
+	code, a, err := s.runScriptRead(ctx, "begin capture", beginCaptureScript, id, keys, beside{}, id, token, ms(now), ms(until), s.HoldRetention.Milliseconds())
 	if err != nil {
 		return tori.Appointment{}, err
 	}
@@ -149,18 +149,17 @@ func (s *Store) ClaimTelling(ctx context.Context, id, token string, lease time.D
 	return tori.TellDone, nil // told, or nothing left to tell of
 }
 
-// Told implements tori.PaymentStore.
+// Told implements tori.PaymentStore. The payment leaves the open payments
+// once its telling is recorded: in the same round trip on one server.
 func (s *Store) Told(ctx context.Context, id, token string) error {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return err
 	}
 	keys := []string{s.appointmentKey(tid, id), s.tellKey(tid, id)}
-	if _, _, err := s.runScript(ctx, "told", toldScript, keys, token); err != nil {
-		return err
-	}
-	s.settle(ctx, id)
-	return nil
+	settle := func(p redis.Pipeliner) { p.ZRem(ctx, s.openPaymentsKey(), id) }
+	_, _, err = s.runScriptWith(ctx, "told", toldScript, keys, beside{after: settle, ordered: true}, "", token)
+	return err
 }
 
 // ToldFailed implements tori.PaymentStore.
@@ -183,7 +182,7 @@ func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState,
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
-	code, a, err := s.runScriptRead(ctx, "pay state", setPayStateScript, id, keys, nil, string(state), ms(now))
+	code, a, err := s.runScriptRead(ctx, "pay state", setPayStateScript, id, keys, beside{}, string(state), ms(now))
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
@@ -196,22 +195,23 @@ func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState,
 	return a, code == "OK", nil
 }
 
-// ConfirmPaid implements tori.PaymentStore.
-func (s *Store) ConfirmPaid(ctx context.Context, id string, c tori.Capture, now time.Time) (tori.Appointment, bool, error) {
+// ConfirmPaid implements tori.PaymentStore. The capture's index is
+// written first, as intent (a lookup by capture finds the booking once it
+// is recorded), and the hold's place among the client's holds is given
+// back after: on one server all in the script's round trip.
+func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.Capture, now time.Time) (tori.Appointment, bool, error) {
+	id := held.ID
 	keys, tid, err := s.keysOf(id, true)
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
 	keys = append(keys, s.holdExpiryKey(tid), s.remindKey(tid))
-	// The capture index and the pending refund (in case the time was lost)
-	// are written first, as intent.
-	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, s.captureKey(c.ID), id, 0)
-		return nil
-	}); err != nil {
-		return tori.Appointment{}, false, formatError("confirm paid: index", err)
+	with := beside{
+		before:  func(p redis.Pipeliner) { p.Set(ctx, s.captureKey(c.ID), id, 0) },
+		after:   func(p redis.Pipeliner) { p.ZRem(ctx, s.clientHoldsKey(held.Client.ID), id) }, // it stays among the open payments until Told
+		ordered: true,
 	}
-	code, a, err := s.runScriptRead(ctx, "confirm paid", confirmPaidScript, id, keys, nil, id, c.ID, c.Amount.Amount, ms(now))
+	code, a, err := s.runScriptRead(ctx, "confirm paid", confirmPaidScript, id, keys, with, id, c.ID, c.Amount.Amount, ms(now))
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
@@ -221,8 +221,6 @@ func (s *Store) ConfirmPaid(ctx context.Context, id string, c tori.Capture, now 
 	if a.RefundState == tori.RefundPending {
 		s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now.Add(refundFirstRetry))), Member: id})
 	}
-	// It stays among the open payments until its messages are Told.
-	s.unreserve(ctx, a.Client.ID, id)
 	return a, code == "OK" || code == "LOST", nil
 }
 

@@ -120,42 +120,95 @@ func (s *Store) evalShaPipelined(ctx context.Context, sc *redis.Script, pipeline
 	return err
 }
 
+// beside is what a script's round trip carries besides the script:
+// commands to queue before it and after it in the same pipeline.
+type beside struct {
+	before, after func(redis.Pipeliner)
+	// ordered: before must have run when the script runs, and after only
+	// once it has. One server runs a pipeline in order, on one connection;
+	// a cluster may send them to other nodes, where they would run beside
+	// the script, so there each is a round trip of its own, in order. (Not
+	// ordered, they run in the script's round trip on a cluster too.) after
+	// is best effort: its failure is not the script's.
+	ordered bool
+}
+
 // runScriptRead runs a script, then reads appointment id as the script
 // left it, in one round trip: a pipeline, whose commands (keys of one
 // therapist, so one node of a cluster) run in order on one connection. It
 // returns the script's code and the appointment (zero when there is none).
-// before, if not nil, adds commands to the front of the pipeline: they may
-// name keys of other nodes, where they run beside (not before) the script.
-func (s *Store) runScriptRead(ctx context.Context, op string, sc *redis.Script, id string, keys []string, before func(redis.Pipeliner), args ...any) (string, tori.Appointment, error) {
+// with adds commands to the round trip (see beside).
+func (s *Store) runScriptRead(ctx context.Context, op string, sc *redis.Script, id string, keys []string, with beside, args ...any) (string, tori.Appointment, error) {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return "", tori.Appointment{}, err
 	}
-	var script *redis.Cmd
-	var read *redis.MapStringStringCmd
-	if err := s.evalShaPipelined(ctx, sc, func() error {
-		_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
-			if before != nil {
-				before(p)
-			}
-			script = sc.EvalSha(ctx, p, keys, args...)
-			read = p.HGetAll(ctx, s.appointmentKey(tid, id))
-			return nil
-		})
-		return err
-	}); err != nil {
-		return "", tori.Appointment{}, formatError(op, err)
+	res, m, err := s.runScriptWith(ctx, op, sc, keys, with, s.appointmentKey(tid, id), args...)
+	if err != nil {
+		return "", tori.Appointment{}, err
 	}
-	res, err := script.StringSlice()
-	if err != nil || len(res) == 0 {
-		return "", tori.Appointment{}, formatError(op, cmp.Or(err, errors.New("empty script reply")))
-	}
-	m := read.Val()
 	if len(m) == 0 {
 		return res[0], tori.Appointment{}, nil
 	}
 	a, err := decode(m)
 	return res[0], a, err
+}
+
+// runScriptWith runs a script with the commands of with and, unless read
+// is "", reads the hash at read after it, in one round trip (see beside);
+// it returns the script's answer (never empty) and the hash.
+func (s *Store) runScriptWith(ctx context.Context, op string, sc *redis.Script, keys []string, with beside, read string, args ...any) ([]string, map[string]string, error) {
+	_, cluster := s.Redis.(*redis.ClusterClient)
+	apart := cluster && with.ordered
+	if apart && with.before != nil {
+		if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error { with.before(p); return nil }); err != nil {
+			return nil, nil, formatError(op, err)
+		}
+	}
+	var script *redis.Cmd
+	var hash *redis.MapStringStringCmd
+	if err := s.evalShaPipelined(ctx, sc, func() error {
+		n := 0 // the commands before after's
+		cmds, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+			if with.before != nil && !apart {
+				with.before(p)
+			}
+			script = sc.EvalSha(ctx, p, keys, args...)
+			if read != "" {
+				hash = p.HGetAll(ctx, read)
+			}
+			n = p.Len()
+			if with.after != nil && !apart {
+				with.after(p)
+			}
+			return nil
+		})
+		if err == nil || len(cmds) < n {
+			return err
+		}
+		for _, c := range cmds[:n] { // the first failure, leaving out after's
+			if err := c.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, nil, formatError(op, err)
+	}
+	res, err := script.StringSlice()
+	if err != nil || len(res) == 0 {
+		return nil, nil, formatError(op, cmp.Or(err, errors.New("empty script reply")))
+	}
+	if apart && with.after != nil {
+		_, _ = s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error { with.after(p); return nil })
+	}
+	var m map[string]string
+	if hash != nil {
+		if m, err = hash.Result(); err != nil {
+			return nil, nil, formatError(op, err)
+		}
+	}
+	return res, m, nil
 }
 
 // Hold implements tori.AppointmentStore. The client's side (index and hold
