@@ -1,12 +1,9 @@
 package tori
 
 import (
-	"cmp"
 	"context"
-	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -49,6 +46,11 @@ type AppointmentStore interface {
 	Busy(ctx context.Context, therapistID string, from, to time.Time, now time.Time) ([]Interval, error)
 	// BusyAll is Busy for several therapists at once, in their order.
 	BusyAll(ctx context.Context, therapistIDs []string, from, to time.Time, now time.Time) ([][]Interval, error)
+	// HoldReads is what a hold reads before it takes a time, in one round
+	// trip: BusyAll of therapistIDs, and the practice's prepayment decision
+	// for client c (as Prepay). With remember it also keeps c's name and
+	// @username (as RememberClient).
+	HoldReads(ctx context.Context, c Client, remember bool, therapistIDs []string, from, to, now time.Time) (busy [][]Interval, prepay string, err error)
 }
 
 // Slot is a free start time with a given therapist.
@@ -144,15 +146,34 @@ func (b *Bookings) freeSlots(ctx context.Context, serviceID, therapistID string,
 		return nil, err
 	}
 	now := b.now()
+	lo, hi := b.busySpan(from, to)
+	all, err := b.Store.BusyAll(ctx, therapistIDs(ts), lo, hi, now)
+	if err != nil {
+		return nil, err
+	}
+	return b.slotsOf(s, ts, from, to, all, ignore, now), nil
+}
+
+// busySpan is what to read of the therapists' busy times for the free
+// times of the days from..to: a day more each side, for blocks that
+// cross midnight.
+func (b *Bookings) busySpan(from, to Date) (time.Time, time.Time) {
 	loc := b.Practice.Location
+	return from.In(loc).Add(-24 * time.Hour), to.AddDays(1).In(loc).Add(24 * time.Hour)
+}
+
+func therapistIDs(ts []Therapist) []string {
 	ids := make([]string, len(ts))
 	for i, t := range ts {
 		ids[i] = t.ID
 	}
-	all, err := b.Store.BusyAll(ctx, ids, from.In(loc).Add(-24*time.Hour), to.AddDays(1).In(loc).Add(24*time.Hour), now)
-	if err != nil {
-		return nil, err
-	}
+	return ids
+}
+
+// slotsOf is the free times of service s on the days from..to with the
+// therapists ts, whose busy times are all (in their order), leaving out
+// the appointment ignore (one being moved).
+func (b *Bookings) slotsOf(s Service, ts []Therapist, from, to Date, all [][]Interval, ignore string, now time.Time) []Slot {
 	// Each therapist's free times come in time order; they are merged into
 	// out, where a time already there (an earlier therapist's) is kept.
 	var out, next []Slot
@@ -177,7 +198,7 @@ func (b *Bookings) freeSlots(ctx context.Context, serviceID, therapistID string,
 		next = mergeSlots(next[:0], out, free, t.ID)
 		out, next = next, out
 	}
-	return out, nil
+	return out
 }
 
 // increasing reports whether each time is after the one before it.
@@ -188,15 +209,6 @@ func increasing(ts []time.Time) bool {
 		}
 	}
 	return true
-}
-
-// recovered, deferred in a goroutine of a use case, turns a panic there
-// into its error: the caller's own recovery cannot reach another goroutine,
-// and a panic must not take the process down.
-func recovered(err *error) {
-	if r := recover(); r != nil {
-		*err = fmt.Errorf("panic: %v", r)
-	}
 }
 
 // mergeSlots appends to dst, in time order, the slots of have and the
@@ -234,42 +246,26 @@ func (b *Bookings) Hold(ctx context.Context, c Client, serviceID, therapistID st
 
 func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID string, start time.Time, moves string, msg int) (Appointment, error) {
 	day := DateOf(start.In(b.Practice.Location))
-	// Two reads (the day's free times, the client's payment terms) and a
-	// write (the client's name) that do not depend on each other go to the
-	// store side by side: one round trip's wait instead of three. The first
-	// runs on this goroutine, whose stack is grown already.
-	var (
-		slots                  []Slot
-		payment                PaymentMode
-		due                    Money
-		prepay                 string
-		slotsErr, payErr, rErr error
-		wg                     sync.WaitGroup
-	)
-	wg.Go(func() {
-		defer recovered(&payErr)
-		payment, due, prepay, payErr = b.paymentFor(ctx, c, s)
-	})
-	if c.Username != "" || c.Name != "" {
-		wg.Go(func() {
-			defer recovered(&rErr)
-			rErr = b.Store.RememberClient(ctx, c)
-		})
-	}
-	func() {
-		defer recovered(&slotsErr)
-		slots, slotsErr = b.freeSlots(ctx, s.ID, therapistID, day, day, moves)
-	}()
-	wg.Wait()
-	if err := cmp.Or(slotsErr, payErr, rErr); err != nil {
+	ts, err := b.therapists(s, therapistID)
+	if err != nil {
 		return Appointment{}, err
 	}
+	// The day's busy times and the client's payment terms are read, and
+	// the client's name kept, in one round trip.
 	now := b.now()
-	if moves != "" {
-		payment, due = PayNone, Money{Currency: s.Price.Currency} // a move keeps the booking's payment
+	lo, hi := b.busySpan(day, day)
+	all, decided, err := b.Store.HoldReads(ctx, c, c.Username != "" || c.Name != "", therapistIDs(ts), lo, hi, now)
+	if err != nil {
+		return Appointment{}, err
+	}
+	slots := b.slotsOf(s, ts, day, day, all, moves, now)
+	payment, due, prepay := PayNone, Money{Currency: s.Price.Currency}, "" // a move keeps the booking's payment
+	if moves == "" {
+		if payment, due, prepay, err = b.paymentOf(ctx, c, s, decided); err != nil {
+			return Appointment{}, err
+		}
 	}
 	var lastErr error = Errorf(ECONFLICT, "That time is not free any more.")
-	ts, _ := b.therapists(s, therapistID)
 	for _, t := range ts {
 		if !hasSlot(b.Practice, t, s, start, slots, now) {
 			continue
@@ -314,11 +310,16 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 // repeat-offender rule makes them prepay. prepay says why a pay-at-session
 // service is prepaid ("required", "repeat" or "").
 func (b *Bookings) paymentFor(ctx context.Context, c Client, s Service) (PaymentMode, Money, string, error) {
-	payment, due, prepay := s.Payment, s.DueNow(), ""
 	decided, err := b.Store.Prepay(ctx, c.ID)
 	if err != nil {
 		return "", Money{}, "", err
 	}
+	return b.paymentOf(ctx, c, s, decided)
+}
+
+// paymentOf is paymentFor with the practice's decision (Prepay) at hand.
+func (b *Bookings) paymentOf(ctx context.Context, c Client, s Service, decided string) (PaymentMode, Money, string, error) {
+	payment, due, prepay := s.Payment, s.DueNow(), ""
 	switch {
 	case decided == PrepayExempt:
 		payment, due = PayNone, Money{Currency: s.Price.Currency}

@@ -2,7 +2,6 @@ package tori_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -383,22 +382,5 @@ func TestFreeSlotsSpringForwardOnce(t *testing.T) {
 	}
 	if len(slots) == 0 {
 		t.Fatal("no free times")
-	}
-}
-
-// panickyStore panics where a hold writes the client's name: a bug in a
-// store call that runs beside others.
-type panickyStore struct{ tori.Store }
-
-func (panickyStore) RememberClient(context.Context, tori.Client) error { panic("a bug") }
-
-// TestHoldSurvivesAPanicBesideIt: a panic in one of a hold's side-by-side
-// store calls is the hold's error, not the end of the process.
-func TestHoldSurvivesAPanicBesideIt(t *testing.T) {
-	b, _ := mustBookings(t)
-	b.Store = panickyStore{b.Store}
-	_, err := b.Hold(context.Background(), dana, "talk", "adi", at(b, tue, "10:00"), 0)
-	if err == nil || !strings.Contains(err.Error(), "panic: a bug") {
-		t.Fatalf("Hold = %v, want the panic as its error", err)
 	}
 }

@@ -21,8 +21,8 @@ import (
 const (
 	// Round trips to Redis (a pipeline is one) for one complete paid
 	// booking, from /start to the confirmation, with the therapist told
-	// (20 measured; a new pooled connection's handshake adds up to 2).
-	budgetRoundTripsPerPaidBooking = 22
+	// (18 measured; a new pooled connection's handshake adds up to 2).
+	budgetRoundTripsPerPaidBooking = 20
 	// Commands Redis executes (those inside scripts included) for one complete paid booking, from /start to
 	// the confirmation, with the therapist told.
 	budgetCommandsPerPaidBooking = 85

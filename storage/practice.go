@@ -112,13 +112,17 @@ func (s *Store) MarkCompleted(ctx context.Context, id string, now time.Time) (to
 // practice can find them by @username.
 func (s *Store) RememberClient(ctx context.Context, c tori.Client) error {
 	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.profileKey(c.ID), "name", c.Name, "username", c.Username)
-		if c.Username != "" {
-			p.Set(ctx, s.usernameKey(c.Username), c.ID, 0)
-		}
+		s.queueRemember(ctx, p, c)
 		return nil
 	})
 	return formatError("remember client", err)
+}
+
+func (s *Store) queueRemember(ctx context.Context, p redis.Pipeliner, c tori.Client) {
+	p.HSet(ctx, s.profileKey(c.ID), "name", c.Name, "username", c.Username)
+	if c.Username != "" {
+		p.Set(ctx, s.usernameKey(c.Username), c.ID, 0)
+	}
 }
 
 // ClientByUsername returns the Telegram id of a @username we have seen;

@@ -489,17 +489,27 @@ func (s *Store) BusyAll(ctx context.Context, therapistIDs []string, from, to tim
 	cmds := make([]*redis.Cmd, len(therapistIDs))
 	if err := s.evalShaPipelined(ctx, busyScript, func() error {
 		_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, tid := range therapistIDs {
-				keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid)}
-				cmds[i] = busyScript.EvalSha(ctx, p, keys, ms(from), ms(to), ms(now))
-			}
+			s.queueBusy(ctx, p, cmds, therapistIDs, from, to, now)
 			return nil
 		})
 		return err
 	}); err != nil {
 		return nil, formatError("busy", err)
 	}
-	out := make([][]tori.Interval, len(therapistIDs))
+	return busyOf(cmds)
+}
+
+// queueBusy queues the busy script of each therapist into cmds.
+func (s *Store) queueBusy(ctx context.Context, p redis.Pipeliner, cmds []*redis.Cmd, therapistIDs []string, from, to, now time.Time) {
+	for i, tid := range therapistIDs {
+		keys := []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid)}
+		cmds[i] = busyScript.EvalSha(ctx, p, keys, ms(from), ms(to), ms(now))
+	}
+}
+
+// busyOf reads the answers of queueBusy's scripts.
+func busyOf(cmds []*redis.Cmd) ([][]tori.Interval, error) {
+	out := make([][]tori.Interval, len(cmds))
 	for k, cmd := range cmds {
 		res, err := cmd.StringSlice()
 		if err != nil {
@@ -517,6 +527,41 @@ func (s *Store) BusyAll(ctx context.Context, therapistIDs []string, from, to tim
 		out[k] = iv
 	}
 	return out, nil
+}
+
+// HoldReads implements tori.AppointmentStore: BusyAll, Prepay and (with
+// remember) RememberClient in one pipeline (on a cluster, one per node
+// involved, side by side).
+func (s *Store) HoldReads(ctx context.Context, c tori.Client, remember bool, therapistIDs []string, from, to, now time.Time) ([][]tori.Interval, string, error) {
+	busy := make([]*redis.Cmd, len(therapistIDs))
+	var prepay *redis.StringCmd
+	if err := s.evalShaPipelined(ctx, busyScript, func() error {
+		cmds, _ := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+			s.queueBusy(ctx, p, busy, therapistIDs, from, to, now)
+			prepay = p.HGet(ctx, s.profileKey(c.ID), "prepay")
+			if remember {
+				s.queueRemember(ctx, p, c)
+			}
+			return nil
+		})
+		for _, cmd := range cmds { // the first failure; no decision (nil) is none
+			if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, "", formatError("hold reads", err)
+	}
+	out, err := busyOf(busy)
+	if err != nil {
+		return nil, "", err
+	}
+	decided, err := prepay.Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, "", formatError("prepay", err)
+	}
+	return out, decided, nil
 }
 
 // ExpireHold ends a hold whose time has run out and frees its time; a hold

@@ -85,6 +85,61 @@ func TestConfirmPaidAndTold(t *testing.T) {
 	}
 }
 
+// TestHoldReads: what a hold reads (the therapists' busy times, the
+// client's prepayment decision) and the client's name it keeps come in one
+// round trip on one server, also right after the server forgot its
+// scripts, and answer as BusyAll, Prepay and RememberClient do.
+func TestHoldReads(t *testing.T) {
+	ctx := context.Background()
+	s := testStore(t)
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	start := now.Add(48 * time.Hour)
+	a := tori.Appointment{
+		ID: tori.NewAppointmentID("adi"), TherapistID: "adi", ServiceID: "s",
+		Client: tori.Client{ID: 8}, Start: start, End: start.Add(time.Hour), Buffer: 10 * time.Minute,
+		Status: tori.StatusHeld, HoldToken: "tok", HoldUntil: now.Add(15 * time.Minute),
+	}
+	if _, err := s.Hold(ctx, a, 2, now); err != nil {
+		t.Fatal(err)
+	}
+	c := tori.Client{ID: 7, Name: "Dana", Username: "dana_k"}
+	from, to := start.Add(-24*time.Hour), start.Add(24*time.Hour)
+	_, cluster := s.Redis.(*redis.ClusterClient)
+	trips := &tripCount{}
+	s.Redis.AddHook(trips)
+	for _, flush := range []bool{true, false} {
+		if flush {
+			if err := s.Redis.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		trips.n.Store(0)
+		busy, prepay, err := s.HoldReads(ctx, c, true, []string{"noa", "adi"}, from, to, now)
+		if err != nil || prepay != "" || len(busy) != 2 || len(busy[0]) != 0 || len(busy[1]) != 1 ||
+			busy[1][0].ID != a.ID || !busy[1][0].End.Equal(a.BlockEnd()) {
+			t.Fatalf("flushed=%v: %+v %q %v", flush, busy, prepay, err)
+		}
+		if n := trips.n.Load(); !cluster && !flush && n != 1 {
+			t.Fatalf("HoldReads took %d round trips, want 1", n)
+		}
+	}
+	if id, err := s.ClientByUsername(ctx, "@dana_k"); err != nil || id != 7 {
+		t.Fatalf("the client's name was not kept: %v %v", id, err)
+	}
+	if err := s.SetPrepay(ctx, 7, tori.PrepayRequired); err != nil {
+		t.Fatal(err)
+	}
+	if _, prepay, err := s.HoldReads(ctx, tori.Client{ID: 7}, false, []string{"adi"}, from, to, now); err != nil || prepay != tori.PrepayRequired {
+		t.Fatalf("prepay = %q %v, want %q", prepay, err, tori.PrepayRequired)
+	}
+	if err := s.Redis.Set(ctx, s.profileKey(9), "not a hash", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.HoldReads(ctx, tori.Client{ID: 9}, false, []string{"adi"}, from, to, now); err == nil {
+		t.Fatal("a profile of the wrong type read as no decision")
+	}
+}
+
 // tripCount counts round trips: a command, or a pipeline, is one.
 type tripCount struct{ n atomic.Int64 }
 
