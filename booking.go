@@ -47,7 +47,8 @@ type AppointmentStore interface {
 	// BusyAll is Busy for several therapists at once, in their order.
 	BusyAll(ctx context.Context, therapistIDs []string, from, to time.Time, now time.Time) ([][]Interval, error)
 	// HoldReads is what a hold reads before it takes a time, in one round
-	// trip: BusyAll of therapistIDs, and the practice's prepayment decision
+	// trip (on a cluster, one to each node involved, at the same time):
+	// BusyAll of therapistIDs, and the practice's prepayment decision
 	// for client c (as Prepay). With remember it also keeps c's name and
 	// @username (as RememberClient).
 	HoldReads(ctx context.Context, c Client, remember bool, therapistIDs []string, from, to, now time.Time) (busy [][]Interval, prepay string, err error)

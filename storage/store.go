@@ -124,12 +124,18 @@ func (s *Store) evalShaPipelined(ctx context.Context, sc *redis.Script, pipeline
 // commands to queue before it and after it in the same pipeline.
 type beside struct {
 	before, after func(redis.Pipeliner)
-	// ordered: before must have run when the script runs, and after only
-	// once it has. One server runs a pipeline in order, on one connection;
-	// a cluster may send them to other nodes, where they would run beside
-	// the script, so there each is a round trip of its own, in order. (Not
-	// ordered, they run in the script's round trip on a cluster too.) after
-	// is best effort: its failure is not the script's.
+	// ordered: before must have run when the script runs, and after must
+	// not run before it. One server runs a pipeline in order, on one
+	// connection; a cluster may send them to other nodes, where they would
+	// run beside the script, so there each is a round trip of its own, in
+	// order. (Not ordered, they run in the script's round trip on a cluster
+	// too.) In one pipeline, what is queued runs whatever the others
+	// answer: before's failure does not stop the script (it is reported,
+	// as the script's would be), and after runs even when the script
+	// failed, a first attempt that meets NOSCRIPT included. So after must
+	// be harmless then, as the uses are: a hold's place given back, a
+	// settled payment's place in a queue. after is best effort: its
+	// failure is not the script's.
 	ordered bool
 }
 
@@ -536,7 +542,7 @@ func (s *Store) HoldReads(ctx context.Context, c tori.Client, remember bool, the
 	busy := make([]*redis.Cmd, len(therapistIDs))
 	var prepay *redis.StringCmd
 	if err := s.evalShaPipelined(ctx, busyScript, func() error {
-		cmds, _ := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		cmds, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 			s.queueBusy(ctx, p, busy, therapistIDs, from, to, now)
 			prepay = p.HGet(ctx, s.profileKey(c.ID), "prepay")
 			if remember {
@@ -549,7 +555,10 @@ func (s *Store) HoldReads(ctx context.Context, c tori.Client, remember bool, the
 				return err
 			}
 		}
-		return nil
+		if errors.Is(err, redis.Nil) {
+			return nil
+		}
+		return err
 	}); err != nil {
 		return nil, "", formatError("hold reads", err)
 	}
