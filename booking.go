@@ -2,6 +2,7 @@ package tori
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"time"
@@ -251,10 +252,14 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 	if err != nil {
 		return Appointment{}, err
 	}
-	// The day's busy times and the client's payment terms are read, and
-	// the client's name kept, in one round trip.
+	// The busy times and the client's payment terms are read, and the
+	// client's name kept, in one round trip. A new hold reads the days
+	// around the time too: if it is taken, they are what to offer instead.
 	now := b.now()
 	lo, hi := b.busySpan(day, day)
+	if moves == "" {
+		lo, hi = b.busySpan(day.AddDays(-NearBefore), day.AddDays(NearAfter))
+	}
 	all, decided, err := b.Store.HoldReads(ctx, c, c.Username != "" || c.Name != "", therapistIDs(ts), lo, hi, now)
 	if err != nil {
 		return Appointment{}, err
@@ -267,6 +272,7 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 		}
 	}
 	var lastErr error = Errorf(ECONFLICT, "That time is not free any more.")
+	lost := false // to another client, after the read
 	for _, t := range ts {
 		if !hasSlot(b.Practice, t, s, start, slots, now) {
 			continue
@@ -300,10 +306,45 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 		if ErrorCode(err) != ECONFLICT {
 			return Appointment{}, err
 		}
-		lastErr = err
+		lastErr, lost = err, true
 	}
 	b.Count("hold", "conflict")
-	return Appointment{}, lastErr
+	// Seen taken in the read: the days around it, as read, are what to
+	// offer. (Lost to another client after the read, the read no longer
+	// says what is free: the caller reads again.)
+	var taken *Error
+	if moves != "" || lost || !errors.As(lastErr, &taken) {
+		return Appointment{}, lastErr
+	}
+	near := b.slotsOf(s, ts, day.AddDays(-NearBefore), day.AddDays(NearAfter), all, "", now)
+	return Appointment{}, &TakenError{Err: taken, Near: near}
+}
+
+// NearBefore and NearAfter are the days before and after a wanted time
+// whose free times are offered when it is taken.
+const (
+	NearBefore = 3
+	NearAfter  = 7
+)
+
+// TakenError is the ECONFLICT of a new hold whose time its read found
+// taken, with the free times of the days around it (NearBefore, NearAfter)
+// from the same read: what to offer instead, without reading again.
+type TakenError struct {
+	Err  *Error
+	Near []Slot
+}
+
+func (e *TakenError) Error() string { return e.Err.Error() }
+func (e *TakenError) Unwrap() error { return e.Err }
+
+// NearSlots returns the free times a TakenError in err's chain carries.
+func NearSlots(err error) ([]Slot, bool) {
+	var t *TakenError
+	if errors.As(err, &t) {
+		return t.Near, true
+	}
+	return nil, false
 }
 
 // paymentFor is what the client pays when booking s: the service's terms,

@@ -2,6 +2,7 @@ package tori_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -382,5 +383,71 @@ func TestFreeSlotsSpringForwardOnce(t *testing.T) {
 	}
 	if len(slots) == 0 {
 		t.Fatal("no free times")
+	}
+}
+
+// countingStore counts the busy-time reads beside a hold's own, and can
+// run race once, right after a hold's reads: another client taking the
+// time between the read and the hold's script.
+type countingStore struct {
+	tori.Store
+	busyReads int
+	race      func()
+}
+
+func (s *countingStore) BusyAll(ctx context.Context, ids []string, from, to, now time.Time) ([][]tori.Interval, error) {
+	s.busyReads++
+	return s.Store.BusyAll(ctx, ids, from, to, now)
+}
+
+func (s *countingStore) HoldReads(ctx context.Context, c tori.Client, remember bool, ids []string, from, to, now time.Time) ([][]tori.Interval, string, error) {
+	busy, prepay, err := s.Store.HoldReads(ctx, c, remember, ids, from, to, now)
+	if s.race != nil {
+		race := s.race
+		s.race = nil
+		race()
+	}
+	return busy, prepay, err
+}
+
+// TestTakenHoldCarriesNearbyTimes: a hold whose read finds its time taken
+// answers ECONFLICT with the free times of the days around it, as a fresh
+// read gives them, and reads nothing more. One that loses the time to
+// another client after its read carries none (the read is out of date):
+// the caller reads again.
+func TestTakenHoldCarriesNearbyTimes(t *testing.T) {
+	ctx := context.Background()
+	b, _ := mustBookings(t)
+	cs := &countingStore{Store: b.Store}
+	b.Store = cs
+	ten := at(b, tue, "10:00")
+	if _, err := b.Hold(ctx, dana, "talk", "adi", ten, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.Hold(ctx, omer, "talk", "adi", ten, 0)
+	near, ok := tori.NearSlots(err)
+	if tori.ErrorCode(err) != tori.ECONFLICT || !ok || len(near) == 0 {
+		t.Fatalf("seen taken: %v, %d near times, want ECONFLICT with near times", err, len(near))
+	}
+	if cs.busyReads != 0 {
+		t.Fatalf("the hold read busy times %d more times", cs.busyReads)
+	}
+	fresh, err := b.FreeSlots(ctx, "talk", "adi", tue.AddDays(-tori.NearBefore), tue.AddDays(tori.NearAfter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(near, fresh) {
+		t.Fatalf("near times %v, a fresh read gives %v", near, fresh)
+	}
+
+	eleven := at(b, tue, "11:00")
+	cs.race = func() {
+		if _, err := b.Hold(ctx, tori.Client{ID: 103, ChatID: 103}, "talk", "adi", eleven, 0); err != nil {
+			t.Fatalf("the racing hold: %v", err)
+		}
+	}
+	_, err = b.Hold(ctx, omer, "talk", "adi", eleven, 0)
+	if _, ok := tori.NearSlots(err); tori.ErrorCode(err) != tori.ECONFLICT || ok {
+		t.Fatalf("lost after the read: %v, near times carried: %v; want ECONFLICT without", err, ok)
 	}
 }

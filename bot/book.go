@@ -106,7 +106,7 @@ func (c *turn) holdFailed(k calendar, at time.Time, err error) bool {
 	case "":
 		return false
 	case tori.ECONFLICT:
-		c.showTaken(k, at)
+		c.showTaken(k, at, err)
 	case tori.ELIMIT:
 		c.show(c.cat.N(c.lang, "hold.limit", c.practice.Policy.MaxHoldsPerClient, map[string]any{"HoldFor": c.minutes(c.lang, c.practice.Policy.HoldFor)}), c.menuKeyboard())
 	case tori.ENOTFOUND:
@@ -186,7 +186,7 @@ func (c *turn) confirm(holdID string) {
 	case "":
 	case tori.ECONFLICT: // the hold ran out and someone took the time
 		if k, ok := c.calendarOf(h, from); ok {
-			c.showTaken(k, h.Start)
+			c.showTaken(k, h.Start, nil)
 		}
 		return
 	case tori.EGONE, tori.ETOOLATE:
@@ -331,7 +331,7 @@ func (c *turn) startPayment(h tori.Appointment) {
 	case "":
 	case tori.ECONFLICT: // ran out, and the time was taken
 		if k, ok := c.calendarOf(h, tori.Appointment{}); ok {
-			c.showTaken(k, h.Start)
+			c.showTaken(k, h.Start, nil)
 		}
 		return
 	case tori.EEXPIRED, tori.ENOTFOUND:

@@ -236,20 +236,33 @@ func timeButtons(slots []tori.Slot, perRow int, mk func(tori.Slot) Button) [][]B
 }
 
 // showTaken tells the loser of a race what happened and offers the nearest
-// free times around the one they wanted.
-func (c *turn) showTaken(k calendar, want time.Time) {
-	c.offerNearest(k, want, c.t("taken", map[string]any{"When": c.shortWhen(c.lang, want)}))
+// free times around the one they wanted: those the failed hold read
+// (err, a tori.TakenError), or read now.
+func (c *turn) showTaken(k calendar, want time.Time, err error) {
+	text := c.t("taken", map[string]any{"When": c.shortWhen(c.lang, want)})
+	if slots, ok := tori.NearSlots(err); ok {
+		c.offerSlots(k, want, text, slots)
+		return
+	}
+	c.offerNearest(k, want, text)
 }
 
 // offerNearest shows text, then the free times nearest to want as buttons
 // (or that nothing near is free).
 func (c *turn) offerNearest(k calendar, want time.Time, text string) {
 	day := tori.DateOf(c.local(want))
-	slots, err := c.slots(k, day.AddDays(-3), day.AddDays(7))
+	slots, err := c.slots(k, day.AddDays(-tori.NearBefore), day.AddDays(tori.NearAfter))
 	if err != nil {
 		c.fail("free slots", err)
 		return
 	}
+	c.offerSlots(k, want, text, slots)
+}
+
+// offerSlots shows text, then the times of slots nearest to want (slots of
+// the days around it) as buttons.
+func (c *turn) offerSlots(k calendar, want time.Time, text string, slots []tori.Slot) {
+	day := tori.DateOf(c.local(want))
 	near := tori.Nearest(slotTimes(slots), want, 6)
 	var kb [][]Button
 	var row []Button
