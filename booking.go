@@ -335,8 +335,18 @@ type TakenError struct {
 	Near []Slot
 }
 
-func (e *TakenError) Error() string { return e.Err.Error() }
-func (e *TakenError) Unwrap() error { return e.Err }
+func (e *TakenError) Error() string {
+	if e.Err == nil {
+		return "tori: a TakenError without its Err"
+	}
+	return e.Err.Error()
+}
+func (e *TakenError) Unwrap() error {
+	if e.Err == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // NearSlots returns the free times a TakenError in err's chain carries.
 func NearSlots(err error) ([]Slot, bool) {

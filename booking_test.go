@@ -412,32 +412,48 @@ func (s *countingStore) HoldReads(ctx context.Context, c tori.Client, remember b
 
 // TestTakenHoldCarriesNearbyTimes: a hold whose read finds its time taken
 // answers ECONFLICT with the free times of the days around it, as a fresh
-// read gives them, and reads nothing more. One that loses the time to
-// another client after its read carries none (the read is out of date):
-// the caller reads again.
+// read gives them (a booking days away included, and for "anyone" too),
+// and reads nothing more. One that loses the time to another client after
+// its read carries none (the read is out of date), nor does a move that
+// finds its new time taken: the caller reads again.
 func TestTakenHoldCarriesNearbyTimes(t *testing.T) {
 	ctx := context.Background()
 	b, _ := mustBookings(t)
 	cs := &countingStore{Store: b.Store}
 	b.Store = cs
-	ten := at(b, tue, "10:00")
-	if _, err := b.Hold(ctx, dana, "talk", "adi", ten, 0); err != nil {
+	noon := at(b, tue, "12:00")
+	// Taken at noon with both therapists, and a booking five days on,
+	// which only a read of the days around shows.
+	for i, thr := range []string{"adi", "noa"} {
+		if _, err := b.Hold(ctx, tori.Client{ID: int64(200 + i), ChatID: int64(200 + i)}, "talk", thr, noon, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Hold(ctx, tori.Client{ID: 202, ChatID: 202}, "talk", "adi", at(b, tue.AddDays(5), "10:00"), 0); err != nil {
 		t.Fatal(err)
 	}
-	_, err := b.Hold(ctx, omer, "talk", "adi", ten, 0)
-	near, ok := tori.NearSlots(err)
-	if tori.ErrorCode(err) != tori.ECONFLICT || !ok || len(near) == 0 {
-		t.Fatalf("seen taken: %v, %d near times, want ECONFLICT with near times", err, len(near))
-	}
-	if cs.busyReads != 0 {
-		t.Fatalf("the hold read busy times %d more times", cs.busyReads)
-	}
-	fresh, err := b.FreeSlots(ctx, "talk", "adi", tue.AddDays(-tori.NearBefore), tue.AddDays(tori.NearAfter))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(near, fresh) {
-		t.Fatalf("near times %v, a fresh read gives %v", near, fresh)
+	for _, thr := range []string{"adi", ""} {
+		cs.busyReads = 0
+		_, err := b.Hold(ctx, omer, "talk", thr, noon, 0)
+		near, ok := tori.NearSlots(err)
+		if tori.ErrorCode(err) != tori.ECONFLICT || !ok || len(near) == 0 {
+			t.Fatalf("therapist %q, seen taken: %v, %d near times, want ECONFLICT with near times", thr, err, len(near))
+		}
+		if cs.busyReads != 0 {
+			t.Fatalf("therapist %q: the hold read busy times %d more times", thr, cs.busyReads)
+		}
+		fresh, err := b.FreeSlots(ctx, "talk", thr, tue.AddDays(-tori.NearBefore), tue.AddDays(tori.NearAfter))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(near, fresh) {
+			i := 0
+			for i < min(len(near), len(fresh)) && near[i] == fresh[i] {
+				i++
+			}
+			t.Fatalf("therapist %q: %d near times, a fresh read gives %d; they part at %d: %v against %v",
+				thr, len(near), len(fresh), i, near[i:min(i+1, len(near))], fresh[i:min(i+1, len(fresh))])
+		}
 	}
 
 	eleven := at(b, tue, "11:00")
@@ -446,8 +462,21 @@ func TestTakenHoldCarriesNearbyTimes(t *testing.T) {
 			t.Fatalf("the racing hold: %v", err)
 		}
 	}
-	_, err = b.Hold(ctx, omer, "talk", "adi", eleven, 0)
+	_, err := b.Hold(ctx, omer, "talk", "adi", eleven, 0)
 	if _, ok := tori.NearSlots(err); tori.ErrorCode(err) != tori.ECONFLICT || ok {
 		t.Fatalf("lost after the read: %v, near times carried: %v; want ECONFLICT without", err, ok)
+	}
+
+	h, err := b.Hold(ctx, dana, "talk", "adi", at(b, tue.AddDays(1), "10:00"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := b.Confirm(ctx, dana, h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.HoldMove(ctx, dana, a.ID, eleven, 0)
+	if _, ok := tori.NearSlots(err); tori.ErrorCode(err) != tori.ECONFLICT || ok {
+		t.Fatalf("a move to a taken time: %v, near times carried: %v; want ECONFLICT without", err, ok)
 	}
 }

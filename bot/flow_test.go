@@ -67,14 +67,15 @@ func (c *fakeClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 // world is one practice's bot over a real Redis, with a clock at Monday 30
 // November 2026, 10:00 in Jerusalem.
 type world struct {
-	t     *testing.T
-	bot   *bot.Bot
-	store *storage.Store
-	clock *fakeClock
-	p     *tori.Practice
-	mu    sync.Mutex
-	msgID int
-	inbox map[int64][]bot.Reply // every message each chat received, in order
+	t        *testing.T
+	bot      *bot.Bot
+	bookings *tori.Bookings
+	store    *storage.Store
+	clock    *fakeClock
+	p        *tori.Practice
+	mu       sync.Mutex
+	msgID    int
+	inbox    map[int64][]bot.Reply // every message each chat received, in order
 }
 
 func newWorld(t *testing.T) *world {
@@ -83,11 +84,12 @@ func newWorld(t *testing.T) *world {
 	st := storagetest.MustStore(t)
 	clk := &fakeClock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location)}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
-	b, err := bot.New(bot.Config{Practice: p, Bookings: &tori.Bookings{Practice: p, Store: st, Now: clk.Now}, Store: st, Now: clk.Now, Log: log})
+	bk := &tori.Bookings{Practice: p, Store: st, Now: clk.Now}
+	b, err := bot.New(bot.Config{Practice: p, Bookings: bk, Store: st, Now: clk.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, bot: b, store: st, clock: clk, p: p, inbox: map[int64][]bot.Reply{}}
+	return &world{t: t, bot: b, bookings: bk, store: st, clock: clk, p: p, inbox: map[int64][]bot.Reply{}}
 }
 
 // user is one Telegram user chatting with the bot; screen is the message
@@ -315,13 +317,30 @@ func TestRaceLoserGetsNearestTimes(t *testing.T) {
 		u.press("Tue 1/12")
 	}
 	dana.press("10:00").sees("held for you until")
+	// The nearest times come from the failed hold's own read.
+	reads := &busyReads{Store: w.bookings.Store}
+	w.bookings.Store = reads
 	omer.press("10:00").sees("Sorry, Tue 1/12 10:00 was just taken by someone else. These are the nearest free times:")
+	if reads.n != 0 {
+		t.Fatalf("the loser's nearest times took %d more reads of busy times", reads.n)
+	}
 	if _, ok := omer.button("Tue 1/12 10:00"); ok {
 		t.Fatal("the taken time is offered again")
 	}
 	omer.press("Tue 1/12 09:00").sees("held for you until")
 	dana.press("Confirm").sees("You're booked.", "join here: https://meet.example/adi")
 	omer.press("Confirm").sees("You're booked.")
+}
+
+// busyReads counts the reads of busy times that are not a hold's own.
+type busyReads struct {
+	tori.Store
+	n int
+}
+
+func (b *busyReads) BusyAll(ctx context.Context, ids []string, from, to, now time.Time) ([][]tori.Interval, error) {
+	b.n++
+	return b.Store.BusyAll(ctx, ids, from, to, now)
 }
 
 func TestRescheduleFlow(t *testing.T) {

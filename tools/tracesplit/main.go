@@ -105,9 +105,13 @@ func split(r io.Reader, min time.Duration) (*result, error) {
 			if u == nil {
 				continue
 			}
+			from, to := st.Goroutine()
+			if from == to {
+				continue // a state told again at a new trace generation, not a change
+			}
 			u.spent[u.state] += time.Duration(ev.Time() - u.since)
 			u.since = ev.Time()
-			switch _, to := st.Goroutine(); to {
+			switch to {
 			case trace.GoRunning:
 				u.state = "running"
 			case trace.GoRunnable:
