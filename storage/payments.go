@@ -120,7 +120,7 @@ func (s *Store) BeginCapture(ctx context.Context, id, token string, until, now t
 		}
 		return a, nil
 	case "TAKEN":
-		s.settle(ctx, id)
+		s.settle(ctx, s.Redis, id)
 		return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "That time was taken before the payment was made.")
 	case "UNCERTAIN":
 		return tori.Appointment{}, tori.Errorf(tori.EGONE, "The time is gone, and a capture may have been made: ask PayPal.")
@@ -157,7 +157,7 @@ func (s *Store) Told(ctx context.Context, id, token string) error {
 		return err
 	}
 	keys := []string{s.appointmentKey(tid, id), s.tellKey(tid, id)}
-	settle := func(p redis.Pipeliner) { p.ZRem(ctx, s.openPaymentsKey(), id) }
+	settle := func(p redis.Pipeliner) { s.settle(ctx, p, id) }
 	_, _, err = s.runScriptWith(ctx, "told", toldScript, keys, beside{after: settle, ordered: true}, "", token)
 	return err
 }
@@ -173,8 +173,11 @@ func (s *Store) ToldFailed(ctx context.Context, id, token string) error {
 }
 
 // settle drops an appointment from the open payments (best effort: the
-// reconciliation skips what is settled anyway).
-func (s *Store) settle(ctx context.Context, id string) { s.Redis.ZRem(ctx, s.openPaymentsKey(), id) }
+// reconciliation skips what is settled anyway), through c: the client, or
+// a pipeline.
+func (s *Store) settle(ctx context.Context, c redis.Cmdable, id string) {
+	c.ZRem(ctx, s.openPaymentsKey(), id)
+}
 
 // SetPayState implements tori.PaymentStore.
 func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState, now time.Time) (tori.Appointment, bool, error) {
@@ -190,7 +193,7 @@ func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState,
 		return tori.Appointment{}, false, notFound()
 	}
 	if state == tori.PayStateLost {
-		s.settle(ctx, id)
+		s.settle(ctx, s.Redis, id)
 	}
 	return a, code == "OK", nil
 }
@@ -208,7 +211,7 @@ func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.C
 	keys = append(keys, s.holdExpiryKey(tid), s.remindKey(tid))
 	with := beside{
 		before:  func(p redis.Pipeliner) { p.Set(ctx, s.captureKey(c.ID), id, 0) },
-		after:   func(p redis.Pipeliner) { p.ZRem(ctx, s.clientHoldsKey(held.Client.ID), id) }, // it stays among the open payments until Told
+		after:   func(p redis.Pipeliner) { s.unreserve(ctx, p, held.Client.ID, id) }, // it stays among the open payments until Told
 		ordered: true,
 	}
 	code, a, err := s.runScriptRead(ctx, "confirm paid", confirmPaidScript, id, keys, with, id, c.ID, c.Amount.Amount, ms(now))

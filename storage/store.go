@@ -247,7 +247,7 @@ func (s *Store) Hold(ctx context.Context, a tori.Appointment, maxHolds int, now 
 		return tori.Appointment{}, err
 	}
 	if code != "OK" {
-		s.unreserve(ctx, a.Client.ID, a.ID)
+		s.unreserve(ctx, s.Redis, a.Client.ID, a.ID)
 	}
 	return holdAnswer(a, code)
 }
@@ -298,10 +298,11 @@ func (s *Store) reserve(ctx context.Context, a tori.Appointment, maxHolds int, n
 	return nil
 }
 
-// unreserve drops a hold from the client's live holds. Best effort: an
-// entry left behind lapses at the hold's end anyway.
-func (s *Store) unreserve(ctx context.Context, client int64, id string) {
-	s.Redis.ZRem(ctx, s.clientHoldsKey(client), id)
+// unreserve drops a hold from the client's live holds, through c (the
+// client, or a pipeline). Best effort: an entry left behind lapses at the
+// hold's end anyway.
+func (s *Store) unreserve(ctx context.Context, c redis.Cmdable, client int64, id string) {
+	c.ZRem(ctx, s.clientHoldsKey(client), id)
 }
 
 // Renew implements tori.AppointmentStore.
@@ -324,10 +325,10 @@ func (s *Store) Renew(ctx context.Context, id, token string, until time.Time, ma
 	case "OK":
 		return s.Appointment(ctx, id)
 	case "TAKEN":
-		s.unreserve(ctx, a.Client.ID, id)
+		s.unreserve(ctx, s.Redis, a.Client.ID, id)
 		return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "That time was just taken.")
 	}
-	s.unreserve(ctx, a.Client.ID, id)
+	s.unreserve(ctx, s.Redis, a.Client.ID, id)
 	return tori.Appointment{}, holdResult(code)
 }
 
@@ -347,7 +348,7 @@ func (s *Store) Confirm(ctx context.Context, id, token string, now time.Time) (t
 	}
 	a, err := s.Appointment(ctx, id)
 	if err == nil {
-		s.unreserve(ctx, a.Client.ID, id)
+		s.unreserve(ctx, s.Redis, a.Client.ID, id)
 	}
 	return a, err
 }
@@ -395,7 +396,7 @@ func (s *Store) Move(ctx context.Context, id, token string, notice time.Duration
 	if err := holdResult(code); err != nil {
 		return tori.Appointment{}, err
 	}
-	s.unreserve(ctx, h.Client.ID, id)
+	s.unreserve(ctx, s.Redis, h.Client.ID, id)
 	s.Redis.ZRem(ctx, s.clientIndexKey(h.Client.ID), id) // best effort; reads skip it anyway
 	return s.Appointment(ctx, h.Moves)
 }
@@ -416,7 +417,7 @@ func (s *Store) Release(ctx context.Context, id, token string, now time.Time) er
 		return err
 	}
 	if code == "OK" {
-		s.unreserve(ctx, a.Client.ID, id)
+		s.unreserve(ctx, s.Redis, a.Client.ID, id)
 	}
 	return holdResult(code)
 }
@@ -591,7 +592,7 @@ func (s *Store) ExpireHold(ctx context.Context, id string, now time.Time) (tori.
 	}
 	a, err := s.Appointment(ctx, id)
 	if err == nil && code == "OK" {
-		s.unreserve(ctx, a.Client.ID, id)
+		s.unreserve(ctx, s.Redis, a.Client.ID, id)
 	}
 	return a, code == "OK", err
 }
