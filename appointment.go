@@ -74,6 +74,7 @@ type Appointment struct {
 	RemindFrom  time.Time // when it was booked or last moved: reminders due before this are never sent
 	Attending   bool      // the client answered a reminder with "I'll be there"
 	Note        string    // the practice's private note
+	NoteLocked  bool      // a note is kept but cannot be read here (stored under a key this server lacks, or altered): Note is empty
 	Offer       string    // for a waitlist offer: "<freeing>/<entry>"
 
 	// Payment, for prepaid and deposit bookings.

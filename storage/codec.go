@@ -117,6 +117,13 @@ func decode(m map[string]string) (tori.Appointment, error) {
 	return a, bad
 }
 
+// decode reads an appointment hash, its note opened with the store's keys.
+func (s *Store) decode(m map[string]string) (tori.Appointment, error) {
+	a, err := decode(m)
+	a.Note, a.NoteLocked = s.Keys.openNote(a.ID, a.Note)
+	return a, err
+}
+
 func ms(t time.Time) int64 {
 	if t.IsZero() {
 		return 0

@@ -196,7 +196,7 @@ func ClusterURL(base string, nodes []string) string {
 func DeletePrefix(rdb redis.UniversalClient, prefix string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	glob := strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(prefix) + "*"
+	glob := globEscape(prefix) + "*"
 	del := func(c redis.Cmdable) {
 		iter := c.Scan(ctx, 0, glob, 1000).Iterator()
 		for iter.Next(ctx) {

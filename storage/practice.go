@@ -81,13 +81,14 @@ func (s *Store) Blocks(ctx context.Context, tid string, from time.Time) ([]tori.
 	return out, nil
 }
 
-// SetNote sets the practice's private note on an appointment.
+// SetNote sets the practice's private note on an appointment, sealed
+// under the store's current key when it has one.
 func (s *Store) SetNote(ctx context.Context, id, note string, now time.Time) (tori.Appointment, error) {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	code, _, err := s.runScript(ctx, "note", noteScript, []string{s.appointmentKey(tid, id)}, note, ms(now))
+	code, _, err := s.runScript(ctx, "note", noteScript, []string{s.appointmentKey(tid, id)}, s.Keys.sealNote(id, note), ms(now))
 	if err != nil {
 		return tori.Appointment{}, err
 	}

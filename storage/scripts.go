@@ -306,7 +306,7 @@ return {'OK'}
 // noteScript sets the practice's private note on an appointment.
 //
 // KEYS[1] the appointment's hash
-// ARGV[1] note  ARGV[2] now ms
+// ARGV[1] the note as stored (sealed: see notecrypt.go)  ARGV[2] now ms
 // Returns {"OK"} | {"NOTFOUND"}.
 var noteScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOTFOUND'} end

@@ -29,6 +29,9 @@ type Store struct {
 	// HoldRetention is how long a hold's record stays after the hold ends,
 	// so that it can still be read (and the client told). Default 7 days.
 	HoldRetention time.Duration
+	// Keys encrypts the practice's notes at rest (notecrypt.go); nil
+	// stores them as they are.
+	Keys *Keyring
 }
 
 // New returns a Store over rdb with the given key prefix.
@@ -156,7 +159,7 @@ func (s *Store) runScriptRead(ctx context.Context, op string, sc *redis.Script, 
 	if len(m) == 0 {
 		return res[0], tori.Appointment{}, nil
 	}
-	a, err := decode(m)
+	a, err := s.decode(m)
 	return res[0], a, err
 }
 
@@ -281,6 +284,7 @@ func (s *Store) takeKeys(a tori.Appointment) []string {
 
 func (s *Store) takeArgs(a tori.Appointment, now time.Time) []any {
 	args := []any{a.ID, ms(a.Start), ms(a.BlockEnd()), ms(a.HoldUntil), a.Client.ID, ms(now), a.Moves, a.HoldToken, s.HoldRetention.Milliseconds()}
+	a.Note = s.Keys.sealNote(a.ID, a.Note)
 	return append(args, encode(a)...)
 }
 
@@ -435,7 +439,7 @@ func (s *Store) Appointment(ctx context.Context, id string) (tori.Appointment, e
 	if len(m) == 0 {
 		return tori.Appointment{}, tori.Errorf(tori.ENOTFOUND, "That booking was not found. Open your bookings to see them all.")
 	}
-	return decode(m)
+	return s.decode(m)
 }
 
 // ClientAppointments implements tori.AppointmentStore. Index entries whose
@@ -466,7 +470,7 @@ func (s *Store) ClientAppointments(ctx context.Context, clientID int64, from tim
 			gone = append(gone, ids[i])
 			continue
 		}
-		a, err := decode(c.Val())
+		a, err := s.decode(c.Val())
 		if err != nil {
 			return nil, err
 		}
@@ -621,7 +625,7 @@ func (s *Store) TherapistAppointments(ctx context.Context, therapistID string, f
 		if len(c.Val()) == 0 {
 			continue
 		}
-		a, err := decode(c.Val())
+		a, err := s.decode(c.Val())
 		if err != nil {
 			return nil, err
 		}

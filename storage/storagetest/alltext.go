@@ -1,0 +1,96 @@
+package storagetest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// AllText is every key under prefix and everything in it (strings, hash
+// fields and values, members of sets, sorted sets and lists, stream
+// entries), one line each, in a stable order: for a test to look for what
+// must not be stored, or to see that nothing changed.
+func AllText(tb testing.TB, rdb redis.UniversalClient, prefix string) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var mu sync.Mutex
+	var keys []string
+	glob := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(prefix) + "*"
+	each := func(ctx context.Context, c redis.Cmdable) error {
+		iter := c.Scan(ctx, 0, glob, 1000).Iterator()
+		for iter.Next(ctx) {
+			var b strings.Builder
+			fmt.Fprintln(&b, iter.Val())
+			if err := dumpKey(ctx, c, iter.Val(), &b); err != nil {
+				return err
+			}
+			mu.Lock()
+			keys = append(keys, b.String())
+			mu.Unlock()
+		}
+		return iter.Err()
+	}
+	var err error
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return each(ctx, c) })
+	} else {
+		err = each(ctx, rdb)
+	}
+	if err != nil {
+		tb.Fatalf("reading every key under %s: %v", prefix, err)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, "")
+}
+
+func dumpKey(ctx context.Context, c redis.Cmdable, k string, b *strings.Builder) error {
+	typ, err := c.Type(ctx, k).Result()
+	if err != nil {
+		return err
+	}
+	var vals []string
+	switch typ {
+	case "string":
+		v, err := c.Get(ctx, k).Result()
+		if err != nil && err != redis.Nil {
+			return err
+		}
+		vals = []string{v}
+	case "hash":
+		m, err := c.HGetAll(ctx, k).Result()
+		if err != nil {
+			return err
+		}
+		for f, v := range m {
+			vals = append(vals, f+" = "+v)
+		}
+		sort.Strings(vals)
+	case "set":
+		vals, err = c.SMembers(ctx, k).Result()
+		sort.Strings(vals)
+	case "zset":
+		vals, err = c.ZRange(ctx, k, 0, -1).Result()
+	case "list":
+		vals, err = c.LRange(ctx, k, 0, -1).Result()
+	case "stream":
+		var xs []redis.XMessage
+		xs, err = c.XRange(ctx, k, "-", "+").Result()
+		for _, x := range xs {
+			vals = append(vals, fmt.Sprint(x.Values))
+		}
+	case "none": // gone since the scan
+	default:
+		return fmt.Errorf("key %s: type %s not read", k, typ)
+	}
+	for _, v := range vals {
+		fmt.Fprintln(b, "\t"+v)
+	}
+	return err
+}
