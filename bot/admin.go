@@ -178,7 +178,10 @@ func (b *Bot) sessionLine(lang string, a tori.Appointment) string {
 	line := fmt.Sprintf("<b>%s</b> %s\n%s · %s\n%s · %s",
 		ltr(lang, b.local(a.Start).Format("15:04")+"–"+b.local(a.End).Format("15:04")), clientRef(lang, a.Client),
 		iso(lang, s.Name(lang, b.practice.Language)), pay, state, b.whereShort(lang, a))
-	if a.Note != "" {
+	switch {
+	case a.NoteLocked:
+		line += "\n📝 <i>" + b.cat.T(lang, "admin.note_locked", nil) + "</i>"
+	case a.Note != "":
 		line += "\n📝 " + iso(lang, a.Note)
 	}
 	return line
