@@ -7,6 +7,7 @@
 //	tori bot      run the bot only
 //	tori worker   run the worker only (reminders, hold expiry, refunds, reconciliation, agenda, waitlist)
 //	tori check    validate tori.yaml and exit
+//	tori rekey    encrypt every note under TORI_DATA_KEY (docs/ENCRYPTION.md)
 //
 // --webhook (or TELEGRAM_WEBHOOK=true) takes updates by webhook at
 // PUBLIC_URL/telegram/webhook instead of long polling: for several bot
@@ -131,18 +132,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			runWorker = false
 		case "worker":
 			runBot = false
+		case "rekey":
+			return runRekey(ctx, getenv, stderr)
 		default:
-			return fmt.Errorf("unknown command %q: run tori (bot and worker), tori bot, tori worker, tori check (validate %s), tori preview (the local preview) or tori bench (a load test)", args[0], cfgPath)
+			return fmt.Errorf("unknown command %q: run tori (bot and worker), tori bot, tori worker, tori check (validate %s), tori rekey (encrypt notes under TORI_DATA_KEY), tori preview (the local preview) or tori bench (a load test)", args[0], cfgPath)
 		}
 	}
 	token := strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN"))
 	if token == "" {
 		return errors.New("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram and set the token it gives you (or run tori preview to try the bot on this machine)")
 	}
-	redisURL := env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0")
-	if addrs := strings.TrimSpace(getenv("REDIS_CLUSTER_ADDRS")); addrs != "" {
-		redisURL = storage.ClusterURL(redisURL, strings.Split(strings.ReplaceAll(addrs, " ", ""), ","))
-	}
+	redisURL := redisURLOf(getenv)
 	public := strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/")
 	secret := strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_SECRET"))
 	maxConn := 40
@@ -158,12 +158,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			maxConn = n
 		}
 	}
+	keys, err := dataKeys(getenv)
+	if err != nil {
+		return err
+	}
 	rdb, err := storage.Connect(ctx, redisURL)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
 	store := storage.New(rdb, env(getenv, "REDIS_PREFIX", "tori:"))
+	store.Keys = keys
+	sayDataKeys(log, keys)
 	bookings := &tori.Bookings{Practice: practice, Store: store, Log: log, Events: metrics.Sink{}}
 	paypal, err := connectPayPal(practice, getenv, log)
 	if err != nil {
