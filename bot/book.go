@@ -272,6 +272,10 @@ func (c *turn) showMoved(a, from tori.Appointment) {
 // changeTime lets go of the hold and goes back to its week.
 func (c *turn) changeTime(holdID string) {
 	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
+	if outage(err) {
+		c.fail("load hold", err)
+		return
+	}
 	if err != nil || h.Status != tori.StatusHeld {
 		c.show(c.t("hold.gone", nil), c.menuKeyboard())
 		return
@@ -294,6 +298,10 @@ func (c *turn) changeTime(holdID string) {
 // abandon lets go of the hold and stops.
 func (c *turn) abandon(holdID string) {
 	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
+	if outage(err) {
+		c.fail("load hold", err)
+		return
+	}
 	if err != nil {
 		c.show(c.t("hold.gone", nil), c.menuKeyboard())
 		return

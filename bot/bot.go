@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
-	"github.com/tori-bot/tori/storage"
 )
 
 // Store is what the bot keeps besides appointments: conversation state per
@@ -31,7 +30,8 @@ type Store interface {
 	// ClaimUpdate claims a Telegram update and reads its sender's chosen
 	// language ("" if none) and, when stateOf is not 0, that chat's state
 	// (nil if none) in one round trip; done claims it as handled already
-	// (Handled says so), for a caller that will not Finish it.
+	// (Handled says so), for a caller that will not Finish it. A failed
+	// claim still returns the language if it was read.
 	ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64, done bool, stateOf int64) (bool, string, []byte, error)
 	Finish(ctx context.Context, kind, id string, keep time.Duration) error
 	Forget(ctx context.Context, kind, id string) error
@@ -145,6 +145,7 @@ type Reply struct {
 type Result struct {
 	Replies []Reply
 	Notice  string // shown briefly to the user who pressed a button
+	Alert   bool   // Notice is shown until the user closes it
 	// SaveState, with Input.DeferSave, saves the chat's new state: the
 	// caller runs it beside sending the replies, and the update is done
 	// when both are. Nil when the state did not change.
@@ -163,7 +164,7 @@ const stateTTL = 24 * time.Hour
 func (b *Bot) loadState(ctx context.Context, chat int64) state {
 	raw, err := b.store.ChatState(ctx, chat)
 	if err != nil {
-		b.log.Error("load chat state", "chat", chat, "err", err)
+		b.logFailure("load chat state", err, "chat", chat)
 		return state{}
 	}
 	return decodeState(raw)
@@ -221,7 +222,7 @@ func (b *Bot) saveState(ctx context.Context, chat int64, s state) {
 		raw, _ = json.Marshal(s)
 	}
 	if err := b.store.SetChatState(ctx, chat, raw, stateTTL); err != nil {
-		b.log.Error("save chat state", "chat", chat, "err", err)
+		b.logFailure("save chat state", err, "chat", chat)
 	}
 }
 
@@ -230,7 +231,7 @@ func (b *Bot) saveState(ctx context.Context, chat int64, s state) {
 func (b *Bot) language(ctx context.Context, u tori.Client) string {
 	l, err := b.store.Language(ctx, u.ID)
 	if err != nil {
-		b.log.Error("load language", "user", u.ID, "err", err)
+		b.logFailure("load language", err, "user", u.ID)
 	}
 	return pickLanguage(l, u, b.practice.Language)
 }
@@ -314,14 +315,14 @@ func (c *turn) send(text string, kb [][]Button) {
 	c.res.Replies = append(c.res.Replies, Reply{ChatID: c.in.User.ChatID, Text: text, Keyboard: kb})
 }
 
-// fail shows the apology for a fault of ours and logs it.
+// fail shows the apology for a fault of ours and logs it; an outage of
+// Redis is told as one (see tryAgain).
 func (c *turn) fail(op string, err error) {
-	if storage.Unavailable(err) { // a moment's outage: say so, not "something went wrong"
-		c.log.Warn(op+": Redis unavailable", "user", c.in.User.ID, "err", err)
-		c.show(c.t("error.unavailable", nil), c.menuKeyboard())
+	c.logFailure(op, err, "user", c.in.User.ID)
+	if outage(err) {
+		c.tryAgain()
 		return
 	}
-	c.log.Error(op, "user", c.in.User.ID, "err", err)
 	c.show(c.t("error.internal", c.withContact(nil)), c.menuKeyboard())
 }
 

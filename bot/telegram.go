@@ -249,9 +249,10 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 		}
 	}
 	claimed, chosen, st, err := t.bot.store.ClaimUpdate(ctx, uid, lease, in.User.ID, !strict, stateOf)
-	// On an error, Telegram's language and the state read again when
-	// needed. In webhook mode both are read under the chat's lock (an
-	// update of this chat on another replica may be changing them).
+	// On an error, the language if it was read (else Telegram's), and the
+	// state read again when needed. In webhook mode both are read under
+	// the chat's lock (an update of this chat on another replica may be
+	// changing them).
 	in.Chosen, in.ChosenKnown = chosen, !strict
 	in.State, in.StateKnown = st, stateOf != 0 && err == nil
 	switch {
@@ -260,7 +261,7 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	case err != nil:
 		// Redis is down: handle it anyway (the conversation will say what
 		// failed) rather than leave the user without an answer.
-		t.bot.log.Error("claim update", "update", u.ID, "chat", in.User.ChatID, "err", err)
+		t.bot.logFailure("claim update", err, "update", u.ID, "chat", in.User.ChatID)
 	case !claimed:
 		if strict {
 			if done, err := t.bot.store.Handled(ctx, "tg", uid); err != nil || !done {
@@ -283,7 +284,7 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 		case !strict: // the claim is the marker (see above)
 		case done:
 			if err := t.bot.store.Finish(cctx, "tg", uid, updateKept); err != nil {
-				t.bot.log.Error("finish update", "update", u.ID, "err", err)
+				t.bot.logFailure("finish update", err, "update", u.ID)
 			}
 		case claimed:
 			_ = t.bot.store.Forget(cctx, "tg", uid)
@@ -312,7 +313,7 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	if in.CallbackID != "" {
 		defer t.beside(u, "answering a button", func() {
 			t.call(ctx, "answerCallbackQuery", 0, false, func() error {
-				_, err := t.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: in.CallbackID, Text: res.Notice})
+				_, err := t.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: in.CallbackID, Text: res.Notice, ShowAlert: res.Alert})
 				return err
 			})
 		})()

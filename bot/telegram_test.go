@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/internal/logtest"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage"
@@ -37,6 +39,7 @@ type live struct {
 	clock    *fakeClock
 	p        *tori.Practice
 	tg       *bot.Telegram
+	logs     *logtest.Lines // what the bot logged
 }
 
 func startLive(t *testing.T) *live {
@@ -57,7 +60,8 @@ func startLiveOn(t testing.TB, st *storage.Store) *live {
 	t.Cleanup(fake.Close)
 	p := testPractice()
 	clk := &fakeClock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location)}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	logs := &logtest.Lines{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, logs), nil))
 	pp := paypaltest.New()
 	t.Cleanup(pp.Close)
 	web := httptest.NewServer(http.NotFoundHandler())
@@ -98,7 +102,7 @@ func startLiveOn(t testing.TB, st *storage.Store) *live {
 	for _, id := range p.Staff {
 		fake.Open(id)
 	}
-	return &live{t: t, fake: fake, pp: pp, web: web, paypal: paypal, bookings: bookings, bot: b, clock: clk, p: p, tg: tg}
+	return &live{t: t, fake: fake, pp: pp, web: web, paypal: paypal, bookings: bookings, bot: b, clock: clk, p: p, tg: tg, logs: logs}
 }
 
 type tgUser struct {

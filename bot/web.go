@@ -162,8 +162,12 @@ func (b *Bot) paymentReturned(r *http.Request, send Deliverer) page {
 		if a, err := b.bookings.Store.AppointmentByOrder(ctx, order); err == nil {
 			lang = b.langOf(a)
 		}
+		body := "page.unavailable.body"
+		if outage(err) {
+			body = "page.unavailable.records" // Redis, not PayPal, did not answer
+		}
 		p := b.newPage(lang, "⏳", "page.unavailable.title")
-		p.Lines = []string{b.pageText(lang, "page.unavailable.body", nil)}
+		p.Lines = []string{b.pageText(lang, body, nil)}
 		p.Buttons = []pageButton{b.backButton(lang)}
 		p.Refresh = 20
 		p.status = http.StatusServiceUnavailable
@@ -274,7 +278,7 @@ func (b *Bot) webhook(r *http.Request, send Deliverer, hooks WebhookParser) int 
 	}
 	claimed, err := b.store.Claim(ctx, "pp", ev.ID, 2*time.Minute)
 	if err != nil {
-		b.log.Error("webhook claim", "event", ev.ID, "err", err)
+		b.logFailure("webhook claim", err, "event", ev.ID)
 		return http.StatusServiceUnavailable
 	}
 	if !claimed {
@@ -282,8 +286,11 @@ func (b *Bot) webhook(r *http.Request, send Deliverer, hooks WebhookParser) int 
 	}
 	res, replies, err := b.handleEvent(ctx, ev)
 	if err != nil && tori.ErrorCode(err) != tori.ENOTFOUND {
-		b.log.Error("webhook", "event", ev.ID, "type", ev.Type, "err", err)
+		b.logFailure("webhook", err, "event", ev.ID, "type", ev.Type)
 		_ = b.store.Forget(ctx, "pp", ev.ID)
+		if outage(err) {
+			return http.StatusServiceUnavailable
+		}
 		return http.StatusInternalServerError
 	}
 	if res != nil {
@@ -292,7 +299,7 @@ func (b *Bot) webhook(r *http.Request, send Deliverer, hooks WebhookParser) int 
 		_ = send.Deliver(ctx, replies) // a failure is logged; the event is not for retrying
 	}
 	if err := b.store.Finish(ctx, "pp", ev.ID, 30*24*time.Hour); err != nil {
-		b.log.Error("webhook finish", "event", ev.ID, "err", err)
+		b.logFailure("webhook finish", err, "event", ev.ID)
 	}
 	return http.StatusOK
 }

@@ -74,6 +74,11 @@ func (t *Telegram) WebhookHandler(secret string) http.Handler {
 			w.WriteHeader(http.StatusOK)
 		case errors.Is(err, errSeenBusy):
 			http.Error(w, "in hand elsewhere", http.StatusServiceUnavailable)
+		case outage(err):
+			// An outage is not the update's fault: Telegram delivers it
+			// again, without counting towards giving it up.
+			t.bot.logFailure("update not handled; Telegram will deliver it again", err, "update", u.ID)
+			http.Error(w, "try again later", http.StatusServiceUnavailable)
 		default:
 			uid := strconv.FormatInt(u.ID, 10)
 			actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -118,11 +118,16 @@ var mon = tori.Date{Year: 2026, Month: 11, Day: 30}
 
 func newEnv(t testing.TB, p *tori.Practice) *env {
 	t.Helper()
+	return newEnvOn(t, p, storagetest.MustStore(t))
+}
+
+// newEnvOn is newEnv over the given store.
+func newEnvOn(t testing.TB, p *tori.Practice, st *storage.Store) *env {
+	t.Helper()
 	if p == nil {
 		p = testPractice()
 	}
 	clk := &clock{t: mon.At(10*60, p.Location)}
-	st := storagetest.MustStore(t)
 	pp := paypaltest.New()
 	t.Cleanup(pp.Close)
 	gateway, err := payments.New(payments.Config{ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: pp.URL,

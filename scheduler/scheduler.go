@@ -47,6 +47,10 @@ type Store interface {
 	// TherapistAppointments returns the therapist's live appointments that
 	// start in [from, to), in time order.
 	TherapistAppointments(ctx context.Context, therapistID string, from, to time.Time) ([]tori.Appointment, error)
+	// Unavailable reports whether err is the store unable to take a command
+	// this moment (down, out of memory, failing over): an outage the jobs
+	// wait out, not a fault.
+	Unavailable(err error) bool
 }
 
 // Notifier tells people; bot.Notifier satisfies it. An error with code
@@ -145,16 +149,16 @@ func (w *Worker) Run(ctx context.Context) error {
 	// in hand (a message half sent) finishes; they stop between items.
 	jobCtx := context.WithoutCancel(ctx)
 	for _, j := range w.jobs() {
+		waiting := false // the job's last run met a Redis outage (a job never runs beside itself)
 		if _, err := c.AddFunc(j.spec, func() {
 			if w.stop.Load() {
 				return
 			}
 			n, err := j.runOnce(jobCtx)
-			if err != nil && ctx.Err() == nil {
-				w.cfg.Log.Error("worker job", "job", j.name, "done", n, "err", err)
-			} else if n > 0 {
-				w.cfg.Log.Debug("worker job", "job", j.name, "done", n)
+			if ctx.Err() != nil {
+				err = nil // shutting down: an item cut short is not a fault
 			}
+			waiting = w.report(j.name, n, err, waiting)
 		}); err != nil {
 			return err
 		}
@@ -185,6 +189,28 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		}
 	}
 	return total, first
+}
+
+// report logs a run of job name: a fault at ERROR; a Redis outage at WARN
+// when it begins and at INFO when it ends, not at every run while it lasts
+// (jobs run every few seconds). waiting says whether the job's last run met
+// an outage; report returns whether this one did.
+func (w *Worker) report(name string, n int, err error, waiting bool) bool {
+	switch {
+	case err != nil && w.cfg.Store.Unavailable(err):
+		if !waiting {
+			w.cfg.Log.Warn("worker job waits for Redis; it runs again at its next tick", "job", name, "err", err)
+		}
+		return true
+	case err != nil:
+		w.cfg.Log.Error("worker job", "job", name, "done", n, "err", err)
+	case n > 0:
+		w.cfg.Log.Debug("worker job", "job", name, "done", n)
+	}
+	if waiting {
+		w.cfg.Log.Info("worker job goes on: Redis answers again", "job", name)
+	}
+	return false
 }
 
 type slogPrintf struct{ l *slog.Logger }

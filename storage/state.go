@@ -23,7 +23,9 @@ func (s *Store) Claim(ctx context.Context, kind, id string, lease time.Duration)
 // chosen language (Language) and, when stateOf is not 0, that chat's state
 // (ChatState; nil when there is none), in one round trip: what an update
 // needs first. done claims it as finished already (for lease), for a caller
-// that will not Finish it.
+// that will not Finish it. When the claim fails but the language was read
+// (a server out of memory refuses the claim, not the reads), the language
+// comes with the error.
 func (s *Store) ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64, done bool, stateOf int64) (bool, string, []byte, error) {
 	var claim *redis.BoolCmd
 	var lang, state *redis.StringCmd
@@ -53,7 +55,7 @@ func (s *Store) ClaimUpdate(ctx context.Context, id string, lease time.Duration,
 		}
 	}
 	if err != nil {
-		return false, "", nil, formatError("claim tg", err)
+		return false, lang.Val(), nil, formatError("claim tg", err)
 	}
 	return claim.Val(), lang.Val(), st, nil
 }
@@ -85,7 +87,7 @@ func (s *Store) Handled(ctx context.Context, kind, id string) (bool, error) {
 func (s *Store) Attempt(ctx context.Context, kind, id string, keep time.Duration) (int, error) {
 	key := s.seenKey(kind+"-fail", id)
 	var n *redis.IntCmd
-	_, err := s.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	err := s.tx(ctx, func(p redis.Pipeliner) error {
 		n = p.Incr(ctx, key)
 		p.Expire(ctx, key, keep)
 		return nil

@@ -52,9 +52,11 @@ func formatError(op string, err error) error {
 	return fmt.Errorf("storage: %s: %w", op, err)
 }
 
-// Unavailable reports whether err is Redis not answering (down, restarting
-// or loading its data, a cluster without a master for a slot, a timeout):
-// a moment's outage, for the user to try again after, not a fault.
+// Unavailable reports whether err is Redis unable to take a command this
+// moment: down or not answering in time, restarting or loading its data, out
+// of memory (maxmemory reached), a replica or a cluster without a master
+// during a failover, a script running long. An outage, for the user to try
+// again after (and for the worker to wait out), not a fault.
 func Unavailable(err error) bool {
 	if err == nil {
 		return false
@@ -67,19 +69,41 @@ func Unavailable(err error) bool {
 		errors.Is(err, redis.ErrPoolExhausted), strings.Contains(err.Error(), "all sentinels are unreachable"):
 		return true
 	}
-	for _, p := range []string{"LOADING", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "BUSY"} {
-		if redis.HasErrorPrefix(unwrapRedis(err), p) {
+	var re redis.Error
+	if !errors.As(err, &re) {
+		return false
+	}
+	// The code leads the reply, after "ERR " on some servers; a script's
+	// refused call carries it after the script's position on Redis 6 and
+	// older ("ERR Error running script (...): @user_script:4: -OOM ...").
+	msg := strings.TrimPrefix(re.Error(), "ERR ")
+	for _, code := range outageCodes {
+		if strings.HasPrefix(msg, code+" ") || strings.Contains(msg, ": -"+code+" ") {
 			return true
 		}
 	}
 	return false
 }
 
-// unwrapRedis finds the Redis server error in err's chain.
-func unwrapRedis(err error) error {
-	var re redis.Error
-	if errors.As(err, &re) {
-		return re
+// Unavailable is the package's Unavailable, for what depends on a store's
+// method set (scheduler.Store).
+func (s *Store) Unavailable(err error) bool { return Unavailable(err) }
+
+// outageCodes are the error codes of a server that cannot take a command
+// this moment but will (BUSY: a script running long; not BUSYKEY).
+var outageCodes = []string{"OOM", "LOADING", "READONLY", "MASTERDOWN", "NOREPLICAS", "CLUSTERDOWN", "TRYAGAIN", "BUSY"}
+
+// tx runs fn's commands in one MULTI/EXEC. When the server refuses one of
+// them, it discards the whole (EXECABORT): the error is then the refused
+// command's own, so that an outage (OOM, READONLY) reads as one.
+func (s *Store) tx(ctx context.Context, fn func(redis.Pipeliner) error) error {
+	cmds, err := s.Redis.TxPipelined(ctx, fn)
+	if redis.IsExecAbortError(err) {
+		for _, c := range cmds {
+			if cerr := c.Err(); cerr != nil && !redis.IsExecAbortError(cerr) {
+				return cerr
+			}
+		}
 	}
 	return err
 }

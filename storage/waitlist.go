@@ -156,7 +156,7 @@ func (s *Store) RemoveWaitEntry(ctx context.Context, id string) error {
 		return err
 	}
 	c := clientPart(e.Client.ID)
-	_, err = s.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	err = s.tx(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, s.wlKey("e", id), s.wlKey("dec", id))
 		p.ZRem(ctx, s.wlKey("entries"), id)
 		p.SRem(ctx, s.wlKey("c", c), id)
@@ -169,7 +169,7 @@ func (s *Store) RemoveWaitEntry(ctx context.Context, id string) error {
 
 // DeclineSlot implements tori.WaitlistStore.
 func (s *Store) DeclineSlot(ctx context.Context, entryID string, start time.Time) error {
-	_, err := s.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	err := s.tx(ctx, func(p redis.Pipeliner) error {
 		p.SAdd(ctx, s.wlKey("dec", entryID), ms(start))
 		p.Expire(ctx, s.wlKey("dec", entryID), 400*24*time.Hour)
 		return nil

@@ -194,6 +194,14 @@ func (s *Server) WaitAnswered(qid string, timeout time.Duration) (string, error)
 	}
 }
 
+// Alerted reports whether callback query qid was answered with an alert
+// (show_alert: a dialog the user closes), not a passing notice.
+func (s *Server) Alerted(qid string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.alerts[qid]
+}
+
 // Commands returns the command menu set for a language code ("" = default), as JSON.
 func (s *Server) Commands(lang string) string {
 	s.mu.Lock()

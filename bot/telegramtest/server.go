@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Token is the bot token the fake accepts.
@@ -82,6 +83,7 @@ type Server struct {
 	messages map[int64][]*Message
 	queries  map[string]bool // callback query id -> answered
 	answers  map[string]string
+	alerts   map[string]bool   // callback query id -> answered with show_alert
 	commands map[string]string // language_code -> JSON commands
 	calls    []Call
 	faults   map[string][]fault
@@ -129,6 +131,7 @@ func New() *Server {
 		messages: map[int64][]*Message{},
 		queries:  map[string]bool{},
 		answers:  map[string]string{},
+		alerts:   map[string]bool{},
 		commands: map[string]string{},
 		faults:   map[string][]fault{},
 		timed:    map[string]timedFault{},
@@ -447,8 +450,12 @@ func (s *Server) answerCallbackQuery(form map[string]string) reply {
 	if !known || answered {
 		return fail(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
 	}
+	if utf8.RuneCountInString(form["text"]) > 200 {
+		return fail(400, "Bad Request: MESSAGE_TOO_LONG")
+	}
 	s.queries[id] = true
 	s.answers[id] = form["text"]
+	s.alerts[id] = form["show_alert"] == "true"
 	s.notify()
 	return reply{OK: true, Result: true}
 }

@@ -2,10 +2,12 @@ package storagetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +32,10 @@ type ServerOption []string
 // production setting of docker-compose.yml, so a restart loses nothing
 // acknowledged.
 var AOF = ServerOption{"--appendonly", "yes", "--appendfsync", "always"}
+
+// Small caps the server's memory at 2 MB and refuses writes beyond it
+// (noeviction): a server that Fill brings to the brim in a moment.
+var Small = ServerOption{"--maxmemory", "2mb", "--maxmemory-policy", "noeviction"}
 
 // StartServer starts redis-server on a free local port, or fails the test
 // with what to install.
@@ -75,7 +81,8 @@ func (s *Server) start() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := c.Ping(ctx).Err()
 		cancel()
-		if err == nil {
+		var answer redis.Error // a replica cut off from its master answers MASTERDOWN
+		if err == nil || errors.As(err, &answer) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -102,6 +109,62 @@ func (s *Server) Restart(down time.Duration) {
 	s.Kill()
 	time.Sleep(down)
 	s.start()
+}
+
+// Fill writes ballast until the server refuses a write for want of memory
+// (OOM; start it with Small), and returns what deletes the ballast and
+// takes writes again. The refused write's own buffer counted towards the
+// limit, and a client that goes away frees its buffers too, so the cap
+// then comes down to a little below what the server uses: it stays full.
+func (s *Server) Fill() (free func()) {
+	s.tb.Helper()
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.Port), MaxRetries: -1})
+	defer c.Close()
+	limit, err := c.ConfigGet(ctx, "maxmemory").Result()
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	ballast := strings.Repeat("x", 64<<10)
+	var keys []string
+	for i := 0; ; i++ {
+		if i == 1000 {
+			s.tb.Fatalf("redis-server on port %d took %d MB of ballast: start it with storagetest.Small", s.Port, i/16)
+		}
+		key := "ballast:" + strconv.Itoa(i)
+		err := c.Set(ctx, key, ballast, 0).Err()
+		if err != nil && strings.HasPrefix(err.Error(), "OOM ") {
+			break
+		}
+		if err != nil {
+			s.tb.Fatalf("filling redis-server on port %d: %v", s.Port, err)
+		}
+		keys = append(keys, key)
+	}
+	info, err := c.InfoMap(ctx, "memory").Result()
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	used, err := strconv.ParseInt(info["Memory"]["used_memory"], 10, 64)
+	if err != nil {
+		s.tb.Fatalf("used_memory of redis-server on port %d: %v", s.Port, err)
+	}
+	if err := c.ConfigSet(ctx, "maxmemory", strconv.FormatInt(used-256<<10, 10)).Err(); err != nil {
+		s.tb.Fatal(err)
+	}
+	return func() {
+		s.tb.Helper()
+		c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.Port), MaxRetries: -1})
+		defer c.Close()
+		if len(keys) > 0 {
+			if err := c.Del(ctx, keys...).Err(); err != nil {
+				s.tb.Fatalf("freeing redis-server on port %d: %v", s.Port, err)
+			}
+		}
+		if err := c.ConfigSet(ctx, "maxmemory", limit["maxmemory"]).Err(); err != nil {
+			s.tb.Fatal(err)
+		}
+	}
 }
 
 func freePort(tb testing.TB) int {
