@@ -35,7 +35,11 @@ type logLines struct {
 	b  strings.Builder
 }
 
-func (l *logLines) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
 func (l *logLines) Lines() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
