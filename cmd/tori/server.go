@@ -16,11 +16,9 @@ import (
 )
 
 // timeouts bound what one client may hold of a listener: the request's
-// headers, the whole request (a body dripped a byte a second is cut off),
-// the answer, and an idle kept-alive connection. Read starts the clock at
-// the request's start; past it the request's context ends, so a handler
-// that works longer uses a context of its own (the payment and webhook
-// handlers do). Write must outlast the slowest handler.
+// headers, the whole request with its body (a body dripped a byte a second
+// is cut off), the answer (from the end of the headers: it must outlast
+// the slowest handler), and an idle kept-alive connection.
 type timeouts struct {
 	header, read, write, idle time.Duration
 }
@@ -29,8 +27,9 @@ type timeouts struct {
 var (
 	// The public listener: a payment return or a webhook takes up to 45 s.
 	publicTimeouts = timeouts{header: 10 * time.Second, read: 20 * time.Second, write: 60 * time.Second, idle: 2 * time.Minute}
-	// METRICS_ADDR: a CPU profile or a trace may take up to 60 s.
-	metricsTimeouts = timeouts{header: 5 * time.Second, read: 65 * time.Second, write: 70 * time.Second, idle: 2 * time.Minute}
+	// METRICS_ADDR: a CPU profile or a trace may take up to 60 s (pprof
+	// refuses one longer than the write timeout).
+	metricsTimeouts = timeouts{header: 5 * time.Second, read: 10 * time.Second, write: 70 * time.Second, idle: 2 * time.Minute}
 	// The preview: a move of its clock runs up to 2 minutes of worker jobs.
 	previewTimeouts = timeouts{header: 10 * time.Second, read: 20 * time.Second, write: 3 * time.Minute, idle: 2 * time.Minute}
 )
