@@ -7,6 +7,9 @@
 //	tori bot      run the bot only
 //	tori worker   run the worker only (reminders, hold expiry, refunds, reconciliation, agenda, waitlist)
 //	tori check    validate tori.yaml and exit
+//	tori preview  the local preview, on loopback (--listen ADDR and
+//	              --public-url URL serve it elsewhere, deliberately); also
+//	              what tori does without TELEGRAM_BOT_TOKEN, outside a container
 //
 // --webhook (or TELEGRAM_WEBHOOK=true) takes updates by webhook at
 // PUBLIC_URL/telegram/webhook instead of long polling: for several bot

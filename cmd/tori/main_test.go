@@ -254,6 +254,17 @@ func TestRunWithPayPal(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+	t.Run("BadVerifyBound", func(t *testing.T) {
+		over := map[string]string{"PAYPAL_CLIENT_ID": paypaltest.ClientID, "PAYPAL_CLIENT_SECRET": paypaltest.Secret,
+			"PUBLIC_URL": "http://" + addr, "PAYPAL_WEBHOOK_VERIFY_PER_MINUTE": "lots"}
+		for k, v := range base {
+			over[k] = v
+		}
+		err := run(context.Background(), nil, testEnv(t, fake, over), &syncBuffer{})
+		if err == nil || !strings.Contains(err.Error(), `PAYPAL_WEBHOOK_VERIFY_PER_MINUTE "lots": use a number of calls from 1 to 6000`) {
+			t.Fatalf("err = %v", err)
+		}
+	})
 	t.Run("Serves", func(t *testing.T) {
 		over := map[string]string{"PAYPAL_CLIENT_ID": paypaltest.ClientID, "PAYPAL_CLIENT_SECRET": paypaltest.Secret,
 			"PAYPAL_API_BASE": pp.URL, "PAYPAL_WEBHOOK_ID": paypaltest.WebhookID, "PUBLIC_URL": "http://" + addr,
