@@ -10,5 +10,10 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/tori ./cmd/tori
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/tori /tori
 WORKDIR /app
+# In the image an empty TELEGRAM_BOT_TOKEN stops tori with a line saying
+# so, rather than starting the local preview.
+ENV TORI_IN_CONTAINER=1
+# The public port only: metrics (METRICS_ADDR) are never exposed, so that
+# `docker run -P` cannot publish them.
 EXPOSE 8080
 ENTRYPOINT ["/tori"]

@@ -24,8 +24,9 @@ type Deliverer interface {
 
 // WebhookParser verifies a payment provider's webhook request and returns
 // its event: EFORBIDDEN for a bad signature, EINVALID for a malformed
-// event, EUNAVAILABLE when the provider could not be asked.
-// payments.PayPal satisfies it.
+// request or event, ELIMIT when too many were verified of late,
+// EUNAVAILABLE when the provider could not be asked. It counts and logs
+// its refusals itself. payments.PayPal satisfies it.
 type WebhookParser interface {
 	ParseWebhook(ctx context.Context, r *http.Request) (tori.PaymentEvent, error)
 }
@@ -60,6 +61,9 @@ func (b *Bot) PaymentPages(send Deliverer, hooks WebhookParser) http.Handler {
 	})
 	mux.HandleFunc("POST /paypal/webhook", func(w http.ResponseWriter, r *http.Request) {
 		status := b.webhook(r, send, hooks)
+		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "60")
+		}
 		w.WriteHeader(status)
 	})
 	return mux
@@ -259,7 +263,8 @@ func (b *Bot) paymentCancelled(r *http.Request) page {
 
 // webhook handles one PayPal webhook delivery and returns the HTTP status:
 // 400 for anything that does not verify (nothing changes), 200 once
-// handled (or a duplicate), 500/503 when PayPal should deliver it again.
+// handled (or a duplicate), 429 (over the verification bound) or 500/503
+// when PayPal should deliver it again.
 func (b *Bot) webhook(r *http.Request, send Deliverer, hooks WebhookParser) int {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 45*time.Second)
 	defer cancel()
@@ -269,11 +274,11 @@ func (b *Bot) webhook(r *http.Request, send Deliverer, hooks WebhookParser) int 
 	ev, err := hooks.ParseWebhook(ctx, r)
 	switch tori.ErrorCode(err) {
 	case "":
-	case tori.EFORBIDDEN, tori.EINVALID:
-		b.log.Warn("webhook refused", "err", err)
+	case tori.EFORBIDDEN, tori.EINVALID: // counted and logged by the parser, as are the others
 		return http.StatusBadRequest
+	case tori.ELIMIT:
+		return http.StatusTooManyRequests
 	default:
-		b.log.Warn("webhook not verified yet", "err", err)
 		return http.StatusServiceUnavailable
 	}
 	claimed, err := b.store.Claim(ctx, "pp", ev.ID, 2*time.Minute)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -38,12 +39,18 @@ type Config struct {
 	CancelURL string // PUBLIC_URL/paypal/cancel
 	BrandName string // shown on PayPal's pages: the practice's name
 	Timeout   time.Duration
+	// VerifyPerMinute bounds the calls to PayPal's webhook verify API in
+	// this process (DefaultVerifyPerMinute when 0).
+	VerifyPerMinute int
+	Now             func() time.Time // the verification bound's clock (time.Now when nil)
+	Log             *slog.Logger     // the refused webhooks' summary line (slog.Default when nil)
 }
 
 // PayPal satisfies tori.PaymentGateway.
 type PayPal struct {
-	c   *paypal.Client
-	cfg Config
+	c     *paypal.Client
+	cfg   Config
+	guard *webhookGuard
 }
 
 // New builds the client with a timeout on every call.
@@ -65,7 +72,7 @@ func New(cfg Config) (*PayPal, error) {
 	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 100, 100
 	c.SetHTTPClient(&http.Client{Timeout: cfg.Timeout, Transport: tr})
 	c.SetReturnRepresentation()
-	return &PayPal{c: c, cfg: cfg}, nil
+	return &PayPal{c: c, cfg: cfg, guard: newWebhookGuard(cfg)}, nil
 }
 
 var _ tori.PaymentGateway = (*PayPal)(nil)

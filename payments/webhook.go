@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/metrics"
 )
 
 // The webhook events tori handles (subscribe to these in PayPal).
@@ -45,27 +46,44 @@ type resource struct {
 }
 
 // ParseWebhook verifies a webhook request with PayPal's
-// verify-webhook-signature API and returns its event. Anything but a
-// SUCCESS verification is EFORBIDDEN (the library returns no error for a
-// bad signature: the status must be checked). EUNAVAILABLE when PayPal
-// could not be asked (the sender retries).
+// verify-webhook-signature API and returns its event. A request without
+// PayPal's transmission headers is EINVALID and PayPal is not asked; over
+// the verification bound it is ELIMIT (the sender retries later).
+// Anything but a SUCCESS verification is EFORBIDDEN (the library returns
+// no error for a bad signature: the status must be checked). EUNAVAILABLE
+// when PayPal could not be asked (the sender retries). Every refusal is
+// counted and summed up in the log here, not by the caller.
 func (p *PayPal) ParseWebhook(ctx context.Context, r *http.Request) (tori.PaymentEvent, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook body: %v", err)
-	}
+	g := p.guard
 	if p.cfg.WebhookID == "" {
-		return tori.PaymentEvent{}, tori.Errorf(tori.EFORBIDDEN, "PAYPAL_WEBHOOK_ID is not set: webhooks cannot be verified")
+		return tori.PaymentEvent{}, g.refuse("off", tori.Errorf(tori.EFORBIDDEN, "PAYPAL_WEBHOOK_ID is not set: webhooks cannot be verified"))
+	}
+	if err := g.checkTransmission(r.Header); err != nil {
+		return tori.PaymentEvent{}, g.refuse("headers", err)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBody+1))
+	if err != nil || len(body) > maxWebhookBody {
+		return tori.PaymentEvent{}, g.refuse("body", tori.Errorf(tori.EINVALID, "webhook body: unreadable or over %d bytes", maxWebhookBody))
+	}
+	if !g.take() {
+		return tori.PaymentEvent{}, g.refuse("limit", tori.Errorf(tori.ELIMIT, "more PayPal webhooks than %d a minute to verify: refused for now (PayPal delivers again)", int(g.size)))
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	v, err := p.c.VerifyWebhookSignature(ctx, r, p.cfg.WebhookID)
 	if err != nil {
-		return tori.PaymentEvent{}, formatError("verify webhook", err)
+		metrics.WebhookVerifications.WithLabelValues("error").Inc()
+		return tori.PaymentEvent{}, g.refuse("unverifiable", formatError("verify webhook", err))
 	}
 	if v.VerificationStatus != "SUCCESS" {
-		return tori.PaymentEvent{}, tori.Errorf(tori.EFORBIDDEN, "webhook signature verification: %s", v.VerificationStatus)
+		metrics.WebhookVerifications.WithLabelValues("failure").Inc()
+		return tori.PaymentEvent{}, g.refuse("signature", tori.Errorf(tori.EFORBIDDEN, "webhook signature verification: %s", v.VerificationStatus))
 	}
-	return parseEvent(body)
+	metrics.WebhookVerifications.WithLabelValues("success").Inc()
+	ev, err := parseEvent(body)
+	if err != nil {
+		return tori.PaymentEvent{}, g.refuse("event", err)
+	}
+	return ev, nil
 }
 
 // parseEvent reads a verified webhook event: the ids and amounts tori needs.

@@ -1,13 +1,16 @@
 // Command tori runs a practice's Telegram booking bot: it reads the
 // practice from tori.yaml and secrets from the environment, long-polls
 // Telegram (or serves its webhook), keeps state in Redis and serves
-// /healthz, /readyz and /metrics.
+// /healthz and /readyz, and /metrics apart at METRICS_ADDR.
 //
 //	tori          run the bot and the worker
 //	tori bot      run the bot only
 //	tori worker   run the worker only (reminders, hold expiry, refunds, reconciliation, agenda, waitlist)
 //	tori check    validate tori.yaml and exit
 //	tori rekey    encrypt every note under TORI_DATA_KEY (docs/ENCRYPTION.md)
+//	tori preview  the local preview, on loopback (--listen ADDR and
+//	              --public-url URL serve it elsewhere, deliberately); also
+//	              what tori does without TELEGRAM_BOT_TOKEN, outside a container
 //
 // --webhook (or TELEGRAM_WEBHOOK=true) takes updates by webhook at
 // PUBLIC_URL/telegram/webhook instead of long polling: for several bot
@@ -66,6 +69,12 @@ func main() {
 	}
 }
 
+// inContainer reports TORI_IN_CONTAINER, which tori's image sets.
+func inContainer(getenv func(string) string) bool {
+	v := strings.TrimSpace(getenv("TORI_IN_CONTAINER"))
+	return v != "" && v != "0" && !strings.EqualFold(v, "false")
+}
+
 // env reads a variable with a default.
 func env(getenv func(string) string, key, def string) string {
 	if v := strings.TrimSpace(getenv(key)); v != "" {
@@ -98,13 +107,22 @@ func newLogger(w io.Writer, getenv func(string) string) *slog.Logger {
 // run is the whole program; tests drive it with their own environment.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	log := newLogger(stderr, getenv)
-	// The local preview: asked for, or no token to go live with. Its log is
-	// read by a person at a terminal: text, unless LOG_FORMAT says otherwise.
+	// The local preview: asked for, or no token to go live with (except in
+	// a container, where an empty token is a mistake to say, not a cue).
+	// Its log is read by a person at a terminal: text, unless LOG_FORMAT
+	// says otherwise.
 	if preview, noToken := len(args) > 0 && args[0] == "preview", len(args) == 0 && strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN")) == ""; preview || noToken {
+		if noToken && inContainer(getenv) {
+			return errors.New("TELEGRAM_BOT_TOKEN is empty: set it in .env to the token @BotFather gave you; in a container tori runs the live bot only (try the local preview on your own machine: go run ./cmd/tori preview)")
+		}
 		if getenv("LOG_FORMAT") == "" {
 			log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv)}))
 		}
-		return runPreview(ctx, getenv, log, noToken)
+		var flags []string
+		if preview {
+			flags = args[1:]
+		}
+		return runPreview(ctx, flags, getenv, log, noToken)
 	}
 	cfgPath := env(getenv, "TORI_CONFIG", "tori.yaml")
 	practice, err := loadPractice(cfgPath)
@@ -205,6 +223,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w (set HTTP_ADDR to a free address, e.g. :8081)", addr, err)
 	}
+	mln, err := listenMetrics(getenv)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	mux := http.NewServeMux()
 	var tgReady func(context.Context) error
 	if runBot {
@@ -212,7 +235,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	mux.Handle("/", routes(store, tgReady))
 	metrics.WatchQueues(store, practice)
-	mux.Handle("GET /metrics", metrics.Handler())
 	if webhook && runBot {
 		mux.Handle("POST "+bot.WebhookPath, tg.WebhookHandler(secret))
 	}
@@ -220,25 +242,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		mux.Handle("/paypal/", b.PaymentPages(tg, paypal))
 	}
 	mux.Handle("/calendar/", b.FeedHandler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http server", "err", err)
-		}
-	}()
+	srv := newServer(mux, publicTimeouts)
+	serve(&wg, log, "http", srv, ln)
+	var msrv *http.Server
+	metricsAt := metricsOff
+	if mln != nil {
+		msrv, metricsAt = newServer(metricsRoutes(), metricsTimeouts), mln.Addr().String()
+		serve(&wg, log, "metrics", msrv, mln)
+	}
 	switch {
 	case runBot && webhook:
 		if err := tg.SetWebhook(ctx, public+bot.WebhookPath, secret, maxConn); err != nil {
-			_ = srv.Shutdown(context.Background())
+			shutdown(time.Second, srv, msrv)
 			return fmt.Errorf("Telegram refused the webhook %s%s (%v): PUBLIC_URL must be an https address Telegram can reach", public, bot.WebhookPath, err)
 		}
 	case runBot:
 		v := getenv("TELEGRAM_WEBHOOK")
 		if err := tg.PrepareToPoll(ctx, strings.EqualFold(v, "false") || v == "0"); err != nil {
-			_ = srv.Shutdown(context.Background())
+			shutdown(time.Second, srv, msrv)
 			return err
 		}
 		wg.Add(1)
@@ -256,15 +278,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		}()
 	}
 	log.Info("tori is running", "practice", practice.Name, "bot", "@"+tg.Username(), "polling", runBot && !webhook, "webhook", runBot && webhook, "worker", runWorker,
-		"http", ln.Addr().String(), "therapists", len(practice.Therapists), "services", len(practice.Services), "time_zone", practice.Location.String())
+		"http", ln.Addr().String(), "metrics", metricsAt, "therapists", len(practice.Therapists), "services", len(practice.Services), "time_zone", practice.Location.String())
 
 	<-ctx.Done()
 	log.Info("shutting down: finishing updates in hand")
 	// Longer than an update may take (25 s), so a webhook update in hand
 	// is finished before its answer.
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
+	shutdown(30*time.Second, srv, msrv)
 	wg.Wait()
 	log.Info("stopped")
 	return nil

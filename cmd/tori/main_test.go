@@ -48,6 +48,18 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
+// get GETs u and returns the status and body.
+func get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -78,6 +90,7 @@ func testEnv(t *testing.T, fake *telegramtest.Server, over map[string]string) fu
 		"REDIS_URL":          storagetest.URL(),
 		"REDIS_PREFIX":       prefix,
 		"HTTP_ADDR":          freeAddr(t),
+		"METRICS_ADDR":       freeAddr(t),
 	}
 	if fake != nil {
 		vars["TELEGRAM_API_URL"] = fake.URL
@@ -160,11 +173,17 @@ func TestRunFailsWithOneClearLine(t *testing.T) {
 	if err := os.WriteFile(kwd, []byte(strings.Replace(strings.ReplaceAll(string(example), "currency: ILS", "currency: KWD"), "    payment: none\n", "    payment: full\n", 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
 	tests := []struct {
 		name string
 		over map[string]string
 		want string
 	}{
+		{"MetricsAddrTaken", map[string]string{"METRICS_ADDR": taken.Addr().String()}, "METRICS_ADDR " + taken.Addr().String() + ": "},
 		{"PayPalCurrency", map[string]string{"TORI_CONFIG": kwd}, "in KWD, a currency PayPal does not take: use one of AUD"},
 		{"NoToken", map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather"}, // tori bot
 		{"WrongToken", map[string]string{"TELEGRAM_BOT_TOKEN": "999:wrong"}, "Telegram refused TELEGRAM_BOT_TOKEN"},
@@ -235,9 +254,21 @@ func TestRunWithPayPal(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+	t.Run("BadVerifyBound", func(t *testing.T) {
+		over := map[string]string{"PAYPAL_CLIENT_ID": paypaltest.ClientID, "PAYPAL_CLIENT_SECRET": paypaltest.Secret,
+			"PUBLIC_URL": "http://" + addr, "PAYPAL_WEBHOOK_VERIFY_PER_MINUTE": "lots"}
+		for k, v := range base {
+			over[k] = v
+		}
+		err := run(context.Background(), nil, testEnv(t, fake, over), &syncBuffer{})
+		if err == nil || !strings.Contains(err.Error(), `PAYPAL_WEBHOOK_VERIFY_PER_MINUTE "lots": use a number of calls from 1 to 6000`) {
+			t.Fatalf("err = %v", err)
+		}
+	})
 	t.Run("Serves", func(t *testing.T) {
 		over := map[string]string{"PAYPAL_CLIENT_ID": paypaltest.ClientID, "PAYPAL_CLIENT_SECRET": paypaltest.Secret,
-			"PAYPAL_API_BASE": pp.URL, "PAYPAL_WEBHOOK_ID": paypaltest.WebhookID, "PUBLIC_URL": "http://" + addr}
+			"PAYPAL_API_BASE": pp.URL, "PAYPAL_WEBHOOK_ID": paypaltest.WebhookID, "PUBLIC_URL": "http://" + addr,
+			"PAYPAL_WEBHOOK_VERIFY_PER_MINUTE": "3", "METRICS_ADDR": freeAddr(t)}
 		for k, v := range base {
 			over[k] = v
 		}
@@ -261,10 +292,59 @@ func TestRunWithPayPal(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond) // polling a server that is starting, with a deadline
 		}
-		req, _ := pp.Webhook("http://"+addr+"/paypal/webhook", "CHECKOUT.ORDER.APPROVED", map[string]any{"id": "ORDER-X"}, true)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil || resp.StatusCode != 400 {
-			t.Fatalf("forged webhook: %v %v", resp, err)
+		post := func(req *http.Request) *http.Response {
+			t.Helper()
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp
+		}
+		hook := "http://" + addr + "/paypal/webhook"
+		// Without PayPal's transmission headers: 400, and PayPal is not asked.
+		for range 20 {
+			bare, _ := http.NewRequest(http.MethodPost, hook, strings.NewReader(`{"id":"WH-1","event_type":"CHECKOUT.ORDER.APPROVED","resource":{"id":"ORDER-X"}}`))
+			if resp := post(bare); resp.StatusCode != 400 {
+				t.Fatalf("a webhook without PayPal's headers: %d", resp.StatusCode)
+			}
+		}
+		if n := pp.Calls("verify"); n != 0 {
+			t.Fatalf("PayPal's verify API called %d times for requests without its headers", n)
+		}
+		// A genuine signed webhook is handled (its order is unknown here).
+		req, _ := pp.Webhook(hook, "CHECKOUT.ORDER.APPROVED", map[string]any{"id": "ORDER-X"}, false)
+		if resp := post(req); resp.StatusCode != 200 {
+			t.Fatalf("a genuine webhook: %d", resp.StatusCode)
+		}
+		req, _ = pp.Webhook(hook, "CHECKOUT.ORDER.APPROVED", map[string]any{"id": "ORDER-X"}, true)
+		if resp := post(req); resp.StatusCode != 400 {
+			t.Fatalf("forged webhook: %d", resp.StatusCode)
+		}
+		// A flood of well-formed forgeries: three verified a minute (one
+		// left), the rest refused with 429 and not sent to PayPal.
+		statuses := map[int]int{}
+		for range 10 {
+			req, _ := pp.Webhook(hook, "CHECKOUT.ORDER.APPROVED", map[string]any{"id": "ORDER-X"}, true)
+			resp := post(req)
+			statuses[resp.StatusCode]++
+			if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		}
+		if statuses[400] != 1 || statuses[429] != 9 || pp.Calls("verify") != 3 {
+			t.Fatalf("flood answered %v with %d verify calls, want one 400, nine 429 and 3 calls", statuses, pp.Calls("verify"))
+		}
+		_, body := get(t, "http://"+over["METRICS_ADDR"]+"/metrics")
+		for _, want := range []string{`tori_paypal_webhook_refused_total{reason="headers"}`, `tori_paypal_webhook_refused_total{reason="limit"}`,
+			`tori_paypal_webhook_refused_total{reason="signature"}`, `tori_paypal_webhook_verifications_total{result="success"}`} {
+			if !strings.Contains(body, want) {
+				t.Fatalf("/metrics lacks %s", want)
+			}
+		}
+		// 31 refusals, summed up in the log rather than told one by one.
+		if n := strings.Count(logs.String(), "PayPal webhook requests refused"); n < 1 || n > 2 {
+			t.Fatalf("%d summary lines for 31 refusals:\n%s", n, logs.String())
 		}
 		cancel()
 		if err := <-done; err != nil {
@@ -325,7 +405,8 @@ func TestRunModes(t *testing.T) {
 
 // TestRunWebhookMode: `tori bot --webhook` registers the webhook with its
 // secret instead of polling, serves it (403 to a wrong secret), and serves
-// /metrics; without a secret it says what to set.
+// /metrics at METRICS_ADDR (404 on the public listener); without a secret
+// it says what to set.
 func TestRunWebhookMode(t *testing.T) {
 	fake := telegramtest.New()
 	defer fake.Close()
@@ -367,14 +448,12 @@ func TestRunWebhookMode(t *testing.T) {
 	if ms := fake.Messages(5); len(ms) != 1 {
 		t.Fatalf("answers: %d", len(ms))
 	}
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	if code, body := get(t, base+"/metrics"); code != http.StatusNotFound || strings.Contains(body, "tori_") {
+		t.Fatalf("/metrics on the public listener: %d\n%s", code, body)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), `tori_queue_depth{queue="remind"}`) || !strings.Contains(string(body), "tori_update_seconds") {
-		t.Fatalf("/metrics:\n%s", body)
+	if code, body := get(t, "http://"+getenv("METRICS_ADDR")+"/metrics"); code != 200 ||
+		!strings.Contains(body, `tori_queue_depth{queue="remind"}`) || !strings.Contains(body, "tori_update_seconds") {
+		t.Fatalf("/metrics at METRICS_ADDR: %d\n%s", code, body)
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -386,7 +465,7 @@ func TestRunWebhookMode(t *testing.T) {
 		}
 	}
 	over["TELEGRAM_WEBHOOK_SECRET"] = ""
-	err = run(context.Background(), []string{"bot", "--webhook"}, testEnv(t, fake, over), io.Discard)
+	err := run(context.Background(), []string{"bot", "--webhook"}, testEnv(t, fake, over), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET") {
 		t.Fatalf("without a secret: %v", err)
 	}

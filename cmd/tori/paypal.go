@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/tori-bot/tori"
@@ -53,12 +54,21 @@ func connectPayPal(p *tori.Practice, getenv func(string) string, log *slog.Logge
 		base = payments.Live
 	}
 	webhookID := strings.TrimSpace(getenv("PAYPAL_WEBHOOK_ID"))
+	perMinute := 0
+	if v := strings.TrimSpace(getenv("PAYPAL_WEBHOOK_VERIFY_PER_MINUTE")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 6000 {
+			return nil, fmt.Errorf("PAYPAL_WEBHOOK_VERIFY_PER_MINUTE %q: use a number of calls from 1 to 6000 (default %d)", v, payments.DefaultVerifyPerMinute)
+		}
+		perMinute = n
+	}
 	if webhookID == "" {
 		log.Warn("PAYPAL_WEBHOOK_ID is not set: PayPal webhooks are refused; payments are finished when the buyer returns")
 	}
 	pp, err := payments.New(payments.Config{
 		ClientID: id, Secret: secret, APIBase: base, WebhookID: webhookID,
 		ReturnURL: public + "/paypal/return", CancelURL: public + "/paypal/cancel", BrandName: p.Name,
+		VerifyPerMinute: perMinute, Log: log,
 	})
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -45,7 +46,12 @@ type Config struct {
 	// BaseURL is where the browser reaches the preview, e.g.
 	// http://localhost:8080: the PayPal stand-in sends the buyer back there.
 	BaseURL string
-	Log     *slog.Logger
+	// Listen is the listener's address, if known: on loopback or every
+	// interface, the preview also answers to localhost, 127.0.0.1 and
+	// [::1] with its port. It answers to no other Host than these and
+	// BaseURL's.
+	Listen net.Addr
+	Log    *slog.Logger
 }
 
 // Preview is a running preview. Its Handler serves the page, its API, the
@@ -60,8 +66,9 @@ type Preview struct {
 	pages    http.Handler // tori's /paypal/ pages and webhook
 	handler  http.Handler
 	log      *slog.Logger
-	redis    string // what the page says of Redis
-	base     string // where the browser reaches the preview
+	redis    string          // what the page says of Redis
+	base     string          // where the browser reaches the preview
+	hosts    map[string]bool // the Host headers it answers to
 
 	mu      sync.Mutex
 	people  map[int64]*person
@@ -99,14 +106,15 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 		cfg.Log = slog.Default()
 	}
 	base := strings.TrimRight(cfg.BaseURL, "/")
-	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return nil, fmt.Errorf("preview: the base URL %q is not an http(s) address: give the one the browser uses, e.g. http://localhost:8080", cfg.BaseURL)
 	}
 	if err := payments.CheckPractice(cfg.Practice); err != nil {
 		return nil, errors.New(tori.ErrorMessage(err))
 	}
 	p := &Preview{practice: cfg.Practice, clock: &Clock{}, log: cfg.Log, people: map[int64]*person{}, said: map[int64][]said{},
-		done: make(chan struct{}), base: base}
+		done: make(chan struct{}), base: base, hosts: allowedHosts(u, cfg.Listen)}
 	var closers []func()
 	p.stop = func() {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -139,7 +147,7 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 	p.pp.BuyerURL = base + checkoutPath
 
 	paypal, err := payments.New(payments.Config{ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: p.pp.URL,
-		WebhookID: paypaltest.WebhookID, ReturnURL: base + "/paypal/return", CancelURL: base + "/paypal/cancel"})
+		WebhookID: paypaltest.WebhookID, ReturnURL: base + "/paypal/return", CancelURL: base + "/paypal/cancel", Log: cfg.Log})
 	if err != nil {
 		return fail(err)
 	}
@@ -188,7 +196,7 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 		}
 	}()
 	closers = append(closers, func() { cancel(); wg.Wait() })
-	p.handler = p.routes()
+	p.handler = p.guardHost(p.routes())
 	return p, nil
 }
 
@@ -243,10 +251,10 @@ func (p *Preview) Redis() string { return p.redis }
 // openRedis connects to url, or starts an embedded Redis when url is ""
 // or does not answer. It returns the client, the key prefix, a sentence
 // for the page and what to do at the end.
-func openRedis(ctx context.Context, url string, log *slog.Logger) (redis.UniversalClient, string, string, func(), error) {
-	if url != "" && answers(url) {
+func openRedis(ctx context.Context, redisURL string, log *slog.Logger) (redis.UniversalClient, string, string, func(), error) {
+	if redisURL != "" && answers(redisURL) {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		rdb, err := storage.Connect(cctx, url)
+		rdb, err := storage.Connect(cctx, redisURL)
 		cancel()
 		if err != nil {
 			log.Warn("preview: something answers at REDIS_URL but the Redis client could not use it; the preview uses an embedded Redis instead", "err", err)

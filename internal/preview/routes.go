@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"strings"
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot/telegramtest"
@@ -122,7 +121,7 @@ func (p *Preview) checkout(w http.ResponseWriter, r *http.Request) {
 // checkoutDone approves the order (PayPal then notifies tori by webhook)
 // or not, and sends the buyer back to tori's return or cancel page.
 func (p *Preview) checkoutDone(w http.ResponseWriter, r *http.Request) {
-	if o := r.Header.Get("Origin"); o != "" && o != "null" && !strings.HasPrefix(p.base+"/", o+"/") {
+	if o := r.Header.Get("Origin"); o != "" && o != "null" && !p.sameOrigin(o) {
 		http.Error(w, "Approve on the preview's own checkout page: start the payment again from the chat.", http.StatusForbidden)
 		return
 	}
