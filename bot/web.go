@@ -195,6 +195,8 @@ func (b *Bot) outcomePage(res tori.PaymentResult) page {
 	case res.Outcome == tori.PaidNow:
 		p = b.newPage(lang, "✅", "page.paid.title")
 		p.Lines = []string{b.pageText(lang, "page.paid.body", facts)}
+	case res.Outcome == tori.PaidMismatch:
+		p = b.mismatchPage(lang, a, facts)
 	case res.Outcome == tori.PaidTimeLost:
 		p = b.newPage(lang, "↩️", "page.lost.title")
 		p.Lines = []string{b.pageText(lang, "page.lost.body", facts)}
