@@ -39,9 +39,11 @@ func (b *Bookings) record(ctx context.Context, a Appointment, c Capture) (Appoin
 // successor is the hold that takes over the time of a hold whose capture
 // did not match: the same client, session and terms, under a new id and
 // token (so its order, capture and refund carry request ids of their own:
-// order:<new id>, …), held for a full hold period from now. It shows in
-// the same chat message. A waitlist offer's successor is a plain hold: the
-// offer ended with the mismatched one.
+// order:<new id>, …), held for a full hold period from now. It has no
+// chat message of its own until the client pays it, so that its end
+// comes as a new message and the explanation of the mismatch (what was
+// taken and given back) stays in the chat. A waitlist offer's successor is
+// a plain hold: the offer ended with the mismatched one.
 func (b *Bookings) successor(a Appointment) Appointment {
 	now := b.now().UTC()
 	return Appointment{
@@ -60,7 +62,6 @@ func (b *Bookings) successor(a Appointment) Appointment {
 		Due:         a.Due,
 		Prepay:      a.Prepay,
 		Remote:      a.Remote,
-		Message:     a.Message,
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}

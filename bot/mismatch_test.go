@@ -36,7 +36,7 @@ func TestPaymentMismatchEndToEnd(t *testing.T) {
 	if m.ID != payMsg.ID {
 		t.Fatal("the pay message was not edited into the explanation")
 	}
-	l.waitChat(9001, "the therapist's notice", lastHas("התשלום לא תאם", "PayPal גבה \u20661\u00a0₪\u2069", "לתשלום היו \u2066350.50\u00a0₪\u2069", "עד"))
+	l.waitChat(9001, "the therapist's notice", lastHas("התשלום לא תאם", "PayPal גבה \u20661\u00a0₪\u2069", "הסכום לתשלום היה \u2066350.50\u00a0₪\u2069", "עד"))
 	o, _ := l.pp.Order(order)
 	if rf := l.pp.Refunds(o.Capture.ID); len(rf) != 1 || rf[0].Value != "1.00" || rf[0].Currency != "ILS" {
 		t.Fatalf("refunds at PayPal: %+v", rf)
@@ -49,6 +49,9 @@ func TestPaymentMismatchEndToEnd(t *testing.T) {
 	}
 	if code := l.webhook(payments.EventCaptureCompleted, l.pp.CaptureResource(order), false); code != 200 {
 		t.Fatalf("webhook answered %d", code)
+	}
+	if status, page := l.visit(l.web.URL + "/paypal/cancel?token=" + order); status != 200 || !strings.Contains(page, "did not match") {
+		t.Fatalf("cancel page %d:\n%s", status, page)
 	}
 	if n := len(l.fake.Messages(9001)); n != 1 {
 		t.Fatalf("the therapist got %d messages", n)

@@ -242,6 +242,8 @@ func (b *Bot) paymentCancelled(r *http.Request) page {
 	switch {
 	case a.PayState == tori.PayStatePaid:
 		return b.outcomePage(tori.PaymentResult{Outcome: tori.PaidNow, Appointment: a})
+	case a.PayState == tori.PayStateMismatch:
+		return b.outcomePage(tori.PaymentResult{Outcome: tori.PaidMismatch, Appointment: a})
 	case a.Status == tori.StatusHeld && b.now().Before(a.HoldUntil):
 		p = b.newPage(lang, "🕒", "page.cancelled.title")
 		p.Lines = []string{b.pageText(lang, "page.cancelled.body", facts)}
