@@ -131,12 +131,34 @@ func TestKnownCaptureMismatch(t *testing.T) {
 	checkMismatch(t, b, fake, r, h, tori.Money{Amount: 35050, Currency: "USD"}, "350.50")
 }
 
+// events records what the use cases count (tori.Events).
+type events struct {
+	mu     sync.Mutex
+	counts map[string]int
+	money  map[string]tori.Money
+}
+
+func (e *events) Count(event, outcome string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.counts[event+"/"+outcome]++
+}
+
+func (e *events) Amount(event string, m tori.Money) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	k := event + "/" + m.Currency
+	e.money[k] = tori.Money{Amount: e.money[k].Amount + m.Amount, Currency: m.Currency}
+}
+
 // TestCaptureMismatchAtOnce: completions racing over one mismatched
 // capture record it once, refund it once and make one new hold; one of
-// them is to tell.
+// them is to tell, and it is counted once, in the captured currency.
 func TestCaptureMismatchAtOnce(t *testing.T) {
 	ctx := context.Background()
 	b, _ := mustBookings(t)
+	ev := &events{counts: map[string]int{}, money: map[string]tori.Money{}}
+	b.Events = ev
 	fake := mustPayPal(t, b)
 	h := pay(t, b, fake, dana, "intake", at(b, tue, "10:00"))
 	if err := fake.SetAmount(h.OrderID, "ILS", "1.00"); err != nil {
@@ -180,6 +202,43 @@ func TestCaptureMismatchAtOnce(t *testing.T) {
 	}
 	if cl, _ := b.Store.ClientAppointments(ctx, dana.ID, b.Now().Add(-time.Hour)); len(cl) > 2 {
 		t.Fatalf("the client has %d appointments: a successor that was never made is listed", len(cl))
+	}
+	sum := func(k string) int64 { return ev.money[k].Amount }
+	if ev.counts["payment/mismatch"] != 1 || ev.counts["booking/confirmed"] != 0 || ev.counts["refund/issued"] != 1 ||
+		sum("mismatch/ILS") != 100 || sum("captured/ILS") != 100 || sum("refunded/ILS") != 100 {
+		t.Fatalf("counted %v, amounts %v", ev.counts, ev.money)
+	}
+}
+
+// TestCaptureMismatchFoundAtPayPal: a capture whose answer was lost, and
+// whose hold ran out and time was taken meanwhile, is found at PayPal
+// (askPayPal): another currency, so a mismatch, refunded, no new hold.
+func TestCaptureMismatchFoundAtPayPal(t *testing.T) {
+	ctx := context.Background()
+	b, c := mustBookings(t)
+	fake := mustPayPal(t, b)
+	h := pay(t, b, fake, dana, "intake", at(b, tue, "10:00"))
+	if err := fake.SetAmount(h.OrderID, "USD", "350.50"); err != nil {
+		t.Fatal(err)
+	}
+	fake.FailNext("capture", paypaltest.AfterCommit) // captured at PayPal; the answer is lost
+	if _, err := b.CompletePayment(ctx, h.OrderID, nil); tori.ErrorCode(err) != tori.EUNAVAILABLE {
+		t.Fatalf("err = %v", err)
+	}
+	c.t = c.t.Add(40 * time.Minute)
+	if _, err := b.Hold(ctx, omer, "talk", "adi", h.Start, 0); err != nil {
+		t.Fatal(err)
+	}
+	r, err := b.CompletePayment(ctx, h.OrderID, nil)
+	if err != nil || r.Outcome != tori.PaidMismatch || !r.Fresh {
+		t.Fatalf("= %+v, %v", r, err)
+	}
+	usd := tori.Money{Amount: 35050, Currency: "USD"}
+	if a := r.Appointment; a.Successor != "" || a.Paid != usd || a.RefundState != tori.RefundRefunded || a.Refunded != usd || a.Status == tori.StatusConfirmed {
+		t.Fatalf("appointment = %+v", a)
+	}
+	if n := fake.Calls("capture"); n != 1 {
+		t.Fatalf("%d captures", n)
 	}
 }
 
