@@ -33,6 +33,7 @@ const (
 	PayStatePending   PayState = "pending"   // PayPal accepted the capture but has not completed it
 	PayStatePaid      PayState = "paid"      // captured and completed
 	PayStateLost      PayState = "lost"      // the hold ran out and the time was taken before capture: nothing taken
+	PayStateMismatch  PayState = "mismatch"  // PayPal captured another amount or currency than was due: never a booking; refunded in full
 )
 
 // RefundState is how far a refund got.
@@ -84,8 +85,9 @@ type Appointment struct {
 	ApproveURL string   // where the buyer approves it
 	PayState   PayState // how far the payment got
 	Declines   int      // captures PayPal declined (a capture after one uses a new request id)
-	Paid       Money    // captured
+	Paid       Money    // captured, in the capture's own currency
 	CaptureID  string   // the PayPal capture
+	Successor  string   // for a mismatched capture: the hold that took this one's time, to pay again under a new order
 	Message    int      // the Telegram message showing the hold (then its payment), edited as it changes
 
 	// Refund, once cancelled.

@@ -75,9 +75,10 @@ type Bookings struct {
 // Events counts what the use cases do, for metrics. event is "booking"
 // (outcomes confirmed, rescheduled, cancelled_client, cancelled_practice,
 // no_show, completed), "hold" (taken, conflict, released, expired),
-// "payment" (captured, declined, pending, time_lost), "refund" (issued,
-// pending, by_hand) or "waitlist" (offered, taken, declined, expired,
-// filled, unfilled); Amount adds money captured or refunded.
+// "payment" (captured, declined, pending, time_lost, mismatch), "refund"
+// (issued, pending, by_hand) or "waitlist" (offered, taken, declined,
+// expired, filled, unfilled); Amount adds money captured, refunded, or
+// captured in a mismatch (event "mismatch", in the capture's currency).
 type Events interface {
 	Count(event, outcome string)
 	Amount(event string, m Money)

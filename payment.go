@@ -66,11 +66,16 @@ type PaymentStore interface {
 	// SetPayState records a declined, pending or lost capture; changed is
 	// false when it was so already (nobody is told twice).
 	SetPayState(ctx context.Context, id string, state PayState, now time.Time) (a Appointment, changed bool, err error)
-	// ConfirmPaid records a completed capture of held's payment and
-	// confirms the booking if its time is still its own; otherwise it marks
-	// it expired with a full refund pending. fresh is true for the call that
-	// made the change.
-	ConfirmPaid(ctx context.Context, held Appointment, c Capture, now time.Time) (a Appointment, fresh bool, err error)
+	// ConfirmPaid records a completed capture of held's payment. A capture
+	// of exactly the due amount and currency confirms the booking if its
+	// time is still its own; otherwise it marks it expired with a full
+	// refund pending. A capture of any other amount or currency (compared
+	// in the same atomic step with the due the store holds) is never a
+	// confirmation: it is recorded as PayStateMismatch, the appointment
+	// ends with a refund of exactly what was captured pending, and if its
+	// time is still its own, next (a new hold of it, see successor) takes
+	// it over. fresh is true for the call that made the change.
+	ConfirmPaid(ctx context.Context, held Appointment, c Capture, next Appointment, now time.Time) (a Appointment, fresh bool, err error)
 	// CancelWithRefund cancels a confirmed booking (status is the
 	// cancellation) and records the refund due, pending. ECONFLICT when it is
 	// no longer confirmed; fresh is false when it was cancelled already.
@@ -153,6 +158,8 @@ func (b *Bookings) StartPaymentOf(ctx context.Context, c Client, h Appointment, 
 	switch {
 	case h.Status == StatusConfirmed:
 		return h, nil
+	case h.PayState == PayStateMismatch: // its order is spent: its successor is paid instead
+		return Appointment{}, Errorf(EEXPIRED, "This time is no longer held under this payment. Choose a time again.")
 	case h.Status != StatusHeld && h.Status != StatusExpired || h.Moves != "":
 		return Appointment{}, Errorf(EEXPIRED, "This time is no longer held for you. Choose a time again.")
 	case h.Payment == PayNone:
@@ -187,6 +194,7 @@ const (
 	PayTaken       PaymentOutcome = "taken"        // the hold ran out and the time was taken: nothing captured
 	PayNotApproved PaymentOutcome = "not_approved" // the buyer has not approved the payment at PayPal
 	PayDenied      PaymentOutcome = "denied"       // PayPal denied a pending capture: nothing taken, the hold let go
+	PaidMismatch   PaymentOutcome = "mismatch"     // captured another amount or currency than due: not booked, refunded in full
 )
 
 // PaymentResult is the end of CompletePayment. Fresh is true for the one
@@ -195,7 +203,7 @@ type PaymentResult struct {
 	Outcome     PaymentOutcome
 	Appointment Appointment
 	// Fresh: this caller is to tell the client (and the therapist). For a
-	// settled payment (PaidNow, PaidTimeLost) it then reports the telling
+	// settled payment (PaidNow, PaidTimeLost, PaidMismatch) it then reports the telling
 	// with PaymentTold.
 	Fresh bool
 	// Told: a settled payment's messages went out before (nothing to do).
@@ -205,31 +213,35 @@ type PaymentResult struct {
 }
 
 // Settled reports a result whose telling is claimed (see PaymentTold).
-func (r PaymentResult) Settled() bool { return r.Outcome == PaidNow || r.Outcome == PaidTimeLost }
+func (r PaymentResult) Settled() bool {
+	return r.Outcome == PaidNow || r.Outcome == PaidTimeLost || r.Outcome == PaidMismatch
+}
 
 // CompletePayment finishes the payment of an order the buyer approved: it
 // is called when the buyer returns, by webhooks, and by reconciliation, in
 // any order and any number of times. The hold is re-checked (and kept) with
 // a compare-and-set before anything is captured; a capture is recorded
 // and the booking confirmed in one step; a capture that arrives after the
-// time was lost is refunded in full. known is a capture already known to
-// be completed (from a webhook), or nil.
+// time was lost is refunded in full, and so is a capture of another amount
+// or currency than was due (see record). known is a capture already known
+// to be completed (from a webhook), or nil.
 func (b *Bookings) CompletePayment(ctx context.Context, orderID string, known *Capture) (PaymentResult, error) {
 	a, err := b.Store.AppointmentByOrder(ctx, orderID)
 	if err != nil {
 		return PaymentResult{}, err
 	}
-	if a.PayState == PayStatePaid {
+	if a.PayState == PayStatePaid || a.PayState == PayStateMismatch {
 		return b.settled(ctx, a, false)
 	}
-	if known == nil || known.Status != "COMPLETED" {
+	if known == nil || known.Status != "COMPLETED" || known.Amount.Currency == "" {
+		// (a capture that does not say what it took is asked of PayPal)
 		r, c, err := b.capture(ctx, a)
 		if err != nil || c == nil {
 			return r, err
 		}
 		known = c
 	}
-	a, fresh, err := b.Store.ConfirmPaid(ctx, a, *known, b.now())
+	a, fresh, err := b.record(ctx, a, *known)
 	if err != nil {
 		return PaymentResult{}, err
 	}
@@ -253,7 +265,7 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 		return PaymentResult{}, nil, err
 	case a.PayState == PayStateLost: // an earlier call found it taken
 		return PaymentResult{Outcome: PayTaken, Appointment: a}, nil, nil
-	case a.PayState == PayStatePaid:
+	case a.PayState == PayStatePaid || a.PayState == PayStateMismatch:
 		r, err := b.settled(ctx, a, false)
 		return r, nil, err
 	}
@@ -303,12 +315,16 @@ func (b *Bookings) askPayPal(ctx context.Context, a Appointment) (PaymentResult,
 	return PaymentResult{Outcome: PayTaken, Appointment: a, Fresh: changed}, nil, err
 }
 
-// settled reports a paid appointment: confirmed, or (time lost) refunded.
-// Its result is Fresh for the one caller that is to tell the client and
-// the therapist (see ClaimTelling): the caller that recorded the capture,
-// or, if that one never told (it crashed, or Telegram failed), a later
-// one — the buyer's return, a webhook, the worker.
+// settled reports a paid appointment: confirmed, or (time lost, or a
+// capture that did not match) refunded. Its result is Fresh for the one
+// caller that is to tell the client and the therapist (see ClaimTelling):
+// the caller that recorded the capture, or, if that one never told (it
+// crashed, or Telegram failed), a later one — the buyer's return, a
+// webhook, the worker.
 func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (PaymentResult, error) {
+	if a.PayState == PayStateMismatch {
+		return b.mismatched(ctx, a, fresh), nil
+	}
 	switch a.Status {
 	case StatusConfirmed, StatusCompleted, StatusNoShow:
 		if fresh {
@@ -329,14 +345,22 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 		b.Count("payment", "time_lost")
 		b.amount("captured", a.Paid)
 	}
-	if a.RefundState == RefundPending {
-		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {
-			a = r // refunded, or still pending with the attempt counted
-		}
-	}
+	a = b.refundNow(ctx, a)
 	r := PaymentResult{Outcome: PaidTimeLost, Appointment: a}
 	r.Fresh, r.Told, r.TellToken = b.claimTelling(ctx, a, fresh)
 	return r, nil
+}
+
+// refundNow asks for a's pending refund at once (IssueRefund), and returns
+// a as it then is: refunded, or still pending with the attempt counted
+// (the worker retries it).
+func (b *Bookings) refundNow(ctx context.Context, a Appointment) Appointment {
+	if a.RefundState == RefundPending {
+		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {
+			return r
+		}
+	}
+	return a
 }
 
 // claimTelling reports whether this caller is to tell the client and the
@@ -396,7 +420,7 @@ func (b *Bookings) PaymentDenied(ctx context.Context, orderID string) (Appointme
 	if err != nil {
 		return Appointment{}, false, err
 	}
-	if a.PayState == PayStatePaid {
+	if a.PayState == PayStatePaid || a.PayState == PayStateMismatch {
 		return a, false, nil
 	}
 	a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateLost, b.now())

@@ -43,6 +43,12 @@ func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 			data["Rest"] = c.price(lang, a.Price.Sub(a.Paid))
 		}
 	}
+	if due, ok := extra["Due"].(tori.Money); ok { // beside what was paid (a capture that did not match)
+		data["Due"] = c.price(lang, due)
+	}
+	if until, ok := extra["Until"].(time.Time); ok {
+		data["Until"] = c.when(lang, until)
+	}
 	if c, ok := extra["Capture"].(string); ok {
 		data["Capture"] = esc(c)
 		data["Tries"] = extra["Tries"]

@@ -49,6 +49,8 @@ func (b *Bot) PaymentReplies(ctx context.Context, r tori.PaymentResult) []Reply 
 		c.show(c.t("pay.pending", map[string]any{"Due": c.price(c.lang, a.Due)}), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
 	case tori.PayDenied:
 		c.offerAgain(a, c.t("pay.denied", map[string]any{"When": c.whenRange(c.lang, a.Start, a.End)}))
+	case tori.PaidMismatch:
+		c.tellMismatch(a)
 	}
 	return c.res.Replies
 }

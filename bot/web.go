@@ -203,6 +203,8 @@ func (b *Bot) outcomePage(res tori.PaymentResult) page {
 	case res.Outcome == tori.PaidNow:
 		p = b.newPage(lang, "✅", "page.paid.title")
 		p.Lines = []string{b.pageText(lang, "page.paid.body", facts)}
+	case res.Outcome == tori.PaidMismatch:
+		p = b.mismatchPage(lang, a, facts)
 	case res.Outcome == tori.PaidTimeLost:
 		p = b.newPage(lang, "↩️", "page.lost.title")
 		p.Lines = []string{b.pageText(lang, "page.lost.body", facts)}
@@ -248,6 +250,8 @@ func (b *Bot) paymentCancelled(r *http.Request) page {
 	switch {
 	case a.PayState == tori.PayStatePaid:
 		return b.outcomePage(tori.PaymentResult{Outcome: tori.PaidNow, Appointment: a})
+	case a.PayState == tori.PayStateMismatch:
+		return b.outcomePage(tori.PaymentResult{Outcome: tori.PaidMismatch, Appointment: a})
 	case a.Status == tori.StatusHeld && b.now().Before(a.HoldUntil):
 		p = b.newPage(lang, "🕒", "page.cancelled.title")
 		p.Lines = []string{b.pageText(lang, "page.cancelled.body", facts)}

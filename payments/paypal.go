@@ -90,7 +90,23 @@ func value(m tori.Money) string {
 	return fmt.Sprintf("%d.%0*d", m.Amount/unit, d, m.Amount%unit)
 }
 
+// money reads an amount PayPal reports, exactly: in the currency PayPal
+// names (whatever it is: a capture in another currency than the order's
+// must be seen as such, never read as the practice's), in that currency's
+// minor units (JPY, HUF and TWD whole). Zeros past the minor digits
+// ("5.00" yen) change nothing and are read; anything that would have to be
+// rounded is refused.
 func money(currency, v string) (tori.Money, error) {
+	if whole, frac, ok := strings.Cut(v, "."); ok {
+		d := tori.MinorDigits(strings.ToUpper(strings.TrimSpace(currency)))
+		for len(frac) > d && strings.HasSuffix(frac, "0") {
+			frac = frac[:len(frac)-1]
+		}
+		v = whole
+		if frac != "" {
+			v += "." + frac
+		}
+	}
 	m, err := tori.ParseMoney(v, currency)
 	if err != nil {
 		return tori.Money{}, fmt.Errorf("paypal amount %q %s: %w", v, currency, err)
@@ -182,11 +198,24 @@ func (p *PayPal) Capture(ctx context.Context, a tori.Appointment) (tori.Capture,
 		return tori.Capture{}, formatError("capture", err)
 	}
 	for _, u := range res.PurchaseUnits {
-		if u.Payments != nil && len(u.Payments.Captures) > 0 {
-			return captureOf(u.Payments.Captures[0])
+		if u.Payments == nil || len(u.Payments.Captures) == 0 {
+			continue
 		}
+		if c := u.Payments.Captures[0]; c.Amount != nil {
+			return captureOf(c)
+		}
+		// A capture that does not say what it took: read it from the
+		// order, never assume it.
+		o, err := p.Order(ctx, a.OrderID)
+		if err != nil {
+			return tori.Capture{}, err
+		}
+		if o.Capture == nil || o.Capture.Amount.Currency == "" {
+			break
+		}
+		return *o.Capture, nil
 	}
-	return tori.Capture{}, tori.Errorf(tori.EUNAVAILABLE, "PayPal answered the capture of order %s without a capture", a.OrderID)
+	return tori.Capture{}, tori.Errorf(tori.EUNAVAILABLE, "PayPal answered the capture of order %s without a capture and its amount", a.OrderID)
 }
 
 // capture is the library's CaptureOrderWithPaypalRequestId without its

@@ -350,3 +350,69 @@ func TestCurrencies(t *testing.T) {
 		t.Fatalf("an order in KWD: %v", err)
 	}
 }
+
+// TestCaptureOfAnotherAmount: what PayPal took is read exactly as PayPal
+// reports it, in the capture's own currency and minor units (whole yen,
+// forint and Taiwan dollars; a currency tori has no table for is kept as
+// it is), from the capture's answer, the order and a signed webhook alike;
+// and it is refunded in that currency. An amount that would have to be
+// rounded is refused, never guessed.
+func TestCaptureOfAnotherAmount(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		currency, value, refunded string
+		want                      tori.Money
+	}{
+		{"ILS", "1.00", "1.00", ils(100)},
+		{"USD", "350.50", "350.50", tori.Money{Amount: 35050, Currency: "USD"}},
+		{"JPY", "5", "5", tori.Money{Amount: 5, Currency: "JPY"}},
+		{"JPY", "5.00", "5", tori.Money{Amount: 5, Currency: "JPY"}},
+		{"HUF", "3501", "3501", tori.Money{Amount: 3501, Currency: "HUF"}},
+		{"TWD", "100", "100", tori.Money{Amount: 100, Currency: "TWD"}},
+		{"XTS", "12.30", "12.30", tori.Money{Amount: 1230, Currency: "XTS"}},
+	} {
+		t.Run(tc.currency+" "+tc.value, func(t *testing.T) {
+			p, fake := setup(t)
+			a := appt("adi.mmmmmmmmmm")
+			o := mustOrder(t, p, &a, ils(35050))
+			if err := fake.SetAmount(o.ID, tc.currency, tc.value); err != nil {
+				t.Fatal(err)
+			}
+			if err := fake.Approve(o.ID); err != nil {
+				t.Fatal(err)
+			}
+			c, err := p.Capture(ctx, a)
+			if err != nil || c.Amount != tc.want || c.Status != "COMPLETED" {
+				t.Fatalf("capture = %+v, %v", c, err)
+			}
+			if got, err := p.Order(ctx, o.ID); err != nil || got.Capture == nil || got.Capture.Amount != tc.want {
+				t.Fatalf("order = %+v, %v", got, err)
+			}
+			req, _ := fake.Webhook("http://tori.test/paypal/webhook", payments.EventCaptureCompleted, fake.CaptureResource(o.ID), false)
+			if ev, err := p.ParseWebhook(ctx, req); err != nil || ev.Capture == nil || ev.Capture.Amount != tc.want {
+				t.Fatalf("webhook = %+v, %v", ev, err)
+			}
+			a.CaptureID = c.ID
+			if r, err := p.Refund(ctx, a, c.Amount); err != nil || r.Amount != tc.want {
+				t.Fatalf("refund = %+v, %v", r, err)
+			}
+			if rf := fake.Refunds(c.ID); len(rf) != 1 || rf[0].Currency != tc.currency || rf[0].Value != tc.refunded {
+				t.Fatalf("refunds at PayPal: %+v", rf)
+			}
+		})
+	}
+	t.Run("NotExact", func(t *testing.T) {
+		p, fake := setup(t)
+		a := appt("adi.nnnnnnnnnn")
+		o := mustOrder(t, p, &a, ils(35050))
+		if err := fake.SetAmount(o.ID, "JPY", "5.5"); err != nil {
+			t.Fatal(err)
+		}
+		if err := fake.Approve(o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := p.Capture(ctx, a); err == nil {
+			t.Fatalf("5.5 yen read as %v", c.Amount)
+		}
+	})
+}

@@ -62,7 +62,7 @@ func (w *Worker) settle(ctx context.Context, c tori.Claim) (bool, error) {
 		return true, nil
 	case a.PayState == tori.PayStateLost:
 		return true, nil
-	case a.PayState == tori.PayStatePaid:
+	case a.PayState == tori.PayStatePaid || a.PayState == tori.PayStateMismatch:
 		// Recorded; told too, unless a crash or Telegram came between.
 		r, err := w.cfg.Bookings.CompletePayment(ctx, a.OrderID, nil)
 		if err != nil {

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"strconv"
 	"time"
 
@@ -45,7 +46,9 @@ func encode(a tori.Appointment) []any {
 		"declines", a.Declines,
 		"refusals", a.Refusals,
 		"paid", a.Paid.Amount,
+		"pay_currency", a.Paid.Currency,
 		"capture_id", a.CaptureID,
+		"successor", a.Successor,
 		"pay_msg", a.Message,
 		"refund_due", a.RefundDue.Amount,
 		"refund_state", string(a.RefundState),
@@ -58,6 +61,9 @@ func encode(a tori.Appointment) []any {
 
 func decode(m map[string]string) (tori.Appointment, error) {
 	var bad error
+	// What was captured, and so what is refunded, is in the capture's own
+	// currency (pay_currency), which is not always the price's.
+	payCur := cmp.Or(m["pay_currency"], m["currency"])
 	num := func(k string) int64 {
 		if m[k] == "" {
 			return 0
@@ -104,12 +110,13 @@ func decode(m map[string]string) (tori.Appointment, error) {
 		PayState:    tori.PayState(m["pay_state"]),
 		Declines:    int(num("declines")),
 		Refusals:    int(num("refusals")),
-		Paid:        tori.Money{Amount: num("paid"), Currency: m["currency"]},
+		Paid:        tori.Money{Amount: num("paid"), Currency: payCur},
 		CaptureID:   m["capture_id"],
+		Successor:   m["successor"],
 		Message:     int(num("pay_msg")),
-		RefundDue:   tori.Money{Amount: num("refund_due"), Currency: m["currency"]},
+		RefundDue:   tori.Money{Amount: num("refund_due"), Currency: payCur},
 		RefundState: tori.RefundState(m["refund_state"]),
-		Refunded:    tori.Money{Amount: num("refunded"), Currency: m["currency"]},
+		Refunded:    tori.Money{Amount: num("refunded"), Currency: payCur},
 		RefundID:    m["refund_id"],
 		RefundTries: int(num("refund_tries")),
 		Forgiven:    m["forgiven"] == "1",

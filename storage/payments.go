@@ -201,30 +201,56 @@ func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState,
 // ConfirmPaid implements tori.PaymentStore. The capture's index is
 // written first, as intent (a lookup by capture finds the booking once it
 // is recorded), and the hold's place among the client's holds is given
-// back after: on one server all in the script's round trip.
-func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.Capture, now time.Time) (tori.Appointment, bool, error) {
+// back after: on one server all in the script's round trip. A capture that
+// does not match what is due also writes, first, its refund's place in the
+// refunds queue and the successor's place in the client's index and
+// holds (intent: reads skip what the script did not make).
+func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.Capture, next tori.Appointment, now time.Time) (tori.Appointment, bool, error) {
 	id := held.ID
 	keys, tid, err := s.keysOf(id, true)
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
-	keys = append(keys, s.holdExpiryKey(tid), s.remindKey(tid))
+	keys = append(keys, s.holdExpiryKey(tid), s.remindKey(tid), s.appointmentKey(tid, id))
+	args := []any{id, c.ID, c.Amount.Amount, ms(now), c.Amount.Currency, "", 0, s.HoldRetention.Milliseconds()}
+	mismatch := !held.Matches(c)
+	if mismatch && next.ID != "" {
+		if t, ok := tori.TherapistOfID(next.ID); !ok || t != tid {
+			return tori.Appointment{}, false, tori.Errorf(tori.EINTERNAL, "successor %q of %s is not in therapist %q's calendar", next.ID, id, tid)
+		}
+		keys[6] = s.appointmentKey(tid, next.ID)
+		args[5], args[6] = next.ID, ms(next.HoldUntil)
+		args = append(args, encode(next)...)
+	}
 	with := beside{
-		before:  func(p redis.Pipeliner) { p.Set(ctx, s.captureKey(c.ID), id, 0) },
+		before: func(p redis.Pipeliner) {
+			p.Set(ctx, s.captureKey(c.ID), id, 0)
+			if mismatch {
+				p.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now.Add(refundFirstRetry))), Member: id})
+			}
+			if mismatch && next.ID != "" {
+				p.ZAddGT(ctx, s.clientIndexKey(next.Client.ID), redis.Z{Score: float64(ms(next.Start)), Member: next.ID})
+				p.ZAdd(ctx, s.clientHoldsKey(next.Client.ID), redis.Z{Score: float64(ms(next.HoldUntil)), Member: next.ID})
+			}
+		},
 		after:   func(p redis.Pipeliner) { s.unreserve(ctx, p, held.Client.ID, id) }, // it stays among the open payments until Told
 		ordered: true,
 	}
-	code, a, err := s.runScriptRead(ctx, "confirm paid", confirmPaidScript, id, keys, with, id, c.ID, c.Amount.Amount, ms(now))
+	code, a, err := s.runScriptRead(ctx, "confirm paid", confirmPaidScript, id, keys, with, args...)
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
 	if code == "NOTFOUND" || a.ID == "" {
 		return tori.Appointment{}, false, notFound()
 	}
-	if a.RefundState == tori.RefundPending {
+	if a.RefundState == tori.RefundPending && !mismatch {
 		s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now.Add(refundFirstRetry))), Member: id})
 	}
-	return a, code == "OK" || code == "LOST", nil
+	if next.ID != "" && a.Successor != next.ID { // recorded by another call: this successor was never made
+		s.unreserve(ctx, s.Redis, next.Client.ID, next.ID)
+		s.Redis.ZRem(ctx, s.clientIndexKey(next.Client.ID), next.ID)
+	}
+	return a, code == "OK" || code == "LOST" || code == "MISMATCH", nil
 }
 
 // CancelWithRefund implements tori.PaymentStore.

@@ -36,7 +36,7 @@ return {'OK'}
 var beginCaptureScript = redis.NewScript(luaConflict + `
 local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'start', 'end', 'buffer', 'client', 'pay_state', 'hold_until')
 if not f[1] then return {'NOTFOUND'} end
-if f[7] == 'paid' or f[7] == 'lost' then return {'OK'} end
+if f[7] == 'paid' or f[7] == 'lost' or f[7] == 'mismatch' then return {'OK'} end
 if f[2] ~= ARGV[2] then return {'CONFLICT'} end
 local started = f[7] == 'capturing' or f[7] == 'pending'
 local start = tonumber(f[3])
@@ -57,7 +57,7 @@ return {'OK'}
 `)
 
 // setPayStateScript records a declined, pending or lost capture (counting
-// declines); a paid one stays paid.
+// declines); a paid one stays paid, a mismatched one mismatched.
 //
 // KEYS[1] the appointment's hash
 // ARGV[1] state  ARGV[2] now ms
@@ -65,32 +65,63 @@ return {'OK'}
 var setPayStateScript = redis.NewScript(`
 local ps = redis.call('HGET', KEYS[1], 'pay_state')
 if not ps then return {'NOTFOUND'} end
-if ps == 'paid' or ps == ARGV[1] then return {'SAME'} end
+if ps == 'paid' or ps == 'mismatch' or ps == ARGV[1] then return {'SAME'} end
 redis.call('HSET', KEYS[1], 'pay_state', ARGV[1], 'updated_at', ARGV[2])
 if ARGV[1] == 'declined' then redis.call('HINCRBY', KEYS[1], 'declines', 1) end
 return {'OK'}
 `)
 
-// confirmPaidScript records a completed capture, and confirms the booking
-// if its time is still its own; if not, the booking ends (expired) with a
-// full refund pending.
+// confirmPaidScript records a completed capture. A capture of exactly
+// the due amount in the due currency (the hash's due and currency) confirms
+// the booking if its time is still its own; if not, the booking ends
+// (expired) with a full refund pending. A capture of any other amount or
+// currency is never a confirmation: pay_state becomes mismatch, the
+// appointment ends (expired) with a refund of exactly what was captured,
+// in its currency (pay_currency), pending; if its time was still its own,
+// the successor hold (ARGV[6..]) takes that time over in the same step.
 //
 // KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] maxspan
 // KEYS[5] the hold-expiry queue  KEYS[6] the reminder queue
+// KEYS[7] the successor's hash (KEYS[1] again when there is none)
 // ARGV[1] id  ARGV[2] capture id  ARGV[3] amount (minor units)  ARGV[4] now ms
-// Returns {"OK"} (confirmed now) | {"LOST"} (refund pending now) | {"DONE"}
-// (recorded before) | {"NOTFOUND"}.
+// ARGV[5] the capture's currency  ARGV[6] the successor's id, or ""
+// ARGV[7] the successor's hold until ms  ARGV[8] how long its hash outlives its hold, ms
+// ARGV[9..] the successor's field/value pairs
+// Returns {"OK"} (confirmed now) | {"LOST"} (refund pending now) |
+// {"MISMATCH"} (refund pending now; successor holds the time if the hash
+// names one) | {"DONE"} (recorded before) | {"NOTFOUND"}.
 var confirmPaidScript = redis.NewScript(luaConflict + `
-local f = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'buffer', 'client', 'pay_state')
+local f = redis.call('HMGET', KEYS[1], 'status', 'start', 'end', 'buffer', 'client', 'pay_state', 'due', 'currency', 'hold_until')
 if not f[1] then return {'NOTFOUND'} end
-if f[6] == 'paid' then return {'DONE'} end
-redis.call('HSET', KEYS[1], 'pay_state', 'paid', 'capture_id', ARGV[2], 'paid', ARGV[3], 'updated_at', ARGV[4], 'told', '0')
-redis.call('PERSIST', KEYS[1])
+if f[6] == 'paid' or f[6] == 'mismatch' then return {'DONE'} end
+local now = tonumber(ARGV[4])
 local start = tonumber(f[2])
 local bend = tonumber(f[3]) + tonumber(f[4])
-redis.call('ZREM', KEYS[5], ARGV[1])
 local holding = f[1] == 'held' or f[1] == 'expired'
-if holding and not conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[4]), ARGV[1], '') then
+local own = holding and not conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, now, ARGV[1], '')
+redis.call('PERSIST', KEYS[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+if tonumber(ARGV[3]) ~= tonumber(f[7] or '') or ARGV[5] ~= f[8] then
+  redis.call('HSET', KEYS[1], 'pay_state', 'mismatch', 'capture_id', ARGV[2], 'paid', ARGV[3], 'pay_currency', ARGV[5],
+    'refund_due', ARGV[3], 'refund_state', 'pending', 'updated_at', ARGV[4], 'told', '0')
+  if holding then
+    redis.call('ZREM', KEYS[2], ARGV[1])
+    redis.call('HDEL', KEYS[3], ARGV[1])
+    redis.call('HSET', KEYS[1], 'status', 'expired')
+  end
+  if own and ARGV[6] ~= '' then
+    local untilms = string.format('%d', math.max(tonumber(ARGV[7]), tonumber(f[9] or '0')))
+    take(KEYS[2], KEYS[3], KEYS[4], ARGV[6], f[2], string.format('%d', bend), untilms, f[5])
+    redis.call('HSET', KEYS[7], unpack(ARGV, 9))
+    redis.call('HSET', KEYS[7], 'hold_until', untilms)
+    redis.call('PEXPIRE', KEYS[7], tonumber(untilms) - now + tonumber(ARGV[8]))
+    redis.call('ZADD', KEYS[5], untilms, ARGV[6])
+    redis.call('HSET', KEYS[1], 'successor', ARGV[6])
+  end
+  return {'MISMATCH'}
+end
+redis.call('HSET', KEYS[1], 'pay_state', 'paid', 'capture_id', ARGV[2], 'paid', ARGV[3], 'pay_currency', ARGV[5], 'updated_at', ARGV[4], 'told', '0')
+if own then
   take(KEYS[2], KEYS[3], KEYS[4], ARGV[1], f[2], string.format('%d', bend), '0', f[5])
   redis.call('HSET', KEYS[1], 'status', 'confirmed', 'remind_from', ARGV[4])
   redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])

@@ -32,7 +32,7 @@ func TestConfirmPaidAndTold(t *testing.T) {
 	trips := &tripCount{}
 	s.Redis.AddHook(trips)
 	c := tori.Capture{ID: "CAPTURE-1", Status: "COMPLETED", Amount: a.Price}
-	got, fresh, err := s.ConfirmPaid(ctx, a, c, now)
+	got, fresh, err := s.ConfirmPaid(ctx, a, c, tori.Appointment{}, now)
 	if err != nil || !fresh || got.Status != tori.StatusConfirmed || got.CaptureID != c.ID {
 		t.Fatalf("confirm paid = %v %+v %v", fresh, got, err)
 	}
@@ -45,7 +45,7 @@ func TestConfirmPaidAndTold(t *testing.T) {
 	if n, _ := s.Redis.ZCard(ctx, s.clientHoldsKey(7)).Result(); n != 0 {
 		t.Fatalf("client's holds after: %d, want 0", n)
 	}
-	if _, fresh, err := s.ConfirmPaid(ctx, a, c, now); err != nil || fresh {
+	if _, fresh, err := s.ConfirmPaid(ctx, a, c, tori.Appointment{}, now); err != nil || fresh {
 		t.Fatalf("a second call = %v %v, want it not fresh", fresh, err)
 	}
 	if _, err := s.Redis.ZScore(ctx, s.openPaymentsKey(), a.ID).Result(); err != nil {
@@ -86,7 +86,7 @@ func TestScriptRoundTripFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := tori.Capture{ID: "CAPTURE-2", Status: "COMPLETED", Amount: a.Price}
-	if got, fresh, err := s.ConfirmPaid(ctx, a, c, now); err != nil || !fresh || got.Status != tori.StatusConfirmed {
+	if got, fresh, err := s.ConfirmPaid(ctx, a, c, tori.Appointment{}, now); err != nil || !fresh || got.Status != tori.StatusConfirmed {
 		t.Fatalf("confirm paid with its after failing = %v %+v %v, want it confirmed", fresh, got, err)
 	}
 	// The open payments of the wrong type: attaching an order (its index

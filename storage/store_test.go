@@ -687,7 +687,7 @@ func TestPaymentStepsReadInOneRoundTrip(t *testing.T) {
 		t.Fatalf("pay state = %+v, %v, %v", got, fresh, err)
 	}
 	c := tori.Capture{ID: "CAPTURE-RT", Status: "COMPLETED", Amount: a.Price}
-	got, fresh, err = s.ConfirmPaid(ctx, a, c, now)
+	got, fresh, err = s.ConfirmPaid(ctx, a, c, tori.Appointment{}, now)
 	if err != nil || !fresh || got.Status != tori.StatusConfirmed || got.CaptureID != c.ID || got.Paid != a.Price {
 		t.Fatalf("confirm paid = %+v, %v, %v", got, fresh, err)
 	}

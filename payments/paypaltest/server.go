@@ -7,8 +7,10 @@
 // buyer has not approved (ORDER_NOT_APPROVED), and refuses refunds beyond
 // the captured amount. Without "Prefer: return=representation" a create
 // or capture is answered minimally (id, status, links). Faults can be injected: a declined capture, a 500, a
-// timeout, a pending capture, a refused refund. It also plays the buyer
-// (approve or cancel on PayPal's page) and sends signed webhooks.
+// timeout, a pending capture, a refused refund, an order whose capture
+// takes another amount or currency than tori asked for (SetAmount). It
+// also plays the buyer (approve or cancel on PayPal's page) and sends
+// signed webhooks.
 package paypaltest
 
 import (
@@ -585,6 +587,26 @@ func (s *Server) Refunds(captureID string) []Refund {
 	if c, ok := s.captures[captureID]; ok {
 		return append([]Refund(nil), c.Refunds...)
 	}
+	return nil
+}
+
+// SetAmount changes what an order not yet captured will take, as an order
+// changed at PayPal after tori made it would (a PATCH of its amount, a
+// misconfigured or tampered checkout): its capture, the order as GET
+// returns it, and the capture's webhook events then carry value in
+// currency (written as PayPal writes it: "1.00", "350.50", "5"). Any
+// currency is taken, PayPal's or not.
+func (s *Server) SetAmount(orderID, currency, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[orderID]
+	if !ok {
+		return fmt.Errorf("no order %s", orderID)
+	}
+	if o.Capture != nil {
+		return fmt.Errorf("order %s is captured already", orderID)
+	}
+	o.Currency, o.Value = currency, value
 	return nil
 }
 

@@ -1,0 +1,85 @@
+package tori
+
+import "context"
+
+// A capture must match what is due. PayPal reports what it took; an order
+// tori made for ₪400 can still come back as a capture of ₪1, or of 350.50
+// USD (an order changed at PayPal, a misconfigured account, a tampered
+// flow). Such a capture is never a confirmation: it is recorded as
+// PayStateMismatch, refunded in full in the currency it was taken in, and
+// the hold's time passes to a new hold (its successor) so that the client
+// can pay again, under a new order, while it lasts. See docs/ARCHITECTURE.md,
+// "A capture must match what is due".
+
+// Matches reports whether c took exactly what a is due: the same amount
+// in the same currency.
+func (a Appointment) Matches(c Capture) bool { return c.Amount == a.Due }
+
+// record records a completed capture of a's order. Every path that records
+// a capture (the buyer's return, a webhook carrying the capture,
+// reconciliation, askPayPal after a lost hold) comes through here, so this
+// is where a mismatch is seen before anything is written; the store's
+// script compares again with the due it holds, so that nothing can confirm
+// a mismatched capture even if a caller got here another way.
+func (b *Bookings) record(ctx context.Context, a Appointment, c Capture) (Appointment, bool, error) {
+	if c.Amount.Currency == "" {
+		// Not read from PayPal's answer: what was taken is unknown, and a
+		// guess could confirm, or refund, the wrong amount. Tried again.
+		return Appointment{}, false, Errorf(EUNAVAILABLE, "PayPal's capture %s of appointment %s does not say what it took", c.ID, a.ID)
+	}
+	var next Appointment
+	if !a.Matches(c) {
+		b.log().Warn("a capture does not match what is due: refunded, never booked",
+			"appointment", a.ID, "captured", c.Amount.String(), "due", a.Due.String())
+		next = b.successor(a)
+	}
+	return b.Store.ConfirmPaid(ctx, a, c, next, b.now())
+}
+
+// successor is the hold that takes over the time of a hold whose capture
+// did not match: the same client, session and terms, under a new id and
+// token (so its order, capture and refund carry request ids of their own:
+// order:<new id>, …), held for a full hold period from now. It has no
+// chat message of its own until the client pays it, so that its end
+// comes as a new message and the explanation of the mismatch (what was
+// taken and given back) stays in the chat. A waitlist offer's successor is
+// a plain hold: the offer ended with the mismatched one.
+func (b *Bookings) successor(a Appointment) Appointment {
+	now := b.now().UTC()
+	return Appointment{
+		ID:          NewAppointmentID(a.TherapistID),
+		TherapistID: a.TherapistID,
+		ServiceID:   a.ServiceID,
+		Client:      a.Client,
+		Start:       a.Start,
+		End:         a.End,
+		Buffer:      a.Buffer,
+		Status:      StatusHeld,
+		HoldToken:   RandomToken(12),
+		HoldUntil:   now.Add(b.Practice.Policy.HoldFor),
+		Price:       a.Price,
+		Payment:     a.Payment,
+		Due:         a.Due,
+		Prepay:      a.Prepay,
+		Remote:      a.Remote,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+}
+
+// mismatched reports a capture that did not match what was due: nothing
+// is booked; its refund of exactly what was captured is asked for at once
+// (and retried by the worker while PayPal refuses it or does not answer),
+// and its telling is claimed as a settled payment's is, so that the client
+// and the therapist are told once.
+func (b *Bookings) mismatched(ctx context.Context, a Appointment, fresh bool) PaymentResult {
+	if fresh {
+		b.Count("payment", "mismatch")
+		b.amount("captured", a.Paid)
+		b.amount("mismatch", a.Paid)
+	}
+	a = b.refundNow(ctx, a)
+	r := PaymentResult{Outcome: PaidMismatch, Appointment: a}
+	r.Fresh, r.Told, r.TellToken = b.claimTelling(ctx, a, fresh)
+	return r
+}
