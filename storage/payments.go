@@ -208,7 +208,7 @@ func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.C
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
-	keys = append(keys, s.holdExpiryKey(tid), s.remindKey(tid))
+	keys = append(keys, s.holdExpiryKey(tid), s.remindKey(tid), s.keptKey(tid))
 	with := beside{
 		before:  func(p redis.Pipeliner) { p.Set(ctx, s.captureKey(c.ID), id, 0) },
 		after:   func(p redis.Pipeliner) { s.unreserve(ctx, p, held.Client.ID, id) }, // it stays among the open payments until Told

@@ -76,7 +76,8 @@ return {'OK'}
 // full refund pending.
 //
 // KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] maxspan
-// KEYS[5] the hold-expiry queue  KEYS[6] the reminder queue
+// KEYS[5] the hold-expiry queue  KEYS[6] the reminder queue  KEYS[7] the kept
+// appointments (retention: the hash no longer expires)
 // ARGV[1] id  ARGV[2] capture id  ARGV[3] amount (minor units)  ARGV[4] now ms
 // Returns {"OK"} (confirmed now) | {"LOST"} (refund pending now) | {"DONE"}
 // (recorded before) | {"NOTFOUND"}.
@@ -86,6 +87,7 @@ if not f[1] then return {'NOTFOUND'} end
 if f[6] == 'paid' then return {'DONE'} end
 redis.call('HSET', KEYS[1], 'pay_state', 'paid', 'capture_id', ARGV[2], 'paid', ARGV[3], 'updated_at', ARGV[4], 'told', '0')
 redis.call('PERSIST', KEYS[1])
+redis.call('ZADD', KEYS[7], 'NX', f[3], ARGV[1])
 local start = tonumber(f[2])
 local bend = tonumber(f[3]) + tonumber(f[4])
 redis.call('ZREM', KEYS[5], ARGV[1])
