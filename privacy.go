@@ -237,9 +237,14 @@ func (p *Privacy) count(outcome string, n int) {
 // Policy is the practice's privacy policy, with defaults filled in.
 func (p *Privacy) Policy() PrivacyPolicy { return p.Practice.Privacy.withDefaults() }
 
-// Export returns everything stored about the client.
+// Record returns everything stored about the client.
+func (p *Privacy) Record(ctx context.Context, c Client) (ClientRecord, error) {
+	return p.Store.ClientRecord(ctx, c.ID, c.ChatID)
+}
+
+// Export is Record for a copy the client takes away (counted).
 func (p *Privacy) Export(ctx context.Context, c Client) (ClientRecord, error) {
-	r, err := p.Store.ClientRecord(ctx, c.ID, c.ChatID)
+	r, err := p.Record(ctx, c)
 	if err == nil {
 		p.count("exported", 1)
 	}
