@@ -99,11 +99,17 @@ type ErasureRecord struct {
 }
 
 // ErasingError is the answer to a hold in the name of a client whose data
-// is being erased: they can book again from Until.
+// is being erased: they can book again from Until. Its code is ELIMIT (the
+// client may hold nothing now), so a waitlist offer passes them by.
 type ErasingError struct{ Until time.Time }
 
 func (e *ErasingError) Error() string {
 	return fmt.Sprintf("tori: the client's data is being erased until %s", e.Until.Format(time.RFC3339))
+}
+
+// Unwrap gives the error's code and message.
+func (e *ErasingError) Unwrap() error {
+	return Errorf(ELIMIT, "Your data is being erased. You can book again from %s.", e.Until.Format(time.RFC3339))
 }
 
 // BlockReason is why a client's data cannot be erased now.

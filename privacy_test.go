@@ -168,7 +168,7 @@ func TestErasureHoldsOffNewHolds(t *testing.T) {
 	wed := tue.AddDays(1)
 	_, err := b.Hold(ctx, dana, "talk", "adi", at(b, wed, "12:00"), 0)
 	var erasing *tori.ErasingError
-	if !errors.As(err, &erasing) || !erasing.Until.Equal(e.Until) {
+	if !errors.As(err, &erasing) || !erasing.Until.Equal(e.Until) || tori.ErrorCode(err) != tori.ELIMIT {
 		t.Fatalf("hold while erasing: %v", err)
 	}
 	if again := mustErase(t, p, dana); !again.Done || !again.Again {

@@ -122,3 +122,30 @@ func TestErasureFinishedByTheWorker(t *testing.T) {
 		t.Fatalf("the record is left: %v", err)
 	}
 }
+
+// TestOfferPassesAnErasingClientBy: a time freed while a client on the
+// waitlist is being erased goes to the next in line; no hold is made in
+// the erasing client's name.
+func TestOfferPassesAnErasingClientBy(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	dana, w1, w2 := client(101), client(201), client(202)
+	a := e.book(dana, "talk", e.clock.At(thu, "10:00"))
+	e.join(w1, "talk", "adi", thu, thu, tori.AnyTime)
+	e.join(w2, "talk", "adi", thu, thu, tori.AnyTime)
+	st := e.worker.cfg.Privacy.Store
+	if _, err := st.BeginErasure(ctx, w1, e.clock.Now().Add(time.Minute), e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.cancel(dana, a.ID)
+	e.run(e.worker.offerFreedTimes)
+	if n, _ := e.offers(w1.ID); n != 0 {
+		t.Fatalf("the erasing client was offered the time %d times", n)
+	}
+	if n, _ := e.offers(w2.ID); n != 1 {
+		t.Fatalf("the next in line was offered it %d times", n)
+	}
+	if as, _ := e.store.ClientAppointments(ctx, w1.ID, time.Time{}); len(as) != 0 {
+		t.Fatalf("a hold in the erasing client's name: %+v", as)
+	}
+}
