@@ -48,9 +48,10 @@ type ExportFile struct {
 	Strikes   []ExportStrike  `json:"late_cancellations_and_no_shows"`
 	Waitlist  []ExportWait    `json:"waitlist"`
 	Messages  []ExportMessage `json:"messages_waiting_to_be_passed_on"`
-	// Relayed counts their messages whose link to their chat is kept, so
-	// that the practice's reply reaches them.
-	Relayed      int  `json:"messages_the_practice_can_reply_to"`
+	// Relayed counts the links kept from the copies of their messages in
+	// the practice's chats (one per copy) to their chat, so that a reply
+	// reaches them.
+	Relayed      int  `json:"links_for_replies_to_your_messages"`
 	Conversation bool `json:"conversation_in_progress"`
 	// NotesWithheld counts the practice's notes left out of the export
 	// (privacy.export_notes: false): the client may ask the practice.

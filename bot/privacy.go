@@ -80,7 +80,8 @@ func (c *turn) recordSummary(r tori.ClientRecord) string {
 		"Withheld": r.Notes() > 0 && c.privacyUC().Policy().WithholdNotes,
 		"Strikes":  len(r.Strikes),
 		"Waitlist": len(r.Waitlist),
-		"Messages": len(r.Pending) + r.Relayed,
+		"Pending":  len(r.Pending),
+		"Relayed":  r.Relayed,
 	})
 }
 
