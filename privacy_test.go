@@ -308,3 +308,36 @@ func TestExportHasEverythingAndOnlyTheirs(t *testing.T) {
 }
 
 var _ tori.PrivacyStore = (*storage.Store)(nil)
+
+// TestAnonymisingChecksAgain: an erasure past its check that meets an
+// appointment which now blocks it (here, one booked behind the check's
+// back) leaves that appointment whole and waits for it.
+func TestAnonymisingChecksAgain(t *testing.T) {
+	ctx := context.Background()
+	b, c := mustBookings(t)
+	p := mustPrivacy(t, b)
+	h, _ := b.Hold(ctx, dana, "talk", "adi", at(b, tue, "10:00"), 0)
+	a, err := b.Confirm(ctx, dana, h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Store.BeginErasure(ctx, dana, c.t.Add(time.Minute), c.t); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Store.AdvanceErasure(ctx, dana.ID, tori.ErasureChecking, tori.ErasureErasing, nil, c.t.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	left, err := p.Store.EraseClient(ctx, dana.ID, dana.ChatID, c.t)
+	if err != nil || len(left) != 1 || left[0] != a.ID {
+		t.Fatalf("left %v, %v", left, err)
+	}
+	if got, _ := b.Store.Appointment(ctx, a.ID); got.Client.ID != dana.ID || got.Client.Name != "Dana" {
+		t.Fatalf("an upcoming booking was anonymised: %+v", got)
+	}
+	if up, _ := b.Upcoming(ctx, dana); len(up) != 1 {
+		t.Fatalf("the client no longer sees their booking: %v", up)
+	}
+	if done, _, err := p.ContinueErasure(ctx, dana.ID, 2*time.Minute); err != nil || done {
+		t.Fatalf("the worker finished an erasure that waits: %v %v", done, err)
+	}
+}
