@@ -99,7 +99,10 @@ type Appointment struct {
 	Refusals    int  // attempts PayPal refused outright (a retry after one uses a new request id)
 	Forgiven    bool // a late cancellation refunded in full under the forgive-the-first rule
 	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Erased is when the appointment's personal details were removed (the
+	// client's erasure, or retention): the client is gone, the rest stays.
+	Erased    time.Time
+	UpdatedAt time.Time
 }
 
 func sortByStart(as []Appointment) {

@@ -153,5 +153,8 @@ func (b *Bookings) MarkNoShow(ctx context.Context, id string) (Appointment, erro
 	if fresh {
 		b.Count("booking", "no_show")
 	}
+	if a.Client.ID == 0 { // the client's data was erased: nobody to count it against
+		return a, nil
+	}
 	return a, b.Store.AddStrike(ctx, a.Client.ID, a.ID, b.now())
 }

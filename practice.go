@@ -98,6 +98,7 @@ type Practice struct {
 	Policy       Policy
 	Worker       WorkerSettings
 	Waitlist     WaitlistPolicy
+	Privacy      PrivacyPolicy // how long personal details and money records are kept
 	// Staff are Telegram ids that manage every therapist (a receptionist,
 	// the clinic's owner); each therapist manages their own calendar.
 	Staff []int64
@@ -269,6 +270,10 @@ func (p *Practice) Validate() error {
 	}
 	if r := p.Worker.RemoteReminder; r < 0 || r > 0 && r < 5*time.Minute {
 		return Errorf(EINVALID, "reminders.remote_also is %s: use a duration such as 1h, or 0 for none", r)
+	}
+	p.Privacy = p.Privacy.withDefaults()
+	if err := p.Privacy.Validate(); err != nil {
+		return err
 	}
 	def := DefaultWaitlistPolicy()
 	if p.Waitlist.OfferWindow == 0 {

@@ -102,6 +102,9 @@ func (c *turn) releaseCurrent() {
 
 // holdFailed shows why a time could not be held, if it could not.
 func (c *turn) holdFailed(k calendar, at time.Time, err error) bool {
+	if c.erasingRefused(err) {
+		return true
+	}
 	switch tori.ErrorCode(err) {
 	case "":
 		return false

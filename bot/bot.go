@@ -57,6 +57,9 @@ type Config struct {
 	Practice *tori.Practice
 	Bookings *tori.Bookings
 	Store    Store
+	// Privacy is the privacy use cases (/privacy); nil makes them over
+	// Bookings' store when it keeps privacy (tori.PrivacyStore).
+	Privacy *tori.Privacy
 	// PublicURL is where the calendar feeds are served (PUBLIC_URL); ""
 	// turns /calendar off.
 	PublicURL string
@@ -74,6 +77,7 @@ type Bot struct {
 	log       *slog.Logger
 	cat       *catalog
 	username  string // the bot's @username, learned from Telegram
+	privacy   *tori.Privacy
 }
 
 // New builds the conversation side of the bot (see Connect for Telegram).
@@ -88,6 +92,12 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if b.log == nil {
 		b.log = slog.Default()
+	}
+	b.privacy = cfg.Privacy
+	if cfg.Bookings != nil && b.privacy == nil {
+		if st, ok := cfg.Bookings.Store.(tori.PrivacyStore); ok {
+			b.privacy = &tori.Privacy{Practice: cfg.Practice, Store: st, Now: b.now, Log: b.log, Events: cfg.Bookings.Events}
+		}
 	}
 	cat.onMissing = func(lang, id string, err error) {
 		b.log.Error("message missing from catalog", "lang", lang, "id", id, "err", err)
@@ -157,6 +167,8 @@ type state struct {
 	Note string `json:"note,omitempty"` // an admin is writing the note of this appointment
 	Hold string `json:"hold,omitempty"` // the hold of the current booking flow
 	Any  bool   `json:"any,omitempty"`  // it was chosen with "first available"
+	// Erase is the token of the erasure the user was asked to confirm (/privacy).
+	Erase string `json:"erase,omitempty"`
 }
 
 const stateTTL = 24 * time.Hour
@@ -208,7 +220,7 @@ func WantsState(in Input) bool {
 	switch {
 	case in.Data != "":
 		v, _, _ := strings.Cut(in.Data, ":")
-		return v == vTime || v == vRescheduleTm || v == vAbandon || v == vOfferPass
+		return v == vTime || v == vRescheduleTm || v == vAbandon || v == vOfferPass || v == vPrivacyErase || v == vPrivacyEraseDo
 	}
 	// A message, not a command, is read in the light of the flow it is in
 	// (or is an admin's note); /cancel drops a note.
@@ -373,6 +385,8 @@ func (c *turn) onText() {
 		c.help()
 	case "language":
 		c.chooseLanguage()
+	case "privacy":
+		c.privacy()
 	case "cancel":
 		if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" {
 			c.saveState(c.ctx, c.in.User.ChatID, state{})
@@ -393,7 +407,7 @@ func (c *turn) onButton() {
 		c.show(c.t("button.stale_text", nil), c.menuKeyboard())
 		return
 	}
-	if c.onAdminButton(a) || c.onWaitButton(a) {
+	if c.onAdminButton(a) || c.onWaitButton(a) || c.onPrivacyButton(a) {
 		return
 	}
 	switch a.Verb {

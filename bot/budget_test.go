@@ -24,12 +24,15 @@ const (
 	// (18 measured; a new pooled connection's handshake adds up to 2).
 	budgetRoundTripsPerPaidBooking = 20
 	// Commands Redis executes (those inside scripts included) for one complete paid booking, from /start to
-	// the confirmation, with the therapist told.
-	budgetCommandsPerPaidBooking = 85
+	// the confirmation, with the therapist told. (87 since privacy: a hold
+	// checks for the client's erasure, a booking enters the retention index.)
+	budgetCommandsPerPaidBooking = 87
 	// Bytes of Redis memory one more confirmed paid booking adds (a new
 	// client's first: the appointment, its payment record, its place in the
-	// therapist's and the client's indexes, the client's chat state).
-	budgetBytesPerAppointment = 1850
+	// therapist's and the client's indexes, the client's chat state; since
+	// privacy, its place in the retention index and the client's @username
+	// history).
+	budgetBytesPerAppointment = 1900
 )
 
 // TestRedisBudgets books paid sessions through the chat, the real bot and

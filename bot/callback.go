@@ -65,6 +65,11 @@ const (
 	vWaitLeave = "wl" // wl:entry — leave the waitlist
 	vOfferTake = "wt" // wt:appt — take a waitlist offer
 	vOfferPass = "wn" // wn:appt — not this time
+
+	vPrivacy        = "pv"  // what tori keeps about the sender
+	vPrivacyExport  = "pe"  // send them a copy
+	vPrivacyErase   = "px"  // ask before erasing
+	vPrivacyEraseDo = "pxx" // pxx:token — erase (the token kept in their chat state)
 )
 
 // argument kinds
@@ -85,6 +90,7 @@ const (
 	aTo    // the last day of a range (yyyymmdd)
 	aPart  // a part of the day: any, am, pm, ev
 	aEntry // a waitlist entry: w + 10 id characters
+	aToken // a confirmation token: 10 id characters
 )
 
 var grammar = map[string][]int{
@@ -134,6 +140,11 @@ var grammar = map[string][]int{
 	vWaitLeave: {aEntry},
 	vOfferTake: {aAppt},
 	vOfferPass: {aAppt},
+
+	vPrivacy:        {},
+	vPrivacyExport:  {},
+	vPrivacyErase:   {},
+	vPrivacyEraseDo: {aToken},
 }
 
 // Action is parsed callback data.
@@ -155,6 +166,7 @@ type Action struct {
 	Block     string
 	Keep      bool
 	Percent   int
+	Token     string
 }
 
 // ParseCallback parses callback data strictly. ok is false for anything that
@@ -195,6 +207,8 @@ func ParseCallback(data string) (Action, bool) {
 			a.Part, ok = partOf(v)
 		case aEntry:
 			a.Entry, ok = v, len(v) == 11 && v[0] == 'w' && isID(v[1:])
+		case aToken:
+			a.Token, ok = v, len(v) == 10 && isID(v)
 		case aTime:
 			a.Time, ok = parseTime(v)
 		case aLang:

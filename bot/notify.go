@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/tori-bot/tori"
@@ -62,7 +63,7 @@ func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 	}
 	text := c.cat.T(lang, id, data)
 	for _, chat := range t.TelegramIDs {
-		c.res.Replies = append(c.res.Replies, Reply{ChatID: chat, Text: text, Retry: noticeRetry(chat, text)})
+		c.res.Replies = append(c.res.Replies, Reply{ChatID: chat, Text: text, Retry: noticeAbout(chat, text, a.Client.ID)})
 	}
 }
 
@@ -75,11 +76,17 @@ type queuedNotice struct {
 	Notice string `json:"notice"` // a random id: two notices of one text stay two
 	Chat   int64  `json:"chat"`
 	Text   string `json:"text"`
+	// About is the client a notice to a therapist names, so that the
+	// client's erasure finds it (storage reads "chat" and "about").
+	About int64 `json:"about,omitempty"`
 }
 
 // noticeRetry is the relay queue member that sends text to chat again.
-func noticeRetry(chat int64, text string) string {
-	b, _ := json.Marshal(queuedNotice{Notice: tori.RandomToken(10), Chat: chat, Text: text})
+func noticeRetry(chat int64, text string) string { return noticeAbout(chat, text, 0) }
+
+// noticeAbout is noticeRetry for a notice that names client about.
+func noticeAbout(chat int64, text string, about int64) string {
+	b, _ := json.Marshal(queuedNotice{Notice: tori.RandomToken(10), Chat: chat, Text: text, About: about})
 	return string(b)
 }
 
@@ -92,9 +99,19 @@ func decodeNotice(member string) (Reply, bool) {
 	return Reply{ChatID: q.Chat, Text: q.Text}, true
 }
 
+// labels is a catalog for texts wanted where no Bot is at hand (nil if
+// the catalogs do not load, which bot.New reports first).
+var labels = sync.OnceValue(func() *catalog {
+	c, _ := newCatalog()
+	return c
+})
+
 // clientRef names a client for the therapist: a link to their Telegram
 // profile, and their @username when they have one.
 func clientRef(lang string, cl tori.Client) string {
+	if cl.ID == 0 && labels() != nil { // anonymised: the client's data was erased
+		return iso(lang, labels().T(lang, "client.erased", nil))
+	}
 	name := cl.Name
 	if name == "" {
 		name = "#" + strconv.FormatInt(cl.ID, 10)

@@ -79,7 +79,7 @@ func TestParseCommand(t *testing.T) {
 }
 
 func FuzzParseCallback(f *testing.F) {
-	for _, s := range []string{"m", "s:talk", "w:talk:adi:20261201", "t:talk:*:qz0x1c", "qq:adi.abcdefghij:0", "l:he", "::", "rt:a.b:c"} {
+	for _, s := range []string{"m", "s:talk", "w:talk:adi:20261201", "t:talk:*:qz0x1c", "qq:adi.abcdefghij:0", "l:he", "::", "rt:a.b:c", "pv", "pxx:abcdefghij", "pxx:ABCDEFGHIJ"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data string) {
@@ -97,6 +97,9 @@ func FuzzParseCallback(f *testing.F) {
 		}
 		if a.Service != "" && !isID(a.Service) || a.Therapist != "" && !isID(a.Therapist) {
 			t.Fatalf("accepted ids %q %q", a.Service, a.Therapist)
+		}
+		if a.Verb == vPrivacyEraseDo && (len(a.Token) != 10 || !isID(a.Token)) {
+			t.Fatalf("accepted token %q", a.Token)
 		}
 	})
 }

@@ -99,7 +99,7 @@ func (t *Telegram) Username() string { return t.bot.username }
 func (t *Telegram) RegisterCommands(ctx context.Context) error {
 	for _, lang := range []string{"en", "he"} {
 		var cmds []models.BotCommand
-		for _, c := range []string{"book", "my", "help", "language", "cancel"} {
+		for _, c := range []string{"book", "my", "help", "language", "privacy", "cancel"} {
 			cmds = append(cmds, models.BotCommand{Command: c, Description: t.bot.cat.T(lang, "cmd."+c, nil)})
 		}
 		p := &tg.SetMyCommandsParams{Commands: cmds}

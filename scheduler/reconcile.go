@@ -16,8 +16,9 @@ import (
 // never approved is dropped once its hold is long over.
 
 // orderLife is how long after its hold ends an unapproved order is still
-// watched (PayPal lets a buyer approve for about three hours).
-const orderLife = 3 * time.Hour
+// watched (PayPal lets a buyer approve for about three hours); erasure
+// waits for it too.
+const orderLife = tori.OrderLife
 
 func (w *Worker) reconcile(ctx context.Context) (int, error) {
 	st := w.cfg.Store

@@ -81,10 +81,13 @@ type Config struct {
 	Bookings *tori.Bookings
 	Store    Store
 	Notify   Notifier
-	Now      func() time.Time // default time.Now
-	Log      *slog.Logger     // default slog.Default()
-	Lease    time.Duration    // how long a claim lasts (default 2 minutes)
-	Batch    int              // items claimed per queue per run (default 100)
+	// Privacy runs retention and finishes erasures; nil makes it over
+	// Bookings' store when that keeps privacy (tori.PrivacyStore).
+	Privacy *tori.Privacy
+	Now     func() time.Time // default time.Now
+	Log     *slog.Logger     // default slog.Default()
+	Lease   time.Duration    // how long a claim lasts (default 2 minutes)
+	Batch   int              // items claimed per queue per run (default 100)
 }
 
 // Worker runs the jobs.
@@ -111,6 +114,11 @@ func New(cfg Config) *Worker {
 	if cfg.Batch == 0 {
 		cfg.Batch = 100
 	}
+	if cfg.Bookings != nil && cfg.Privacy == nil {
+		if st, ok := cfg.Bookings.Store.(tori.PrivacyStore); ok {
+			cfg.Privacy = &tori.Privacy{Practice: cfg.Practice, Store: st, Now: cfg.Now, Log: cfg.Log, Events: cfg.Bookings.Events}
+		}
+	}
 	return &Worker{cfg: cfg}
 }
 
@@ -133,6 +141,8 @@ func (w *Worker) jobs() []job {
 		{"relay", "@every 30s", w.deliverRelays},
 		{"waitlist", "@every 2s", w.offerFreedTimes},
 		{"waitend", "@every 5m", w.endWaitEntries},
+		{"erasures", "@every 30s", w.finishErasures},
+		{"retention", "@every 10m", w.retain},
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 // Appointment hash fields. The scripts read status, token, hold_until,
 // start, end, buffer, client and seq; the rest is carried for the front ends.
 func encode(a tori.Appointment) []any {
-	return []any{
+	f := []any{
 		"id", a.ID,
 		"therapist", a.TherapistID,
 		"service", a.ServiceID,
@@ -57,6 +57,10 @@ func encode(a tori.Appointment) []any {
 		"refund_tries", a.RefundTries,
 		"forgiven", boolField(a.Forgiven),
 	}
+	if !a.Erased.IsZero() { // written by anonymiseScript; a new appointment has none
+		f = append(f, "erased", ms(a.Erased))
+	}
+	return f
 }
 
 func decode(m map[string]string) (tori.Appointment, error) {
@@ -120,6 +124,7 @@ func decode(m map[string]string) (tori.Appointment, error) {
 		RefundID:    m["refund_id"],
 		RefundTries: int(num("refund_tries")),
 		Forgiven:    m["forgiven"] == "1",
+		Erased:      fromMS(num("erased")),
 	}
 	return a, bad
 }

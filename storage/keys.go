@@ -91,3 +91,36 @@ func (s *Store) pendingRefundsKey() string { return s.Prefix + "refunds:pending"
 func (s *Store) strikesKey(client int64) string {
 	return s.Prefix + "{c:" + strconv.FormatInt(client, 10) + "}:strikes"
 }
+
+// Privacy (see privacy.go and docs/PRIVACY.md).
+
+// eraseKey: HASH, a client's erasure under way: phase, started (ms), chat,
+// therapists (to tell), until (ms: no hold in their name before). Its
+// existence refuses every hold in the client's name (reserveScript).
+func (s *Store) eraseKey(client int64) string {
+	return s.Prefix + "{c:" + strconv.FormatInt(client, 10) + "}:erase"
+}
+
+// clientRelaysKey: SET, "<admin chat>:<message>" of every relayKey that
+// points to this client chat (so that erasure finds them); 60 days.
+func (s *Store) clientRelaysKey(chat int64) string {
+	return s.Prefix + "{c:" + strconv.FormatInt(chat, 10) + "}:relays"
+}
+
+// keptKey: ZSET, the therapist's appointments that still carry personal
+// details and will be kept (booked, or paid): member id, score end in ms.
+// Written when a hash stops expiring by itself (confirmScript,
+// confirmPaidScript); retention anonymises what ended long enough ago.
+func (s *Store) keptKey(tid string) string { return s.therapistTag(tid) + "kept" }
+
+// moneyKey: ZSET, the therapist's anonymised appointments (money records):
+// member id, score their last money movement (or end) in ms.
+func (s *Store) moneyKey(tid string) string { return s.therapistTag(tid) + "money" }
+
+// backfilledKey: STRING, set once every appointment written before
+// keptKey existed has been put in it.
+func (s *Store) backfilledKey() string { return s.Prefix + "privacy:backfilled" }
+
+// erasuresKey: ZSET, the erasures under way (client ids), by when the
+// worker next looks at each (the queue tori.QueueErasures).
+func (s *Store) erasuresKey() string { return s.Prefix + "privacy:erase" }

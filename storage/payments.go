@@ -211,7 +211,7 @@ func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.C
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
-	keys = append(keys, s.holdExpiryKey(tid), s.remindKey(tid), s.appointmentKey(tid, id))
+	keys = append(keys, s.holdExpiryKey(tid), s.remindKey(tid), s.appointmentKey(tid, id), s.keptKey(tid))
 	args := []any{id, c.ID, c.Amount.Amount, ms(now), c.Amount.Currency, "", 0, s.HoldRetention.Milliseconds()}
 	mismatch := !held.Matches(c)
 	if mismatch && next.ID != "" {

@@ -83,6 +83,7 @@ return {'OK'}
 // KEYS[1] the appointment's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] maxspan
 // KEYS[5] the hold-expiry queue  KEYS[6] the reminder queue
 // KEYS[7] the successor's hash (KEYS[1] again when there is none)
+// KEYS[8] the kept appointments (retention: the hash no longer expires)
 // ARGV[1] id  ARGV[2] capture id  ARGV[3] amount (minor units)  ARGV[4] now ms
 // ARGV[5] the capture's currency  ARGV[6] the successor's id, or ""
 // ARGV[7] the successor's hold until ms  ARGV[8] how long its hash outlives its hold, ms
@@ -100,6 +101,7 @@ local bend = tonumber(f[3]) + tonumber(f[4])
 local holding = f[1] == 'held' or f[1] == 'expired'
 local own = holding and not conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, now, ARGV[1], '')
 redis.call('PERSIST', KEYS[1])
+redis.call('ZADD', KEYS[8], 'NX', f[3], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 if tonumber(ARGV[3]) ~= tonumber(f[7] or '') or ARGV[5] ~= f[8] then
   redis.call('HSET', KEYS[1], 'pay_state', 'mismatch', 'capture_id', ARGV[2], 'paid', ARGV[3], 'pay_currency', ARGV[5],

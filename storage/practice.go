@@ -119,12 +119,19 @@ func (s *Store) RememberClient(ctx context.Context, c tori.Client) error {
 	return formatError("remember client", err)
 }
 
+// queueRemember keeps every @username the client has had in their profile
+// ("u:<name>" fields), so that erasure finds each usernameKey.
 func (s *Store) queueRemember(ctx context.Context, p redis.Pipeliner, c tori.Client) {
-	p.HSet(ctx, s.profileKey(c.ID), "name", c.Name, "username", c.Username)
-	if c.Username != "" {
-		p.Set(ctx, s.usernameKey(c.Username), c.ID, 0)
+	if c.Username == "" {
+		p.HSet(ctx, s.profileKey(c.ID), "name", c.Name, "username", "")
+		return
 	}
+	p.HSet(ctx, s.profileKey(c.ID), "name", c.Name, "username", c.Username, usernameField+strings.ToLower(c.Username), "1")
+	p.Set(ctx, s.usernameKey(c.Username), c.ID, 0)
 }
+
+// usernameField prefixes the profile fields that record a client's @usernames.
+const usernameField = "u:"
 
 // ClientByUsername returns the Telegram id of a @username we have seen;
 // ENOTFOUND. A username its client has since changed (and someone else
@@ -197,9 +204,19 @@ func (s *Store) CheckCalendarToken(ctx context.Context, tid, tok string) (bool, 
 
 // SaveRelay remembers that message msg in an admin's chat relays a
 // client's message, so that a reply to it reaches the client.
+// The client's chat keeps a list of them (clientRelaysKey), for erasure.
 func (s *Store) SaveRelay(ctx context.Context, adminChat int64, msg int, clientChat int64) error {
-	return formatError("relay", s.Redis.Set(ctx, s.relayKey(adminChat, msg), clientChat, 60*24*time.Hour).Err())
+	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, s.clientRelaysKey(clientChat), strconv.FormatInt(adminChat, 10)+":"+strconv.Itoa(msg))
+		p.Expire(ctx, s.clientRelaysKey(clientChat), relayKeep)
+		p.Set(ctx, s.relayKey(adminChat, msg), clientChat, relayKeep)
+		return nil
+	})
+	return formatError("relay", err)
 }
+
+// relayKeep is how long a relayed message can be answered.
+const relayKeep = 60 * 24 * time.Hour
 
 // RelayOf returns the client chat of a relayed message; ENOTFOUND.
 func (s *Store) RelayOf(ctx context.Context, adminChat int64, msg int) (int64, error) {

@@ -60,6 +60,8 @@ func (s *Store) queueKey(q tori.Queue, therapist string) string {
 		return s.wlKey("offerq")
 	case tori.QueueWaitEnd:
 		return s.wlKey("endq")
+	case tori.QueueErasures:
+		return s.erasuresKey()
 	}
 	return s.therapistTag(therapist) + string(q)
 }

@@ -48,12 +48,16 @@ end
 // client's index (as intent, before the therapist's side) and enforces the
 // cap on the client's live holds, across all therapists.
 //
-// KEYS[1] the client's index  KEYS[2] the client's holds
+// No hold is made in the name of a client whose data is being erased.
+//
+// KEYS[1] the client's index  KEYS[2] the client's holds  KEYS[3] the client's erasure
 // ARGV[1] id  ARGV[2] start ms  ARGV[3] hold until ms  ARGV[4] now ms  ARGV[5] max live holds
-// Returns {"OK"} | {"LIMIT"}.
+// Returns {"OK"} | {"LIMIT"} | {"ERASING", until ms}.
 var reserveScript = redis.NewScript(reserveLua)
 
 const reserveLua = `
+local erasing = redis.call('HGET', KEYS[3], 'until')
+if erasing then return {'ERASING', erasing} end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
 if not redis.call('ZSCORE', KEYS[2], ARGV[1]) and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then
   return {'LIMIT'}
@@ -97,13 +101,13 @@ return {'OK'}
 // live on different nodes, and the two run one after the other): a hold in
 // one round trip instead of two. A refused take gives the reservation back.
 //
-// KEYS[1..2] reserveScript's  KEYS[3..7] holdScript's
+// KEYS[1..2] reserveScript's first two  KEYS[3..7] holdScript's  KEYS[8] reserveScript's third
 // ARGV[1..5] reserveScript's  ARGV[6..] holdScript's
-// Returns {"LIMIT"} | holdScript's answer.
+// Returns reserveScript's refusals | holdScript's answer.
 var reserveHoldScript = redis.NewScript(luaConflict +
 	"local function reserve(KEYS, ARGV)\n" + reserveLua + "\nend\n" +
 	"local function hold(KEYS, ARGV)\n" + holdBody + "\nend\n" + `
-local r = reserve({KEYS[1], KEYS[2]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]})
+local r = reserve({KEYS[1], KEYS[2], KEYS[8]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]})
 if r[1] ~= 'OK' then return r end
 local h = hold({KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]}, {unpack(ARGV, 6)})
 if h[1] ~= 'OK' then redis.call('ZREM', KEYS[2], ARGV[1]) end
@@ -140,10 +144,11 @@ return {'OK'}
 // confirmScript turns a hold into a booking: a compare-and-set on its token.
 //
 // KEYS[1] the appointment's hash  KEYS[2] span  KEYS[3] the hold-expiry queue
-// KEYS[4] the reminder queue
+// KEYS[4] the reminder queue  KEYS[5] the kept appointments (retention)
 // ARGV[1] id  ARGV[2] token  ARGV[3] now ms
 // The booking goes into the reminder queue, due at once (the worker works
-// out its reminders); remind_from is now.
+// out its reminders); remind_from is now. The hash no longer expires, so
+// it enters the retention index.
 // Returns {"OK"} | {"NOTFOUND"} | {"EXPIRED"} | {"CONFLICT"}.
 var confirmScript = redis.NewScript(`
 local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'hold_until', 'moves')
@@ -159,6 +164,7 @@ local bend, hold, client = string.match(sp, '^(%d+) (%d+) (%d+)$')
 redis.call('HSET', KEYS[2], ARGV[1], bend .. ' 0 ' .. client)
 redis.call('HSET', KEYS[1], 'status', 'confirmed', 'updated_at', ARGV[3], 'remind_from', ARGV[3])
 redis.call('PERSIST', KEYS[1])
+redis.call('ZADD', KEYS[5], 'NX', redis.call('HGET', KEYS[1], 'end'), ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 return {'OK'}

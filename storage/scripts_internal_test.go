@@ -58,12 +58,12 @@ func TestScriptsIdempotent(t *testing.T) {
 		return keys, args
 	}
 	a := mk("", 0)
-	twice("reserve", reserveScript, []string{s.clientIndexKey(7), s.clientHoldsKey(7)}, a.ID, ms(a.Start), ms(a.HoldUntil), ms(now), 1)
+	twice("reserve", reserveScript, []string{s.clientIndexKey(7), s.clientHoldsKey(7), s.eraseKey(7)}, a.ID, ms(a.Start), ms(a.HoldUntil), ms(now), 1)
 	k, args := holdArgs(a)
 	twice("hold", holdScript, k, args...)
 	later := now.Add(20 * time.Minute) // the hold has run out; its time is still free
 	twice("renew", renewScript, []string{s.appointmentKey("adi", a.ID), s.schedKey("adi"), s.spanKey("adi"), s.maxSpanKey("adi"), s.holdExpiryKey("adi")}, a.ID, "tok", ms(later), ms(later.Add(15*time.Minute)), int64(1000))
-	twice("confirm", confirmScript, []string{s.appointmentKey("adi", a.ID), s.spanKey("adi"), s.holdExpiryKey("adi"), s.remindKey("adi")}, a.ID, "tok", ms(later))
+	twice("confirm", confirmScript, []string{s.appointmentKey("adi", a.ID), s.spanKey("adi"), s.holdExpiryKey("adi"), s.remindKey("adi"), s.keptKey("adi")}, a.ID, "tok", ms(later))
 	h := mk(a.ID, 30*time.Minute)
 	h.HoldUntil = later.Add(15 * time.Minute)
 	k, args = holdArgs(h)
@@ -80,7 +80,7 @@ func TestScriptsIdempotent(t *testing.T) {
 		both.HoldUntil = later.Add(15 * time.Minute)
 		k, args = holdArgs(both)
 		args[5] = ms(later)
-		twice("reserve and hold", reserveHoldScript, append([]string{s.clientIndexKey(7), s.clientHoldsKey(7)}, k...),
+		twice("reserve and hold", reserveHoldScript, append(append([]string{s.clientIndexKey(7), s.clientHoldsKey(7)}, k...), s.eraseKey(7)),
 			append([]any{both.ID, ms(both.Start), ms(both.HoldUntil), ms(later), 3}, args...)...)
 		twice("release it", releaseScript, []string{s.appointmentKey("adi", both.ID), s.schedKey("adi"), s.spanKey("adi"), s.holdExpiryKey("adi")}, both.ID, "tok", ms(later), int64(1000))
 	}

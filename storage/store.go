@@ -256,13 +256,14 @@ func (s *Store) Hold(ctx context.Context, a tori.Appointment, maxHolds int, now 
 	}
 	if _, cluster := s.Redis.(*redis.ClusterClient); !cluster {
 		keys := append([]string{s.clientIndexKey(a.Client.ID), s.clientHoldsKey(a.Client.ID)}, s.takeKeys(a)...)
+		keys = append(keys, s.eraseKey(a.Client.ID))
 		args := append([]any{a.ID, ms(a.Start), ms(a.HoldUntil), ms(now), maxHolds}, s.takeArgs(a, now)...)
-		code, _, err := s.runScript(ctx, "hold", reserveHoldScript, keys, args...)
+		code, detail, err := s.runScript(ctx, "hold", reserveHoldScript, keys, args...)
 		if err != nil {
 			return tori.Appointment{}, err
 		}
-		if code == "LIMIT" {
-			return tori.Appointment{}, holdLimit(maxHolds)
+		if err := reserveRefused(code, detail, maxHolds); err != nil {
+			return tori.Appointment{}, err
 		}
 		return holdAnswer(a, code) // a refused take was given back by the script
 	}
@@ -315,13 +316,22 @@ func (s *Store) takeArgs(a tori.Appointment, now time.Time) []any {
 // reserve records a hold on the client's side: in their index, and under
 // their cap on live holds.
 func (s *Store) reserve(ctx context.Context, a tori.Appointment, maxHolds int, now time.Time) error {
-	keys := []string{s.clientIndexKey(a.Client.ID), s.clientHoldsKey(a.Client.ID)}
-	code, _, err := s.runScript(ctx, "reserve", reserveScript, keys, a.ID, ms(a.Start), ms(a.HoldUntil), ms(now), maxHolds)
+	keys := []string{s.clientIndexKey(a.Client.ID), s.clientHoldsKey(a.Client.ID), s.eraseKey(a.Client.ID)}
+	code, detail, err := s.runScript(ctx, "reserve", reserveScript, keys, a.ID, ms(a.Start), ms(a.HoldUntil), ms(now), maxHolds)
 	if err != nil {
 		return err
 	}
-	if code == "LIMIT" {
+	return reserveRefused(code, detail, maxHolds)
+}
+
+// reserveRefused is the error of a reservation reserveScript refused, or nil.
+func reserveRefused(code, detail string, maxHolds int) error {
+	switch code {
+	case "LIMIT":
 		return holdLimit(maxHolds)
+	case "ERASING":
+		until, _ := strconv.ParseInt(detail, 10, 64)
+		return &tori.ErasingError{Until: fromMS(until)}
 	}
 	return nil
 }
@@ -366,7 +376,7 @@ func (s *Store) Confirm(ctx context.Context, id, token string, now time.Time) (t
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	keys := []string{s.appointmentKey(tid, id), s.spanKey(tid), s.holdExpiryKey(tid), s.remindKey(tid)}
+	keys := []string{s.appointmentKey(tid, id), s.spanKey(tid), s.holdExpiryKey(tid), s.remindKey(tid), s.keptKey(tid)}
 	code, _, err := s.runScript(ctx, "confirm", confirmScript, keys, id, token, ms(now))
 	if err != nil {
 		return tori.Appointment{}, err
@@ -490,7 +500,7 @@ func (s *Store) ClientAppointments(ctx context.Context, clientID int64, from tim
 	var out []tori.Appointment
 	var gone []any
 	for i, c := range cmds {
-		if c == nil || len(c.Val()) == 0 {
+		if c == nil || len(c.Val()) == 0 || c.Val()["client"] != strconv.FormatInt(clientID, 10) { // gone, or anonymised
 			gone = append(gone, ids[i])
 			continue
 		}

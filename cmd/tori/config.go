@@ -63,6 +63,11 @@ type fileConfig struct {
 		MaxEntries          int    `yaml:"max_entries"`
 		MaxDays             int    `yaml:"max_days"`
 	} `yaml:"waitlist"`
+	Privacy struct {
+		KeepPersonal     string `yaml:"keep_personal"`
+		KeepMoneyRecords string `yaml:"keep_money_records"`
+		ExportNotes      *bool  `yaml:"export_notes"`
+	} `yaml:"privacy"`
 	Therapists []struct {
 		ID          string              `yaml:"id"`
 		Name        string              `yaml:"name"`
@@ -168,6 +173,9 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 		return nil, err
 	}
 	if err := readWorker(&f, &p.Worker); err != nil {
+		return nil, err
+	}
+	if err := readPrivacy(&f, &p.Privacy); err != nil {
 		return nil, err
 	}
 	for i, ft := range f.Therapists {
@@ -349,6 +357,33 @@ func readWaitlist(f *fileConfig, w *tori.WaitlistPolicy) error {
 	if fw.MaxDays != 0 {
 		w.MaxDays = fw.MaxDays
 	}
+	return nil
+}
+
+// readPrivacy reads privacy.*; Practice.Validate checks the periods
+// against each other.
+func readPrivacy(f *fileConfig, pp *tori.PrivacyPolicy) error {
+	*pp = tori.DefaultPrivacyPolicy()
+	for _, x := range []struct {
+		field, value string
+		to           *tori.Period
+	}{
+		{"privacy.keep_personal", f.Privacy.KeepPersonal, &pp.KeepPersonal},
+		{"privacy.keep_money_records", f.Privacy.KeepMoneyRecords, &pp.KeepMoney},
+	} {
+		if strings.TrimSpace(x.value) == "" {
+			continue
+		}
+		per, err := tori.ParsePeriod(x.value)
+		if err != nil {
+			return tori.Errorf(tori.EINVALID, "%s: %s", x.field, tori.ErrorMessage(err))
+		}
+		if per.IsZero() { // unset is the default; nothing kept at all is not a period
+			return tori.Errorf(tori.EINVALID, "%s must be at least a day, such as \"24 months\"", x.field)
+		}
+		*x.to = per
+	}
+	pp.WithholdNotes = f.Privacy.ExportNotes != nil && !*f.Privacy.ExportNotes
 	return nil
 }
 

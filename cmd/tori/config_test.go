@@ -28,6 +28,9 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if p.Policy.Tiers[1] != (tori.RefundTier{MinNotice: 24 * time.Hour, Percent: 50}) {
 		t.Fatalf("tiers = %+v", p.Policy.Tiers)
 	}
+	if pp := p.Privacy; pp != (tori.PrivacyPolicy{KeepPersonal: tori.Period{Months: 24}, KeepMoney: tori.Period{Years: 7}}) {
+		t.Fatalf("privacy = %+v", pp)
+	}
 	if w := p.Waitlist; w != (tori.WaitlistPolicy{OfferWindow: 15 * time.Minute, AllowShortNotice: true, MaxEntries: 5, MaxDays: 31}) {
 		t.Fatalf("waitlist = %+v", w)
 	}
@@ -56,6 +59,10 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"NegativeAgenda", `at: "07:30"`, `at: "-1:30"`, `agenda.at "-1:30": write a time such as "07:30", or off`},
 		{"HugeDays", "min_notice: 2h", "min_notice: 281474976710657d", `policy.min_notice "281474976710657d" is more than ten years`},
 		{"NegativeDuration", "min_notice: 2h", "min_notice: -2h", `policy.min_notice "-2h" is negative`},
+		{"BadPeriod", "keep_personal: 24 months", "keep_personal: 24m", `privacy.keep_personal: "24m": write months as "mo" or "months"`},
+		{"NotAPeriod", "keep_money_records: 7 years", "keep_money_records: seven", `privacy.keep_money_records: "seven" is not a period`},
+		{"MoneyShorter", "keep_money_records: 7 years", "keep_money_records: 1 year", `privacy.keep_money_records (1 year) is shorter than privacy.keep_personal (24 months)`},
+		{"ZeroPersonal", "keep_personal: 24 months", "keep_personal: 0 days", `privacy.keep_personal must be at least a day`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,6 +50,7 @@ var (
 	_ bot.WebhookParser   = (*payments.PayPal)(nil)
 	_ bot.Deliverer       = (*bot.Telegram)(nil)
 	_ scheduler.Store     = (*storage.Store)(nil)
+	_ tori.PrivacyStore   = (*storage.Store)(nil)
 	_ scheduler.Notifier  = (*bot.Notifier)(nil)
 )
 

@@ -1,0 +1,75 @@
+package tori
+
+import (
+	"context"
+	"fmt"
+)
+
+// Retention: an appointment's personal details (who the client was, the
+// practice's notes) go privacy.keep_personal after it ended; what remains
+// of one that involved money (amounts, dates, PayPal ids) goes
+// privacy.keep_money_records after its last money movement. Each step is a
+// compare-and-set in storage, so any number of workers may run it.
+
+// Retained is what one retention pass did.
+type Retained struct {
+	Anonymised, Removed int
+}
+
+// Retain runs one retention pass over a therapist's appointments, at most
+// n of each kind; a full batch means there may be more.
+func (p *Privacy) Retain(ctx context.Context, therapistID string, n int) (Retained, error) {
+	var r Retained
+	now := p.now()
+	pol := p.Policy()
+
+	cutoff := pol.KeepPersonal.Before(now)
+	ids, err := p.Store.KeptBefore(ctx, therapistID, cutoff, n)
+	if err != nil {
+		return r, err
+	}
+	for _, id := range ids {
+		done, err := p.Store.Anonymise(ctx, id, cutoff, now)
+		if err != nil {
+			return r, err
+		}
+		if done {
+			r.Anonymised++
+		}
+	}
+
+	cutoff = pol.KeepMoney.Before(now)
+	if ids, err = p.Store.MoneyBefore(ctx, therapistID, cutoff, n); err != nil {
+		return r, err
+	}
+	for _, id := range ids {
+		done, err := p.Store.RemoveMoneyRecord(ctx, id, cutoff)
+		if err != nil {
+			return r, err
+		}
+		if done {
+			r.Removed++
+		}
+	}
+	p.count("anonymised", r.Anonymised)
+	p.count("removed", r.Removed)
+	return r, nil
+}
+
+// RetainAll runs a retention pass over every therapist's appointments (at
+// most n of each kind each), after putting older data in reach once.
+func (p *Privacy) RetainAll(ctx context.Context, n int) (Retained, error) {
+	var all Retained
+	if _, err := p.Store.BackfillKept(ctx); err != nil {
+		return all, err
+	}
+	for _, t := range p.Practice.Therapists {
+		r, err := p.Retain(ctx, t.ID, n)
+		all.Anonymised += r.Anonymised
+		all.Removed += r.Removed
+		if err != nil {
+			return all, fmt.Errorf("retention of %s: %w", t.ID, err)
+		}
+	}
+	return all, nil
+}

@@ -1,0 +1,165 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Retention (tori.PrivacyStore): the kept index (keptKey) lists the
+// appointments that carry personal details and no longer expire by
+// themselves; the money index (moneyKey) what remains of them once
+// anonymised. anonymiseScript and removeRecordScript are compare-and-set
+// on the index entries, so two workers never do one step twice.
+
+// KeptBefore implements tori.PrivacyStore.
+func (s *Store) KeptBefore(ctx context.Context, tid string, cutoff time.Time, n int) ([]string, error) {
+	return s.indexBefore(ctx, s.keptKey(tid), cutoff, n)
+}
+
+// MoneyBefore implements tori.PrivacyStore.
+func (s *Store) MoneyBefore(ctx context.Context, tid string, cutoff time.Time, n int) ([]string, error) {
+	return s.indexBefore(ctx, s.moneyKey(tid), cutoff, n)
+}
+
+func (s *Store) indexBefore(ctx context.Context, key string, cutoff time.Time, n int) ([]string, error) {
+	ids, err := s.Redis.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: "-inf", Max: "(" + strconv.FormatInt(ms(cutoff), 10), Count: int64(n)}).Result()
+	return ids, formatError("retention", err)
+}
+
+// Anonymise implements tori.PrivacyStore. The client loses the
+// appointment from their index and strikes; a client left with nothing
+// (no appointment, no hold, no waitlist entry) is forgotten: profile,
+// strikes and @username.
+func (s *Store) Anonymise(ctx context.Context, id string, cutoff, now time.Time) (bool, error) {
+	code, client, err := s.anonymise(ctx, id, "retain", 0, cutoff, now)
+	if err != nil || (code != "OK" && code != "DELETED") {
+		return false, err
+	}
+	if client == 0 {
+		return true, nil
+	}
+	var left *redis.IntCmd
+	if _, err := s.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, s.clientIndexKey(client), id)
+		p.ZRem(ctx, s.strikesKey(client), id)
+		left = p.ZCard(ctx, s.clientIndexKey(client))
+		return nil
+	}); err != nil {
+		return true, formatError("retention: client", err)
+	}
+	if left.Val() > 0 {
+		return true, nil
+	}
+	waiting, err := s.Redis.SCard(ctx, s.wlKey("c", clientPart(client))).Result()
+	if err != nil || waiting > 0 {
+		return true, formatError("retention: client", err)
+	}
+	if err := s.forgetUsernames(ctx, client, nil); err != nil {
+		return true, err
+	}
+	_, err = s.forgetClient(ctx, client, client, "idle", nil)
+	return true, err
+}
+
+// RemoveMoneyRecord implements tori.PrivacyStore. The PayPal indexes go
+// first (while the record still names them), then the record.
+func (s *Store) RemoveMoneyRecord(ctx context.Context, id string, cutoff time.Time) (bool, error) {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return false, err
+	}
+	score, err := s.Redis.ZScore(ctx, s.moneyKey(tid), id).Result()
+	if errors.Is(err, redis.Nil) || err == nil && int64(score) >= ms(cutoff) {
+		return false, nil
+	}
+	if err != nil {
+		return false, formatError("retention", err)
+	}
+	f, err := s.Redis.HMGet(ctx, s.appointmentKey(tid, id), "order_id", "capture_id").Result()
+	if err != nil {
+		return false, formatError("retention", err)
+	}
+	for i, key := range []func(string) string{s.orderKey, s.captureKey} {
+		if v, _ := f[i].(string); v != "" {
+			if err := delIfScript.Run(ctx, s.Redis, []string{key(v)}, id).Err(); err != nil {
+				return false, formatError("retention: index", err)
+			}
+		}
+	}
+	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, s.openPaymentsKey(), id)
+		p.ZRem(ctx, s.pendingRefundsKey(), id)
+		return nil
+	}); err != nil {
+		return false, formatError("retention: queues", err)
+	}
+	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.keptKey(tid), s.moneyKey(tid),
+		s.holdExpiryKey(tid), s.remindKey(tid)}
+	code, _, err := s.runScript(ctx, "remove money record", removeRecordScript, keys, id, ms(cutoff))
+	return code == "OK", err
+}
+
+// BackfillKept implements tori.PrivacyStore: it puts every appointment
+// stored before the kept index existed (one that no longer expires by
+// itself and still carries its client) in it, once for the database.
+func (s *Store) BackfillKept(ctx context.Context) (int, error) {
+	if n, err := s.Redis.Exists(ctx, s.backfilledKey()).Result(); err != nil || n == 1 {
+		return 0, formatError("backfill", err)
+	}
+	glob := strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(s.Prefix) + "{t:*}:a:*"
+	added := 0
+	scan := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, glob, 500).Iterator()
+		for iter.Next(ctx) {
+			n, err := s.backfillOne(ctx, iter.Val())
+			if err != nil {
+				return err
+			}
+			added += n
+		}
+		return iter.Err()
+	}
+	var err error
+	switch c := s.Redis.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, scan)
+	case *redis.Client:
+		err = scan(ctx, c)
+	default:
+		err = errors.New("backfill needs a single server or a cluster client")
+	}
+	if err != nil {
+		return added, formatError("backfill", err)
+	}
+	return added, formatError("backfill", s.Redis.Set(ctx, s.backfilledKey(), "1", 0).Err())
+}
+
+// backfillOne puts one appointment hash in its therapist's kept index if
+// it belongs there.
+func (s *Store) backfillOne(ctx context.Context, key string) (int, error) {
+	var ttl *redis.DurationCmd
+	var f *redis.SliceCmd
+	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		ttl = p.PTTL(ctx, key)
+		f = p.HMGet(ctx, key, "id", "therapist", "end", "client")
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	str := func(i int) string { v, _ := f.Val()[i].(string); return v }
+	id, tid, end, client := str(0), str(1), str(2), str(3)
+	if ttl.Val() != -1 || id == "" || tid == "" || end == "" || client == "" || client == "0" || key != s.appointmentKey(tid, id) {
+		return 0, nil
+	}
+	e, err := strconv.ParseInt(end, 10, 64)
+	if err != nil {
+		return 0, nil
+	}
+	n, err := s.Redis.ZAddNX(ctx, s.keptKey(tid), redis.Z{Score: float64(e), Member: id}).Result()
+	return int(n), err
+}
