@@ -176,7 +176,7 @@ func (b *Bot) sessionLine(lang string, a tori.Appointment) string {
 		state = b.cat.T(lang, "agenda.confirmed", nil)
 	}
 	line := fmt.Sprintf("<b>%s</b> %s\n%s · %s\n%s · %s",
-		ltr(lang, b.local(a.Start).Format("15:04")+"–"+b.local(a.End).Format("15:04")), clientRef(lang, a.Client),
+		b.timeRange(lang, a.Start, a.End), clientRef(lang, a.Client),
 		iso(lang, s.Name(lang, b.practice.Language)), pay, state, b.whereShort(lang, a))
 	switch {
 	case a.NoteLocked:

@@ -156,7 +156,7 @@ func (c *turn) describeBlock(start, end time.Time) string {
 		}
 		return ltr(c.lang, c.shortDay(c.lang, first)+" – "+c.shortDay(c.lang, last))
 	}
-	return c.shortDay(c.lang, tori.DateOf(ls)) + " " + ltr(c.lang, ls.Format("15:04")+"–"+le.Format("15:04"))
+	return c.shortDay(c.lang, tori.DateOf(ls)) + " " + c.timeRange(c.lang, start, end)
 }
 
 // inTheWay splits what is in the way of a block: bookings, and holds

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/internal/bidi"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
 )
@@ -188,7 +189,7 @@ func labels(r bot.Reply) []string {
 func (u *user) sees(parts ...string) *user {
 	u.w.t.Helper()
 	for _, p := range parts {
-		if !strings.Contains(u.screen.Text, p) {
+		if !strings.Contains(shown(u.screen.Text), p) {
 			u.w.t.Fatalf("%s: screen lacks %q:\n%s", u.c.Name, p, u.screen.Text)
 		}
 	}
@@ -212,6 +213,10 @@ func (w *world) count(chat int64) int {
 }
 
 var tags = regexp.MustCompile(`<[^>]+>`)
+
+// shown is a text as a person reads it: without the invisible word joiners
+// that keep a time range on one line.
+func shown(s string) string { return strings.ReplaceAll(s, bidi.WJ, "") }
 
 func plain(s string) string { return tags.ReplaceAllString(s, "") }
 
@@ -277,7 +282,7 @@ func TestBookCancelFlow(t *testing.T) {
 	// Both of Adi's Telegram ids are told, in Adi's language (Hebrew).
 	for _, id := range []int64{9001, 9011} {
 		n := w.last(id)
-		if !strings.Contains(n.Text, "תור חדש") || !strings.Contains(n.Text, "tg://user?id=101") || !strings.Contains(n.Text, "@dana") || !strings.Contains(n.Text, "10:00–10:50") {
+		if !strings.Contains(n.Text, "תור חדש") || !strings.Contains(n.Text, "tg://user?id=101") || !strings.Contains(n.Text, "@dana") || !strings.Contains(shown(n.Text), "10:00–10:50") {
 			t.Fatalf("therapist %d notice: %s", id, n.Text)
 		}
 	}
@@ -358,11 +363,11 @@ func TestRescheduleFlow(t *testing.T) {
 	}
 	dana.press("Confirm the new time").sees("Your session has been moved.", "Now: <b>Thursday 3 December 2026, 14:30–15:20</b>", "Was: <s>Thursday 3 December 2026, 14:00–14:50</s>")
 	n := w.last(9002)
-	if !strings.Contains(n.Text, "Rescheduled by the client") || !strings.Contains(n.Text, "was") && !strings.Contains(n.Text, "Was: Thursday 3 December 2026, 14:00–14:50") {
+	if !strings.Contains(n.Text, "Rescheduled by the client") || !strings.Contains(n.Text, "was") && !strings.Contains(shown(n.Text), "Was: Thursday 3 December 2026, 14:00–14:50") {
 		t.Fatalf("reschedule notice: %s", n.Text)
 	}
 	dana.say("/my").sees("14:30–15:20")
-	if strings.Contains(dana.screen.Text, "14:00–14:50") {
+	if strings.Contains(shown(dana.screen.Text), "14:00–14:50") {
 		t.Fatal("the old time is still listed")
 	}
 	// Too late to move: the day before.

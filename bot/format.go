@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/internal/bidi"
 )
 
 // Dates and times as each language writes them, in the practice's time zone.
@@ -35,8 +36,13 @@ func (b *Bot) when(lang string, t time.Time) string {
 
 // whenRange writes "Tuesday 1 December 2026, 10:00–10:50".
 func (b *Bot) whenRange(lang string, start, end time.Time) string {
-	r := ltr(lang, b.local(start).Format("15:04")+"–"+b.local(end).Format("15:04"))
-	return b.cat.T(lang, "date.when_range", map[string]any{"Date": b.longDate(lang, start), "Time": r})
+	return b.cat.T(lang, "date.when_range", map[string]any{"Date": b.longDate(lang, start), "Time": b.timeRange(lang, start, end)})
+}
+
+// timeRange writes "10:00–10:50": left to right in Hebrew too, and never
+// broken at the dash.
+func (b *Bot) timeRange(lang string, start, end time.Time) string {
+	return ltr(lang, bidi.Range(b.local(start).Format("15:04"), b.local(end).Format("15:04")))
 }
 
 // shortDay writes "Tue 1/12" for buttons.

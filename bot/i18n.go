@@ -6,10 +6,10 @@ import (
 	"html"
 	"io/fs"
 	"path"
-	"strings"
 	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/tori-bot/tori/internal/bidi"
 	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
 )
@@ -104,18 +104,11 @@ func (c *catalog) localize(lang string, lc *i18n.LocalizeConfig) (string, bool) 
 // esc escapes text for Telegram's HTML parse mode.
 func esc(s string) string { return html.EscapeString(s) }
 
-// Unicode isolates keep Latin names, numbers and ranges in their own order
-// inside a right-to-left sentence.
-const (
-	fsi = "\u2068" // first strong isolate
-	lri = "\u2066" // left-to-right isolate
-	pdi = "\u2069" // pop directional isolate
-)
-
-// iso escapes s and, in Hebrew, isolates it so that its own direction is kept.
+// iso escapes s and, in Hebrew, isolates it so that its own direction is
+// kept (see internal/bidi).
 func iso(lang, s string) string {
-	if lang == "he" && s != "" {
-		return fsi + esc(s) + pdi
+	if bidi.RTL(lang) {
+		return bidi.Auto(esc(s))
 	}
 	return esc(s)
 }
@@ -123,8 +116,8 @@ func iso(lang, s string) string {
 // ltr keeps a run like "10:00–10:50" left to right inside Hebrew text. s
 // must already be safe HTML.
 func ltr(lang, s string) string {
-	if lang == "he" && s != "" && !strings.HasPrefix(s, lri) {
-		return lri + s + pdi
+	if bidi.RTL(lang) {
+		return bidi.LTR(s)
 	}
 	return s
 }

@@ -219,7 +219,7 @@ func (b *Bot) AgendaReplies(t tori.Therapist, day tori.Date, as []tori.Appointme
 			confirmed = b.cat.T(lang, "agenda.confirmed", nil)
 		}
 		lines = append(lines, fmt.Sprintf("<b>%s</b> %s\n%s · %s\n%s · %s",
-			ltr(lang, b.local(a.Start).Format("15:04")+"–"+b.local(a.End).Format("15:04")), clientRef(lang, a.Client),
+			b.timeRange(lang, a.Start, a.End), clientRef(lang, a.Client),
 			iso(lang, s.Name(lang, b.practice.Language)), pay, confirmed, b.whereShort(lang, a)))
 	}
 	// A long day goes out in several messages (Telegram takes 4,096 characters).

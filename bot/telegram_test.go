@@ -135,7 +135,7 @@ func (c *tgUser) sees(parts ...string) telegramtest.Message {
 			return false
 		}
 		for _, p := range parts {
-			if !strings.Contains(ms[len(ms)-1].Text, p) {
+			if !strings.Contains(shown(ms[len(ms)-1].Text), p) {
 				return false
 			}
 		}

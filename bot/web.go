@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/internal/bidi"
 )
 
 // The pages a buyer sees when PayPal sends them back, and the PayPal
@@ -44,6 +45,7 @@ type pageButton struct {
 
 type page struct {
 	Lang, Dir, Practice, Mark, Title string
+	Head                             string // the <title>
 	Lines                            []string
 	Buttons                          []pageButton
 	Refresh                          int
@@ -87,10 +89,8 @@ func (b *Bot) render(w http.ResponseWriter, p page) {
 func (b *Bot) pageText(lang, id string, data map[string]any) string { return b.cat.T(lang, id, data) }
 
 func (b *Bot) newPage(lang, mark, titleID string) page {
-	p := page{Lang: lang, Dir: "ltr", Practice: b.practice.Name, Mark: mark, Title: b.pageText(lang, titleID, nil)}
-	if lang == "he" {
-		p.Dir = "rtl"
-	}
+	p := page{Lang: lang, Dir: bidi.Dir(lang), Practice: b.practice.Name, Mark: mark, Title: b.pageText(lang, titleID, nil)}
+	p.Head = p.Title + " · " + isolate(lang, p.Practice)
 	return p
 }
 
@@ -109,20 +109,29 @@ func (b *Bot) langOf(a tori.Appointment) string {
 	return b.practice.Language
 }
 
-// pageFacts are the values pages may show of a booking, unescaped.
+// pageFacts are the values pages may show of a booking, unescaped (the
+// page template escapes them). In Hebrew each is isolated as in the chat:
+// times, ranges and amounts left to right, names and dates as they begin.
 func (b *Bot) pageFacts(lang string, a tori.Appointment) map[string]any {
 	s, _ := b.practice.Service(a.ServiceID)
 	t, _ := b.practice.Therapist(a.TherapistID)
-	l := b.local(a.Start)
 	return map[string]any{
-		"Service":   s.Name(lang, b.practice.Language),
-		"Therapist": t.Name,
-		"When":      b.cat.T(lang, "date.when_range", map[string]any{"Date": b.longDate(lang, a.Start), "Time": l.Format("15:04") + "–" + b.local(a.End).Format("15:04")}),
-		"Until":     b.local(a.HoldUntil).Format("15:04"),
-		"Paid":      a.Paid.Format(lang),
-		"Due":       a.Due.Format(lang),
+		"Service":   isolate(lang, s.Name(lang, b.practice.Language)),
+		"Therapist": isolate(lang, t.Name),
+		"When":      isolate(lang, b.whenRange(lang, a.Start, a.End)),
+		"Until":     isolate(lang, b.until(lang, a.HoldUntil, b.now())),
+		"Paid":      ltr(lang, a.Paid.Format(lang)),
+		"Due":       ltr(lang, a.Due.Format(lang)),
 		"Pending":   a.RefundState == tori.RefundPending,
 	}
+}
+
+// isolate keeps a raw value's own direction inside a right-to-left page.
+func isolate(lang, s string) string {
+	if bidi.RTL(lang) {
+		return bidi.Auto(s)
+	}
+	return s
 }
 
 func orderParam(r *http.Request) (string, bool) {
@@ -244,6 +253,11 @@ func (b *Bot) paymentCancelled(r *http.Request) page {
 	if err != nil {
 		return b.unknownPage()
 	}
+	return b.cancelPage(a)
+}
+
+// cancelPage is the page of a buyer back from PayPal without paying for a.
+func (b *Bot) cancelPage(a tori.Appointment) page {
 	lang := b.langOf(a)
 	facts := b.pageFacts(lang, a)
 	var p page

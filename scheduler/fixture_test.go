@@ -12,6 +12,7 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/internal/bidi"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage"
@@ -84,10 +85,16 @@ func (o *outbox) Send(_ context.Context, r bot.Reply) error {
 	return nil
 }
 
+// to returns what chat was sent, its texts as a person reads them: without
+// the invisible word joiners that keep a time range on one line.
 func (o *outbox) to(chat int64) []bot.Reply {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return append([]bot.Reply(nil), o.sent[chat]...)
+	out := append([]bot.Reply(nil), o.sent[chat]...)
+	for i := range out {
+		out[i].Text = strings.ReplaceAll(out[i].Text, bidi.WJ, "")
+	}
+	return out
 }
 
 func (o *outbox) total() int {

@@ -4,7 +4,9 @@ package preview_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,144 +28,303 @@ func chromium(t *testing.T) string {
 	return path
 }
 
+// browser is one headless Chromium tab on the preview, and the
+// screenshots it took.
+type browser struct {
+	t     *testing.T
+	ctx   context.Context
+	pg    *page
+	shots map[string][]byte
+}
+
+func (b *browser) run(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval evaluates a script and returns its value.
+func eval[T any](b *browser, what, script string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](script))
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// until evaluates a script until it returns true.
+func (b *browser) until(what, script string) {
+	b.t.Helper()
+	deadline := time.Now().Add(wait)
+	for !eval[bool](b, what, script) {
+		if time.Now().After(deadline) {
+			html, _ := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("body")))
+			b.t.Fatalf("%s: not on the page after %s; the page:\n%s", what, wait, html)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// shot takes a screenshot of the whole page (quality 100 makes it a PNG).
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	data, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	b.shots[name] = data
+}
+
+// tap clicks a button of the client's latest message, chosen by pick (a
+// JavaScript function of the buttons, returning one or undefined), and
+// waits for the message to change, as a person waits to see what the press
+// did before pressing again.
+func (b *browser) tap(what, pick string) {
+	b.t.Helper()
+	b.until(what, fmt.Sprintf(`(() => {
+		const msgs = document.querySelectorAll("#chat-client .msg.bot");
+		const last = msgs[msgs.length - 1];
+		if (!last) return false;
+		const b = (%s)([...last.querySelectorAll(".keyboard button")]);
+		if (!b) return false;
+		window.before = last.textContent;
+		b.click();
+		return true;
+	})()`, pick))
+	b.until(what+": its effect", `(() => {
+		const msgs = document.querySelectorAll("#chat-client .msg.bot");
+		return msgs[msgs.length - 1].textContent !== window.before;
+	})()`)
+}
+
+func (b *browser) press(label string) {
+	b.t.Helper()
+	b.tap("the button "+label, fmt.Sprintf(`(bs) => bs.find((b) => b.textContent.includes(%q))`, label))
+}
+
+// choose picks value in a select of the page, as a person does.
+func (b *browser) choose(sel, value string) {
+	b.t.Helper()
+	eval[bool](b, "choose "+value+" in "+sel, fmt.Sprintf(`(() => {
+		const s = document.querySelector(%q);
+		s.value = %q;
+		s.dispatchEvent(new Event("change"));
+		return true;
+	})()`, sel, value))
+}
+
+// booking is one language's words for the booking flow.
+type booking struct {
+	lang, start, next, confirm, paid, booked string
+}
+
+// book books and pays from the client's chat, as on the page: the
+// command, the next week twice, the first day, the first time, confirm and
+// pay, the PayPal stand-in's Approve, tori's return page, and back to the
+// chat, where the confirmation and its .ics are.
+func (b *browser) book(w booking) {
+	b.t.Helper()
+	b.run("type "+w.start, chromedp.SendKeys(chromedp.CSS("#compose-client input"), w.start), chromedp.Click(chromedp.CSS("#compose-client button[type=submit]")))
+	b.until("what was typed, in the chat", fmt.Sprintf(`[...document.querySelectorAll("#chat-client .msg.me")].some((m) => m.textContent === %q)`, w.start))
+	b.press(w.next)
+	b.press(w.next)
+	b.tap("a day", `(bs) => bs.find((b) => /\d+\/\d+/.test(b.textContent))`)
+	b.tap("a time", `(bs) => bs.find((b) => /^\d\d:\d\d/.test(b.textContent))`)
+	b.press(w.confirm)
+	b.until("the pay button", `!!document.querySelector("#chat-client .msg.bot:last-child .keyboard a.button.url")`)
+	attr, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS("#chat-client .msg.bot:last-child .keyboard a.button.url"), "href"))
+	if err != nil {
+		b.t.Fatalf("read the pay link: %v", err)
+	}
+	if !strings.HasPrefix(attr.Value, b.pg.url+"/preview/paypal/checkout") {
+		b.t.Fatalf("the pay button leads to %q", attr.Value)
+	}
+	b.run("the PayPal stand-in", chromedp.Navigate(attr.Value), chromedp.WaitVisible(chromedp.CSS("button.approve")))
+	b.shot("checkout-" + w.lang + ".png")
+	b.run("approve", chromedp.Click(chromedp.CSS("button.approve")), chromedp.WaitVisible(chromedp.CSS("a.button")))
+	page, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil || !strings.Contains(page, w.paid) {
+		b.t.Fatalf("the return page says: %s (%v)", page, err)
+	}
+	if dir := eval[string](b, "the page's direction", `getComputedStyle(document.querySelector("main")).direction`); (dir == "rtl") != (w.lang == "he") {
+		b.t.Fatalf("the %s return page is laid out %s", w.lang, dir)
+	}
+	b.rangeReadsInOrder("the return page", "main")
+	b.shot("paid-" + w.lang + ".png")
+	b.run("back to the chat", chromedp.Click(chromedp.CSS("a.button")), chromedp.WaitVisible(chromedp.CSS("#chat-client")))
+	b.until("the confirmation", fmt.Sprintf(`[...document.querySelectorAll("#chat-client .msg.bot")].some((m) => m.textContent.includes(%q))`, w.booked))
+	b.until("the .ics", `[...document.querySelectorAll("#chat-client a.file")].some((a) => a.textContent.endsWith(".ics") && a.getAttribute("href").startsWith("/preview/api/file"))`)
+}
+
+// confirmation is a script's expression for the client's confirmation.
+func confirmation(booked string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll("#chat-client .msg.bot")].findLast((m) => m.textContent.includes(%q))`, booked)
+}
+
+// rangeReadsInOrder checks, as laid out on the screen, the first time
+// range inside the element sel (a CSS selector or a script's expression):
+// its start is left of its end, on the same line, whatever the direction
+// of the text around it.
+func (b *browser) rangeReadsInOrder(what, sel string) {
+	b.t.Helper()
+	el := sel
+	if !strings.Contains(sel, "(") {
+		el = fmt.Sprintf("document.querySelector(%q)", sel)
+	}
+	got := eval[string](b, what+": the range", fmt.Sprintf(`(() => {
+		const walker = document.createTreeWalker(%s, NodeFilter.SHOW_TEXT);
+		for (let n; (n = walker.nextNode()); ) {
+			const m = n.textContent.match(/(\d\d:\d\d)\u2060?–\u2060?(\d\d:\d\d)/);
+			if (!m) continue;
+			const r = document.createRange();
+			r.setStart(n, m.index);
+			r.setEnd(n, m.index + 5);
+			const a = r.getBoundingClientRect();
+			r.setStart(n, m.index + m[0].length - 5);
+			r.setEnd(n, m.index + m[0].length);
+			const z = r.getBoundingClientRect();
+			return JSON.stringify({start: m[1], end: m[2], startLeft: a.left, endLeft: z.left, startTop: a.top, endTop: z.top});
+		}
+		return "";
+	})()`, el))
+	var r struct {
+		Start, End                           string
+		StartLeft, EndLeft, StartTop, EndTop float64
+	}
+	if err := json.Unmarshal([]byte(got), &r); err != nil {
+		b.t.Fatalf("%s: no time range (%v)", what, err)
+	}
+	if r.StartLeft >= r.EndLeft || math.Abs(r.StartTop-r.EndTop) > 2 {
+		b.t.Fatalf("%s: %s–%s is laid out with its start at (%.0f, %.0f) and its end at (%.0f, %.0f): it reads backwards or breaks",
+			what, r.Start, r.End, r.StartLeft, r.StartTop, r.EndLeft, r.EndTop)
+	}
+}
+
 // TestBrowserBooking clicks through a booking on the page in headless
-// Chromium, as a person would: /start the session from the quick buttons
-// and the message box, the next week, a day, a time, "Confirm and pay",
-// the PayPal stand-in's Approve, tori's return page, and back to the chat,
-// where the confirmation and its .ics are; the practice's pane has the
-// notice. On a phone's screen the chats show one at a time, with tabs. It
-// saves screenshots of the chat, the checkout page and the phone in the
-// test's artifact directory (go test -artifacts keeps them).
+// Chromium, as a person would, in English and then in Hebrew: the
+// booking, the PayPal stand-in, tori's return page (the session's range
+// reads start to end in both) and back to the chat; in Hebrew the meeting
+// link in the confirmation is a link. On a phone's screen the chats show
+// one at a time, with tabs; the practice's tab opens at its latest message,
+// a range is never broken at its dash and a notice never covers the message
+// box. It saves screenshots in both languages in the test's artifact
+// directory (go test -artifacts keeps them).
 func TestBrowserBooking(t *testing.T) {
 	pg := start(t, "")
+	st := pg.state()
+	noa := st.Clients[1].ID
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, 150*time.Second)
 	defer cancel()
+	b := &browser{t: t, ctx: ctx, pg: pg, shots: map[string][]byte{}}
 
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	value := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	// until evaluates a script until it returns true.
-	until := func(what, script string) {
-		t.Helper()
-		deadline := time.Now().Add(wait)
-		for {
-			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](script))
-			if err != nil {
-				t.Fatalf("%s: %v", what, err)
-			}
-			if ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("#chat-client")))
-				t.Fatalf("%s: not on the page after %s; the client's chat:\n%s", what, wait, html)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	// (Quality 100 makes the screenshots PNG.)
-	// tap clicks a button of the client's latest message, chosen by pick
-	// (a JavaScript function of the buttons, returning one or undefined),
-	// and waits for the message to change, as a person waits to see what
-	// the press did before pressing again.
-	tap := func(what, pick string) {
-		t.Helper()
-		until(what, fmt.Sprintf(`(() => {
-			const msgs = document.querySelectorAll("#chat-client .msg.bot");
-			const last = msgs[msgs.length - 1];
-			if (!last) return false;
-			const b = (%s)([...last.querySelectorAll(".keyboard button")]);
-			if (!b) return false;
-			window.before = last.textContent;
-			b.click();
-			return true;
-		})()`, pick))
-		until(what+": its effect", `(() => {
-			const msgs = document.querySelectorAll("#chat-client .msg.bot");
-			return msgs[msgs.length - 1].textContent !== window.before;
-		})()`)
-	}
-	press := func(label string) {
-		t.Helper()
-		tap("the button "+label, fmt.Sprintf(`(bs) => bs.find((b) => b.textContent.includes(%q))`, label))
-	}
-
-	run("open the page", chromedp.Navigate(pg.url+"/preview/"), chromedp.WaitVisible(chromedp.CSS("#chat-client .empty")))
-	run("type /start session", chromedp.SendKeys(chromedp.CSS("#compose-client input"), "/start session"), chromedp.Click(chromedp.CSS("#compose-client button[type=submit]")))
-	until("what was typed, in the chat", `[...document.querySelectorAll("#chat-client .msg.me")].some((m) => m.textContent === "/start session")`)
-	press("Next week")
-	press("Next week")
-	// A day, then a time: the first of each.
-	tap("a day", `(bs) => bs.find((b) => /\d+\/\d+/.test(b.textContent))`)
-	tap("a time", `(bs) => bs.find((b) => /^\d\d:\d\d/.test(b.textContent))`)
-	press("Confirm and pay")
-	until("the pay button", `!!document.querySelector("#chat-client .keyboard a.button.url")`)
-	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#chat-client .keyboard a.button.url"), "href"))
-	value("read the pay link", err)
-	pay := attr.Value
-	if !strings.HasPrefix(pay, pg.url+"/preview/paypal/checkout") {
-		t.Fatalf("the pay button leads to %q", pay)
-	}
-	run("the PayPal stand-in", chromedp.Navigate(pay), chromedp.WaitVisible(chromedp.CSS("button.approve")))
-	checkout, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	value("screenshot the checkout", err)
-	run("approve", chromedp.Click(chromedp.CSS("button.approve")), chromedp.WaitVisible(chromedp.CSS("a.button")))
-	page, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-	value("read the return page", err)
-	if !strings.Contains(page, "Paid") {
-		t.Fatalf("the return page says: %s", page)
-	}
-	run("back to the chat", chromedp.Click(chromedp.CSS("a.button")), chromedp.WaitVisible(chromedp.CSS("#chat-client")))
-	until("the confirmation", `[...document.querySelectorAll("#chat-client .msg.bot")].some((m) => m.textContent.includes("You're booked."))`)
-	until("the .ics", `[...document.querySelectorAll("#chat-client a.file")].some((a) => a.textContent.endsWith(".ics") && a.getAttribute("href").startsWith("/preview/api/file"))`)
-	until("the practice's notice", `document.querySelectorAll("#chat-practice .msg.bot").length > 0`)
+	b.run("open the page", chromedp.Navigate(pg.url+"/preview/"), chromedp.WaitVisible(chromedp.CSS("#chat-client .empty")))
+	b.book(booking{lang: "en", start: "/start session", next: "Next week", confirm: "Confirm and pay", paid: "Paid", booked: "You're booked."})
+	b.rangeReadsInOrder("the English confirmation", confirmation("You're booked."))
+	b.until("the practice's notice", `document.querySelectorAll("#chat-practice .msg.bot").length > 0`)
 
 	// What anyone types is shown as text, never as markup.
 	hostile := `<img src=x onerror="document.title='owned'"><b>bold?</b>`
-	run("type markup", chromedp.SendKeys(chromedp.CSS("#compose-client input"), hostile), chromedp.Click(chromedp.CSS("#compose-client button[type=submit]")))
-	until("the markup, as text", fmt.Sprintf(`[...document.querySelectorAll("#chat-client .msg.me")].some((m) => m.textContent === %q)`, hostile))
-	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".chat img, .msg.me b").length`)); err != nil || n != 0 {
-		t.Fatalf("typed markup became %d element(s) (%v)", n, err)
+	b.run("type markup", chromedp.SendKeys(chromedp.CSS("#compose-client input"), hostile), chromedp.Click(chromedp.CSS("#compose-client button[type=submit]")))
+	b.until("the markup, as text", fmt.Sprintf(`[...document.querySelectorAll("#chat-client .msg.me")].some((m) => m.textContent === %q)`, hostile))
+	if n := eval[int](b, "count elements", `document.querySelectorAll(".chat img, .msg.me b").length`); n != 0 {
+		t.Fatalf("typed markup became %d element(s)", n)
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	value("screenshot the chat", err)
-	// On a phone's screen (390×844): one chat at a time, tabs to switch.
-	run("a phone's screen", chromedp.EmulateViewport(390, 844), chromedp.WaitVisible(chromedp.CSS(".tabs")))
-	visible := func(sel string) bool {
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`getComputedStyle(document.querySelector(%q)).display !== "none"`, sel)))
-		value("read the layout", err)
-		return v
+	b.shot("chat-en.png")
+	b.phone("en")
+
+	// Noa, whose Telegram speaks Hebrew, books the video session; back from
+	// PayPal the page shows her chat again.
+	b.run("a computer's screen", chromedp.EmulateViewport(1280, 900))
+	b.choose("#client", fmt.Sprint(noa))
+	b.choose("#lang", "he")
+	b.until("the language's notice", `document.getElementById("toast").textContent.includes("Hebrew")`)
+	b.book(booking{lang: "he", start: "/start video", next: "השבוע הבא", confirm: "אישור ותשלום", paid: "שולם", booked: "התור נקבע."})
+	b.rangeReadsInOrder("the Hebrew confirmation", confirmation("התור נקבע."))
+	link := eval[string](b, "the meeting link", confirmation("התור נקבע.")+`.querySelector(".text a")?.href ?? ""`)
+	if link != "https://meet.example.com/adi" {
+		t.Fatalf("the meeting link in the confirmation is a link to %q", link)
 	}
-	if !visible("#pane-client") || visible("#pane-practice") {
-		t.Fatal("on a phone, the client's chat should show alone")
-	}
-	phone, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	value("screenshot the phone", err)
-	run("the Practice tab", chromedp.Click(chromedp.CSS(`[data-tab="practice"]`)))
-	if visible("#pane-client") || !visible("#pane-practice") {
-		t.Fatal("on a phone, the Practice tab should show the practice's chat alone")
-	}
+	b.shot("chat-he.png")
+	b.phone("he")
 
 	dir := t.ArtifactDir()
-	for name, data := range map[string][]byte{"chat.png": shot, "checkout.png": checkout, "phone.png": phone} {
+	for name, data := range b.shots {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("screenshot: %s (%d bytes)", filepath.Join(dir, name), len(data))
 	}
+}
+
+// phone looks at the page on a phone's screen (390×844, with twice the
+// pixels, as a phone has): one chat at a time, with tabs; the range in the
+// latest confirmation stays whole even in a column too narrow for it; a
+// notice leaves the message box free; the practice's tab opens at its
+// latest message.
+func (b *browser) phone(lang string) {
+	b.t.Helper()
+	b.run("a phone's screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.WaitVisible(chromedp.CSS(".tabs")))
+	visible := func(sel string) bool {
+		return eval[bool](b, "read the layout", fmt.Sprintf(`getComputedStyle(document.querySelector(%q)).display !== "none"`, sel))
+	}
+	if !visible("#pane-client") || visible("#pane-practice") {
+		b.t.Fatal("on a phone, the client's chat should show alone")
+	}
+	b.run("the client's tab", chromedp.Click(chromedp.CSS(`[data-tab="client"]`)))
+	lines := eval[int](b, "a range in a narrow column", `(() => {
+		const msgs = [...document.querySelectorAll("#chat-client .msg.bot")];
+		const m = msgs.map((x) => x.textContent.match(/\d\d:\d\d\u2060?–\u2060?\d\d:\d\d/)).findLast((x) => x);
+		const probe = document.createElement("div");
+		probe.style.cssText = "position: absolute; width: 1px; visibility: hidden";
+		probe.textContent = m[0];
+		document.getElementById("chat-client").appendChild(probe);
+		const r = document.createRange();
+		r.selectNodeContents(probe);
+		const tops = new Set([...r.getClientRects()].map((x) => Math.round(x.top)));
+		probe.remove();
+		return tops.size;
+	})()`)
+	if lines != 1 {
+		b.t.Fatalf("%s: a time range of the chat breaks over %d lines in a narrow column", lang, lines)
+	}
+	b.shot("phone-" + lang + ".png")
+	eval[bool](b, "no notice", `document.getElementById("toast").hidden = true`)
+	b.choose("#lang", lang) // says so in a notice
+	b.until("the notice", `!document.getElementById("toast").hidden`)
+	covers := eval[bool](b, "the notice's place", `(() => {
+		const t = document.getElementById("toast"), c = document.getElementById("compose-client");
+		const a = t.getBoundingClientRect(), z = c.getBoundingClientRect();
+		return a.bottom > z.top && a.top < z.bottom && a.right > z.left && a.left < z.right;
+	})()`)
+	if covers || eval[string](b, "the notice's direction", `document.getElementById("toast").dir`) != "auto" {
+		b.t.Fatalf("%s: the notice covers the message box, or its direction is not its text's: %s", lang,
+			eval[string](b, "where", `JSON.stringify([document.getElementById("toast").getBoundingClientRect(), document.getElementById("compose-client").getBoundingClientRect(), document.getElementById("toast").dir])`))
+	}
+
+	// The practice's chat grows while hidden; its tab opens at the end.
+	n := eval[int](b, "count", `document.querySelectorAll("#chat-practice .msg").length`)
+	for range 3 {
+		b.pg.say(9001, "/help")
+	}
+	b.until("the practice's answers, drawn while hidden", fmt.Sprintf(`document.querySelectorAll("#chat-practice .msg").length >= %d`, n+6))
+	b.run("the Practice tab", chromedp.Click(chromedp.CSS(`[data-tab="practice"]`)))
+	if visible("#pane-client") || !visible("#pane-practice") {
+		b.t.Fatal("on a phone, the Practice tab should show the practice's chat alone")
+	}
+	if !eval[bool](b, "the practice's scroll", `(() => {
+		const c = document.getElementById("chat-practice");
+		return c.scrollHeight > c.clientHeight && c.scrollHeight - c.scrollTop - c.clientHeight < 2;
+	})()`) {
+		b.t.Fatalf("%s: the Practice tab did not open at its latest message", lang)
+	}
+	b.shot("phone-practice-" + lang + ".png")
+	b.run("back to the client's tab", chromedp.Click(chromedp.CSS(`[data-tab="client"]`)))
 }

@@ -21,8 +21,9 @@ import (
 
 const wait = 20 * time.Second
 
-// practice is a one-therapist practice with a prepaid session and a
-// therapist at Telegram id 9001 (in Hebrew).
+// practice is a one-therapist practice with a prepaid session, a prepaid
+// video session (with a meeting link) and a therapist at Telegram id 9001
+// (in Hebrew).
 func practice() *tori.Practice {
 	var hours tori.WeeklyHours
 	for d := time.Sunday; d <= time.Saturday; d++ {
@@ -36,7 +37,9 @@ func practice() *tori.Practice {
 		Policy:     tori.DefaultPolicy(),
 		Therapists: []tori.Therapist{{ID: "adi", Name: "Adi", TelegramIDs: []int64{9001}, Lang: "he", Hours: hours}},
 		Services: []tori.Service{{ID: "session", Names: map[string]string{"en": "Session", "he": "פגישה"}, Duration: 50 * time.Minute,
-			Price: tori.Money{Amount: 35000, Currency: "ILS"}, Payment: tori.PayFull}},
+			Price: tori.Money{Amount: 35000, Currency: "ILS"}, Payment: tori.PayFull},
+			{ID: "video", Names: map[string]string{"en": "Video session", "he": "פגישת וידאו"}, Duration: 45 * time.Minute,
+				Price: tori.Money{Amount: 30000, Currency: "ILS"}, Payment: tori.PayFull, Remote: true, MeetingLink: "https://meet.example.com/adi"}},
 	}
 	if err := p.Validate(); err != nil {
 		panic(err)

@@ -53,15 +53,18 @@ function telegramHTML(src) {
   return out;
 }
 
-function copy(from, to) {
+// copy rebuilds Telegram's tags of from in to; plain text outside links
+// and code gets its web addresses linked, as Telegram's apps link them.
+function copy(from, to, plain = true) {
   for (const n of from.childNodes) {
     if (n.nodeType === Node.TEXT_NODE) {
-      to.appendChild(document.createTextNode(n.textContent));
+      if (plain) linkify(n.textContent, to);
+      else to.appendChild(document.createTextNode(n.textContent));
       continue;
     }
     if (n.nodeType !== Node.ELEMENT_NODE) continue;
     const tag = TAGS[n.tagName];
-    if (!tag) { copy(n, to); continue; }
+    if (!tag) { copy(n, to, plain); continue; }
     const el = document.createElement(tag);
     if (tag === "a") {
       const href = n.getAttribute("href") || "";
@@ -76,9 +79,34 @@ function copy(from, to) {
       el.title = "Spoiler: click to show";
       el.addEventListener("click", () => el.classList.add("shown"));
     }
-    copy(n, el);
+    copy(n, el, plain && !["a", "code", "pre"].includes(tag));
     to.appendChild(el);
   }
+}
+
+// A web address in a message: up to a space, an angle bracket, a quote or
+// a bidi control (the bot isolates a link in Hebrew text).
+const WEB = /https?:\/\/[^\s<>"\u2060\u2066-\u2069]+/gi;
+
+// linkify appends text to to, with each http(s) address in it as a link;
+// trailing punctuation stays text, as in Telegram.
+function linkify(text, to) {
+  let at = 0;
+  for (const m of text.matchAll(WEB)) {
+    const url = m[0].replace(/[.,;:!?'")\]]+$/, "");
+    let ok = false;
+    try { ok = /^https?:$/.test(new URL(url).protocol); } catch (e) { /* not an address */ }
+    if (!ok) continue;
+    if (m.index > at) to.appendChild(document.createTextNode(text.slice(at, m.index)));
+    const a = document.createElement("a");
+    a.href = url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    a.textContent = url;
+    to.appendChild(a);
+    at = m.index + url.length;
+  }
+  if (at < text.length) to.appendChild(document.createTextNode(text.slice(at)));
 }
 
 // One chat pane: who it is for, and a long poll that redraws it on change.
@@ -136,7 +164,13 @@ class Chat {
     }
     for (const it of items) list.appendChild(this.bubble(it));
     this.el.replaceChildren(list);
-    if (atEnd || items.length < 4) this.el.scrollTop = this.el.scrollHeight;
+    if (atEnd || items.length < 4) this.toEnd();
+  }
+
+  // toEnd shows the latest message (see also the tabs, which call it when
+  // a chat drawn while hidden is shown).
+  toEnd() {
+    this.el.scrollTop = this.el.scrollHeight;
   }
 
   bubble(it) {
@@ -235,6 +269,13 @@ function fillSelect(sel, people, current) {
   if (current) sel.value = String(current);
 }
 
+// The client whose chat shows is kept for this tab, so that coming back
+// from the PayPal stand-in shows the same chat.
+function chosenClient(s) {
+  const id = Number(sessionStorage.getItem("tori.client"));
+  return s.clients.some((p) => p.id === id) ? id : s.clients[0].id;
+}
+
 function showState(s) {
   state = s;
   document.getElementById("practice").textContent = s.practiceName;
@@ -255,9 +296,10 @@ async function start() {
     setTimeout(start, 2000);
     return;
   }
-  fillSelect(document.getElementById("client"), s.clients, s.clients[0].id);
+  const client = chosenClient(s);
+  fillSelect(document.getElementById("client"), s.clients, client);
   fillSelect(document.getElementById("staff"), s.practice, s.practice.length ? s.practice[0].id : 0);
-  chats.client.show(s.clients[0].id);
+  chats.client.show(client);
   if (s.practice.length) chats.practice.show(s.practice[0].id);
   showState(s);
   setInterval(async () => {
@@ -266,6 +308,7 @@ async function start() {
 }
 
 document.getElementById("client").addEventListener("change", (e) => {
+  sessionStorage.setItem("tori.client", e.target.value);
   chats.client.show(Number(e.target.value));
   if (state) showState(state);
 });
@@ -311,6 +354,9 @@ for (const t of document.querySelectorAll("[data-tab]")) {
   t.addEventListener("click", () => {
     for (const x of document.querySelectorAll("[data-tab]")) x.classList.toggle("active", x === t);
     for (const p of document.querySelectorAll("[data-pane]")) p.classList.toggle("active", p.dataset.pane === t.dataset.tab);
+    // A chat opens at its latest message (drawn while hidden, it could not
+    // scroll there).
+    chats[t.dataset.tab].toEnd();
   });
 }
 
