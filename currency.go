@@ -35,9 +35,9 @@ func IsCurrency(code string) bool { return isoCurrencies[code] }
 // does not have.
 var currencyHint = map[string]string{"NIS": "ILS", "RMB": "CNY", "NTD": "TWD", "UKP": "GBP", "STG": "GBP"}
 
-// checkCurrency refuses a code that is not an active ISO 4217 currency,
-// saying what to write instead.
-func checkCurrency(code string) error {
+// CheckCurrency refuses a code that is not an active ISO 4217 currency
+// (EINVALID), saying what to write instead.
+func CheckCurrency(code string) error {
 	if IsCurrency(code) {
 		return nil
 	}

@@ -92,7 +92,7 @@ func (m Money) IsZero() bool { return m.Amount == 0 }
 // amount is ever rounded silently.
 func ParseMoney(s, currency string) (Money, error) {
 	currency = strings.ToUpper(strings.TrimSpace(currency))
-	if err := checkCurrency(currency); err != nil {
+	if err := CheckCurrency(currency); err != nil {
 		return Money{}, err
 	}
 	s = strings.TrimSpace(s)

@@ -80,7 +80,7 @@ func TestCheckRefuses(t *testing.T) {
 		path string
 		want string
 	}{
-		{"NIS", &nis, "", `services[0].price: currency "NIS" is not an ISO 4217 code: write ILS`},
+		{"NIS", &nis, "", `services[0].currency: currency "NIS" is not an ISO 4217 code: write ILS`},
 		{"Empty", &empty, "", "tori.yaml is empty: copy tori.example.yaml to "},
 		{"OnlyComments", &comments, "", "tori.yaml is empty: copy tori.example.yaml to "},
 		{"Directory", nil, dir, dir + " is a directory, not the practice file: Docker makes one when the tori.yaml it mounts is missing; remove that directory, copy tori.example.yaml to tori.yaml"},

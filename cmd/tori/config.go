@@ -217,9 +217,12 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 				return nil, err
 			}
 		}
-		cur := fs.Currency
+		cur := strings.ToUpper(strings.TrimSpace(fs.Currency))
 		if cur == "" {
 			cur = "ILS"
+		}
+		if err := tori.CheckCurrency(cur); err != nil {
+			return nil, tori.Errorf(tori.EINVALID, "%s: %s", field("currency"), tori.ErrorMessage(err))
 		}
 		if fs.Price == "" {
 			return nil, tori.Errorf(tori.EINVALID, "%s is missing: write the price, e.g. price: 350 (or 0 for a free session)", field("price"))
