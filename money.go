@@ -92,8 +92,8 @@ func (m Money) IsZero() bool { return m.Amount == 0 }
 // amount is ever rounded silently.
 func ParseMoney(s, currency string) (Money, error) {
 	currency = strings.ToUpper(strings.TrimSpace(currency))
-	if len(currency) != 3 {
-		return Money{}, Errorf(EINVALID, "currency %q is not a three-letter ISO code such as ILS, USD or EUR", currency)
+	if err := CheckCurrency(currency); err != nil {
+		return Money{}, err
 	}
 	s = strings.TrimSpace(s)
 	d := MinorDigits(currency)

@@ -403,7 +403,7 @@ func (p *Practice) validateService(i int, seen map[string]bool) error {
 	if s.BufferAfter < 0 || s.BufferAfter > 4*time.Hour || s.BufferAfter%time.Minute != 0 {
 		return Errorf(EINVALID, "%s.buffer_after is %s: use whole minutes from 0 to 4h, e.g. 10m", f, s.BufferAfter)
 	}
-	if len(s.Price.Currency) != 3 || s.Price.Amount < 0 {
+	if !IsCurrency(s.Price.Currency) || s.Price.Amount < 0 {
 		return Errorf(EINVALID, "%s.price: write an amount and a currency, e.g. price: 350, currency: ILS", f)
 	}
 	switch s.Payment {

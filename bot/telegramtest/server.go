@@ -22,8 +22,9 @@ import (
 	"unicode/utf8"
 )
 
-// Token is the bot token the fake accepts.
-const Token = "123456:TEST-token"
+// Token is the bot token the fake accepts, of @BotFather's form (tori
+// refuses any other).
+const Token = "123456:TEST-token-0123456789abcdefABCDEFGH"
 
 // BotUsername is the fake bot's @username.
 const BotUsername = "ToriTestBot"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -113,15 +114,26 @@ func loadPractice(path string) (*tori.Practice, error) {
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s does not exist: copy tori.example.yaml to %s and fill it in (or set TORI_CONFIG to its path)", path, path)
 	}
+	if info, serr := os.Stat(path); serr == nil && info.IsDir() {
+		// docker compose (or docker run -v) makes a directory in place of a
+		// bind-mounted file that is missing on the host.
+		return nil, fmt.Errorf("%s is a directory, not the practice file: Docker makes one when the tori.yaml it mounts is missing; remove that directory, copy tori.example.yaml to tori.yaml, fill it in and start again", path)
+	}
 	if err != nil {
 		return nil, err
 	}
 	p, err := parsePractice(raw)
+	if errors.Is(err, errEmptyConfig) {
+		return nil, fmt.Errorf("%s is empty: copy tori.example.yaml to %s and fill it in", path, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s", path, tori.ErrorMessage(err))
 	}
 	return p, nil
 }
+
+// errEmptyConfig is parsePractice's answer to a file with no YAML in it.
+var errEmptyConfig = tori.Errorf(tori.EINVALID, "the file is empty: copy tori.example.yaml and fill it in")
 
 var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type`)
 
@@ -130,6 +142,9 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errEmptyConfig
+		}
 		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
 			return nil, tori.Errorf(tori.EINVALID, "line %s: there is no field %q here; check its spelling against tori.example.yaml", m[1], m[2])
 		}
@@ -210,9 +225,12 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 				return nil, err
 			}
 		}
-		cur := fs.Currency
+		cur := strings.ToUpper(strings.TrimSpace(fs.Currency))
 		if cur == "" {
 			cur = "ILS"
+		}
+		if err := tori.CheckCurrency(cur); err != nil {
+			return nil, tori.Errorf(tori.EINVALID, "%s: %s", field("currency"), tori.ErrorMessage(err))
 		}
 		if fs.Price == "" {
 			return nil, tori.Errorf(tori.EINVALID, "%s is missing: write the price, e.g. price: 350 (or 0 for a free session)", field("price"))

@@ -7,6 +7,9 @@
 //	tori bot      run the bot only
 //	tori worker   run the worker only (reminders, hold expiry, refunds, reconciliation, agenda, waitlist)
 //	tori check    validate tori.yaml and exit
+//	tori health   ask a running tori's /healthz (the container's health check)
+//	tori version  the version, the source revision and the Go version
+//	tori help     the commands and the environment variables that matter
 //	tori rekey    encrypt every note under TORI_DATA_KEY (docs/ENCRYPTION.md)
 //	tori preview  the local preview, on loopback (--listen ADDR and
 //	              --public-url URL serve it elsewhere, deliberately); also
@@ -57,7 +60,13 @@ var (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	do := func() error { return run(ctx, os.Args[1:], os.Getenv, os.Stderr) }
+	// help, version and health print their answer, to standard output;
+	// everything else logs, to standard error.
+	out := os.Stderr
+	if infoCommand(os.Args[1:]) != "" {
+		out = os.Stdout
+	}
+	do := func() error { return run(ctx, os.Args[1:], os.Getenv, out) }
 	if len(os.Args) > 1 && os.Args[1] == "bench" {
 		do = func() error { return runBench(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr) }
 	}
@@ -66,6 +75,9 @@ func main() {
 	}
 	if err := do(); err != nil {
 		fmt.Fprintln(os.Stderr, "tori:", err)
+		if errors.As(err, new(usageError)) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
@@ -107,7 +119,11 @@ func newLogger(w io.Writer, getenv func(string) string) *slog.Logger {
 
 // run is the whole program; tests drive it with their own environment.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	if handled, err := runInfo(ctx, args, getenv, stderr); handled {
+		return err
+	}
 	log := newLogger(stderr, getenv)
+	storage.LogClientTo(log)
 	// The local preview: asked for, or no token to go live with (except in
 	// a container, where an empty token is a mistake to say, not a cue).
 	// Its log is read by a person at a terminal: text, unless LOG_FORMAT
@@ -146,6 +162,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		case "check":
 			fmt.Fprintf(stderr, "%s is valid: %s, %d therapist(s), %d service(s), time zone %s\n",
 				cfgPath, practice.Name, len(practice.Therapists), len(practice.Services), practice.Location)
+			for _, p := range placeholders(practice) {
+				fmt.Fprintln(stderr, "warning:", p)
+			}
 			return nil
 		case "bot":
 			runWorker = false
@@ -154,12 +173,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		case "rekey":
 			return runRekey(ctx, getenv, stderr)
 		default:
-			return fmt.Errorf("unknown command %q: run tori (bot and worker), tori bot, tori worker, tori check (validate %s), tori rekey (encrypt notes under TORI_DATA_KEY), tori preview (the local preview) or tori bench (a load test)", args[0], cfgPath)
+			return usageError{fmt.Sprintf("unknown command %q", args[0])}
 		}
 	}
-	token := strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN"))
-	if token == "" {
-		return errors.New("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram and set the token it gives you (or run tori preview to try the bot on this machine)")
+	token, err := readToken(getenv)
+	if err != nil {
+		return err
+	}
+	for _, p := range placeholders(practice) {
+		log.Warn(p)
 	}
 	redisURL := redisURLOf(getenv)
 	public := strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/")
@@ -209,7 +231,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		}
 		rate = r
 	}
-	tg, err := bot.Connect(ctx, b, bot.TelegramOptions{Token: token, APIURL: getenv("TELEGRAM_API_URL"), Limiter: &bot.Limiter{Rate: rate}})
+	tg, err := connectTelegram(ctx, log, b, bot.TelegramOptions{Token: token, APIURL: getenv("TELEGRAM_API_URL"), Limiter: &bot.Limiter{Rate: rate}})
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,12 @@ import (
 )
 
 // TestMain: tori bench -apart starts this test binary as its load process,
-// as it starts the tori binary.
+// as it starts the tori binary; runMain (cli_test.go) starts it as tori.
 func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) != "" {
+		main()
+		os.Exit(0)
+	}
 	if spec := os.Getenv(loadEnv); spec != "" {
 		if err := runBenchLoad(context.Background(), spec, os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "tori:", err)
@@ -127,6 +131,12 @@ func TestRunEndToEnd(t *testing.T) {
 	if resp, err := http.Get(base + "/healthz"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("/healthz: %v", err)
 	}
+	if err := run(ctx, []string{"health"}, getenv, &syncBuffer{}); err != nil {
+		t.Fatalf("tori health: %v", err)
+	}
+	if !strings.Contains(logs.String(), "connecting to Telegram…") {
+		t.Fatalf("no line before connecting to Telegram:\n%s", logs)
+	}
 
 	// A client books the video session through Telegram.
 	u := telegramtest.User{ID: 555, FirstName: "Dana", LanguageCode: "en"}
@@ -186,7 +196,8 @@ func TestRunFailsWithOneClearLine(t *testing.T) {
 		{"MetricsAddrTaken", map[string]string{"METRICS_ADDR": taken.Addr().String()}, "METRICS_ADDR " + taken.Addr().String() + ": "},
 		{"PayPalCurrency", map[string]string{"TORI_CONFIG": kwd}, "in KWD, a currency PayPal does not take: use one of AUD"},
 		{"NoToken", map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather"}, // tori bot
-		{"WrongToken", map[string]string{"TELEGRAM_BOT_TOKEN": "999:wrong"}, "Telegram refused TELEGRAM_BOT_TOKEN"},
+		{"WrongToken", map[string]string{"TELEGRAM_BOT_TOKEN": wrongToken}, "Telegram refused TELEGRAM_BOT_TOKEN"},
+		{"TokenNotOfBotFathersForm", map[string]string{"TELEGRAM_BOT_TOKEN": "999:wrong"}, "TELEGRAM_BOT_TOKEN is not a bot token (it has 9 characters): @BotFather gives one like"},
 		{"NoRedis", map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0"}, "Redis at 127.0.0.1:1 db 0 does not answer"},
 		{"BadRedisURL", map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL is not a Redis URL"},
 		{"NoConfig", map[string]string{"TORI_CONFIG": "/nonexistent/tori.yaml"}, "does not exist: copy tori.example.yaml"},
@@ -206,7 +217,7 @@ func TestRunFailsWithOneClearLine(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error = %v, want one line containing %q", err, tt.want)
 			}
-			if strings.Contains(err.Error()+logs.String(), "999:wrong") {
+			if strings.Contains(err.Error()+logs.String(), "999:wrong") || strings.Contains(err.Error()+logs.String(), wrongToken) {
 				t.Fatalf("the token leaked: %v %s", err, logs.String())
 			}
 		})
