@@ -88,12 +88,23 @@ func (m Money) Sub(o Money) Money { return Money{Amount: m.Amount - o.Amount, Cu
 func (m Money) IsZero() bool { return m.Amount == 0 }
 
 // ParseMoney reads a decimal amount such as "350" or "350.50" in the given
-// currency. It refuses more minor digits than the currency has, so that no
-// amount is ever rounded silently.
+// currency, which must be an active ISO 4217 code. It refuses more minor
+// digits than the currency has, so that no amount is ever rounded silently.
 func ParseMoney(s, currency string) (Money, error) {
 	currency = strings.ToUpper(strings.TrimSpace(currency))
 	if err := CheckCurrency(currency); err != nil {
 		return Money{}, err
+	}
+	return ParseAmount(s, currency)
+}
+
+// ParseAmount is ParseMoney for an amount a payment provider reports: any
+// three-letter code is kept as it is, known to tori or not, so that what
+// was taken is recorded exactly (and given back) rather than refused.
+func ParseAmount(s, currency string) (Money, error) {
+	currency = strings.ToUpper(strings.TrimSpace(currency))
+	if len(currency) != 3 || strings.Trim(currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return Money{}, Errorf(EINVALID, "currency %q is not a three-letter code such as ILS, USD or EUR", currency)
 	}
 	s = strings.TrimSpace(s)
 	d := MinorDigits(currency)

@@ -107,7 +107,7 @@ func money(currency, v string) (tori.Money, error) {
 			v += "." + frac
 		}
 	}
-	m, err := tori.ParseMoney(v, currency)
+	m, err := tori.ParseAmount(v, currency)
 	if err != nil {
 		return tori.Money{}, fmt.Errorf("paypal amount %q %s: %w", v, currency, err)
 	}

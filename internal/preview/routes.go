@@ -110,7 +110,7 @@ func (p *Preview) checkout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	amount := o.Value + " " + o.Currency
-	if m, err := tori.ParseMoney(o.Value, o.Currency); err == nil {
+	if m, err := tori.ParseAmount(o.Value, o.Currency); err == nil {
 		amount = m.Format("en")
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
