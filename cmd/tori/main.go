@@ -224,7 +224,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w (set HTTP_ADDR to a free address, e.g. :8081)", addr, err)
 	}
-	mln, err := listenMetrics(getenv)
+	mln, err := listenMetrics(getenv, log)
 	if err != nil {
 		ln.Close()
 		return err
