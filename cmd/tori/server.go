@@ -27,7 +27,9 @@ type timeouts struct {
 // The listeners' timeouts (variables, so that tests can shorten them).
 var (
 	// The public listener: a payment return or a webhook takes up to 45 s.
-	publicTimeouts = timeouts{header: 10 * time.Second, read: 20 * time.Second, write: 60 * time.Second, idle: 2 * time.Minute}
+	// Idle connections are kept longer than a proxy in front keeps them
+	// (deploy/Caddyfile: 90 s), so the proxy, not tori, closes them.
+	publicTimeouts = timeouts{header: 10 * time.Second, read: 20 * time.Second, write: 60 * time.Second, idle: 5 * time.Minute}
 	// METRICS_ADDR: a CPU profile or a trace may take up to 60 s (pprof
 	// refuses one longer than the write timeout).
 	metricsTimeouts = timeouts{header: 5 * time.Second, read: 10 * time.Second, write: 70 * time.Second, idle: 2 * time.Minute}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +204,24 @@ func TestMetricsDefaultAddrTaken(t *testing.T) {
 			t.Fatalf("error = %v, want one line about METRICS_ADDR", err)
 		}
 	})
+}
+
+// TestProxyClosesIdleConnectionsFirst: the Caddyfile's proxy lets an idle
+// connection to tori go before tori's public listener does (Caddy's
+// default is 2 minutes), so the proxy never sends a request on a
+// connection tori is closing, which it would retry only for a GET.
+func TestProxyClosesIdleConnectionsFirst(t *testing.T) {
+	caddyfile, err := os.ReadFile("../../deploy/Caddyfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keepalive := 2 * time.Minute // Caddy's default
+	if m := regexp.MustCompile(`(?s)transport http \{[^}]*?\bkeepalive\s+(\S+)`).FindSubmatch(caddyfile); m != nil {
+		if keepalive, err = time.ParseDuration(string(m[1])); err != nil {
+			t.Fatalf("the Caddyfile's keepalive %q: %v", m[1], err)
+		}
+	}
+	if srv := newServer(http.NotFoundHandler(), publicTimeouts); keepalive >= srv.IdleTimeout {
+		t.Fatalf("the proxy keeps idle connections %v, tori %v: the proxy's must be the shorter", keepalive, srv.IdleTimeout)
+	}
 }
