@@ -188,6 +188,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	defer rdb.Close()
 	store := storage.New(rdb, env(getenv, "REDIS_PREFIX", "tori:"))
 	store.Keys = keys
+	moved, err := checkDataKeys(ctx, store)
+	if err != nil {
+		return err
+	}
+	if moved != "" {
+		log.Info("notes are now written under this key, which replaces the one before for every process that starts from now on; once every process runs with it, run tori rekey",
+			"key_id", keys.ID(), "replaced", moved)
+	}
 	sayDataKeys(log, keys)
 	bookings := &tori.Bookings{Practice: practice, Store: store, Log: log, Events: metrics.Sink{}}
 	paypal, err := connectPayPal(practice, getenv, log)
