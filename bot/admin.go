@@ -452,7 +452,9 @@ func (c *turn) askNote(a tori.Appointment, replace bool) {
 		c.lockedNote(a, "admin.note_locked_ask")
 		return
 	}
-	c.saveState(c.ctx, c.in.User.ChatID, state{Note: a.ID, Replace: replace})
+	// Only the locked note shown may go: one that is readable again (its
+	// key back) is asked for as usual.
+	c.saveState(c.ctx, c.in.User.ChatID, state{Note: a.ID, Replace: replace && a.NoteLocked})
 	ask := "admin.note_ask"
 	if a.NoteLocked {
 		ask = "admin.note_replace_ask"
