@@ -15,9 +15,11 @@ type PracticeStore interface {
 	AddBlock(ctx context.Context, therapistID string, start, end time.Time) (Block, error)
 	RemoveBlock(ctx context.Context, therapistID, id string) error
 	Blocks(ctx context.Context, therapistID string, from time.Time) ([]Block, error)
-	// SetNote sets the private note; MarkCompleted records a session that
-	// took place (ECONFLICT if it is not confirmed).
-	SetNote(ctx context.Context, id, note string, now time.Time) (Appointment, error)
+	// SetNote sets the private note; a note kept that cannot be read here
+	// (NoteLocked) is replaced only with replaceLocked, else ECONFLICT.
+	// MarkCompleted records a session that took place (ECONFLICT if it is
+	// not confirmed).
+	SetNote(ctx context.Context, id, note string, replaceLocked bool, now time.Time) (Appointment, error)
 	MarkCompleted(ctx context.Context, id string, now time.Time) (Appointment, error)
 	// Prepay and SetPrepay read and record what the practice decided
 	// about a client's prepayment (PrepayExempt, PrepayRequired or "").
@@ -69,12 +71,24 @@ func (b *Bookings) Complete(ctx context.Context, id string) (Appointment, error)
 	return done, err
 }
 
-// SetNote sets the practice's private note on an appointment.
+// SetNote sets the practice's private note on an appointment. A note kept
+// there that this server cannot read (NoteLocked: under a key it does not
+// have) is left as it is: ECONFLICT.
 func (b *Bookings) SetNote(ctx context.Context, id, note string) (Appointment, error) {
+	return b.setNote(ctx, id, note, false)
+}
+
+// ReplaceLockedNote is SetNote that also replaces a note this server
+// cannot read, once the practice has said it may go for good.
+func (b *Bookings) ReplaceLockedNote(ctx context.Context, id, note string) (Appointment, error) {
+	return b.setNote(ctx, id, note, true)
+}
+
+func (b *Bookings) setNote(ctx context.Context, id, note string, replaceLocked bool) (Appointment, error) {
 	if len([]rune(note)) > 2000 {
 		return Appointment{}, Errorf(EINVALID, "A note can be up to 2,000 characters long.")
 	}
-	return b.Store.SetNote(ctx, id, note, b.now())
+	return b.Store.SetNote(ctx, id, note, replaceLocked, b.now())
 }
 
 // Overlapping returns the bookings (and live holds) of a therapist that

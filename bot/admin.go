@@ -281,7 +281,7 @@ func (c *turn) adminOpen(a tori.Appointment) {
 // onAdminButton runs an admin button; false when it is not one.
 func (c *turn) onAdminButton(a Action) bool {
 	switch a.Verb {
-	case vAdminDay, vAdminOpen, vAdminCancel, vAdminCancelDo, vAdminNoShow, vAdminDone, vAdminNote, vAdminClient, vAdminPrepay,
+	case vAdminDay, vAdminOpen, vAdminCancel, vAdminCancelDo, vAdminNoShow, vAdminDone, vAdminNote, vAdminNoteOver, vAdminClient, vAdminPrepay,
 		vBlockWeek, vBlockDay, vBlockStart, vBlockEnd, vBlockUntil, vBlockAsk, vBlockDo, vUnblock, vCalendarNew:
 	default:
 		return false
@@ -290,7 +290,7 @@ func (c *turn) onAdminButton(a Action) bool {
 		c.refuse(a.Verb)
 		return true
 	}
-	if a.Verb != vAdminNote {
+	if a.Verb != vAdminNote && a.Verb != vAdminNoteOver {
 		c.dropNote()
 	}
 	c.lang = c.adminLang()
@@ -326,8 +326,11 @@ func (c *turn) onAdminButton(a Action) bool {
 		}
 	case vAdminNote:
 		if appt, ok := c.adminAppt(a.Appt); ok {
-			c.saveState(c.ctx, c.in.User.ChatID, state{Note: appt.ID})
-			c.show(c.t("admin.note_ask", map[string]any{"Session": c.sessionLine(c.lang, appt)}), nil)
+			c.askNote(appt, false)
+		}
+	case vAdminNoteOver:
+		if appt, ok := c.adminAppt(a.Appt); ok {
+			c.askNote(appt, true)
 		}
 	case vAdminClient:
 		c.clientHistory(a.Client)
@@ -413,12 +416,23 @@ func (c *turn) onAdminText() bool {
 			return true
 		}
 		c.lang = c.adminLang()
-		got, err := c.bookings.SetNote(c.ctx, a.ID, strings.TrimSpace(c.in.Text))
-		if err != nil {
-			if tori.ErrorCode(err) == tori.EINVALID {
-				c.show(c.t("admin.note_too_long", nil), nil)
-				return true
+		set := c.bookings.SetNote
+		if st.Replace {
+			set = c.bookings.ReplaceLockedNote
+		}
+		got, err := set(c.ctx, a.ID, strings.TrimSpace(c.in.Text))
+		switch tori.ErrorCode(err) {
+		case "":
+		case tori.EINVALID:
+			c.show(c.t("admin.note_too_long", nil), nil)
+			return true
+		case tori.ECONFLICT: // a note it cannot read came meanwhile: kept
+			c.saveState(c.ctx, c.in.User.ChatID, state{})
+			if now, ok := c.adminAppt(a.ID); ok {
+				c.lockedNote(now, "admin.note_locked_kept")
 			}
+			return true
+		default:
 			c.fail("note", err)
 			return true
 		}
@@ -428,6 +442,33 @@ func (c *turn) onAdminText() bool {
 		return true
 	}
 	return false
+}
+
+// askNote asks for the note of a session. A note there that this server
+// cannot read is not replaced unasked: the admin is first told it can be
+// read again with its key, and asked whether it may go (replace).
+func (c *turn) askNote(a tori.Appointment, replace bool) {
+	if a.NoteLocked && !replace {
+		c.lockedNote(a, "admin.note_locked_ask")
+		return
+	}
+	// Only the locked note shown may go: one that is readable again (its
+	// key back) is asked for as usual.
+	c.saveState(c.ctx, c.in.User.ChatID, state{Note: a.ID, Replace: replace && a.NoteLocked})
+	ask := "admin.note_ask"
+	if a.NoteLocked {
+		ask = "admin.note_replace_ask"
+	}
+	c.show(c.t(ask, map[string]any{"Session": c.sessionLine(c.lang, a)}), nil)
+}
+
+// lockedNote says (text) that a session's note cannot be read here but is
+// kept, with a button to replace it for good and one back to the session.
+func (c *turn) lockedNote(a tori.Appointment, text string) {
+	c.show(c.t(text, map[string]any{"Session": c.sessionLine(c.lang, a)}), [][]Button{
+		{{Text: c.t("button.admin_note_replace", nil), Data: cb(vAdminNoteOver, a.ID)}},
+		{{Text: c.t("button.admin_back_session", nil), Data: cb(vAdminOpen, a.ID)}},
+	})
 }
 
 // clientLookup finds a client by @username or Telegram id.

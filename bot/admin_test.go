@@ -68,7 +68,7 @@ func TestNonAdminCannotReachAdmin(t *testing.T) {
 	msg := withoutFiles(l.fake.Messages(102))
 	last := msg[len(msg)-1]
 	for _, data := range []string{
-		"ag:20261203", "ao:" + a.ID, "ac:" + a.ID, "acc:" + a.ID, "an:" + a.ID, "ad:" + a.ID, "at:" + a.ID, "acl:101", "ap:101:exempt",
+		"ag:20261203", "ao:" + a.ID, "ac:" + a.ID, "acc:" + a.ID, "an:" + a.ID, "ad:" + a.ID, "at:" + a.ID, "ar:" + a.ID, "acl:101", "ap:101:exempt",
 		"bw:adi:20261203", "bd:adi:20261203", "bx:adi:D2026120320261203", "by:adi:D2026120320261203:c", "ux:adi:blk-abcdefgh", "kr:adi",
 	} {
 		qid := l.fake.PressData(omer.u, last.ID, data)

@@ -169,6 +169,9 @@ type state struct {
 	Any  bool   `json:"any,omitempty"`  // it was chosen with "first available"
 	// Erase is the token of the erasure the user was asked to confirm (/privacy).
 	Erase string `json:"erase,omitempty"`
+	// Replace: the note being written replaces one this server cannot read
+	// (the admin said it may go).
+	Replace bool `json:"replace,omitempty"`
 }
 
 const stateTTL = 24 * time.Hour

@@ -48,6 +48,7 @@ const (
 	vAdminNoShow   = "an"  // an:appt
 	vAdminDone     = "ad"  // ad:appt — completed
 	vAdminNote     = "at"  // at:appt — the next text is the note
+	vAdminNoteOver = "ar"  // ar:appt — the next text replaces a note this server cannot read
 	vAdminClient   = "acl" // acl:client — history
 	vAdminPrepay   = "ap"  // ap:client:mode
 	vBlockWeek     = "bw"  // bw:thr:day — choose a day to block
@@ -123,6 +124,7 @@ var grammar = map[string][]int{
 	vAdminNoShow:   {aAppt},
 	vAdminDone:     {aAppt},
 	vAdminNote:     {aAppt},
+	vAdminNoteOver: {aAppt},
 	vAdminClient:   {aClient},
 	vAdminPrepay:   {aClient, aMode},
 	vBlockWeek:     {aTherapist, aDay},

@@ -124,3 +124,11 @@ func (s *Store) backfilledKey() string { return s.Prefix + "privacy:backfilled" 
 // erasuresKey: ZSET, the erasures under way (client ids), by when the
 // worker next looks at each (the queue tori.QueueErasures).
 func (s *Store) erasuresKey() string { return s.Prefix + "privacy:erase" }
+
+// Notes encryption (see notekey.go and docs/ENCRYPTION.md).
+
+// notesKeyKey: HASH, the data key the practice's notes are written under:
+// current -> its key id, since -> ms it became current, retired:<id> -> ms
+// a later key replaced that one. Absent while no process with a key has
+// started on this data (notes in plain text).
+func (s *Store) notesKeyKey() string { return s.Prefix + "notes:key" }

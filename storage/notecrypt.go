@@ -94,6 +94,18 @@ func (k *Keyring) Len() int {
 	return len(k.byID)
 }
 
+// ids are the ids of every key the keyring reads with (none for nil).
+func (k *Keyring) ids() []string {
+	if k == nil {
+		return nil
+	}
+	out := make([]string, 0, len(k.byID))
+	for id := range k.byID {
+		out = append(out, id)
+	}
+	return out
+}
+
 // noteAAD binds a sealed note to its appointment: moved to another, it
 // does not open.
 func noteAAD(id string) []byte { return []byte("note:" + id) }

@@ -46,7 +46,7 @@ func mustBooking(t *testing.T, s *storage.Store, c int64, offset time.Duration) 
 
 func mustNote(t *testing.T, s *storage.Store, id, note string) {
 	t.Helper()
-	got, err := s.SetNote(context.Background(), id, note, t0.Add(-time.Hour))
+	got, err := s.SetNote(context.Background(), id, note, false, t0.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

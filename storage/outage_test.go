@@ -1,10 +1,13 @@
 package storage_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +42,7 @@ func TestUnavailableClassifies(t *testing.T) {
 		"BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSCRIPT.",
 		"CLUSTERDOWN The cluster is down",
 		"TRYAGAIN Multiple keys request during rehashing of slot",
+		"ERR max number of clients reached",
 	}
 	fault := []string{
 		"ERR wrong number of arguments for 'set' command",
@@ -49,6 +53,7 @@ func TestUnavailableClassifies(t *testing.T) {
 		"CROSSSLOT Keys in request don't hash to the same slot",
 		"ERR Error running script (call to " + sha + "): @user_script:3: user_script:3: attempt to compare nil with number",
 		"ERR user_script:1: Script attempted to access nonexistent global variable 'OOM'",
+		"ERR unknown command 'max', with args beginning with: 'number' 'of' 'clients' 'reached'",
 	}
 	for _, msg := range outage {
 		err := fmt.Errorf("storage: hold: %w", serverError(msg))
@@ -143,4 +148,42 @@ func TestUnavailableOnRealServers(t *testing.T) {
 			t.Fatalf("a read on a replica without its master: %v (want an outage)", err)
 		}
 	})
+}
+
+// TestUnavailableAtMaxClients: a server whose every connection is taken
+// (maxclients) answers a new connection with its reason and closes it.
+// Its words, read as the server sends them, are an outage; and so is what
+// go-redis reports (its handshake reads the reply, so a command meets the
+// closed connection), for a store's reads and writes alike.
+func TestUnavailableAtMaxClients(t *testing.T) {
+	ctx := context.Background()
+	srv := storagetest.StartServer(t, storagetest.ServerOption{"--maxclients", "1"})
+	hog := srv.Client()
+	if err := hog.Ping(ctx).Err(); err != nil { // takes the one connection
+		t.Fatal(err)
+	}
+
+	conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", srv.Port), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "-") {
+		t.Fatalf("a connection beyond maxclients: %q, %v (want an error reply)", line, err)
+	}
+	words := strings.TrimSuffix(strings.TrimPrefix(line, "-"), "\r\n")
+	if !storage.Unavailable(fmt.Errorf("storage: hold: %w", serverError(words))) {
+		t.Fatalf("the server's words at maxclients are not an outage: %q", words)
+	}
+
+	s := storage.New(srv.Client(), "tori:")
+	now := t0.Add(-24 * time.Hour)
+	if _, err := s.Appointment(ctx, tori.NewAppointmentID("adi")); !storage.Unavailable(err) {
+		t.Fatalf("a read at maxclients: %v (want an outage)", err)
+	}
+	if _, err := s.Hold(ctx, hold(1, 0, time.Hour, now), 2, now); !storage.Unavailable(err) {
+		t.Fatalf("a hold at maxclients: %v (want an outage)", err)
+	}
 }

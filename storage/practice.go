@@ -82,17 +82,31 @@ func (s *Store) Blocks(ctx context.Context, tid string, from time.Time) ([]tori.
 }
 
 // SetNote sets the practice's private note on an appointment, sealed
-// under the store's current key when it has one.
-func (s *Store) SetNote(ctx context.Context, id, note string, now time.Time) (tori.Appointment, error) {
+// under the store's current key when it has one. A note kept there that
+// this store cannot open (tori.Appointment.NoteLocked) is replaced only
+// with replaceLocked, else refused (ECONFLICT): it may be readable again
+// with its key.
+func (s *Store) SetNote(ctx context.Context, id, note string, replaceLocked bool, now time.Time) (tori.Appointment, error) {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	code, _, err := s.runScript(ctx, "note", noteScript, []string{s.appointmentKey(tid, id)}, s.Keys.sealNote(id, note), ms(now))
-	if err != nil {
-		return tori.Appointment{}, err
+	key, stored := s.appointmentKey(tid, id), s.Keys.sealNote(id, note)
+	seen := "" // the note it replaces: first tried as none, the usual case
+	for try := 0; try < 5; try++ {
+		code, cur, err := s.runScript(ctx, "note", noteScript, []string{key}, stored, ms(now), seen)
+		if err != nil {
+			return tori.Appointment{}, err
+		}
+		if code != "CHANGED" {
+			return s.result(ctx, id, code, notFound())
+		}
+		if _, locked := s.Keys.openNote(id, cur); locked && !replaceLocked {
+			return tori.Appointment{}, tori.Errorf(tori.ECONFLICT, "The note kept on this session cannot be read here (it was encrypted with a key this server does not have), so it was left as it is.")
+		}
+		seen = cur
 	}
-	return s.result(ctx, id, code, notFound())
+	return tori.Appointment{}, tori.Errorf(tori.EUNAVAILABLE, "The note of this session kept changing while it was being saved. Please try again.")
 }
 
 // MarkCompleted moves a confirmed booking to completed.

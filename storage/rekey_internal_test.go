@@ -21,7 +21,7 @@ func TestRekeyKeepsANoteWrittenMeanwhile(t *testing.T) {
 	if _, err := s.Hold(ctx, a, 2, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SetNote(ctx, a.ID, "old plain note", now); err != nil { // no key yet
+	if _, err := s.SetNote(ctx, a.ID, "old plain note", false, now); err != nil { // no key yet
 		t.Fatal(err)
 	}
 	keys, err := NewKeyring(bytes.Repeat([]byte{9}, KeySize))
@@ -31,7 +31,7 @@ func TestRekeyKeepsANoteWrittenMeanwhile(t *testing.T) {
 	s.Keys = keys
 	key := s.appointmentKey("adi", a.ID)
 	read := s.Redis.HGet(ctx, key, "note").Val() // what rekey read
-	if _, err := s.SetNote(ctx, a.ID, "the therapist's newer note", now); err != nil {
+	if _, err := s.SetNote(ctx, a.ID, "the therapist's newer note", false, now); err != nil {
 		t.Fatal(err)
 	}
 	written := s.Redis.HGet(ctx, key, "note").Val()

@@ -311,13 +311,19 @@ redis.call('HDEL', KEYS[3], ARGV[1])
 return {'OK'}
 `)
 
-// noteScript sets the practice's private note on an appointment.
+// noteScript sets the practice's private note on an appointment if the
+// note there is still the one the caller looked at (a compare-and-set: a
+// note the caller has not seen, which it may not be able to read, is never
+// overwritten unseen). A retry finds its own note there: OK.
 //
 // KEYS[1] the appointment's hash
 // ARGV[1] the note as stored (sealed: see notecrypt.go)  ARGV[2] now ms
-// Returns {"OK"} | {"NOTFOUND"}.
+// ARGV[3] the stored note it replaces ("" for none)
+// Returns {"OK"} | {"NOTFOUND"} | {"CHANGED", the stored note}.
 var noteScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOTFOUND'} end
+local cur = redis.call('HGET', KEYS[1], 'note') or ''
+if cur ~= ARGV[3] and cur ~= ARGV[1] then return {'CHANGED', cur} end
 redis.call('HSET', KEYS[1], 'note', ARGV[1], 'updated_at', ARGV[2])
 return {'OK'}
 `)

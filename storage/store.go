@@ -82,6 +82,11 @@ func Unavailable(err error) bool {
 			return true
 		}
 	}
+	for _, words := range outageReplies {
+		if strings.HasPrefix(msg, words) {
+			return true
+		}
+	}
 	return false
 }
 
@@ -92,6 +97,11 @@ func (s *Store) Unavailable(err error) bool { return Unavailable(err) }
 // outageCodes are the error codes of a server that cannot take a command
 // this moment but will (BUSY: a script running long; not BUSYKEY).
 var outageCodes = []string{"OOM", "LOADING", "READONLY", "MASTERDOWN", "NOREPLICAS", "CLUSTERDOWN", "TRYAGAIN", "BUSY"}
+
+// outageReplies are outages a server words under the plain ERR code:
+// every connection it may take is taken (maxclients), so it answers a new
+// one with this and closes it.
+var outageReplies = []string{"max number of clients reached"}
 
 // tx runs fn's commands in one MULTI/EXEC. When the server refuses one of
 // them, it discards the whole (EXECABORT): the error is then the refused

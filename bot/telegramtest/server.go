@@ -125,6 +125,14 @@ type timedFault struct {
 
 // New starts a fake server; Close it when done.
 func New() *Server {
+	s := NewUnstarted()
+	s.Start()
+	return s
+}
+
+// NewUnstarted is a fake server not yet started: its http.Server (Config)
+// may be set up first (a handler around its own, timeouts); then Start.
+func NewUnstarted() *Server {
 	s := &Server{
 		changed:  make(chan struct{}),
 		chatWait: map[int64]chan struct{}{},
@@ -138,7 +146,7 @@ func New() *Server {
 		timed:    map[string]timedFault{},
 		quit:     make(chan struct{}),
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	return s
 }
 

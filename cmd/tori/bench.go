@@ -264,7 +264,7 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/paypal/", b.PaymentPages(tg, paypal))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(mux, publicTimeouts)
 	go srv.Serve(ln)
 	defer srv.Close()
 	done := make(chan struct{})

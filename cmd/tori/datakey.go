@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/tori-bot/tori/storage"
 )
@@ -70,6 +71,30 @@ func parseDataKey(s string) ([]byte, error) {
 	return nil, fmt.Errorf("is neither base64 nor 64 hex digits: a data key is %d random bytes written so", storage.KeySize)
 }
 
+// checkDataKeys holds this process's keys against the key the data's
+// notes are written under (storage.CheckNotesKey): a process that would
+// write notes in plain text, or under a key that was replaced, or that
+// cannot read the current key's notes, stops with one line saying what to
+// set. moved is the key this process's key just replaced ("" if none).
+func checkDataKeys(ctx context.Context, store *storage.Store) (moved string, err error) {
+	_, moved, err = store.CheckNotesKey(ctx, time.Now())
+	var ke *storage.NotesKeyError
+	if !errors.As(err, &ke) {
+		return moved, err
+	}
+	const doc = " (docs/ENCRYPTION.md, Rotating the key)"
+	switch ke.Reason {
+	case storage.KeyMissing:
+		return "", fmt.Errorf("notes in this Redis are encrypted (under key %s) and TORI_DATA_KEY is not set here: set it as on the other tori processes; "+
+			"without it this process would write notes in plain text and could not read the encrypted ones (docs/ENCRYPTION.md)", ke.Current)
+	case storage.KeyRetired:
+		return "", fmt.Errorf("TORI_DATA_KEY (key %s) was replaced by key %s for the notes in this Redis: set TORI_DATA_KEY to key %s as on the other processes, "+
+			"with this one in TORI_DATA_KEY_OLD until tori rekey has moved its notes; a replaced key is never made current again"+doc, store.Keys.ID(), ke.Current, ke.Current)
+	}
+	return "", fmt.Errorf("notes in this Redis are written under key %s, which this process does not have (TORI_DATA_KEY is key %s): add that key to TORI_DATA_KEY_OLD; "+
+		"a new key is first given to every process in TORI_DATA_KEY_OLD, and only then made current"+doc, ke.Current, store.Keys.ID())
+}
+
 // sayDataKeys logs, once at start, whether notes are encrypted.
 func sayDataKeys(log *slog.Logger, keys *storage.Keyring) {
 	if keys == nil {
@@ -106,6 +131,13 @@ func runRekey(ctx context.Context, getenv func(string) string, out io.Writer) er
 	defer rdb.Close()
 	store := storage.New(rdb, env(getenv, "REDIS_PREFIX", "tori:"))
 	store.Keys = keys
+	moved, err := checkDataKeys(ctx, store)
+	if err != nil {
+		return err
+	}
+	if moved != "" {
+		fmt.Fprintf(out, "key %s replaces key %s: notes are written under it from now on\n", keys.ID(), moved)
+	}
 	rep, err := store.Rekey(ctx)
 	if err != nil {
 		return fmt.Errorf("rekey stopped (run it again; what it did stays done): %w", err)

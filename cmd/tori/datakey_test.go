@@ -136,7 +136,7 @@ func TestRekeyCommand(t *testing.T) {
 	if _, err := plain.Hold(ctx, a, 2, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := plain.SetNote(ctx, a.ID, "written before the key", now); err != nil {
+	if _, err := plain.SetNote(ctx, a.ID, "written before the key", false, now); err != nil {
 		t.Fatal(err)
 	}
 
@@ -155,4 +155,74 @@ func TestRekeyCommand(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "tori rekey needs TORI_DATA_KEY") {
 		t.Fatalf("rekey without a key: %v", err)
 	}
+}
+
+// TestRunHoldsTheDataKey: once a process with TORI_DATA_KEY has started on
+// a Redis, a process without it (forgotten, or mid-rollout) stops with one
+// line instead of writing notes in plain text; so does one whose keys
+// cannot read the current key's notes, and one whose key was replaced. A
+// rotation in the documented phases starts at every step: the new key
+// first as an old key, then current (which moves the data to it), rekey,
+// then the old key removed.
+func TestRunHoldsTheDataKey(t *testing.T) {
+	ctx := context.Background()
+	fake := telegramtest.New()
+	defer fake.Close()
+	k1, k2 := bytes.Repeat([]byte{1}, storage.KeySize), bytes.Repeat([]byte{2}, storage.KeySize)
+	b1, b2 := base64.StdEncoding.EncodeToString(k1), base64.StdEncoding.EncodeToString(k2)
+	id1, id2 := storage.KeyID(k1), storage.KeyID(k2)
+	base := testEnv(t, fake, nil) // one Redis prefix for every run
+	with := func(cur, old string) func(string) string {
+		return func(k string) string {
+			switch k {
+			case "TORI_DATA_KEY":
+				return cur
+			case "TORI_DATA_KEY_OLD":
+				return old
+			}
+			return base(k)
+		}
+	}
+	starts := func(name string, getenv func(string) string) string {
+		t.Helper()
+		logs, stop := started(t, []string{"worker"}, getenv, "tori is running")
+		stop()
+		return logs.String()
+	}
+	refused := func(name string, args []string, getenv func(string) string, want ...string) {
+		t.Helper()
+		logs := &syncBuffer{}
+		rctx, cancel := context.WithTimeout(ctx, 20*time.Second) // a process that starts is stopped, and fails here
+		defer cancel()
+		err := run(rctx, args, getenv, logs)
+		if err == nil || strings.Contains(err.Error(), "\n") || strings.Contains(logs.String(), "tori is running") {
+			t.Fatalf("%s: %v, want one line and no start\n%s", name, err, logs.String())
+		}
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				t.Fatalf("%s: %v, want it to say %q", name, err, w)
+			}
+		}
+		if strings.Contains(err.Error()+logs.String(), b1) || strings.Contains(err.Error()+logs.String(), b2) {
+			t.Fatalf("%s: a key's value was shown: %v", name, err)
+		}
+	}
+
+	starts("the first key", with(b1, ""))
+	refused("no key", []string{"worker"}, with("", ""), "notes in this Redis are encrypted (under key "+id1+")", "TORI_DATA_KEY is not set here")
+	refused("no key, the bot", []string{"bot"}, with("", ""), "TORI_DATA_KEY is not set here")
+	refused("a new key alone", []string{"worker"}, with(b2, ""), "written under key "+id1+", which this process does not have", "add that key to TORI_DATA_KEY_OLD")
+	refused("rekey with a new key alone", []string{"rekey"}, with(b2, ""), "add that key to TORI_DATA_KEY_OLD")
+
+	starts("phase 1: the new key as an old one", with(b1, b2))
+	if out := starts("phase 2: the new key made current", with(b2, b1)); !strings.Contains(out, `"replaced":"`+id1+`"`) || !strings.Contains(out, "run tori rekey") {
+		t.Fatalf("the move to the new key is not said:\n%s", out)
+	}
+	refused("the replaced key as current", []string{"worker"}, with(b1, b2), "TORI_DATA_KEY (key "+id1+") was replaced by key "+id2, "set TORI_DATA_KEY to key "+id2)
+	refused("no key after the rotation", []string{"worker"}, with("", ""), "under key "+id2)
+	out := &syncBuffer{}
+	if err := run(ctx, []string{"rekey"}, with(b2, b1), out); err != nil || !strings.Contains(out.String(), "notes now under key "+id2) {
+		t.Fatalf("phase 3, rekey: %v %s", err, out.String())
+	}
+	starts("phase 4: the old key removed", with(b2, ""))
 }

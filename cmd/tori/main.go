@@ -210,6 +210,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	defer rdb.Close()
 	store := storage.New(rdb, env(getenv, "REDIS_PREFIX", "tori:"))
 	store.Keys = keys
+	moved, err := checkDataKeys(ctx, store)
+	if err != nil {
+		return err
+	}
+	if moved != "" {
+		log.Info("notes are now written under this key, which replaces the one before for every process that starts from now on; once every process runs with it, run tori rekey",
+			"key_id", keys.ID(), "replaced", moved)
+	}
 	sayDataKeys(log, keys)
 	bookings := &tori.Bookings{Practice: practice, Store: store, Log: log, Events: metrics.Sink{}}
 	paypal, err := connectPayPal(practice, getenv, log)
@@ -246,7 +254,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w (set HTTP_ADDR to a free address, e.g. :8081)", addr, err)
 	}
-	mln, err := listenMetrics(getenv)
+	mln, err := listenMetrics(getenv, log)
 	if err != nil {
 		ln.Close()
 		return err

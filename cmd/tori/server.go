@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/tori-bot/tori/metrics"
@@ -26,7 +27,9 @@ type timeouts struct {
 // The listeners' timeouts (variables, so that tests can shorten them).
 var (
 	// The public listener: a payment return or a webhook takes up to 45 s.
-	publicTimeouts = timeouts{header: 10 * time.Second, read: 20 * time.Second, write: 60 * time.Second, idle: 2 * time.Minute}
+	// Idle connections are kept longer than a proxy in front keeps them
+	// (deploy/Caddyfile: 90 s), so the proxy, not tori, closes them.
+	publicTimeouts = timeouts{header: 10 * time.Second, read: 20 * time.Second, write: 60 * time.Second, idle: 5 * time.Minute}
 	// METRICS_ADDR: a CPU profile or a trace may take up to 60 s (pprof
 	// refuses one longer than the write timeout).
 	metricsTimeouts = timeouts{header: 5 * time.Second, read: 10 * time.Second, write: 70 * time.Second, idle: 2 * time.Minute}
@@ -54,12 +57,31 @@ func serve(wg *sync.WaitGroup, log *slog.Logger, name string, srv *http.Server, 
 // metricsOff is the METRICS_ADDR that serves no metrics.
 const metricsOff = "off"
 
-// listenMetrics opens METRICS_ADDR (default 127.0.0.1:9090, this machine
-// only), or returns nil for off.
-func listenMetrics(getenv func(string) string) (net.Listener, error) {
-	addr := env(getenv, "METRICS_ADDR", "127.0.0.1:9090")
+// defaultMetricsAddr is the metrics listener when METRICS_ADDR is unset:
+// this machine only (a variable, so that tests can take it).
+var defaultMetricsAddr = "127.0.0.1:9090"
+
+// listenMetrics opens METRICS_ADDR, or returns nil for off. Unset, it
+// tries defaultMetricsAddr, and when that is in use (tori bot and tori
+// worker on one machine, or Prometheus, whose own port it is) the process
+// runs without metrics, saying so in one warning line; an address set
+// explicitly and in use stops tori.
+func listenMetrics(getenv func(string) string, log *slog.Logger) (net.Listener, error) {
+	addr := strings.TrimSpace(getenv("METRICS_ADDR"))
 	if strings.EqualFold(addr, metricsOff) {
 		return nil, nil
+	}
+	if addr == "" {
+		ln, err := net.Listen("tcp", defaultMetricsAddr)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			log.Warn("metrics are off for this process: " + defaultMetricsAddr + ", their default address, is in use (another tori process on this machine, or Prometheus, whose port it is); " +
+				"give each process its own with METRICS_ADDR, e.g. METRICS_ADDR=127.0.0.1:9091 for tori worker, or set METRICS_ADDR=off")
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("metrics at %s: %w (set METRICS_ADDR to a free address, e.g. 127.0.0.1:9091, or to off)", defaultMetricsAddr, err)
+		}
+		return ln, nil
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

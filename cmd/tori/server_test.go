@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +150,78 @@ func waitLog(t *testing.T, logs *syncBuffer, what string) {
 			t.Fatalf("the log never said %q:\n%s", what, logs.String())
 		}
 		time.Sleep(10 * time.Millisecond) // polling a process that is starting, with a deadline
+	}
+}
+
+// TestMetricsDefaultAddrTaken: with METRICS_ADDR unset and its default
+// address in use (tori bot and tori worker on one machine, or Prometheus),
+// tori runs without metrics and says so in one warning line with how to
+// give each process its own; unset and free, the default serves them; set
+// explicitly and in use, it stops tori with one line.
+func TestMetricsDefaultAddrTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	old := defaultMetricsAddr
+	t.Cleanup(func() { defaultMetricsAddr = old })
+	fake := telegramtest.New()
+	defer fake.Close()
+
+	defaultMetricsAddr = taken.Addr().String()
+	logs, stop := started(t, []string{"worker"}, testEnv(t, fake, map[string]string{"METRICS_ADDR": ""}), "tori is running")
+	stop()
+	var warned []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "metrics are off") {
+			warned = append(warned, line)
+		}
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], `"level":"WARN"`) || !strings.Contains(warned[0], defaultMetricsAddr+", their default address, is in use") ||
+		!strings.Contains(warned[0], "METRICS_ADDR=127.0.0.1:9091") {
+		t.Fatalf("want one warning line saying metrics are off and how to set METRICS_ADDR, got %q\n%s", warned, logs.String())
+	}
+	if !strings.Contains(logs.String(), `"metrics":"off"`) {
+		t.Fatalf("the start line does not say metrics are off:\n%s", logs.String())
+	}
+
+	t.Run("Free", func(t *testing.T) {
+		defaultMetricsAddr = freeAddr(t)
+		logs, stop := started(t, []string{"worker"}, testEnv(t, fake, map[string]string{"METRICS_ADDR": ""}), "tori is running")
+		if code, body := get(t, "http://"+defaultMetricsAddr+"/metrics"); code != 200 || !strings.Contains(body, "tori_queue_depth") {
+			t.Fatalf("/metrics at the default address: %d\n%s", code, body)
+		}
+		stop()
+		if strings.Contains(logs.String(), "metrics are off") {
+			t.Fatalf("warned with the default address free:\n%s", logs.String())
+		}
+	})
+
+	t.Run("SetAndTaken", func(t *testing.T) {
+		err := run(context.Background(), []string{"worker"}, testEnv(t, fake, map[string]string{"METRICS_ADDR": taken.Addr().String()}), &syncBuffer{})
+		if err == nil || !strings.Contains(err.Error(), "METRICS_ADDR "+taken.Addr().String()+": ") || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("error = %v, want one line about METRICS_ADDR", err)
+		}
+	})
+}
+
+// TestProxyClosesIdleConnectionsFirst: the Caddyfile's proxy lets an idle
+// connection to tori go before tori's public listener does (Caddy's
+// default is 2 minutes), so the proxy never sends a request on a
+// connection tori is closing, which it would retry only for a GET.
+func TestProxyClosesIdleConnectionsFirst(t *testing.T) {
+	caddyfile, err := os.ReadFile("../../deploy/Caddyfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keepalive := 2 * time.Minute // Caddy's default
+	if m := regexp.MustCompile(`(?s)transport http \{[^}]*?\bkeepalive\s+(\S+)`).FindSubmatch(caddyfile); m != nil {
+		if keepalive, err = time.ParseDuration(string(m[1])); err != nil {
+			t.Fatalf("the Caddyfile's keepalive %q: %v", m[1], err)
+		}
+	}
+	if srv := newServer(http.NotFoundHandler(), publicTimeouts); keepalive >= srv.IdleTimeout {
+		t.Fatalf("the proxy keeps idle connections %v, tori %v: the proxy's must be the shorter", keepalive, srv.IdleTimeout)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 )
 
 // The preview answers only to the names it is served under: a page of
@@ -60,14 +62,43 @@ func LoopbackHost(host string) bool {
 // guardHost serves only requests whose Host is one the preview is served
 // under; others get 403 and a line saying how to serve it under theirs.
 func (p *Preview) guardHost(h http.Handler) http.Handler {
+	return onlyHosts(p.hosts, h, func(host string) string {
+		return fmt.Sprintf("This is tori's local preview, at %s/preview; it does not answer to the name %q (a guard against other sites' pages reaching it). "+
+			"To open it under another address, start it with: tori preview --listen ADDRESS --public-url URL", p.base, host)
+	})
+}
+
+// onlyHosts serves h to requests whose Host is in hosts, and answers
+// others 403 with refusal's line.
+func onlyHosts(hosts map[string]bool, h http.Handler, refusal func(host string) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !p.hosts[strings.ToLower(r.Host)] {
-			http.Error(w, fmt.Sprintf("This is tori's local preview, at %s/preview; it does not answer to the name %q (a guard against other sites' pages reaching it). "+
-				"To open it under another address, start it with: tori preview --listen ADDRESS --public-url URL", p.base, r.Host), http.StatusForbidden)
+		if !hosts[strings.ToLower(r.Host)] {
+			http.Error(w, refusal(r.Host), http.StatusForbidden)
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// standInTimeouts bound what one client may hold of a stand-in's
+// listener, as tori's own listeners do (cmd/tori's newServer): a long
+// poll of the Bot API stand-in lasts a few seconds.
+var standInTimeouts = struct{ header, read, write, idle time.Duration }{10 * time.Second, 20 * time.Second, 60 * time.Second, 2 * time.Minute}
+
+// readyStandIn sets up a stand-in's server before it starts (Telegram's
+// and PayPal's, on a loopback port): it answers only to the loopback names
+// with its port, so a page of another site whose name was made to resolve
+// to this machine cannot drive it even if it finds the port, and it has
+// the timeouts of tori's listeners.
+func readyStandIn(s *httptest.Server, name string) {
+	addr := s.Listener.Addr()
+	hosts := allowedHosts(&url.URL{Scheme: "http", Host: addr.String()}, addr)
+	s.Config.Handler = onlyHosts(hosts, s.Config.Handler, func(host string) string {
+		return fmt.Sprintf("This is the preview's %s stand-in, for the preview's own calls; it does not answer to the name %q.", name, host)
+	})
+	t := standInTimeouts
+	s.Config.ReadHeaderTimeout, s.Config.ReadTimeout, s.Config.WriteTimeout, s.Config.IdleTimeout = t.header, t.read, t.write, t.idle
+	s.Config.MaxHeaderBytes = 64 << 10
 }
 
 // Hosts are the Host headers the preview answers to, sorted.

@@ -131,10 +131,14 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 	p.redis = where
 	store := storage.New(rdb, prefix)
 
-	p.tg = telegramtest.New()
+	p.tg = telegramtest.NewUnstarted()
+	readyStandIn(p.tg.Server, "Telegram")
+	p.tg.Start()
 	closers = append(closers, p.tg.Close)
 	p.cast() // before the bot and the worker start: the practice's chats are open
-	p.pp = paypaltest.New()
+	p.pp = paypaltest.NewUnstarted()
+	readyStandIn(p.pp.Server, "PayPal")
+	p.pp.Start()
 	closers = append(closers, p.pp.Close)
 	// Before the stand-in closes (and Redis, and Telegram): no webhook
 	// starts, and those being delivered finish.
@@ -244,6 +248,9 @@ func (p *Preview) Handler() http.Handler { return p.handler }
 
 // PayPal is the PayPal stand-in (tests read its orders and refunds).
 func (p *Preview) PayPal() *paypaltest.Server { return p.pp }
+
+// Telegram is the Bot API stand-in.
+func (p *Preview) Telegram() *telegramtest.Server { return p.tg }
 
 // Redis says which Redis the preview uses.
 func (p *Preview) Redis() string { return p.redis }

@@ -237,18 +237,7 @@ func find(m item, label string) (button, bool) {
 // next week's button, labelled next, pressed weeks times) and pays at the PayPal stand-in.
 func (pg *page) book(id int64, weeks int, next, paid string) {
 	pg.t.Helper()
-	pg.say(id, "/start session")
-	for range weeks {
-		pg.press(id, next)
-	}
-	pg.press(id, "d:")
-	pg.press(id, "t:")
-	pg.press(id, "k:")
-	c := pg.until(id, "the pay button", func(c chat) bool { return payURL(last(c)) != "" })
-	pay := payURL(last(c))
-	if !strings.HasPrefix(pay, pg.url+"/preview/paypal/checkout?token=") {
-		pg.t.Fatalf("the pay button leads to %s, not the PayPal stand-in", pay)
-	}
+	pay := pg.toCheckout(id, weeks, next)
 	resp, err := pg.browser.Get(pay)
 	if err != nil {
 		pg.t.Fatal(err)
@@ -268,6 +257,25 @@ func (pg *page) book(id int64, weeks int, next, paid string) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "✅") || !strings.Contains(string(body), `href="/preview/"`) {
 		pg.t.Fatalf("return page %d:\n%s", resp.StatusCode, body)
 	}
+}
+
+// toCheckout holds the session for client id a week or more ahead (as
+// book does) and returns the pay button's link to the checkout page.
+func (pg *page) toCheckout(id int64, weeks int, next string) string {
+	pg.t.Helper()
+	pg.say(id, "/start session")
+	for range weeks {
+		pg.press(id, next)
+	}
+	pg.press(id, "d:")
+	pg.press(id, "t:")
+	pg.press(id, "k:")
+	c := pg.until(id, "the pay button", func(c chat) bool { return payURL(last(c)) != "" })
+	pay := payURL(last(c))
+	if !strings.HasPrefix(pay, pg.url+"/preview/paypal/checkout?token=") {
+		pg.t.Fatalf("the pay button leads to %s, not the PayPal stand-in", pay)
+	}
+	return pay
 }
 
 func payURL(m item) string {

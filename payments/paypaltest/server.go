@@ -128,6 +128,14 @@ func (s *Server) event(eventType string, resource map[string]any) {
 
 // New starts a fake PayPal.
 func New() *Server {
+	s := NewUnstarted()
+	s.Start()
+	return s
+}
+
+// NewUnstarted is a fake PayPal not yet started: its http.Server (Config)
+// may be set up first (a handler around its own, timeouts); then Start.
+func NewUnstarted() *Server {
 	s := &Server{
 		tokens: map[string]bool{}, orders: map[string]*Order{}, captures: map[string]*Capture{},
 		replays: map[string]replay{}, faults: map[string][]Fault{}, calls: map[string]int{}, quit: make(chan struct{}),
@@ -139,7 +147,6 @@ func New() *Server {
 			s.conns.Add(1)
 		}
 	}
-	s.Server.Start()
 	return s
 }
 
