@@ -243,3 +243,37 @@ func TestPartialRefundByHandWebhook(t *testing.T) {
 	}
 	dana.sees("$350.50 has been refunded to your PayPal account")
 }
+
+// TestPendingMismatchEndToEnd: PayPal leaves a capture of $350.50 for the
+// ₪350.50 due PENDING: the return page and the chat say nothing is booked
+// and the time is let go, and that what PayPal takes comes back by itself;
+// the return again tells nobody twice.
+func TestPendingMismatchEndToEnd(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay").sees("Pay to confirm")
+	_, approve := dana.payButton()
+	order := l.orderOf(approve)
+	if err := l.pp.SetAmount(order, "USD", "350.50"); err != nil {
+		t.Fatal(err)
+	}
+	l.pp.FailNext("capture", paypaltest.Pending)
+	for _, u := range []string{approve, l.web.URL + "/paypal/return?token=" + order + "&PayerID=X"} {
+		status, page := l.visit(u)
+		if status != 200 || !strings.Contains(page, "The payment does not match: nothing is booked") ||
+			!strings.Contains(page, "PayPal is processing a payment of $350.50, but ₪350.50 is due for this session") {
+			t.Fatalf("return page %d:\n%s", status, page)
+		}
+	}
+	dana.sees("PayPal is processing a payment of $350.50, but this session's price is ₪350.50",
+		"is no longer held for you", "If PayPal completes that payment, the $350.50 is given back to you in full by itself")
+	told := 0
+	for _, m := range l.fake.Messages(101) {
+		if strings.Contains(m.Text, "PayPal is processing a payment") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Fatalf("the client was told %d times", told)
+	}
+}
