@@ -189,6 +189,19 @@ func capture(t *testing.T, l *live, order string) {
 	}
 }
 
+// orderShort books an intake on Thursday 10:00 up to its pay button, and
+// makes its order take $350.50 at PayPal for the ₪350.50 due.
+func (c *tgUser) orderShort() (order, approve string) {
+	c.l.t.Helper()
+	c.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay").sees("Pay to confirm")
+	_, approve = c.payButton()
+	order = c.l.orderOf(approve)
+	if err := c.l.pp.SetAmount(order, "USD", "350.50"); err != nil {
+		c.l.t.Fatal(err)
+	}
+	return order, approve
+}
+
 // TestPartialRefundByHandWebhook: the $350.50 refund of a mismatched
 // capture is pending (PayPal refused it) when $50 of it is refunded by
 // hand at PayPal. Its signed REFUNDED webhook does not settle it: the
@@ -198,12 +211,7 @@ func capture(t *testing.T, l *live, order string) {
 func TestPartialRefundByHandWebhook(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay").sees("Pay to confirm")
-	_, approve := dana.payButton()
-	order := l.orderOf(approve)
-	if err := l.pp.SetAmount(order, "USD", "350.50"); err != nil {
-		t.Fatal(err)
-	}
+	order, approve := dana.orderShort()
 	l.pp.FailNext("refund", paypaltest.Refused)
 	l.visit(approve)
 	dana.sees("Pay again to book this time")
@@ -251,12 +259,7 @@ func TestPartialRefundByHandWebhook(t *testing.T) {
 func TestPendingMismatchEndToEnd(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay").sees("Pay to confirm")
-	_, approve := dana.payButton()
-	order := l.orderOf(approve)
-	if err := l.pp.SetAmount(order, "USD", "350.50"); err != nil {
-		t.Fatal(err)
-	}
+	order, approve := dana.orderShort()
 	l.pp.FailNext("capture", paypaltest.Pending)
 	for _, u := range []string{approve, l.web.URL + "/paypal/return?token=" + order + "&PayerID=X"} {
 		status, page := l.visit(u)
