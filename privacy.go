@@ -138,7 +138,7 @@ func ErasureBlockOf(a Appointment, open bool, now time.Time) (ErasureBlock, bool
 	switch {
 	case a.Status == StatusConfirmed && now.Before(a.End):
 		b.Reason = BlockUpcoming
-	case a.PayState == PayStateCapturing || a.PayState == PayStatePending:
+	case a.PayState == PayStateCapturing || a.PayState == PayStatePending || a.PayState == PayStateMismatchPending:
 		b.Reason = BlockPaying // settles when PayPal says so: the client is told
 	case a.RefundState == RefundPending:
 		b.Reason = BlockRefunding

@@ -282,7 +282,8 @@ func TestRefundFailureThenRetry(t *testing.T) {
 	for _, a := range mustAppointments(t, l, 101) {
 		id = a.ID
 	}
-	a, err := l.bookings.IssueRefund(context.Background(), id) // what the worker does
+	l.clock.Set(l.clock.Now().Add(tori.RefundBackoff(1)))
+	a, err := l.bookings.IssueRefund(context.Background(), id) // what the worker does, after its pause
 	if err != nil || a.RefundState != tori.RefundRefunded {
 		t.Fatalf("retry: %+v, %v", a, err)
 	}

@@ -63,8 +63,8 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, er
 	}
 	told := false
 	// A hold whose capture did not match passed its time to its successor
-	// and is told of by its payment.
-	if a.Status == tori.StatusExpired && a.PayState != tori.PayStatePaid && a.PayState != tori.PayStateMismatch {
+	// (or, pending at PayPal, let it go) and is told of by its payment.
+	if a.Status == tori.StatusExpired && a.PayState != tori.PayStatePaid && !a.PayState.Mismatched() {
 		// The time is free: the waitlist may want it (recorded once per hold,
 		// so a retry after a failed message does not lose or double it).
 		if err := w.cfg.Bookings.FreedAppointment(ctx, a); err != nil {

@@ -17,15 +17,6 @@ import (
 // refund made by hand must not be doubled; PayPal's REFUNDED webhook then
 // records it).
 
-// refundBackoff is the pause after the n-th failed attempt: 1, 2, 4 … minutes, at most 6 hours.
-func refundBackoff(n int) time.Duration {
-	d := time.Minute
-	for i := 1; i < n && d < 6*time.Hour; i++ {
-		d *= 2
-	}
-	return min(d, 6*time.Hour)
-}
-
 func (w *Worker) retryRefunds(ctx context.Context) (int, error) {
 	st := w.cfg.Store
 	claims, err := st.ClaimDue(ctx, tori.QueueRefunds, "", w.now(), w.cfg.Lease, w.cfg.Batch)
@@ -49,7 +40,9 @@ func (w *Worker) retryRefunds(ctx context.Context) (int, error) {
 func (w *Worker) retryRefund(ctx context.Context, c tori.Claim) (bool, error) {
 	st := w.cfg.Store
 	before, err := st.Appointment(ctx, c.Member)
-	if tori.ErrorCode(err) == tori.ENOTFOUND || err == nil && before.RefundState != tori.RefundPending {
+	// A refund part of which was made at PayPal by hand is the practice's
+	// now: they were told what is still owed when it was reported.
+	if tori.ErrorCode(err) == tori.ENOTFOUND || err == nil && (before.RefundState != tori.RefundPending || before.RefundByHand) {
 		_, err = st.Ack(ctx, tori.QueueRefunds, "", c)
 		return false, err
 	}
@@ -74,7 +67,7 @@ func (w *Worker) retryRefund(ctx context.Context, c tori.Claim) (bool, error) {
 	if a.RefundTries >= w.cfg.Practice.Worker.RefundAttempts {
 		return false, w.handOver(ctx, a, c)
 	}
-	_, err = st.Requeue(ctx, tori.QueueRefunds, "", c, w.now().Add(refundBackoff(a.RefundTries)))
+	_, err = st.Requeue(ctx, tori.QueueRefunds, "", c, w.now().Add(tori.RefundBackoff(a.RefundTries)))
 	return false, err
 }
 
