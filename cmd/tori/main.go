@@ -110,7 +110,7 @@ func logLevel(getenv func(string) string) slog.Level {
 }
 
 func newLogger(w io.Writer, getenv func(string) string) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: logLevel(getenv)}
+	opts := &slog.HandlerOptions{Level: logLevel(getenv), ReplaceAttr: pseudonymous(getenv)}
 	if strings.EqualFold(getenv("LOG_FORMAT"), "text") {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
@@ -133,7 +133,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			return errors.New("TELEGRAM_BOT_TOKEN is empty: set it in .env to the token @BotFather gave you; in a container tori runs the live bot only (try the local preview on your own machine: go run ./cmd/tori preview)")
 		}
 		if getenv("LOG_FORMAT") == "" {
-			log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv)}))
+			log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv), ReplaceAttr: pseudonymous(getenv)}))
 		}
 		var flags []string
 		if preview {
