@@ -9,16 +9,18 @@ import (
 )
 
 // Limiter spaces outgoing Telegram messages: at most Rate per second
-// overall and one per PerChat interval in each chat, as Telegram asks (the
-// per-chat spacing applies to new messages; an edit that answers the
-// user's own button press counts overall only, so the chat stays snappy). It
-// hands out send times in order (a reservation), so a burst drains at the
-// limit instead of bouncing off 429s; a 429 pushes the next times back by
-// its retry_after. The clock is injected so tests measure rates without
-// waiting.
+// overall, and in each chat a token bucket (Burst messages at once, then
+// one per PerChat), as Telegram asks: "avoid sending more than one message
+// per second" in a chat, "short bursts" allowed. The bucket applies to new
+// messages; an edit that answers the user's own button press counts
+// overall only, so the chat stays snappy. It hands out send times in order
+// (a reservation), so a burst drains at the limit instead of bouncing off
+// 429s; a 429 pushes the next times back by its retry_after. The clock is
+// injected so tests measure rates without waiting.
 type Limiter struct {
 	Rate    float64       // messages per second overall (default 25)
-	PerChat time.Duration // minimum spacing within one chat (default 1 s)
+	PerChat time.Duration // sustained spacing within one chat (default 1 s)
+	Burst   int           // messages one chat may get at once (default 3)
 	Now     func() time.Time
 	// Sleep waits until t or ctx ends (default: a timer).
 	Sleep func(ctx context.Context, t time.Time) error
@@ -26,7 +28,7 @@ type Limiter struct {
 	mu     sync.Mutex
 	slots  []time.Time         // reserved send times, in order (the overall timeline)
 	hold   time.Time           // nothing overall before this (a 429)
-	chats  map[int64]time.Time // the earliest next send per chat
+	chats  map[int64]time.Time // per chat, the bucket's theoretical arrival time (GCRA): full when not after now
 	pruned time.Time
 }
 
@@ -52,11 +54,21 @@ func (l *Limiter) perChat() time.Duration {
 	return l.PerChat
 }
 
+// tolerance is how far ahead of the sustained pace a chat's bucket lets a
+// message go: Burst-1 spacings.
+func (l *Limiter) tolerance() time.Duration {
+	b := l.Burst
+	if b <= 0 {
+		b = 3
+	}
+	return time.Duration(b-1) * l.perChat()
+}
+
 // Reserve returns when a message to chat may go out, and books that time
-// (chat 0: counted overall only):
-// the earliest time after the chat's own spacing at which the overall
-// timeline has a free gap of 1/Rate on both sides. A message for an idle
-// chat is not held up behind a busy chat's later messages.
+// (chat 0: counted overall only): the earliest time the chat's bucket
+// allows at which the overall timeline has a free gap of 1/Rate on both
+// sides. A message for an idle chat is not held up behind a busy chat's
+// later messages.
 func (l *Limiter) Reserve(chat int64) time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -72,7 +84,7 @@ func (l *Limiter) Reserve(chat int64) time.Time {
 	if l.hold.After(t) {
 		t = l.hold
 	}
-	if c := l.chats[chat]; chat != 0 && c.After(t) {
+	if c := l.chats[chat].Add(-l.tolerance()); chat != 0 && c.After(t) {
 		t = c
 	}
 	i := sort.Search(len(l.slots), func(i int) bool { return !l.slots[i].Before(t.Add(-gap)) })
@@ -87,7 +99,7 @@ func (l *Limiter) Reserve(chat int64) time.Time {
 	}
 	l.slots = slices.Insert(l.slots, i, t)
 	if chat != 0 {
-		l.chats[chat] = t.Add(l.perChat())
+		l.chats[chat] = later(l.chats[chat], t).Add(l.perChat())
 	}
 	if now.Sub(l.pruned) > time.Minute {
 		for k, v := range l.chats {
@@ -151,7 +163,15 @@ func (l *Limiter) Backoff(chat int64, retryAfter time.Duration) {
 	if l.chats == nil {
 		l.chats = map[int64]time.Time{}
 	}
-	if l.chats[chat].Before(until) {
-		l.chats[chat] = until
+	// The bucket is empty then: one message at until, the next a spacing later.
+	if at := until.Add(l.tolerance()); l.chats[chat].Before(at) {
+		l.chats[chat] = at
 	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
