@@ -270,3 +270,95 @@ func TestA429HoldsEverySenderBack(t *testing.T) {
 		t.Fatalf("Noa's chat:\n%s\n--\n%s", ms[0].Text, ms[1].Text)
 	}
 }
+
+// queued returns the relay queue's members (the worker sends them again).
+func (l *live) queued() []string {
+	l.t.Helper()
+	q := l.bookings.Store.(interface {
+		ClaimDue(context.Context, tori.Queue, string, time.Time, time.Duration, int) ([]tori.Claim, error)
+	})
+	claims, err := q.ClaimDue(context.Background(), tori.QueueRelay, "", l.clock.Now().Add(time.Hour), time.Minute, 100)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	var out []string
+	for _, c := range claims {
+		out = append(out, c.Member)
+	}
+	return out
+}
+
+// relayQueued counts the relay queue's members without claiming them.
+func (l *live) relayQueued() int64 {
+	q := l.bookings.Store.(interface {
+		QueueStats(context.Context, tori.Queue, string) (int64, time.Time, error)
+	})
+	n, _, _ := q.QueueStats(context.Background(), tori.QueueRelay, "")
+	return n
+}
+
+// confirmInTurn has each client confirm their hold after the last one's
+// notice reached the therapist's chat (its burst of three, at once).
+func (l *live) confirmInTurn(chat int64, users []telegramtest.User, holds []tori.Appointment) {
+	l.t.Helper()
+	for i := range users {
+		l.fake.PressData(users[i], 0, "k:"+holds[i].ID)
+		l.until("the notice of "+users[i].FirstName, func() bool { return len(l.fake.Messages(chat)) == i+1 })
+	}
+}
+
+// TestMergedNoticesQueuedOneByOne: two notices wait together for Noa's
+// chat and Telegram fails the message that carries both (500). Each is
+// queued for the worker on its own, as a notice sent alone would be.
+func TestMergedNoticesQueuedOneByOne(t *testing.T) {
+	l, clk := startLiveClocked(t)
+	users, holds := l.holdFor("noa", "12:00", "13:00", "14:00", "15:00", "16:00")
+	l.confirmInTurn(9002, users[:3], holds[:3])
+
+	l.fake.FailNextIn(9002, "sendMessage", 1, 500, 0)
+	for i := 3; i < 5; i++ {
+		l.fake.PressData(users[i], 0, "k:"+holds[i].ID)
+	}
+	for i := 3; i < 5; i++ {
+		l.until("the answer to "+users[i].FirstName, func() bool { return l.answered(users[i]) })
+	}
+	l.until("both notices to wait for the chat's turn", func() bool {
+		return l.tg.UpdatesInHand() == 0 && clk.Sleeping() == 1
+	})
+	clk.Advance(time.Second)
+	l.until("the two notices to be queued", func() bool { return l.relayQueued() == 2 })
+	got := l.queued()
+	has := func(m string, u telegramtest.User) bool { return strings.Contains(m, u.FirstName) }
+	a, b := users[3], users[4]
+	if len(got) != 2 || has(got[0], a) == has(got[0], b) || has(got[1], a) == has(got[1], b) || has(got[0], a) == has(got[1], a) {
+		t.Fatalf("queued, want one notice in each:\n%s", strings.Join(got, "\n"))
+	}
+	if n := len(l.fake.Messages(9002)); n != 3 {
+		t.Fatalf("Noa's chat has %d messages, want the first three", n)
+	}
+}
+
+// TestCloseQueuesWhatCannotWait: a notice is waiting for Noa's chat's
+// next turn when the process shuts down and the time to finish is up: it
+// is queued for the worker, not lost.
+func TestCloseQueuesWhatCannotWait(t *testing.T) {
+	l, clk := startLiveClocked(t)
+	users, holds := l.holdFor("noa", "12:00", "13:00", "14:00", "15:00")
+	l.confirmInTurn(9002, users[:3], holds[:3])
+	l.fake.PressData(users[3], 0, "k:"+holds[3].ID)
+	l.until("the answer", func() bool { return l.answered(users[3]) })
+	l.until("the notice to wait for the chat's turn", func() bool {
+		return l.tg.UpdatesInHand() == 0 && clk.Sleeping() == 1
+	})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // no time left
+	l.tg.Close(ctx)
+	got := l.queued()
+	if len(got) != 1 || !strings.Contains(got[0], users[3].FirstName) {
+		t.Fatalf("queued: %q", got)
+	}
+	if !l.tg.Idle() {
+		t.Fatal("the outbox still holds messages after Close")
+	}
+}

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// Limiter spaces outgoing Telegram messages: at most Rate per second
-// overall, and in each chat a token bucket (Burst messages at once, then
+// Limiter spaces outgoing Telegram messages: at most Rate in any one
+// second overall, and in each chat a token bucket (Burst messages at once, then
 // one per PerChat), as Telegram asks: "avoid sending more than one message
 // per second" in a chat, "short bursts" allowed. The bucket applies to new
 // messages; an edit that answers the user's own button press counts
@@ -39,12 +39,16 @@ func (l *Limiter) now() time.Time {
 	return time.Now()
 }
 
-func (l *Limiter) interval() time.Duration {
+// window is the overall limit as n sends in any window of length w: Rate
+// in any second (n = 25, w = 1 s by default; a rate below one a second is
+// one send per 1/Rate).
+func (l *Limiter) window() (n int, w time.Duration) {
 	r := l.Rate
 	if r <= 0 {
 		r = 25
 	}
-	return time.Duration(float64(time.Second) / r)
+	n = max(1, int(min(r, 1e9)))
+	return n, time.Duration(float64(n) / r * float64(time.Second))
 }
 
 func (l *Limiter) perChat() time.Duration {
@@ -66,19 +70,19 @@ func (l *Limiter) tolerance() time.Duration {
 
 // Reserve returns when a message to chat may go out, and books that time
 // (chat 0: counted overall only): the earliest time the chat's bucket
-// allows at which the overall timeline has a free gap of 1/Rate on both
-// sides. A message for an idle chat is not held up behind a busy chat's
-// later messages.
+// allows at which the overall timeline keeps every second to Rate sends.
+// A message for an idle chat is not held up behind a busy chat's later
+// messages.
 func (l *Limiter) Reserve(chat int64) time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	gap := l.interval()
+	n, w := l.window()
 	if l.chats == nil {
 		l.chats = map[int64]time.Time{}
 	}
-	// Forget what is past.
-	k := sort.Search(len(l.slots), func(i int) bool { return !l.slots[i].Before(now.Add(-gap)) })
+	// Forget what no window from now on reaches.
+	k := sort.Search(len(l.slots), func(i int) bool { return l.slots[i].After(now.Add(-w)) })
 	l.slots = l.slots[k:]
 	t := now
 	if l.hold.After(t) {
@@ -87,16 +91,7 @@ func (l *Limiter) Reserve(chat int64) time.Time {
 	if c := l.chats[chat].Add(-l.tolerance()); chat != 0 && c.After(t) {
 		t = c
 	}
-	i := sort.Search(len(l.slots), func(i int) bool { return !l.slots[i].Before(t.Add(-gap)) })
-	for ; i < len(l.slots); i++ {
-		if t.Add(gap).After(l.slots[i]) { // too close to slots[i]: go after it
-			if after := l.slots[i].Add(gap); after.After(t) {
-				t = after
-			}
-			continue
-		}
-		break
-	}
+	t, i := fit(l.slots, t, n, w)
 	l.slots = slices.Insert(l.slots, i, t)
 	if chat != 0 {
 		l.chats[chat] = later(l.chats[chat], t).Add(l.perChat())
@@ -110,6 +105,41 @@ func (l *Limiter) Reserve(chat int64) time.Time {
 		l.pruned = now
 	}
 	return t
+}
+
+// fit returns the earliest time from t at which one more send keeps every
+// window of length w on the timeline s (sorted) to n sends, and where it
+// goes in s. A window of n+1 sends, t among them, shorter than w moves t:
+// past the window's first send by w when t is its last, else past its last.
+func fit(s []time.Time, t time.Time, n int, w time.Duration) (time.Time, int) {
+	for {
+		i := sort.Search(len(s), func(k int) bool { return s[k].After(t) })
+		// at is the k-th send of the timeline with t at i.
+		at := func(k int) time.Time {
+			switch {
+			case k < i:
+				return s[k]
+			case k == i:
+				return t
+			}
+			return s[k-1]
+		}
+		moved := false
+		for j := max(0, i-n); j <= i && j+n <= len(s); j++ {
+			if first, last := at(j), at(j+n); last.Sub(first) < w {
+				if j+n == i {
+					t = first.Add(w)
+				} else {
+					t = last
+				}
+				moved = true
+				break
+			}
+		}
+		if !moved {
+			return t, i
+		}
+	}
 }
 
 // Wait blocks until a message to chat may go out. A 429 that arrives

@@ -65,6 +65,7 @@ type File struct {
 type Call struct {
 	Method string
 	Form   map[string]string
+	At     time.Time // when it came
 }
 
 // Server is the fake Bot API.
@@ -210,7 +211,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	form, file := readForm(r)
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: method, Form: form})
+	s.calls = append(s.calls, Call{Method: method, Form: form, At: time.Now()})
 	tf, timed := s.timed[method]
 	if timed && !time.Now().Before(tf.until) {
 		delete(s.timed, method)
