@@ -73,11 +73,18 @@ func (l *Limiter) tolerance() time.Duration {
 // allows at which the overall timeline keeps every second to Rate sends.
 // A message for an idle chat is not held up behind a busy chat's later
 // messages.
-func (l *Limiter) Reserve(chat int64) time.Time {
+func (l *Limiter) Reserve(chat int64) time.Time { return l.reserve(chat, false) }
+
+// reserve is Reserve; a yielding send (see yielding) keeps a fifth of every
+// window free for the others.
+func (l *Limiter) reserve(chat int64, yield bool) time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	n, w := l.window()
+	if yield && n >= 5 {
+		n -= n / 5
+	}
 	if l.chats == nil {
 		l.chats = map[int64]time.Time{}
 	}
@@ -145,10 +152,12 @@ func fit(s []time.Time, t time.Time, n int, w time.Duration) (time.Time, int) {
 // Wait blocks until a message to chat may go out. A 429 that arrives
 // while it waits (Backoff) holds it back too: a time booked before the
 // 429 is not kept, so the messages queued behind one refused message do
-// not all go out, and all get refused, inside retry_after.
+// not all go out, and all get refused, inside retry_after. A ctx marked
+// yielding takes at most four fifths of any second's overall budget.
 func (l *Limiter) Wait(ctx context.Context, chat int64) error {
+	yield := ctx.Value(yieldKey{}) != nil
 	for {
-		t := l.Reserve(chat)
+		t := l.reserve(chat, yield)
 		if t.After(l.now()) {
 			if err := l.sleep(ctx, t); err != nil {
 				return err
@@ -161,6 +170,15 @@ func (l *Limiter) Wait(ctx context.Context, chat int64) error {
 			return nil
 		}
 	}
+}
+
+type yieldKey struct{}
+
+// yielding marks the sends made with ctx as yielding to the answers to
+// people who acted: notices to other chats take at most four fifths of any
+// second's overall budget, so a busy second still has room for answers.
+func yielding(ctx context.Context) context.Context {
+	return context.WithValue(ctx, yieldKey{}, true)
 }
 
 func (l *Limiter) sleep(ctx context.Context, t time.Time) error {

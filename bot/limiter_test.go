@@ -200,3 +200,25 @@ func TestFitIsEarliest(t *testing.T) {
 		}
 	}
 }
+
+// TestLimiterYieldsToAnswers: notices take at most 20 of a second's 25
+// sends; an answer in that second still goes at once.
+func TestLimiterYieldsToAnswers(t *testing.T) {
+	now := time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)
+	l := &Limiter{Rate: 25, Now: func() time.Time { return now }}
+	var at []time.Duration
+	for i := range 21 {
+		at = append(at, l.reserve(int64(100+i), true).Sub(now))
+	}
+	if at[19] != 0 || at[20] != time.Second {
+		t.Fatalf("notices at %v", at)
+	}
+	for i := range 5 {
+		if got := l.Reserve(int64(200 + i)); !got.Equal(now) {
+			t.Fatalf("answer %d waits %v behind notices", i+1, got.Sub(now))
+		}
+	}
+	if got := l.Reserve(300); got.Sub(now) != time.Second {
+		t.Fatalf("the 26th send of a second went %v later", got.Sub(now))
+	}
+}

@@ -15,7 +15,8 @@ import (
 // outbox sends messages for chats other than the one being answered (a
 // therapist's notices, a client told of the practice's action) beside the
 // answer, never ahead of it: each chat in order, on a goroutine of its own,
-// at the pace its limiter bucket allows. Notices that wait together for one
+// at the pace its limiter bucket allows, yielding to answers in a busy
+// second (see yielding). Notices that wait together for one
 // chat go as one message. A notice Telegram does not take is queued for the
 // worker (Reply.Retry), as before.
 type outbox struct {
@@ -103,7 +104,7 @@ func (o *outbox) run(chat int64) {
 
 // sendOne sends a message that is not merged, as the update would have.
 func (o *outbox) sendOne(it outItem) {
-	ctx, cancel := context.WithTimeout(o.ctx, outboxSendWithin)
+	ctx, cancel := context.WithTimeout(yielding(o.ctx), outboxSendWithin)
 	defer cancel()
 	if err := o.t.sendNow(ctx, it.r); err != nil && it.r.Retry != "" && !final(err) {
 		o.queue(it.r)
@@ -113,7 +114,7 @@ func (o *outbox) sendOne(it outItem) {
 // sendNotices waits for the chat's turn, then sends every notice waiting
 // at its head at that moment (as many as one message holds) as one message.
 func (o *outbox) sendNotices(chat int64) {
-	ctx, cancel := context.WithTimeout(o.ctx, outboxSendWithin)
+	ctx, cancel := context.WithTimeout(yielding(o.ctx), outboxSendWithin)
 	defer cancel()
 	var batch []outItem
 	err := o.t.call(ctx, "sendMessage", chat, true, func() error {

@@ -44,8 +44,8 @@ type TelegramOptions struct {
 	APIURL string // a non-default Bot API server (or a test fake); "" for api.telegram.org
 	// PollTimeout is the long-polling timeout (default 50 s).
 	PollTimeout time.Duration
-	// Limiter spaces every message sent or edited (default: 25 per second
-	// overall; in a chat, 3 at once, then one per second).
+	// Limiter spaces every message sent or edited (default: 25 in any
+	// second overall; in a chat, 3 at once, then one a second).
 	Limiter *Limiter
 	// OnUpdate, if set, is told how long each update took to handle (as
 	// tori_update_seconds is); tori bench reads its percentiles from it.

@@ -260,6 +260,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	wg.Wait()
+	tg.Close(sctx) // notices still waiting for a chat's turn go now, or to the worker's queue
 	log.Info("stopped")
 	return nil
 }
