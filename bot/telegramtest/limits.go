@@ -29,7 +29,7 @@ type limits struct {
 	Limits
 	recent  []time.Time         // calls counted overall in the last second
 	chats   map[int64]time.Time // per chat: the bucket's theoretical arrival time
-	refused int
+	refused [2]int              // over the chat's pace, over the bot's
 }
 
 // Limit makes the fake enforce l from now on (the zero Limits: none).
@@ -39,11 +39,13 @@ func (s *Server) Limit(l Limits) {
 	s.limits = limits{Limits: l, chats: map[int64]time.Time{}}
 }
 
-// Refused reports how many calls the limits refused with 429.
-func (s *Server) Refused() int {
+// Refused reports how many calls the limits refused with 429: inChat
+// for going faster than the chat's pace, overall for more than Overall
+// in a second (a call over both counts as inChat).
+func (s *Server) Refused() (inChat, overall int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.limits.refused
+	return s.limits.refused[0], s.limits.refused[1]
 }
 
 // admit counts a call against the limits, or refuses it; s.mu held. New
@@ -55,6 +57,7 @@ func (s *Server) admit(method string, form map[string]string, now time.Time) (re
 		return reply{}, true
 	}
 	var wait time.Duration
+	kind := 1
 	if l.Overall > 0 {
 		k := 0
 		for k < len(l.recent) && now.Sub(l.recent[k]) >= time.Second {
@@ -68,12 +71,12 @@ func (s *Server) admit(method string, form map[string]string, now time.Time) (re
 	chat, _ := strconv.ParseInt(form["chat_id"], 10, 64)
 	tat, tau := l.chats[chat], time.Duration(max(l.Burst, 1)-1)*l.PerChat
 	if inChat && l.PerChat > 0 {
-		if early := tat.Add(-tau - l.Slack).Sub(now); early > wait {
-			wait = early
+		if early := tat.Add(-tau - l.Slack).Sub(now); early > 0 {
+			wait, kind = max(wait, early), 0
 		}
 	}
 	if wait > 0 {
-		l.refused++
+		l.refused[kind]++
 		secs := max(1, int((wait+time.Second-1)/time.Second))
 		r := fail(429, "Too Many Requests: retry after "+strconv.Itoa(secs))
 		r.Parameters = map[string]int{"retry_after": secs}

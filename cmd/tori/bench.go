@@ -155,7 +155,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 			float64(r.booked)/r.elapsed.Seconds(), float64(r.updates)/r.elapsed.Seconds(), r.elapsed.Seconds(), q(r.handle), q(r.seen))
 		fmt.Fprintf(out, "%8s the booking's answer (\"You're booked.\"): p50 %s p99 %s; therapists' chats: %d notices in %d messages\n",
 			"", ms(pct(r.load.BookedIn, 50)), ms(pct(r.load.BookedIn, 99)), r.load.Notices, r.load.NoticeMessages)
-		fmt.Fprintf(out, "%8s Telegram took at most %d messages in one second; %d calls refused with 429\n", "", r.load.Busiest, r.load.Refused)
+		fmt.Fprintf(out, "%8s Telegram took at most %d messages in one second; calls refused with 429: %d for a chat's pace, %d for the bot's\n",
+			"", r.load.Busiest, r.load.RefusedChat, r.load.RefusedOverall)
 		if cfg.seconds {
 			printSeconds(out, r)
 		}

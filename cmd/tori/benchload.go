@@ -36,9 +36,10 @@ type loadResult struct {
 	BookedIn        []time.Duration // per booking: from the booking's act to "You're booked."
 	Errors          []string        // clients that did not finish
 	// The therapists' chats: the booking notices they got, in how many
-	// messages; the calls the fake Bot API refused with 429; and the most
-	// messages (new or edited) it took in one second.
-	Notices, NoticeMessages, Refused, Busiest int
+	// messages; the calls the fake Bot API refused with 429 (for a chat's
+	// pace, for the bot's); and the most messages (new or edited) it took
+	// in one second.
+	Notices, NoticeMessages, RefusedChat, RefusedOverall, Busiest int
 }
 
 // benchLoad is the load in this process.
@@ -106,7 +107,8 @@ func (l *benchLoad) Drive(ctx context.Context) (loadResult, error) {
 	wg.Wait()
 	res.Booked, res.Updates = int(booked.Load()), int(updates.Load())
 	l.countNotices(&res)
-	res.Refused, res.Busiest = l.fake.Refused(), busiestSecond(l.fake.Calls())
+	res.RefusedChat, res.RefusedOverall = l.fake.Refused()
+	res.Busiest = busiestSecond(l.fake.Calls())
 	if !l.paid {
 		return res, nil
 	}
