@@ -317,6 +317,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	// is finished before its answer.
 	shutdown(30*time.Second, srv, msrv)
 	wg.Wait()
+	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tg.Close(cctx) // notices still waiting for a chat's turn go now, or to the worker's queue
 	log.Info("stopped")
 	return nil
 }
