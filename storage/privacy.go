@@ -183,7 +183,7 @@ func (s *Store) endErasure(ctx context.Context, clientID int64, phase tori.Erasu
 // before it left): the @username index (found through the profile and
 // the appointments, so first), the waitlist, relayed messages, the chat's
 // state, the appointments, and last the client's own slot.
-func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, now time.Time) ([]string, error) {
+func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, refundAttempts int, now time.Time) ([]string, error) {
 	ids, err := s.Redis.ZRange(ctx, s.clientIndexKey(clientID), 0, -1).Result()
 	if err != nil {
 		return nil, formatError("erase: index", err)
@@ -202,7 +202,7 @@ func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, now time.
 	}
 	var left, gone []string
 	for _, id := range ids {
-		code, _, err := s.anonymise(ctx, id, "erase", clientID, time.Time{}, now)
+		code, _, err := s.anonymise(ctx, id, "erase", clientID, refundAttempts, time.Time{}, now)
 		if err != nil {
 			return nil, err
 		}
@@ -358,7 +358,8 @@ func concerns(member string, clientID, chat int64) bool {
 
 // anonymise runs anonymiseScript on appointment id; it returns the
 // script's code and the client the appointment was of.
-func (s *Store) anonymise(ctx context.Context, id, mode string, clientID int64, cutoff, now time.Time) (string, int64, error) {
+// refundAttempts is tori.Worker.RefundAttempts (erase).
+func (s *Store) anonymise(ctx context.Context, id, mode string, clientID int64, refundAttempts int, cutoff, now time.Time) (string, int64, error) {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return "NOTFOUND", 0, nil // not an appointment id: nothing of it exists
@@ -366,7 +367,7 @@ func (s *Store) anonymise(ctx context.Context, id, mode string, clientID int64, 
 	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.keptKey(tid), s.moneyKey(tid),
 		s.holdExpiryKey(tid), s.remindKey(tid)}
 	code, client, err := s.runScript(ctx, "anonymise", anonymiseScript, keys, id, mode, ms(now), ms(cutoff),
-		tori.OrderLife.Milliseconds(), strconv.FormatInt(clientID, 10))
+		tori.OrderLife.Milliseconds(), strconv.FormatInt(clientID, 10), refundAttempts)
 	c, _ := strconv.ParseInt(client, 10, 64)
 	return code, c, err
 }

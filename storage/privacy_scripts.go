@@ -108,12 +108,13 @@ for _, k in ipairs({'id', 'therapist', 'service', 'start', 'end', 'buffer', 'sta
 // KEYS[6] the hold-expiry queue  KEYS[7] the reminder queue
 // ARGV[1] id  ARGV[2] mode  ARGV[3] now ms  ARGV[4] cutoff ms (retain)
 // ARGV[5] a PayPal order's life ms  ARGV[6] the client (erase)
+// ARGV[7] refund attempts before a refund is handed to the practice (erase; 0: no limit)
 // Returns {"OK", client} (anonymised) | {"DELETED", client} | {"NOTFOUND"} |
 // {"OTHER"} (erase: not the client's, or anonymised before) | {"NOTDUE"}
 // (retain) | {"BLOCKED", reason}.
 var anonymiseScript = redis.NewScript(keptFields + `
 local f = redis.call('HMGET', KEYS[1], 'status', 'end', 'hold_until', 'pay_state', 'refund_state', 'order_id', 'client',
-  'paid', 'remind_from', 'updated_at')
+  'paid', 'remind_from', 'updated_at', 'refund_by_hand', 'refund_tries')
 local now = tonumber(ARGV[3])
 if not f[1] then
   if ARGV[2] == 'retain' then redis.call('ZREM', KEYS[4], ARGV[1]) end
@@ -124,7 +125,9 @@ if ARGV[2] == 'erase' then
   if f[7] ~= ARGV[6] then return {'OTHER'} end
   if f[1] == 'confirmed' and tonumber(f[2]) > now then return {'BLOCKED', 'upcoming'} end
   if ps == 'capturing' or ps == 'pending' or ps == 'mismatch_pending' then return {'BLOCKED', 'paying'} end
-  if f[5] == 'pending' then return {'BLOCKED', 'refunding'} end
+  local max = tonumber(ARGV[7]) or 0
+  local handed = f[11] == '1' or (max > 0 and (tonumber(f[12] or '0') or 0) >= max)
+  if f[5] == 'pending' and not handed then return {'BLOCKED', 'refunding'} end
   if f[1] == 'held' and hold > now then return {'BLOCKED', 'holding'} end
   if (f[6] or '') ~= '' and (ps == 'ordered' or ps == 'declined') and hold + tonumber(ARGV[5]) > now then
     return {'BLOCKED', 'paying'}

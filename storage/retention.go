@@ -36,7 +36,7 @@ func (s *Store) indexBefore(ctx context.Context, key string, cutoff time.Time, n
 // (no appointment, no hold, no waitlist entry) is forgotten: profile,
 // strikes and @username.
 func (s *Store) Anonymise(ctx context.Context, id string, cutoff, now time.Time) (bool, error) {
-	code, client, err := s.anonymise(ctx, id, "retain", 0, cutoff, now)
+	code, client, err := s.anonymise(ctx, id, "retain", 0, 0, cutoff, now)
 	if err != nil || (code != "OK" && code != "DELETED") {
 		return false, err
 	}
