@@ -224,6 +224,20 @@ type PrivacyStore interface {
 	// BackfillKept puts the appointments stored before retention existed
 	// where KeptBefore finds them, once; it returns how many.
 	BackfillKept(ctx context.Context) (int, error)
+
+	// IdleClients returns up to n clients whose last activity (a hold,
+	// joining the waitlist, choosing a language) was before cutoff.
+	IdleClients(ctx context.Context, cutoff time.Time, n int) ([]int64, error)
+	// ForgetIdle forgets a client idle since before cutoff who has nothing
+	// kept (no appointment kept with their details, no live hold, no running waitlist
+	// entry, no erasure under way): profile, strikes, @username index,
+	// stale index entries, ended waitlist entries. done is false when they
+	// have something kept (they are looked at again after a period) or
+	// were active meanwhile.
+	ForgetIdle(ctx context.Context, clientID int64, cutoff, now time.Time) (done bool, err error)
+	// BackfillClients records every client stored before IdleClients
+	// existed as active at now, once; it returns how many.
+	BackfillClients(ctx context.Context, now time.Time) (int, error)
 }
 
 // Privacy holds the privacy use cases.
@@ -232,7 +246,7 @@ type Privacy struct {
 	Store    PrivacyStore
 	Now      func() time.Time
 	Log      *slog.Logger
-	Events   Events // counts "privacy" exported, erased, refused, anonymised, removed
+	Events   Events // counts "privacy" exported, erased, refused, anonymised, removed, forgotten
 }
 
 func (p *Privacy) now() time.Time {

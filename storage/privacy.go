@@ -213,16 +213,18 @@ func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, refundAtt
 		}
 	}
 	// The client's own slot last: the appointments were found through it.
-	_, err = s.forgetClient(ctx, clientID, chat, "erase", gone)
-	return left, err
+	if _, err = s.forgetClient(ctx, clientID, chat, "erase", gone, now); err != nil {
+		return left, err
+	}
+	return left, formatError("erase: activity", s.Redis.ZRem(ctx, s.clientsKey(), strconv.FormatInt(clientID, 10)).Err())
 }
 
 // forgetClient runs forgetClientScript; false when "idle" found the
 // client busy.
-func (s *Store) forgetClient(ctx context.Context, clientID, chat int64, mode string, drop []string) (bool, error) {
+func (s *Store) forgetClient(ctx context.Context, clientID, chat int64, mode string, drop []string, now time.Time) (bool, error) {
 	keys := []string{s.profileKey(clientID), s.strikesKey(clientID), s.clientHoldsKey(clientID), s.clientRelaysKey(chat),
 		s.clientIndexKey(clientID), s.eraseKey(clientID)}
-	args := []any{mode}
+	args := []any{mode, ms(now)}
 	for _, id := range drop {
 		args = append(args, id)
 	}

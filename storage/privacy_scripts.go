@@ -57,12 +57,14 @@ return {'OK'}
 // KEYS[1] profile  KEYS[2] strikes  KEYS[3] holds  KEYS[4] relays  KEYS[5] index
 // KEYS[6] erasure
 // ARGV[1] "erase" (always), or "idle" (only when the client has nothing
-// left: no appointment in their index, no hold, no erasure under way)
-// ARGV[2..] appointment ids to drop from their index (anonymised)
+// left: no appointment in their index, no live hold, no erasure under way)
+// ARGV[2] now ms  ARGV[3..] appointment ids to drop from their index
+// (anonymised, or gone)
 // Returns {"OK"} | {"BUSY"} (idle, and they are not).
 var forgetClientScript = redis.NewScript(`
-for i = 2, #ARGV do redis.call('ZREM', KEYS[5], ARGV[i]) end
-if ARGV[1] == 'idle' and (redis.call('ZCARD', KEYS[5]) > 0 or redis.call('ZCARD', KEYS[3]) > 0 or redis.call('EXISTS', KEYS[6]) == 1) then
+for i = 3, #ARGV do redis.call('ZREM', KEYS[5], ARGV[i]) end
+if ARGV[1] == 'idle' and (redis.call('ZCARD', KEYS[5]) > 0 or redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[2], '+inf') > 0 or
+  redis.call('EXISTS', KEYS[6]) == 1) then
   return {'BUSY'}
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
