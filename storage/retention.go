@@ -32,27 +32,52 @@ func (s *Store) indexBefore(ctx context.Context, key string, cutoff time.Time, n
 
 // Anonymise implements tori.PrivacyStore. The client loses the
 // appointment from their index and strikes; a client left with nothing
-// (forgetIfIdle) is forgotten: profile, strikes and @username.
+// (forgetIfIdle) is forgotten: profile, strikes and @username. The client
+// is read first: when the script's reply is lost and go-redis runs it
+// again, the second run answers NOTDUE and the record no longer names
+// them, yet their side is still cleaned (done is then false: the run
+// that did it is not known).
 func (s *Store) Anonymise(ctx context.Context, id string, cutoff, now time.Time) (bool, error) {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return false, nil
+	}
+	key := s.appointmentKey(tid, id)
+	before, err := s.Redis.HGet(ctx, key, "client").Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return false, formatError("retention", err)
+	}
 	code, client, err := s.anonymise(ctx, id, "retain", 0, 0, cutoff, now)
-	if err != nil || (code != "OK" && code != "DELETED") {
+	if err != nil {
 		return false, err
 	}
+	done := code == "OK" || code == "DELETED"
+	if !done && before != 0 {
+		// Anonymised meanwhile (a retried run, another worker): gone, or
+		// it carries "erased" and no client now.
+		f, err := s.Redis.HMGet(ctx, key, "client", "erased").Result()
+		if err != nil {
+			return false, formatError("retention", err)
+		}
+		if c, _ := f[0].(string); c == "" && (f[1] != nil || code == "NOTFOUND") {
+			client = before
+		}
+	}
 	if client == 0 {
-		return true, nil
+		return done, nil
 	}
 	if _, err := s.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.clientIndexKey(client), id)
 		p.ZRem(ctx, s.strikesKey(client), id)
 		return nil
 	}); err != nil {
-		return true, formatError("retention: client", err)
+		return done, formatError("retention: client", err)
 	}
 	forgotten, err := s.forgetIfIdle(ctx, client, now)
 	if err != nil || !forgotten {
-		return true, err
+		return done, err
 	}
-	return true, formatError("retention: activity", s.Redis.ZRem(ctx, s.clientsKey(), strconv.FormatInt(client, 10)).Err())
+	return done, formatError("retention: activity", s.Redis.ZRem(ctx, s.clientsKey(), strconv.FormatInt(client, 10)).Err())
 }
 
 // RemoveMoneyRecord implements tori.PrivacyStore. The PayPal indexes go
