@@ -27,7 +27,7 @@ type PracticeStore interface {
 	SetPrepay(ctx context.Context, clientID int64, mode string) error
 	// RememberClient keeps a client's name and @username; ClientByUsername
 	// finds them (ENOTFOUND).
-	RememberClient(ctx context.Context, c Client) error
+	RememberClient(ctx context.Context, c Client, now time.Time) error
 	ClientByUsername(ctx context.Context, username string) (int64, error)
 }
 

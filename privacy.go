@@ -130,18 +130,27 @@ type ErasureBlock struct {
 	Until       time.Time // when it has settled at the latest, when that is known (a hold's end, an order's life)
 }
 
+// RefundHandedOver reports whether a's pending refund is the practice's
+// to make by hand: part of it came back at PayPal another way, or tori
+// used its attempts (attempts is Worker.RefundAttempts; 0, no limit).
+// tori moves that money no more, so it does not hold up an erasure.
+func (a Appointment) RefundHandedOver(attempts int) bool {
+	return a.RefundByHand || attempts > 0 && a.RefundTries >= attempts
+}
+
 // ErasureBlockOf says whether a keeps its client's data from being erased
-// at now. open: its payment is among the open payments (not settled).
-// storage's anonymising script checks the same, atomically, again.
-func ErasureBlockOf(a Appointment, open bool, now time.Time) (ErasureBlock, bool) {
+// at now. open: its payment is among the open payments (not settled);
+// refundAttempts: Worker.RefundAttempts. storage's anonymising script
+// checks the same, atomically, again.
+func ErasureBlockOf(a Appointment, open bool, refundAttempts int, now time.Time) (ErasureBlock, bool) {
 	b := ErasureBlock{Appointment: a}
 	switch {
 	case a.Status == StatusConfirmed && now.Before(a.End):
 		b.Reason = BlockUpcoming
 	case a.PayState == PayStateCapturing || a.PayState == PayStatePending || a.PayState == PayStateMismatchPending:
 		b.Reason = BlockPaying // settles when PayPal says so: the client is told
-	case a.RefundState == RefundPending:
-		b.Reason = BlockRefunding
+	case a.RefundState == RefundPending && !a.RefundHandedOver(refundAttempts):
+		b.Reason = BlockRefunding // tori is still trying it: the client is told
 	case a.Status == StatusHeld && now.Before(a.HoldUntil):
 		b.Reason, b.Until = BlockHolding, a.HoldUntil
 	case a.OrderID != "" && (a.PayState == PayStateOrdered || a.PayState == PayStateDeclined) && now.Before(a.HoldUntil.Add(OrderLife)):
@@ -192,8 +201,9 @@ type PrivacyStore interface {
 	// EraseClient erases everything stored about the client except the
 	// erasure record, and anonymises their appointments (money records
 	// kept); every step is idempotent. left are the appointments it could
-	// not anonymise now (their state blocks it, see ErasureBlockOf).
-	EraseClient(ctx context.Context, clientID, chat int64, now time.Time) (left []string, err error)
+	// not anonymise now (their state blocks it, see ErasureBlockOf, with
+	// refundAttempts).
+	EraseClient(ctx context.Context, clientID, chat int64, refundAttempts int, now time.Time) (left []string, err error)
 	// FinishErasure removes the erasure record and its queue entry.
 	FinishErasure(ctx context.Context, clientID int64) error
 
@@ -214,6 +224,20 @@ type PrivacyStore interface {
 	// BackfillKept puts the appointments stored before retention existed
 	// where KeptBefore finds them, once; it returns how many.
 	BackfillKept(ctx context.Context) (int, error)
+
+	// IdleClients returns up to n clients whose last activity (a hold,
+	// joining the waitlist, choosing a language) was before cutoff.
+	IdleClients(ctx context.Context, cutoff time.Time, n int) ([]int64, error)
+	// ForgetIdle forgets a client idle since before cutoff who has nothing
+	// kept (no appointment kept with their details, no live hold, no running waitlist
+	// entry, no erasure under way): profile, strikes, @username index,
+	// stale index entries, ended waitlist entries. done is false when they
+	// have something kept (they are looked at again after a period) or
+	// were active meanwhile.
+	ForgetIdle(ctx context.Context, clientID int64, cutoff, now time.Time) (done bool, err error)
+	// BackfillClients records every client stored before IdleClients
+	// existed as active at now, once; it returns how many.
+	BackfillClients(ctx context.Context, now time.Time) (int, error)
 }
 
 // Privacy holds the privacy use cases.
@@ -222,7 +246,7 @@ type Privacy struct {
 	Store    PrivacyStore
 	Now      func() time.Time
 	Log      *slog.Logger
-	Events   Events // counts "privacy" exported, erased, refused, anonymised, removed
+	Events   Events // counts "privacy" exported, erased, refused, anonymised, removed, forgotten
 }
 
 func (p *Privacy) now() time.Time {
@@ -319,7 +343,7 @@ func (p *Privacy) check(ctx context.Context, c Client, now time.Time) ([]Erasure
 	var blocks []ErasureBlock
 	var therapists []string
 	for _, a := range r.Appointments {
-		if b, ok := ErasureBlockOf(a, open[a.ID], now); ok {
+		if b, ok := ErasureBlockOf(a, open[a.ID], p.Practice.Worker.RefundAttempts, now); ok {
 			blocks = append(blocks, b)
 		}
 		if a.Booked() && !slices.Contains(therapists, a.TherapistID) {
@@ -332,7 +356,7 @@ func (p *Privacy) check(ctx context.Context, c Client, now time.Time) ([]Erasure
 // erase runs the erasure's steps; once nothing is left it hands the
 // erasure to the worker's sweep and returns when that is due.
 func (p *Privacy) erase(ctx context.Context, rec ErasureRecord, now time.Time) (time.Time, error) {
-	left, err := p.Store.EraseClient(ctx, rec.Client, rec.Chat, now)
+	left, err := p.Store.EraseClient(ctx, rec.Client, rec.Chat, p.Practice.Worker.RefundAttempts, now)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -371,7 +395,7 @@ func (p *Privacy) ContinueErasure(ctx context.Context, clientID int64, lease tim
 		}
 		return true, time.Time{}, p.Store.AbortErasure(ctx, clientID)
 	case ErasureErasing:
-		left, err := p.Store.EraseClient(ctx, rec.Client, rec.Chat, now)
+		left, err := p.Store.EraseClient(ctx, rec.Client, rec.Chat, p.Practice.Worker.RefundAttempts, now)
 		if err != nil || len(left) > 0 {
 			return false, now.Add(time.Minute), err
 		}
@@ -380,7 +404,7 @@ func (p *Privacy) ContinueErasure(ctx context.Context, clientID int64, lease tim
 	if now.Before(rec.Until) {
 		return false, rec.Until, nil
 	}
-	left, err := p.Store.EraseClient(ctx, rec.Client, rec.Chat, now)
+	left, err := p.Store.EraseClient(ctx, rec.Client, rec.Chat, p.Practice.Worker.RefundAttempts, now)
 	if err != nil || len(left) > 0 {
 		return false, now.Add(time.Minute), err
 	}

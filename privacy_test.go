@@ -150,6 +150,58 @@ func TestEraseRefusedWhileSomethingIsUnderWay(t *testing.T) {
 	})
 }
 
+// TestEraseWithARefundHandedOver: a refund handed to the practice (less
+// than due came back at PayPal another way, or tori used its attempts)
+// stays pending for good; it does not keep the data, and the anonymised
+// money record keeps the capture and the amounts. One tori still retries
+// does.
+func TestEraseWithARefundHandedOver(t *testing.T) {
+	ctx := context.Background()
+	refused := func(t *testing.T, attempts int) (*tori.Bookings, *clock, *tori.Privacy, tori.Appointment) {
+		t.Helper()
+		b, c, fake, p := withPayPal(t)
+		b.Practice.Worker.RefundAttempts = attempts
+		a := paidAndTold(t, b, fake, dana, "intake", at(b, tue, "10:00"))
+		fake.FailNext("refund", paypaltest.Refused)
+		a, _, _, err := b.Cancel(ctx, dana, a.ID, b.TermsNow(a).Tier.Percent)
+		if err != nil || a.RefundState != tori.RefundPending || a.RefundTries != 1 {
+			t.Fatalf("cancel: %+v, %v", a, err)
+		}
+		c.t = c.t.Add(time.Minute)
+		return b, c, p, a
+	}
+	erased := func(t *testing.T, b *tori.Bookings, p *tori.Privacy, a tori.Appointment, refunded tori.Money) {
+		t.Helper()
+		if e := mustErase(t, p, dana); !e.Done || len(e.Blocked) != 0 {
+			t.Fatalf("erasure: %+v", e)
+		}
+		got, err := b.Store.Appointment(ctx, a.ID)
+		if err != nil || got.Client != (tori.Client{}) || got.Erased.IsZero() || got.Paid != ils(35050) || got.RefundDue != a.RefundDue ||
+			got.Refunded != refunded || got.CaptureID != a.CaptureID || got.RefundState != tori.RefundPending {
+			t.Fatalf("the money record: %+v, %v", got, err)
+		}
+		if r, err := p.Record(ctx, dana); err != nil || len(r.Appointments) != 0 || r.Client.Name != "" {
+			t.Fatalf("left of the client: %+v, %v", r, err)
+		}
+	}
+
+	t.Run("ByHand", func(t *testing.T) {
+		b, _, p, a := refused(t, 6)
+		if _, out, err := b.RefundSettled(ctx, a.CaptureID, tori.Refund{ID: "R-PART", Amount: ils(1000)}); err != nil || out != tori.RefundShort {
+			t.Fatalf("a part refunded at PayPal: %s, %v", out, err)
+		}
+		erased(t, b, p, a, ils(1000))
+	})
+	t.Run("AttemptsUsed", func(t *testing.T) {
+		b, _, p, a := refused(t, 1)
+		erased(t, b, p, a, ils(0))
+	})
+	t.Run("StillRetried", func(t *testing.T) {
+		b, _, p, _ := refused(t, 2)
+		blockedBy(t, p, b, dana, tori.BlockRefunding)
+	})
+}
+
 // TestErasureHoldsOffNewHolds: while an erasure is under way no hold is
 // made in the client's name (a waitlist offer included); once the worker
 // has swept, the client may book again as someone new.
@@ -328,7 +380,7 @@ func TestAnonymisingChecksAgain(t *testing.T) {
 	if err := p.Store.AdvanceErasure(ctx, dana.ID, tori.ErasureChecking, tori.ErasureErasing, nil, c.t.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	left, err := p.Store.EraseClient(ctx, dana.ID, dana.ChatID, c.t)
+	left, err := p.Store.EraseClient(ctx, dana.ID, dana.ChatID, b.Practice.Worker.RefundAttempts, c.t)
 	if err != nil || len(left) != 1 || left[0] != a.ID {
 		t.Fatalf("left %v, %v", left, err)
 	}

@@ -11,9 +11,10 @@ import (
 // privacy.keep_money_records after its last money movement. Each step is a
 // compare-and-set in storage, so any number of workers may run it.
 
-// Retained is what one retention pass did.
+// Retained is what one retention pass did. Forgotten counts clients idle
+// longer than privacy.keep_personal with nothing kept (ForgetIdle).
 type Retained struct {
-	Anonymised, Removed int
+	Anonymised, Removed, Forgotten int
 }
 
 // Retain runs one retention pass over a therapist's appointments, at most
@@ -57,10 +58,14 @@ func (p *Privacy) Retain(ctx context.Context, therapistID string, n int) (Retain
 }
 
 // RetainAll runs a retention pass over every therapist's appointments (at
-// most n of each kind each), after putting older data in reach once.
+// most n of each kind each), after putting older data in reach once, and
+// then forgets up to n idle clients (ForgetIdle).
 func (p *Privacy) RetainAll(ctx context.Context, n int) (Retained, error) {
 	var all Retained
 	if _, err := p.Store.BackfillKept(ctx); err != nil {
+		return all, err
+	}
+	if _, err := p.Store.BackfillClients(ctx, p.now()); err != nil {
 		return all, err
 	}
 	for _, t := range p.Practice.Therapists {
@@ -71,5 +76,30 @@ func (p *Privacy) RetainAll(ctx context.Context, n int) (Retained, error) {
 			return all, fmt.Errorf("retention of %s: %w", t.ID, err)
 		}
 	}
-	return all, nil
+	var err error
+	all.Forgotten, err = p.forgetIdle(ctx, n)
+	return all, err
+}
+
+// forgetIdle forgets up to n clients idle longer than keep_personal who
+// have nothing kept; a client who has is looked at again a period later.
+func (p *Privacy) forgetIdle(ctx context.Context, n int) (int, error) {
+	now := p.now()
+	cutoff := p.Policy().KeepPersonal.Before(now)
+	ids, err := p.Store.IdleClients(ctx, cutoff, n)
+	if err != nil {
+		return 0, err
+	}
+	forgotten := 0
+	for _, id := range ids {
+		done, err := p.Store.ForgetIdle(ctx, id, cutoff, now)
+		if err != nil {
+			return forgotten, fmt.Errorf("retention of an idle client: %w", err)
+		}
+		if done {
+			forgotten++
+		}
+	}
+	p.count("forgotten", forgotten)
+	return forgotten, nil
 }

@@ -192,10 +192,8 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, c Client, serviceID, therap
 	case from.DaysUntil(to) >= wp.MaxDays:
 		return WaitEntry{}, Errorf(EINVALID, "A waitlist entry can cover up to %d days. Choose fewer days.", wp.MaxDays)
 	}
-	if c.Username != "" || c.Name != "" {
-		if err := b.Store.RememberClient(ctx, c); err != nil {
-			return WaitEntry{}, err
-		}
+	if err := b.Store.RememberClient(ctx, c, now); err != nil { // their activity, for retention
+		return WaitEntry{}, err
 	}
 	e := WaitEntry{ID: "w" + RandomToken(10), Client: c, ServiceID: s.ID, TherapistID: therapistID, From: from, To: to, Part: part, Joined: now.UTC()}
 	return b.Store.AddWaitEntry(ctx, e, wp.MaxEntries, to.AddDays(1).In(b.Practice.Location))

@@ -21,7 +21,7 @@ type Store interface {
 	ChatState(ctx context.Context, chatID int64) ([]byte, error)
 	SetChatState(ctx context.Context, chatID int64, state []byte, ttl time.Duration) error
 	Language(ctx context.Context, userID int64) (string, error)
-	SetLanguage(ctx context.Context, userID int64, lang string) error
+	SetLanguage(ctx context.Context, userID int64, lang string, now time.Time) error
 	// Claim claims an external event (kind "tg": a Telegram update, "pp": a
 	// PayPal webhook event) for lease; false when it is being handled or was
 	// handled. Finish marks it handled for keep; Forget drops the claim after

@@ -25,8 +25,10 @@ const (
 	budgetRoundTripsPerPaidBooking = 20
 	// Commands Redis executes (those inside scripts included) for one complete paid booking, from /start to
 	// the confirmation, with the therapist told. (87 since privacy: a hold
-	// checks for the client's erasure, a booking enters the retention index.)
-	budgetCommandsPerPaidBooking = 87
+	// checks for the client's erasure, a booking enters the retention index;
+	// 88 since a hold records the client's activity, so that retention
+	// forgets clients who never book, in the pipeline it already makes.)
+	budgetCommandsPerPaidBooking = 88
 	// Bytes of Redis memory one more confirmed paid booking adds (a new
 	// client's first: the appointment, its payment record, its place in the
 	// therapist's and the client's indexes, the client's chat state; since

@@ -39,7 +39,7 @@ func (c *turn) chooseLanguage() {
 }
 
 func (c *turn) setLanguage(l string) {
-	if err := c.store.SetLanguage(c.ctx, c.in.User.ID, l); err != nil {
+	if err := c.store.SetLanguage(c.ctx, c.in.User.ID, l, c.now); err != nil {
 		c.fail("set language", err)
 		return
 	}

@@ -32,15 +32,16 @@ func (w *Worker) retain(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	r, err := p.RetainAll(ctx, w.cfg.Batch)
+	did := r.Anonymised + r.Removed + r.Forgotten
 	if err != nil {
 		_ = st.Forget(ctx, "retention", id) // the next run tries again
-		return r.Anonymised + r.Removed, err
+		return did, err
 	}
-	if r.Anonymised == w.cfg.Batch || r.Removed == w.cfg.Batch {
+	if r.Anonymised == w.cfg.Batch || r.Removed == w.cfg.Batch || r.Forgotten == w.cfg.Batch {
 		// A full batch: there may be more, for the next run.
-		return r.Anonymised + r.Removed, st.Forget(ctx, "retention", id)
+		return did, st.Forget(ctx, "retention", id)
 	}
-	return r.Anonymised + r.Removed, st.Finish(ctx, "retention", id, retentionEvery)
+	return did, st.Finish(ctx, "retention", id, retentionEvery)
 }
 
 func (w *Worker) finishErasures(ctx context.Context) (int, error) {

@@ -2,9 +2,12 @@ package scheduler
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori"
 )
 
@@ -148,4 +151,128 @@ func TestOfferPassesAnErasingClientBy(t *testing.T) {
 	if as, _ := e.store.ClientAppointments(ctx, w1.ID, time.Time{}); len(as) != 0 {
 		t.Fatalf("a hold in the erasing client's name: %+v", as)
 	}
+}
+
+// TestRetentionForgetsIdleClients: clients who never had a booking go
+// through — one who let a held time lapse, one who was only on the
+// waitlist (the entry has ended), one who only chose a language — are
+// forgotten privacy.keep_personal after they were last active: nothing of
+// them is left (but the lapsed hold's record, which expires by itself). A
+// client with a booking still kept is not; clients stored before activity
+// was recorded are given a period from the first pass.
+func TestRetentionForgetsIdleClients(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	lapsed, waiter, speaker, keeper, old := client(201), client(202), client(203), client(204), client(205)
+	lapsed.Username, waiter.Username = "lapsed_u", "waiter_u"
+	tue := mon.AddDays(1)
+
+	h, err := e.bookings.Hold(ctx, lapsed, "talk", "adi", e.clock.At(tue, "10:00"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.join(waiter, "talk", "adi", tue, tue, tori.AnyTime)
+	if err := e.store.SetLanguage(ctx, speaker.ID, "he", e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	kept := e.book(keeper, "talk", e.clock.At(tue.AddDays(2), "10:00"))
+	// A client stored before activity was recorded (a profile only).
+	if err := e.store.Redis.HSet(ctx, e.store.Prefix+"{c:205}:profile", "lang", "en", "name", "Client 205").Err(); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(h.HoldUntil.Add(time.Minute))
+	e.run(e.worker.expireHolds)
+	// The first retention pass, a month on, gives the old client a period.
+	e.clock.Set(mon.At(10*60, e.p.Location).AddDate(0, 1, 0))
+	if n := e.run(e.worker.retain); n != 0 {
+		t.Fatalf("retained %d at once", n)
+	}
+
+	// 24 months after they were last active, less a day: not yet.
+	e.clock.Set(mon.At(10*60, e.p.Location).AddDate(0, 24, -1))
+	if n := e.run(e.worker.retain); n != 0 {
+		t.Fatalf("retained %d too early", n)
+	}
+	e.clock.Set(mon.At(10*60, e.p.Location).AddDate(0, 24, 0).Add(time.Hour))
+	if n := e.run(e.worker.retain); n != 3 {
+		t.Fatalf("retained %d, want the 3 idle clients forgotten", n)
+	}
+	holdKey := e.store.Prefix + "{t:adi}:a:" + h.ID
+	if ttl := e.store.Redis.PTTL(ctx, holdKey).Val(); ttl <= 0 {
+		t.Fatalf("the lapsed hold's record does not expire: %v", ttl)
+	}
+	for _, c := range []tori.Client{lapsed, waiter, speaker} {
+		if left := traces(t, e, c, holdKey); len(left) > 0 {
+			t.Errorf("%s left: %v", c.Name, left)
+		}
+	}
+	if a, _ := e.store.Appointment(ctx, kept.ID); a.Client.ID != keeper.ID {
+		t.Fatalf("a kept booking was touched: %+v", a)
+	}
+	if r, _ := e.worker.cfg.Privacy.Record(ctx, keeper); r.Client.Name != keeper.Name || len(r.Appointments) != 1 {
+		t.Fatalf("the client with a kept booking was forgotten: %+v", r)
+	}
+	if len(traces(t, e, old, "")) == 0 {
+		t.Fatal("the client stored before activity was recorded went with the others")
+	}
+	// A period after the first pass, they go too.
+	e.clock.Set(mon.At(10*60, e.p.Location).AddDate(0, 25, 0).Add(time.Hour))
+	e.run(e.worker.retain)
+	if left := traces(t, e, old, ""); len(left) > 0 {
+		t.Errorf("the old client left: %v", left)
+	}
+}
+
+// traces lists what Redis still holds about c: keys of their own, and
+// values that name them (their id as a member or value, their name or
+// @username inside one); skip is a key left out.
+func traces(t *testing.T, e *env, c tori.Client, skip string) []string {
+	t.Helper()
+	ctx := context.Background()
+	id := strconv.FormatInt(c.ID, 10)
+	var found []string
+	look := func(key string, vals []string) {
+		if strings.Contains(key, "{c:"+id+"}") {
+			found = append(found, key)
+		}
+		for _, v := range vals {
+			if v == id || strings.Contains(v, c.Name) || c.Username != "" && strings.Contains(v, c.Username) {
+				found = append(found, key+": "+v)
+			}
+		}
+	}
+	scan := func(ctx context.Context, r *redis.Client) error {
+		iter := r.Scan(ctx, 0, e.store.Prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			key := iter.Val()
+			if key == skip {
+				continue
+			}
+			var vals []string
+			switch r.Type(ctx, key).Val() {
+			case "string":
+				vals = []string{r.Get(ctx, key).Val()}
+			case "hash":
+				for k, v := range r.HGetAll(ctx, key).Val() {
+					vals = append(vals, k, v)
+				}
+			case "set":
+				vals = r.SMembers(ctx, key).Val()
+			case "zset":
+				vals = r.ZRange(ctx, key, 0, -1).Val()
+			}
+			look(key, vals)
+		}
+		return iter.Err()
+	}
+	var err error
+	if cc, ok := e.store.Redis.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, scan)
+	} else {
+		err = scan(ctx, e.store.Redis.(*redis.Client))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
 }

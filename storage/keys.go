@@ -121,6 +121,16 @@ func (s *Store) moneyKey(tid string) string { return s.therapistTag(tid) + "mone
 // keptKey existed has been put in it.
 func (s *Store) backfilledKey() string { return s.Prefix + "privacy:backfilled" }
 
+// clientsKey: ZSET, member a client's Telegram id, score their last
+// activity (a hold, joining the waitlist, choosing a language) in unix ms;
+// retention forgets a client idle longer than privacy.keep_personal who
+// has nothing kept (see clients.go).
+func (s *Store) clientsKey() string { return s.Prefix + "privacy:clients" }
+
+// clientsBackfilledKey: STRING, set once every client stored before
+// clientsKey existed has been put in it.
+func (s *Store) clientsBackfilledKey() string { return s.Prefix + "privacy:clients-backfilled" }
+
 // erasuresKey: ZSET, the erasures under way (client ids), by when the
 // worker next looks at each (the queue tori.QueueErasures).
 func (s *Store) erasuresKey() string { return s.Prefix + "privacy:erase" }

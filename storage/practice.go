@@ -124,19 +124,25 @@ func (s *Store) MarkCompleted(ctx context.Context, id string, now time.Time) (to
 }
 
 // RememberClient keeps a client's name and @username, so that the
-// practice can find them by @username.
-func (s *Store) RememberClient(ctx context.Context, c tori.Client) error {
+// practice can find them by @username, and records their activity at now.
+func (s *Store) RememberClient(ctx context.Context, c tori.Client, now time.Time) error {
 	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
-		s.queueRemember(ctx, p, c)
+		s.queueRemember(ctx, p, c, now)
 		return nil
 	})
 	return formatError("remember client", err)
 }
 
 // queueRemember keeps every @username the client has had in their profile
-// ("u:<name>" fields), so that erasure finds each usernameKey.
-func (s *Store) queueRemember(ctx context.Context, p redis.Pipeliner, c tori.Client) {
-	if c.Username == "" {
+// ("u:<name>" fields), so that erasure finds each usernameKey, and
+// records their activity (queueSeen). A client with neither name nor
+// @username only has their activity recorded.
+func (s *Store) queueRemember(ctx context.Context, p redis.Pipeliner, c tori.Client, now time.Time) {
+	s.queueSeen(ctx, p, c.ID, now)
+	switch {
+	case c.Username == "" && c.Name == "":
+		return
+	case c.Username == "":
 		p.HSet(ctx, s.profileKey(c.ID), "name", c.Name, "username", "")
 		return
 	}

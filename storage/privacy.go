@@ -183,7 +183,7 @@ func (s *Store) endErasure(ctx context.Context, clientID int64, phase tori.Erasu
 // before it left): the @username index (found through the profile and
 // the appointments, so first), the waitlist, relayed messages, the chat's
 // state, the appointments, and last the client's own slot.
-func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, now time.Time) ([]string, error) {
+func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, refundAttempts int, now time.Time) ([]string, error) {
 	ids, err := s.Redis.ZRange(ctx, s.clientIndexKey(clientID), 0, -1).Result()
 	if err != nil {
 		return nil, formatError("erase: index", err)
@@ -202,7 +202,7 @@ func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, now time.
 	}
 	var left, gone []string
 	for _, id := range ids {
-		code, _, err := s.anonymise(ctx, id, "erase", clientID, time.Time{}, now)
+		code, _, err := s.anonymise(ctx, id, "erase", clientID, refundAttempts, time.Time{}, now)
 		if err != nil {
 			return nil, err
 		}
@@ -213,16 +213,18 @@ func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, now time.
 		}
 	}
 	// The client's own slot last: the appointments were found through it.
-	_, err = s.forgetClient(ctx, clientID, chat, "erase", gone)
-	return left, err
+	if _, err = s.forgetClient(ctx, clientID, chat, "erase", gone, now); err != nil {
+		return left, err
+	}
+	return left, formatError("erase: activity", s.Redis.ZRem(ctx, s.clientsKey(), strconv.FormatInt(clientID, 10)).Err())
 }
 
 // forgetClient runs forgetClientScript; false when "idle" found the
 // client busy.
-func (s *Store) forgetClient(ctx context.Context, clientID, chat int64, mode string, drop []string) (bool, error) {
+func (s *Store) forgetClient(ctx context.Context, clientID, chat int64, mode string, drop []string, now time.Time) (bool, error) {
 	keys := []string{s.profileKey(clientID), s.strikesKey(clientID), s.clientHoldsKey(clientID), s.clientRelaysKey(chat),
 		s.clientIndexKey(clientID), s.eraseKey(clientID)}
-	args := []any{mode}
+	args := []any{mode, ms(now)}
 	for _, id := range drop {
 		args = append(args, id)
 	}
@@ -358,7 +360,8 @@ func concerns(member string, clientID, chat int64) bool {
 
 // anonymise runs anonymiseScript on appointment id; it returns the
 // script's code and the client the appointment was of.
-func (s *Store) anonymise(ctx context.Context, id, mode string, clientID int64, cutoff, now time.Time) (string, int64, error) {
+// refundAttempts is tori.Worker.RefundAttempts (erase).
+func (s *Store) anonymise(ctx context.Context, id, mode string, clientID int64, refundAttempts int, cutoff, now time.Time) (string, int64, error) {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return "NOTFOUND", 0, nil // not an appointment id: nothing of it exists
@@ -366,7 +369,7 @@ func (s *Store) anonymise(ctx context.Context, id, mode string, clientID int64, 
 	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.keptKey(tid), s.moneyKey(tid),
 		s.holdExpiryKey(tid), s.remindKey(tid)}
 	code, client, err := s.runScript(ctx, "anonymise", anonymiseScript, keys, id, mode, ms(now), ms(cutoff),
-		tori.OrderLife.Milliseconds(), strconv.FormatInt(clientID, 10))
+		tori.OrderLife.Milliseconds(), strconv.FormatInt(clientID, 10), refundAttempts)
 	c, _ := strconv.ParseInt(client, 10, 64)
 	return code, c, err
 }

@@ -57,12 +57,14 @@ return {'OK'}
 // KEYS[1] profile  KEYS[2] strikes  KEYS[3] holds  KEYS[4] relays  KEYS[5] index
 // KEYS[6] erasure
 // ARGV[1] "erase" (always), or "idle" (only when the client has nothing
-// left: no appointment in their index, no hold, no erasure under way)
-// ARGV[2..] appointment ids to drop from their index (anonymised)
+// left: no appointment in their index, no live hold, no erasure under way)
+// ARGV[2] now ms  ARGV[3..] appointment ids to drop from their index
+// (anonymised, or gone)
 // Returns {"OK"} | {"BUSY"} (idle, and they are not).
 var forgetClientScript = redis.NewScript(`
-for i = 2, #ARGV do redis.call('ZREM', KEYS[5], ARGV[i]) end
-if ARGV[1] == 'idle' and (redis.call('ZCARD', KEYS[5]) > 0 or redis.call('ZCARD', KEYS[3]) > 0 or redis.call('EXISTS', KEYS[6]) == 1) then
+for i = 3, #ARGV do redis.call('ZREM', KEYS[5], ARGV[i]) end
+if ARGV[1] == 'idle' and (redis.call('ZCARD', KEYS[5]) > 0 or redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[2], '+inf') > 0 or
+  redis.call('EXISTS', KEYS[6]) == 1) then
   return {'BUSY'}
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
@@ -108,12 +110,13 @@ for _, k in ipairs({'id', 'therapist', 'service', 'start', 'end', 'buffer', 'sta
 // KEYS[6] the hold-expiry queue  KEYS[7] the reminder queue
 // ARGV[1] id  ARGV[2] mode  ARGV[3] now ms  ARGV[4] cutoff ms (retain)
 // ARGV[5] a PayPal order's life ms  ARGV[6] the client (erase)
+// ARGV[7] refund attempts before a refund is handed to the practice (erase; 0: no limit)
 // Returns {"OK", client} (anonymised) | {"DELETED", client} | {"NOTFOUND"} |
 // {"OTHER"} (erase: not the client's, or anonymised before) | {"NOTDUE"}
 // (retain) | {"BLOCKED", reason}.
 var anonymiseScript = redis.NewScript(keptFields + `
 local f = redis.call('HMGET', KEYS[1], 'status', 'end', 'hold_until', 'pay_state', 'refund_state', 'order_id', 'client',
-  'paid', 'remind_from', 'updated_at')
+  'paid', 'remind_from', 'updated_at', 'refund_by_hand', 'refund_tries')
 local now = tonumber(ARGV[3])
 if not f[1] then
   if ARGV[2] == 'retain' then redis.call('ZREM', KEYS[4], ARGV[1]) end
@@ -124,7 +127,9 @@ if ARGV[2] == 'erase' then
   if f[7] ~= ARGV[6] then return {'OTHER'} end
   if f[1] == 'confirmed' and tonumber(f[2]) > now then return {'BLOCKED', 'upcoming'} end
   if ps == 'capturing' or ps == 'pending' or ps == 'mismatch_pending' then return {'BLOCKED', 'paying'} end
-  if f[5] == 'pending' then return {'BLOCKED', 'refunding'} end
+  local max = tonumber(ARGV[7]) or 0
+  local handed = f[11] == '1' or (max > 0 and (tonumber(f[12] or '0') or 0) >= max)
+  if f[5] == 'pending' and not handed then return {'BLOCKED', 'refunding'} end
   if f[1] == 'held' and hold > now then return {'BLOCKED', 'holding'} end
   if (f[6] or '') ~= '' and (ps == 'ordered' or ps == 'declined') and hold + tonumber(ARGV[5]) > now then
     return {'BLOCKED', 'paying'}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -33,37 +32,52 @@ func (s *Store) indexBefore(ctx context.Context, key string, cutoff time.Time, n
 
 // Anonymise implements tori.PrivacyStore. The client loses the
 // appointment from their index and strikes; a client left with nothing
-// (no appointment, no hold, no waitlist entry) is forgotten: profile,
-// strikes and @username.
+// (forgetIfIdle) is forgotten: profile, strikes and @username. The client
+// is read first: when the script's reply is lost and go-redis runs it
+// again, the second run answers NOTDUE and the record no longer names
+// them, yet their side is still cleaned (done is then false: the run
+// that did it is not known).
 func (s *Store) Anonymise(ctx context.Context, id string, cutoff, now time.Time) (bool, error) {
-	code, client, err := s.anonymise(ctx, id, "retain", 0, cutoff, now)
-	if err != nil || (code != "OK" && code != "DELETED") {
+	tid, err := therapistOf(id)
+	if err != nil {
+		return false, nil
+	}
+	key := s.appointmentKey(tid, id)
+	before, err := s.Redis.HGet(ctx, key, "client").Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return false, formatError("retention", err)
+	}
+	code, client, err := s.anonymise(ctx, id, "retain", 0, 0, cutoff, now)
+	if err != nil {
 		return false, err
 	}
-	if client == 0 {
-		return true, nil
+	done := code == "OK" || code == "DELETED"
+	if !done && before != 0 {
+		// Anonymised meanwhile (a retried run, another worker): gone, or
+		// it carries "erased" and no client now.
+		f, err := s.Redis.HMGet(ctx, key, "client", "erased").Result()
+		if err != nil {
+			return false, formatError("retention", err)
+		}
+		if c, _ := f[0].(string); c == "" && (f[1] != nil || code == "NOTFOUND") {
+			client = before
+		}
 	}
-	var left *redis.IntCmd
+	if client == 0 {
+		return done, nil
+	}
 	if _, err := s.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.clientIndexKey(client), id)
 		p.ZRem(ctx, s.strikesKey(client), id)
-		left = p.ZCard(ctx, s.clientIndexKey(client))
 		return nil
 	}); err != nil {
-		return true, formatError("retention: client", err)
+		return done, formatError("retention: client", err)
 	}
-	if left.Val() > 0 {
-		return true, nil
+	forgotten, err := s.forgetIfIdle(ctx, client, now)
+	if err != nil || !forgotten {
+		return done, err
 	}
-	waiting, err := s.Redis.SCard(ctx, s.wlKey("c", clientPart(client))).Result()
-	if err != nil || waiting > 0 {
-		return true, formatError("retention: client", err)
-	}
-	if err := s.forgetUsernames(ctx, client, nil); err != nil {
-		return true, err
-	}
-	_, err = s.forgetClient(ctx, client, client, "idle", nil)
-	return true, err
+	return done, formatError("retention: activity", s.Redis.ZRem(ctx, s.clientsKey(), strconv.FormatInt(client, 10)).Err())
 }
 
 // RemoveMoneyRecord implements tori.PrivacyStore. The PayPal indexes go
@@ -111,28 +125,12 @@ func (s *Store) BackfillKept(ctx context.Context) (int, error) {
 	if n, err := s.Redis.Exists(ctx, s.backfilledKey()).Result(); err != nil || n == 1 {
 		return 0, formatError("backfill", err)
 	}
-	glob := strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(s.Prefix) + "{t:*}:a:*"
 	added := 0
-	scan := func(ctx context.Context, c *redis.Client) error {
-		iter := c.Scan(ctx, 0, glob, 500).Iterator()
-		for iter.Next(ctx) {
-			n, err := s.backfillOne(ctx, iter.Val())
-			if err != nil {
-				return err
-			}
-			added += n
-		}
-		return iter.Err()
-	}
-	var err error
-	switch c := s.Redis.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, scan)
-	case *redis.Client:
-		err = scan(ctx, c)
-	default:
-		err = errors.New("backfill needs a single server or a cluster client")
-	}
+	err := s.scanKeys(ctx, "{t:*}:a:*", func(key string) error {
+		n, err := s.backfillOne(ctx, key)
+		added += n
+		return err
+	})
 	if err != nil {
 		return added, formatError("backfill", err)
 	}

@@ -129,9 +129,15 @@ func (s *Store) Language(ctx context.Context, userID int64) (string, error) {
 	return l, formatError("language", err)
 }
 
-// SetLanguage remembers the language a user chose.
-func (s *Store) SetLanguage(ctx context.Context, userID int64, lang string) error {
-	return formatError("language", s.Redis.HSet(ctx, s.profileKey(userID), "lang", lang).Err())
+// SetLanguage remembers the language a user chose, and records their
+// activity at now (queueSeen).
+func (s *Store) SetLanguage(ctx context.Context, userID int64, lang string, now time.Time) error {
+	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.profileKey(userID), "lang", lang)
+		s.queueSeen(ctx, p, userID, now)
+		return nil
+	})
+	return formatError("language", err)
 }
 
 // Ping reports whether Redis answers.

@@ -595,7 +595,7 @@ func (s *Store) HoldReads(ctx context.Context, c tori.Client, remember bool, the
 			s.queueBusy(ctx, p, busy, therapistIDs, from, to, now)
 			prepay = p.HGet(ctx, s.profileKey(c.ID), "prepay")
 			if remember {
-				s.queueRemember(ctx, p, c)
+				s.queueRemember(ctx, p, c, now)
 			}
 			return nil
 		})

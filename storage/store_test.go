@@ -495,13 +495,13 @@ func TestBlockTwiceIsOneBlock(t *testing.T) {
 func TestUsernameChanged(t *testing.T) {
 	ctx := context.Background()
 	s := storagetest.MustStore(t)
-	if err := s.RememberClient(ctx, tori.Client{ID: 101, Name: "Dana", Username: "dana"}); err != nil {
+	if err := s.RememberClient(ctx, tori.Client{ID: 101, Name: "Dana", Username: "dana"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if id, err := s.ClientByUsername(ctx, "@Dana"); err != nil || id != 101 {
 		t.Fatalf("@Dana: %d %v", id, err)
 	}
-	if err := s.RememberClient(ctx, tori.Client{ID: 101, Name: "Dana", Username: "dana_l"}); err != nil {
+	if err := s.RememberClient(ctx, tori.Client{ID: 101, Name: "Dana", Username: "dana_l"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.ClientByUsername(ctx, "dana")
@@ -701,7 +701,7 @@ func TestPaymentStepsReadInOneRoundTrip(t *testing.T) {
 func TestClaimUpdate(t *testing.T) {
 	st := storagetest.MustStore(t)
 	ctx := context.Background()
-	if err := st.SetLanguage(ctx, 7, "he"); err != nil {
+	if err := st.SetLanguage(ctx, 7, "he", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.SetChatState(ctx, 7, []byte(`{"hold":"adi.x"}`), time.Hour); err != nil {
