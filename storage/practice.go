@@ -19,24 +19,6 @@ import (
 // practice decided about a client, calendar feed tokens, and the mapping of
 // relayed messages.
 
-// blocksKey: HASH, a therapist's blocks: block id -> "<start ms> <end ms>".
-// Each block is also a member of sched/span, so that it is busy time for
-// every script that takes time, from the moment it is added.
-func (s *Store) blocksKey(tid string) string { return s.therapistTag(tid) + "blocks" }
-
-// calTokenKey: STRING, the secret of a therapist's calendar feed.
-func (s *Store) calTokenKey(tid string) string { return s.therapistTag(tid) + "caltoken" }
-
-// usernameKey: STRING, the Telegram user id of a @username (lower case).
-func (s *Store) usernameKey(username string) string {
-	return s.Prefix + "uname:" + strings.ToLower(username)
-}
-
-// relayKey: STRING, the client chat a relayed message (in an admin's chat) came from.
-func (s *Store) relayKey(adminChat int64, msg int) string {
-	return s.Prefix + "relay:" + strconv.FormatInt(adminChat, 10) + ":" + strconv.Itoa(msg)
-}
-
 // AddBlock makes [start, end) of a therapist busy (time off) and returns the
 // block. Bookings and holds already there stay: the caller decides. The id
 // comes from the therapist and the times, so the same block made twice (a

@@ -46,26 +46,6 @@ end
 return 1
 `)
 
-// queueKey is the key of a queue; therapist is required for the
-// per-therapist queues.
-func (s *Store) queueKey(q tori.Queue, therapist string) string {
-	switch q {
-	case tori.QueueRefunds:
-		return s.pendingRefundsKey()
-	case tori.QueueOpenPayments:
-		return s.openPaymentsKey()
-	case tori.QueueRelay:
-		return s.Prefix + "relay:pending"
-	case tori.QueueWaitlist:
-		return s.wlKey("offerq")
-	case tori.QueueWaitEnd:
-		return s.wlKey("endq")
-	case tori.QueueErasures:
-		return s.erasuresKey()
-	}
-	return s.therapistTag(therapist) + string(q)
-}
-
 // ClaimDue claims up to n items of queue q (of therapist, for the
 // per-therapist queues) due at or before now, for lease.
 func (s *Store) ClaimDue(ctx context.Context, q tori.Queue, therapist string, now time.Time, lease time.Duration, n int) ([]tori.Claim, error) {
@@ -118,12 +98,12 @@ func (s *Store) QueueStats(ctx context.Context, q tori.Queue, therapist string) 
 // MarkOnce sets a marker (a reminder sent, a therapist told) and reports
 // whether it was not set before. It lasts keep.
 func (s *Store) MarkOnce(ctx context.Context, marker string, keep time.Duration) (bool, error) {
-	ok, err := s.Redis.SetNX(ctx, s.Prefix+"mark:"+marker, "1", keep).Result()
+	ok, err := s.Redis.SetNX(ctx, s.markKey(marker), "1", keep).Result()
 	return ok, formatError("mark", err)
 }
 
 // Marked reports whether a marker is set.
 func (s *Store) Marked(ctx context.Context, marker string) (bool, error) {
-	n, err := s.Redis.Exists(ctx, s.Prefix+"mark:"+marker).Result()
+	n, err := s.Redis.Exists(ctx, s.markKey(marker)).Result()
 	return n == 1, formatError("mark", err)
 }

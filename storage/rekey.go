@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -48,7 +47,7 @@ func (s *Store) Rekey(ctx context.Context) (RekeyReport, error) {
 	}
 	var mu sync.Mutex
 	var rep RekeyReport
-	glob := globEscape(s.Prefix) + "{t:*}:a:*"
+	glob := s.appointmentGlob()
 	each := func(ctx context.Context, c redis.Cmdable) error {
 		iter := c.ScanType(ctx, 0, glob, rekeyBatch, "hash").Iterator()
 		var keys []string
@@ -151,11 +150,6 @@ func (k *Keyring) rekeyed(id, stored string, rep *RekeyReport) (string, *int) {
 		return "", &rep.Current
 	}
 	return k.sealNote(id, note), &rep.Rotated
-}
-
-// globEscape makes s match itself in a SCAN pattern.
-func globEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(s)
 }
 
 // String is the report in one line, for an operator.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -111,7 +110,7 @@ func (s *Store) BackfillKept(ctx context.Context) (int, error) {
 	if n, err := s.Redis.Exists(ctx, s.backfilledKey()).Result(); err != nil || n == 1 {
 		return 0, formatError("backfill", err)
 	}
-	glob := strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(s.Prefix) + "{t:*}:a:*"
+	glob := s.appointmentGlob()
 	added := 0
 	scan := func(ctx context.Context, c *redis.Client) error {
 		iter := c.Scan(ctx, 0, glob, 500).Iterator()

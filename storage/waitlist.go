@@ -13,31 +13,6 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The waitlist's keys share the hash tag {wl}, so that its scripts touch
-// one cluster slot:
-//
-//	{wl}:entries        ZSET entry id -> its place in line (from {wl}:seq)
-//	{wl}:seq            STRING the last place given
-//	{wl}:e:<id>         STRING the entry, JSON
-//	{wl}:c:<client>     SET the client's entry ids
-//	{wl}:sig:<client>   HASH what an entry asks for -> its id (joining twice is one entry)
-//	{wl}:dec:<entry>    SET start times (unix ms) the entry's client declined
-//	{wl}:f:<id>         HASH a freeing: therapist, start, end, ver, pending, current, state, by
-//	{wl}:fo:<id>        SET the entries a freeing was offered to
-//	{wl}:lock:<client>  STRING the client's offer out (a hold id): one at a time
-//	{wl}:offerq         ZSET freeings due a step (a queue of due work)
-//	{wl}:endq           ZSET entries by when they end (a queue of due work)
-
-func (s *Store) wlKey(parts ...string) string {
-	k := s.Prefix + "{wl}"
-	for _, p := range parts {
-		k += ":" + p
-	}
-	return k
-}
-
-func clientPart(id int64) string { return strconv.FormatInt(id, 10) }
-
 // freeingKeep is how long a freeing's record stays.
 const freeingKeep = 7 * 24 * time.Hour
 
