@@ -95,13 +95,13 @@ func parseEvent(body []byte) (tori.PaymentEvent, error) {
 	out := tori.PaymentEvent{ID: ev.ID, Type: ev.EventType}
 	var res resource
 	if err := json.Unmarshal(ev.Resource, &res); err != nil {
-		return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook resource: %v", err)
+		return tori.PaymentEvent{}, tori.WrapError(tori.EINVALID, err, "webhook resource: %v", err)
 	}
 	var amount tori.Money
 	if res.Amount != nil {
 		var err error
 		if amount, err = money(res.Amount.Currency, res.Amount.Value); err != nil {
-			return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook amount: %v", err)
+			return tori.PaymentEvent{}, tori.WrapError(tori.EINVALID, err, "webhook amount: %v", err)
 		}
 	}
 	switch ev.EventType {

@@ -134,10 +134,12 @@ const usernameField = "u:"
 // may have taken) is not found.
 func (s *Store) ClientByUsername(ctx context.Context, username string) (int64, error) {
 	username = strings.TrimPrefix(username, "@")
-	notFound := tori.Errorf(tori.ENOTFOUND, "No client @%s has booked here yet.", username)
+	notFound := func(cause error) error {
+		return tori.WrapError(tori.ENOTFOUND, cause, "No client @%s has booked here yet.", username)
+	}
 	id, err := s.Redis.Get(ctx, s.usernameKey(username)).Int64()
 	if errors.Is(err, redis.Nil) {
-		return 0, notFound
+		return 0, notFound(err)
 	}
 	if err != nil {
 		return 0, formatError("client by username", err)
@@ -147,7 +149,7 @@ func (s *Store) ClientByUsername(ctx context.Context, username string) (int64, e
 		return 0, formatError("client by username", err)
 	}
 	if !strings.EqualFold(now, username) {
-		return 0, notFound
+		return 0, notFound(nil)
 	}
 	return id, nil
 }
@@ -218,7 +220,7 @@ const relayKeep = 60 * 24 * time.Hour
 func (s *Store) RelayOf(ctx context.Context, adminChat int64, msg int) (int64, error) {
 	id, err := s.Redis.Get(ctx, s.relayKey(adminChat, msg)).Int64()
 	if errors.Is(err, redis.Nil) {
-		return 0, tori.Errorf(tori.ENOTFOUND, "that message is not a client's")
+		return 0, tori.WrapError(tori.ENOTFOUND, err, "that message is not a client's")
 	}
 	return id, formatError("relay", err)
 }

@@ -40,7 +40,8 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 }
 
 // formatError turns a Redis error into a tori error: the one place where
-// storage failures are translated.
+// storage failures are translated. The Redis error stays in the chain, for
+// errors.Is and errors.As (and Unavailable).
 func formatError(op string, err error) error {
 	if err == nil {
 		return nil
@@ -56,9 +57,13 @@ func formatError(op string, err error) error {
 // moment: down or not answering in time, restarting or loading its data, out
 // of memory (maxmemory reached), a replica or a cluster without a master
 // during a failover, a script running long. An outage, for the user to try
-// again after (and for the worker to wait out), not a fault.
+// again after (and for the worker to wait out), not a fault. An error
+// already translated into a *tori.Error (by another adapter, such as a
+// PayPal timeout) says what it is by its code: Unavailable does not look at
+// its cause.
 func Unavailable(err error) bool {
-	if err == nil {
+	var te *tori.Error
+	if err == nil || errors.As(err, &te) {
 		return false
 	}
 	var ne net.Error

@@ -62,7 +62,7 @@ func (s *Store) AddWaitEntry(ctx context.Context, e tori.WaitEntry, max int, end
 func (s *Store) WaitEntry(ctx context.Context, id string) (tori.WaitEntry, error) {
 	v, err := s.Redis.Get(ctx, s.wlKey("e", id)).Result()
 	if errors.Is(err, redis.Nil) {
-		return tori.WaitEntry{}, tori.Errorf(tori.ENOTFOUND, "That waitlist entry was not found.")
+		return tori.WaitEntry{}, tori.WrapError(tori.ENOTFOUND, err, "That waitlist entry was not found.")
 	}
 	if err != nil {
 		return tori.WaitEntry{}, formatError("waitlist entry", err)
