@@ -31,7 +31,7 @@ func Connect(ctx context.Context, rawURL string) (redis.UniversalClient, error) 
 	defer cancel()
 	if err := rdb.Ping(pctx).Err(); err != nil {
 		rdb.Close()
-		return nil, fmt.Errorf("Redis at %s does not answer (%v): start it, or set REDIS_URL", where, err)
+		return nil, fmt.Errorf("Redis at %s does not answer (%w): start it, or set REDIS_URL", where, err)
 	}
 	return rdb, nil
 }

@@ -148,7 +148,7 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
 			return nil, tori.Errorf(tori.EINVALID, "line %s: there is no field %q here; check its spelling against tori.example.yaml", m[1], m[2])
 		}
-		return nil, tori.Errorf(tori.EINVALID, "%s; the file must be YAML shaped like tori.example.yaml", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, tori.WrapError(tori.EINVALID, err, "%s; the file must be YAML shaped like tori.example.yaml", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	p := &tori.Practice{
 		Name:     strings.TrimSpace(f.Practice.Name),
@@ -201,7 +201,7 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 		for _, d := range ft.DaysOff {
 			days, err := parseDays(d)
 			if err != nil {
-				return nil, tori.Errorf(tori.EINVALID, "therapists[%d].days_off: %s", i, tori.ErrorMessage(err))
+				return nil, tori.WrapError(tori.EINVALID, err, "therapists[%d].days_off: %s", i, tori.ErrorMessage(err))
 			}
 			t.DaysOff = append(t.DaysOff, days...)
 		}
@@ -230,13 +230,13 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 			cur = "ILS"
 		}
 		if err := tori.CheckCurrency(cur); err != nil {
-			return nil, tori.Errorf(tori.EINVALID, "%s: %s", field("currency"), tori.ErrorMessage(err))
+			return nil, tori.WrapError(tori.EINVALID, err, "%s: %s", field("currency"), tori.ErrorMessage(err))
 		}
 		if fs.Price == "" {
 			return nil, tori.Errorf(tori.EINVALID, "%s is missing: write the price, e.g. price: 350 (or 0 for a free session)", field("price"))
 		}
 		if s.Price, err = tori.ParseMoney(fs.Price, cur); err != nil {
-			return nil, tori.Errorf(tori.EINVALID, "%s: %s", field("price"), tori.ErrorMessage(err))
+			return nil, tori.WrapError(tori.EINVALID, err, "%s: %s", field("price"), tori.ErrorMessage(err))
 		}
 		p.Services = append(p.Services, s)
 	}
@@ -394,7 +394,7 @@ func readPrivacy(f *fileConfig, pp *tori.PrivacyPolicy) error {
 		}
 		per, err := tori.ParsePeriod(x.value)
 		if err != nil {
-			return tori.Errorf(tori.EINVALID, "%s: %s", x.field, tori.ErrorMessage(err))
+			return tori.WrapError(tori.EINVALID, err, "%s: %s", x.field, tori.ErrorMessage(err))
 		}
 		if per.IsZero() { // unset is the default; nothing kept at all is not a period
 			return tori.Errorf(tori.EINVALID, "%s must be at least a day, such as \"24 months\"", x.field)

@@ -39,13 +39,13 @@ func dataKeys(getenv func(string) string) (*storage.Keyring, error) {
 	}
 	key, err := parseDataKey(cur)
 	if err != nil {
-		return nil, fmt.Errorf("TORI_DATA_KEY %s (%s)", err, newKeyHint)
+		return nil, fmt.Errorf("TORI_DATA_KEY %w (%s)", err, newKeyHint)
 	}
 	var olds [][]byte
 	for i, o := range old {
 		k, err := parseDataKey(o)
 		if err != nil {
-			return nil, fmt.Errorf("TORI_DATA_KEY_OLD: key %d of %d %s (keys before the current one, comma-separated)", i+1, len(old), err)
+			return nil, fmt.Errorf("TORI_DATA_KEY_OLD: key %d of %d %w (keys before the current one, comma-separated)", i+1, len(old), err)
 		}
 		olds = append(olds, k)
 	}

@@ -286,7 +286,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	case runBot && webhook:
 		if err := tg.SetWebhook(ctx, public+bot.WebhookPath, secret, maxConn); err != nil {
 			shutdown(time.Second, srv, msrv)
-			return fmt.Errorf("Telegram refused the webhook %s%s (%v): PUBLIC_URL must be an https address Telegram can reach", public, bot.WebhookPath, err)
+			return fmt.Errorf("Telegram refused the webhook %s%s (%w): PUBLIC_URL must be an https address Telegram can reach", public, bot.WebhookPath, err)
 		}
 	case runBot:
 		v := getenv("TELEGRAM_WEBHOOK")

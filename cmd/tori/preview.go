@@ -58,7 +58,7 @@ func parsePreviewFlags(args []string) (previewOptions, error) {
 	fs.StringVar(&o.publicURL, "public-url", "", "")
 	usage := "use tori preview [--listen ADDRESS, e.g. :8080] [--public-url URL, e.g. http://192.168.1.20:8080]"
 	if err := fs.Parse(args); err != nil {
-		return o, fmt.Errorf("tori preview: %v: %s", err, usage)
+		return o, fmt.Errorf("tori preview: %w: %s", err, usage)
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("tori preview: unexpected %q: %s", fs.Arg(0), usage)
