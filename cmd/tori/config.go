@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -137,113 +138,146 @@ var errEmptyConfig = tori.Errorf(tori.EINVALID, "the file is empty: copy tori.ex
 
 var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type`)
 
+// parsePractice reads the practice file: it decodes the YAML, reads each
+// section into the practice, and validates the whole.
 func parsePractice(raw []byte) (*tori.Practice, error) {
-	var f fileConfig
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errEmptyConfig
-		}
-		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
-			return nil, tori.Errorf(tori.EINVALID, "line %s: there is no field %q here; check its spelling against tori.example.yaml", m[1], m[2])
-		}
-		return nil, tori.WrapError(tori.EINVALID, err, "%s; the file must be YAML shaped like tori.example.yaml", strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	p := &tori.Practice{
-		Name:     strings.TrimSpace(f.Practice.Name),
-		Language: f.Practice.Language,
-		Address:  strings.TrimSpace(f.Practice.Address),
-		Contact:  strings.TrimSpace(f.Practice.Contact),
-		Policy:   tori.DefaultPolicy(),
-	}
-	if p.Language == "" {
-		p.Language = "he"
-	}
-	zone := f.Practice.TimeZone
-	if zone == "" {
-		zone = "Asia/Jerusalem"
-	}
-	loc, err := time.LoadLocation(zone)
-	if err != nil || zone == "Local" {
-		return nil, tori.Errorf(tori.EINVALID, "practice.time_zone %q is not an IANA time zone: use a name such as Asia/Jerusalem or Europe/London", zone)
-	}
-	p.Location = loc
-	p.FirstWeekday = time.Sunday
-	if f.Practice.FirstWeekday != "" {
-		wd, ok := tori.ParseWeekday(f.Practice.FirstWeekday)
-		if !ok {
-			return nil, tori.Errorf(tori.EINVALID, "practice.first_weekday %q: use sun, mon, tue, wed, thu, fri or sat", f.Practice.FirstWeekday)
-		}
-		p.FirstWeekday = wd
-	}
-	p.Staff = f.Practice.Staff
-	if err := readHours("practice.messaging_hours", f.Practice.MessagingHours, &p.MessagingHours); err != nil {
+	f, err := decodeFile(raw)
+	if err != nil {
 		return nil, err
 	}
-	if err := readPolicy(&f, &p.Policy); err != nil {
-		return nil, err
-	}
-	if err := readWaitlist(&f, &p.Waitlist); err != nil {
-		return nil, err
-	}
-	if err := readWorker(&f, &p.Worker); err != nil {
-		return nil, err
-	}
-	if err := readPrivacy(&f, &p.Privacy); err != nil {
-		return nil, err
-	}
-	for i, ft := range f.Therapists {
-		t := tori.Therapist{ID: ft.ID, Name: strings.TrimSpace(ft.Name), TelegramIDs: ft.TelegramIDs, Lang: ft.Language}
-		if err := readHours(fmt.Sprintf("therapists[%d].hours", i), ft.Hours, &t.Hours); err != nil {
+	p := &tori.Practice{Policy: tori.DefaultPolicy()}
+	for _, read := range []func(*fileConfig, *tori.Practice) error{
+		readPracticeSection, readSettings, readTherapists, readServices,
+	} {
+		if err := read(&f, p); err != nil {
 			return nil, err
 		}
-		for _, d := range ft.DaysOff {
-			days, err := parseDays(d)
-			if err != nil {
-				return nil, tori.WrapError(tori.EINVALID, err, "therapists[%d].days_off: %s", i, tori.ErrorMessage(err))
-			}
-			t.DaysOff = append(t.DaysOff, days...)
-		}
-		p.Therapists = append(p.Therapists, t)
-	}
-	for i, fs := range f.Services {
-		field := func(name string) string { return fmt.Sprintf("services[%d].%s", i, name) }
-		s := tori.Service{ID: fs.ID, Names: map[string]string{}, Payment: tori.PaymentMode(fs.Payment), DepositPercent: fs.DepositPercent, Remote: fs.Remote, MeetingLink: strings.TrimSpace(fs.MeetingLink), TherapistIDs: fs.Therapists}
-		for lang, n := range fs.Name {
-			if lang == "" {
-				lang = p.Language
-			}
-			s.Names[lang] = strings.TrimSpace(n)
-		}
-		var err error
-		if s.Duration, err = duration(field("duration"), fs.Duration, "50m"); err != nil {
-			return nil, err
-		}
-		if fs.BufferAfter != "" {
-			if s.BufferAfter, err = duration(field("buffer_after"), fs.BufferAfter, "10m"); err != nil {
-				return nil, err
-			}
-		}
-		cur := strings.ToUpper(strings.TrimSpace(fs.Currency))
-		if cur == "" {
-			cur = "ILS"
-		}
-		if err := tori.CheckCurrency(cur); err != nil {
-			return nil, tori.WrapError(tori.EINVALID, err, "%s: %s", field("currency"), tori.ErrorMessage(err))
-		}
-		if fs.Price == "" {
-			return nil, tori.Errorf(tori.EINVALID, "%s is missing: write the price, e.g. price: 350 (or 0 for a free session)", field("price"))
-		}
-		if s.Price, err = tori.ParseMoney(fs.Price, cur); err != nil {
-			return nil, tori.WrapError(tori.EINVALID, err, "%s: %s", field("price"), tori.ErrorMessage(err))
-		}
-		p.Services = append(p.Services, s)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// decodeFile decodes the YAML, refusing a field tori does not know.
+func decodeFile(raw []byte) (fileConfig, error) {
+	var f fileConfig
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	err := dec.Decode(&f)
+	if errors.Is(err, io.EOF) {
+		return f, errEmptyConfig
+	}
+	if err != nil {
+		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+			return f, tori.Errorf(tori.EINVALID, "line %s: there is no field %q here; check its spelling against tori.example.yaml", m[1], m[2])
+		}
+		return f, tori.WrapError(tori.EINVALID, err, "%s; the file must be YAML shaped like tori.example.yaml", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return f, nil
+}
+
+// readPracticeSection reads practice.*.
+func readPracticeSection(f *fileConfig, p *tori.Practice) error {
+	fp := f.Practice
+	p.Name = strings.TrimSpace(fp.Name)
+	p.Language = cmp.Or(fp.Language, "he")
+	p.Address = strings.TrimSpace(fp.Address)
+	p.Contact = strings.TrimSpace(fp.Contact)
+	p.Staff = fp.Staff
+
+	zone := cmp.Or(fp.TimeZone, "Asia/Jerusalem")
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "Local" {
+		return tori.Errorf(tori.EINVALID, "practice.time_zone %q is not an IANA time zone: use a name such as Asia/Jerusalem or Europe/London", zone)
+	}
+	p.Location = loc
+
+	p.FirstWeekday = time.Sunday
+	if fp.FirstWeekday != "" {
+		wd, ok := tori.ParseWeekday(fp.FirstWeekday)
+		if !ok {
+			return tori.Errorf(tori.EINVALID, "practice.first_weekday %q: use sun, mon, tue, wed, thu, fri or sat", fp.FirstWeekday)
+		}
+		p.FirstWeekday = wd
+	}
+	return readHours("practice.messaging_hours", fp.MessagingHours, &p.MessagingHours)
+}
+
+// readSettings reads the policy, the waitlist, the worker's settings
+// (reminders, agenda, refunds) and privacy.
+func readSettings(f *fileConfig, p *tori.Practice) error {
+	if err := readPolicy(f, &p.Policy); err != nil {
+		return err
+	}
+	if err := readWaitlist(f, &p.Waitlist); err != nil {
+		return err
+	}
+	if err := readWorker(f, &p.Worker); err != nil {
+		return err
+	}
+	return readPrivacy(f, &p.Privacy)
+}
+
+// readTherapists reads therapists[*].
+func readTherapists(f *fileConfig, p *tori.Practice) error {
+	for i, ft := range f.Therapists {
+		t := tori.Therapist{ID: ft.ID, Name: strings.TrimSpace(ft.Name), TelegramIDs: ft.TelegramIDs, Lang: ft.Language}
+		if err := readHours(fmt.Sprintf("therapists[%d].hours", i), ft.Hours, &t.Hours); err != nil {
+			return err
+		}
+		for _, d := range ft.DaysOff {
+			days, err := parseDays(d)
+			if err != nil {
+				return tori.WrapError(tori.EINVALID, err, "therapists[%d].days_off: %s", i, tori.ErrorMessage(err))
+			}
+			t.DaysOff = append(t.DaysOff, days...)
+		}
+		p.Therapists = append(p.Therapists, t)
+	}
+	return nil
+}
+
+// readServices reads services[*]; a name without a language is in the
+// practice's.
+func readServices(f *fileConfig, p *tori.Practice) error {
+	for i, fs := range f.Services {
+		field := func(name string) string { return fmt.Sprintf("services[%d].%s", i, name) }
+		s := tori.Service{ID: fs.ID, Names: map[string]string{}, Payment: tori.PaymentMode(fs.Payment), DepositPercent: fs.DepositPercent, Remote: fs.Remote, MeetingLink: strings.TrimSpace(fs.MeetingLink), TherapistIDs: fs.Therapists}
+		for lang, n := range fs.Name {
+			s.Names[cmp.Or(lang, p.Language)] = strings.TrimSpace(n)
+		}
+		var err error
+		if s.Duration, err = duration(field("duration"), fs.Duration, "50m"); err != nil {
+			return err
+		}
+		if fs.BufferAfter != "" {
+			if s.BufferAfter, err = duration(field("buffer_after"), fs.BufferAfter, "10m"); err != nil {
+				return err
+			}
+		}
+		if s.Price, err = readPrice(field, fs.Price, fs.Currency); err != nil {
+			return err
+		}
+		p.Services = append(p.Services, s)
+	}
+	return nil
+}
+
+// readPrice reads a service's price and currency (ILS when unset).
+func readPrice(field func(string) string, price, currency string) (tori.Money, error) {
+	cur := cmp.Or(strings.ToUpper(strings.TrimSpace(currency)), "ILS")
+	if err := tori.CheckCurrency(cur); err != nil {
+		return tori.Money{}, tori.WrapError(tori.EINVALID, err, "%s: %s", field("currency"), tori.ErrorMessage(err))
+	}
+	if price == "" {
+		return tori.Money{}, tori.Errorf(tori.EINVALID, "%s is missing: write the price, e.g. price: 350 (or 0 for a free session)", field("price"))
+	}
+	m, err := tori.ParseMoney(price, cur)
+	if err != nil {
+		return tori.Money{}, tori.WrapError(tori.EINVALID, err, "%s: %s", field("price"), tori.ErrorMessage(err))
+	}
+	return m, nil
 }
 
 func readPolicy(f *fileConfig, pol *tori.Policy) error {
