@@ -246,6 +246,32 @@ func (s *Store) forgetUsernames(ctx context.Context, clientID int64, ids []strin
 			names[strings.ToLower(v)] = true
 		}
 	}
+	if err := s.appointmentUsernames(ctx, ids, names); err != nil {
+		return err
+	}
+	entries, err := s.ClientWaitEntries(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Client.Username != "" {
+			names[strings.ToLower(e.Client.Username)] = true
+		}
+	}
+
+	// Each name's entry goes only if it still points to this client.
+	me := strconv.FormatInt(clientID, 10)
+	for n := range names {
+		if err := delIfScript.Run(ctx, s.Redis, []string{s.usernameKey(n)}, me).Err(); err != nil {
+			return formatError("erase: username", err)
+		}
+	}
+	return nil
+}
+
+// appointmentUsernames adds to names the @usernames appointments ids
+// carry, read in one round trip.
+func (s *Store) appointmentUsernames(ctx context.Context, ids []string, names map[string]bool) error {
 	cmds := make([]*redis.StringCmd, len(ids))
 	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
@@ -260,21 +286,6 @@ func (s *Store) forgetUsernames(ctx context.Context, clientID int64, ids []strin
 	for _, c := range cmds {
 		if c != nil && c.Val() != "" {
 			names[strings.ToLower(c.Val())] = true
-		}
-	}
-	entries, err := s.ClientWaitEntries(ctx, clientID)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.Client.Username != "" {
-			names[strings.ToLower(e.Client.Username)] = true
-		}
-	}
-	me := strconv.FormatInt(clientID, 10)
-	for n := range names {
-		if err := delIfScript.Run(ctx, s.Redis, []string{s.usernameKey(n)}, me).Err(); err != nil {
-			return formatError("erase: username", err)
 		}
 	}
 	return nil

@@ -206,41 +206,17 @@ func (s *Store) runScriptRead(ctx context.Context, op string, sc *redis.Script, 
 // is "", reads the hash at read after it, in one round trip (see beside);
 // it returns the script's answer (never empty) and the hash.
 func (s *Store) runScriptWith(ctx context.Context, op string, sc *redis.Script, keys []string, with beside, read string, args ...any) ([]string, map[string]string, error) {
+	// On a cluster, before and after, when ordered, are round trips apart.
 	_, cluster := s.Redis.(*redis.ClusterClient)
 	apart := cluster && with.ordered
 	if apart && with.before != nil {
-		if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error { with.before(p); return nil }); err != nil {
+		if err := s.pipeline(ctx, with.before); err != nil {
 			return nil, nil, formatError(op, err)
 		}
 	}
-	var script *redis.Cmd
-	var hash *redis.MapStringStringCmd
-	if err := s.evalShaPipelined(ctx, sc, func() error {
-		n := 0 // the commands before after's
-		cmds, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
-			if with.before != nil && !apart {
-				with.before(p)
-			}
-			script = sc.EvalSha(ctx, p, keys, args...)
-			if read != "" {
-				hash = p.HGetAll(ctx, read)
-			}
-			n = p.Len()
-			if with.after != nil && !apart {
-				with.after(p)
-			}
-			return nil
-		})
-		if err == nil || len(cmds) < n {
-			return err
-		}
-		for _, c := range cmds[:n] { // the first failure, leaving out after's
-			if err := c.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+
+	script, hash, err := s.scriptRound(ctx, sc, keys, with, !apart, read, args...)
+	if err != nil {
 		return nil, nil, formatError(op, err)
 	}
 	res, err := script.StringSlice()
@@ -248,8 +224,9 @@ func (s *Store) runScriptWith(ctx context.Context, op string, sc *redis.Script, 
 		return nil, nil, formatError(op, cmp.Or(err, errors.New("empty script reply")))
 	}
 	if apart && with.after != nil {
-		_, _ = s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error { with.after(p); return nil })
+		_ = s.pipeline(ctx, with.after) // best effort (see beside)
 	}
+
 	var m map[string]string
 	if hash != nil {
 		if m, err = hash.Result(); err != nil {
@@ -257,6 +234,45 @@ func (s *Store) runScriptWith(ctx context.Context, op string, sc *redis.Script, 
 		}
 	}
 	return res, m, nil
+}
+
+// scriptRound is runScriptWith's round trip: with's before (when inline),
+// the script, the read of the hash at read (unless ""), with's after (when
+// inline). err is the first failure among all but after's commands.
+func (s *Store) scriptRound(ctx context.Context, sc *redis.Script, keys []string, with beside, inline bool, read string, args ...any) (script *redis.Cmd, hash *redis.MapStringStringCmd, err error) {
+	err = s.evalShaPipelined(ctx, sc, func() error {
+		n := 0 // the commands before after's
+		cmds, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+			if inline && with.before != nil {
+				with.before(p)
+			}
+			script = sc.EvalSha(ctx, p, keys, args...)
+			if read != "" {
+				hash = p.HGetAll(ctx, read)
+			}
+			n = p.Len()
+			if inline && with.after != nil {
+				with.after(p)
+			}
+			return nil
+		})
+		if err == nil || len(cmds) < n {
+			return err
+		}
+		for _, c := range cmds[:n] {
+			if err := c.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return script, hash, err
+}
+
+// pipeline runs the commands queue queues, in one round trip.
+func (s *Store) pipeline(ctx context.Context, queue func(redis.Pipeliner)) error {
+	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error { queue(p); return nil })
+	return err
 }
 
 // Hold implements tori.AppointmentStore. The client's side (index and hold
