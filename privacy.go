@@ -8,10 +8,6 @@ import (
 	"time"
 )
 
-// Privacy: a client may see everything tori keeps about them (Export) and
-// have it erased (Erase); the worker ages everyone's personal details out
-// (Retain). See docs/PRIVACY.md for what is kept where, and why.
-
 // PrivacyPolicy is how long tori keeps what (privacy.* in tori.yaml).
 type PrivacyPolicy struct {
 	// KeepPersonal: an appointment's personal details (who, their notes)
@@ -216,7 +212,10 @@ type PrivacyStore interface {
 	BackfillKept(ctx context.Context) (int, error)
 }
 
-// Privacy holds the privacy use cases.
+// Privacy holds the privacy use cases: a client may see everything tori
+// keeps about them (Export) and have it erased (Erase); the worker ages
+// everyone's personal details out (Retain). docs/PRIVACY.md says what is
+// kept where, and why.
 type Privacy struct {
 	Practice *Practice
 	Store    PrivacyStore

@@ -7,16 +7,6 @@ import (
 	"time"
 )
 
-// The waitlist. A client who finds no suitable time joins it for a service
-// (with a therapist, or anyone), a range of days and optionally a part of
-// the day. When time of a therapist comes free (a cancellation, a hold let
-// go or run out, time off given back, a booking moved away), a Freeing is
-// recorded and queued; the worker offers it down the list one client at a
-// time, in the order they joined: each offer is a hold in that client's
-// name for a short window, so nobody else can book the time meanwhile.
-// Taking it is the normal hold -> (pay ->) confirm flow; declining it or
-// letting the window pass offers it to the next in line.
-
 // Queues of the waitlist (practice-wide): freed times to offer (member the
 // freeing id, due when its next step is), and entries to end when their
 // dates have passed (member the entry id).
@@ -167,6 +157,7 @@ type WaitlistStore interface {
 
 // JoinWaitlist puts the client on the waitlist for the service, with the
 // therapist (or anyone: ""), on the days from..to, in part of the day.
+// docs/ARCHITECTURE.md ("The waitlist") follows a freed time down the list.
 func (b *Bookings) JoinWaitlist(ctx context.Context, c Client, serviceID, therapistID string, from, to Date, part DayPart) (WaitEntry, error) {
 	s, err := b.service(serviceID)
 	if err != nil {

@@ -128,9 +128,7 @@ func (s *Store) erasuresKey() string { return s.Prefix + "privacy:erase" }
 // started on this data (notes in plain text).
 func (s *Store) notesKeyKey() string { return s.Prefix + "notes:key" }
 
-// The practice's side (see practice.go).
-
-// blocksKey: HASH, a therapist's blocks: block id -> "<start ms> <end ms>".
+// blocksKey (the practice's side, see practice.go): HASH, a therapist's blocks: block id -> "<start ms> <end ms>".
 // Each block is also a member of sched/span, so that it is busy time for
 // every script that takes time, from the moment it is added.
 func (s *Store) blocksKey(tid string) string { return s.therapistTag(tid) + "blocks" }

@@ -15,10 +15,6 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The practice's side: time off (blocks), notes, completion, what the
-// practice decided about a client, calendar feed tokens, and the mapping of
-// relayed messages.
-
 // AddBlock makes [start, end) of a therapist busy (time off) and returns the
 // block. Bookings and holds already there stay: the caller decides. The id
 // comes from the therapist and the times, so the same block made twice (a

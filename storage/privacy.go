@@ -12,15 +12,6 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Privacy (tori.PrivacyStore): what is stored about a client, their
-// erasure, and retention. A client's data lives in several slots: their
-// own ({c:<id>}), each therapist's they booked with ({t:<id>}), the
-// waitlist's ({wl}), and keys of their own (uname:, relay:, chat:). A
-// cluster cannot change them all in one step, so erasure is a sequence of
-// idempotent steps, each atomic in its slot, under a record in the
-// client's slot that the worker finishes if a process dies midway (see
-// docs/ARCHITECTURE.md, "Erasure").
-
 // ClientRecord implements tori.PrivacyStore.
 func (s *Store) ClientRecord(ctx context.Context, clientID, chat int64) (tori.ClientRecord, error) {
 	r := tori.ClientRecord{Client: tori.Client{ID: clientID, ChatID: chat}, Declined: map[string][]time.Time{}}
@@ -183,6 +174,13 @@ func (s *Store) endErasure(ctx context.Context, clientID int64, phase tori.Erasu
 // before it left): the @username index (found through the profile and
 // the appointments, so first), the waitlist, relayed messages, the chat's
 // state, the appointments, and last the client's own slot.
+//
+// A client's data lives in several slots: their own ({c:<id>}), each
+// therapist's they booked with ({t:<id>}), the waitlist's ({wl}), and keys
+// of their own (uname:, relay:, chat:). A cluster cannot change them all
+// in one step, so erasure is a sequence of idempotent steps, each atomic
+// in its slot, under a record in the client's slot that the worker
+// finishes if a process dies midway (docs/ARCHITECTURE.md, "Erasure").
 func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, now time.Time) ([]string, error) {
 	ids, err := s.Redis.ZRange(ctx, s.clientIndexKey(clientID), 0, -1).Result()
 	if err != nil {

@@ -9,13 +9,6 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Due work sits in sorted sets scored by due time (unix ms). A worker
-// claims due items atomically with a lease: claiming re-scores the item to
-// the lease's end, so an item whose worker died comes due again when the
-// lease runs out. The lease's end is the claim's token: acknowledging or
-// re-queueing an item is a compare-and-set on it, so a worker whose lease
-// ran out (and whose item another worker claimed) changes nothing.
-
 // claimScript claims up to n items due at or before now.
 //
 // KEYS[1] the queue
@@ -48,6 +41,13 @@ return 1
 
 // ClaimDue claims up to n items of queue q (of therapist, for the
 // per-therapist queues) due at or before now, for lease.
+//
+// Due work sits in sorted sets scored by due time (unix ms). A worker
+// claims due items atomically with a lease: claiming re-scores the item to
+// the lease's end, so an item whose worker died comes due again when the
+// lease runs out. The lease's end is the claim's token: acknowledging or
+// re-queueing an item is a compare-and-set on it, so a worker whose lease
+// ran out (and whose item another worker claimed) changes nothing.
 func (s *Store) ClaimDue(ctx context.Context, q tori.Queue, therapist string, now time.Time, lease time.Duration, n int) ([]tori.Claim, error) {
 	token := ms(now.Add(lease))
 	res, err := claimScript.Run(ctx, s.Redis, []string{s.queueKey(q, therapist)}, ms(now), token, n).StringSlice()

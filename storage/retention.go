@@ -9,13 +9,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Retention (tori.PrivacyStore): the kept index (keptKey) lists the
-// appointments that carry personal details and no longer expire by
+// KeptBefore implements tori.PrivacyStore. The kept index (keptKey) lists
+// the appointments that carry personal details and no longer expire by
 // themselves; the money index (moneyKey) what remains of them once
 // anonymised. anonymiseScript and removeRecordScript are compare-and-set
 // on the index entries, so two workers never do one step twice.
-
-// KeptBefore implements tori.PrivacyStore.
 func (s *Store) KeptBefore(ctx context.Context, tid string, cutoff time.Time, n int) ([]string, error) {
 	return s.indexBefore(ctx, s.keptKey(tid), cutoff, n)
 }

@@ -3,6 +3,14 @@
 // state and processed Telegram updates. Every key is built in keys.go and
 // every multi-key step is one Lua script in scripts.go over keys of one hash
 // tag, so it runs unchanged on Redis Cluster.
+//
+// Every script takes the time as an argument (never TIME), so that tests
+// control expiry; key expiries are relative to that time (PEXPIRE, never
+// PEXPIREAT), so Redis's own clock plays no part. Every script is
+// idempotent, because go-redis retries a call whose reply was lost. All
+// keys of one script share one hash tag: a therapist's ({t:<id>}) or a
+// client's ({c:<id>}); reserveHoldScript alone names both, and runs only
+// where there is one server.
 package storage
 
 import (

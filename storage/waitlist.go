@@ -167,11 +167,6 @@ func (s *Store) Declined(ctx context.Context, entryID string) (map[int64]bool, e
 	return out, nil
 }
 
-// The steps of a freeing are compare-and-set on its version ("ver"), so
-// that two steps that overlap (a lapsed lease) cannot both act: the second
-// gets ECONFLICT and changes nothing. "pending" is the entry an offer is
-// being made to (its hold may exist or not); "current" the offer out.
-
 // addFreeingScript records a freeing once and queues it.
 //
 // KEYS[1] the freeing  KEYS[2] offerq
@@ -185,7 +180,11 @@ redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
 return {'OK'}
 `)
 
-// AddFreeing implements tori.WaitlistStore.
+// AddFreeing implements tori.WaitlistStore. The steps of a freeing that
+// follow are compare-and-set on its version ("ver"), so that two steps
+// that overlap (a lapsed lease) cannot both act: the second gets ECONFLICT
+// and changes nothing. "pending" is the entry an offer is being made to
+// (its hold may exist or not); "current" the offer out.
 func (s *Store) AddFreeing(ctx context.Context, f tori.Freeing, now time.Time) error {
 	keys := []string{s.wlKey("f", f.ID), s.queueKey(tori.QueueWaitlist, "")}
 	_, _, err := s.runScript(ctx, "record freed time", addFreeingScript, keys, f.ID, f.TherapistID, ms(f.Start), ms(f.End), ms(now), freeingKeep.Milliseconds())

@@ -15,9 +15,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// The practice file (tori.yaml). Every field is documented in
-// tori.example.yaml; errors name the field and the fix.
-
+// fileConfig is the practice file (tori.yaml). Every field is documented
+// in tori.example.yaml; errors name the field and the fix.
 type fileConfig struct {
 	Practice struct {
 		Name         string `yaml:"name"`

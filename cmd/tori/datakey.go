@@ -14,15 +14,15 @@ import (
 	"github.com/tori-bot/tori/storage"
 )
 
-// The data key that encrypts the practice's notes at rest (see
-// docs/ENCRYPTION.md): TORI_DATA_KEY, 32 random bytes as base64 or 64 hex
-// digits, and after a rotation the keys before it in TORI_DATA_KEY_OLD,
-// comma-separated. A key's value is never logged nor put in an error.
-
+// newKeyHint says how to make a data key.
 const newKeyHint = "generate one with: openssl rand -base64 32"
 
 // dataKeys is the keyring of TORI_DATA_KEY and TORI_DATA_KEY_OLD, or nil
-// (notes stored as they are) when no key is set.
+// (notes stored as they are) when no key is set. TORI_DATA_KEY, the key
+// the practice's notes are encrypted under at rest (docs/ENCRYPTION.md),
+// is 32 random bytes as base64 or 64 hex digits; after a rotation
+// TORI_DATA_KEY_OLD holds the keys before it, comma-separated. A key's
+// value is never logged nor put in an error.
 func dataKeys(getenv func(string) string) (*storage.Keyring, error) {
 	cur := strings.TrimSpace(getenv("TORI_DATA_KEY"))
 	var old []string

@@ -13,9 +13,6 @@ import (
 	"github.com/tori-bot/tori/bot/telegramtest"
 )
 
-// What the page shows: the people one can be, the clock, and a chat as
-// bubbles.
-
 // cast makes the people the page can be: two clients, and everyone of
 // the practice who gets its messages (therapists, then staff).
 func (p *Preview) cast() {
@@ -51,6 +48,7 @@ func (p *Preview) cast() {
 	}
 }
 
+// personView is one of the people the page can be.
 type personView struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
@@ -58,6 +56,8 @@ type personView struct {
 	Role string `json:"role"`
 }
 
+// stateView is what the page shows besides the chats: the people one can
+// be, and the clock.
 type stateView struct {
 	Practice   string       `json:"practiceName"`
 	Now        time.Time    `json:"now"`
