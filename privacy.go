@@ -267,6 +267,7 @@ func (p *Privacy) Erase(ctx context.Context, c Client) (Erasure, error) {
 	if err != nil {
 		return Erasure{}, err
 	}
+
 	if !rec.Holding.IsZero() { // nothing recorded: say what the holds are
 		blocks, _, err := p.check(ctx, c, now)
 		if len(blocks) == 0 {
@@ -278,6 +279,8 @@ func (p *Privacy) Erase(ctx context.Context, c Client) (Erasure, error) {
 	if rec.Phase == ErasureSweep {
 		return Erasure{Done: true, Again: true, Until: rec.Until}, nil
 	}
+
+	// A new erasure checks that nothing is under way, then erases.
 	if rec.Phase == ErasureChecking {
 		blocks, therapists, err := p.check(ctx, c, now)
 		if err != nil || len(blocks) > 0 {
@@ -292,6 +295,7 @@ func (p *Privacy) Erase(ctx context.Context, c Client) (Erasure, error) {
 		}
 		rec.Phase, rec.Therapists = ErasureErasing, therapists
 	}
+
 	until, err := p.erase(ctx, rec, now)
 	if err != nil {
 		return Erasure{}, err

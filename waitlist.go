@@ -166,6 +166,8 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, c Client, serviceID, therap
 	if _, err := b.therapists(s, therapistID); err != nil {
 		return WaitEntry{}, err
 	}
+
+	// The days, within the booking horizon.
 	wp := b.Practice.Waitlist
 	now := b.now()
 	today, last := b.Practice.Today(now), b.Practice.LastBookableDay(now)
@@ -183,6 +185,7 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, c Client, serviceID, therap
 	case from.DaysUntil(to) >= wp.MaxDays:
 		return WaitEntry{}, Errorf(EINVALID, "A waitlist entry can cover up to %d days. Choose fewer days.", wp.MaxDays)
 	}
+
 	if c.Username != "" || c.Name != "" {
 		if err := b.Store.RememberClient(ctx, c); err != nil {
 			return WaitEntry{}, err
@@ -456,6 +459,7 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 	if err != nil || !ok {
 		return Appointment{}, false, f, err
 	}
+
 	now := b.now()
 	wp := b.Practice.Waitlist
 	if !wp.OfferWhenBookedThatDay {
@@ -464,10 +468,14 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 			return Appointment{}, false, f, err
 		}
 	}
+
+	// What the client pays for it, as for any hold.
 	payment, due, prepay, err := b.paymentFor(ctx, e.Client, s)
 	if err != nil {
 		return Appointment{}, false, f, err
 	}
+
+	// The hold: its id and token come from the freeing and the entry, so a step repeated finds the first one's.
 	seed := sha256.Sum256([]byte(f.ID + "/" + e.ID))
 	window := offerWindow(wp.OfferWindow, start, now)
 	h := Appointment{
@@ -490,6 +498,8 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 		CreatedAt:   now.UTC(),
 		UpdatedAt:   now.UTC(),
 	}
+
+	// Begin the offer (the entry pending), then take the hold.
 	f, err = b.Store.BeginOffer(ctx, f, e.ID, e.Client.ID, h.ID, window+b.Practice.Policy.HoldFor+captureGrace, now)
 	switch ErrorCode(err) {
 	case "":

@@ -184,6 +184,7 @@ func (p *PayPal) Capture(ctx context.Context, a tori.Appointment) (tori.Capture,
 	if a.Declines > 0 {
 		rid = fmt.Sprintf("capture:%s:%d", a.ID, a.Declines+1)
 	}
+
 	res, err := p.capture(ctx, a.OrderID, rid)
 	if err != nil {
 		if issue(err) == "ORDER_ALREADY_CAPTURED" {
@@ -197,6 +198,7 @@ func (p *PayPal) Capture(ctx context.Context, a tori.Appointment) (tori.Capture,
 		}
 		return tori.Capture{}, formatError("capture", err)
 	}
+
 	for _, u := range res.PurchaseUnits {
 		if u.Payments == nil || len(u.Payments.Captures) == 0 {
 			continue
@@ -310,6 +312,7 @@ func formatError(op string, err error) error {
 		}
 		return tori.WrapError(tori.EUNAVAILABLE, err, "%s", what)
 	}
+
 	var ne net.Error
 	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return tori.WrapError(tori.EUNAVAILABLE, err, "PayPal %s did not answer: %v", op, err)

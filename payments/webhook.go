@@ -92,6 +92,7 @@ func parseEvent(body []byte) (tori.PaymentEvent, error) {
 	if err := json.Unmarshal(body, &ev); err != nil || ev.ID == "" {
 		return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook event is not PayPal's JSON")
 	}
+
 	out := tori.PaymentEvent{ID: ev.ID, Type: ev.EventType}
 	var res resource
 	if err := json.Unmarshal(ev.Resource, &res); err != nil {
@@ -104,6 +105,8 @@ func parseEvent(body []byte) (tori.PaymentEvent, error) {
 			return tori.PaymentEvent{}, tori.WrapError(tori.EINVALID, err, "webhook amount: %v", err)
 		}
 	}
+
+	// What each kind of event says: the order, the capture, or the refund and its capture.
 	switch ev.EventType {
 	case EventOrderApproved:
 		out.OrderID = res.ID

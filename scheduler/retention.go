@@ -48,11 +48,13 @@ func (w *Worker) finishErasures(ctx context.Context) (int, error) {
 	if p == nil {
 		return 0, nil
 	}
+
 	st := w.cfg.Store
 	claims, err := st.ClaimDue(ctx, tori.QueueErasures, "", w.now(), w.cfg.Lease, w.cfg.Batch)
 	if err != nil {
 		return 0, err
 	}
+
 	finished := 0
 	for _, c := range claims {
 		if w.stopping(ctx) {

@@ -134,22 +134,12 @@ func (w *Worker) endWaitEntries(ctx context.Context) (int, error) {
 			w.cfg.Log.Warn("waitlist entry not ended yet", "entry", c.Member, "err", err)
 			continue
 		default:
-			marker := "waitend:" + e.ID
-			done, err := st.Marked(ctx, marker)
+			told, err := w.endWaitEntry(ctx, e)
 			if err != nil {
 				return ended, err
 			}
-			if !done {
-				if err := w.cfg.Notify.WaitlistEnded(ctx, e); err != nil && !unreachable(err) {
-					w.cfg.Log.Warn("waitlist entry ended, client not told yet", "entry", e.ID, "err", err)
-					continue // tried again after the lease
-				}
-				if _, err := st.MarkOnce(ctx, marker, 7*24*time.Hour); err != nil {
-					return ended, err
-				}
-			}
-			if err := w.cfg.Bookings.Store.RemoveWaitEntry(ctx, e.ID); err != nil {
-				return ended, err
+			if !told {
+				continue // tried again after the lease
 			}
 			ended++
 		}
@@ -158,4 +148,25 @@ func (w *Worker) endWaitEntries(ctx context.Context) (int, error) {
 		}
 	}
 	return ended, nil
+}
+
+// endWaitEntry tells the client, once, that the entry e has ended, and
+// then takes it off; told is false when the message did not go out.
+func (w *Worker) endWaitEntry(ctx context.Context, e tori.WaitEntry) (told bool, err error) {
+	st := w.cfg.Store
+	marker := "waitend:" + e.ID
+	done, err := st.Marked(ctx, marker)
+	if err != nil {
+		return false, err
+	}
+	if !done {
+		if err := w.cfg.Notify.WaitlistEnded(ctx, e); err != nil && !unreachable(err) {
+			w.cfg.Log.Warn("waitlist entry ended, client not told yet", "entry", e.ID, "err", err)
+			return false, nil
+		}
+		if _, err := st.MarkOnce(ctx, marker, 7*24*time.Hour); err != nil {
+			return false, err
+		}
+	}
+	return true, w.cfg.Bookings.Store.RemoveWaitEntry(ctx, e.ID)
 }

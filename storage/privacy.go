@@ -186,6 +186,7 @@ func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, now time.
 	if err != nil {
 		return nil, formatError("erase: index", err)
 	}
+
 	if err := s.forgetUsernames(ctx, clientID, ids); err != nil {
 		return nil, err
 	}
@@ -198,6 +199,8 @@ func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, now time.
 	if err := s.Redis.Del(ctx, s.chatStateKey(chat)).Err(); err != nil {
 		return nil, formatError("erase: chat", err)
 	}
+
+	// The appointments: each loses the client, unless something is under way.
 	var left, gone []string
 	for _, id := range ids {
 		code, _, err := s.anonymise(ctx, id, "erase", clientID, time.Time{}, now)
@@ -210,6 +213,7 @@ func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, now time.
 			gone = append(gone, id)
 		}
 	}
+
 	// The client's own slot last: the appointments were found through it.
 	_, err = s.forgetClient(ctx, clientID, chat, "erase", gone)
 	return left, err
@@ -318,6 +322,8 @@ func (s *Store) eraseRelays(ctx context.Context, clientID, chat int64) error {
 	if err != nil {
 		return formatError("erase: relays", err)
 	}
+
+	// The relay links that lead to this chat.
 	want := strconv.FormatInt(chat, 10)
 	for _, l := range links {
 		admin, msg, ok := strings.Cut(l, ":")
@@ -330,6 +336,8 @@ func (s *Store) eraseRelays(ctx context.Context, clientID, chat int64) error {
 			return formatError("erase: relay", err)
 		}
 	}
+
+	// Their messages waiting for messaging hours.
 	q := s.queueKey(tori.QueueRelay, "")
 	members, err := s.Redis.ZRange(ctx, q, 0, -1).Result()
 	if err != nil {

@@ -45,9 +45,12 @@ func (s *Store) Rekey(ctx context.Context) (RekeyReport, error) {
 	if s.Keys == nil {
 		return RekeyReport{}, errors.New("rekey: no data key")
 	}
+
 	var mu sync.Mutex
 	var rep RekeyReport
 	glob := s.appointmentGlob()
+
+	// each seals the notes of one server's appointments, a batch at a time.
 	each := func(ctx context.Context, c redis.Cmdable) error {
 		iter := c.ScanType(ctx, 0, glob, rekeyBatch, "hash").Iterator()
 		var keys []string
@@ -71,6 +74,7 @@ func (s *Store) Rekey(ctx context.Context) (RekeyReport, error) {
 		}
 		return flush()
 	}
+
 	if cc, ok := s.Redis.(*redis.ClusterClient); ok {
 		err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return each(ctx, c) })
 		return rep, err

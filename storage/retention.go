@@ -70,6 +70,7 @@ func (s *Store) RemoveMoneyRecord(ctx context.Context, id string, cutoff time.Ti
 	if err != nil {
 		return false, err
 	}
+
 	score, err := s.Redis.ZScore(ctx, s.moneyKey(tid), id).Result()
 	if errors.Is(err, redis.Nil) || err == nil && int64(score) >= ms(cutoff) {
 		return false, nil
@@ -77,6 +78,8 @@ func (s *Store) RemoveMoneyRecord(ctx context.Context, id string, cutoff time.Ti
 	if err != nil {
 		return false, formatError("retention", err)
 	}
+
+	// The PayPal indexes and the queues first, while the record still names them.
 	f, err := s.Redis.HMGet(ctx, s.appointmentKey(tid, id), "order_id", "capture_id").Result()
 	if err != nil {
 		return false, formatError("retention", err)
@@ -95,6 +98,8 @@ func (s *Store) RemoveMoneyRecord(ctx context.Context, id string, cutoff time.Ti
 	}); err != nil {
 		return false, formatError("retention: queues", err)
 	}
+
+	// Then the record.
 	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.keptKey(tid), s.moneyKey(tid),
 		s.holdExpiryKey(tid), s.remindKey(tid)}
 	code, _, err := s.runScript(ctx, "remove money record", removeRecordScript, keys, id, ms(cutoff))

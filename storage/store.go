@@ -74,6 +74,8 @@ func Unavailable(err error) bool {
 	if err == nil || errors.As(err, &te) {
 		return false
 	}
+
+	// The connection failed, or the client gave up.
 	var ne net.Error
 	switch {
 	case errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
@@ -82,6 +84,8 @@ func Unavailable(err error) bool {
 		errors.Is(err, redis.ErrPoolExhausted), strings.Contains(err.Error(), "all sentinels are unreachable"):
 		return true
 	}
+
+	// Or the server answered with an outage's error.
 	var re redis.Error
 	if !errors.As(err, &re) {
 		return false
@@ -523,6 +527,8 @@ func (s *Store) ClientAppointments(ctx context.Context, clientID int64, from tim
 	if err != nil {
 		return nil, formatError("client appointments", err)
 	}
+
+	// The appointments, in one round trip.
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
@@ -536,6 +542,7 @@ func (s *Store) ClientAppointments(ctx context.Context, clientID int64, from tim
 	}); err != nil {
 		return nil, formatError("client appointments", err)
 	}
+
 	var out []tori.Appointment
 	var gone []any
 	for i, c := range cmds {
@@ -551,6 +558,7 @@ func (s *Store) ClientAppointments(ctx context.Context, clientID int64, from tim
 			out = append(out, a)
 		}
 	}
+
 	if len(gone) > 0 {
 		s.Redis.ZRem(ctx, key, gone...) // best effort; a stale entry is skipped anyway
 	}
@@ -619,6 +627,7 @@ func busyOf(cmds []*redis.Cmd) ([][]tori.Interval, error) {
 func (s *Store) HoldReads(ctx context.Context, c tori.Client, remember bool, therapistIDs []string, from, to, now time.Time) ([][]tori.Interval, string, error) {
 	busy := make([]*redis.Cmd, len(therapistIDs))
 	var prepay *redis.StringCmd
+
 	if err := s.evalShaPipelined(ctx, busyScript, func() error {
 		cmds, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 			s.queueBusy(ctx, p, busy, therapistIDs, from, to, now)
@@ -640,6 +649,7 @@ func (s *Store) HoldReads(ctx context.Context, c tori.Client, remember bool, the
 	}); err != nil {
 		return nil, "", formatError("hold reads", err)
 	}
+
 	out, err := busyOf(busy)
 	if err != nil {
 		return nil, "", err

@@ -279,6 +279,7 @@ func readPrice(field func(string) string, price, currency string) (tori.Money, e
 	return m, nil
 }
 
+// readPolicy reads policy.*; unset fields keep tori.DefaultPolicy's values.
 func readPolicy(f *fileConfig, pol *tori.Policy) error {
 	fp := f.Policy
 	if fp.RefundTiers != nil {
@@ -294,6 +295,8 @@ func readPolicy(f *fileConfig, pol *tori.Policy) error {
 			pol.Tiers = append(pol.Tiers, tori.RefundTier{MinNotice: n, Percent: *t.Percent})
 		}
 	}
+
+	// The notices and durations; unset, the default stays.
 	for _, d := range []struct {
 		name, val string
 		into      *time.Duration
@@ -312,6 +315,7 @@ func readPolicy(f *fileConfig, pol *tori.Policy) error {
 		}
 		*d.into = v
 	}
+
 	if fp.MaxDaysAhead != nil {
 		pol.MaxDaysAhead = *fp.MaxDaysAhead
 	}
@@ -319,6 +323,8 @@ func readPolicy(f *fileConfig, pol *tori.Policy) error {
 		pol.MaxHoldsPerClient = *fp.MaxHoldsPerClient
 	}
 	pol.ForgiveFirstLate = fp.ForgiveFirstLate
+
+	// Repeat offenders prepay: the count, and the window it is counted in.
 	pol.RepeatCount = fp.RepeatOffenders.Count
 	if pol.RepeatCount > 0 {
 		w, err := duration("policy.repeat_offenders.within", fp.RepeatOffenders.Within, "90d")
@@ -350,6 +356,8 @@ func readHours(field string, in map[string][]string, out *tori.WeeklyHours) erro
 	return nil
 }
 
+// readWorker reads reminders.*, agenda.* and refunds.*, over
+// tori.DefaultWorkerSettings.
 func readWorker(f *fileConfig, w *tori.WorkerSettings) error {
 	*w = tori.DefaultWorkerSettings()
 	if f.Reminders.Before != nil {
@@ -362,6 +370,7 @@ func readWorker(f *fileConfig, w *tori.WorkerSettings) error {
 			w.Reminders = append(w.Reminders, d)
 		}
 	}
+
 	switch r := strings.TrimSpace(f.Reminders.RemoteAlso); r {
 	case "":
 	case "0", "off", "none":
@@ -373,6 +382,7 @@ func readWorker(f *fileConfig, w *tori.WorkerSettings) error {
 		}
 		w.RemoteReminder = d
 	}
+
 	switch at := strings.TrimSpace(f.Agenda.At); at {
 	case "":
 	case "off", "none":
@@ -384,12 +394,14 @@ func readWorker(f *fileConfig, w *tori.WorkerSettings) error {
 		}
 		w.AgendaAt = m
 	}
+
 	if f.Refunds.Attempts != 0 {
 		w.RefundAttempts = f.Refunds.Attempts
 	}
 	return nil
 }
 
+// readWaitlist reads waitlist.*, over tori.DefaultWaitlistPolicy.
 func readWaitlist(f *fileConfig, w *tori.WaitlistPolicy) error {
 	*w = tori.DefaultWaitlistPolicy()
 	fw := f.Waitlist

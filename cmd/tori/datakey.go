@@ -124,6 +124,7 @@ func runRekey(ctx context.Context, getenv func(string) string, out io.Writer) er
 	if keys == nil {
 		return errors.New("tori rekey needs TORI_DATA_KEY, the key to encrypt notes under (" + newKeyHint + ")")
 	}
+
 	rdb, err := storage.Connect(ctx, redisURLOf(getenv))
 	if err != nil {
 		return err
@@ -138,6 +139,7 @@ func runRekey(ctx context.Context, getenv func(string) string, out io.Writer) er
 	if moved != "" {
 		fmt.Fprintf(out, "key %s replaces key %s: notes are written under it from now on\n", keys.ID(), moved)
 	}
+
 	rep, err := store.Rekey(ctx)
 	if err != nil {
 		return fmt.Errorf("rekey stopped (run it again; what it did stays done): %w", err)

@@ -304,6 +304,8 @@ func openRedis(ctx context.Context, redisURL string, log *slog.Logger) (redis.Un
 				func() { storage.DeletePrefix(rdb, prefix); rdb.Close() }, nil
 		}
 	}
+
+	// None usable at REDIS_URL: an embedded one.
 	m := miniredis.NewMiniRedis()
 	if err := m.Start(); err != nil {
 		return nil, "", "", nil, fmt.Errorf("preview: the embedded Redis did not start: %w", err)
@@ -313,6 +315,7 @@ func openRedis(ctx context.Context, redisURL string, log *slog.Logger) (redis.Un
 		m.Close()
 		return nil, "", "", nil, err
 	}
+
 	// The embedded Redis lets time pass only when told to: keys with a
 	// time to live (claims, markers) expire as on a real one.
 	done := make(chan struct{})

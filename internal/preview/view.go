@@ -19,6 +19,8 @@ func (p *Preview) cast() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	taken := func(id int64) bool { _, ok := p.people[id]; return ok }
+
+	// The practice: its therapists, then its staff.
 	for _, t := range p.practice.Therapists {
 		for _, id := range t.TelegramIDs {
 			if !taken(id) {
@@ -33,6 +35,8 @@ func (p *Preview) cast() {
 			p.staff = append(p.staff, id)
 		}
 	}
+
+	// Two clients, with ids no one of the practice has.
 	id := int64(1001)
 	for _, c := range []telegramtest.User{{FirstName: "Dana", LastName: "Levi", LanguageCode: "en"}, {FirstName: "Noa", LastName: "Cohen", LanguageCode: "he"}} {
 		for taken(id) {
@@ -42,6 +46,7 @@ func (p *Preview) cast() {
 		p.people[id] = &person{Role: "client", User: c}
 		p.clients = append(p.clients, id)
 	}
+
 	// The practice has pressed Start in its chats, so the bot may write to them.
 	for _, id := range p.staff {
 		p.tg.Open(id)

@@ -477,6 +477,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) (int, []byt
 			CancelURL string `json:"cancel_url"`
 		} `json:"application_context"`
 	}
+
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Intent != "CAPTURE" || len(req.PurchaseUnits) != 1 {
 		b := writeJSON(w, 400, problem("INVALID_REQUEST", "MALFORMED_REQUEST_JSON", "Request is not well-formed"))
 		return 400, b
@@ -490,6 +491,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) (int, []byt
 		b := writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "DECIMAL_PRECISION", "amount "+u.Amount.Value))
 		return 422, b
 	}
+
 	s.mu.Lock()
 	o := &Order{ID: s.next("ORDER"), Status: "CREATED", Currency: u.Amount.Currency, Value: u.Amount.Value, CustomID: u.CustomID,
 		ReturnURL: req.ApplicationContext.ReturnURL, CancelURL: req.ApplicationContext.CancelURL}
@@ -534,6 +536,8 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request, f Fault, key st
 		s.mu.Unlock()
 		return 404, writeJSON(w, 404, problem("RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID", "order "+id))
 	}
+
+	// Refused: captured already, not approved, or declined by the planted fault.
 	switch {
 	case o.Status == "COMPLETED":
 		s.mu.Unlock()
@@ -546,6 +550,8 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request, f Fault, key st
 		s.mu.Unlock()
 		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "INSTRUMENT_DECLINED", "The instrument presented was either declined by the processor or bank, or it can't be used for this payment."))
 	}
+
+	// Captured, with the status the planted fault asks for.
 	status := "COMPLETED"
 	switch f {
 	case Pending:
@@ -558,6 +564,8 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request, f Fault, key st
 	o.Status = "COMPLETED"
 	out := minimal(r, s.orderJSON(o))
 	s.mu.Unlock()
+
+	// The webhook, and the answer (lost, if the fault says so).
 	captureEvents := map[string]string{"COMPLETED": "PAYMENT.CAPTURE.COMPLETED", "PENDING": "PAYMENT.CAPTURE.PENDING", "DECLINED": "PAYMENT.CAPTURE.DECLINED"}
 	s.event(captureEvents[status], s.CaptureResource(o.ID))
 	if f == AfterCommit {
@@ -597,6 +605,7 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key str
 			Value    string `json:"value"`
 		} `json:"amount"`
 	}
+
 	_ = json.NewDecoder(r.Body).Decode(&req)
 	s.mu.Lock()
 	c, ok := s.captures[id]
@@ -608,6 +617,8 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key str
 		s.mu.Unlock()
 		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "REFUND_FAILED_INSUFFICIENT_FUNDS", "Capture could not be refunded due to insufficient funds."))
 	}
+
+	// What is left to refund, and the amount asked (the whole capture when none).
 	var done int64
 	for _, rf := range c.Refunds {
 		done += cents(rf.Value)
@@ -624,6 +635,7 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key str
 		s.mu.Unlock()
 		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "REFUND_AMOUNT_EXCEEDED", "The refund amount must be less than or equal to the capture amount that has not yet been refunded."))
 	}
+
 	rf := Refund{ID: s.next("REFUND"), Currency: c.Currency, Value: value}
 	c.Refunds = append(c.Refunds, rf)
 	if done+cents(value) == cents(c.Value) {
@@ -632,6 +644,7 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key str
 		c.Status = "PARTIALLY_REFUNDED"
 	}
 	s.mu.Unlock()
+
 	out := map[string]any{"id": rf.ID, "status": "COMPLETED", "amount": map[string]string{"currency_code": rf.Currency, "value": rf.Value},
 		"links": []map[string]string{{"href": s.URL + "/v2/payments/captures/" + id, "rel": "up", "method": "GET"}}}
 	s.event("PAYMENT.CAPTURE.REFUNDED", out)
