@@ -34,7 +34,15 @@ const (
 	PayStatePaid      PayState = "paid"      // captured and completed
 	PayStateLost      PayState = "lost"      // the hold ran out and the time was taken before capture: nothing taken
 	PayStateMismatch  PayState = "mismatch"  // PayPal captured another amount or currency than was due: never a booking; refunded in full
+	// PayPal accepted a capture of another amount or currency than was due
+	// and has not completed it: never a booking, the time let go; refunded
+	// in full once it completes (then PayStateMismatch).
+	PayStateMismatchPending PayState = "mismatch_pending"
 )
+
+// Mismatched reports a capture of another amount or currency than was
+// due, completed or still pending at PayPal: never a booking.
+func (s PayState) Mismatched() bool { return s == PayStateMismatch || s == PayStateMismatchPending }
 
 // RefundState is how far a refund got.
 type RefundState string
@@ -95,10 +103,17 @@ type Appointment struct {
 	RefundState RefundState // pending until PayPal accepts it
 	Refunded    Money
 	RefundID    string
-	RefundTries int  // failed attempts
-	Refusals    int  // attempts PayPal refused outright (a retry after one uses a new request id)
-	Forgiven    bool // a late cancellation refunded in full under the forgive-the-first rule
-	CreatedAt   time.Time
+	RefundTries int // failed attempts
+	// RefundTriedAt is when the last failed attempt was made (the next
+	// waits for RefundBackoff).
+	RefundTriedAt time.Time
+	// RefundByHand: less than due came back at PayPal another way (a
+	// refund made by hand); the rest is the practice's to refund, and
+	// tori asks PayPal no more. Refunded is what came back so far.
+	RefundByHand bool
+	Refusals     int  // attempts PayPal refused outright (a retry after one uses a new request id)
+	Forgiven     bool // a late cancellation refunded in full under the forgive-the-first rule
+	CreatedAt    time.Time
 	// Erased is when the appointment's personal details were removed (the
 	// client's erasure, or retention): the client is gone, the rest stays.
 	Erased    time.Time

@@ -31,7 +31,9 @@ func (b *Bookings) record(ctx context.Context, a Appointment, c Capture) (Appoin
 	if !a.Matches(c) {
 		b.log().Warn("a capture does not match what is due: refunded, never booked",
 			"appointment", a.ID, "captured", c.Amount.String(), "due", a.Due.String())
-		next = b.successor(a)
+		if a.PayState != PayStateMismatchPending { // that one let its time go when it was pending
+			next = b.successor(a)
+		}
 	}
 	return b.Store.ConfirmPaid(ctx, a, c, next, b.now())
 }
@@ -39,13 +41,19 @@ func (b *Bookings) record(ctx context.Context, a Appointment, c Capture) (Appoin
 // successor is the hold that takes over the time of a hold whose capture
 // did not match: the same client, session and terms, under a new id and
 // token (so its order, capture and refund carry request ids of their own:
-// order:<new id>, …), held for a full hold period from now. It has no
-// chat message of its own until the client pays it, so that its end
-// comes as a new message and the explanation of the mismatch (what was
-// taken and given back) stays in the chat. A waitlist offer's successor is
-// a plain hold: the offer ended with the mismatched one.
+// order:<new id>, …), held until the later of the old hold's end and a
+// full hold period from now (the store holds it until exactly then). It
+// has no chat message of its own: the client is sent a new one to pay it
+// (see the bot's tellMismatch), so the explanation of the mismatch stays
+// in the chat. A waitlist offer's successor carries the offer on: paying
+// it fills the freeing and ends the client's entry, and its end passes
+// the freeing on (see offerLockHolder and AdvanceFreeing).
 func (b *Bookings) successor(a Appointment) Appointment {
 	now := b.now().UTC()
+	until := now.Add(b.Practice.Policy.HoldFor)
+	if a.HoldUntil.After(until) {
+		until = a.HoldUntil.UTC()
+	}
 	return Appointment{
 		ID:          NewAppointmentID(a.TherapistID),
 		TherapistID: a.TherapistID,
@@ -56,12 +64,13 @@ func (b *Bookings) successor(a Appointment) Appointment {
 		Buffer:      a.Buffer,
 		Status:      StatusHeld,
 		HoldToken:   RandomToken(12),
-		HoldUntil:   now.Add(b.Practice.Policy.HoldFor),
+		HoldUntil:   until,
 		Price:       a.Price,
 		Payment:     a.Payment,
 		Due:         a.Due,
 		Prepay:      a.Prepay,
 		Remote:      a.Remote,
+		Offer:       a.Offer,
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}
@@ -69,9 +78,10 @@ func (b *Bookings) successor(a Appointment) Appointment {
 
 // mismatched reports a capture that did not match what was due: nothing
 // is booked; its refund of exactly what was captured is asked for at once
-// (and retried by the worker while PayPal refuses it or does not answer),
-// and its telling is claimed as a settled payment's is, so that the client
-// and the therapist are told once.
+// (and retried by the worker, with its backoff, while PayPal refuses it or
+// does not answer: see refundNow), and its telling is
+// claimed as a settled payment's is, so that the client and the therapist
+// are told once.
 func (b *Bookings) mismatched(ctx context.Context, a Appointment, fresh bool) PaymentResult {
 	if fresh {
 		b.Count("payment", "mismatch")
@@ -82,4 +92,26 @@ func (b *Bookings) mismatched(ctx context.Context, a Appointment, fresh bool) Pa
 	r := PaymentResult{Outcome: PaidMismatch, Appointment: a}
 	r.Fresh, r.Told, r.TellToken = b.claimTelling(ctx, a, fresh)
 	return r
+}
+
+// pendingMismatch records a capture PayPal accepted but has not completed,
+// of another amount or currency than a is due: it can never be a booking,
+// so the hold is not kept for the days PayPal may take to settle it. Its
+// time is let go at once (to the waitlist, as any freed time; no
+// successor: paying again is booking again), and the capture is kept, so
+// that its completion (a webhook, the return, reconciliation) is recorded
+// as a mismatch and refunded in full, and its denial ends it. The client
+// is told once (Fresh).
+func (b *Bookings) pendingMismatch(ctx context.Context, a Appointment, c Capture) (PaymentResult, *Capture, error) {
+	a, fresh, err := b.Store.PendingMismatch(ctx, a, c, b.now())
+	if err != nil {
+		return PaymentResult{}, nil, err
+	}
+	if fresh {
+		b.log().Warn("a pending capture does not match what is due: the time let go, refunded once completed",
+			"appointment", a.ID, "captured", c.Amount.String(), "due", a.Due.String())
+		b.Count("payment", "mismatch_pending")
+		b.afterFreeing("pending mismatch", b.FreedAppointment(ctx, a))
+	}
+	return PaymentResult{Outcome: PayMismatchPending, Appointment: a, Fresh: fresh}, nil, nil
 }

@@ -247,7 +247,7 @@ func TestCaptureMismatchFoundAtPayPal(t *testing.T) {
 // worker's IssueRefund) gives back exactly what was taken, once.
 func TestCaptureMismatchRefundRefused(t *testing.T) {
 	ctx := context.Background()
-	b, _ := mustBookings(t)
+	b, c := mustBookings(t)
 	fake := mustPayPal(t, b)
 	h := pay(t, b, fake, dana, "intake", at(b, tue, "10:00"))
 	if err := fake.SetAmount(h.OrderID, "JPY", "5"); err != nil {
@@ -262,6 +262,7 @@ func TestCaptureMismatchRefundRefused(t *testing.T) {
 	if a.RefundState != tori.RefundPending || a.RefundDue != (tori.Money{Amount: 5, Currency: "JPY"}) || a.RefundTries != 1 || a.Refusals != 1 {
 		t.Fatalf("after a refusal: %s %v tries %d refusals %d", a.RefundState, a.RefundDue, a.RefundTries, a.Refusals)
 	}
+	c.t = c.t.Add(tori.RefundBackoff(1)) // the worker's retry, after its pause
 	a, err = b.IssueRefund(ctx, a.ID)
 	if err != nil || a.RefundState != tori.RefundRefunded || a.Refunded != (tori.Money{Amount: 5, Currency: "JPY"}) {
 		t.Fatalf("retry = %+v, %v", a, err)
@@ -299,4 +300,86 @@ func TestCaptureMismatchAfterTimeLost(t *testing.T) {
 	if a := r.Appointment; a.Successor != "" || a.RefundState != tori.RefundRefunded || a.Refunded != ils(100) {
 		t.Fatalf("appointment = %+v", a)
 	}
+}
+
+// pendingShort approves an intake whose capture PayPal leaves PENDING with
+// $350.50 taken for the ₪350.50 due, and completes it once (the return).
+func pendingShort(t *testing.T, b *tori.Bookings, fake *paypaltest.Server) (tori.Appointment, tori.PaymentResult) {
+	t.Helper()
+	h := pay(t, b, fake, dana, "intake", at(b, tue, "10:00"))
+	if err := fake.SetAmount(h.OrderID, "USD", "350.50"); err != nil {
+		t.Fatal(err)
+	}
+	fake.FailNext("capture", paypaltest.Pending)
+	r, err := b.CompletePayment(context.Background(), h.OrderID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, r
+}
+
+// TestPendingCaptureMismatch: a capture PayPal has not completed, of
+// another currency than due, can never be a booking, so its hold is not
+// kept for the days PayPal may take: the time is free at once, the
+// client is told once, and the spent order is never paid again. When
+// PayPal completes it (its webhook, or the order read again) it is
+// recorded as a mismatch and refunded in full, with no new hold; when
+// PayPal denies it, nothing was taken and nothing is refunded.
+func TestPendingCaptureMismatch(t *testing.T) {
+	ctx := context.Background()
+	taken := tori.Money{Amount: 35050, Currency: "USD"}
+	start := func(t *testing.T) (*tori.Bookings, *paypaltest.Server, tori.Appointment) {
+		b, _ := mustBookings(t)
+		fake := mustPayPal(t, b)
+		h, r := pendingShort(t, b, fake)
+		a := r.Appointment
+		if r.Outcome != tori.PayMismatchPending || !r.Fresh || a.PayState != tori.PayStateMismatchPending || a.Status == tori.StatusHeld || a.Paid != taken || a.RefundState != tori.RefundNone {
+			t.Fatalf("= %s fresh %v, %+v", r.Outcome, r.Fresh, a)
+		}
+		if _, err := b.Hold(ctx, omer, "talk", "adi", h.Start, 0); err != nil {
+			t.Fatalf("the time is still held for a capture that cannot book it: %v", err)
+		}
+		if r, err := b.CompletePayment(ctx, h.OrderID, nil); err != nil || r.Outcome != tori.PayMismatchPending || r.Fresh {
+			t.Fatalf("again = %+v, %v", r, err)
+		}
+		if _, err := b.StartPayment(ctx, dana, h.ID, 0); tori.ErrorCode(err) != tori.EEXPIRED {
+			t.Fatalf("StartPayment of its spent order: %v", err)
+		}
+		return b, fake, h
+	}
+
+	t.Run("CompletedByWebhook", func(t *testing.T) {
+		b, fake, h := start(t)
+		fake.CompletePending(h.OrderID)
+		c := tori.Capture{ID: fake.CaptureResource(h.OrderID)["id"].(string), Status: "COMPLETED", Amount: taken}
+		r, err := b.CompletePayment(ctx, h.OrderID, &c)
+		if a := r.Appointment; err != nil || r.Outcome != tori.PaidMismatch || !r.Fresh || a.Successor != "" || a.RefundState != tori.RefundRefunded || a.Refunded != taken {
+			t.Fatalf("completed = %+v, %v", r, err)
+		}
+		if rf := fake.Refunds(c.ID); len(rf) != 1 || rf[0].Value != "350.50" || rf[0].Currency != "USD" {
+			t.Fatalf("refunds at PayPal: %+v", rf)
+		}
+	})
+	t.Run("CompletedReadAgain", func(t *testing.T) {
+		b, fake, h := start(t)
+		fake.CompletePending(h.OrderID)
+		r, err := b.CompletePayment(ctx, h.OrderID, nil)
+		if err != nil || r.Outcome != tori.PaidMismatch || !r.Fresh || r.Appointment.Successor != "" || r.Appointment.Refunded != taken {
+			t.Fatalf("completed = %+v, %v", r, err)
+		}
+	})
+	t.Run("Denied", func(t *testing.T) {
+		b, fake, h := start(t)
+		fake.DenyPending(h.OrderID)
+		a, fresh, err := b.PaymentDenied(ctx, h.OrderID)
+		if err != nil || !fresh || a.PayState != tori.PayStateLost || a.RefundState != tori.RefundNone {
+			t.Fatalf("denied = %+v, %v, %v", a, fresh, err)
+		}
+		if r, err := b.CompletePayment(ctx, h.OrderID, nil); err != nil || r.Fresh || r.Outcome == tori.PaidMismatch {
+			t.Fatalf("after the denial = %+v, %v", r, err)
+		}
+		if len(fake.Refunds(a.CaptureID)) != 0 {
+			t.Fatal("refunded a capture PayPal denied")
+		}
+	})
 }

@@ -81,8 +81,15 @@ func (m Money) Percent(pct int) Money {
 	return Money{Amount: m.Amount * int64(pct) / 100, Currency: m.Currency}
 }
 
-// Sub returns m - o; both must share a currency.
-func (m Money) Sub(o Money) Money { return Money{Amount: m.Amount - o.Amount, Currency: m.Currency} }
+// Sub returns m - o. Amounts of two currencies cannot be subtracted (₪
+// minus $ means nothing): then it returns m unchanged and ok is false,
+// so that a caller cannot show such a difference by mistake.
+func (m Money) Sub(o Money) (diff Money, ok bool) {
+	if m.Currency != o.Currency {
+		return m, false
+	}
+	return Money{Amount: m.Amount - o.Amount, Currency: m.Currency}, true
+}
 
 // IsZero reports whether the amount is zero.
 func (m Money) IsZero() bool { return m.Amount == 0 }

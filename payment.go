@@ -27,6 +27,10 @@ type Refund struct {
 	ID     string
 	Status string // COMPLETED, PENDING, …
 	Amount Money
+	// Total is what the capture has had refunded to date, this refund
+	// included, when the provider says (PayPal's refund event carries
+	// it); zero when it does not.
+	Total Money
 }
 
 // PaymentGateway is what the use cases need of a payment provider;
@@ -74,17 +78,35 @@ type PaymentStore interface {
 	// confirmation: it is recorded as PayStateMismatch, the appointment
 	// ends with a refund of exactly what was captured pending, and if its
 	// time is still its own, next (a new hold of it, see successor) takes
-	// it over. fresh is true for the call that made the change.
+	// it over. fresh is true for the call that made the change (also when
+	// the same call's script ran twice: a retry after a lost reply).
 	ConfirmPaid(ctx context.Context, held Appointment, c Capture, next Appointment, now time.Time) (a Appointment, fresh bool, err error)
+	// PendingMismatch records a capture the provider accepted but has not
+	// completed, of another amount or currency than held is due: the hold
+	// ends at once (its time is freed) and the capture is kept, so that
+	// ConfirmPaid of its completion refunds it and a denial ends it
+	// (PayStateMismatchPending). fresh is true for the call that made the
+	// change.
+	PendingMismatch(ctx context.Context, held Appointment, c Capture, now time.Time) (a Appointment, fresh bool, err error)
 	// CancelWithRefund cancels a confirmed booking (status is the
 	// cancellation) and records the refund due, pending. ECONFLICT when it is
 	// no longer confirmed; fresh is false when it was cancelled already.
 	CancelWithRefund(ctx context.Context, id string, status Status, refund Money, forgiven bool, now time.Time) (a Appointment, fresh bool, err error)
 	// RefundDone moves a pending refund to refunded; fresh as above.
 	RefundDone(ctx context.Context, id string, r Refund, now time.Time) (a Appointment, fresh bool, err error)
+	// RefundReported records a refund the provider reported (made by tori,
+	// or by hand at PayPal) against a pending refund: RefundSettledNow
+	// when what the capture has had back (this refund with those
+	// reported before, or the provider's total) covers the refund due;
+	// RefundShort when it does not (the rest is then handed to the
+	// practice: tori asks the provider no more); RefundIgnored when no
+	// refund was pending.
+	RefundReported(ctx context.Context, id string, r Refund, now time.Time) (Appointment, RefundOutcome, error)
 	// RefundFailed counts a failed attempt (refused: PayPal said no, so no
-	// money moved); the refund stays pending.
-	RefundFailed(ctx context.Context, id string, refused bool, now time.Time) (Appointment, error)
+	// money moved) and when it was made; the refund stays pending. It is a
+	// compare-and-set on tries, the attempts counted before this one, so
+	// that two callers failing one attempt at once count it once.
+	RefundFailed(ctx context.Context, id string, tries int, refused bool, now time.Time) (Appointment, error)
 	// MarkNoShow moves a confirmed booking to no_show.
 	MarkNoShow(ctx context.Context, id string, now time.Time) (Appointment, error)
 	// ClaimTelling claims, for lease and under token, the telling of a
@@ -120,6 +142,16 @@ type Store interface {
 	ClientRecords
 	PracticeStore
 	WaitlistStore
+}
+
+// RefundBackoff is the pause after the n-th failed attempt at a refund:
+// 1, 2, 4 … minutes, at most 6 hours.
+func RefundBackoff(n int) time.Duration {
+	d := time.Minute
+	for i := 1; i < n && d < 6*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 6*time.Hour)
 }
 
 // captureGrace is how long a hold is kept while its payment is captured.
@@ -158,7 +190,7 @@ func (b *Bookings) StartPaymentOf(ctx context.Context, c Client, h Appointment, 
 	switch {
 	case h.Status == StatusConfirmed:
 		return h, nil
-	case h.PayState == PayStateMismatch: // its order is spent: its successor is paid instead
+	case h.PayState.Mismatched(): // its order is spent: its successor (if any) is paid instead
 		return Appointment{}, Errorf(EEXPIRED, "This time is no longer held under this payment. Choose a time again.")
 	case h.Status != StatusHeld && h.Status != StatusExpired || h.Moves != "":
 		return Appointment{}, Errorf(EEXPIRED, "This time is no longer held for you. Choose a time again.")
@@ -195,6 +227,9 @@ const (
 	PayNotApproved PaymentOutcome = "not_approved" // the buyer has not approved the payment at PayPal
 	PayDenied      PaymentOutcome = "denied"       // PayPal denied a pending capture: nothing taken, the hold let go
 	PaidMismatch   PaymentOutcome = "mismatch"     // captured another amount or currency than due: not booked, refunded in full
+	// PayPal is capturing another amount or currency than due, and has not
+	// completed it: not booked, the time let go; refunded once it completes.
+	PayMismatchPending PaymentOutcome = "mismatch_pending"
 )
 
 // PaymentResult is the end of CompletePayment. Fresh is true for the one
@@ -268,6 +303,8 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 	case a.PayState == PayStatePaid || a.PayState == PayStateMismatch:
 		r, err := b.settled(ctx, a, false)
 		return r, nil, err
+	case a.PayState == PayStateMismatchPending: // its time is gone: PayPal says how its capture ended
+		return b.askPayPal(ctx, a)
 	}
 	fault.Point("pay.before_capture")
 	c, err := b.Payments.Capture(ctx, a)
@@ -285,11 +322,21 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 	default:
 		return PaymentResult{}, nil, err // capturing stays recorded: a retry finishes it
 	}
+	return b.captureAnswered(ctx, a, c)
+}
+
+// captureAnswered goes by the status of the capture c PayPal answered for
+// a: completed, it is returned to record; pending, the payment waits (or,
+// of another amount, lets the time go); else it was declined.
+func (b *Bookings) captureAnswered(ctx context.Context, a Appointment, c Capture) (PaymentResult, *Capture, error) {
 	switch c.Status {
 	case "COMPLETED":
 		return PaymentResult{}, &c, nil
 	case "PENDING":
 		b.Count("payment", "pending")
+		if c.Amount.Currency != "" && !a.Matches(c) {
+			return b.pendingMismatch(ctx, a, c)
+		}
 		a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStatePending, b.now())
 		return PaymentResult{Outcome: PayPending, Appointment: a, Fresh: changed}, nil, err
 	}
@@ -298,20 +345,28 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 }
 
 // askPayPal settles a payment whose time is gone after a capture was
-// started: PayPal says whether money moved. A completed capture is recorded
-// (and refunded in full, the time being lost); none means nothing was taken.
+// started (or let go for a pending capture that did not match): PayPal
+// says whether money moved. A completed capture is recorded (and refunded
+// in full, the time being lost, or the capture not matching); none means
+// nothing was taken.
 func (b *Bookings) askPayPal(ctx context.Context, a Appointment) (PaymentResult, *Capture, error) {
 	o, err := b.Payments.Order(ctx, a.OrderID)
 	if err != nil {
 		return PaymentResult{}, nil, err
 	}
+	pending := a.PayState == PayStateMismatchPending
 	switch {
 	case o.Capture != nil && o.Capture.Status == "COMPLETED":
 		return PaymentResult{}, o.Capture, nil
+	case o.Capture != nil && o.Capture.Status == "PENDING" && pending:
+		return PaymentResult{Outcome: PayMismatchPending, Appointment: a}, nil, nil
 	case o.Capture != nil && o.Capture.Status == "PENDING":
 		return PaymentResult{Outcome: PayPending, Appointment: a}, nil, nil
 	}
 	a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateLost, b.now())
+	if pending { // PayPal denied it: nothing was taken
+		return PaymentResult{Outcome: PayDenied, Appointment: a, Fresh: changed}, nil, err
+	}
 	return PaymentResult{Outcome: PayTaken, Appointment: a, Fresh: changed}, nil, err
 }
 
@@ -353,7 +408,11 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 
 // refundNow asks for a's pending refund at once (IssueRefund), and returns
 // a as it then is: refunded, or still pending with the attempt counted
-// (the worker retries it).
+// (the worker retries it). Any caller that finds the payment settled asks,
+// so that a refund the recording call never made (it crashed) is made by
+// the next return or webhook; one tried a moment ago is left to the
+// refunds queue and its backoff (IssueRefund skips it), so that an outage
+// at PayPal does not spend the refund's attempts in minutes.
 func (b *Bookings) refundNow(ctx context.Context, a Appointment) Appointment {
 	if a.RefundState == RefundPending {
 		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {
@@ -442,16 +501,16 @@ func (b *Bookings) PaymentDenied(ctx context.Context, orderID string) (Appointme
 // records the answer. It is safe to call any number of times, from any
 // process: the provider sees one idempotent request per appointment, and
 // the store moves pending to refunded once. A refusal or a timeout leaves
-// it pending (and counted) for a retry.
+// it pending (and counted) for a retry, which it then skips
+// (EUNAVAILABLE) until RefundBackoff has passed since: the refunds queue
+// makes it on that schedule.
 func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, error) {
 	a, err := b.Store.Appointment(ctx, id)
 	if err != nil || a.RefundState != RefundPending {
 		return a, err
 	}
-	if max := b.Practice.Worker.RefundAttempts; max > 0 && a.RefundTries >= max {
-		// Handed over to the therapist to refund by hand: asking PayPal
-		// again could refund twice.
-		return a, Errorf(EUNAVAILABLE, "The refund was handed over to the practice after %d attempts.", a.RefundTries)
+	if err := b.refundWaits(a); err != nil {
+		return a, err
 	}
 	if a.RefundDue.Amount <= 0 || a.CaptureID == "" {
 		a, _, err = b.Store.RefundDone(ctx, id, Refund{Amount: Money{Currency: a.RefundDue.Currency}}, b.now())
@@ -470,7 +529,7 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 			b.Count("refund", "pending") // once per refund: it now waits for a retry
 		}
 		b.Count("refund", "attempt_failed")
-		if f, ferr := b.Store.RefundFailed(ctx, id, ErrorCode(err) == EDECLINED, b.now()); ferr == nil {
+		if f, ferr := b.Store.RefundFailed(ctx, id, a.RefundTries, ErrorCode(err) == EDECLINED, b.now()); ferr == nil {
 			a = f
 		}
 		return a, err
@@ -483,16 +542,65 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 	return a, err
 }
 
-// RefundSettled records a refund PayPal reports (a webhook) for a capture.
-func (b *Bookings) RefundSettled(ctx context.Context, captureID string, r Refund) (Appointment, bool, error) {
+// refundWaits says why a's pending refund is not to be asked of the
+// provider now (EUNAVAILABLE), or nil when it is.
+func (b *Bookings) refundWaits(a Appointment) error {
+	if a.RefundByHand {
+		// Part of it came back another way (a refund made at PayPal): what
+		// is left is the practice's to refund by hand.
+		return Errorf(EUNAVAILABLE, "Part of the refund was made at PayPal; the rest was handed over to the practice.")
+	}
+	if next := a.RefundTriedAt.Add(RefundBackoff(a.RefundTries)); a.RefundTries > 0 && b.now().Before(next) {
+		// Tried a moment ago (PayPal refused it or did not answer): every
+		// return, webhook and reconciliation that finds it pending would
+		// otherwise spend an attempt; the refunds queue tries it again.
+		return Errorf(EUNAVAILABLE, "The refund was tried a moment ago; it is tried again from %s.", next.UTC().Format(time.RFC3339))
+	}
+	if max := b.Practice.Worker.RefundAttempts; max > 0 && a.RefundTries >= max {
+		// Handed over to the therapist to refund by hand: asking PayPal
+		// again could refund twice.
+		return Errorf(EUNAVAILABLE, "The refund was handed over to the practice after %d attempts.", a.RefundTries)
+	}
+	return nil
+}
+
+// RefundOutcome is what a refund the provider reported did to an
+// appointment's pending refund.
+type RefundOutcome string
+
+// Refund outcomes.
+const (
+	RefundIgnored    RefundOutcome = ""        // no refund was pending: nothing changed
+	RefundSettledNow RefundOutcome = "settled" // the refund due came back: refunded now
+	RefundShort      RefundOutcome = "short"   // less than due came back: the rest is handed to the practice
+)
+
+// RefundSettled records a refund PayPal reports (a webhook) for a
+// capture. It settles the pending refund only when what came back covers
+// what is due, in its currency: a partial refund (one made by hand at
+// PayPal, say) leaves the rest owed, and since PayPal would refuse the
+// full refund now (more than is left of the capture), tori stops asking
+// and the practice is told what is still owed (RefundShort).
+func (b *Bookings) RefundSettled(ctx context.Context, captureID string, r Refund) (Appointment, RefundOutcome, error) {
 	a, err := b.Store.AppointmentByCapture(ctx, captureID)
 	if err != nil {
-		return Appointment{}, false, err
+		return Appointment{}, RefundIgnored, err
 	}
 	if a.RefundState != RefundPending {
-		return a, false, nil
+		return a, RefundIgnored, nil
 	}
-	return b.Store.RefundDone(ctx, a.ID, r, b.now())
+	a, out, err := b.Store.RefundReported(ctx, a.ID, r, b.now())
+	switch {
+	case err != nil:
+	case out == RefundSettledNow:
+		b.Count("refund", "settled_at_paypal")
+		b.amount("refunded", a.Refunded)
+	case out == RefundShort:
+		b.log().Warn("a refund smaller than due was made at PayPal: the rest is handed to the practice",
+			"appointment", a.ID, "refunded", a.Refunded.String(), "due", a.RefundDue.String())
+		b.Count("refund", "short")
+	}
+	return a, out, err
 }
 
 // Payment event types (PayPal's names).

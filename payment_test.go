@@ -323,7 +323,7 @@ func TestTwoCancelsOneRefund(t *testing.T) {
 
 func TestRefundFailsThenRetried(t *testing.T) {
 	ctx := context.Background()
-	b, _ := mustBookings(t)
+	b, c := mustBookings(t)
 	fake := mustPayPal(t, b)
 	a := mustPaid(t, b, fake, dana, "intake", at(b, tue.AddDays(7), "10:00"))
 	fake.FailNext("refund", paypaltest.Refused)
@@ -332,9 +332,14 @@ func TestRefundFailsThenRetried(t *testing.T) {
 		t.Fatalf("after a refused refund: %+v, %v", got, err)
 	}
 	fake.FailNext("refund", paypaltest.Timeout)
-	if got, err = b.IssueRefund(ctx, a.ID); tori.ErrorCode(err) != tori.EUNAVAILABLE || got.RefundState != tori.RefundPending {
+	if got, err = b.IssueRefund(ctx, a.ID); tori.ErrorCode(err) != tori.EUNAVAILABLE || got.RefundState != tori.RefundPending || got.RefundTries != 1 {
+		t.Fatalf("retried at once: %+v, %v", got, err)
+	}
+	c.t = c.t.Add(tori.RefundBackoff(1)) // the worker's retry, after its pause
+	if got, err = b.IssueRefund(ctx, a.ID); tori.ErrorCode(err) != tori.EUNAVAILABLE || got.RefundState != tori.RefundPending || got.RefundTries != 2 {
 		t.Fatalf("after a timeout: %+v, %v", got, err)
 	}
+	c.t = c.t.Add(tori.RefundBackoff(2))
 	if got, err = b.IssueRefund(ctx, a.ID); err != nil || got.RefundState != tori.RefundRefunded || got.Refunded != ils(35050) {
 		t.Fatalf("retry: %+v, %v", got, err)
 	}

@@ -114,3 +114,16 @@ func TestMoney(t *testing.T) {
 		}
 	}
 }
+
+// TestMoneySub: a difference of two amounts of one currency is exact; ₪
+// minus $ is refused (ok false, the receiver unchanged), never a
+// nonsense amount.
+func TestMoneySub(t *testing.T) {
+	if d, ok := ils(40000).Sub(ils(35050)); !ok || d != ils(4950) {
+		t.Fatalf("₪400 - ₪350.50 = %v, %v", d, ok)
+	}
+	usd := tori.Money{Amount: 35050, Currency: "USD"}
+	if d, ok := ils(40000).Sub(usd); ok || d != ils(40000) {
+		t.Fatalf("₪400 - $350.50 = %v, %v; want refused", d, ok)
+	}
+}

@@ -134,7 +134,7 @@ func ErasureBlockOf(a Appointment, open bool, now time.Time) (ErasureBlock, bool
 	switch {
 	case a.Status == StatusConfirmed && now.Before(a.End):
 		b.Reason = BlockUpcoming
-	case a.PayState == PayStateCapturing || a.PayState == PayStatePending:
+	case atPayPal(a.PayState):
 		b.Reason = BlockPaying // settles when PayPal says so: the client is told
 	case a.RefundState == RefundPending:
 		b.Reason = BlockRefunding
@@ -148,6 +148,12 @@ func ErasureBlockOf(a Appointment, open bool, now time.Time) (ErasureBlock, bool
 		return ErasureBlock{}, false
 	}
 	return b, true
+}
+
+// atPayPal reports whether a payment in state p waits for PayPal to say
+// how its capture ended.
+func atPayPal(p PayState) bool {
+	return p == PayStateCapturing || p == PayStatePending || p == PayStateMismatchPending
 }
 
 // Erasure is the outcome of a client's request to erase their data.

@@ -132,6 +132,7 @@ func TestEraseRefusedWhileSomethingIsUnderWay(t *testing.T) {
 			t.Fatalf("cancel: %+v, %v", a, err)
 		}
 		blockedBy(t, p, b, dana, tori.BlockRefunding)
+		c.t = c.t.Add(tori.RefundBackoff(1)) // the worker's retry, after its pause
 		if r, err := b.IssueRefund(ctx, a.ID); err != nil || r.RefundState != tori.RefundRefunded {
 			t.Fatalf("refund: %+v, %v", r, err)
 		}

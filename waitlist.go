@@ -239,7 +239,7 @@ func (b *Bookings) freed(ctx context.Context, key, therapistID string, start, en
 // offer that ended passes its freeing on to the next in line.
 func (b *Bookings) FreedAppointment(ctx context.Context, a Appointment) error {
 	if fid, _, ok := strings.Cut(a.Offer, "/"); ok && !a.Booked() {
-		if err := b.Store.ReleaseOfferLock(ctx, a.Client.ID, a.ID); err != nil {
+		if err := b.Store.ReleaseOfferLock(ctx, a.Client.ID, offerLockHolder(a)); err != nil {
 			return err
 		}
 		return b.Store.Enqueue(ctx, QueueWaitlist, "", fid, b.now())
@@ -306,7 +306,8 @@ func (b *Bookings) AdvanceFreeing(ctx context.Context, id string) (OfferStep, er
 	return b.endFreeing(ctx, f)
 }
 
-// currentOffer is the step while an offer is out: taken, the freeing ends
+// currentOffer is the step while an offer is out (held by the offer's own
+// hold or by a successor that took its time over): taken, the freeing ends
 // filled; held, the step waits for it; run out, it waits a minute for the
 // hold job to end it and pass it on. done is false when no offer is out.
 func (b *Bookings) currentOffer(ctx context.Context, f Freeing) (step OfferStep, done bool, err error) {
@@ -314,8 +315,8 @@ func (b *Bookings) currentOffer(ctx context.Context, f Freeing) (step OfferStep,
 		return OfferStep{}, false, nil
 	}
 	now := b.now()
-	h, err := b.Store.Appointment(ctx, f.Current)
-	if err != nil && ErrorCode(err) != ENOTFOUND {
+	h, err := b.offerHolder(ctx, f.Current)
+	if err != nil {
 		return OfferStep{}, true, err
 	}
 	switch {
@@ -323,6 +324,9 @@ func (b *Bookings) currentOffer(ctx context.Context, f Freeing) (step OfferStep,
 		_, err := b.Store.EndFreeing(ctx, f.ID, f.Ver, FreeingFilled, h.ID)
 		f.State = FreeingFilled
 		return OfferStep{Freeing: f}, true, err
+	case h.Status == StatusHeld && now.Before(h.HoldUntil) && h.ID != f.Current:
+		// A successor: its client was told of it with the mismatch.
+		return OfferStep{Freeing: f, WaitUntil: h.HoldUntil}, true, nil
 	case h.Status == StatusHeld && now.Before(h.HoldUntil):
 		return OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, true, nil
 	case h.Status == StatusHeld:
@@ -702,7 +706,7 @@ func (b *Bookings) DeclineOffer(ctx context.Context, c Client, id string) (Appoi
 	if err := b.Store.DeclineSlot(ctx, eid, h.Start); err != nil {
 		return Appointment{}, err
 	}
-	if err := b.Store.ReleaseOfferLock(ctx, c.ID, h.ID); err != nil {
+	if err := b.Store.ReleaseOfferLock(ctx, c.ID, offerLockHolder(h)); err != nil {
 		return Appointment{}, err
 	}
 	b.Count("waitlist", "declined")
@@ -733,7 +737,7 @@ func (b *Bookings) offerFilled(ctx context.Context, a Appointment) error {
 		return err
 	}
 	b.Count("waitlist", "filled")
-	if err := b.Store.ReleaseOfferLock(ctx, a.Client.ID, a.ID); err != nil {
+	if err := b.Store.ReleaseOfferLock(ctx, a.Client.ID, offerLockHolder(a)); err != nil {
 		return err
 	}
 	if err := b.Store.RemoveWaitEntry(ctx, eid); err != nil {
@@ -744,4 +748,33 @@ func (b *Bookings) offerFilled(ctx context.Context, a Appointment) error {
 		return err
 	}
 	return b.freed(ctx, fid+":rest", f.TherapistID, f.Start, f.End)
+}
+
+// offerLockHolder is the hold that took the client's offer lock for a's
+// offer: the offer's own hold, whose id follows from the freeing and the
+// entry, also when a is the successor of that hold (its capture did not
+// match what was due, and a took its time and its offer over).
+func offerLockHolder(a Appointment) string {
+	fid, eid, _ := strings.Cut(a.Offer, "/")
+	return offerHoldID(Freeing{ID: fid, TherapistID: a.TherapistID}, eid)
+}
+
+// offerHolder reads the hold that holds a freeing's offer now: the offer's
+// own hold, or, when its capture did not match what was due, the successor
+// that took its time over (and so on, a few times at most). An empty
+// appointment when there is none.
+func (b *Bookings) offerHolder(ctx context.Context, id string) (Appointment, error) {
+	var h Appointment
+	for range 4 {
+		var err error
+		h, err = b.Store.Appointment(ctx, id)
+		if ErrorCode(err) == ENOTFOUND {
+			return Appointment{}, nil
+		}
+		if err != nil || h.Successor == "" {
+			return h, err
+		}
+		id = h.Successor
+	}
+	return h, nil
 }

@@ -190,13 +190,19 @@ func (b *Bot) sessionLine(lang string, a tori.Appointment) string {
 // payLine says what of a session is paid: all, a deposit (and the rest to
 // pay), or nothing yet.
 func (b *Bot) payLine(lang string, a tori.Appointment) string {
+	paid := map[string]any{"Paid": b.price(lang, a.Paid)}
 	switch {
-	case a.Paid.Amount > 0 && a.Paid == a.Price:
-		return b.cat.T(lang, "agenda.paid", map[string]any{"Paid": b.price(lang, a.Paid)})
-	case a.Paid.Amount > 0:
-		return b.cat.T(lang, "agenda.deposit", map[string]any{"Paid": b.price(lang, a.Paid), "Rest": b.price(lang, a.Price.Sub(a.Paid))})
+	case a.PayState.Mismatched():
+		paid["Due"] = b.price(lang, a.Due) // not a payment of it: given back
+		return b.cat.T(lang, "agenda.mismatch", paid)
+	case a.Paid.Amount == 0:
+		return b.cat.T(lang, "agenda.to_pay", map[string]any{"Price": b.price(lang, a.Price)})
 	}
-	return b.cat.T(lang, "agenda.to_pay", map[string]any{"Price": b.price(lang, a.Price)})
+	if rest, ok := a.Price.Sub(a.Paid); ok && rest.Amount > 0 {
+		paid["Rest"] = b.price(lang, rest)
+		return b.cat.T(lang, "agenda.deposit", paid)
+	}
+	return b.cat.T(lang, "agenda.paid", paid)
 }
 
 // adminDay lists one day's sessions of the sender's therapists, each
@@ -532,8 +538,8 @@ func (c *turn) clientHistory(id int64) {
 	for i, a := range mine {
 		name = clientRef(c.lang, a.Client)
 		counts[a.Status]++
-		paid[a.Price.Currency] += a.Paid.Amount
-		refunded[a.Price.Currency] += a.Refunded.Amount
+		paid[a.Paid.Currency] += a.Paid.Amount // in the currency taken, not the price's
+		refunded[a.Refunded.Currency] += a.Refunded.Amount
 		if i >= len(mine)-15 {
 			lines = append(lines, c.shortWhen(c.lang, a.Start)+" · "+c.t("status."+string(a.Status), nil))
 		}

@@ -45,6 +45,7 @@ func (c *tgUser) pressData(data string) *tgUser {
 func (l *live) bookTalk(c *tgUser, day, hm string) tori.Appointment {
 	l.t.Helper()
 	c.say("/start talk").press("Adi Levi").press(day).press(hm).press("Confirm").sees("You're booked.")
+	l.settle() // the therapists' notices are in their chats
 	as := mustAppointments(l.t, l, c.u.ID)
 	for i := len(as) - 1; i >= 0; i-- {
 		if as[i].Status == tori.StatusConfirmed {
@@ -211,6 +212,7 @@ func TestRelayInsideAndOutsideHours(t *testing.T) {
 	dana.say("Hello, can we talk about next week?").sees("Your message has been passed on to Adi Levi.")
 	msgs := l.waitChat(9001, "relay", lastHas("Hello, can we talk about next week?", "Dana"))
 	relayed := msgs[len(msgs)-1]
+	l.settle() // the relay is remembered once sent
 	l.fake.Open(9001)
 	l.fake.SendReply(telegramtest.User{ID: 9001, FirstName: "Adi"}, relayed.ID, "Of course, Tuesday works.")
 	dana.sees("Adi Levi", "Of course, Tuesday works.")
@@ -349,6 +351,7 @@ func TestNoteLeftOpenDoesNotSwallowAReply(t *testing.T) {
 	adi.pressData("ao:" + a.ID).press("הערה").sees("כתבו את ההערה הפרטית")
 	dana.say("Can I bring my partner?").sees("passed on")
 	msgs := l.waitChat(9001, "relay", lastHas("Can I bring my partner?"))
+	l.settle() // the relay is remembered once sent
 	l.fake.SendReply(telegramtest.User{ID: 9001, FirstName: "Adi"}, msgs[len(msgs)-1].ID, "Yes, of course.")
 	dana.sees("Yes, of course.")
 	l.waitChat(9001, "sent", lastHas("נשלח."))
@@ -372,9 +375,10 @@ func TestRelayRetriedWhenTelegramFails(t *testing.T) {
 	l.fake.Open(9011)
 	dana := l.user(101, "Dana", "en")
 	before := len(l.fake.Messages(9011))
-	l.fake.FailNext("sendMessage", 1, 500, 0)
+	l.fake.FailNextIn(9001, "sendMessage", 1, 500, 0)
 	dana.say("Running ten minutes late").sees("passed on")
 	l.waitChat(9011, "second chat", lastHas("Running ten minutes late"))
+	l.settle() // the failed one is queued
 	q := l.bookings.Store.(interface {
 		ClaimDue(context.Context, tori.Queue, string, time.Time, time.Duration, int) ([]tori.Claim, error)
 	})

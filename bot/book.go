@@ -369,16 +369,19 @@ func (c *turn) startPayment(h tori.Appointment) {
 	c.show(c.payText(a), c.payKeyboard(a))
 }
 
-func (c *turn) payText(a tori.Appointment) string {
+func (c *turn) payText(a tori.Appointment) string { return c.t("pay.ask", c.payData(a)) }
+
+// payData is what the messages asking to pay a hold say of it.
+func (c *turn) payData(a tori.Appointment) map[string]any {
 	s, _ := c.practice.Service(a.ServiceID)
-	return c.t("pay.ask", map[string]any{
+	return map[string]any{
 		"Service":   c.serviceLine(s),
 		"Therapist": c.therapistName(a.TherapistID),
 		"When":      c.whenRange(c.lang, a.Start, a.End),
 		"Price":     c.priceLine(a),
 		"Due":       c.price(c.lang, a.Due),
 		"Until":     c.until(c.lang, a.HoldUntil, c.now),
-	})
+	}
 }
 
 func (c *turn) payKeyboard(a tori.Appointment) [][]Button {

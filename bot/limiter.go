@@ -8,17 +8,19 @@ import (
 	"time"
 )
 
-// Limiter spaces outgoing Telegram messages: at most Rate per second
-// overall and one per PerChat interval in each chat, as Telegram asks (the
-// per-chat spacing applies to new messages; an edit that answers the
-// user's own button press counts overall only, so the chat stays snappy). It
-// hands out send times in order (a reservation), so a burst drains at the
-// limit instead of bouncing off 429s; a 429 pushes the next times back by
-// its retry_after. The clock is injected so tests measure rates without
-// waiting.
+// Limiter spaces outgoing Telegram messages: at most Rate in any one
+// second overall, and in each chat a token bucket (Burst messages at once, then
+// one per PerChat), as Telegram asks: "avoid sending more than one message
+// per second" in a chat, "short bursts" allowed. The bucket applies to new
+// messages; an edit that answers the user's own button press counts
+// overall only, so the chat stays snappy. It hands out send times in order
+// (a reservation), so a burst drains at the limit instead of bouncing off
+// 429s; a 429 pushes the next times back by its retry_after. The clock is
+// injected so tests measure rates without waiting.
 type Limiter struct {
 	Rate    float64       // messages per second overall (default 25)
-	PerChat time.Duration // minimum spacing within one chat (default 1 s)
+	PerChat time.Duration // sustained spacing within one chat (default 1 s)
+	Burst   int           // messages one chat may get at once (default 3)
 	Now     func() time.Time
 	// Sleep waits until t or ctx ends (default: a timer).
 	Sleep func(ctx context.Context, t time.Time) error
@@ -26,7 +28,7 @@ type Limiter struct {
 	mu     sync.Mutex
 	slots  []time.Time         // reserved send times, in order (the overall timeline)
 	hold   time.Time           // nothing overall before this (a 429)
-	chats  map[int64]time.Time // the earliest next send per chat
+	chats  map[int64]time.Time // per chat, the bucket's theoretical arrival time (GCRA): full when not after now
 	pruned time.Time
 }
 
@@ -37,12 +39,16 @@ func (l *Limiter) now() time.Time {
 	return time.Now()
 }
 
-func (l *Limiter) interval() time.Duration {
+// window is the overall limit as n sends in any window of length w: Rate
+// in any second (n = 25, w = 1 s by default; a rate below one a second is
+// one send per 1/Rate).
+func (l *Limiter) window() (n int, w time.Duration) {
 	r := l.Rate
 	if r <= 0 {
 		r = 25
 	}
-	return time.Duration(float64(time.Second) / r)
+	n = max(1, int(min(r, 1e9)))
+	return n, time.Duration(float64(n) / r * float64(time.Second))
 }
 
 func (l *Limiter) perChat() time.Duration {
@@ -52,42 +58,50 @@ func (l *Limiter) perChat() time.Duration {
 	return l.PerChat
 }
 
+// tolerance is how far ahead of the sustained pace a chat's bucket lets a
+// message go: Burst-1 spacings.
+func (l *Limiter) tolerance() time.Duration {
+	b := l.Burst
+	if b <= 0 {
+		b = 3
+	}
+	return time.Duration(b-1) * l.perChat()
+}
+
 // Reserve returns when a message to chat may go out, and books that time
-// (chat 0: counted overall only):
-// the earliest time after the chat's own spacing at which the overall
-// timeline has a free gap of 1/Rate on both sides. A message for an idle
-// chat is not held up behind a busy chat's later messages.
-func (l *Limiter) Reserve(chat int64) time.Time {
+// (chat 0: counted overall only): the earliest time the chat's bucket
+// allows at which the overall timeline keeps every second to Rate sends.
+// A message for an idle chat is not held up behind a busy chat's later
+// messages.
+func (l *Limiter) Reserve(chat int64) time.Time { return l.reserve(chat, false) }
+
+// reserve is Reserve; a yielding send (see yielding) keeps a fifth of every
+// window free for the others.
+func (l *Limiter) reserve(chat int64, yield bool) time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	gap := l.interval()
+	n, w := l.window()
+	if yield && n >= 5 {
+		n -= n / 5
+	}
 	if l.chats == nil {
 		l.chats = map[int64]time.Time{}
 	}
-	// Forget what is past.
-	k := sort.Search(len(l.slots), func(i int) bool { return !l.slots[i].Before(now.Add(-gap)) })
+	// Forget what no window from now on reaches.
+	k := sort.Search(len(l.slots), func(i int) bool { return l.slots[i].After(now.Add(-w)) })
 	l.slots = l.slots[k:]
 	t := now
 	if l.hold.After(t) {
 		t = l.hold
 	}
-	if c := l.chats[chat]; chat != 0 && c.After(t) {
+	if c := l.chats[chat].Add(-l.tolerance()); chat != 0 && c.After(t) {
 		t = c
 	}
-	i := sort.Search(len(l.slots), func(i int) bool { return !l.slots[i].Before(t.Add(-gap)) })
-	for ; i < len(l.slots); i++ {
-		if t.Add(gap).After(l.slots[i]) { // too close to slots[i]: go after it
-			if after := l.slots[i].Add(gap); after.After(t) {
-				t = after
-			}
-			continue
-		}
-		break
-	}
+	t, i := fit(l.slots, t, n, w)
 	l.slots = slices.Insert(l.slots, i, t)
 	if chat != 0 {
-		l.chats[chat] = t.Add(l.perChat())
+		l.chats[chat] = later(l.chats[chat], t).Add(l.perChat())
 	}
 	if now.Sub(l.pruned) > time.Minute {
 		for k, v := range l.chats {
@@ -100,13 +114,50 @@ func (l *Limiter) Reserve(chat int64) time.Time {
 	return t
 }
 
+// fit returns the earliest time from t at which one more send keeps every
+// window of length w on the timeline s (sorted) to n sends, and where it
+// goes in s. A window of n+1 sends, t among them, shorter than w moves t:
+// past the window's first send by w when t is its last, else past its last.
+func fit(s []time.Time, t time.Time, n int, w time.Duration) (time.Time, int) {
+	for {
+		i := sort.Search(len(s), func(k int) bool { return s[k].After(t) })
+		// at is the k-th send of the timeline with t at i.
+		at := func(k int) time.Time {
+			switch {
+			case k < i:
+				return s[k]
+			case k == i:
+				return t
+			}
+			return s[k-1]
+		}
+		moved := false
+		for j := max(0, i-n); j <= i && j+n <= len(s); j++ {
+			if first, last := at(j), at(j+n); last.Sub(first) < w {
+				if j+n == i {
+					t = first.Add(w)
+				} else {
+					t = last
+				}
+				moved = true
+				break
+			}
+		}
+		if !moved {
+			return t, i
+		}
+	}
+}
+
 // Wait blocks until a message to chat may go out. A 429 that arrives
 // while it waits (Backoff) holds it back too: a time booked before the
 // 429 is not kept, so the messages queued behind one refused message do
-// not all go out, and all get refused, inside retry_after.
+// not all go out, and all get refused, inside retry_after. A ctx marked
+// yielding takes at most four fifths of any second's overall budget.
 func (l *Limiter) Wait(ctx context.Context, chat int64) error {
+	yield := ctx.Value(yieldKey{}) != nil
 	for {
-		t := l.Reserve(chat)
+		t := l.reserve(chat, yield)
 		if t.After(l.now()) {
 			if err := l.sleep(ctx, t); err != nil {
 				return err
@@ -119,6 +170,15 @@ func (l *Limiter) Wait(ctx context.Context, chat int64) error {
 			return nil
 		}
 	}
+}
+
+type yieldKey struct{}
+
+// yielding marks the sends made with ctx as yielding to the answers to
+// people who acted: notices to other chats take at most four fifths of any
+// second's overall budget, so a busy second still has room for answers.
+func yielding(ctx context.Context) context.Context {
+	return context.WithValue(ctx, yieldKey{}, true)
 }
 
 func (l *Limiter) sleep(ctx context.Context, t time.Time) error {
@@ -151,7 +211,15 @@ func (l *Limiter) Backoff(chat int64, retryAfter time.Duration) {
 	if l.chats == nil {
 		l.chats = map[int64]time.Time{}
 	}
-	if l.chats[chat].Before(until) {
-		l.chats[chat] = until
+	// The bucket is empty then: one message at until, the next a spacing later.
+	if at := until.Add(l.tolerance()); l.chats[chat].Before(at) {
+		l.chats[chat] = at
 	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

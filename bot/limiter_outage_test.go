@@ -14,7 +14,7 @@ func TestLimiterHoldsBackTimesBookedBeforeA429(t *testing.T) {
 	now := t0
 	var l *Limiter
 	sleeps := 0
-	l = &Limiter{Rate: 25, Now: func() time.Time { return now }, Sleep: func(_ context.Context, at time.Time) error {
+	l = &Limiter{Rate: 1, Now: func() time.Time { return now }, Sleep: func(_ context.Context, at time.Time) error {
 		if sleeps++; sleeps == 1 {
 			l.Backoff(1, 7*time.Second) // chat 1's message, sent at t0, comes back 429
 		}
@@ -24,7 +24,7 @@ func TestLimiterHoldsBackTimesBookedBeforeA429(t *testing.T) {
 	if err := l.Wait(context.Background(), 1); err != nil || !now.Equal(t0) {
 		t.Fatalf("the first message waited: %v %v", now.Sub(t0), err)
 	}
-	// Chat 2's message is booked 40 ms later, and waits for it.
+	// Chat 2's message is booked a second later (one a second overall), and waits for it.
 	if err := l.Wait(context.Background(), 2); err != nil {
 		t.Fatal(err)
 	}

@@ -8,18 +8,16 @@ import "github.com/tori-bot/tori"
 // hold that took the time over, while it lasts.
 
 // tellMismatch tells the client what happened, what is given back and what
-// to do: pay again on the time still held for them (the button makes a new
-// order), or, when it is held no longer, choose a time again. The
-// therapist is told both amounts.
+// to do: pay again on the time still held for them, or, when it is held no
+// longer, choose a time again. The explanation takes the place of the pay
+// message; the way to pay again comes as a message of its own, below it,
+// so that paying (its button turns it into the pay message, and then into
+// the confirmation) leaves the explanation in the chat. The therapist is
+// told both amounts.
 func (c *turn) tellMismatch(a tori.Appointment) {
 	next, held := c.successorOf(a)
-	data := map[string]any{
-		"Paid":     c.price(c.lang, a.Paid),
-		"Due":      c.price(c.lang, a.Due),
-		"Deposit":  a.Payment == tori.PayDeposit,
-		"When":     c.whenRange(c.lang, a.Start, a.End),
-		"Refunded": a.RefundState == tori.RefundRefunded,
-	}
+	data := c.mismatchData(a)
+	data["Refunded"] = a.RefundState == tori.RefundRefunded
 	notice := map[string]any{"Due": a.Due}
 	if held {
 		notice["Until"] = next.HoldUntil
@@ -30,11 +28,34 @@ func (c *turn) tellMismatch(a tori.Appointment) {
 		return
 	}
 	data["Until"] = c.until(c.lang, next.HoldUntil, c.now)
-	c.show(c.t("pay.mismatch_held", data), [][]Button{
+	c.show(c.t("pay.mismatch_held", data), nil)
+	c.send(c.payAgainText(next), [][]Button{
 		{{Text: c.t("button.pay", map[string]any{"Due": next.Due.Format(c.lang)}), Data: cb(vConfirm, next.ID)}},
 		{{Text: c.t("button.cancel", nil), Data: cb(vAbandon, next.ID)}},
 	})
 }
+
+// tellMismatchPending tells the client that PayPal is taking another
+// amount or currency than is due and has not completed it: nothing is
+// booked, the time is let go (with the nearest free times to choose
+// again), and what PayPal takes, if it completes, comes back in full by
+// itself.
+func (c *turn) tellMismatchPending(a tori.Appointment) {
+	c.offerAgain(a, c.t("pay.mismatch_pending", c.mismatchData(a)))
+}
+
+func (c *turn) mismatchData(a tori.Appointment) map[string]any {
+	return map[string]any{
+		"Paid":    c.price(c.lang, a.Paid),
+		"Due":     c.price(c.lang, a.Due),
+		"Deposit": a.Payment == tori.PayDeposit,
+		"When":    c.whenRange(c.lang, a.Start, a.End),
+	}
+}
+
+// payAgainText is the message to pay a mismatched hold's successor with:
+// what the session is, until when it is held and what is due.
+func (c *turn) payAgainText(h tori.Appointment) string { return c.t("pay.again", c.payData(h)) }
 
 // successorOf returns the hold that took over the time of a's mismatched
 // capture, and whether it still holds it.
@@ -54,8 +75,14 @@ func (c *turn) successorOf(a tori.Appointment) (tori.Appointment, bool) {
 
 // mismatchPage is the return page of a mismatched capture: what happened,
 // and that what to do next is waiting in Telegram (the time still held,
-// with a pay button, or other times to choose from).
-func (b *Bot) mismatchPage(lang string, a tori.Appointment, facts map[string]any) page {
+// with a pay button, or other times to choose from). pending: PayPal has
+// not completed it (the time was let go).
+func (b *Bot) mismatchPage(lang string, a tori.Appointment, facts map[string]any, pending bool) page {
+	if pending {
+		p := b.newPage(lang, "⚠️", "page.mismatch_pending.title")
+		p.Lines = []string{b.pageText(lang, "page.mismatch_pending.body", facts)}
+		return p
+	}
 	p := b.newPage(lang, "↩️", "page.mismatch.title")
 	facts["Refunded"] = a.RefundState == tori.RefundRefunded
 	p.Lines = []string{b.pageText(lang, "page.mismatch.body", facts)}

@@ -40,12 +40,18 @@ func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 	}
 	if a.Paid.Amount > 0 {
 		data["Paid"] = c.price(lang, a.Paid)
-		if a.Paid != a.Price {
-			data["Rest"] = c.price(lang, a.Price.Sub(a.Paid))
+		// The rest to pay at the session, for a booking paid by deposit
+		// only: a capture that did not match leaves nothing to pay.
+		if rest, ok := a.Price.Sub(a.Paid); ok && rest.Amount > 0 && a.PayState == tori.PayStatePaid {
+			data["Rest"] = c.price(lang, rest)
 		}
 	}
-	if due, ok := extra["Due"].(tori.Money); ok { // beside what was paid (a capture that did not match)
-		data["Due"] = c.price(lang, due)
+	// Due: beside what was paid (a capture that did not match); Back and
+	// Owed: what came back of a refund, and what is still owed.
+	for _, k := range []string{"Due", "Back", "Owed"} {
+		if m, ok := extra[k].(tori.Money); ok {
+			data[k] = c.price(lang, m)
+		}
 	}
 	if until, ok := extra["Until"].(time.Time); ok {
 		data["Until"] = c.when(lang, until)

@@ -51,6 +51,8 @@ func (b *Bot) PaymentReplies(ctx context.Context, r tori.PaymentResult) []Reply 
 		c.offerAgain(a, c.t("pay.denied", map[string]any{"When": c.whenRange(c.lang, a.Start, a.End)}))
 	case tori.PaidMismatch:
 		c.tellMismatch(a)
+	case tori.PayMismatchPending:
+		c.tellMismatchPending(a)
 	}
 	return c.res.Replies
 }
@@ -62,6 +64,20 @@ func (b *Bot) RefundDoneReplies(ctx context.Context, a tori.Appointment) []Reply
 	c.in.MessageID = 0
 	c.send(c.t("refund.arrived", map[string]any{"Booking": c.describe(a), "Refund": c.price(c.lang, a.Refunded)}), nil)
 	c.notify(a, "notify.refund_done", nil)
+	return c.res.Replies
+}
+
+// RefundShortReplies tell the therapist that less than the refund due
+// came back at PayPal (a refund made there by hand), what is still owed,
+// and that it is theirs to refund by hand: tori no longer asks PayPal,
+// which would refuse more than is left of the payment.
+func (b *Bot) RefundShortReplies(ctx context.Context, a tori.Appointment) []Reply {
+	c := b.turnFor(ctx, a)
+	extra := map[string]any{"Capture": a.CaptureID, "Back": a.Refunded}
+	if owed, ok := a.RefundDue.Sub(a.Refunded); ok {
+		extra["Owed"] = owed
+	}
+	c.notify(a, "notify.refund_short", extra)
 	return c.res.Replies
 }
 

@@ -126,6 +126,7 @@ func TestPaidBookingEndToEnd(t *testing.T) {
 	if code := l.webhook(payments.EventCaptureCompleted, l.pp.CaptureResource(order), true); code != 400 {
 		t.Fatalf("forged webhook answered %d", code)
 	}
+	l.settle() // a notice told twice would be in the chat by now
 	if n := len(l.fake.Messages(9001)); n != 1 {
 		t.Fatalf("the therapist got %d messages", n)
 	}
@@ -193,6 +194,7 @@ func TestWebhookAndReturnRace(t *testing.T) {
 	wg.Wait()
 	l.waitChat(101, "confirmation", lastHas("You're booked."))
 	l.waitChat(9001, "notice", func(ms []telegramtest.Message) bool { return len(ms) == 1 })
+	l.settle()
 	if n := l.pp.Calls("capture"); n < 1 || len(l.pp.Orders()) != 1 {
 		t.Fatalf("captures %d, orders %d", n, len(l.pp.Orders()))
 	}
@@ -261,6 +263,7 @@ func TestTwoCancelsOfAPaidBooking(t *testing.T) {
 	if rf := l.pp.Refunds(o.Capture.ID); len(rf) != 1 || rf[0].Value != "350.50" {
 		t.Fatalf("refunds %+v", rf)
 	}
+	l.settle()
 	if n := len(l.fake.Messages(9001)); n != 2 {
 		t.Fatalf("the therapist got %d messages, want 2 (booked, cancelled)", n)
 	}
@@ -282,7 +285,8 @@ func TestRefundFailureThenRetry(t *testing.T) {
 	for _, a := range mustAppointments(t, l, 101) {
 		id = a.ID
 	}
-	a, err := l.bookings.IssueRefund(context.Background(), id) // what the worker does
+	l.clock.Set(l.clock.Now().Add(tori.RefundBackoff(1)))
+	a, err := l.bookings.IssueRefund(context.Background(), id) // what the worker does, after its pause
 	if err != nil || a.RefundState != tori.RefundRefunded {
 		t.Fatalf("retry: %+v, %v", a, err)
 	}

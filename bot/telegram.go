@@ -32,6 +32,7 @@ type Telegram struct {
 	locks   keyedMutex
 	queue   chatQueue
 	limiter *Limiter
+	out     *outbox      // what goes to other chats than the one answered
 	readyAt atomic.Int64 // when getMe last answered, unix ns
 
 	onUpdate func(time.Duration)
@@ -43,8 +44,8 @@ type TelegramOptions struct {
 	APIURL string // a non-default Bot API server (or a test fake); "" for api.telegram.org
 	// PollTimeout is the long-polling timeout (default 50 s).
 	PollTimeout time.Duration
-	// Limiter spaces every message sent or edited (default: 25 per second
-	// overall, one per second per chat).
+	// Limiter spaces every message sent or edited (default: 25 in any
+	// second overall; in a chat, 3 at once, then one a second).
 	Limiter *Limiter
 	// OnUpdate, if set, is told how long each update took to handle (as
 	// tori_update_seconds is); tori bench reads its percentiles from it.
@@ -58,6 +59,7 @@ func Connect(ctx context.Context, b *Bot, o TelegramOptions) (*Telegram, error) 
 	if t.limiter == nil {
 		t.limiter = &Limiter{}
 	}
+	t.out = newOutbox(t)
 	poll := o.PollTimeout
 	if poll == 0 {
 		poll = 50 * time.Second
@@ -138,12 +140,26 @@ func (t *Telegram) RegisterCommands(ctx context.Context) error {
 	return nil
 }
 
-// Run long-polls Telegram until ctx ends, then waits for updates in hand.
-// Call PrepareToPoll first.
+// Run long-polls Telegram until ctx ends, then waits for updates in hand
+// and for what they send to other chats (see Close). Call PrepareToPoll
+// first.
 func (t *Telegram) Run(ctx context.Context) {
 	t.api.Start(ctx)
 	t.queue.wait()
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeWithin)
+	defer cancel()
+	t.Close(cctx)
 }
+
+// closeWithin bounds how long Run sends what waits for other chats.
+const closeWithin = 10 * time.Second
+
+// Close sends what waits for other chats (notices to therapists) until
+// ctx ends, and queues for the worker what is still waiting then (a
+// notice is late, never lost). Later sends are made at once, by their
+// caller. Call it when no more updates come: after Run, or once a webhook
+// server has shut down and the worker has stopped.
+func (t *Telegram) Close(ctx context.Context) { t.out.close(ctx) }
 
 // PrepareToPoll checks that no webhook is set, since Telegram does not let
 // a bot with a webhook be polled. A webhook is set when tori runs in
@@ -307,6 +323,7 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	// round trip to Telegram sooner. The update is done when all are.
 	in.DeferSave = true
 	res := t.bot.Handle(ctx, in)
+	own, others := splitReplies(res.Replies, in.User.ChatID)
 	if res.SaveState != nil {
 		defer t.beside(u, "saving the chat's state", func() { res.SaveState(ctx) })()
 	}
@@ -318,14 +335,40 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 			})
 		})()
 	}
-	for _, r := range res.Replies {
-		if err := t.Send(ctx, r); err != nil && r.Retry != "" && !final(err) {
-			// A relayed message or a notice is never lost: the worker sends it.
-			_ = t.bot.retryLater(ctx, r)
+	// The user who acted is answered first, waiting on no other chat's
+	// turn; then what goes to other chats is handed to the outbox, which
+	// sends it beside the update's end.
+	for _, r := range own {
+		t.sendOrQueue(ctx, r)
+	}
+	for _, r := range others {
+		if !t.out.post(r) {
+			t.sendOrQueue(ctx, r)
 		}
 	}
 	done = true
 	return nil
+}
+
+// splitReplies separates the replies to chat (in order) from those to
+// other chats.
+func splitReplies(replies []Reply, chat int64) (own, others []Reply) {
+	for _, r := range replies {
+		if r.ChatID == chat {
+			own = append(own, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	return own, others
+}
+
+// sendOrQueue sends r now; a relayed message or a notice Telegram does not
+// take is queued for the worker, never lost.
+func (t *Telegram) sendOrQueue(ctx context.Context, r Reply) {
+	if err := t.sendNow(ctx, r); err != nil && r.Retry != "" && !final(err) {
+		_ = t.bot.retryLater(ctx, r)
+	}
 }
 
 // beside runs f on a goroutine of its own, a panic in it logged, and
@@ -459,9 +502,26 @@ func (t *Telegram) Deliver(ctx context.Context, replies []Reply) error {
 
 // Send delivers one reply and reports a failure: ErrUnreachable when the
 // chat cannot be written to (the user blocked the bot, or never started
-// it), another error when Telegram did not take it (worth a retry).
+// it), another error when Telegram did not take it (worth a retry). A
+// notice (plain text with a Reply.Retry, see isNotice) is handed to the
+// outbox instead, and Send returns nil at once: it goes out within
+// moments, merged with other notices waiting for its chat, or is queued
+// for the worker if Telegram does not take it.
 func (t *Telegram) Send(ctx context.Context, r Reply) error {
-	err := t.deliver(ctx, r)
+	if isNotice(r) && t.out.post(r) {
+		return nil
+	}
+	return t.sendNow(ctx, r)
+}
+
+// sendNow is Send without the outbox: the reply goes now, in the caller.
+func (t *Telegram) sendNow(ctx context.Context, r Reply) error {
+	return unreachable(t.deliver(ctx, r))
+}
+
+// unreachable wraps a failure to write to a chat the bot may not write to
+// in ErrUnreachable.
+func unreachable(err error) error {
 	if err != nil && (errors.Is(err, tg.ErrorForbidden) || strings.Contains(err.Error(), "chat not found")) {
 		return fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}

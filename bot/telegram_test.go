@@ -56,6 +56,13 @@ func startLiveB(b *testing.B) *live {
 // startLiveOn is startLive over the given store.
 func startLiveOn(t testing.TB, st *storage.Store) *live {
 	t.Helper()
+	// A fast limiter: the real spacing is tested on a fake clock (limiter_test.go).
+	return startLiveWith(t, st, &bot.Limiter{Rate: 10000, PerChat: time.Millisecond})
+}
+
+// startLiveWith is startLive over the given store, sending through lim.
+func startLiveWith(t testing.TB, st *storage.Store, lim *bot.Limiter) *live {
+	t.Helper()
 	fake := telegramtest.New()
 	t.Cleanup(fake.Close)
 	p := testPractice()
@@ -77,9 +84,7 @@ func startLiveOn(t testing.TB, st *storage.Store) *live {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	// A fast limiter: the real spacing is tested on a fake clock (limiter_test.go).
-	fast := &bot.Limiter{Rate: 10000, PerChat: time.Millisecond}
-	tg, err := bot.Connect(ctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: 2 * time.Second, Limiter: fast})
+	tg, err := bot.Connect(ctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: 2 * time.Second, Limiter: lim})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +108,20 @@ func startLiveOn(t testing.TB, st *storage.Store) *live {
 		fake.Open(id)
 	}
 	return &live{t: t, fake: fake, pp: pp, web: web, paypal: paypal, bookings: bookings, bot: b, clock: clk, p: p, tg: tg, logs: logs}
+}
+
+// settle waits until no update is in hand and nothing waits to go to
+// other chats (the therapists' notices and relayed messages an update
+// handed to the outbox).
+func (l *live) settle() {
+	l.t.Helper()
+	deadline := time.Now().Add(wait)
+	for !l.tg.Idle() {
+		if time.Now().After(deadline) {
+			l.t.Fatal("messages to other chats still waiting after", wait)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 type tgUser struct {

@@ -35,6 +35,7 @@ func TestPaymentToldOnceAfterTelegramFailed(t *testing.T) {
 		}
 		return n
 	}
+	l.settle() // a notice sent would be in the chat by now
 	if n := booked(l.fake.Messages(101)); n != 0 {
 		t.Fatalf("the client was told %d times while Telegram failed", n)
 	}
@@ -52,6 +53,7 @@ func TestPaymentToldOnceAfterTelegramFailed(t *testing.T) {
 	// A third return tells nobody again.
 	l.visit(l.web.URL + "/paypal/return?token=" + order)
 	time.Sleep(300 * time.Millisecond)
+	l.settle()
 	if n, m := booked(l.fake.Messages(101)), len(l.fake.Messages(9001)); n != 1 || m != 1 {
 		t.Fatalf("told the client %d times, the therapist %d", n, m)
 	}

@@ -316,10 +316,11 @@ func (c *turn) priceLine(a tori.Appointment) string {
 	data := map[string]any{"Price": c.price(c.lang, a.Price)}
 	if a.PayState == tori.PayStatePaid {
 		data["Paid"] = c.price(c.lang, a.Paid)
-		data["Later"] = c.price(c.lang, a.Price.Sub(a.Paid))
-		if a.Paid == a.Price {
+		later, ok := a.Price.Sub(a.Paid)
+		if !ok || later.Amount <= 0 {
 			return c.t("price.paid_full", data)
 		}
+		data["Later"] = c.price(c.lang, later)
 		return c.t("price.paid_deposit", data)
 	}
 	switch a.Payment {
@@ -328,7 +329,8 @@ func (c *turn) priceLine(a tori.Appointment) string {
 	case tori.PayDeposit:
 		now := s.DueNow()
 		data["Now"] = c.price(c.lang, now)
-		data["Later"] = c.price(c.lang, a.Price.Sub(now))
+		later, _ := a.Price.Sub(now) // the service's price and deposit: one currency
+		data["Later"] = c.price(c.lang, later)
 		return c.t("price.deposit", data)
 	}
 	return c.t("price.at_session", data)

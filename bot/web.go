@@ -212,8 +212,8 @@ func (b *Bot) outcomePage(res tori.PaymentResult) page {
 	case res.Outcome == tori.PaidNow:
 		p = b.newPage(lang, "✅", "page.paid.title")
 		p.Lines = []string{b.pageText(lang, "page.paid.body", facts)}
-	case res.Outcome == tori.PaidMismatch:
-		p = b.mismatchPage(lang, a, facts)
+	case res.Outcome == tori.PaidMismatch || res.Outcome == tori.PayMismatchPending:
+		p = b.mismatchPage(lang, a, facts, res.Outcome == tori.PayMismatchPending)
 	case res.Outcome == tori.PaidTimeLost:
 		p = b.newPage(lang, "↩️", "page.lost.title")
 		p.Lines = []string{b.pageText(lang, "page.lost.body", facts)}
@@ -266,6 +266,8 @@ func (b *Bot) cancelPage(a tori.Appointment) page {
 		return b.outcomePage(tori.PaymentResult{Outcome: tori.PaidNow, Appointment: a})
 	case a.PayState == tori.PayStateMismatch:
 		return b.outcomePage(tori.PaymentResult{Outcome: tori.PaidMismatch, Appointment: a})
+	case a.PayState == tori.PayStateMismatchPending:
+		return b.outcomePage(tori.PaymentResult{Outcome: tori.PayMismatchPending, Appointment: a})
 	case a.Status == tori.StatusHeld && b.now().Before(a.HoldUntil):
 		p = b.newPage(lang, "🕒", "page.cancelled.title")
 		p.Lines = []string{b.pageText(lang, "page.cancelled.body", facts)}
@@ -360,11 +362,16 @@ func (b *Bot) handleEvent(ctx context.Context, ev tori.PaymentEvent) (*tori.Paym
 		if ev.Refund == nil {
 			return nil, nil, nil
 		}
-		a, fresh, err := b.bookings.RefundSettled(ctx, ev.CaptureID, *ev.Refund)
-		if err != nil || !fresh {
+		a, out, err := b.bookings.RefundSettled(ctx, ev.CaptureID, *ev.Refund)
+		switch {
+		case err != nil:
 			return nil, nil, err
+		case out == tori.RefundSettledNow:
+			return nil, b.RefundDoneReplies(ctx, a), nil
+		case out == tori.RefundShort:
+			return nil, b.RefundShortReplies(ctx, a), nil
 		}
-		return nil, b.RefundDoneReplies(ctx, a), nil
+		return nil, nil, nil
 	}
 	return nil, nil, nil
 }

@@ -44,12 +44,12 @@ func (w *world) waitChat(chat int64, within time.Duration, what string, ok func(
 	}
 }
 
+// count is how many times part appears in ms (notices that waited
+// together for a chat go as one message).
 func count(ms []telegramtest.Message, part string) int {
 	n := 0
 	for _, m := range ms {
-		if strings.Contains(m.Text, part) {
-			n++
-		}
+		n += strings.Count(m.Text, part)
 	}
 	return n
 }

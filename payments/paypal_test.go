@@ -287,6 +287,35 @@ func TestWebhook(t *testing.T) {
 	_ = http.MethodPost
 }
 
+// TestRefundWebhook: PAYMENT.CAPTURE.REFUNDED is read as the refund (its
+// id, amount and capture) and, when PayPal says it, what the capture has
+// had refunded to date; a total that cannot be read is as if unsaid.
+func TestRefundWebhook(t *testing.T) {
+	ctx := context.Background()
+	p, fake := setup(t)
+	a := appt("adi.rrrrrrrrrr")
+	o := mustOrder(t, p, &a, ils(35000))
+	fake.Approve(o.ID)
+	c, _ := p.Capture(ctx, a)
+	if _, err := fake.ManualRefund(c.ID, "100.00"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := fake.ManualRefund(c.ID, "50.50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := fake.Webhook("http://tori.test/paypal/webhook", payments.EventCaptureRefunded, res, false)
+	ev, err := p.ParseWebhook(ctx, req)
+	if err != nil || ev.CaptureID != c.ID || ev.Refund == nil || ev.Refund.ID != res["id"] || ev.Refund.Amount != ils(5050) || ev.Refund.Total != ils(15050) {
+		t.Fatalf("event = %+v (refund %+v), %v", ev, ev.Refund, err)
+	}
+	res["seller_payable_breakdown"] = map[string]any{"total_refunded_amount": map[string]string{"currency_code": "ILS", "value": "1.234"}}
+	req, _ = fake.Webhook("http://tori.test/paypal/webhook", payments.EventCaptureRefunded, res, false)
+	if ev, err := p.ParseWebhook(ctx, req); err != nil || ev.Refund.Amount != ils(5050) || ev.Refund.Total != (tori.Money{}) {
+		t.Fatalf("event with an unreadable total = %+v, %v", ev.Refund, err)
+	}
+}
+
 // TestSimultaneousSameRequestID: PayPal fails the second of two requests
 // with one id in flight; that is "unknown", never a refusal (which would
 // make the next try use a new id and refund twice).

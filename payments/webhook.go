@@ -27,13 +27,20 @@ type webhookEvent struct {
 	Resource  json.RawMessage `json:"resource"`
 }
 
+type amountJSON struct {
+	Currency string `json:"currency_code"`
+	Value    string `json:"value"`
+}
+
 type resource struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-	Amount *struct {
-		Currency string `json:"currency_code"`
-		Value    string `json:"value"`
-	} `json:"amount"`
+	ID     string      `json:"id"`
+	Status string      `json:"status"`
+	Amount *amountJSON `json:"amount"`
+	// A refund's breakdown: total_refunded_amount is what the capture has
+	// had refunded to date, this refund included (PayPal's Payments v2).
+	SellerPayableBreakdown struct {
+		TotalRefunded *amountJSON `json:"total_refunded_amount"`
+	} `json:"seller_payable_breakdown"`
 	SupplementaryData struct {
 		RelatedIDs struct {
 			OrderID string `json:"order_id"`
@@ -116,6 +123,11 @@ func parseEvent(body []byte) (tori.PaymentEvent, error) {
 		out.Capture = &tori.Capture{ID: res.ID, Status: res.Status, Amount: amount}
 	case EventCaptureRefunded:
 		out.Refund = &tori.Refund{ID: res.ID, Status: res.Status, Amount: amount}
+		if t := res.SellerPayableBreakdown.TotalRefunded; t != nil {
+			if total, err := money(t.Currency, t.Value); err == nil { // else as if not said: the refunds are counted one by one
+				out.Refund.Total = total
+			}
+		}
 		for _, l := range res.Links {
 			if l.Rel == "up" {
 				if i := strings.LastIndex(l.Href, "/captures/"); i >= 0 {

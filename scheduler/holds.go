@@ -63,8 +63,8 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (told boo
 		return false, err
 	}
 	// A hold whose capture did not match passed its time to its successor
-	// and is told of by its payment.
-	if a.Status == tori.StatusExpired && a.PayState != tori.PayStatePaid && a.PayState != tori.PayStateMismatch {
+	// (or, pending at PayPal, let it go) and is told of by its payment.
+	if a.Status == tori.StatusExpired && a.PayState != tori.PayStatePaid && !a.PayState.Mismatched() {
 		if told, err = w.holdEnded(ctx, a, fresh); err != nil {
 			return false, err
 		}

@@ -118,7 +118,7 @@ func TestRefundRetriedThenDone(t *testing.T) {
 	if n := e.run(e.worker.retryRefunds); n != 0 {
 		t.Fatal("retried before its pause")
 	}
-	e.clock.Add(refundBackoff(2))
+	e.clock.Add(tori.RefundBackoff(2))
 	if n := e.run(e.worker.retryRefunds); n != 1 {
 		t.Fatal("not retried after its pause")
 	}

@@ -134,7 +134,8 @@ func (w *Worker) completePayment(ctx context.Context, a tori.Appointment, known 
 	if err := w.cfg.Notify.PaymentSettled(ctx, r); err != nil && !unreachable(err) {
 		w.cfg.Log.Warn("payment settled, but the message did not go out", "appointment", a.ID, "err", err)
 	}
-	return r.Outcome != tori.PayDeclined && r.Outcome != tori.PayPending, nil
+	// (a pending capture, matching or not, is watched until PayPal settles it)
+	return r.Outcome != tori.PayDeclined && r.Outcome != tori.PayPending && r.Outcome != tori.PayMismatchPending, nil
 }
 
 // tellSettled tells of a settled payment if this run holds the claim to,

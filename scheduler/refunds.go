@@ -7,15 +7,6 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// refundBackoff is the pause after the n-th failed attempt: 1, 2, 4 … minutes, at most 6 hours.
-func refundBackoff(n int) time.Duration {
-	d := time.Minute
-	for i := 1; i < n && d < 6*time.Hour; i++ {
-		d *= 2
-	}
-	return min(d, 6*time.Hour)
-}
-
 // retryRefunds is the refund retry job. A cancellation with a refund puts
 // the booking in the refunds queue (as intent, before the refund is
 // pending) and tries the refund at once; what PayPal refuses or does not
@@ -48,7 +39,9 @@ func (w *Worker) retryRefunds(ctx context.Context) (int, error) {
 func (w *Worker) retryRefund(ctx context.Context, c tori.Claim) (bool, error) {
 	st := w.cfg.Store
 	before, err := st.Appointment(ctx, c.Member)
-	if tori.ErrorCode(err) == tori.ENOTFOUND || err == nil && before.RefundState != tori.RefundPending {
+	// A refund part of which was made at PayPal by hand is the practice's
+	// now: they were told what is still owed when it was reported.
+	if tori.ErrorCode(err) == tori.ENOTFOUND || err == nil && (before.RefundState != tori.RefundPending || before.RefundByHand) {
 		_, err = st.Ack(ctx, tori.QueueRefunds, "", c)
 		return false, err
 	}
@@ -73,7 +66,7 @@ func (w *Worker) retryRefund(ctx context.Context, c tori.Claim) (bool, error) {
 	if a.RefundTries >= w.cfg.Practice.Worker.RefundAttempts {
 		return false, w.handOver(ctx, a, c)
 	}
-	_, err = st.Requeue(ctx, tori.QueueRefunds, "", c, w.now().Add(refundBackoff(a.RefundTries)))
+	_, err = st.Requeue(ctx, tori.QueueRefunds, "", c, w.now().Add(tori.RefundBackoff(a.RefundTries)))
 	return false, err
 }
 

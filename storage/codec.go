@@ -123,8 +123,11 @@ func decode(m map[string]string) (tori.Appointment, error) {
 		Refunded:    tori.Money{Amount: num("refunded"), Currency: payCur},
 		RefundID:    m["refund_id"],
 		RefundTries: int(num("refund_tries")),
-		Forgiven:    m["forgiven"] == "1",
-		Erased:      fromMS(num("erased")),
+		// written only by refundFailedScript and refundReportedScript
+		RefundTriedAt: fromMS(num("refund_tried_at")),
+		RefundByHand:  m["refund_by_hand"] == "1",
+		Forgiven:      m["forgiven"] == "1",
+		Erased:        fromMS(num("erased")),
 	}
 	return a, bad
 }

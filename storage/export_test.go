@@ -23,3 +23,6 @@ func Encode(a tori.Appointment) []any { return encode(a) }
 func (s *Store) TakeKeys(tid, id string) []string {
 	return []string{s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid), s.appointmentKey(tid, id), s.holdExpiryKey(tid)}
 }
+
+// ClientHoldsKey is the client's holds (the per-client hold cap).
+func (s *Store) ClientHoldsKey(client int64) string { return s.clientHoldsKey(client) }

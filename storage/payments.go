@@ -212,7 +212,9 @@ func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.C
 		return tori.Appointment{}, false, err
 	}
 	keys = append(keys, s.holdExpiryKey(tid), s.remindKey(tid), s.appointmentKey(tid, id), s.keptKey(tid))
-	args := []any{id, c.ID, c.Amount.Amount, ms(now), c.Amount.Currency, "", 0, s.HoldRetention.Milliseconds()}
+	// The call's token tells a retry of this call (its reply lost) from
+	// another call that recorded the capture first: only the first is fresh.
+	args := []any{id, c.ID, c.Amount.Amount, ms(now), c.Amount.Currency, "", 0, s.HoldRetention.Milliseconds(), tori.RandomToken(6)}
 	mismatch := !held.Matches(c)
 	if mismatch && next.ID != "" {
 		if t, ok := tori.TherapistOfID(next.ID); !ok || t != tid {
@@ -244,7 +246,7 @@ func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.C
 		return tori.Appointment{}, false, notFound()
 	}
 	s.afterConfirmPaid(ctx, a, next, mismatch, now)
-	return a, code == "OK" || code == "LOST" || code == "MISMATCH", nil
+	return a, code == "OK" || code == "LOST" || code == "MISMATCH" || code == "AGAIN", nil
 }
 
 // afterConfirmPaid does what ConfirmPaid's answer a leaves to do: a refund
@@ -258,6 +260,34 @@ func (s *Store) afterConfirmPaid(ctx context.Context, a, next tori.Appointment, 
 		s.unreserve(ctx, s.Redis, next.Client.ID, next.ID)
 		s.Redis.ZRem(ctx, s.clientIndexKey(next.Client.ID), next.ID)
 	}
+}
+
+// PendingMismatch implements tori.PaymentStore. The capture's index is
+// written first, as intent (the capture's later events find the
+// appointment), and the hold's place among the client's holds is given
+// back after: on one server in the script's round trip.
+func (s *Store) PendingMismatch(ctx context.Context, held tori.Appointment, c tori.Capture, now time.Time) (tori.Appointment, bool, error) {
+	id := held.ID
+	keys, tid, err := s.keysOf(id, true)
+	if err != nil {
+		return tori.Appointment{}, false, err
+	}
+	keys = append(keys[:3], s.holdExpiryKey(tid), s.keptKey(tid))
+	with := beside{
+		before:  func(p redis.Pipeliner) { p.Set(ctx, s.captureKey(c.ID), id, 0) },
+		after:   func(p redis.Pipeliner) { s.unreserve(ctx, p, held.Client.ID, id) },
+		ordered: true,
+	}
+	code, a, err := s.runScriptRead(ctx, "pending mismatch", pendingMismatchScript, id, keys, with, id, c.ID, c.Amount.Amount, c.Amount.Currency, ms(now))
+	switch {
+	case err != nil:
+		return tori.Appointment{}, false, err
+	case code == "NOTFOUND" || a.ID == "":
+		return tori.Appointment{}, false, notFound()
+	case code == "MATCH":
+		return a, false, tori.Errorf(tori.EINTERNAL, "the pending capture %s of %s is what is due: not a mismatch", c.ID, id)
+	}
+	return a, code == "OK", nil
 }
 
 // CancelWithRefund implements tori.PaymentStore.
@@ -313,13 +343,39 @@ func (s *Store) RefundDone(ctx context.Context, id string, r tori.Refund, now ti
 	return a, code == "OK", err
 }
 
+// RefundReported implements tori.PaymentStore. A refund settled, or
+// handed to the practice, leaves the refunds queue.
+func (s *Store) RefundReported(ctx context.Context, id string, r tori.Refund, now time.Time) (tori.Appointment, tori.RefundOutcome, error) {
+	keys, _, err := s.keysOf(id, false)
+	if err != nil {
+		return tori.Appointment{}, tori.RefundIgnored, err
+	}
+	total := ""
+	if r.Total.Currency != "" {
+		total = strconv.FormatInt(r.Total.Amount, 10)
+	}
+	code, _, err := s.runScript(ctx, "refund reported", refundReportedScript, keys, r.ID, r.Amount.Amount, r.Amount.Currency, total, r.Total.Currency, ms(now))
+	if err != nil {
+		return tori.Appointment{}, tori.RefundIgnored, err
+	}
+	if code == "NOTFOUND" {
+		return tori.Appointment{}, tori.RefundIgnored, notFound()
+	}
+	out := map[string]tori.RefundOutcome{"OK": tori.RefundSettledNow, "SHORT": tori.RefundShort}[code]
+	if out != tori.RefundIgnored {
+		s.Redis.ZRem(ctx, s.pendingRefundsKey(), id)
+	}
+	a, err := s.Appointment(ctx, id)
+	return a, out, err
+}
+
 // RefundFailed implements tori.PaymentStore.
-func (s *Store) RefundFailed(ctx context.Context, id string, refused bool, now time.Time) (tori.Appointment, error) {
+func (s *Store) RefundFailed(ctx context.Context, id string, tries int, refused bool, now time.Time) (tori.Appointment, error) {
 	keys, _, err := s.keysOf(id, false)
 	if err != nil {
 		return tori.Appointment{}, err
 	}
-	if _, _, err := s.runScript(ctx, "refund failed", refundFailedScript, keys, ms(now), boolField(refused)); err != nil {
+	if _, _, err := s.runScript(ctx, "refund failed", refundFailedScript, keys, ms(now), boolField(refused), tries); err != nil {
 		return tori.Appointment{}, err
 	}
 	return s.Appointment(ctx, id)

@@ -87,7 +87,7 @@ local keep = {}
 for _, k in ipairs({'id', 'therapist', 'service', 'start', 'end', 'buffer', 'status', 'price', 'currency', 'payment',
   'remote', 'seq', 'created_at', 'updated_at', 'due', 'order_id', 'pay_state', 'declines', 'refusals', 'paid',
   'capture_id', 'refund_due', 'refund_state', 'refunded', 'refund_id', 'refund_tries', 'forgiven', 'told',
-  'hold_until', 'remind_from', 'erased', 'pay_currency', 'successor'}) do keep[k] = true end
+  'hold_until', 'remind_from', 'erased', 'pay_currency', 'successor', 'refund_parts', 'refund_by_hand', 'refund_tried_at'}) do keep[k] = true end
 `
 
 // anonymiseScript removes the personal details of an appointment. What
@@ -120,7 +120,7 @@ local ps, hold = f[4] or '', tonumber(f[3] or '0') or 0
 if ARGV[2] == 'erase' then
   if f[7] ~= ARGV[6] then return {'OTHER'} end
   if f[1] == 'confirmed' and tonumber(f[2]) > now then return {'BLOCKED', 'upcoming'} end
-  if ps == 'capturing' or ps == 'pending' then return {'BLOCKED', 'paying'} end
+  if ps == 'capturing' or ps == 'pending' or ps == 'mismatch_pending' then return {'BLOCKED', 'paying'} end
   if f[5] == 'pending' then return {'BLOCKED', 'refunding'} end
   if f[1] == 'held' and hold > now then return {'BLOCKED', 'holding'} end
   if (f[6] or '') ~= '' and (ps == 'ordered' or ps == 'declined') and hold + tonumber(ARGV[5]) > now then

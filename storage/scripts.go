@@ -109,7 +109,8 @@ return h
 // renewScript holds again, under the same id and token, a hold that is
 // still live or whose time is still free (also one the worker has already
 // marked expired), until a new time. One whose capture did not match what
-// was due is never held again: its successor holds the time.
+// was due (completed or pending) is never held again: its successor, if
+// any, holds the time.
 //
 // KEYS[1] the hold's hash  KEYS[2] sched  KEYS[3] span  KEYS[4] maxspan
 // KEYS[5] the hold-expiry queue
@@ -120,7 +121,7 @@ return h
 var renewScript = redis.NewScript(luaConflict + `
 local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'start', 'end', 'buffer', 'client', 'moves', 'pay_state')
 if not f[1] then return {'NOTFOUND'} end
-if f[2] ~= ARGV[2] or (f[1] ~= 'held' and f[1] ~= 'expired') or f[8] == 'mismatch' then return {'CONFLICT'} end
+if f[2] ~= ARGV[2] or (f[1] ~= 'held' and f[1] ~= 'expired') or f[8] == 'mismatch' or f[8] == 'mismatch_pending' then return {'CONFLICT'} end
 local start = tonumber(f[3])
 local bend = tonumber(f[4]) + tonumber(f[5])
 local other = conflict(KEYS[2], KEYS[3], KEYS[4], start, bend, tonumber(ARGV[3]), ARGV[1], f[7])
@@ -207,13 +208,14 @@ return {'OK'}
 // ARGV[1] id  ARGV[2] token  ARGV[3] now ms  ARGV[4] how long the hash is kept, ms
 // A hold whose payment is being captured (or is pending at PayPal) is not
 // let go: money may already have moved for it. One whose capture did not
-// match has ended already (its refund goes on).
+// match (completed or pending) has ended already (its refund goes on, or
+// waits for PayPal).
 // Returns {"OK"} | {"CONFLICT"} | {"PAYING"}.
 var releaseScript = redis.NewScript(`
 local f = redis.call('HMGET', KEYS[1], 'status', 'token', 'pay_state')
 if not f[1] then return {'OK'} end
 if f[2] ~= ARGV[2] then return {'CONFLICT'} end
-if (f[1] ~= 'held' and f[1] ~= 'expired') or f[3] == 'mismatch' then return {'OK'} end
+if (f[1] ~= 'held' and f[1] ~= 'expired') or f[3] == 'mismatch' or f[3] == 'mismatch_pending' then return {'OK'} end
 if f[3] == 'capturing' or f[3] == 'pending' then return {'PAYING'} end
 redis.call('HSET', KEYS[1], 'status', 'cancelled_client', 'updated_at', ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])

@@ -226,6 +226,15 @@ func (s *Server) FailNext(method string, n, code, retryAfter int) {
 	}
 }
 
+// FailNextIn makes the next n calls of method for chat fail, as FailNext.
+func (s *Server) FailNextIn(chat int64, method string, n, code, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults[method] = append(s.faults[method], fault{code: code, retryAfter: retryAfter, chat: chat})
+	}
+}
+
 // FailFor makes every call of method fail for d, as Telegram does in an
 // outage or when it throttles a bot: code 429 with retryAfter seconds, or
 // another HTTP code (500, 502).

@@ -5,7 +5,8 @@
 // answers like Telegram does, errors included: 401 for a wrong token, 400
 // for unparsable HTML, over-long text or button data, a message that is not
 // modified, a callback query answered twice or a chat that never started
-// the bot, and injected 429s with retry_after.
+// the bot, injected 429s with retry_after, and (Limit) 429s for sending
+// faster than Telegram allows.
 package telegramtest
 
 import (
@@ -66,6 +67,7 @@ type File struct {
 type Call struct {
 	Method string
 	Form   map[string]string
+	At     time.Time // when it came
 }
 
 // Server is the fake Bot API.
@@ -89,6 +91,7 @@ type Server struct {
 	calls    []Call
 	faults   map[string][]fault
 	timed    map[string]timedFault // method -> fails until
+	limits   limits                // Telegram's send limits, when enforced (Limit)
 	polling  int
 	quit     chan struct{} // closed by Close: long polls return at once
 
@@ -116,6 +119,7 @@ type Post struct {
 type fault struct {
 	code       int
 	retryAfter int
+	chat       int64 // only a call for this chat (0: any)
 }
 
 type timedFault struct {
@@ -219,17 +223,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	form, file := readForm(r)
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: method, Form: form})
+	s.calls = append(s.calls, Call{Method: method, Form: form, At: time.Now()})
 	tf, timed := s.timed[method]
 	if timed && !time.Now().Before(tf.until) {
 		delete(s.timed, method)
 		timed = false
 	}
-	if fs := s.faults[method]; len(fs) > 0 || timed {
+	chat, _ := strconv.ParseInt(form["chat_id"], 10, 64)
+	i := slices.IndexFunc(s.faults[method], func(f fault) bool { return f.chat == 0 || f.chat == chat })
+	if i >= 0 || timed {
 		f := tf.fault
 		if !timed {
-			f = fs[0]
-			s.faults[method] = fs[1:]
+			f = s.faults[method][i]
+			s.faults[method] = slices.Delete(s.faults[method], i, i+1)
 		}
 		s.mu.Unlock()
 		res := fail(f.code, "Too Many Requests: retry after "+strconv.Itoa(f.retryAfter))
@@ -238,6 +244,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		} else {
 			res.Parameters = map[string]int{"retry_after": f.retryAfter}
 		}
+		write(w, res)
+		return
+	}
+	if res, ok := s.admit(method, form, time.Now()); !ok {
+		s.mu.Unlock()
 		write(w, res)
 		return
 	}

@@ -42,6 +42,14 @@ type benchConfig struct {
 	trace   string
 	memprof string
 	apart   bool // the load in a second process
+	// limits: tori sends at Telegram's pace, and the fake Bot API refuses
+	// more with 429, as Telegram does.
+	limits bool
+	// sameTherapist: every client books the one therapist, whose chat
+	// gets every booking's notice.
+	sameTherapist bool
+	// payAtSession: Confirm books at once (no PayPal step).
+	payAtSession bool
 }
 
 func parseBenchArgs(args []string, getenv func(string) string) (benchConfig, error) {
@@ -55,10 +63,14 @@ func parseBenchArgs(args []string, getenv func(string) string) (benchConfig, err
 	traceTo := fs.String("trace", "", "write a Go execution trace of the runs to this file (go tool trace reads it)")
 	apart := fs.Bool("apart", false, "run the simulated clients and the fake Telegram and PayPal servers in a second process (profiles are then tori's alone)")
 	seconds := fs.Bool("by-second", false, "also print each second of a run: updates handled and their handling p50 / p99")
+	limits := fs.Bool("telegram-limits", false, "send at Telegram's pace (25 a second overall; in a chat 3 at once, then one a second) to a fake Bot API that refuses more with 429")
+	same := fs.Bool("same-therapist", false, "every client books the same therapist, whose chat gets every booking's notice")
+	atSession := fs.Bool("pay-at-session", false, "the session is paid at the session: Confirm books it at once, with no PayPal step")
 	if err := fs.Parse(args); err != nil {
-		return benchConfig{}, fmt.Errorf("bench: %v; use tori bench [-clients 10,100,1000] [-think 1s] [-arrive 2s] [-cpuprofile file] [-memprofile file] [-trace file] [-by-second] [-apart]", err)
+		return benchConfig{}, fmt.Errorf("bench: %v; use tori bench [-clients 10,100,1000] [-think 1s] [-arrive 2s] [-telegram-limits] [-same-therapist] [-pay-at-session] [-cpuprofile file] [-memprofile file] [-trace file] [-by-second] [-apart]", err)
 	}
-	c := benchConfig{think: *think, arrive: *arrive, redis: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), profile: *profile, seconds: *seconds, trace: *traceTo, memprof: *memprof, apart: *apart}
+	c := benchConfig{think: *think, arrive: *arrive, redis: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), profile: *profile, seconds: *seconds, trace: *traceTo, memprof: *memprof, apart: *apart,
+		limits: *limits, sameTherapist: *same, payAtSession: *atSession}
 	for f := range strings.SplitSeq(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 || n > 100000 {
@@ -79,6 +91,7 @@ type benchResult struct {
 	handle, seen             []time.Duration // per update: handling, and until the client saw the answer
 	at                       []time.Duration // per update: when its handling ended, from the run's start
 	errors                   []string
+	load                     loadResult
 }
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, out, logw io.Writer) error {
@@ -114,8 +127,20 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 	if cfg.apart {
 		where = "with the clients in a second process"
 	}
-	fmt.Fprintf(out, "tori bench: the full booking flow with PayPal, fake Telegram and PayPal servers %s, Redis at %s\n", where, redact(cfg.redis))
-	fmt.Fprintf(out, "clients arrive within %s; a client's pause between taps: %s (±50%%); Telegram's send limits off (this measures tori, not Telegram)\n\n", cfg.arrive, cfg.think)
+	flow := "the full booking flow with PayPal"
+	if cfg.payAtSession {
+		flow = "the booking flow, paid at the session (no PayPal step)"
+	}
+	fmt.Fprintf(out, "tori bench: %s, fake Telegram and PayPal servers %s, Redis at %s\n", flow, where, redact(cfg.redis))
+	limits := "Telegram's send limits off (this measures tori, not Telegram)"
+	if cfg.limits {
+		limits = "Telegram's send limits on (tori: 25 a second overall, in a chat 3 at once then one a second; the fake Bot API refuses more with 429)"
+	}
+	therapists := "one therapist per 25 clients"
+	if cfg.sameTherapist {
+		therapists = "every client books the same therapist"
+	}
+	fmt.Fprintf(out, "clients arrive within %s; a client's pause between taps: %s (±50%%); %s; %s\n\n", cfg.arrive, cfg.think, therapists, limits)
 	fmt.Fprintf(out, "%8s %8s %10s %10s %10s | %-29s | %-29s\n", "clients", "booked", "bookings/s", "updates/s", "time",
 		"handling p50 / p99 / p99.9", "client sees answer p50/p99/p99.9")
 	for _, n := range cfg.clients {
@@ -128,6 +153,10 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 		}
 		fmt.Fprintf(out, "%8d %8d %10.1f %10.1f %9.1fs | %-29s | %-29s\n", r.clients, r.booked,
 			float64(r.booked)/r.elapsed.Seconds(), float64(r.updates)/r.elapsed.Seconds(), r.elapsed.Seconds(), q(r.handle), q(r.seen))
+		fmt.Fprintf(out, "%8s the booking's answer (\"You're booked.\"): p50 %s p99 %s; therapists' chats: %d notices in %d messages\n",
+			"", ms(pct(r.load.BookedIn, 50)), ms(pct(r.load.BookedIn, 99)), r.load.Notices, r.load.NoticeMessages)
+		fmt.Fprintf(out, "%8s Telegram took at most %d messages in one second; calls refused with 429: %d for a chat's pace, %d for the bot's\n",
+			"", r.load.Busiest, r.load.RefusedChat, r.load.RefusedOverall)
 		if cfg.seconds {
 			printSeconds(out, r)
 		}
@@ -178,10 +207,11 @@ func pct(d []time.Duration, p float64) time.Duration {
 }
 
 // benchPractice has enough therapists that every client can find a time
-// in the first weeks: one per 25 clients, two at least, each working
-// Sunday to Thursday 09:00–17:00; a prepaid 50-minute session (and a
-// 10-minute buffer) with any of them.
-func benchPractice(clients int) *tori.Practice {
+// in the first weeks: one per 25 clients, two at least (or, -same-therapist,
+// one), each working every day 09:00–17:00; a prepaid 50-minute session
+// (and a 10-minute buffer) with any of them (-pay-at-session: paid at the
+// session).
+func benchPractice(clients int, cfg benchConfig) *tori.Practice {
 	var hours tori.WeeklyHours
 	for d := time.Sunday; d <= time.Saturday; d++ {
 		hours[d] = []tori.Span{{Start: 9 * 60, End: 17 * 60}}
@@ -193,17 +223,23 @@ func benchPractice(clients int) *tori.Practice {
 	p := &tori.Practice{Name: "Bench Practice", Location: loc, Language: "en", Address: "1 Herzl St, Tel Aviv",
 		Policy: tori.DefaultPolicy()}
 	k := max(2, clients/25)
+	if cfg.sameTherapist {
+		k = 1
+	}
 	for i := range k {
 		p.Therapists = append(p.Therapists, tori.Therapist{ID: fmt.Sprintf("t%d", i), Name: fmt.Sprintf("Therapist %d", i),
 			TelegramIDs: []int64{int64(900000 + i)}, Hours: hours})
 	}
 	p.Services = []tori.Service{{ID: "session", Names: map[string]string{"en": "Session"}, Duration: 50 * time.Minute,
 		BufferAfter: 10 * time.Minute, Price: tori.Money{Amount: 35000, Currency: "ILS"}, Payment: tori.PayFull}}
+	if cfg.payAtSession {
+		p.Services[0].Payment = tori.PayNone
+	}
 	return p
 }
 
 func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer) (*benchResult, error) {
-	p := benchPractice(clients)
+	p := benchPractice(clients, cfg)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -252,8 +288,12 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	res := &benchResult{clients: clients}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	limiter := &bot.Limiter{Rate: 1e6, PerChat: time.Microsecond}
+	if cfg.limits {
+		limiter = &bot.Limiter{} // Telegram's pace, as tori runs
+	}
 	tg, err := bot.Connect(rctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: telegramURL, PollTimeout: 5 * time.Second,
-		Limiter: &bot.Limiter{Rate: 1e6, PerChat: time.Microsecond},
+		Limiter: limiter,
 		OnUpdate: func(d time.Duration) {
 			mu.Lock()
 			res.handle, res.at = append(res.handle, d), append(res.at, time.Since(begin))
@@ -279,6 +319,6 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	res.booked, res.updates, res.seen, res.errors = lr.Booked, lr.Updates, lr.Seen, lr.Errors
+	res.booked, res.updates, res.seen, res.errors, res.load = lr.Booked, lr.Updates, lr.Seen, lr.Errors, lr
 	return res, nil
 }

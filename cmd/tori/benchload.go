@@ -33,21 +33,33 @@ type loadSide interface {
 type loadResult struct {
 	Booked, Updates int
 	Seen            []time.Duration // per update: until the client saw the answer
+	BookedIn        []time.Duration // per booking: from the booking's act to "You're booked."
 	Errors          []string        // clients that did not finish
+	// The therapists' chats: the booking notices they got, in how many
+	// messages; the calls the fake Bot API refused with 429 (for a chat's
+	// pace, for the bot's); and the most messages (new or edited) it took
+	// in one second.
+	Notices, NoticeMessages, RefusedChat, RefusedOverall, Busiest int
 }
 
 // benchLoad is the load in this process.
 type benchLoad struct {
 	think, arrive time.Duration
 	clients       int
+	paid          bool    // the flow goes through PayPal
+	therapists    []int64 // the therapists' chats
 	fake          *telegramtest.Server
 	pp            *paypaltest.Server
 }
 
 func newBenchLoad(cfg benchConfig, clients int) *benchLoad {
-	l := &benchLoad{think: cfg.think, arrive: cfg.arrive, clients: clients, fake: telegramtest.New(), pp: paypaltest.New()}
-	for _, th := range benchPractice(clients).Therapists {
+	l := &benchLoad{think: cfg.think, arrive: cfg.arrive, clients: clients, paid: !cfg.payAtSession, fake: telegramtest.New(), pp: paypaltest.New()}
+	if cfg.limits {
+		l.fake.Limit(telegramtest.TelegramLimits)
+	}
+	for _, th := range benchPractice(clients, cfg).Therapists {
 		l.fake.Open(th.TelegramIDs[0])
+		l.therapists = append(l.therapists, th.TelegramIDs[0])
 	}
 	return l
 }
@@ -81,6 +93,7 @@ func (l *benchLoad) Drive(ctx context.Context) (loadResult, error) {
 			err := c.book(ctx)
 			mu.Lock()
 			res.Seen = append(res.Seen, c.seen...)
+			res.BookedIn = append(res.BookedIn, c.booked...)
 			if err != nil {
 				res.Errors = append(res.Errors, fmt.Sprintf("client %d: %v", i, err))
 			}
@@ -93,6 +106,12 @@ func (l *benchLoad) Drive(ctx context.Context) (loadResult, error) {
 	}
 	wg.Wait()
 	res.Booked, res.Updates = int(booked.Load()), int(updates.Load())
+	l.countNotices(&res)
+	res.RefusedChat, res.RefusedOverall = l.fake.Refused()
+	res.Busiest = busiestSecond(l.fake.Calls())
+	if !l.paid {
+		return res, nil
+	}
 	// Every booking must be there, once, with one capture.
 	if n := len(l.pp.Orders()); n < res.Booked {
 		return res, fmt.Errorf("%d bookings but %d PayPal orders", res.Booked, n)
@@ -101,6 +120,46 @@ func (l *benchLoad) Drive(ctx context.Context) (loadResult, error) {
 		return res, fmt.Errorf("%d bookings but %d captures", res.Booked, n)
 	}
 	return res, nil
+}
+
+// countNotices waits (a while at most) for the therapists to be told of
+// every booking, and counts the notices and the messages they came in.
+func (l *benchLoad) countNotices(res *loadResult) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res.Notices, res.NoticeMessages = 0, 0
+		for _, chat := range l.therapists {
+			for _, m := range l.fake.Messages(chat) {
+				if n := strings.Count(m.Text, "New booking"); n > 0 {
+					res.Notices += n
+					res.NoticeMessages++
+				}
+			}
+		}
+		if res.Notices >= res.Booked || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// busiestSecond is the most messages sent or edited in any one second.
+func busiestSecond(calls []telegramtest.Call) int {
+	var at []time.Time
+	for _, c := range calls {
+		switch c.Method {
+		case "sendMessage", "editMessageText", "sendDocument":
+			at = append(at, c.At)
+		}
+	}
+	best := 0
+	for i, j := 0, 0; j < len(at); j++ {
+		for at[j].Sub(at[i]) >= time.Second {
+			i++
+		}
+		best = max(best, j-i+1)
+	}
+	return best
 }
 
 // benchClient taps through the booking flow the way a person would: the
@@ -112,6 +171,7 @@ type benchClient struct {
 	think   time.Duration
 	u       telegramtest.User
 	seen    []time.Duration
+	booked  []time.Duration // the booking's answer
 	updates int
 }
 
@@ -137,7 +197,11 @@ func (c *benchClient) act(send func()) error {
 	if err := c.fake.Act(c.u.ID, 30*time.Second, send); err != nil {
 		return err
 	}
-	c.seen = append(c.seen, time.Since(start))
+	took := time.Since(start)
+	c.seen = append(c.seen, took)
+	if m, _ := c.last(); strings.Contains(m.Text, "You're booked.") {
+		c.booked = append(c.booked, took)
+	}
 	return nil
 }
 
@@ -228,5 +292,6 @@ func (c *benchClient) pay(approve string) error {
 		return err
 	}
 	c.seen = append(c.seen, time.Since(start))
+	c.booked = append(c.booked, time.Since(start))
 	return nil
 }

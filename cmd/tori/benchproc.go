@@ -26,8 +26,9 @@ const loadEnv = "TORI_BENCH_LOAD"
 
 // loadSpec is what the load process is told.
 type loadSpec struct {
-	Clients       int
-	Think, Arrive time.Duration
+	Clients                             int
+	Think, Arrive                       time.Duration
+	Limits, SameTherapist, PayAtSession bool
 }
 
 // loadHello is the load process's first line.
@@ -52,7 +53,8 @@ func startLoadProcess(ctx context.Context, cfg benchConfig, clients int, logw io
 	if err != nil {
 		return nil, fmt.Errorf("bench -apart: cannot find this program to start the load process: %v", err)
 	}
-	spec, _ := json.Marshal(loadSpec{Clients: clients, Think: cfg.think, Arrive: cfg.arrive})
+	spec, _ := json.Marshal(loadSpec{Clients: clients, Think: cfg.think, Arrive: cfg.arrive,
+		Limits: cfg.limits, SameTherapist: cfg.sameTherapist, PayAtSession: cfg.payAtSession})
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), loadEnv+"="+string(spec))
 	cmd.Stderr = logw
@@ -146,7 +148,7 @@ func runBenchLoad(ctx context.Context, spec string, in io.Reader, out io.Writer)
 	if err := json.Unmarshal([]byte(spec), &s); err != nil || s.Clients < 1 {
 		return fmt.Errorf("%s is set for tori bench's load process only (%q is not its settings); unset it", loadEnv, spec)
 	}
-	l := newBenchLoad(benchConfig{think: s.Think, arrive: s.Arrive}, s.Clients)
+	l := newBenchLoad(benchConfig{think: s.Think, arrive: s.Arrive, limits: s.Limits, sameTherapist: s.SameTherapist, payAtSession: s.PayAtSession}, s.Clients)
 	defer l.Close()
 	enc := json.NewEncoder(out)
 	if err := enc.Encode(loadHello{Telegram: l.fake.URL, PayPal: l.pp.URL}); err != nil {

@@ -110,7 +110,7 @@ func logLevel(getenv func(string) string) slog.Level {
 }
 
 func newLogger(w io.Writer, getenv func(string) string) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: logLevel(getenv)}
+	opts := &slog.HandlerOptions{Level: logLevel(getenv), ReplaceAttr: pseudonymous(getenv)}
 	if strings.EqualFold(getenv("LOG_FORMAT"), "text") {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
@@ -153,7 +153,7 @@ func startPreview(ctx context.Context, args []string, getenv func(string) string
 	}
 	log := newLogger(stderr, getenv)
 	if getenv("LOG_FORMAT") == "" {
-		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv)}))
+		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv), ReplaceAttr: pseudonymous(getenv)}))
 	}
 	var flags []string
 	if !noToken {
@@ -235,6 +235,9 @@ func serveTori(ctx context.Context, c runConfig, log *slog.Logger) error {
 	// is finished before its answer.
 	shutdown(30*time.Second, srv, msrv)
 	wg.Wait()
+	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	x.tg.Close(cctx) // notices still waiting for a chat's turn go now, or to the worker's queue
 	log.Info("stopped")
 	return nil
 }

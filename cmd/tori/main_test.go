@@ -152,6 +152,12 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Fatal("Hebrew command menu not registered")
 	}
 
+	// A forged button is refused and logged, under a pseudonym: no log
+	// line carries a person's Telegram id.
+	if _, err := fake.WaitAnswered(fake.PressData(u, msgs[0].ID, "forged:0"), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+
 	cancel()
 	select {
 	case err := <-done:
@@ -164,6 +170,9 @@ func TestRunEndToEnd(t *testing.T) {
 	out := logs.String()
 	if strings.Contains(out, telegramtest.Token) || strings.Contains(out, "TEST-token") {
 		t.Fatalf("the token was logged:\n%s", out)
+	}
+	if strings.Contains(out, "555") || !strings.Contains(out, `"user":"id:`) {
+		t.Fatalf("a Telegram id was logged, or the refusal not at all:\n%s", out)
 	}
 	for _, want := range []string{"tori is running", "@" + telegramtest.BotUsername, "stopped"} {
 		if !strings.Contains(out, want) {
@@ -578,5 +587,24 @@ func TestBench(t *testing.T) {
 	err := runBench(context.Background(), []string{"-clients", "1", "-memprofile", dir + "/no/such/dir/mem"}, os.Getenv, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "-memprofile") || !strings.Contains(err.Error(), "directory that exists") {
 		t.Fatalf("a profile file that cannot be made: %v", err)
+	}
+}
+
+func TestLogsCarryNoTelegramIDs(t *testing.T) {
+	line := func(env map[string]string, attrs ...any) string {
+		var b strings.Builder
+		newLogger(&b, func(k string) string { return env[k] }).Warn("x", attrs...)
+		return b.String()
+	}
+	keyed := map[string]string{"TORI_DATA_KEY": "a key"}
+	a := line(keyed, "chat", int64(5987134602), "user", int64(5987134602), "update", 7)
+	if strings.Contains(a, "5987134602") || !strings.Contains(a, `"update":7`) {
+		t.Fatalf("a Telegram id was logged as it is (or another attribute changed): %s", a)
+	}
+	if b := line(keyed, "chat", int64(5987134602)); !strings.Contains(a, b[strings.Index(b, `"chat"`):len(b)-2]) {
+		t.Fatalf("the same key gives another pseudonym: %s and %s", a, b)
+	}
+	if c := line(map[string]string{"TORI_DATA_KEY": "another"}, "chat", int64(5987134602)); strings.Contains(a, c[strings.Index(c, `"chat"`):len(c)-2]) {
+		t.Fatalf("another key gives the same pseudonym: %s and %s", a, c)
 	}
 }

@@ -229,6 +229,7 @@ func TestBrowserBooking(t *testing.T) {
 	b.book(booking{lang: "en", start: "/start session", next: "Next week", confirm: "Confirm and pay", paid: "Paid", booked: "You're booked."})
 	b.rangeReadsInOrder("the English confirmation", confirmation("You're booked."))
 	b.until("the practice's notice", `document.querySelectorAll("#chat-practice .msg.bot").length > 0`)
+	b.shot("chat-en.png") // before the markup below: README's picture (docs/preview.png)
 
 	// What anyone types is shown as text, never as markup.
 	hostile := `<img src=x onerror="document.title='owned'"><b>bold?</b>`
@@ -237,7 +238,6 @@ func TestBrowserBooking(t *testing.T) {
 	if n := eval[int](b, "count elements", `document.querySelectorAll(".chat img, .msg.me b").length`); n != 0 {
 		t.Fatalf("typed markup became %d element(s)", n)
 	}
-	b.shot("chat-en.png")
 	b.phone("en")
 
 	// Noa, whose Telegram speaks Hebrew, books the video session; back from

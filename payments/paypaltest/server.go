@@ -636,22 +636,65 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key str
 		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "REFUND_AMOUNT_EXCEEDED", "The refund amount must be less than or equal to the capture amount that has not yet been refunded."))
 	}
 
-	rf := Refund{ID: s.next("REFUND"), Currency: c.Currency, Value: value}
-	c.Refunds = append(c.Refunds, rf)
-	if done+cents(value) == cents(c.Value) {
-		c.Status = "REFUNDED"
-	} else {
-		c.Status = "PARTIALLY_REFUNDED"
-	}
+	out := s.addRefund(c, value, done)
 	s.mu.Unlock()
-
-	out := map[string]any{"id": rf.ID, "status": "COMPLETED", "amount": map[string]string{"currency_code": rf.Currency, "value": rf.Value},
-		"links": []map[string]string{{"href": s.URL + "/v2/payments/captures/" + id, "rel": "up", "method": "GET"}}}
 	s.event("PAYMENT.CAPTURE.REFUNDED", out)
 	if f == AfterCommit {
 		return s.lostAnswer(w, key, out)
 	}
 	return 201, writeJSON(w, 201, out)
+}
+
+// addRefund records a refund of value from c, which had done (in cents)
+// refunded before, and returns the refund as PayPal writes it: in its
+// answer and as the resource of PAYMENT.CAPTURE.REFUNDED, with the
+// capture's total refunded to date in seller_payable_breakdown. s.mu is held.
+func (s *Server) addRefund(c *Capture, value string, done int64) map[string]any {
+	rf := Refund{ID: s.next("REFUND"), Currency: c.Currency, Value: value}
+	c.Refunds = append(c.Refunds, rf)
+	total := done + cents(value)
+	if total == cents(c.Value) {
+		c.Status = "REFUNDED"
+	} else {
+		c.Status = "PARTIALLY_REFUNDED"
+	}
+	amount := func(v string) map[string]string { return map[string]string{"currency_code": rf.Currency, "value": v} }
+	return map[string]any{"id": rf.ID, "status": "COMPLETED", "amount": amount(rf.Value),
+		"seller_payable_breakdown": map[string]any{"gross_amount": amount(rf.Value), "total_refunded_amount": amount(decimal(c.Currency, total))},
+		"links":                    []map[string]string{{"href": s.URL + "/v2/payments/captures/" + c.ID, "rel": "up", "method": "GET"}}}
+}
+
+// decimal writes an amount in cents (see cents) as PayPal writes it:
+// whole units for the currencies PayPal takes whole, else two decimals.
+func decimal(currency string, n int64) string {
+	if wholeOnly[currency] {
+		return strconv.FormatInt(n/100, 10)
+	}
+	return fmt.Sprintf("%d.%02d", n/100, n%100)
+}
+
+// ManualRefund refunds value of a capture as the merchant does by hand in
+// PayPal's dashboard (no API call of tori's), and returns the resource of
+// the PAYMENT.CAPTURE.REFUNDED event PayPal then sends (also to OnEvent).
+func (s *Server) ManualRefund(captureID, value string) (map[string]any, error) {
+	s.mu.Lock()
+	c, ok := s.captures[captureID]
+	if !ok {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("no capture %s", captureID)
+	}
+	var done int64
+	for _, rf := range c.Refunds {
+		done += cents(rf.Value)
+	}
+	if done+cents(value) > cents(c.Value) {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("refund %s of capture %s: more than is left", value, captureID)
+	}
+	out := s.addRefund(c, value, done)
+	s.mu.Unlock()
+	s.event("PAYMENT.CAPTURE.REFUNDED", out)
+	return out, nil
 }
 
 // Refunds returns the refunds of a capture.

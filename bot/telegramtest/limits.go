@@ -1,0 +1,95 @@
+package telegramtest
+
+import (
+	"strconv"
+	"time"
+)
+
+// Limits are the send limits the fake enforces when asked to, as Telegram
+// does: a call over them is refused with 429 and the retry_after that
+// would let it through. Telegram documents its limits loosely (Bot FAQ,
+// "My bot is hitting limits"): about 30 messages a second to different
+// users, and in one chat no more than one message a second, short bursts
+// allowed.
+type Limits struct {
+	Overall int           // messages and edits in any one second, for the bot
+	PerChat time.Duration // the sustained spacing of new messages in one chat
+	Burst   int           // new messages a chat may get at once
+	// Slack forgives a message that comes this much early in its chat: the
+	// network delays one request more than the next.
+	Slack time.Duration
+}
+
+// TelegramLimits are Telegram's documented limits, a short burst taken as
+// three messages.
+var TelegramLimits = Limits{Overall: 30, PerChat: time.Second, Burst: 3, Slack: 100 * time.Millisecond}
+
+// limits is the state of the enforced Limits.
+type limits struct {
+	Limits
+	recent  []time.Time         // calls counted overall in the last second
+	chats   map[int64]time.Time // per chat: the bucket's theoretical arrival time
+	refused [2]int              // over the chat's pace, over the bot's
+}
+
+// Limit makes the fake enforce l from now on (the zero Limits: none).
+func (s *Server) Limit(l Limits) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limits = limits{Limits: l, chats: map[int64]time.Time{}}
+}
+
+// Refused reports how many calls the limits refused with 429: inChat
+// for going faster than the chat's pace, overall for more than Overall
+// in a second (a call over both counts as inChat).
+func (s *Server) Refused() (inChat, overall int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limits.refused[0], s.limits.refused[1]
+}
+
+// admit counts a call against the limits, or refuses it; s.mu held. New
+// messages count in their chat and overall, edits overall only.
+func (s *Server) admit(method string, form map[string]string, now time.Time) (reply, bool) {
+	l := &s.limits
+	inChat := method == "sendMessage" || method == "sendDocument"
+	if !inChat && method != "editMessageText" {
+		return reply{}, true
+	}
+	var wait time.Duration
+	kind := 1
+	if l.Overall > 0 {
+		k := 0
+		for k < len(l.recent) && now.Sub(l.recent[k]) >= time.Second {
+			k++
+		}
+		l.recent = l.recent[k:]
+		if len(l.recent) >= l.Overall {
+			wait = l.recent[0].Add(time.Second).Sub(now)
+		}
+	}
+	chat, _ := strconv.ParseInt(form["chat_id"], 10, 64)
+	tat, tau := l.chats[chat], time.Duration(max(l.Burst, 1)-1)*l.PerChat
+	if inChat && l.PerChat > 0 {
+		if early := tat.Add(-tau - l.Slack).Sub(now); early > 0 {
+			wait, kind = max(wait, early), 0
+		}
+	}
+	if wait > 0 {
+		l.refused[kind]++
+		secs := max(1, int((wait+time.Second-1)/time.Second))
+		r := fail(429, "Too Many Requests: retry after "+strconv.Itoa(secs))
+		r.Parameters = map[string]int{"retry_after": secs}
+		return r, false
+	}
+	if l.Overall > 0 {
+		l.recent = append(l.recent, now)
+	}
+	if inChat && l.PerChat > 0 {
+		if tat.Before(now) {
+			tat = now
+		}
+		l.chats[chat] = tat.Add(l.PerChat)
+	}
+	return reply{}, true
+}
