@@ -103,7 +103,7 @@ func TestPracticeValidate(t *testing.T) {
 		{"NoName", func(p *tori.Practice) { p.Name = "" }, `practice.name is empty: write the name clients should see, e.g. "Adi Levi Psychotherapy"`},
 		{"BadTherapistID", func(p *tori.Practice) { p.Therapists[0].ID = "Adi Levi" }, `therapists[0].id "Adi Levi": use 1 to 16 lower-case letters, digits, - or _, starting with a letter or digit, e.g. "adi"`},
 		{"DuplicateTherapist", func(p *tori.Practice) { p.Therapists[1].ID = "adi" }, `therapists[1].id "adi" is used twice: give each therapist their own id`},
-		{"NoTelegram", func(p *tori.Practice) { p.Therapists[0].TelegramIDs = nil }, `therapists[0].telegram_ids is empty: add the numeric Telegram user id of Adi (ask @userinfobot), so they are told of bookings`},
+		{"NoTelegram", func(p *tori.Practice) { p.Therapists[0].TelegramIDs = nil }, `therapists[0].telegram_ids is empty: add the numeric Telegram user id of Adi Levi (ask @userinfobot), so they are told of bookings`},
 		{"BackwardsHours", func(p *tori.Practice) { p.Therapists[0].Hours[time.Sunday] = []tori.Span{span("13:00", "09:00")} }, `therapists[0].hours.sun: 13:00-09:00 ends before it starts; write ranges like 09:00-13:00`},
 		{"OverlappingHours", func(p *tori.Practice) {
 			p.Therapists[0].Hours[time.Monday] = []tori.Span{span("09:00", "13:00"), span("12:00", "14:00")}

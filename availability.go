@@ -49,10 +49,13 @@ func appendFreeSlots(dst []time.Time, p *Practice, t Therapist, s Service, from,
 	if to.Before(from) {
 		return out
 	}
+
 	merged := mergeIntervals(busy)
 	earliest := now.Add(p.Policy.MinNotice)
 	step := p.Policy.SlotStep
 	j := 0 // first merged interval that may still matter
+
+	// Every start on the step within each span of working hours that is far enough ahead and whose block (session and buffer) meets nothing busy.
 	for d := from; !d.After(to); d = d.AddDays(1) {
 		if t.OffOn(d) {
 			continue

@@ -253,6 +253,7 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 	if err != nil {
 		return Appointment{}, err
 	}
+
 	// The busy times and the client's payment terms are read, and the
 	// client's name kept, in one round trip. A new hold reads the days
 	// around the time too: if it is taken, they are what to offer instead.
@@ -265,6 +266,8 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 	if err != nil {
 		return Appointment{}, err
 	}
+
+	// What is free that day, and what this client pays.
 	slots := b.slotsOf(s, ts, day, day, all, moves, now)
 	payment, due, prepay := PayNone, Money{Currency: s.Price.Currency}, "" // a move keeps the booking's payment
 	if moves == "" {
@@ -272,6 +275,8 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 			return Appointment{}, err
 		}
 	}
+
+	// The first therapist free at start takes the hold.
 	var lastErr error = Errorf(ECONFLICT, "That time is not free any more.")
 	lost := false // to another client, after the read
 	for _, t := range ts {
@@ -309,6 +314,7 @@ func (b *Bookings) hold(ctx context.Context, c Client, s Service, therapistID st
 		}
 		lastErr, lost = err, true
 	}
+
 	b.Count("hold", "conflict")
 	// Seen taken in the read: the days around it, as read, are what to
 	// offer. (Lost to another client after the read, the read no longer

@@ -75,6 +75,8 @@ func (b *Bookings) Cancel(ctx context.Context, c Client, id string, quoted int) 
 	if quoted >= 0 && quoted != t.Tier.Percent {
 		return a, t, false, Errorf(EEXPIRED, "The cancellation terms changed since they were shown.")
 	}
+
+	// The first late cancellation forgiven is claimed once.
 	if t.Forgiven {
 		ok, err := b.Store.ClaimForgiveness(ctx, c.ID, a.ID)
 		if err != nil {
@@ -84,10 +86,13 @@ func (b *Bookings) Cancel(ctx context.Context, c Client, id string, quoted int) 
 			t = b.terms(a, b.now(), false)
 		}
 	}
+
 	a, fresh, err = b.Store.CancelWithRefund(ctx, a.ID, StatusCancelledByClient, t.Refund, t.Forgiven, b.now())
 	if err != nil {
 		return Appointment{}, CancelTerms{}, false, err
 	}
+
+	// What follows a cancellation made now: the waitlist, a strike for a late one, the refund.
 	if fresh {
 		b.Count("booking", "cancelled_client")
 		b.afterFreeing("cancel", b.FreedAppointment(ctx, a))

@@ -22,19 +22,33 @@ const (
 )
 
 // Error is the one error type of the domain: a code for programs and a
-// message for people.
+// message for people, and the adapter's error it was translated from, if
+// any, so that errors.Is and errors.As still see a Redis or PayPal error.
 type Error struct {
 	Code    string
 	Message string
+	// Cause is the error this one was made from (nil when the domain
+	// refuses on its own). It is not part of Message: a person reads the
+	// message, a program or a log the cause.
+	Cause error
 }
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("tori: code=%s message=%s", e.Code, e.Message)
 }
 
+// Unwrap returns the cause, for errors.Is and errors.As.
+func (e *Error) Unwrap() error { return e.Cause }
+
 // Errorf builds an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// WrapError builds an *Error with a formatted message that keeps cause,
+// the adapter's error it translates.
+func WrapError(code string, cause error, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Cause: cause}
 }
 
 // ErrorCode returns the code of an *Error in err's chain, EINTERNAL for any

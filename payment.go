@@ -322,6 +322,13 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 	default:
 		return PaymentResult{}, nil, err // capturing stays recorded: a retry finishes it
 	}
+	return b.captureAnswered(ctx, a, c)
+}
+
+// captureAnswered goes by the status of the capture c PayPal answered for
+// a: completed, it is returned to record; pending, the payment waits (or,
+// of another amount, lets the time go); else it was declined.
+func (b *Bookings) captureAnswered(ctx context.Context, a Appointment, c Capture) (PaymentResult, *Capture, error) {
 	switch c.Status {
 	case "COMPLETED":
 		return PaymentResult{}, &c, nil
@@ -502,21 +509,8 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 	if err != nil || a.RefundState != RefundPending {
 		return a, err
 	}
-	if a.RefundByHand {
-		// Part of it came back another way (a refund made at PayPal): what
-		// is left is the practice's to refund by hand.
-		return a, Errorf(EUNAVAILABLE, "Part of the refund was made at PayPal; the rest was handed over to the practice.")
-	}
-	if next := a.RefundTriedAt.Add(RefundBackoff(a.RefundTries)); a.RefundTries > 0 && b.now().Before(next) {
-		// Tried a moment ago (PayPal refused it or did not answer): every
-		// return, webhook and reconciliation that finds it pending would
-		// otherwise spend an attempt; the refunds queue tries it again.
-		return a, Errorf(EUNAVAILABLE, "The refund was tried a moment ago; it is tried again from %s.", next.UTC().Format(time.RFC3339))
-	}
-	if max := b.Practice.Worker.RefundAttempts; max > 0 && a.RefundTries >= max {
-		// Handed over to the therapist to refund by hand: asking PayPal
-		// again could refund twice.
-		return a, Errorf(EUNAVAILABLE, "The refund was handed over to the practice after %d attempts.", a.RefundTries)
+	if err := b.refundWaits(a); err != nil {
+		return a, err
 	}
 	if a.RefundDue.Amount <= 0 || a.CaptureID == "" {
 		a, _, err = b.Store.RefundDone(ctx, id, Refund{Amount: Money{Currency: a.RefundDue.Currency}}, b.now())
@@ -546,6 +540,28 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 		b.amount("refunded", r.Amount)
 	}
 	return a, err
+}
+
+// refundWaits says why a's pending refund is not to be asked of the
+// provider now (EUNAVAILABLE), or nil when it is.
+func (b *Bookings) refundWaits(a Appointment) error {
+	if a.RefundByHand {
+		// Part of it came back another way (a refund made at PayPal): what
+		// is left is the practice's to refund by hand.
+		return Errorf(EUNAVAILABLE, "Part of the refund was made at PayPal; the rest was handed over to the practice.")
+	}
+	if next := a.RefundTriedAt.Add(RefundBackoff(a.RefundTries)); a.RefundTries > 0 && b.now().Before(next) {
+		// Tried a moment ago (PayPal refused it or did not answer): every
+		// return, webhook and reconciliation that finds it pending would
+		// otherwise spend an attempt; the refunds queue tries it again.
+		return Errorf(EUNAVAILABLE, "The refund was tried a moment ago; it is tried again from %s.", next.UTC().Format(time.RFC3339))
+	}
+	if max := b.Practice.Worker.RefundAttempts; max > 0 && a.RefundTries >= max {
+		// Handed over to the therapist to refund by hand: asking PayPal
+		// again could refund twice.
+		return Errorf(EUNAVAILABLE, "The refund was handed over to the practice after %d attempts.", a.RefundTries)
+	}
+	return nil
 }
 
 // RefundOutcome is what a refund the provider reported did to an

@@ -52,6 +52,7 @@ func (p Period) String() string {
 func ParsePeriod(s string) (Period, error) {
 	bad := Errorf(EINVALID, "%q is not a period: write it like \"24 months\", \"7 years\" or \"90 days\"", s)
 	fields := strings.Fields(strings.ToLower(s))
+
 	// "24mo" and "7y" are one field each: split the number from its unit.
 	var toks []string
 	for _, f := range fields {
@@ -62,9 +63,12 @@ func ParsePeriod(s string) (Period, error) {
 			toks = append(toks, f)
 		}
 	}
+
 	if len(toks) == 0 || len(toks)%2 != 0 {
 		return Period{}, bad
 	}
+
+	// Number and unit, pair by pair.
 	var p Period
 	for i := 0; i < len(toks); i += 2 {
 		n, err := strconv.Atoi(toks[i])

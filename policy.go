@@ -56,6 +56,15 @@ func DefaultPolicy() Policy {
 
 // Validate checks the policy and sorts its tiers from the longest notice down.
 func (p *Policy) Validate() error {
+	if err := p.validateTiers(); err != nil {
+		return err
+	}
+	return p.validateLimits()
+}
+
+// validateTiers sorts the refund tiers and refuses a tier that refunds more
+// than one with longer notice.
+func (p *Policy) validateTiers() error {
 	sort.SliceStable(p.Tiers, func(i, j int) bool { return p.Tiers[i].MinNotice > p.Tiers[j].MinNotice })
 	for i, t := range p.Tiers {
 		if t.Percent < 0 || t.Percent > 100 {
@@ -71,6 +80,11 @@ func (p *Policy) Validate() error {
 			return Errorf(EINVALID, "policy.refund_tiers: %d%% at %s is more than %d%% at %s; shorter notice must not refund more", t.Percent, t.MinNotice, p.Tiers[i-1].Percent, p.Tiers[i-1].MinNotice)
 		}
 	}
+	return nil
+}
+
+// validateLimits checks the policy's notices, horizon, step and caps.
+func (p *Policy) validateLimits() error {
 	switch {
 	case p.MinNotice < 0:
 		return Errorf(EINVALID, "policy.min_notice is negative: use a duration such as 2h, or 0")

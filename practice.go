@@ -21,6 +21,11 @@ type Span struct {
 // may have several spans, e.g. 09:00–13:00 and 15:00–19:00.
 type WeeklyHours [7][]Span
 
+// open reports whether any day has hours.
+func (h *WeeklyHours) open() bool {
+	return slices.ContainsFunc(h[:], func(spans []Span) bool { return len(spans) > 0 })
+}
+
 // Therapist is one person whose time is booked.
 type Therapist struct {
 	ID          string // short, stable, [a-z0-9_-], used in keys and buttons
@@ -245,9 +250,58 @@ func (p *Practice) TherapistOf(telegramID int64) (Therapist, bool) {
 // keys and into 64-byte Telegram button data.
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,15}$`)
 
-// Validate checks the whole practice and fills defaults. Each error names the
-// field and says how to fix it.
+// Validate fills the practice's defaults and checks the whole. Each error
+// names the field and says how to fix it.
 func (p *Practice) Validate() error {
+	p.fillDefaults()
+	for _, check := range []func() error{
+		p.validateHeader, p.validateWorker, p.Privacy.Validate, p.validateWaitlist,
+		p.validateTherapists, p.validateServices,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fillDefaults gives every setting left unset its default: the worker's
+// settings, privacy and the waitlist; messaging hours are the therapists'
+// working hours; a service's payment is none, and its therapists all.
+func (p *Practice) fillDefaults() {
+	if p.Worker.Reminders == nil && p.Worker.RefundAttempts == 0 && p.Worker.AgendaAt == 0 && p.Worker.RemoteReminder == 0 && !p.Worker.AgendaOff {
+		p.Worker = DefaultWorkerSettings()
+	}
+	p.Privacy = p.Privacy.withDefaults()
+
+	def := DefaultWaitlistPolicy()
+	p.Waitlist.OfferWindow = cmp.Or(p.Waitlist.OfferWindow, def.OfferWindow)
+	p.Waitlist.MaxEntries = cmp.Or(p.Waitlist.MaxEntries, def.MaxEntries)
+	p.Waitlist.MaxDays = cmp.Or(p.Waitlist.MaxDays, def.MaxDays)
+
+	if !p.MessagingHours.open() {
+		for _, t := range p.Therapists {
+			for wd, spans := range t.Hours {
+				p.MessagingHours[wd] = unionSpans(p.MessagingHours[wd], spans)
+			}
+		}
+	}
+
+	for i := range p.Services {
+		s := &p.Services[i]
+		if s.Payment == "" {
+			s.Payment = PayNone
+		}
+		if len(s.TherapistIDs) == 0 {
+			for _, t := range p.Therapists {
+				s.TherapistIDs = append(s.TherapistIDs, t.ID)
+			}
+		}
+	}
+}
+
+// validateHeader checks the practice's name, time zone, language and policy.
+func (p *Practice) validateHeader() error {
 	if p.Name == "" {
 		return Errorf(EINVALID, "practice.name is empty: write the name clients should see, e.g. \"Adi Levi Psychotherapy\"")
 	}
@@ -257,12 +311,11 @@ func (p *Practice) Validate() error {
 	if !slices.Contains(Languages, p.Language) {
 		return Errorf(EINVALID, "practice.language is %q: use one of %v", p.Language, Languages)
 	}
-	if err := p.Policy.Validate(); err != nil {
-		return err
-	}
-	if p.Worker.Reminders == nil && p.Worker.RefundAttempts == 0 && p.Worker.AgendaAt == 0 && p.Worker.RemoteReminder == 0 && !p.Worker.AgendaOff {
-		p.Worker = DefaultWorkerSettings()
-	}
+	return p.Policy.Validate()
+}
+
+// validateWorker checks the reminders and the refund attempts.
+func (p *Practice) validateWorker() error {
 	for i, r := range p.Worker.Reminders {
 		if r < 5*time.Minute || r > 30*24*time.Hour {
 			return Errorf(EINVALID, "reminders.before[%d] is %s: use a duration from 5m to 30d, such as 24h", i, r)
@@ -271,20 +324,12 @@ func (p *Practice) Validate() error {
 	if r := p.Worker.RemoteReminder; r < 0 || r > 0 && r < 5*time.Minute {
 		return Errorf(EINVALID, "reminders.remote_also is %s: use a duration such as 1h, or 0 for none", r)
 	}
-	p.Privacy = p.Privacy.withDefaults()
-	if err := p.Privacy.Validate(); err != nil {
-		return err
-	}
-	def := DefaultWaitlistPolicy()
-	if p.Waitlist.OfferWindow == 0 {
-		p.Waitlist.OfferWindow = def.OfferWindow
-	}
-	if p.Waitlist.MaxEntries == 0 {
-		p.Waitlist.MaxEntries = def.MaxEntries
-	}
-	if p.Waitlist.MaxDays == 0 {
-		p.Waitlist.MaxDays = def.MaxDays
-	}
+	return nil
+}
+
+// validateWaitlist checks the waitlist's settings, and then the refund
+// attempts (in the order the errors have always come in).
+func (p *Practice) validateWaitlist() error {
 	switch w := p.Waitlist; {
 	case w.OfferWindow < minOfferWindow || w.OfferWindow > 24*time.Hour:
 		return Errorf(EINVALID, "waitlist.offer_window is %s: use a duration from 2m to 24h, such as 15m", w.OfferWindow)
@@ -296,6 +341,12 @@ func (p *Practice) Validate() error {
 	if p.Worker.RefundAttempts < 1 {
 		return Errorf(EINVALID, "refunds.attempts is %d: use 1 or more (6 is a good start)", p.Worker.RefundAttempts)
 	}
+	return nil
+}
+
+// validateTherapists checks each therapist, the staff's ids and the
+// messaging hours.
+func (p *Practice) validateTherapists() error {
 	if len(p.Therapists) == 0 {
 		return Errorf(EINVALID, "therapists is empty: add at least one therapist with an id, a name, telegram_ids and hours")
 	}
@@ -310,23 +361,18 @@ func (p *Practice) Validate() error {
 			return Errorf(EINVALID, "staff has %d: use numeric Telegram user ids", id)
 		}
 	}
-	open, err := checkHours("practice.messaging_hours", &p.MessagingHours)
-	if err != nil {
-		return err
-	}
-	if !open {
-		for _, t := range p.Therapists {
-			for wd, spans := range t.Hours {
-				p.MessagingHours[wd] = unionSpans(p.MessagingHours[wd], spans)
-			}
-		}
-	}
+	_, err := checkHours("practice.messaging_hours", &p.MessagingHours)
+	return err
+}
+
+// validateServices checks each service.
+func (p *Practice) validateServices() error {
 	if len(p.Services) == 0 {
 		return Errorf(EINVALID, "services is empty: add at least one service with an id, a name, a duration and a price")
 	}
-	seenSvc := map[string]bool{}
+	seen := map[string]bool{}
 	for i := range p.Services {
-		if err := p.validateService(i, seenSvc); err != nil {
+		if err := p.validateService(i, seen); err != nil {
 			return err
 		}
 	}
@@ -384,6 +430,8 @@ func checkHours(f string, h *WeeklyHours) (open bool, err error) {
 	return open, nil
 }
 
+// validateService checks services[i] (its defaults filled); seen holds
+// the ids of those before it.
 func (p *Practice) validateService(i int, seen map[string]bool) error {
 	s := &p.Services[i]
 	f := fmt.Sprintf("services[%d]", i)
@@ -397,33 +445,11 @@ func (p *Practice) validateService(i int, seen map[string]bool) error {
 	if s.Names[p.Language] == "" {
 		return Errorf(EINVALID, "%s.name.%s is empty: name the service in the practice's language (%s)", f, p.Language, p.Language)
 	}
-	if s.Duration < 5*time.Minute || s.Duration > 12*time.Hour || s.Duration%time.Minute != 0 {
-		return Errorf(EINVALID, "%s.duration is %s: use whole minutes from 5m to 12h, e.g. 50m", f, s.Duration)
+	if err := s.validateTimes(f); err != nil {
+		return err
 	}
-	if s.BufferAfter < 0 || s.BufferAfter > 4*time.Hour || s.BufferAfter%time.Minute != 0 {
-		return Errorf(EINVALID, "%s.buffer_after is %s: use whole minutes from 0 to 4h, e.g. 10m", f, s.BufferAfter)
-	}
-	if !IsCurrency(s.Price.Currency) || s.Price.Amount < 0 {
-		return Errorf(EINVALID, "%s.price: write an amount and a currency, e.g. price: 350, currency: ILS", f)
-	}
-	switch s.Payment {
-	case "":
-		s.Payment = PayNone
-	case PayNone, PayFull:
-	case PayDeposit:
-		if s.DepositPercent < 1 || s.DepositPercent > 99 {
-			return Errorf(EINVALID, "%s.deposit_percent is %d: with payment: deposit use 1 to 99 (or payment: full)", f, s.DepositPercent)
-		}
-	default:
-		return Errorf(EINVALID, "%s.payment is %q: use none (pay at the session), full or deposit", f, s.Payment)
-	}
-	if s.Payment != PayNone && s.Price.Amount == 0 {
-		return Errorf(EINVALID, "%s.payment is %s but the price is 0: set a price or use payment: none", f, s.Payment)
-	}
-	if len(s.TherapistIDs) == 0 {
-		for _, t := range p.Therapists {
-			s.TherapistIDs = append(s.TherapistIDs, t.ID)
-		}
+	if err := s.validatePayment(f); err != nil {
+		return err
 	}
 	for _, id := range s.TherapistIDs {
 		if _, ok := p.Therapist(id); !ok {
@@ -435,6 +461,37 @@ func (p *Practice) validateService(i int, seen map[string]bool) error {
 	}
 	if !s.Remote && p.Address == "" {
 		return Errorf(EINVALID, "%s is an in-person session but practice.address is empty: write the address clients should come to", f)
+	}
+	return nil
+}
+
+// validateTimes checks a service's duration and buffer; f names it.
+func (s *Service) validateTimes(f string) error {
+	if s.Duration < 5*time.Minute || s.Duration > 12*time.Hour || s.Duration%time.Minute != 0 {
+		return Errorf(EINVALID, "%s.duration is %s: use whole minutes from 5m to 12h, e.g. 50m", f, s.Duration)
+	}
+	if s.BufferAfter < 0 || s.BufferAfter > 4*time.Hour || s.BufferAfter%time.Minute != 0 {
+		return Errorf(EINVALID, "%s.buffer_after is %s: use whole minutes from 0 to 4h, e.g. 10m", f, s.BufferAfter)
+	}
+	return nil
+}
+
+// validatePayment checks a service's price and how it is paid; f names it.
+func (s *Service) validatePayment(f string) error {
+	if !IsCurrency(s.Price.Currency) || s.Price.Amount < 0 {
+		return Errorf(EINVALID, "%s.price: write an amount and a currency, e.g. price: 350, currency: ILS", f)
+	}
+	switch s.Payment {
+	case PayNone, PayFull:
+	case PayDeposit:
+		if s.DepositPercent < 1 || s.DepositPercent > 99 {
+			return Errorf(EINVALID, "%s.deposit_percent is %d: with payment: deposit use 1 to 99 (or payment: full)", f, s.DepositPercent)
+		}
+	default:
+		return Errorf(EINVALID, "%s.payment is %q: use none (pay at the session), full or deposit", f, s.Payment)
+	}
+	if s.Payment != PayNone && s.Price.Amount == 0 {
+		return Errorf(EINVALID, "%s.payment is %s but the price is 0: set a price or use payment: none", f, s.Payment)
 	}
 	return nil
 }

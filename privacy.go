@@ -8,10 +8,6 @@ import (
 	"time"
 )
 
-// Privacy: a client may see everything tori keeps about them (Export) and
-// have it erased (Erase); the worker ages everyone's personal details out
-// (Retain). See docs/PRIVACY.md for what is kept where, and why.
-
 // PrivacyPolicy is how long tori keeps what (privacy.* in tori.yaml).
 type PrivacyPolicy struct {
 	// KeepPersonal: an appointment's personal details (who, their notes)
@@ -147,7 +143,7 @@ func ErasureBlockOf(a Appointment, open bool, refundAttempts int, now time.Time)
 	switch {
 	case a.Status == StatusConfirmed && now.Before(a.End):
 		b.Reason = BlockUpcoming
-	case a.PayState == PayStateCapturing || a.PayState == PayStatePending || a.PayState == PayStateMismatchPending:
+	case atPayPal(a.PayState):
 		b.Reason = BlockPaying // settles when PayPal says so: the client is told
 	case a.RefundState == RefundPending && !a.RefundHandedOver(refundAttempts):
 		b.Reason = BlockRefunding // tori is still trying it: the client is told
@@ -161,6 +157,12 @@ func ErasureBlockOf(a Appointment, open bool, refundAttempts int, now time.Time)
 		return ErasureBlock{}, false
 	}
 	return b, true
+}
+
+// atPayPal reports whether a payment in state p waits for PayPal to say
+// how its capture ended.
+func atPayPal(p PayState) bool {
+	return p == PayStateCapturing || p == PayStatePending || p == PayStateMismatchPending
 }
 
 // Erasure is the outcome of a client's request to erase their data.
@@ -240,7 +242,10 @@ type PrivacyStore interface {
 	BackfillClients(ctx context.Context, now time.Time) (int, error)
 }
 
-// Privacy holds the privacy use cases.
+// Privacy holds the privacy use cases: a client may see everything tori
+// keeps about them (Export) and have it erased (Erase); the worker ages
+// everyone's personal details out (Retain). docs/PRIVACY.md says what is
+// kept where, and why.
 type Privacy struct {
 	Practice *Practice
 	Store    PrivacyStore
@@ -292,6 +297,7 @@ func (p *Privacy) Erase(ctx context.Context, c Client) (Erasure, error) {
 	if err != nil {
 		return Erasure{}, err
 	}
+
 	if !rec.Holding.IsZero() { // nothing recorded: say what the holds are
 		blocks, _, err := p.check(ctx, c, now)
 		if len(blocks) == 0 {
@@ -303,6 +309,8 @@ func (p *Privacy) Erase(ctx context.Context, c Client) (Erasure, error) {
 	if rec.Phase == ErasureSweep {
 		return Erasure{Done: true, Again: true, Until: rec.Until}, nil
 	}
+
+	// A new erasure checks that nothing is under way, then erases.
 	if rec.Phase == ErasureChecking {
 		blocks, therapists, err := p.check(ctx, c, now)
 		if err != nil || len(blocks) > 0 {
@@ -317,6 +325,7 @@ func (p *Privacy) Erase(ctx context.Context, c Client) (Erasure, error) {
 		}
 		rec.Phase, rec.Therapists = ErasureErasing, therapists
 	}
+
 	until, err := p.erase(ctx, rec, now)
 	if err != nil {
 		return Erasure{}, err

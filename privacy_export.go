@@ -125,52 +125,21 @@ type ExportMessage struct {
 // ExportFile builds the client's export from their record, naming
 // services and therapists in lang.
 func (p *Privacy) ExportFile(r ClientRecord, lang string) ExportFile {
-	pr := p.Practice
-	at := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(pr.Location).Format(time.RFC3339)
-	}
-	money := func(m Money) string {
-		if m.Amount == 0 {
-			return ""
-		}
-		return m.Number() + " " + m.Currency
-	}
-	therapist := func(id string) string {
-		if t, ok := pr.Therapist(id); ok {
-			return t.Name
-		}
-		return id
-	}
-	service := func(id string) string {
-		if s, ok := pr.Service(id); ok {
-			return s.Name(lang, pr.Language)
-		}
-		return id
-	}
+	x := exportNames{pr: p.Practice, lang: lang}
 	f := ExportFile{
-		About:     "Everything " + pr.Name + " keeps about you in its booking assistant (tori).",
-		Generated: at(p.now()),
-		Practice:  pr.Name,
+		About:     "Everything " + x.pr.Name + " keeps about you in its booking assistant (tori).",
+		Generated: x.at(p.now()),
+		Practice:  x.pr.Name,
 		You: ExportProfile{TelegramID: r.Client.ID, Name: r.Client.Name, Username: r.Client.Username, Language: r.Client.Lang,
 			Prepayment: r.Prepay, Forgiven: r.Forgiven},
 		Bookings: []ExportBooking{}, Strikes: []ExportStrike{}, Waitlist: []ExportWait{}, Messages: []ExportMessage{},
 		Relayed: r.Relayed, Conversation: r.Conversation,
 	}
+
+	// Bookings, with the practice's notes unless it withholds them.
 	withhold := p.Policy().WithholdNotes
 	for _, a := range r.Appointments {
-		b := ExportBooking{ID: a.ID, Service: service(a.ServiceID), Therapist: therapist(a.TherapistID), Start: at(a.Start), End: at(a.End),
-			Status: string(a.Status), Remote: a.Remote, Price: money(a.Price), Payment: string(a.Payment), Paid: money(a.Paid),
-			PayState: string(a.PayState), Refund: money(a.RefundDue), Refunded: money(a.Refunded), Attending: a.Attending,
-			WaitOffer: a.Offer != "", Created: at(a.CreatedAt), Updated: at(a.UpdatedAt)}
-		if a.Price.Amount == 0 {
-			b.Price = "0"
-		}
-		if a.OrderID != "" || a.CaptureID != "" || a.RefundID != "" {
-			b.PayPal = &ExportPayPal{Order: a.OrderID, Capture: a.CaptureID, Refund: a.RefundID}
-		}
+		b := x.booking(a)
 		switch {
 		case a.Note != "" && withhold:
 			f.NotesWithheld++
@@ -179,22 +148,78 @@ func (p *Privacy) ExportFile(r ClientRecord, lang string) ExportFile {
 		}
 		f.Bookings = append(f.Bookings, b)
 	}
+
 	for _, s := range r.Strikes {
-		f.Strikes = append(f.Strikes, ExportStrike{Booking: s.Appointment, At: at(s.At)})
+		f.Strikes = append(f.Strikes, ExportStrike{Booking: s.Appointment, At: x.at(s.At)})
 	}
 	for _, e := range r.Waitlist {
-		w := ExportWait{Service: service(e.ServiceID), Therapist: therapist(e.TherapistID), From: e.From.String(), To: e.To.String(),
-			Part: string(e.Part), Joined: at(e.Joined)}
-		if e.TherapistID == "" {
-			w.Therapist = "any"
-		}
-		for _, d := range r.Declined[e.ID] {
-			w.Declined = append(w.Declined, at(d))
-		}
-		f.Waitlist = append(f.Waitlist, w)
+		f.Waitlist = append(f.Waitlist, x.wait(e, r.Declined[e.ID]))
 	}
 	for _, m := range r.Pending {
-		f.Messages = append(f.Messages, ExportMessage{Text: m.Text, At: at(m.At)})
+		f.Messages = append(f.Messages, ExportMessage{Text: m.Text, At: x.at(m.At)})
 	}
 	return f
+}
+
+// exportNames writes times, amounts, therapists and services as the export
+// shows them: in the practice's time zone, and in the client's language.
+type exportNames struct {
+	pr   *Practice
+	lang string
+}
+
+func (x exportNames) at(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(x.pr.Location).Format(time.RFC3339)
+}
+
+func (x exportNames) money(m Money) string {
+	if m.Amount == 0 {
+		return ""
+	}
+	return m.Number() + " " + m.Currency
+}
+
+func (x exportNames) therapist(id string) string {
+	if t, ok := x.pr.Therapist(id); ok {
+		return t.Name
+	}
+	return id
+}
+
+func (x exportNames) service(id string) string {
+	if s, ok := x.pr.Service(id); ok {
+		return s.Name(x.lang, x.pr.Language)
+	}
+	return id
+}
+
+// booking is an appointment as exported, without its note.
+func (x exportNames) booking(a Appointment) ExportBooking {
+	b := ExportBooking{ID: a.ID, Service: x.service(a.ServiceID), Therapist: x.therapist(a.TherapistID), Start: x.at(a.Start), End: x.at(a.End),
+		Status: string(a.Status), Remote: a.Remote, Price: x.money(a.Price), Payment: string(a.Payment), Paid: x.money(a.Paid),
+		PayState: string(a.PayState), Refund: x.money(a.RefundDue), Refunded: x.money(a.Refunded), Attending: a.Attending,
+		WaitOffer: a.Offer != "", Created: x.at(a.CreatedAt), Updated: x.at(a.UpdatedAt)}
+	if a.Price.Amount == 0 {
+		b.Price = "0"
+	}
+	if a.OrderID != "" || a.CaptureID != "" || a.RefundID != "" {
+		b.PayPal = &ExportPayPal{Order: a.OrderID, Capture: a.CaptureID, Refund: a.RefundID}
+	}
+	return b
+}
+
+// wait is a waitlist entry as exported, with the offers declined.
+func (x exportNames) wait(e WaitEntry, declined []time.Time) ExportWait {
+	w := ExportWait{Service: x.service(e.ServiceID), Therapist: x.therapist(e.TherapistID), From: e.From.String(), To: e.To.String(),
+		Part: string(e.Part), Joined: x.at(e.Joined)}
+	if e.TherapistID == "" {
+		w.Therapist = "any"
+	}
+	for _, d := range declined {
+		w.Declined = append(w.Declined, x.at(d))
+	}
+	return w
 }

@@ -5,12 +5,6 @@ import (
 	"fmt"
 )
 
-// Retention: an appointment's personal details (who the client was, the
-// practice's notes) go privacy.keep_personal after it ended; what remains
-// of one that involved money (amounts, dates, PayPal ids) goes
-// privacy.keep_money_records after its last money movement. Each step is a
-// compare-and-set in storage, so any number of workers may run it.
-
 // Retained is what one retention pass did. Forgotten counts clients idle
 // longer than privacy.keep_personal with nothing kept (ForgetIdle).
 type Retained struct {
@@ -18,7 +12,12 @@ type Retained struct {
 }
 
 // Retain runs one retention pass over a therapist's appointments, at most
-// n of each kind; a full batch means there may be more.
+// n of each kind; a full batch means there may be more. An appointment's
+// personal details (who the client was, the practice's notes) go
+// privacy.keep_personal after it ended; what remains of one that involved
+// money (amounts, dates, PayPal ids) goes privacy.keep_money_records after
+// its last money movement. Each step is a compare-and-set in storage, so
+// any number of workers may run it.
 func (p *Privacy) Retain(ctx context.Context, therapistID string, n int) (Retained, error) {
 	var r Retained
 	now := p.now()

@@ -7,16 +7,6 @@ import (
 	"time"
 )
 
-// The waitlist. A client who finds no suitable time joins it for a service
-// (with a therapist, or anyone), a range of days and optionally a part of
-// the day. When time of a therapist comes free (a cancellation, a hold let
-// go or run out, time off given back, a booking moved away), a Freeing is
-// recorded and queued; the worker offers it down the list one client at a
-// time, in the order they joined: each offer is a hold in that client's
-// name for a short window, so nobody else can book the time meanwhile.
-// Taking it is the normal hold -> (pay ->) confirm flow; declining it or
-// letting the window pass offers it to the next in line.
-
 // Queues of the waitlist (practice-wide): freed times to offer (member the
 // freeing id, due when its next step is), and entries to end when their
 // dates have passed (member the entry id).
@@ -167,6 +157,7 @@ type WaitlistStore interface {
 
 // JoinWaitlist puts the client on the waitlist for the service, with the
 // therapist (or anyone: ""), on the days from..to, in part of the day.
+// docs/ARCHITECTURE.md ("The waitlist") follows a freed time down the list.
 func (b *Bookings) JoinWaitlist(ctx context.Context, c Client, serviceID, therapistID string, from, to Date, part DayPart) (WaitEntry, error) {
 	s, err := b.service(serviceID)
 	if err != nil {
@@ -175,6 +166,8 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, c Client, serviceID, therap
 	if _, err := b.therapists(s, therapistID); err != nil {
 		return WaitEntry{}, err
 	}
+
+	// The days, within the booking horizon.
 	wp := b.Practice.Waitlist
 	now := b.now()
 	today, last := b.Practice.Today(now), b.Practice.LastBookableDay(now)
@@ -192,6 +185,7 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, c Client, serviceID, therap
 	case from.DaysUntil(to) >= wp.MaxDays:
 		return WaitEntry{}, Errorf(EINVALID, "A waitlist entry can cover up to %d days. Choose fewer days.", wp.MaxDays)
 	}
+
 	if err := b.Store.RememberClient(ctx, c, now); err != nil { // their activity, for retention
 		return WaitEntry{}, err
 	}
@@ -287,7 +281,8 @@ func (b *Bookings) AdvanceFreeing(ctx context.Context, id string) (OfferStep, er
 	if err != nil || f.State != "" {
 		return OfferStep{Freeing: f}, err
 	}
-	now := b.now()
+
+	// An offer a step began and did not record is finished first.
 	if f.Pending != "" {
 		var done bool
 		var step OfferStep
@@ -295,28 +290,56 @@ func (b *Bookings) AdvanceFreeing(ctx context.Context, id string) (OfferStep, er
 			return step, err
 		}
 	}
-	if f.Current != "" {
-		h, err := b.offerHolder(ctx, f.Current)
-		if err != nil {
-			return OfferStep{}, err
-		}
-		switch {
-		case h.Booked():
-			_, err := b.Store.EndFreeing(ctx, f.ID, f.Ver, FreeingFilled, h.ID)
-			f.State = FreeingFilled
-			return OfferStep{Freeing: f}, err
-		case h.Status == StatusHeld && now.Before(h.HoldUntil) && h.ID != f.Current:
-			// A successor: its client was told of it with the mismatch.
-			return OfferStep{Freeing: f, WaitUntil: h.HoldUntil}, nil
-		case h.Status == StatusHeld && now.Before(h.HoldUntil):
-			return OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, nil
-		case h.Status == StatusHeld: // run out; the hold job ends it and passes it on
-			return OfferStep{Freeing: f, WaitUntil: now.Add(time.Minute)}, nil
-		}
+
+	// An offer out: the step waits for it, or ends with it taken.
+	if step, done, err := b.currentOffer(ctx, f); err != nil || done {
+		return step, err
 	}
+
+	// The next client in line whose wish the time fits, or else the end.
+	step, f, done, err := b.offerNext(ctx, f)
+	if err != nil || done {
+		return step, err
+	}
+	return b.endFreeing(ctx, f)
+}
+
+// currentOffer is the step while an offer is out (held by the offer's own
+// hold or by a successor that took its time over): taken, the freeing ends
+// filled; held, the step waits for it; run out, it waits a minute for the
+// hold job to end it and pass it on. done is false when no offer is out.
+func (b *Bookings) currentOffer(ctx context.Context, f Freeing) (step OfferStep, done bool, err error) {
+	if f.Current == "" {
+		return OfferStep{}, false, nil
+	}
+	now := b.now()
+	h, err := b.offerHolder(ctx, f.Current)
+	if err != nil {
+		return OfferStep{}, true, err
+	}
+	switch {
+	case h.Booked():
+		_, err := b.Store.EndFreeing(ctx, f.ID, f.Ver, FreeingFilled, h.ID)
+		f.State = FreeingFilled
+		return OfferStep{Freeing: f}, true, err
+	case h.Status == StatusHeld && now.Before(h.HoldUntil) && h.ID != f.Current:
+		// A successor: its client was told of it with the mismatch.
+		return OfferStep{Freeing: f, WaitUntil: h.HoldUntil}, true, nil
+	case h.Status == StatusHeld && now.Before(h.HoldUntil):
+		return OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, true, nil
+	case h.Status == StatusHeld:
+		return OfferStep{Freeing: f, WaitUntil: now.Add(time.Minute)}, true, nil
+	}
+	return OfferStep{}, false, nil
+}
+
+// offerNext offers the time to the first client in line not yet offered it
+// whose wish it fits; done is false when there is none. f comes back as it
+// now is.
+func (b *Bookings) offerNext(ctx context.Context, f Freeing) (OfferStep, Freeing, bool, error) {
 	entries, err := b.Store.WaitEntries(ctx)
 	if err != nil {
-		return OfferStep{}, err
+		return OfferStep{}, f, true, err
 	}
 	for _, e := range entries {
 		if contains(f.Offered, e.ID) {
@@ -325,12 +348,19 @@ func (b *Bookings) AdvanceFreeing(ctx context.Context, id string) (OfferStep, er
 		var h Appointment
 		var ok bool
 		if h, ok, f, err = b.offer(ctx, f, e); err != nil {
-			return OfferStep{}, err
+			return OfferStep{}, f, true, err
 		}
 		if ok {
-			return OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, nil
+			return OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, f, true, nil
 		}
 	}
+	return OfferStep{}, f, false, nil
+}
+
+// endFreeing ends a freeing no one in line took: unfilled when offers
+// were made and the time is still free (the therapist is told), else with
+// nothing to tell.
+func (b *Bookings) endFreeing(ctx context.Context, f Freeing) (OfferStep, error) {
 	state := FreeingNone
 	if len(f.Offered) > 0 {
 		free, err := b.stillFree(ctx, f)
@@ -431,6 +461,7 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 	if err != nil || !ok {
 		return Appointment{}, false, f, err
 	}
+
 	now := b.now()
 	wp := b.Practice.Waitlist
 	if !wp.OfferWhenBookedThatDay {
@@ -439,10 +470,14 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 			return Appointment{}, false, f, err
 		}
 	}
+
+	// What the client pays for it, as for any hold.
 	payment, due, prepay, err := b.paymentFor(ctx, e.Client, s)
 	if err != nil {
 		return Appointment{}, false, f, err
 	}
+
+	// The hold: its id and token come from the freeing and the entry, so a step repeated finds the first one's.
 	seed := sha256.Sum256([]byte(f.ID + "/" + e.ID))
 	window := offerWindow(wp.OfferWindow, start, now)
 	h := Appointment{
@@ -465,6 +500,8 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 		CreatedAt:   now.UTC(),
 		UpdatedAt:   now.UTC(),
 	}
+
+	// Begin the offer (the entry pending), then take the hold.
 	f, err = b.Store.BeginOffer(ctx, f, e.ID, e.Client.ID, h.ID, window+b.Practice.Policy.HoldFor+captureGrace, now)
 	switch ErrorCode(err) {
 	case "":
@@ -473,7 +510,15 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 	default:
 		return Appointment{}, false, f, err
 	}
-	_, err = b.Store.Hold(ctx, h, b.Practice.Policy.MaxHoldsPerClient+1, now)
+	return b.holdOffer(ctx, f, e, h, now)
+}
+
+// holdOffer takes the hold h of an offer begun (pending) to e's client and
+// records the offer made; when the time was taken meanwhile, or the client
+// holds too much, it undoes the offer. On any other error the offer stays
+// pending, for the next step to finish.
+func (b *Bookings) holdOffer(ctx context.Context, f Freeing, e WaitEntry, h Appointment, now time.Time) (Appointment, bool, Freeing, error) {
+	_, err := b.Store.Hold(ctx, h, b.Practice.Policy.MaxHoldsPerClient+1, now)
 	held := h
 	if err == nil {
 		held, err = b.Store.Appointment(ctx, h.ID) // a repeated step finds the first one's hold
@@ -520,14 +565,8 @@ func (b *Bookings) offerSlot(ctx context.Context, f Freeing, e WaitEntry) (time.
 		return time.Time{}, s, false, nil
 	}
 	loc := b.Practice.Location
-	from, to := DateOf(f.Start.In(loc)), DateOf(f.End.Add(-time.Nanosecond).In(loc))
-	if from.Before(e.From) {
-		from = e.From
-	}
-	if to.After(e.To) {
-		to = e.To
-	}
-	if to.Before(from) {
+	from, to, ok := b.offerDays(f, e)
+	if !ok {
 		return time.Time{}, s, false, nil
 	}
 	now := b.now()
@@ -544,17 +583,41 @@ func (b *Bookings) offerSlot(ctx context.Context, f Freeing, e WaitEntry) (time.
 		p.Policy.MinNotice = 0
 	}
 	for _, st := range FreeSlots(&p, t, s, from, to, busy, now) {
-		local := st.In(loc)
-		switch {
-		case st.Before(f.Start) || !st.Before(f.End):
-		case !e.Part.Has(local.Hour()*60 + local.Minute()):
-		case nearDeclined(declined, st, s.Duration):
-		case offerWindow(b.Practice.Waitlist.OfferWindow, st, now) < minOfferWindow:
-		default:
+		if b.offerable(f, e, s, declined, st, now) {
 			return st, s, true, nil
 		}
 	}
 	return time.Time{}, s, false, nil
+}
+
+// offerDays are the days of the freed time that e asks for; ok is false
+// when there are none.
+func (b *Bookings) offerDays(f Freeing, e WaitEntry) (from, to Date, ok bool) {
+	loc := b.Practice.Location
+	from, to = DateOf(f.Start.In(loc)), DateOf(f.End.Add(-time.Nanosecond).In(loc))
+	if from.Before(e.From) {
+		from = e.From
+	}
+	if to.After(e.To) {
+		to = e.To
+	}
+	return from, to, !to.Before(from)
+}
+
+// offerable reports whether a free start st of service s is one to offer
+// e's client: within the freed time and the part of the day they asked
+// for, not near a time they declined, and with time enough to take it.
+func (b *Bookings) offerable(f Freeing, e WaitEntry, s Service, declined map[int64]bool, st, now time.Time) bool {
+	local := st.In(b.Practice.Location)
+	switch {
+	case st.Before(f.Start) || !st.Before(f.End):
+	case !e.Part.Has(local.Hour()*60 + local.Minute()):
+	case nearDeclined(declined, st, s.Duration):
+	case offerWindow(b.Practice.Waitlist.OfferWindow, st, now) < minOfferWindow:
+	default:
+		return true
+	}
+	return false
 }
 
 // nearDeclined reports whether a session at st would overlap one its client

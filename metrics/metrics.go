@@ -124,10 +124,12 @@ func (q Queues) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepth; ch <- q
 func (q Queues) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
+
 	now := time.Now()
 	if q.Now != nil {
 		now = q.Now()
 	}
+
 	perTherapist := map[tori.Queue]bool{tori.QueueReminders: true, tori.QueueHoldExpiry: true}
 	for _, name := range []tori.Queue{tori.QueueReminders, tori.QueueHoldExpiry, tori.QueueRefunds, tori.QueueOpenPayments, tori.QueueRelay, tori.QueueWaitlist, tori.QueueWaitEnd} {
 		owners := []string{""}
@@ -137,6 +139,8 @@ func (q Queues) Collect(ch chan<- prometheus.Metric) {
 				owners = append(owners, t.ID)
 			}
 		}
+
+		// The depth, and the oldest item, over the queue's owners.
 		var depth int64
 		var oldest time.Time
 		failed := false
@@ -154,6 +158,7 @@ func (q Queues) Collect(ch chan<- prometheus.Metric) {
 		if failed {
 			continue // Redis did not answer: no sample rather than a wrong one
 		}
+
 		age := 0.0
 		if !oldest.IsZero() && oldest.Before(now) {
 			age = now.Sub(oldest).Seconds()

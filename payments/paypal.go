@@ -184,6 +184,7 @@ func (p *PayPal) Capture(ctx context.Context, a tori.Appointment) (tori.Capture,
 	if a.Declines > 0 {
 		rid = fmt.Sprintf("capture:%s:%d", a.ID, a.Declines+1)
 	}
+
 	res, err := p.capture(ctx, a.OrderID, rid)
 	if err != nil {
 		if issue(err) == "ORDER_ALREADY_CAPTURED" {
@@ -197,6 +198,7 @@ func (p *PayPal) Capture(ctx context.Context, a tori.Appointment) (tori.Capture,
 		}
 		return tori.Capture{}, formatError("capture", err)
 	}
+
 	for _, u := range res.PurchaseUnits {
 		if u.Payments == nil || len(u.Payments.Captures) == 0 {
 			continue
@@ -285,7 +287,8 @@ var refusals = map[string]bool{
 	"CAPTURE_FULLY_REFUNDED": true, "PENDING_CAPTURE": true, "PARTIAL_REFUND_NOT_ALLOWED": true, "CANNOT_PROCESS_REFUNDS": true,
 }
 
-// formatError is the one place PayPal's errors become tori's.
+// formatError is the one place PayPal's errors become tori's; each keeps
+// PayPal's (or the network's) error as its cause.
 func formatError(op string, err error) error {
 	var e *paypal.ErrorResponse
 	if errors.As(err, &e) {
@@ -297,25 +300,26 @@ func formatError(op string, err error) error {
 		what := fmt.Sprintf("PayPal %s: %d %s %s (debug id %s)", op, status, e.Name, is, e.DebugID)
 		switch {
 		case status == http.StatusNotFound:
-			return tori.Errorf(tori.ENOTFOUND, "%s", what)
+			return tori.WrapError(tori.ENOTFOUND, err, "%s", what)
 		case is == "ORDER_NOT_APPROVED":
-			return tori.Errorf(tori.ECONFLICT, "%s", what)
+			return tori.WrapError(tori.ECONFLICT, err, "%s", what)
 		case refusals[is] || strings.HasPrefix(is, "REFUND_"):
-			return tori.Errorf(tori.EDECLINED, "%s", what)
+			return tori.WrapError(tori.EDECLINED, err, "%s", what)
 		case status == http.StatusBadRequest:
-			return tori.Errorf(tori.EINTERNAL, "%s", what)
+			return tori.WrapError(tori.EINTERNAL, err, "%s", what)
 		case status == http.StatusUnauthorized || status == http.StatusForbidden:
-			return tori.Errorf(tori.EINTERNAL, "%s: check PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET and PAYPAL_API_BASE", what)
+			return tori.WrapError(tori.EINTERNAL, err, "%s: check PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET and PAYPAL_API_BASE", what)
 		}
-		return tori.Errorf(tori.EUNAVAILABLE, "%s", what)
+		return tori.WrapError(tori.EUNAVAILABLE, err, "%s", what)
 	}
+
 	var ne net.Error
 	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return tori.Errorf(tori.EUNAVAILABLE, "PayPal %s did not answer: %v", op, err)
+		return tori.WrapError(tori.EUNAVAILABLE, err, "PayPal %s did not answer: %v", op, err)
 	}
 	var tokenErr *json.SyntaxError
 	if errors.As(err, &tokenErr) {
-		return tori.Errorf(tori.EUNAVAILABLE, "PayPal %s answered something that is not JSON: %v", op, err)
+		return tori.WrapError(tori.EUNAVAILABLE, err, "PayPal %s answered something that is not JSON: %v", op, err)
 	}
-	return tori.Errorf(tori.EUNAVAILABLE, "PayPal %s: %v", op, err)
+	return tori.WrapError(tori.EUNAVAILABLE, err, "PayPal %s: %v", op, err)
 }

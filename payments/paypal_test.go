@@ -2,13 +2,16 @@ package payments_test
 
 import (
 	"context"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/plutov/paypal/v4"
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
@@ -113,6 +116,10 @@ func TestFaults(t *testing.T) {
 		fake.FailNext("capture", paypaltest.Declined)
 		_, err := p.Capture(ctx, a)
 		code(t, err, tori.EDECLINED)
+		var pe *paypal.ErrorResponse // PayPal's answer stays under tori's error
+		if !errors.As(err, &pe) || pe.Response == nil || pe.Response.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("%v does not carry PayPal's 422 answer", err)
+		}
 		if fo, _ := fake.Order(o.ID); fo.Capture != nil {
 			t.Fatal("a declined capture took money")
 		}
@@ -138,6 +145,10 @@ func TestFaults(t *testing.T) {
 		start := time.Now()
 		_, err := p.Capture(ctx, a)
 		code(t, err, tori.EUNAVAILABLE)
+		var ne net.Error // and so does the network's timeout
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("%v does not carry the network's timeout", err)
+		}
 		if time.Since(start) > 5*time.Second {
 			t.Fatal("the client timeout did not bound the call")
 		}

@@ -13,12 +13,6 @@ import (
 	"github.com/tori-bot/tori/metrics"
 )
 
-// The webhook endpoint's hygiene: a request without PayPal's transmission
-// headers, or with one not shaped as PayPal sends it, is refused before
-// PayPal's verify API is asked; the calls that are made are bounded per
-// minute; refusals are counted by reason and summed up in at most one log
-// line a minute. docs/ARCHITECTURE.md ("The PayPal webhook") says why.
-
 // DefaultVerifyPerMinute bounds the calls to PayPal's verify API per
 // minute and process when Config.VerifyPerMinute is 0.
 const DefaultVerifyPerMinute = 60
@@ -26,8 +20,13 @@ const DefaultVerifyPerMinute = 60
 // maxWebhookBody is the largest webhook body read; PayPal's are a few KB.
 const maxWebhookBody = 1 << 20
 
-// webhookGuard holds what the hygiene needs: the verification budget,
-// the refusal tally and the host a stand-in's certificate may come from.
+// webhookGuard is the webhook endpoint's hygiene: a request without
+// PayPal's transmission headers, or with one not shaped as PayPal sends
+// it, is refused before PayPal's verify API is asked; the calls that are
+// made are bounded per minute; refusals are counted by reason and summed
+// up in at most one log line a minute (docs/ARCHITECTURE.md, "The PayPal
+// webhook", says why). It holds the verification budget, the refusal
+// tally and the host a stand-in's certificate may come from.
 type webhookGuard struct {
 	apiHost string // scheme://host of the API base: a stand-in's certificates
 	now     func() time.Time

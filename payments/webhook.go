@@ -99,18 +99,21 @@ func parseEvent(body []byte) (tori.PaymentEvent, error) {
 	if err := json.Unmarshal(body, &ev); err != nil || ev.ID == "" {
 		return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook event is not PayPal's JSON")
 	}
+
 	out := tori.PaymentEvent{ID: ev.ID, Type: ev.EventType}
 	var res resource
 	if err := json.Unmarshal(ev.Resource, &res); err != nil {
-		return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook resource: %v", err)
+		return tori.PaymentEvent{}, tori.WrapError(tori.EINVALID, err, "webhook resource: %v", err)
 	}
 	var amount tori.Money
 	if res.Amount != nil {
 		var err error
 		if amount, err = money(res.Amount.Currency, res.Amount.Value); err != nil {
-			return tori.PaymentEvent{}, tori.Errorf(tori.EINVALID, "webhook amount: %v", err)
+			return tori.PaymentEvent{}, tori.WrapError(tori.EINVALID, err, "webhook amount: %v", err)
 		}
 	}
+
+	// What each kind of event says: the order, the capture, or the refund and its capture.
 	switch ev.EventType {
 	case EventOrderApproved:
 		out.OrderID = res.ID

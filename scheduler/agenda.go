@@ -7,14 +7,14 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The daily agenda. From the configured local time on, each therapist gets
-// the day's sessions once (a marker per therapist and day, so several
-// workers send one, and a worker that was down at 07:30 still sends it when
-// it comes back, until noon); a day without sessions sends nothing.
-
 // agendaLate is how long after its time an agenda is still worth sending.
 const agendaLate = 4*time.Hour + 30*time.Minute
 
+// sendAgendas is the daily agenda job. From the configured local time on,
+// each therapist gets the day's sessions once (a marker per therapist and
+// day, so several workers send one, and a worker that was down at 07:30
+// still sends it when it comes back, until noon); a day without sessions
+// sends nothing.
 func (w *Worker) sendAgendas(ctx context.Context) (int, error) {
 	ws := w.cfg.Practice.Worker
 	if ws.AgendaOff {

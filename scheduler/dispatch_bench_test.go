@@ -13,6 +13,7 @@ import (
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/internal/testpractice"
 )
 
 // BenchmarkReminderDispatch drains 10,000 due reminders through the real
@@ -36,7 +37,7 @@ func BenchmarkReminderDispatch(b *testing.B) {
 		for i := range therapists {
 			var h tori.WeeklyHours
 			for d := range 7 {
-				h[d] = []tori.Span{span("00:00", "24:00")}
+				h[d] = []tori.Span{testpractice.Span("00:00", "24:00")}
 			}
 			p.Therapists = append(p.Therapists, tori.Therapist{ID: fmt.Sprintf("t%d", i), Name: "T", TelegramIDs: []int64{int64(7000 + i)}, Hours: h})
 		}

@@ -13,41 +13,19 @@ import (
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/internal/bidi"
+	"github.com/tori-bot/tori/internal/testpractice"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
 )
 
-func span(a, b string) tori.Span {
-	s, _ := tori.ParseMinute(a)
-	e, _ := tori.ParseMinute(b)
-	return tori.Span{Start: s, End: e}
-}
-
-// testPractice: Adi (9001) works Sunday to Thursday 09:00-13:00 and
-// 15:00-19:00 in Jerusalem. "talk" is in person (50 + 10 min, ₪350, at the
-// session); "video" remote (45 min) with a link; "intake" prepaid ₪350.50.
+// testPractice is the shared test practice (internal/testpractice), with
+// Adi writing in English: these tests read what the therapist is told.
 func testPractice() *tori.Practice {
-	var hours tori.WeeklyHours
-	for d := time.Sunday; d <= time.Thursday; d++ {
-		hours[d] = []tori.Span{span("09:00", "13:00"), span("15:00", "19:00")}
-	}
-	loc, _ := time.LoadLocation("Asia/Jerusalem")
-	p := &tori.Practice{
-		Name: "Tel Aviv Therapy", Location: loc, Language: "en", Address: "1 Herzl St",
-		Therapists: []tori.Therapist{{ID: "adi", Name: "Adi Levi", TelegramIDs: []int64{9001, 9011}, Hours: hours, Lang: "en"}},
-		Services: []tori.Service{
-			{ID: "talk", Names: map[string]string{"en": "Talk session"}, Duration: 50 * time.Minute, BufferAfter: 10 * time.Minute, Price: tori.Money{Amount: 35000, Currency: "ILS"}},
-			{ID: "video", Names: map[string]string{"en": "Video session"}, Duration: 45 * time.Minute, Price: tori.Money{Amount: 30000, Currency: "ILS"}, Remote: true, MeetingLink: "https://meet.example/adi"},
-			{ID: "intake", Names: map[string]string{"en": "Intake"}, Duration: 60 * time.Minute, Price: tori.Money{Amount: 35050, Currency: "ILS"}, Payment: tori.PayFull},
-		},
-		Policy: tori.DefaultPolicy(),
-	}
-	if err := p.Validate(); err != nil {
-		panic(err)
-	}
-	return p
+	p := testpractice.New()
+	p.Therapists[0].Lang = "en"
+	return testpractice.Valid(p)
 }
 
 type clock struct {

@@ -7,15 +7,14 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Hold expiry. Every hold is in its therapist's expiry queue, scored by
-// its end, from the script that takes it (renewals move it; confirming or
-// releasing takes it out). Each run ends the holds whose time has run out,
-// in time order, frees their time and tells the client (a marker set after
-// the message makes sure they are told once even if sending fails first).
-// A hold whose payment is being captured is left to the payment; one whose
-// buyer approved at PayPal but has not come back is paid now rather than
-// ended.
-
+// expireHolds is the hold expiry job. Every hold is in its therapist's
+// expiry queue, scored by its end, from the script that takes it (renewals
+// move it; confirming or releasing takes it out). Each run ends the holds
+// whose time has run out, in time order, frees their time and tells the
+// client (a marker set after the message makes sure they are told once
+// even if sending fails first). A hold whose payment is being captured is
+// left to the payment; one whose buyer approved at PayPal but has not come
+// back is paid now rather than ended.
 func (w *Worker) expireHolds(ctx context.Context) (int, error) {
 	ended := 0
 	for _, t := range w.cfg.Practice.Therapists {
@@ -40,7 +39,9 @@ func (w *Worker) expireHolds(ctx context.Context) (int, error) {
 	return ended, nil
 }
 
-func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, error) {
+// expire ends the hold of claim c, of therapist tid, if its time has run
+// out; told reports that the client was told now.
+func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (told bool, err error) {
 	st := w.cfg.Store
 	if paid, err := w.paidMeanwhile(ctx, c.Member); paid || err != nil {
 		return false, err
@@ -61,38 +62,52 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, er
 		_, err = st.Requeue(ctx, tori.QueueHoldExpiry, tid, c, due)
 		return false, err
 	}
-	told := false
 	// A hold whose capture did not match passed its time to its successor
 	// (or, pending at PayPal, let it go) and is told of by its payment.
 	if a.Status == tori.StatusExpired && a.PayState != tori.PayStatePaid && !a.PayState.Mismatched() {
-		// The time is free: the waitlist may want it (recorded once per hold,
-		// so a retry after a failed message does not lose or double it).
-		if err := w.cfg.Bookings.FreedAppointment(ctx, a); err != nil {
+		if told, err = w.holdEnded(ctx, a, fresh); err != nil {
 			return false, err
-		}
-		marker := "holdend:" + a.ID
-		if fresh {
-			w.cfg.Bookings.Count("hold", "expired")
-			if a.Offer != "" {
-				w.cfg.Bookings.Count("waitlist", "expired")
-			}
-		}
-		done, err := st.Marked(ctx, marker)
-		if err != nil {
-			return false, err
-		}
-		if !done {
-			if err := w.cfg.Notify.HoldExpired(ctx, a); err != nil && !unreachable(err) {
-				return false, err // tried again after the lease
-			}
-			if _, err := st.MarkOnce(ctx, marker, 7*24*time.Hour); err != nil {
-				return false, err
-			}
-			told = true
 		}
 	}
 	_, err = st.Ack(ctx, tori.QueueHoldExpiry, tid, c)
 	return told, err
+}
+
+// holdEnded frees the time of a hold that ran out for the waitlist and
+// tells its client, once; fresh says this run ended it (and counts it).
+func (w *Worker) holdEnded(ctx context.Context, a tori.Appointment, fresh bool) (told bool, err error) {
+	// The time is free: the waitlist may want it (recorded once per hold,
+	// so a retry after a failed message does not lose or double it).
+	if err := w.cfg.Bookings.FreedAppointment(ctx, a); err != nil {
+		return false, err
+	}
+	if fresh {
+		w.cfg.Bookings.Count("hold", "expired")
+		if a.Offer != "" {
+			w.cfg.Bookings.Count("waitlist", "expired")
+		}
+	}
+
+	// Told once: a marker set after the message.
+	marker := "holdend:" + a.ID
+	done, err := w.cfg.Store.Marked(ctx, marker)
+	if err != nil || done {
+		return false, err
+	}
+	if err := w.cfg.Notify.HoldExpired(ctx, a); err != nil && !unreachable(err) {
+		return false, err // tried again after the lease
+	}
+	if _, err := w.cfg.Store.MarkOnce(ctx, marker, 7*24*time.Hour); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// awaitingBuyer reports whether a is a hold run out with an order its buyer
+// may have approved at PayPal.
+func (w *Worker) awaitingBuyer(a tori.Appointment) bool {
+	return a.Status == tori.StatusHeld && a.OrderID != "" && w.cfg.Bookings.Payments != nil &&
+		!w.now().Before(a.HoldUntil) && (a.PayState == tori.PayStateOrdered || a.PayState == tori.PayStateDeclined)
 }
 
 // paidMeanwhile finishes the payment of a run-out hold whose buyer approved
@@ -100,8 +115,7 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (bool, er
 // it beats telling the client it ended. true when it was handled so.
 func (w *Worker) paidMeanwhile(ctx context.Context, id string) (bool, error) {
 	a, err := w.cfg.Store.Appointment(ctx, id)
-	if err != nil || a.Status != tori.StatusHeld || a.OrderID == "" || w.cfg.Bookings.Payments == nil ||
-		w.now().Before(a.HoldUntil) || (a.PayState != tori.PayStateOrdered && a.PayState != tori.PayStateDeclined) {
+	if err != nil || !w.awaitingBuyer(a) {
 		return false, nil
 	}
 	o, err := w.cfg.Bookings.Payments.Order(ctx, a.OrderID)

@@ -13,6 +13,7 @@ import (
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/internal/testpractice"
 )
 
 // Telegram outages: the Bot API answers 429 (with retry_after) and 500 for
@@ -98,7 +99,7 @@ func TestOutageRemindersBackOffAndArriveOnce(t *testing.T) {
 	for i := range 2 {
 		var h tori.WeeklyHours
 		for d := range 7 {
-			h[d] = []tori.Span{span("00:00", "24:00")}
+			h[d] = []tori.Span{testpractice.Span("00:00", "24:00")}
 		}
 		p.Therapists = append(p.Therapists, tori.Therapist{ID: fmt.Sprintf("t%d", i), Name: "T", TelegramIDs: []int64{int64(8100 + i)}, Hours: h})
 	}

@@ -7,19 +7,19 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Reconciliation. Every order is put in the open-payments queue when it is
-// made (as intent, due two minutes later); until its payment settles it is
-// looked up with PayPal every minute and finished: an approved order whose
-// buyer never came back is captured, a capture PayPal completed but tori
-// never recorded is recorded, a pending capture is checked, so that a crash
-// at any step converges, with webhooks switched off too. An order the buyer
-// never approved is dropped once its hold is long over.
-
 // orderLife is how long after its hold ends an unapproved order is still
 // watched (PayPal lets a buyer approve for about three hours); erasure
 // waits for it too.
 const orderLife = tori.OrderLife
 
+// reconcile is the reconciliation job. Every order is put in the
+// open-payments queue when it is made (as intent, due two minutes later);
+// until its payment settles it is looked up with PayPal every minute and
+// finished: an approved order whose buyer never came back is captured, a
+// capture PayPal completed but tori never recorded is recorded, a pending
+// capture is checked, so that a crash at any step converges, with webhooks
+// switched off too. An order the buyer never approved is dropped once its
+// hold is long over.
 func (w *Worker) reconcile(ctx context.Context) (int, error) {
 	st := w.cfg.Store
 	claims, err := st.ClaimDue(ctx, tori.QueueOpenPayments, "", w.now(), w.cfg.Lease, w.cfg.Batch)
@@ -50,7 +50,7 @@ func (w *Worker) reconcile(ctx context.Context) (int, error) {
 
 // settle looks one open payment up and finishes it; done reports that
 // nothing is left to watch.
-func (w *Worker) settle(ctx context.Context, c tori.Claim) (bool, error) {
+func (w *Worker) settle(ctx context.Context, c tori.Claim) (done bool, err error) {
 	a, err := w.cfg.Store.Appointment(ctx, c.Member)
 	if tori.ErrorCode(err) == tori.ENOTFOUND {
 		return true, nil
@@ -73,6 +73,14 @@ func (w *Worker) settle(ctx context.Context, c tori.Claim) (bool, error) {
 	case w.cfg.Bookings.Payments == nil:
 		return false, tori.Errorf(tori.EUNAVAILABLE, "online payment is not set up")
 	}
+	return w.settleWithPayPal(ctx, a)
+}
+
+// settleWithPayPal finishes a payment not recorded here by what PayPal
+// says of its order: a capture pending waits, one declined is told, one
+// made is recorded; an order approved is captured; one not approved is
+// dropped once its hold is long over.
+func (w *Worker) settleWithPayPal(ctx context.Context, a tori.Appointment) (done bool, err error) {
 	o, err := w.cfg.Bookings.Payments.Order(ctx, a.OrderID)
 	if tori.ErrorCode(err) == tori.ENOTFOUND {
 		w.cfg.Log.Warn("PayPal does not know this order; no longer watched", "appointment", a.ID, "order", a.OrderID)
@@ -86,16 +94,7 @@ func (w *Worker) settle(ctx context.Context, c tori.Claim) (bool, error) {
 	case o.Capture != nil && o.Capture.Status == "PENDING":
 		return false, nil // PayPal has not finished
 	case o.Capture != nil && (o.Capture.Status == "DECLINED" || o.Capture.Status == "FAILED"):
-		d, fresh, err := w.cfg.Bookings.PaymentDenied(ctx, a.OrderID)
-		if err != nil {
-			return false, err
-		}
-		if fresh {
-			if err := w.cfg.Notify.PaymentSettled(ctx, tori.PaymentResult{Outcome: tori.PayDenied, Appointment: d, Fresh: true}); err != nil && !unreachable(err) {
-				w.cfg.Log.Warn("payment denied, but the message did not go out", "appointment", a.ID, "err", err)
-			}
-		}
-		return true, nil
+		return w.paymentDenied(ctx, a)
 	case o.Capture != nil:
 		known = o.Capture // captured at PayPal (since refunded or not), not recorded here
 		known.Status = "COMPLETED"
@@ -104,6 +103,27 @@ func (w *Worker) settle(ctx context.Context, c tori.Claim) (bool, error) {
 	default: // not approved
 		return w.now().After(a.HoldUntil.Add(orderLife)), nil
 	}
+	return w.completePayment(ctx, a, known)
+}
+
+// paymentDenied records a capture PayPal declined and tells of it, once.
+func (w *Worker) paymentDenied(ctx context.Context, a tori.Appointment) (done bool, err error) {
+	d, fresh, err := w.cfg.Bookings.PaymentDenied(ctx, a.OrderID)
+	if err != nil {
+		return false, err
+	}
+	if fresh {
+		if err := w.cfg.Notify.PaymentSettled(ctx, tori.PaymentResult{Outcome: tori.PayDenied, Appointment: d, Fresh: true}); err != nil && !unreachable(err) {
+			w.cfg.Log.Warn("payment denied, but the message did not go out", "appointment", a.ID, "err", err)
+		}
+	}
+	return true, nil
+}
+
+// completePayment captures the order (or records known, the capture PayPal
+// made) and tells of the outcome; a declined or pending capture is looked
+// at again.
+func (w *Worker) completePayment(ctx context.Context, a tori.Appointment, known *tori.Capture) (done bool, err error) {
 	r, err := w.cfg.Bookings.CompletePayment(ctx, a.OrderID, known)
 	if err != nil {
 		return false, err

@@ -7,16 +7,15 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Refund retries. A cancellation with a refund puts the booking in the
-// refunds queue (as intent, before the refund is pending) and tries the
-// refund at once; what PayPal refuses or does not answer is tried again
-// here with growing pauses, through the same idempotent request, until
-// PayPal accepts it (then the client and therapist are told). After the
-// configured number of attempts the therapist is told to refund by hand,
-// with the amount and the PayPal capture id, and tori stops trying (a
-// refund made by hand must not be doubled; PayPal's REFUNDED webhook then
-// records it).
-
+// retryRefunds is the refund retry job. A cancellation with a refund puts
+// the booking in the refunds queue (as intent, before the refund is
+// pending) and tries the refund at once; what PayPal refuses or does not
+// answer is tried again here with growing pauses, through the same
+// idempotent request, until PayPal accepts it (then the client and
+// therapist are told). After the configured number of attempts the
+// therapist is told to refund by hand, with the amount and the PayPal
+// capture id, and tori stops trying (a refund made by hand must not be
+// doubled; PayPal's REFUNDED webhook then records it).
 func (w *Worker) retryRefunds(ctx context.Context) (int, error) {
 	st := w.cfg.Store
 	claims, err := st.ClaimDue(ctx, tori.QueueRefunds, "", w.now(), w.cfg.Lease, w.cfg.Batch)

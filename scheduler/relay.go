@@ -6,11 +6,11 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Messages written outside messaging hours wait in the relay queue, due
-// when the hours begin; each is passed on once then. Messages Telegram did
-// not take wait there too, a minute at a time: a client's message to the
-// practice (a relay), or a notice to the therapist (Notifier.Resend).
-
+// deliverRelays is the relay job. Messages written outside messaging
+// hours wait in the relay queue, due when the hours begin; each is passed
+// on once then. Messages Telegram did not take wait there too, a minute at
+// a time: a client's message to the practice (a relay), or a notice to the
+// therapist (Notifier.Resend).
 func (w *Worker) deliverRelays(ctx context.Context) (int, error) {
 	st := w.cfg.Store
 	claims, err := st.ClaimDue(ctx, tori.QueueRelay, "", w.now(), w.cfg.Lease, w.cfg.Batch)

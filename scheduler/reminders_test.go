@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/internal/testpractice"
 )
 
 var thu = tori.Date{Year: 2026, Month: 12, Day: 3}
@@ -30,7 +31,7 @@ func TestRemindersAtEachOffset(t *testing.T) {
 		{start.Add(-48*time.Hour - time.Minute), 0, ""},
 		{start.Add(-48 * time.Hour), 1, "Where: video session; join here: https://meet.example/adi"},
 		{start.Add(-30 * time.Hour), 0, ""},
-		{start.Add(-24 * time.Hour), 1, "If you cannot come: cancelling now, 24 hours before, costs 50% of the price (₪150)"},
+		{start.Add(-24 * time.Hour), 1, "If you cannot come: cancelling now, 24 hours before, costs 50% of the price (₪150.25)"},
 		{start.Add(-time.Hour), 1, "join here: https://meet.example/adi"},
 		{start.Add(-time.Minute), 0, ""},
 	} {
@@ -143,7 +144,7 @@ func TestThreeWorkersThousandReminders(t *testing.T) {
 	for i := range 10 {
 		var h tori.WeeklyHours
 		for d := range 7 {
-			h[d] = []tori.Span{span("00:00", "24:00")}
+			h[d] = []tori.Span{testpractice.Span("00:00", "24:00")}
 		}
 		p.Therapists = append(p.Therapists, tori.Therapist{ID: "t" + string(rune('0'+i)), Name: "T", TelegramIDs: []int64{int64(8000 + i)}, Hours: h})
 	}

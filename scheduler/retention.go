@@ -8,18 +8,15 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Privacy's two jobs. Retention anonymises the appointments that ended
-// more than privacy.keep_personal ago and removes the money records older
-// than privacy.keep_money_records (tori.Privacy.RetainAll); a pass is
-// claimed for its hour, so one worker runs it, and each step is a
-// compare-and-set besides. Erasures finishes what a client's erasure left
-// (a process died midway) and sweeps each once more after tori.SweepAfter,
-// from the erasure queue.
-
 // retentionEvery is how often a retention pass runs (and how long its
 // claim is kept once done).
 const retentionEvery = time.Hour
 
+// retain is the retention job: it anonymises the appointments that ended
+// more than privacy.keep_personal ago and removes the money records older
+// than privacy.keep_money_records (tori.Privacy.RetainAll). A pass is
+// claimed for its hour, so one worker runs it, and each step is a
+// compare-and-set besides.
 func (w *Worker) retain(ctx context.Context) (int, error) {
 	p := w.cfg.Privacy
 	if p == nil {
@@ -44,16 +41,21 @@ func (w *Worker) retain(ctx context.Context) (int, error) {
 	return did, st.Finish(ctx, "retention", id, retentionEvery)
 }
 
+// finishErasures is the erasure job: it finishes what a client's erasure
+// left (a process died midway) and sweeps each once more after
+// tori.SweepAfter, from the erasure queue.
 func (w *Worker) finishErasures(ctx context.Context) (int, error) {
 	p := w.cfg.Privacy
 	if p == nil {
 		return 0, nil
 	}
+
 	st := w.cfg.Store
 	claims, err := st.ClaimDue(ctx, tori.QueueErasures, "", w.now(), w.cfg.Lease, w.cfg.Batch)
 	if err != nil {
 		return 0, err
 	}
+
 	finished := 0
 	for _, c := range claims {
 		if w.stopping(ctx) {

@@ -164,7 +164,7 @@ func (s *Store) BackfillClients(ctx context.Context, now time.Time) (int, error)
 		return 0, formatError("backfill clients", err)
 	}
 	added := 0
-	err := s.scanKeys(ctx, "{c:*}:profile", func(key string) error {
+	err := s.scanKeys(ctx, s.profileGlob(), func(key string) error {
 		id := strings.TrimSuffix(strings.TrimPrefix(key, s.Prefix+"{c:"), "}:profile")
 		if _, err := strconv.ParseInt(id, 10, 64); err != nil || key != s.Prefix+"{c:"+id+"}:profile" {
 			return nil
@@ -179,10 +179,9 @@ func (s *Store) BackfillClients(ctx context.Context, now time.Time) (int, error)
 	return added, formatError("backfill clients", s.Redis.Set(ctx, s.clientsBackfilledKey(), "1", 0).Err())
 }
 
-// scanKeys calls fn with every key of this store's prefix that matches
-// glob (a SCAN pattern after the prefix), on every master of a cluster.
-func (s *Store) scanKeys(ctx context.Context, glob string, fn func(key string) error) error {
-	pattern := strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(s.Prefix) + glob
+// scanKeys calls fn with every key that matches pattern (a SCAN pattern
+// built in keys.go), on every master of a cluster.
+func (s *Store) scanKeys(ctx context.Context, pattern string, fn func(key string) error) error {
 	scan := func(ctx context.Context, c *redis.Client) error {
 		iter := c.Scan(ctx, 0, pattern, 500).Iterator()
 		for iter.Next(ctx) {

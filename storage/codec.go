@@ -74,7 +74,7 @@ func decode(m map[string]string) (tori.Appointment, error) {
 		}
 		n, err := strconv.ParseInt(m[k], 10, 64)
 		if err != nil && bad == nil {
-			bad = tori.Errorf(tori.EINTERNAL, "appointment %s: field %s is %q", m["id"], k, m[k])
+			bad = tori.WrapError(tori.EINTERNAL, err, "appointment %s: field %s is %q", m["id"], k, m[k])
 		}
 		return n
 	}

@@ -2,18 +2,17 @@ package storage
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/tori-bot/tori"
 )
 
-// Every Redis key tori uses is built here. Keys of one therapist share the
-// hash tag {t:<therapist>} so that each script touches one cluster slot;
-// keys of one client share {c:<client>}.
-//
-// A Store's Prefix goes in front of every key, so that tests (and several
-// practices) can share one Redis without seeing each other.
-
-// therapistTag is the hash tag of one therapist's keys.
+// therapistTag is the hash tag of one therapist's keys. Every Redis key
+// tori uses is built in this file: keys of one therapist share the hash tag
+// {t:<therapist>} so that each script touches one cluster slot, keys of one
+// client share {c:<client>}, and the waitlist's share {wl}. A Store's Prefix
+// goes in front of every key, so that tests (and several practices) can
+// share one Redis without seeing each other.
 func (s *Store) therapistTag(tid string) string { return s.Prefix + "{t:" + tid + "}:" }
 
 // appointmentKey: HASH, the fields of one appointment (see codec.go).
@@ -74,12 +73,12 @@ func (s *Store) orderKey(orderID string) string { return s.Prefix + "order:" + o
 // captureKey: STRING, the appointment id of a PayPal capture.
 func (s *Store) captureKey(captureID string) string { return s.Prefix + "capture:" + captureID }
 
-// openPaymentsKey: ZSET, appointment ids with an order not yet settled,
-// scored by when they are next looked up with PayPal (reconciliation).
 // tellKey: STRING with a lease, a caller telling of appointment id's
 // settled payment (see ClaimTelling).
 func (s *Store) tellKey(tid, id string) string { return s.therapistTag(tid) + "tell:" + id }
 
+// openPaymentsKey: ZSET, appointment ids with an order not yet settled,
+// scored by when they are next looked up with PayPal (reconciliation).
 func (s *Store) openPaymentsKey() string { return s.Prefix + "payments:open" }
 
 // pendingRefundsKey: ZSET, appointment ids with a refund pending, scored by
@@ -92,9 +91,7 @@ func (s *Store) strikesKey(client int64) string {
 	return s.Prefix + "{c:" + strconv.FormatInt(client, 10) + "}:strikes"
 }
 
-// Privacy (see privacy.go and docs/PRIVACY.md).
-
-// eraseKey: HASH, a client's erasure under way: phase, started (ms), chat,
+// eraseKey (privacy, see privacy.go and docs/PRIVACY.md): HASH, a client's erasure under way: phase, started (ms), chat,
 // therapists (to tell), until (ms: no hold in their name before). Its
 // existence refuses every hold in the client's name (reserveScript).
 func (s *Store) eraseKey(client int64) string {
@@ -135,10 +132,92 @@ func (s *Store) clientsBackfilledKey() string { return s.Prefix + "privacy:clien
 // worker next looks at each (the queue tori.QueueErasures).
 func (s *Store) erasuresKey() string { return s.Prefix + "privacy:erase" }
 
-// Notes encryption (see notekey.go and docs/ENCRYPTION.md).
-
-// notesKeyKey: HASH, the data key the practice's notes are written under:
+// notesKeyKey (notes encryption, see notekey.go and docs/ENCRYPTION.md): HASH, the data key the practice's notes are written under:
 // current -> its key id, since -> ms it became current, retired:<id> -> ms
 // a later key replaced that one. Absent while no process with a key has
 // started on this data (notes in plain text).
 func (s *Store) notesKeyKey() string { return s.Prefix + "notes:key" }
+
+// blocksKey (the practice's side, see practice.go): HASH, a therapist's blocks: block id -> "<start ms> <end ms>".
+// Each block is also a member of sched/span, so that it is busy time for
+// every script that takes time, from the moment it is added.
+func (s *Store) blocksKey(tid string) string { return s.therapistTag(tid) + "blocks" }
+
+// calTokenKey: STRING, the secret of a therapist's calendar feed.
+func (s *Store) calTokenKey(tid string) string { return s.therapistTag(tid) + "caltoken" }
+
+// usernameKey: STRING, the Telegram user id of a @username (lower case).
+func (s *Store) usernameKey(username string) string {
+	return s.Prefix + "uname:" + strings.ToLower(username)
+}
+
+// relayKey: STRING, the client chat a relayed message (in an admin's chat) came from.
+func (s *Store) relayKey(adminChat int64, msg int) string {
+	return s.Prefix + "relay:" + strconv.FormatInt(adminChat, 10) + ":" + strconv.Itoa(msg)
+}
+
+// relayQueueKey: ZSET, messages written outside messaging hours, by when
+// they are due to be passed on (the queue tori.QueueRelay).
+func (s *Store) relayQueueKey() string { return s.Prefix + "relay:pending" }
+
+// markKey: STRING "1" with a TTL, a marker set once (a reminder sent, a
+// therapist told; see MarkOnce).
+func (s *Store) markKey(marker string) string { return s.Prefix + "mark:" + marker }
+
+// appointmentGlob is the SCAN pattern that matches every appointmentKey
+// under this store's prefix.
+func (s *Store) appointmentGlob() string { return globEscape(s.Prefix) + "{t:*}:a:*" }
+
+// profileGlob is the SCAN pattern that matches every client's profile
+// (profileKey) under this store's prefix.
+func (s *Store) profileGlob() string { return globEscape(s.Prefix) + "{c:*}:profile" }
+
+// globEscape makes s match itself in a SCAN pattern.
+func globEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(s)
+}
+
+// queueKey is the key of a queue; therapist is required for the
+// per-therapist queues (see queue.go).
+func (s *Store) queueKey(q tori.Queue, therapist string) string {
+	switch q {
+	case tori.QueueRefunds:
+		return s.pendingRefundsKey()
+	case tori.QueueOpenPayments:
+		return s.openPaymentsKey()
+	case tori.QueueRelay:
+		return s.relayQueueKey()
+	case tori.QueueWaitlist:
+		return s.wlKey("offerq")
+	case tori.QueueWaitEnd:
+		return s.wlKey("endq")
+	case tori.QueueErasures:
+		return s.erasuresKey()
+	}
+	return s.therapistTag(therapist) + string(q)
+}
+
+// wlKey is a key of the waitlist; they share the hash tag {wl}, so that its
+// scripts touch one cluster slot:
+//
+//	{wl}:entries        ZSET entry id -> its place in line (from {wl}:seq)
+//	{wl}:seq            STRING the last place given
+//	{wl}:e:<id>         STRING the entry, JSON
+//	{wl}:c:<client>     SET the client's entry ids
+//	{wl}:sig:<client>   HASH what an entry asks for -> its id (joining twice is one entry)
+//	{wl}:dec:<entry>    SET start times (unix ms) the entry's client declined
+//	{wl}:f:<id>         HASH a freeing: therapist, start, end, ver, pending, current, state, by
+//	{wl}:fo:<id>        SET the entries a freeing was offered to
+//	{wl}:lock:<client>  STRING the client's offer out (a hold id): one at a time
+//	{wl}:offerq         ZSET freeings due a step (a queue of due work)
+//	{wl}:endq           ZSET entries by when they end (a queue of due work)
+func (s *Store) wlKey(parts ...string) string {
+	k := s.Prefix + "{wl}"
+	for _, p := range parts {
+		k += ":" + p
+	}
+	return k
+}
+
+// clientPart is a client id as a part of a waitlist key.
+func clientPart(id int64) string { return strconv.FormatInt(id, 10) }

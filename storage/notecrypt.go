@@ -10,16 +10,6 @@ import (
 	"strings"
 )
 
-// The practice's private notes are encrypted at rest: AES-256-GCM with a
-// random 96-bit nonce per write and the appointment id as additional
-// authenticated data, stored as
-//
-//	enc:v1:<key id>:<base64(nonce | ciphertext | tag)>
-//
-// A note stored before a key was set is plain text and still reads; a note
-// under a key this server does not have reads as locked (see
-// tori.Appointment.NoteLocked). docs/ENCRYPTION.md has the rotation steps.
-
 // KeySize is the length of a data key: 32 bytes (AES-256).
 const KeySize = 32
 
@@ -27,6 +17,16 @@ const envelopeV1 = "enc:v1:"
 
 // Keyring holds the key notes are written under and the older keys they
 // may still be stored under. A nil *Keyring stores notes as they are.
+//
+// The practice's private notes are encrypted at rest: AES-256-GCM with a
+// random 96-bit nonce per write and the appointment id as additional
+// authenticated data, stored as
+//
+//	enc:v1:<key id>:<base64(nonce | ciphertext | tag)>
+//
+// A note stored before a key was set is plain text and still reads; a
+// note under a key this server does not have reads as locked (see
+// tori.Appointment.NoteLocked). docs/ENCRYPTION.md has the rotation steps.
 type Keyring struct {
 	current *dataKey
 	byID    map[string]*dataKey

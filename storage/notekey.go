@@ -9,14 +9,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Once a process with a data key has started on a Redis, that data's notes
-// are encrypted for good: the marker (notesKeyKey) names the key they are
-// written under, and a process that could not keep that promise (no key,
-// a replaced key, a keyring without the marker's key) is refused at start
-// instead of writing notes in plain text or under a key the others cannot
-// read. The marker moves only forward, to a key whose process can read the
-// notes under the current one (docs/ENCRYPTION.md has the phases).
-
 // Why a store's keys do not fit the data's marker (NotesKeyError.Reason).
 const (
 	KeyMissing    = "missing"    // notes here are encrypted; the store has no key
@@ -69,6 +61,14 @@ return {'UNREADABLE', cur}
 // the first key sets the marker; a key that reads the notes under the
 // current one becomes current (moved is the key it replaced). A
 // *NotesKeyError refuses keys that do not fit.
+//
+// Once a process with a data key has started on a Redis, that data's notes
+// are encrypted for good: the marker (notesKeyKey) names the key they are
+// written under, and a process that could not keep that promise (no key,
+// a replaced key, a keyring without the marker's key) is refused at start
+// instead of writing notes in plain text or under a key the others cannot
+// read. The marker moves only forward, to a key whose process can read the
+// notes under the current one (docs/ENCRYPTION.md has the phases).
 func (s *Store) CheckNotesKey(ctx context.Context, now time.Time) (current, moved string, err error) {
 	code, id, err := s.runScript(ctx, "notes key", notesKeyScript, []string{s.notesKeyKey()}, s.Keys.ID(), strings.Join(s.Keys.ids(), " "), ms(now))
 	if err != nil {

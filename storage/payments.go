@@ -245,14 +245,21 @@ func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.C
 	if code == "NOTFOUND" || a.ID == "" {
 		return tori.Appointment{}, false, notFound()
 	}
+	s.afterConfirmPaid(ctx, a, next, mismatch, now)
+	return a, code == "OK" || code == "LOST" || code == "MISMATCH" || code == "AGAIN", nil
+}
+
+// afterConfirmPaid does what ConfirmPaid's answer a leaves to do: a refund
+// the script left pending gets its place in the refunds queue (a mismatch
+// wrote it first), and a successor another call recorded first is undone.
+func (s *Store) afterConfirmPaid(ctx context.Context, a, next tori.Appointment, mismatch bool, now time.Time) {
 	if a.RefundState == tori.RefundPending && !mismatch {
-		s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now.Add(refundFirstRetry))), Member: id})
+		s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now.Add(refundFirstRetry))), Member: a.ID})
 	}
 	if next.ID != "" && a.Successor != next.ID { // recorded by another call: this successor was never made
 		s.unreserve(ctx, s.Redis, next.Client.ID, next.ID)
 		s.Redis.ZRem(ctx, s.clientIndexKey(next.Client.ID), next.ID)
 	}
-	return a, code == "OK" || code == "LOST" || code == "MISMATCH" || code == "AGAIN", nil
 }
 
 // PendingMismatch implements tori.PaymentStore. The capture's index is

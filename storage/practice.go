@@ -15,28 +15,6 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The practice's side: time off (blocks), notes, completion, what the
-// practice decided about a client, calendar feed tokens, and the mapping of
-// relayed messages.
-
-// blocksKey: HASH, a therapist's blocks: block id -> "<start ms> <end ms>".
-// Each block is also a member of sched/span, so that it is busy time for
-// every script that takes time, from the moment it is added.
-func (s *Store) blocksKey(tid string) string { return s.therapistTag(tid) + "blocks" }
-
-// calTokenKey: STRING, the secret of a therapist's calendar feed.
-func (s *Store) calTokenKey(tid string) string { return s.therapistTag(tid) + "caltoken" }
-
-// usernameKey: STRING, the Telegram user id of a @username (lower case).
-func (s *Store) usernameKey(username string) string {
-	return s.Prefix + "uname:" + strings.ToLower(username)
-}
-
-// relayKey: STRING, the client chat a relayed message (in an admin's chat) came from.
-func (s *Store) relayKey(adminChat int64, msg int) string {
-	return s.Prefix + "relay:" + strconv.FormatInt(adminChat, 10) + ":" + strconv.Itoa(msg)
-}
-
 // AddBlock makes [start, end) of a therapist busy (time off) and returns the
 // block. Bookings and holds already there stay: the caller decides. The id
 // comes from the therapist and the times, so the same block made twice (a
@@ -158,10 +136,12 @@ const usernameField = "u:"
 // may have taken) is not found.
 func (s *Store) ClientByUsername(ctx context.Context, username string) (int64, error) {
 	username = strings.TrimPrefix(username, "@")
-	notFound := tori.Errorf(tori.ENOTFOUND, "No client @%s has booked here yet.", username)
+	notFound := func(cause error) error {
+		return tori.WrapError(tori.ENOTFOUND, cause, "No client @%s has booked here yet.", username)
+	}
 	id, err := s.Redis.Get(ctx, s.usernameKey(username)).Int64()
 	if errors.Is(err, redis.Nil) {
-		return 0, notFound
+		return 0, notFound(err)
 	}
 	if err != nil {
 		return 0, formatError("client by username", err)
@@ -171,7 +151,7 @@ func (s *Store) ClientByUsername(ctx context.Context, username string) (int64, e
 		return 0, formatError("client by username", err)
 	}
 	if !strings.EqualFold(now, username) {
-		return 0, notFound
+		return 0, notFound(nil)
 	}
 	return id, nil
 }
@@ -242,7 +222,7 @@ const relayKeep = 60 * 24 * time.Hour
 func (s *Store) RelayOf(ctx context.Context, adminChat int64, msg int) (int64, error) {
 	id, err := s.Redis.Get(ctx, s.relayKey(adminChat, msg)).Int64()
 	if errors.Is(err, redis.Nil) {
-		return 0, tori.Errorf(tori.ENOTFOUND, "that message is not a client's")
+		return 0, tori.WrapError(tori.ENOTFOUND, err, "that message is not a client's")
 	}
 	return id, formatError("relay", err)
 }

@@ -12,15 +12,6 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Privacy (tori.PrivacyStore): what is stored about a client, their
-// erasure, and retention. A client's data lives in several slots: their
-// own ({c:<id>}), each therapist's they booked with ({t:<id>}), the
-// waitlist's ({wl}), and keys of their own (uname:, relay:, chat:). A
-// cluster cannot change them all in one step, so erasure is a sequence of
-// idempotent steps, each atomic in its slot, under a record in the
-// client's slot that the worker finishes if a process dies midway (see
-// docs/ARCHITECTURE.md, "Erasure").
-
 // ClientRecord implements tori.PrivacyStore.
 func (s *Store) ClientRecord(ctx context.Context, clientID, chat int64) (tori.ClientRecord, error) {
 	r := tori.ClientRecord{Client: tori.Client{ID: clientID, ChatID: chat}, Declined: map[string][]time.Time{}}
@@ -183,11 +174,19 @@ func (s *Store) endErasure(ctx context.Context, clientID int64, phase tori.Erasu
 // before it left): the @username index (found through the profile and
 // the appointments, so first), the waitlist, relayed messages, the chat's
 // state, the appointments, and last the client's own slot.
+//
+// A client's data lives in several slots: their own ({c:<id>}), each
+// therapist's they booked with ({t:<id>}), the waitlist's ({wl}), and keys
+// of their own (uname:, relay:, chat:). A cluster cannot change them all
+// in one step, so erasure is a sequence of idempotent steps, each atomic
+// in its slot, under a record in the client's slot that the worker
+// finishes if a process dies midway (docs/ARCHITECTURE.md, "Erasure").
 func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, refundAttempts int, now time.Time) ([]string, error) {
 	ids, err := s.Redis.ZRange(ctx, s.clientIndexKey(clientID), 0, -1).Result()
 	if err != nil {
 		return nil, formatError("erase: index", err)
 	}
+
 	if err := s.forgetUsernames(ctx, clientID, ids); err != nil {
 		return nil, err
 	}
@@ -200,6 +199,8 @@ func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, refundAtt
 	if err := s.Redis.Del(ctx, s.chatStateKey(chat)).Err(); err != nil {
 		return nil, formatError("erase: chat", err)
 	}
+
+	// The appointments: each loses the client, unless something is under way.
 	var left, gone []string
 	for _, id := range ids {
 		code, _, err := s.anonymise(ctx, id, "erase", clientID, refundAttempts, time.Time{}, now)
@@ -212,6 +213,7 @@ func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, refundAtt
 			gone = append(gone, id)
 		}
 	}
+
 	// The client's own slot last: the appointments were found through it.
 	if _, err = s.forgetClient(ctx, clientID, chat, "erase", gone, now); err != nil {
 		return left, err
@@ -248,6 +250,32 @@ func (s *Store) forgetUsernames(ctx context.Context, clientID int64, ids []strin
 			names[strings.ToLower(v)] = true
 		}
 	}
+	if err := s.appointmentUsernames(ctx, ids, names); err != nil {
+		return err
+	}
+	entries, err := s.ClientWaitEntries(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Client.Username != "" {
+			names[strings.ToLower(e.Client.Username)] = true
+		}
+	}
+
+	// Each name's entry goes only if it still points to this client.
+	me := strconv.FormatInt(clientID, 10)
+	for n := range names {
+		if err := delIfScript.Run(ctx, s.Redis, []string{s.usernameKey(n)}, me).Err(); err != nil {
+			return formatError("erase: username", err)
+		}
+	}
+	return nil
+}
+
+// appointmentUsernames adds to names the @usernames appointments ids
+// carry, read in one round trip.
+func (s *Store) appointmentUsernames(ctx context.Context, ids []string, names map[string]bool) error {
 	cmds := make([]*redis.StringCmd, len(ids))
 	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
@@ -262,21 +290,6 @@ func (s *Store) forgetUsernames(ctx context.Context, clientID int64, ids []strin
 	for _, c := range cmds {
 		if c != nil && c.Val() != "" {
 			names[strings.ToLower(c.Val())] = true
-		}
-	}
-	entries, err := s.ClientWaitEntries(ctx, clientID)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.Client.Username != "" {
-			names[strings.ToLower(e.Client.Username)] = true
-		}
-	}
-	me := strconv.FormatInt(clientID, 10)
-	for n := range names {
-		if err := delIfScript.Run(ctx, s.Redis, []string{s.usernameKey(n)}, me).Err(); err != nil {
-			return formatError("erase: username", err)
 		}
 	}
 	return nil
@@ -311,6 +324,8 @@ func (s *Store) eraseRelays(ctx context.Context, clientID, chat int64) error {
 	if err != nil {
 		return formatError("erase: relays", err)
 	}
+
+	// The relay links that lead to this chat.
 	want := strconv.FormatInt(chat, 10)
 	for _, l := range links {
 		admin, msg, ok := strings.Cut(l, ":")
@@ -323,6 +338,8 @@ func (s *Store) eraseRelays(ctx context.Context, clientID, chat int64) error {
 			return formatError("erase: relay", err)
 		}
 	}
+
+	// Their messages waiting for messaging hours.
 	q := s.queueKey(tori.QueueRelay, "")
 	members, err := s.Redis.ZRange(ctx, q, 0, -1).Result()
 	if err != nil {

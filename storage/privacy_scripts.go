@@ -2,9 +2,6 @@ package storage
 
 import "github.com/redis/go-redis/v9"
 
-// The privacy scripts (see privacy.go). Each is a compare-and-set on one
-// slot, idempotent under retry.
-
 // beginEraseScript records a client's erasure, or returns the one under way.
 // A check that was under way (its process may have died) starts again. A
 // client holding a time is refused here, atomically with the reservation

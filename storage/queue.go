@@ -9,13 +9,6 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Due work sits in sorted sets scored by due time (unix ms). A worker
-// claims due items atomically with a lease: claiming re-scores the item to
-// the lease's end, so an item whose worker died comes due again when the
-// lease runs out. The lease's end is the claim's token: acknowledging or
-// re-queueing an item is a compare-and-set on it, so a worker whose lease
-// ran out (and whose item another worker claimed) changes nothing.
-
 // claimScript claims up to n items due at or before now.
 //
 // KEYS[1] the queue
@@ -46,28 +39,15 @@ end
 return 1
 `)
 
-// queueKey is the key of a queue; therapist is required for the
-// per-therapist queues.
-func (s *Store) queueKey(q tori.Queue, therapist string) string {
-	switch q {
-	case tori.QueueRefunds:
-		return s.pendingRefundsKey()
-	case tori.QueueOpenPayments:
-		return s.openPaymentsKey()
-	case tori.QueueRelay:
-		return s.Prefix + "relay:pending"
-	case tori.QueueWaitlist:
-		return s.wlKey("offerq")
-	case tori.QueueWaitEnd:
-		return s.wlKey("endq")
-	case tori.QueueErasures:
-		return s.erasuresKey()
-	}
-	return s.therapistTag(therapist) + string(q)
-}
-
 // ClaimDue claims up to n items of queue q (of therapist, for the
 // per-therapist queues) due at or before now, for lease.
+//
+// Due work sits in sorted sets scored by due time (unix ms). A worker
+// claims due items atomically with a lease: claiming re-scores the item to
+// the lease's end, so an item whose worker died comes due again when the
+// lease runs out. The lease's end is the claim's token: acknowledging or
+// re-queueing an item is a compare-and-set on it, so a worker whose lease
+// ran out (and whose item another worker claimed) changes nothing.
 func (s *Store) ClaimDue(ctx context.Context, q tori.Queue, therapist string, now time.Time, lease time.Duration, n int) ([]tori.Claim, error) {
 	token := ms(now.Add(lease))
 	res, err := claimScript.Run(ctx, s.Redis, []string{s.queueKey(q, therapist)}, ms(now), token, n).StringSlice()
@@ -118,12 +98,12 @@ func (s *Store) QueueStats(ctx context.Context, q tori.Queue, therapist string) 
 // MarkOnce sets a marker (a reminder sent, a therapist told) and reports
 // whether it was not set before. It lasts keep.
 func (s *Store) MarkOnce(ctx context.Context, marker string, keep time.Duration) (bool, error) {
-	ok, err := s.Redis.SetNX(ctx, s.Prefix+"mark:"+marker, "1", keep).Result()
+	ok, err := s.Redis.SetNX(ctx, s.markKey(marker), "1", keep).Result()
 	return ok, formatError("mark", err)
 }
 
 // Marked reports whether a marker is set.
 func (s *Store) Marked(ctx context.Context, marker string) (bool, error) {
-	n, err := s.Redis.Exists(ctx, s.Prefix+"mark:"+marker).Result()
+	n, err := s.Redis.Exists(ctx, s.markKey(marker)).Result()
 	return n == 1, formatError("mark", err)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -46,9 +45,12 @@ func (s *Store) Rekey(ctx context.Context) (RekeyReport, error) {
 	if s.Keys == nil {
 		return RekeyReport{}, errors.New("rekey: no data key")
 	}
+
 	var mu sync.Mutex
 	var rep RekeyReport
-	glob := globEscape(s.Prefix) + "{t:*}:a:*"
+	glob := s.appointmentGlob()
+
+	// each seals the notes of one server's appointments, a batch at a time.
 	each := func(ctx context.Context, c redis.Cmdable) error {
 		iter := c.ScanType(ctx, 0, glob, rekeyBatch, "hash").Iterator()
 		var keys []string
@@ -72,6 +74,7 @@ func (s *Store) Rekey(ctx context.Context) (RekeyReport, error) {
 		}
 		return flush()
 	}
+
 	if cc, ok := s.Redis.(*redis.ClusterClient); ok {
 		err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return each(ctx, c) })
 		return rep, err
@@ -151,11 +154,6 @@ func (k *Keyring) rekeyed(id, stored string, rep *RekeyReport) (string, *int) {
 		return "", &rep.Current
 	}
 	return k.sealNote(id, note), &rep.Rotated
-}
-
-// globEscape makes s match itself in a SCAN pattern.
-func globEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(s)
 }
 
 // String is the report in one line, for an operator.

@@ -9,13 +9,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Retention (tori.PrivacyStore): the kept index (keptKey) lists the
-// appointments that carry personal details and no longer expire by
+// KeptBefore implements tori.PrivacyStore. The kept index (keptKey) lists
+// the appointments that carry personal details and no longer expire by
 // themselves; the money index (moneyKey) what remains of them once
 // anonymised. anonymiseScript and removeRecordScript are compare-and-set
 // on the index entries, so two workers never do one step twice.
-
-// KeptBefore implements tori.PrivacyStore.
 func (s *Store) KeptBefore(ctx context.Context, tid string, cutoff time.Time, n int) ([]string, error) {
 	return s.indexBefore(ctx, s.keptKey(tid), cutoff, n)
 }
@@ -87,6 +85,7 @@ func (s *Store) RemoveMoneyRecord(ctx context.Context, id string, cutoff time.Ti
 	if err != nil {
 		return false, err
 	}
+
 	score, err := s.Redis.ZScore(ctx, s.moneyKey(tid), id).Result()
 	if errors.Is(err, redis.Nil) || err == nil && int64(score) >= ms(cutoff) {
 		return false, nil
@@ -94,6 +93,8 @@ func (s *Store) RemoveMoneyRecord(ctx context.Context, id string, cutoff time.Ti
 	if err != nil {
 		return false, formatError("retention", err)
 	}
+
+	// The PayPal indexes and the queues first, while the record still names them.
 	f, err := s.Redis.HMGet(ctx, s.appointmentKey(tid, id), "order_id", "capture_id").Result()
 	if err != nil {
 		return false, formatError("retention", err)
@@ -112,6 +113,8 @@ func (s *Store) RemoveMoneyRecord(ctx context.Context, id string, cutoff time.Ti
 	}); err != nil {
 		return false, formatError("retention: queues", err)
 	}
+
+	// Then the record.
 	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.keptKey(tid), s.moneyKey(tid),
 		s.holdExpiryKey(tid), s.remindKey(tid)}
 	code, _, err := s.runScript(ctx, "remove money record", removeRecordScript, keys, id, ms(cutoff))
@@ -126,7 +129,7 @@ func (s *Store) BackfillKept(ctx context.Context) (int, error) {
 		return 0, formatError("backfill", err)
 	}
 	added := 0
-	err := s.scanKeys(ctx, "{t:*}:a:*", func(key string) error {
+	err := s.scanKeys(ctx, s.appointmentGlob(), func(key string) error {
 		n, err := s.backfillOne(ctx, key)
 		added += n
 		return err

@@ -2,18 +2,10 @@ package storage
 
 import "github.com/redis/go-redis/v9"
 
-// Every script takes the time as an argument (never TIME), so that tests
-// control expiry; key expiries are relative to that time (PEXPIRE, never
-// PEXPIREAT), so Redis's own clock plays no part. Every script is
-// idempotent, because go-redis retries a call whose reply was lost. All keys of one script share one hash tag: a therapist's
-// ({t:<id>}) or a client's ({c:<id>}); reserveHoldScript alone names both,
-// and runs only where there is one server.
-//
-// A span (see spanKey) is "<blockEndMs> <holdUntilMs|0> <clientID>".
-
 // luaConflict is shared by the scripts that take time: it returns the id of
 // a live block of sched/span that overlaps [start, bend), ignoring skip1 and
-// skip2, or nil; holds that have run out are removed on the way.
+// skip2, or nil; holds that have run out are removed on the way. A span
+// (see spanKey) is "<blockEndMs> <holdUntilMs|0> <clientID>".
 const luaConflict = `
 local function conflict(sched, span, maxspan, start, bend, now, skip1, skip2)
   local ms = tonumber(redis.call('GET', maxspan) or '0')

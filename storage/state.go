@@ -33,6 +33,7 @@ func (s *Store) ClaimUpdate(ctx context.Context, id string, lease time.Duration,
 	if done {
 		mark = "done"
 	}
+
 	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 		claim = p.SetNX(ctx, s.seenKey("tg", id), mark, lease)
 		lang = p.HGet(ctx, s.profileKey(userID), "lang")
@@ -41,12 +42,14 @@ func (s *Store) ClaimUpdate(ctx context.Context, id string, lease time.Duration,
 		}
 		return nil
 	})
+
 	// The pipeline's error is its first command's, redis.Nil (no language,
 	// no state) included: each is checked, so that no failed read passes
 	// for an empty one.
 	if err == nil || errors.Is(err, redis.Nil) {
 		err = cmp.Or(ignoreNil(claim.Err()), ignoreNil(lang.Err()))
 	}
+
 	var st []byte
 	if state != nil && err == nil {
 		err = ignoreNil(state.Err())

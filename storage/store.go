@@ -3,6 +3,14 @@
 // state and processed Telegram updates. Every key is built in keys.go and
 // every multi-key step is one Lua script in scripts.go over keys of one hash
 // tag, so it runs unchanged on Redis Cluster.
+//
+// Every script takes the time as an argument (never TIME), so that tests
+// control expiry; key expiries are relative to that time (PEXPIRE, never
+// PEXPIREAT), so Redis's own clock plays no part. Every script is
+// idempotent, because go-redis retries a call whose reply was lost. All
+// keys of one script share one hash tag: a therapist's ({t:<id>}) or a
+// client's ({c:<id>}); reserveHoldScript alone names both, and runs only
+// where there is one server.
 package storage
 
 import (
@@ -40,7 +48,8 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 }
 
 // formatError turns a Redis error into a tori error: the one place where
-// storage failures are translated.
+// storage failures are translated. The Redis error stays in the chain, for
+// errors.Is and errors.As (and Unavailable).
 func formatError(op string, err error) error {
 	if err == nil {
 		return nil
@@ -56,11 +65,17 @@ func formatError(op string, err error) error {
 // moment: down or not answering in time, restarting or loading its data, out
 // of memory (maxmemory reached), a replica or a cluster without a master
 // during a failover, a script running long. An outage, for the user to try
-// again after (and for the worker to wait out), not a fault.
+// again after (and for the worker to wait out), not a fault. An error
+// already translated into a *tori.Error (by another adapter, such as a
+// PayPal timeout) says what it is by its code: Unavailable does not look at
+// its cause.
 func Unavailable(err error) bool {
-	if err == nil {
+	var te *tori.Error
+	if err == nil || errors.As(err, &te) {
 		return false
 	}
+
+	// The connection failed, or the client gave up.
 	var ne net.Error
 	switch {
 	case errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
@@ -69,6 +84,8 @@ func Unavailable(err error) bool {
 		errors.Is(err, redis.ErrPoolExhausted), strings.Contains(err.Error(), "all sentinels are unreachable"):
 		return true
 	}
+
+	// Or the server answered with an outage's error.
 	var re redis.Error
 	if !errors.As(err, &re) {
 		return false
@@ -201,41 +218,17 @@ func (s *Store) runScriptRead(ctx context.Context, op string, sc *redis.Script, 
 // is "", reads the hash at read after it, in one round trip (see beside);
 // it returns the script's answer (never empty) and the hash.
 func (s *Store) runScriptWith(ctx context.Context, op string, sc *redis.Script, keys []string, with beside, read string, args ...any) ([]string, map[string]string, error) {
+	// On a cluster, before and after, when ordered, are round trips apart.
 	_, cluster := s.Redis.(*redis.ClusterClient)
 	apart := cluster && with.ordered
 	if apart && with.before != nil {
-		if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error { with.before(p); return nil }); err != nil {
+		if err := s.pipeline(ctx, with.before); err != nil {
 			return nil, nil, formatError(op, err)
 		}
 	}
-	var script *redis.Cmd
-	var hash *redis.MapStringStringCmd
-	if err := s.evalShaPipelined(ctx, sc, func() error {
-		n := 0 // the commands before after's
-		cmds, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
-			if with.before != nil && !apart {
-				with.before(p)
-			}
-			script = sc.EvalSha(ctx, p, keys, args...)
-			if read != "" {
-				hash = p.HGetAll(ctx, read)
-			}
-			n = p.Len()
-			if with.after != nil && !apart {
-				with.after(p)
-			}
-			return nil
-		})
-		if err == nil || len(cmds) < n {
-			return err
-		}
-		for _, c := range cmds[:n] { // the first failure, leaving out after's
-			if err := c.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+
+	script, hash, err := s.scriptRound(ctx, sc, keys, with, !apart, read, args...)
+	if err != nil {
 		return nil, nil, formatError(op, err)
 	}
 	res, err := script.StringSlice()
@@ -243,8 +236,9 @@ func (s *Store) runScriptWith(ctx context.Context, op string, sc *redis.Script, 
 		return nil, nil, formatError(op, cmp.Or(err, errors.New("empty script reply")))
 	}
 	if apart && with.after != nil {
-		_, _ = s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error { with.after(p); return nil })
+		_ = s.pipeline(ctx, with.after) // best effort (see beside)
 	}
+
 	var m map[string]string
 	if hash != nil {
 		if m, err = hash.Result(); err != nil {
@@ -252,6 +246,45 @@ func (s *Store) runScriptWith(ctx context.Context, op string, sc *redis.Script, 
 		}
 	}
 	return res, m, nil
+}
+
+// scriptRound is runScriptWith's round trip: with's before (when inline),
+// the script, the read of the hash at read (unless ""), with's after (when
+// inline). err is the first failure among all but after's commands.
+func (s *Store) scriptRound(ctx context.Context, sc *redis.Script, keys []string, with beside, inline bool, read string, args ...any) (script *redis.Cmd, hash *redis.MapStringStringCmd, err error) {
+	err = s.evalShaPipelined(ctx, sc, func() error {
+		n := 0 // the commands before after's
+		cmds, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+			if inline && with.before != nil {
+				with.before(p)
+			}
+			script = sc.EvalSha(ctx, p, keys, args...)
+			if read != "" {
+				hash = p.HGetAll(ctx, read)
+			}
+			n = p.Len()
+			if inline && with.after != nil {
+				with.after(p)
+			}
+			return nil
+		})
+		if err == nil || len(cmds) < n {
+			return err
+		}
+		for _, c := range cmds[:n] {
+			if err := c.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return script, hash, err
+}
+
+// pipeline runs the commands queue queues, in one round trip.
+func (s *Store) pipeline(ctx context.Context, queue func(redis.Pipeliner)) error {
+	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error { queue(p); return nil })
+	return err
 }
 
 // Hold implements tori.AppointmentStore. The client's side (index and hold
@@ -494,6 +527,8 @@ func (s *Store) ClientAppointments(ctx context.Context, clientID int64, from tim
 	if err != nil {
 		return nil, formatError("client appointments", err)
 	}
+
+	// The appointments, in one round trip.
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
@@ -507,6 +542,7 @@ func (s *Store) ClientAppointments(ctx context.Context, clientID int64, from tim
 	}); err != nil {
 		return nil, formatError("client appointments", err)
 	}
+
 	var out []tori.Appointment
 	var gone []any
 	for i, c := range cmds {
@@ -522,6 +558,7 @@ func (s *Store) ClientAppointments(ctx context.Context, clientID int64, from tim
 			out = append(out, a)
 		}
 	}
+
 	if len(gone) > 0 {
 		s.Redis.ZRem(ctx, key, gone...) // best effort; a stale entry is skipped anyway
 	}
@@ -590,6 +627,7 @@ func busyOf(cmds []*redis.Cmd) ([][]tori.Interval, error) {
 func (s *Store) HoldReads(ctx context.Context, c tori.Client, remember bool, therapistIDs []string, from, to, now time.Time) ([][]tori.Interval, string, error) {
 	busy := make([]*redis.Cmd, len(therapistIDs))
 	var prepay *redis.StringCmd
+
 	if err := s.evalShaPipelined(ctx, busyScript, func() error {
 		cmds, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 			s.queueBusy(ctx, p, busy, therapistIDs, from, to, now)
@@ -611,6 +649,7 @@ func (s *Store) HoldReads(ctx context.Context, c tori.Client, remember bool, the
 	}); err != nil {
 		return nil, "", formatError("hold reads", err)
 	}
+
 	out, err := busyOf(busy)
 	if err != nil {
 		return nil, "", err

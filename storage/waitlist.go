@@ -13,31 +13,6 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The waitlist's keys share the hash tag {wl}, so that its scripts touch
-// one cluster slot:
-//
-//	{wl}:entries        ZSET entry id -> its place in line (from {wl}:seq)
-//	{wl}:seq            STRING the last place given
-//	{wl}:e:<id>         STRING the entry, JSON
-//	{wl}:c:<client>     SET the client's entry ids
-//	{wl}:sig:<client>   HASH what an entry asks for -> its id (joining twice is one entry)
-//	{wl}:dec:<entry>    SET start times (unix ms) the entry's client declined
-//	{wl}:f:<id>         HASH a freeing: therapist, start, end, ver, pending, current, state, by
-//	{wl}:fo:<id>        SET the entries a freeing was offered to
-//	{wl}:lock:<client>  STRING the client's offer out (a hold id): one at a time
-//	{wl}:offerq         ZSET freeings due a step (a queue of due work)
-//	{wl}:endq           ZSET entries by when they end (a queue of due work)
-
-func (s *Store) wlKey(parts ...string) string {
-	k := s.Prefix + "{wl}"
-	for _, p := range parts {
-		k += ":" + p
-	}
-	return k
-}
-
-func clientPart(id int64) string { return strconv.FormatInt(id, 10) }
-
 // freeingKeep is how long a freeing's record stays.
 const freeingKeep = 7 * 24 * time.Hour
 
@@ -87,7 +62,7 @@ func (s *Store) AddWaitEntry(ctx context.Context, e tori.WaitEntry, max int, end
 func (s *Store) WaitEntry(ctx context.Context, id string) (tori.WaitEntry, error) {
 	v, err := s.Redis.Get(ctx, s.wlKey("e", id)).Result()
 	if errors.Is(err, redis.Nil) {
-		return tori.WaitEntry{}, tori.Errorf(tori.ENOTFOUND, "That waitlist entry was not found.")
+		return tori.WaitEntry{}, tori.WrapError(tori.ENOTFOUND, err, "That waitlist entry was not found.")
 	}
 	if err != nil {
 		return tori.WaitEntry{}, formatError("waitlist entry", err)
@@ -192,11 +167,6 @@ func (s *Store) Declined(ctx context.Context, entryID string) (map[int64]bool, e
 	return out, nil
 }
 
-// The steps of a freeing are compare-and-set on its version ("ver"), so
-// that two steps that overlap (a lapsed lease) cannot both act: the second
-// gets ECONFLICT and changes nothing. "pending" is the entry an offer is
-// being made to (its hold may exist or not); "current" the offer out.
-
 // addFreeingScript records a freeing once and queues it.
 //
 // KEYS[1] the freeing  KEYS[2] offerq
@@ -210,7 +180,11 @@ redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
 return {'OK'}
 `)
 
-// AddFreeing implements tori.WaitlistStore.
+// AddFreeing implements tori.WaitlistStore. The steps of a freeing that
+// follow are compare-and-set on its version ("ver"), so that two steps
+// that overlap (a lapsed lease) cannot both act: the second gets ECONFLICT
+// and changes nothing. "pending" is the entry an offer is being made to
+// (its hold may exist or not); "current" the offer out.
 func (s *Store) AddFreeing(ctx context.Context, f tori.Freeing, now time.Time) error {
 	keys := []string{s.wlKey("f", f.ID), s.queueKey(tori.QueueWaitlist, "")}
 	_, _, err := s.runScript(ctx, "record freed time", addFreeingScript, keys, f.ID, f.TherapistID, ms(f.Start), ms(f.End), ms(now), freeingKeep.Milliseconds())

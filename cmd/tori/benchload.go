@@ -217,38 +217,13 @@ func (c *benchClient) book(ctx context.Context) error {
 		if strings.Contains(m.Text, "You're booked.") {
 			return nil
 		}
-		var choice []telegramtest.Button
-		var pay string
-		for _, prefix := range []string{"k:", "t:", "d:", "p:"} {
-			for _, row := range m.Keyboard {
-				for _, b := range row {
-					if strings.HasPrefix(b.CallbackData, prefix) {
-						choice = append(choice, b)
-					}
-					if b.URL != "" && pay == "" {
-						pay = b.URL
-					}
-				}
-			}
-			if len(choice) > 0 {
-				break
-			}
-		}
+		choice, pay := choices(m)
 		if pay != "" && strings.Contains(m.Text, "Pay to confirm") {
 			c.pause(ctx, 1)
 			if err := c.pay(pay); err != nil {
 				return err
 			}
 			continue
-		}
-		if len(choice) == 0 { // a week (or day) with nothing free: another week
-			for _, row := range m.Keyboard {
-				for _, b := range row {
-					if strings.HasPrefix(b.CallbackData, "w:") && (strings.Contains(b.Text, "Next week") || len(choice) == 0) {
-						choice = []telegramtest.Button{b}
-					}
-				}
-			}
 		}
 		if len(choice) == 0 {
 			return fmt.Errorf("nothing to tap on %q", m.Text)
@@ -261,6 +236,36 @@ func (c *benchClient) book(ctx context.Context) error {
 	}
 	m, _ := c.last()
 	return fmt.Errorf("not booked after 30 taps; last: %q", m.Text)
+}
+
+// choices are the buttons of m a person would tap next: the first kind of
+// service (k:), therapist (t:), day (d:) or time (p:) it offers, or else
+// the next week (w:); and the link to pay at PayPal, if any.
+func choices(m telegramtest.Message) (choice []telegramtest.Button, pay string) {
+	for _, prefix := range []string{"k:", "t:", "d:", "p:"} {
+		for _, row := range m.Keyboard {
+			for _, b := range row {
+				if strings.HasPrefix(b.CallbackData, prefix) {
+					choice = append(choice, b)
+				}
+				if b.URL != "" && pay == "" {
+					pay = b.URL
+				}
+			}
+		}
+		if len(choice) > 0 {
+			return choice, pay
+		}
+	}
+	// A week (or day) with nothing free: another week.
+	for _, row := range m.Keyboard {
+		for _, b := range row {
+			if strings.HasPrefix(b.CallbackData, "w:") && (strings.Contains(b.Text, "Next week") || len(choice) == 0) {
+				choice = []telegramtest.Button{b}
+			}
+		}
+	}
+	return choice, pay
 }
 
 // pay approves at the fake PayPal, comes back to tori's return page, and

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -14,9 +15,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// The practice file (tori.yaml). Every field is documented in
-// tori.example.yaml; errors name the field and the fix.
-
+// fileConfig is the practice file (tori.yaml). Every field is documented
+// in tori.example.yaml; errors name the field and the fix.
 type fileConfig struct {
 	Practice struct {
 		Name         string `yaml:"name"`
@@ -137,108 +137,20 @@ var errEmptyConfig = tori.Errorf(tori.EINVALID, "the file is empty: copy tori.ex
 
 var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type`)
 
+// parsePractice reads the practice file: it decodes the YAML, reads each
+// section into the practice, and validates the whole.
 func parsePractice(raw []byte) (*tori.Practice, error) {
-	var f fileConfig
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errEmptyConfig
-		}
-		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
-			return nil, tori.Errorf(tori.EINVALID, "line %s: there is no field %q here; check its spelling against tori.example.yaml", m[1], m[2])
-		}
-		return nil, tori.Errorf(tori.EINVALID, "%s; the file must be YAML shaped like tori.example.yaml", strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	p := &tori.Practice{
-		Name:     strings.TrimSpace(f.Practice.Name),
-		Language: f.Practice.Language,
-		Address:  strings.TrimSpace(f.Practice.Address),
-		Contact:  strings.TrimSpace(f.Practice.Contact),
-		Policy:   tori.DefaultPolicy(),
-	}
-	if p.Language == "" {
-		p.Language = "he"
-	}
-	zone := f.Practice.TimeZone
-	if zone == "" {
-		zone = "Asia/Jerusalem"
-	}
-	loc, err := time.LoadLocation(zone)
-	if err != nil || zone == "Local" {
-		return nil, tori.Errorf(tori.EINVALID, "practice.time_zone %q is not an IANA time zone: use a name such as Asia/Jerusalem or Europe/London", zone)
-	}
-	p.Location = loc
-	p.FirstWeekday = time.Sunday
-	if f.Practice.FirstWeekday != "" {
-		wd, ok := tori.ParseWeekday(f.Practice.FirstWeekday)
-		if !ok {
-			return nil, tori.Errorf(tori.EINVALID, "practice.first_weekday %q: use sun, mon, tue, wed, thu, fri or sat", f.Practice.FirstWeekday)
-		}
-		p.FirstWeekday = wd
-	}
-	p.Staff = f.Practice.Staff
-	if err := readHours("practice.messaging_hours", f.Practice.MessagingHours, &p.MessagingHours); err != nil {
+	f, err := decodeFile(raw)
+	if err != nil {
 		return nil, err
 	}
-	if err := readPolicy(&f, &p.Policy); err != nil {
-		return nil, err
-	}
-	if err := readWaitlist(&f, &p.Waitlist); err != nil {
-		return nil, err
-	}
-	if err := readWorker(&f, &p.Worker); err != nil {
-		return nil, err
-	}
-	if err := readPrivacy(&f, &p.Privacy); err != nil {
-		return nil, err
-	}
-	for i, ft := range f.Therapists {
-		t := tori.Therapist{ID: ft.ID, Name: strings.TrimSpace(ft.Name), TelegramIDs: ft.TelegramIDs, Lang: ft.Language}
-		if err := readHours(fmt.Sprintf("therapists[%d].hours", i), ft.Hours, &t.Hours); err != nil {
+	p := &tori.Practice{Policy: tori.DefaultPolicy()}
+	for _, read := range []func(*fileConfig, *tori.Practice) error{
+		readPracticeSection, readSettings, readTherapists, readServices,
+	} {
+		if err := read(&f, p); err != nil {
 			return nil, err
 		}
-		for _, d := range ft.DaysOff {
-			days, err := parseDays(d)
-			if err != nil {
-				return nil, tori.Errorf(tori.EINVALID, "therapists[%d].days_off: %s", i, tori.ErrorMessage(err))
-			}
-			t.DaysOff = append(t.DaysOff, days...)
-		}
-		p.Therapists = append(p.Therapists, t)
-	}
-	for i, fs := range f.Services {
-		field := func(name string) string { return fmt.Sprintf("services[%d].%s", i, name) }
-		s := tori.Service{ID: fs.ID, Names: map[string]string{}, Payment: tori.PaymentMode(fs.Payment), DepositPercent: fs.DepositPercent, Remote: fs.Remote, MeetingLink: strings.TrimSpace(fs.MeetingLink), TherapistIDs: fs.Therapists}
-		for lang, n := range fs.Name {
-			if lang == "" {
-				lang = p.Language
-			}
-			s.Names[lang] = strings.TrimSpace(n)
-		}
-		var err error
-		if s.Duration, err = duration(field("duration"), fs.Duration, "50m"); err != nil {
-			return nil, err
-		}
-		if fs.BufferAfter != "" {
-			if s.BufferAfter, err = duration(field("buffer_after"), fs.BufferAfter, "10m"); err != nil {
-				return nil, err
-			}
-		}
-		cur := strings.ToUpper(strings.TrimSpace(fs.Currency))
-		if cur == "" {
-			cur = "ILS"
-		}
-		if err := tori.CheckCurrency(cur); err != nil {
-			return nil, tori.Errorf(tori.EINVALID, "%s: %s", field("currency"), tori.ErrorMessage(err))
-		}
-		if fs.Price == "" {
-			return nil, tori.Errorf(tori.EINVALID, "%s is missing: write the price, e.g. price: 350 (or 0 for a free session)", field("price"))
-		}
-		if s.Price, err = tori.ParseMoney(fs.Price, cur); err != nil {
-			return nil, tori.Errorf(tori.EINVALID, "%s: %s", field("price"), tori.ErrorMessage(err))
-		}
-		p.Services = append(p.Services, s)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -246,6 +158,128 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 	return p, nil
 }
 
+// decodeFile decodes the YAML, refusing a field tori does not know.
+func decodeFile(raw []byte) (fileConfig, error) {
+	var f fileConfig
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	err := dec.Decode(&f)
+	if errors.Is(err, io.EOF) {
+		return f, errEmptyConfig
+	}
+	if err != nil {
+		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+			return f, tori.Errorf(tori.EINVALID, "line %s: there is no field %q here; check its spelling against tori.example.yaml", m[1], m[2])
+		}
+		return f, tori.WrapError(tori.EINVALID, err, "%s; the file must be YAML shaped like tori.example.yaml", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return f, nil
+}
+
+// readPracticeSection reads practice.*.
+func readPracticeSection(f *fileConfig, p *tori.Practice) error {
+	fp := f.Practice
+	p.Name = strings.TrimSpace(fp.Name)
+	p.Language = cmp.Or(fp.Language, "he")
+	p.Address = strings.TrimSpace(fp.Address)
+	p.Contact = strings.TrimSpace(fp.Contact)
+	p.Staff = fp.Staff
+
+	zone := cmp.Or(fp.TimeZone, "Asia/Jerusalem")
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "Local" {
+		return tori.Errorf(tori.EINVALID, "practice.time_zone %q is not an IANA time zone: use a name such as Asia/Jerusalem or Europe/London", zone)
+	}
+	p.Location = loc
+
+	p.FirstWeekday = time.Sunday
+	if fp.FirstWeekday != "" {
+		wd, ok := tori.ParseWeekday(fp.FirstWeekday)
+		if !ok {
+			return tori.Errorf(tori.EINVALID, "practice.first_weekday %q: use sun, mon, tue, wed, thu, fri or sat", fp.FirstWeekday)
+		}
+		p.FirstWeekday = wd
+	}
+	return readHours("practice.messaging_hours", fp.MessagingHours, &p.MessagingHours)
+}
+
+// readSettings reads the policy, the waitlist, the worker's settings
+// (reminders, agenda, refunds) and privacy.
+func readSettings(f *fileConfig, p *tori.Practice) error {
+	if err := readPolicy(f, &p.Policy); err != nil {
+		return err
+	}
+	if err := readWaitlist(f, &p.Waitlist); err != nil {
+		return err
+	}
+	if err := readWorker(f, &p.Worker); err != nil {
+		return err
+	}
+	return readPrivacy(f, &p.Privacy)
+}
+
+// readTherapists reads therapists[*].
+func readTherapists(f *fileConfig, p *tori.Practice) error {
+	for i, ft := range f.Therapists {
+		t := tori.Therapist{ID: ft.ID, Name: strings.TrimSpace(ft.Name), TelegramIDs: ft.TelegramIDs, Lang: ft.Language}
+		if err := readHours(fmt.Sprintf("therapists[%d].hours", i), ft.Hours, &t.Hours); err != nil {
+			return err
+		}
+		for _, d := range ft.DaysOff {
+			days, err := parseDays(d)
+			if err != nil {
+				return tori.WrapError(tori.EINVALID, err, "therapists[%d].days_off: %s", i, tori.ErrorMessage(err))
+			}
+			t.DaysOff = append(t.DaysOff, days...)
+		}
+		p.Therapists = append(p.Therapists, t)
+	}
+	return nil
+}
+
+// readServices reads services[*]; a name without a language is in the
+// practice's.
+func readServices(f *fileConfig, p *tori.Practice) error {
+	for i, fs := range f.Services {
+		field := func(name string) string { return fmt.Sprintf("services[%d].%s", i, name) }
+		s := tori.Service{ID: fs.ID, Names: map[string]string{}, Payment: tori.PaymentMode(fs.Payment), DepositPercent: fs.DepositPercent, Remote: fs.Remote, MeetingLink: strings.TrimSpace(fs.MeetingLink), TherapistIDs: fs.Therapists}
+		for lang, n := range fs.Name {
+			s.Names[cmp.Or(lang, p.Language)] = strings.TrimSpace(n)
+		}
+		var err error
+		if s.Duration, err = duration(field("duration"), fs.Duration, "50m"); err != nil {
+			return err
+		}
+		if fs.BufferAfter != "" {
+			if s.BufferAfter, err = duration(field("buffer_after"), fs.BufferAfter, "10m"); err != nil {
+				return err
+			}
+		}
+		if s.Price, err = readPrice(field, fs.Price, fs.Currency); err != nil {
+			return err
+		}
+		p.Services = append(p.Services, s)
+	}
+	return nil
+}
+
+// readPrice reads a service's price and currency (ILS when unset).
+func readPrice(field func(string) string, price, currency string) (tori.Money, error) {
+	cur := cmp.Or(strings.ToUpper(strings.TrimSpace(currency)), "ILS")
+	if err := tori.CheckCurrency(cur); err != nil {
+		return tori.Money{}, tori.WrapError(tori.EINVALID, err, "%s: %s", field("currency"), tori.ErrorMessage(err))
+	}
+	if price == "" {
+		return tori.Money{}, tori.Errorf(tori.EINVALID, "%s is missing: write the price, e.g. price: 350 (or 0 for a free session)", field("price"))
+	}
+	m, err := tori.ParseMoney(price, cur)
+	if err != nil {
+		return tori.Money{}, tori.WrapError(tori.EINVALID, err, "%s: %s", field("price"), tori.ErrorMessage(err))
+	}
+	return m, nil
+}
+
+// readPolicy reads policy.*; unset fields keep tori.DefaultPolicy's values.
 func readPolicy(f *fileConfig, pol *tori.Policy) error {
 	fp := f.Policy
 	if fp.RefundTiers != nil {
@@ -261,6 +295,8 @@ func readPolicy(f *fileConfig, pol *tori.Policy) error {
 			pol.Tiers = append(pol.Tiers, tori.RefundTier{MinNotice: n, Percent: *t.Percent})
 		}
 	}
+
+	// The notices and durations; unset, the default stays.
 	for _, d := range []struct {
 		name, val string
 		into      *time.Duration
@@ -279,6 +315,7 @@ func readPolicy(f *fileConfig, pol *tori.Policy) error {
 		}
 		*d.into = v
 	}
+
 	if fp.MaxDaysAhead != nil {
 		pol.MaxDaysAhead = *fp.MaxDaysAhead
 	}
@@ -286,6 +323,8 @@ func readPolicy(f *fileConfig, pol *tori.Policy) error {
 		pol.MaxHoldsPerClient = *fp.MaxHoldsPerClient
 	}
 	pol.ForgiveFirstLate = fp.ForgiveFirstLate
+
+	// Repeat offenders prepay: the count, and the window it is counted in.
 	pol.RepeatCount = fp.RepeatOffenders.Count
 	if pol.RepeatCount > 0 {
 		w, err := duration("policy.repeat_offenders.within", fp.RepeatOffenders.Within, "90d")
@@ -317,6 +356,8 @@ func readHours(field string, in map[string][]string, out *tori.WeeklyHours) erro
 	return nil
 }
 
+// readWorker reads reminders.*, agenda.* and refunds.*, over
+// tori.DefaultWorkerSettings.
 func readWorker(f *fileConfig, w *tori.WorkerSettings) error {
 	*w = tori.DefaultWorkerSettings()
 	if f.Reminders.Before != nil {
@@ -329,6 +370,7 @@ func readWorker(f *fileConfig, w *tori.WorkerSettings) error {
 			w.Reminders = append(w.Reminders, d)
 		}
 	}
+
 	switch r := strings.TrimSpace(f.Reminders.RemoteAlso); r {
 	case "":
 	case "0", "off", "none":
@@ -340,6 +382,7 @@ func readWorker(f *fileConfig, w *tori.WorkerSettings) error {
 		}
 		w.RemoteReminder = d
 	}
+
 	switch at := strings.TrimSpace(f.Agenda.At); at {
 	case "":
 	case "off", "none":
@@ -351,12 +394,14 @@ func readWorker(f *fileConfig, w *tori.WorkerSettings) error {
 		}
 		w.AgendaAt = m
 	}
+
 	if f.Refunds.Attempts != 0 {
 		w.RefundAttempts = f.Refunds.Attempts
 	}
 	return nil
 }
 
+// readWaitlist reads waitlist.*, over tori.DefaultWaitlistPolicy.
 func readWaitlist(f *fileConfig, w *tori.WaitlistPolicy) error {
 	*w = tori.DefaultWaitlistPolicy()
 	fw := f.Waitlist
@@ -394,7 +439,7 @@ func readPrivacy(f *fileConfig, pp *tori.PrivacyPolicy) error {
 		}
 		per, err := tori.ParsePeriod(x.value)
 		if err != nil {
-			return tori.Errorf(tori.EINVALID, "%s: %s", x.field, tori.ErrorMessage(err))
+			return tori.WrapError(tori.EINVALID, err, "%s: %s", x.field, tori.ErrorMessage(err))
 		}
 		if per.IsZero() { // unset is the default; nothing kept at all is not a period
 			return tori.Errorf(tori.EINVALID, "%s must be at least a day, such as \"24 months\"", x.field)

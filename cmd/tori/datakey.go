@@ -14,15 +14,15 @@ import (
 	"github.com/tori-bot/tori/storage"
 )
 
-// The data key that encrypts the practice's notes at rest (see
-// docs/ENCRYPTION.md): TORI_DATA_KEY, 32 random bytes as base64 or 64 hex
-// digits, and after a rotation the keys before it in TORI_DATA_KEY_OLD,
-// comma-separated. A key's value is never logged nor put in an error.
-
+// newKeyHint says how to make a data key.
 const newKeyHint = "generate one with: openssl rand -base64 32"
 
 // dataKeys is the keyring of TORI_DATA_KEY and TORI_DATA_KEY_OLD, or nil
-// (notes stored as they are) when no key is set.
+// (notes stored as they are) when no key is set. TORI_DATA_KEY, the key
+// the practice's notes are encrypted under at rest (docs/ENCRYPTION.md),
+// is 32 random bytes as base64 or 64 hex digits; after a rotation
+// TORI_DATA_KEY_OLD holds the keys before it, comma-separated. A key's
+// value is never logged nor put in an error.
 func dataKeys(getenv func(string) string) (*storage.Keyring, error) {
 	cur := strings.TrimSpace(getenv("TORI_DATA_KEY"))
 	var old []string
@@ -39,13 +39,13 @@ func dataKeys(getenv func(string) string) (*storage.Keyring, error) {
 	}
 	key, err := parseDataKey(cur)
 	if err != nil {
-		return nil, fmt.Errorf("TORI_DATA_KEY %s (%s)", err, newKeyHint)
+		return nil, fmt.Errorf("TORI_DATA_KEY %w (%s)", err, newKeyHint)
 	}
 	var olds [][]byte
 	for i, o := range old {
 		k, err := parseDataKey(o)
 		if err != nil {
-			return nil, fmt.Errorf("TORI_DATA_KEY_OLD: key %d of %d %s (keys before the current one, comma-separated)", i+1, len(old), err)
+			return nil, fmt.Errorf("TORI_DATA_KEY_OLD: key %d of %d %w (keys before the current one, comma-separated)", i+1, len(old), err)
 		}
 		olds = append(olds, k)
 	}
@@ -124,6 +124,7 @@ func runRekey(ctx context.Context, getenv func(string) string, out io.Writer) er
 	if keys == nil {
 		return errors.New("tori rekey needs TORI_DATA_KEY, the key to encrypt notes under (" + newKeyHint + ")")
 	}
+
 	rdb, err := storage.Connect(ctx, redisURLOf(getenv))
 	if err != nil {
 		return err
@@ -138,6 +139,7 @@ func runRekey(ctx context.Context, getenv func(string) string, out io.Writer) er
 	if moved != "" {
 		fmt.Fprintf(out, "key %s replaces key %s: notes are written under it from now on\n", keys.ID(), moved)
 	}
+
 	rep, err := store.Rekey(ctx)
 	if err != nil {
 		return fmt.Errorf("rekey stopped (run it again; what it did stays done): %w", err)

@@ -30,13 +30,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // time zones work on machines (and images) without tzdata
 
+	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/metrics"
@@ -124,157 +124,84 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	log := newLogger(stderr, getenv)
 	storage.LogClientTo(log)
-	// The local preview: asked for, or no token to go live with (except in
-	// a container, where an empty token is a mistake to say, not a cue).
-	// Its log is read by a person at a terminal: text, unless LOG_FORMAT
-	// says otherwise.
+
+	// The local preview: asked for, or no token to go live with.
 	if preview, noToken := len(args) > 0 && args[0] == "preview", len(args) == 0 && strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN")) == ""; preview || noToken {
-		if noToken && inContainer(getenv) {
-			return errors.New("TELEGRAM_BOT_TOKEN is empty: set it in .env to the token @BotFather gave you; in a container tori runs the live bot only (try the local preview on your own machine: go run ./cmd/tori preview)")
-		}
-		if getenv("LOG_FORMAT") == "" {
-			log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv), ReplaceAttr: pseudonymous(getenv)}))
-		}
-		var flags []string
-		if preview {
-			flags = args[1:]
-		}
-		return runPreview(ctx, flags, getenv, log, noToken)
+		return startPreview(ctx, args, getenv, stderr, noToken)
 	}
-	cfgPath := env(getenv, "TORI_CONFIG", "tori.yaml")
-	practice, err := loadPractice(cfgPath)
+
+	c, err := readRunConfig(args, getenv)
 	if err != nil {
 		return err
 	}
-	runBot, runWorker := true, true
-	webhook := strings.EqualFold(getenv("TELEGRAM_WEBHOOK"), "true") || getenv("TELEGRAM_WEBHOOK") == "1"
-	var rest []string
-	for _, a := range args {
-		if a == "--webhook" || a == "-webhook" {
-			webhook = true
-		} else {
-			rest = append(rest, a)
-		}
+	switch c.command {
+	case "check":
+		return c.check(stderr)
+	case "rekey":
+		return runRekey(ctx, getenv, stderr)
 	}
-	args = rest
-	if len(args) > 0 {
-		switch args[0] {
-		case "check":
-			fmt.Fprintf(stderr, "%s is valid: %s, %d therapist(s), %d service(s), time zone %s\n",
-				cfgPath, practice.Name, len(practice.Therapists), len(practice.Services), practice.Location)
-			for _, p := range placeholders(practice) {
-				fmt.Fprintln(stderr, "warning:", p)
-			}
-			return nil
-		case "bot":
-			runWorker = false
-		case "worker":
-			runBot = false
-		case "rekey":
-			return runRekey(ctx, getenv, stderr)
-		default:
-			return usageError{fmt.Sprintf("unknown command %q", args[0])}
-		}
+	return serveTori(ctx, c, log)
+}
+
+// startPreview runs the local preview. Without a token in a container,
+// it refuses: there an empty token is a mistake to say, not a cue. Its
+// log is read by a person at a terminal: text, unless LOG_FORMAT says
+// otherwise.
+func startPreview(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, noToken bool) error {
+	if noToken && inContainer(getenv) {
+		return errors.New("TELEGRAM_BOT_TOKEN is empty: set it in .env to the token @BotFather gave you; in a container tori runs the live bot only (try the local preview on your own machine: go run ./cmd/tori preview)")
 	}
-	token, err := readToken(getenv)
-	if err != nil {
-		return err
+	log := newLogger(stderr, getenv)
+	if getenv("LOG_FORMAT") == "" {
+		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv), ReplaceAttr: pseudonymous(getenv)}))
 	}
-	for _, p := range placeholders(practice) {
+	var flags []string
+	if !noToken {
+		flags = args[1:]
+	}
+	return runPreview(ctx, flags, getenv, log, noToken)
+}
+
+// parts are the pieces serveTori wires together.
+type parts struct {
+	store    *storage.Store
+	bookings *tori.Bookings
+	paypal   *payments.PayPal // nil: no money online
+	bot      *bot.Bot
+	tg       *bot.Telegram
+}
+
+// serveTori runs the bot, the worker or both until ctx ends: the second
+// half of run (wtf's Run), once the configuration is read.
+func serveTori(ctx context.Context, c runConfig, log *slog.Logger) error {
+	for _, p := range placeholders(c.practice) {
 		log.Warn(p)
 	}
-	redisURL := redisURLOf(getenv)
-	public := strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/")
-	secret := strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_SECRET"))
-	maxConn := 40
-	if webhook && runBot {
-		if err := checkWebhook(public, secret); err != nil {
-			return err
-		}
-		if v := strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_MAX_CONNECTIONS")); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 100 {
-				return fmt.Errorf("TELEGRAM_WEBHOOK_MAX_CONNECTIONS %q: use 1 to 100 (Telegram's range; 40 is its default)", v)
-			}
-			maxConn = n
-		}
-	}
-	keys, err := dataKeys(getenv)
-	if err != nil {
-		return err
-	}
-	rdb, err := storage.Connect(ctx, redisURL)
+
+	// Redis, then the use cases, PayPal, the conversation and Telegram.
+	rdb, err := storage.Connect(ctx, c.redisURL)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
-	store := storage.New(rdb, env(getenv, "REDIS_PREFIX", "tori:"))
-	store.Keys = keys
-	moved, err := checkDataKeys(ctx, store)
+	x, err := connectParts(ctx, c, rdb, log)
 	if err != nil {
 		return err
-	}
-	if moved != "" {
-		log.Info("notes are now written under this key, which replaces the one before for every process that starts from now on; once every process runs with it, run tori rekey",
-			"key_id", keys.ID(), "replaced", moved)
-	}
-	sayDataKeys(log, keys)
-	bookings := &tori.Bookings{Practice: practice, Store: store, Log: log, Events: metrics.Sink{}}
-	paypal, err := connectPayPal(practice, getenv, log)
-	if err != nil {
-		return err
-	}
-	if paypal != nil {
-		bookings.Payments = paypal
-	}
-	b, err := bot.New(bot.Config{Practice: practice, Bookings: bookings, Store: store, PublicURL: public, Log: log})
-	if err != nil {
-		return err
-	}
-	rate := 25.0
-	if v := strings.TrimSpace(getenv("TELEGRAM_RATE")); v != "" {
-		r, err := strconv.ParseFloat(v, 64)
-		if err != nil || r <= 0 || r > 30 {
-			return fmt.Errorf("TELEGRAM_RATE %q: use messages per second for this process, more than 0 and at most 30 (Telegram's limit for a bot is about 30)", v)
-		}
-		rate = r
-	}
-	tg, err := connectTelegram(ctx, log, b, bot.TelegramOptions{Token: token, APIURL: getenv("TELEGRAM_API_URL"), Limiter: &bot.Limiter{Rate: rate}})
-	if err != nil {
-		return err
-	}
-	if runBot {
-		if err := tg.RegisterCommands(ctx); err != nil {
-			log.Warn("could not register the command menu; the bot works without it", "err", err)
-		}
 	}
 
-	addr := env(getenv, "HTTP_ADDR", ":8080")
-	ln, err := net.Listen("tcp", addr)
+	// The listeners: the public one, and the metrics one apart.
+	ln, err := net.Listen("tcp", c.httpAddr)
 	if err != nil {
-		return fmt.Errorf("HTTP_ADDR %s: %w (set HTTP_ADDR to a free address, e.g. :8081)", addr, err)
+		return fmt.Errorf("HTTP_ADDR %s: %w (set HTTP_ADDR to a free address, e.g. :8081)", c.httpAddr, err)
 	}
-	mln, err := listenMetrics(getenv, log)
+	mln, err := listenMetrics(c.metricsAddr, log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	mux := http.NewServeMux()
-	var tgReady func(context.Context) error
-	if runBot {
-		tgReady = tg.Ready
-	}
-	mux.Handle("/", routes(store, tgReady))
-	metrics.WatchQueues(store, practice)
-	if webhook && runBot {
-		mux.Handle("POST "+bot.WebhookPath, tg.WebhookHandler(secret))
-	}
-	if paypal != nil && runBot {
-		mux.Handle("/paypal/", b.PaymentPages(tg, paypal))
-	}
-	mux.Handle("/calendar/", b.FeedHandler())
+	metrics.WatchQueues(x.store, c.practice)
 	var wg sync.WaitGroup
-	srv := newServer(mux, publicTimeouts)
+	srv := newServer(publicRoutes(c, x), publicTimeouts)
 	serve(&wg, log, "http", srv, ln)
 	var msrv *http.Server
 	metricsAt := metricsOff
@@ -282,24 +209,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		msrv, metricsAt = newServer(metricsRoutes(), metricsTimeouts), mln.Addr().String()
 		serve(&wg, log, "metrics", msrv, mln)
 	}
-	switch {
-	case runBot && webhook:
-		if err := tg.SetWebhook(ctx, public+bot.WebhookPath, secret, maxConn); err != nil {
-			shutdown(time.Second, srv, msrv)
-			return fmt.Errorf("Telegram refused the webhook %s%s (%v): PUBLIC_URL must be an https address Telegram can reach", public, bot.WebhookPath, err)
-		}
-	case runBot:
-		v := getenv("TELEGRAM_WEBHOOK")
-		if err := tg.PrepareToPoll(ctx, strings.EqualFold(v, "false") || v == "0"); err != nil {
-			shutdown(time.Second, srv, msrv)
-			return err
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); tg.Run(ctx) }()
+
+	// Telegram's updates, and the worker.
+	if err := takeUpdates(ctx, c, x.tg, &wg); err != nil {
+		shutdown(time.Second, srv, msrv)
+		return err
 	}
-	if runWorker {
-		w := scheduler.New(scheduler.Config{Practice: practice, Bookings: bookings, Store: store,
-			Notify: &bot.Notifier{Bot: b, Send: tg.Send}, Log: log})
+	if c.runWorker {
+		w := scheduler.New(scheduler.Config{Practice: c.practice, Bookings: x.bookings, Store: x.store,
+			Notify: &bot.Notifier{Bot: x.bot, Send: x.tg.Send}, Log: log})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -308,8 +226,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			}
 		}()
 	}
-	log.Info("tori is running", "practice", practice.Name, "bot", "@"+tg.Username(), "polling", runBot && !webhook, "webhook", runBot && webhook, "worker", runWorker,
-		"http", ln.Addr().String(), "metrics", metricsAt, "therapists", len(practice.Therapists), "services", len(practice.Services), "time_zone", practice.Location.String())
+	log.Info("tori is running", "practice", c.practice.Name, "bot", "@"+x.tg.Username(), "polling", c.polls(), "webhook", c.takesWebhook(), "worker", c.runWorker,
+		"http", ln.Addr().String(), "metrics", metricsAt, "therapists", len(c.practice.Therapists), "services", len(c.practice.Services), "time_zone", c.practice.Location.String())
 
 	<-ctx.Done()
 	log.Info("shutting down: finishing updates in hand")
@@ -319,22 +237,83 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	wg.Wait()
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	tg.Close(cctx) // notices still waiting for a chat's turn go now, or to the worker's queue
+	x.tg.Close(cctx) // notices still waiting for a chat's turn go now, or to the worker's queue
 	log.Info("stopped")
 	return nil
 }
 
-// checkWebhook says what webhook mode needs that is missing.
-func checkWebhook(public, secret string) error {
-	// Telegram posts to https only; plain http is let through for this
-	// machine alone (a local Bot API server, or the fault-injection suite).
-	if !strings.HasPrefix(public, "https://") && !strings.HasPrefix(public, "http://127.0.0.1:") && !strings.HasPrefix(public, "http://localhost:") {
-		return errors.New("webhook mode needs PUBLIC_URL, the https address Telegram posts updates to (e.g. https://tori.example.com)")
+// connectParts builds the store over rdb (its notes' data key checked
+// against the data), the use cases, the PayPal client, the bot, and its
+// connection to Telegram.
+func connectParts(ctx context.Context, c runConfig, rdb redis.UniversalClient, log *slog.Logger) (parts, error) {
+	var x parts
+	x.store = storage.New(rdb, c.prefix)
+	x.store.Keys = c.keys
+	moved, err := checkDataKeys(ctx, x.store)
+	if err != nil {
+		return x, err
 	}
-	if secret == "" || len(secret) > 256 || strings.ContainsFunc(secret, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
-	}) {
-		return errors.New("webhook mode needs TELEGRAM_WEBHOOK_SECRET: 1 to 256 characters of A-Z, a-z, 0-9, _ and -, e.g. the output of: openssl rand -hex 32")
+	if moved != "" {
+		log.Info("notes are now written under this key, which replaces the one before for every process that starts from now on; once every process runs with it, run tori rekey",
+			"key_id", c.keys.ID(), "replaced", moved)
+	}
+	sayDataKeys(log, c.keys)
+
+	x.bookings = &tori.Bookings{Practice: c.practice, Store: x.store, Log: log, Events: metrics.Sink{}}
+	if x.paypal, err = connectPayPal(c.paypal, log); err != nil {
+		return x, err
+	}
+	if x.paypal != nil {
+		x.bookings.Payments = x.paypal
+	}
+	if x.bot, err = bot.New(bot.Config{Practice: c.practice, Bookings: x.bookings, Store: x.store, PublicURL: c.public, Log: log}); err != nil {
+		return x, err
+	}
+	if x.tg, err = connectTelegram(ctx, log, x.bot, bot.TelegramOptions{Token: c.token, APIURL: c.apiURL, Limiter: &bot.Limiter{Rate: c.rate}}); err != nil {
+		return x, err
+	}
+	if c.runBot {
+		if err := x.tg.RegisterCommands(ctx); err != nil {
+			log.Warn("could not register the command menu; the bot works without it", "err", err)
+		}
+	}
+	return x, nil
+}
+
+// publicRoutes is the public listener's mux: health and readiness, and
+// for the bot Telegram's webhook and PayPal's return pages; the calendar
+// feed.
+func publicRoutes(c runConfig, x parts) http.Handler {
+	mux := http.NewServeMux()
+	var tgReady func(context.Context) error
+	if c.runBot {
+		tgReady = x.tg.Ready
+	}
+	mux.Handle("/", routes(x.store, tgReady))
+	if c.takesWebhook() {
+		mux.Handle("POST "+bot.WebhookPath, x.tg.WebhookHandler(c.secret))
+	}
+	if x.paypal != nil && c.runBot {
+		mux.Handle("/paypal/", x.bot.PaymentPages(x.tg, x.paypal))
+	}
+	mux.Handle("/calendar/", x.bot.FeedHandler())
+	return mux
+}
+
+// takeUpdates sets Telegram's webhook, or starts long polling on a
+// goroutine of wg's; the worker alone takes none.
+func takeUpdates(ctx context.Context, c runConfig, tg *bot.Telegram, wg *sync.WaitGroup) error {
+	switch {
+	case c.takesWebhook():
+		if err := tg.SetWebhook(ctx, c.public+bot.WebhookPath, c.secret, c.maxConn); err != nil {
+			return fmt.Errorf("Telegram refused the webhook %s%s (%w): PUBLIC_URL must be an https address Telegram can reach", c.public, bot.WebhookPath, err)
+		}
+	case c.polls():
+		if err := tg.PrepareToPoll(ctx, c.noWebhook); err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); tg.Run(ctx) }()
 	}
 	return nil
 }

@@ -32,10 +32,13 @@ func placeholders(p *tori.Practice) []string {
 		exIDs = append(exIDs, t.TelegramIDs...)
 	}
 	exIDs = append(exIDs, ex.Practice.Staff...)
+
 	var out []string
 	if p.Name == ex.Practice.Name {
 		out = append(out, "practice.name is still the example's: write your practice's name, which clients see in every greeting")
 	}
+
+	// The example's Telegram ids.
 	ids := func(field string, list []int64) {
 		for _, id := range list {
 			if slices.Contains(exIDs, id) {
@@ -47,6 +50,8 @@ func placeholders(p *tori.Practice) []string {
 		ids(fmt.Sprintf("therapists[%d].telegram_ids", i), t.TelegramIDs)
 	}
 	ids("practice.staff", p.Staff)
+
+	// Its example.com addresses.
 	addr := func(field, v string) {
 		if exampleDomain.MatchString(v) {
 			out = append(out, field+" has an example.com address, which reaches no one: write your own")

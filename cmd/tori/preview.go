@@ -58,7 +58,7 @@ func parsePreviewFlags(args []string) (previewOptions, error) {
 	fs.StringVar(&o.publicURL, "public-url", "", "")
 	usage := "use tori preview [--listen ADDRESS, e.g. :8080] [--public-url URL, e.g. http://192.168.1.20:8080]"
 	if err := fs.Parse(args); err != nil {
-		return o, fmt.Errorf("tori preview: %v: %s", err, usage)
+		return o, fmt.Errorf("tori preview: %w: %s", err, usage)
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("tori preview: unexpected %q: %s", fs.Arg(0), usage)
@@ -108,11 +108,13 @@ func runPreview(ctx context.Context, flags []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
+
 	cfgPath := env(getenv, "TORI_CONFIG", "tori.yaml")
 	practice, err := previewPractice(cfgPath, log)
 	if err != nil {
 		return err
 	}
+
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if opts.listen != "" {
@@ -120,6 +122,7 @@ func runPreview(ctx context.Context, flags []string, getenv func(string) string,
 		}
 		return fmt.Errorf("HTTP_ADDR %s: %w (set HTTP_ADDR to a free address, e.g. 127.0.0.1:8081)", addr, err)
 	}
+
 	// The links (PayPal's return, the calendar feed) lead to the listener,
 	// not to PUBLIC_URL, which is the live bot's address.
 	base := "http://" + localAddr(ln.Addr())
@@ -128,6 +131,7 @@ func runPreview(ctx context.Context, flags []string, getenv func(string) string,
 	} else if public := strings.TrimSpace(getenv("PUBLIC_URL")); public != "" {
 		log.Info(fmt.Sprintf("PUBLIC_URL (%s) is the live bot's address: the preview's links lead to %s instead (tori preview --public-url URL gives another).", public, base))
 	}
+
 	p, err := preview.Start(ctx, preview.Config{Practice: practice, RedisURL: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"),
 		BaseURL: base, Listen: ln.Addr(), Log: log})
 	if err != nil {
@@ -135,11 +139,14 @@ func runPreview(ctx context.Context, flags []string, getenv func(string) string,
 		return err
 	}
 	defer p.Close()
+
 	// Requests end with ctx, so a page's long poll does not hold up the stop.
 	srv := newServer(p.Handler(), previewTimeouts)
 	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	var wg sync.WaitGroup
 	serve(&wg, log, "preview", srv, ln)
+
+	// Say where it is, and what it shows to whom.
 	if noToken {
 		log.Info(fmt.Sprintf("No TELEGRAM_BOT_TOKEN: running the local preview at %s/preview — nothing leaves this machine; set the token to go live.", base))
 	} else {
@@ -150,6 +157,7 @@ func runPreview(ctx context.Context, flags []string, getenv func(string) string,
 			addr, strings.Join(p.Hosts(), ", ")))
 	}
 	log.Info("preview: storage is " + p.Redis())
+
 	<-ctx.Done()
 	shutdown(5*time.Second, srv)
 	wg.Wait()

@@ -61,13 +61,12 @@ const metricsOff = "off"
 // this machine only (a variable, so that tests can take it).
 var defaultMetricsAddr = "127.0.0.1:9090"
 
-// listenMetrics opens METRICS_ADDR, or returns nil for off. Unset, it
+// listenMetrics opens addr (METRICS_ADDR), or returns nil for off. Unset, it
 // tries defaultMetricsAddr, and when that is in use (tori bot and tori
 // worker on one machine, or Prometheus, whose own port it is) the process
 // runs without metrics, saying so in one warning line; an address set
 // explicitly and in use stops tori.
-func listenMetrics(getenv func(string) string, log *slog.Logger) (net.Listener, error) {
-	addr := strings.TrimSpace(getenv("METRICS_ADDR"))
+func listenMetrics(addr string, log *slog.Logger) (net.Listener, error) {
 	if strings.EqualFold(addr, metricsOff) {
 		return nil, nil
 	}

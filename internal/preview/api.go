@@ -15,10 +15,6 @@ import (
 	"github.com/tori-bot/tori/bot/telegramtest"
 )
 
-// The page's API, all JSON: who can be played (state), a chat's messages
-// (long-polled), sending text, pressing a button, the language of a
-// client, the clock, and a sent document's file.
-
 // apiError is a refusal the page shows as it is.
 type apiError struct {
 	status int

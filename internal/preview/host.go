@@ -11,11 +11,6 @@ import (
 	"time"
 )
 
-// The preview answers only to the names it is served under: a page of
-// another site whose name was made to resolve to this machine (DNS
-// rebinding) reaches the listener with that site's name as its Host, and
-// is refused, so it can neither read the chats nor drive them.
-
 // allowedHosts are the Host headers the preview answers to: the base
 // URL's host, and, when it listens on loopback or on every interface (or
 // its base is on loopback), localhost, 127.0.0.1 and [::1] with its port.
@@ -60,7 +55,10 @@ func LoopbackHost(host string) bool {
 }
 
 // guardHost serves only requests whose Host is one the preview is served
-// under; others get 403 and a line saying how to serve it under theirs.
+// under; others get 403 and a line saying how to serve it under theirs. A
+// page of another site whose name was made to resolve to this machine
+// (DNS rebinding) reaches the listener with that site's name as its Host,
+// and is refused, so it can neither read the chats nor drive them.
 func (p *Preview) guardHost(h http.Handler) http.Handler {
 	return onlyHosts(p.hosts, h, func(host string) string {
 		return fmt.Sprintf("This is tori's local preview, at %s/preview; it does not answer to the name %q (a guard against other sites' pages reaching it). "+

@@ -105,10 +105,9 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	base := strings.TrimRight(cfg.BaseURL, "/")
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return nil, fmt.Errorf("preview: the base URL %q is not an http(s) address: give the one the browser uses, e.g. http://localhost:8080", cfg.BaseURL)
+	base, u, err := baseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	if err := payments.CheckPractice(cfg.Practice); err != nil {
 		return nil, errors.New(tori.ErrorMessage(err))
@@ -123,57 +122,90 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 	}
 	fail := func(err error) (*Preview, error) { p.stop(); return nil, err }
 
+	// Redis, and the stand-ins for Telegram and PayPal.
 	rdb, prefix, where, closeRedis, err := openRedis(ctx, cfg.RedisURL, cfg.Log)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, closeRedis)
 	p.redis = where
-	store := storage.New(rdb, prefix)
+	closers = append(closers, p.startStandIns()...)
 
+	// tori itself: the bot, on the Telegram stand-in, and the worker.
+	stopTori, err := p.startTori(ctx, cfg, storage.New(rdb, prefix))
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, stopTori)
+	p.handler = p.guardHost(p.routes())
+	return p, nil
+}
+
+// baseURL checks the address the browser reaches the preview at.
+func baseURL(raw string) (string, *url.URL, error) {
+	base := strings.TrimRight(raw, "/")
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return "", nil, fmt.Errorf("preview: the base URL %q is not an http(s) address: give the one the browser uses, e.g. http://localhost:8080", raw)
+	}
+	return base, u, nil
+}
+
+// startStandIns starts the Telegram and PayPal stand-ins and opens the
+// practice's chats; it returns what stops them, in the order started.
+func (p *Preview) startStandIns() []func() {
 	p.tg = telegramtest.NewUnstarted()
 	readyStandIn(p.tg.Server, "Telegram")
 	p.tg.Start()
-	closers = append(closers, p.tg.Close)
 	p.cast() // before the bot and the worker start: the practice's chats are open
 	p.pp = paypaltest.NewUnstarted()
 	readyStandIn(p.pp.Server, "PayPal")
 	p.pp.Start()
-	closers = append(closers, p.pp.Close)
-	// Before the stand-in closes (and Redis, and Telegram): no webhook
-	// starts, and those being delivered finish.
-	closers = append(closers, func() {
-		p.hookMu.Lock()
-		p.closing = true
-		p.hookMu.Unlock()
-		p.hooks.Wait()
-	})
-	p.pp.BuyerURL = base + checkoutPath
+	p.pp.BuyerURL = p.base + checkoutPath
+	return []func(){p.tg.Close, p.pp.Close,
+		// Before the stand-in closes (and Redis, and Telegram): no webhook
+		// starts, and those being delivered finish.
+		func() {
+			p.hookMu.Lock()
+			p.closing = true
+			p.hookMu.Unlock()
+			p.hooks.Wait()
+		},
+	}
+}
 
+// startTori starts the bot, polling the Telegram stand-in and paying at
+// the PayPal one, and the worker, all on the preview's clock; stop ends
+// them. On an error, what it started is stopped.
+func (p *Preview) startTori(ctx context.Context, cfg Config, store *storage.Store) (stop func(), err error) {
+	base := p.base
 	paypal, err := payments.New(payments.Config{ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: p.pp.URL,
 		WebhookID: paypaltest.WebhookID, ReturnURL: base + "/paypal/return", CancelURL: base + "/paypal/cancel", Log: cfg.Log})
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	bookings := &tori.Bookings{Practice: cfg.Practice, Store: store, Payments: paypal, Log: cfg.Log, Now: p.clock.Now}
 	p.bot, err = bot.New(bot.Config{Practice: cfg.Practice, Bookings: bookings, Store: store, PublicURL: base, Now: p.clock.Now, Log: cfg.Log})
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
+
+	// Telegram.
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	closers = append(closers, cancel)
 	tg, err := bot.Connect(rctx, p.bot, bot.TelegramOptions{Token: telegramtest.Token, APIURL: p.tg.URL, PollTimeout: 5 * time.Second,
 		Limiter: &bot.Limiter{}})
+	if err == nil {
+		err = tg.RegisterCommands(ctx)
+	}
 	if err != nil {
-		return fail(err)
+		cancel()
+		return nil, err
 	}
-	if err := tg.RegisterCommands(ctx); err != nil {
-		return fail(err)
-	}
-	p.pages = p.bot.PaymentPages(tg, paypal)
+
 	// PayPal tells tori of approvals, captures and refunds by webhook, as
 	// it does live: signed, verified by tori against the stand-in, and sent
 	// again (up to four times here) when tori does not answer 200.
+	p.pages = p.bot.PaymentPages(tg, paypal)
 	p.pp.OnEvent = func(eventType string, resource map[string]any) {
 		p.hookMu.Lock()
 		if p.closing {
@@ -186,8 +218,11 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 		p.deliver(base+"/paypal/webhook", eventType, resource)
 	}
 	if err := tg.PrepareToPoll(ctx, false); err != nil {
-		return fail(err)
+		cancel()
+		return nil, err
 	}
+
+	// Polling and the worker run until stop.
 	p.worker = scheduler.New(scheduler.Config{Practice: cfg.Practice, Bookings: bookings, Store: store,
 		Notify: &bot.Notifier{Bot: p.bot, Send: tg.Send}, Now: p.clock.Now, Log: cfg.Log})
 	var wg sync.WaitGroup
@@ -199,9 +234,7 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 			p.log.Error("preview worker", "err", err)
 		}
 	}()
-	closers = append(closers, func() { cancel(); wg.Wait() })
-	p.handler = p.guardHost(p.routes())
-	return p, nil
+	return func() { cancel(); wg.Wait() }, nil
 }
 
 // Close stops the bot and the worker, and the stand-ins; the preview's
@@ -271,6 +304,8 @@ func openRedis(ctx context.Context, redisURL string, log *slog.Logger) (redis.Un
 				func() { storage.DeletePrefix(rdb, prefix); rdb.Close() }, nil
 		}
 	}
+
+	// None usable at REDIS_URL: an embedded one.
 	m := miniredis.NewMiniRedis()
 	if err := m.Start(); err != nil {
 		return nil, "", "", nil, fmt.Errorf("preview: the embedded Redis did not start: %w", err)
@@ -280,6 +315,7 @@ func openRedis(ctx context.Context, redisURL string, log *slog.Logger) (redis.Un
 		m.Close()
 		return nil, "", "", nil, err
 	}
+
 	// The embedded Redis lets time pass only when told to: keys with a
 	// time to live (claims, markers) expire as on a real one.
 	done := make(chan struct{})

@@ -17,6 +17,11 @@ var web embed.FS
 // checkoutPath is the PayPal stand-in's checkout page.
 const checkoutPath = "/preview/paypal/checkout"
 
+// routes serves the page and its API, all JSON: who can be played
+// (state), a chat's messages (long-polled), sending text, pressing a
+// button, the language of a client, the clock, and a sent document's
+// file; and beside them the PayPal stand-in's checkout and tori's own
+// pages.
 func (p *Preview) routes() http.Handler {
 	mux := http.NewServeMux()
 	files, _ := fs.Sub(web, "web")

@@ -13,15 +13,14 @@ import (
 	"github.com/tori-bot/tori/bot/telegramtest"
 )
 
-// What the page shows: the people one can be, the clock, and a chat as
-// bubbles.
-
 // cast makes the people the page can be: two clients, and everyone of
 // the practice who gets its messages (therapists, then staff).
 func (p *Preview) cast() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	taken := func(id int64) bool { _, ok := p.people[id]; return ok }
+
+	// The practice: its therapists, then its staff.
 	for _, t := range p.practice.Therapists {
 		for _, id := range t.TelegramIDs {
 			if !taken(id) {
@@ -36,6 +35,8 @@ func (p *Preview) cast() {
 			p.staff = append(p.staff, id)
 		}
 	}
+
+	// Two clients, with ids no one of the practice has.
 	id := int64(1001)
 	for _, c := range []telegramtest.User{{FirstName: "Dana", LastName: "Levi", LanguageCode: "en"}, {FirstName: "Noa", LastName: "Cohen", LanguageCode: "he"}} {
 		for taken(id) {
@@ -45,12 +46,14 @@ func (p *Preview) cast() {
 		p.people[id] = &person{Role: "client", User: c}
 		p.clients = append(p.clients, id)
 	}
+
 	// The practice has pressed Start in its chats, so the bot may write to them.
 	for _, id := range p.staff {
 		p.tg.Open(id)
 	}
 }
 
+// personView is one of the people the page can be.
 type personView struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
@@ -58,6 +61,8 @@ type personView struct {
 	Role string `json:"role"`
 }
 
+// stateView is what the page shows besides the chats: the people one can
+// be, and the clock.
 type stateView struct {
 	Practice   string       `json:"practiceName"`
 	Now        time.Time    `json:"now"`

@@ -232,6 +232,10 @@ func (s *Server) fault(op string) Fault {
 	return ""
 }
 
+// serve answers one request as PayPal would: the buyer's page and the
+// token are public; the API asks for a token, keeps the answer of each
+// PayPal-Request-Id, and fails as the next planted fault of its operation
+// says.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
@@ -242,64 +246,118 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.token(w, r)
 		return
 	}
-	auth := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	s.mu.Lock()
-	okToken := s.tokens[auth]
-	s.mu.Unlock()
-	if !okToken {
+	if !s.authorized(r) {
 		writeJSON(w, 401, map[string]string{"error": "invalid_token", "error_description": "Token signature verification failed"})
 		return
 	}
-	var op string
-	switch {
-	case r.Method == http.MethodPost && path == "/v2/checkout/orders":
-		op = "create"
-	case r.Method == http.MethodGet && strings.HasPrefix(path, "/v2/checkout/orders/"):
-		op = "get"
-	case r.Method == http.MethodPost && strings.HasPrefix(path, "/v2/checkout/orders/") && strings.HasSuffix(path, "/capture"):
-		op = "capture"
-	case r.Method == http.MethodPost && strings.HasPrefix(path, "/v2/payments/captures/") && strings.HasSuffix(path, "/refund"):
-		op = "refund"
-	case r.Method == http.MethodPost && path == "/v1/notifications/verify-webhook-signature":
-		op = "verify"
-	default:
+	op := apiOp(r.Method, path)
+	if op == "" {
 		writeJSON(w, 404, problem("RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID", "not faked: "+r.Method+" "+path))
 		return
 	}
-	key := r.Method + " " + path + " " + r.Header.Get("PayPal-Request-Id")
-	if rid := r.Header.Get("PayPal-Request-Id"); rid != "" {
-		s.mu.Lock()
-		rp, seen := s.replays[key]
-		s.mu.Unlock()
-		if seen {
-			s.mu.Lock()
-			s.calls[op]++
-			s.mu.Unlock()
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(rp.status)
-			_, _ = w.Write(rp.body)
+
+	// A request id seen before gets the first answer again; PayPal
+	// processes the first of two simultaneous requests with one id and
+	// fails the second.
+	rid := r.Header.Get("PayPal-Request-Id")
+	key := r.Method + " " + path + " " + rid
+	if rid != "" {
+		if s.replay(w, op, key) {
 			return
 		}
-	}
-	if rid := r.Header.Get("PayPal-Request-Id"); rid != "" {
-		// PayPal processes the first of two simultaneous requests with one id
-		// and fails the second.
-		s.mu.Lock()
-		busy := s.inflight[key]
-		s.inflight[key] = true
-		s.mu.Unlock()
-		if busy {
+		if !s.begin(key) {
 			writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "PREVIOUS_REQUEST_IN_PROGRESS", "A previous request with this PayPal-Request-Id is in progress."))
 			return
 		}
-		defer func() { s.mu.Lock(); delete(s.inflight, key); s.mu.Unlock() }()
+		defer s.end(key)
 	}
+
 	f := s.fault(op)
-	if f == Timeout { // the client gives up: its request no longer counts as in flight
-		s.mu.Lock()
-		delete(s.inflight, key)
-		s.mu.Unlock()
+	if s.failFirst(w, r, f, key) {
+		return
 	}
+	status, body := s.answer(w, r, op, f, key)
+	if rid != "" {
+		s.keep(key, op, status, body)
+	}
+}
+
+// keep keeps the answer to request key for its repeats. PayPal returns
+// the latest status of a request id: a repeated id gets the first answer,
+// a refusal included (5xx answers are not kept: the request may be
+// retried; nor is verify's, status 0, which answers by itself).
+func (s *Server) keep(key, op string, status int, body []byte) {
+	if status == 0 || status >= 500 || op == "capture" && status == 422 && notApproved(body) {
+		return
+	}
+	s.mu.Lock()
+	s.replays[key] = replay{status: status, body: body}
+	s.mu.Unlock()
+}
+
+// authorized reports whether r carries a token the server gave.
+func (s *Server) authorized(r *http.Request) bool {
+	auth := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokens[auth]
+}
+
+// apiOp names the API operation of a request, "" for one not faked.
+func apiOp(method, path string) string {
+	post := method == http.MethodPost
+	switch {
+	case post && path == "/v2/checkout/orders":
+		return "create"
+	case method == http.MethodGet && strings.HasPrefix(path, "/v2/checkout/orders/"):
+		return "get"
+	case post && strings.HasPrefix(path, "/v2/checkout/orders/") && strings.HasSuffix(path, "/capture"):
+		return "capture"
+	case post && strings.HasPrefix(path, "/v2/payments/captures/") && strings.HasSuffix(path, "/refund"):
+		return "refund"
+	case post && path == "/v1/notifications/verify-webhook-signature":
+		return "verify"
+	}
+	return ""
+}
+
+// replay writes the answer kept for key, if any, and reports whether it did.
+func (s *Server) replay(w http.ResponseWriter, op, key string) bool {
+	s.mu.Lock()
+	rp, seen := s.replays[key]
+	if seen {
+		s.calls[op]++
+	}
+	s.mu.Unlock()
+	if !seen {
+		return false
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(rp.status)
+	_, _ = w.Write(rp.body)
+	return true
+}
+
+// begin marks the request key in flight; false when it already is.
+func (s *Server) begin(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	busy := s.inflight[key]
+	s.inflight[key] = true
+	return !busy
+}
+
+// end marks the request key no longer in flight.
+func (s *Server) end(key string) {
+	s.mu.Lock()
+	delete(s.inflight, key)
+	s.mu.Unlock()
+}
+
+// failFirst plays the faults that come before the operation: slow (then
+// the operation), a server error, or a timeout. It reports whether the
+// request is answered.
+func (s *Server) failFirst(w http.ResponseWriter, r *http.Request, f Fault, key string) bool {
 	switch f {
 	case Slow:
 		select {
@@ -308,38 +366,34 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	case ServerError:
 		writeJSON(w, 500, problem("INTERNAL_SERVER_ERROR", "INTERNAL_SERVICE_ERROR", "An internal service error has occurred."))
-		return
+		return true
 	case Timeout:
+		s.end(key) // the client gives up: its request no longer counts as in flight
 		select {
 		case <-r.Context().Done():
 		case <-s.quit:
 		case <-time.After(time.Minute):
 		}
-		return
+		return true
 	}
-	var status int
-	var body []byte
+	return false
+}
+
+// answer does operation op and writes its answer; verify writes its own
+// and returns status 0.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, op string, f Fault, key string) (status int, body []byte) {
 	switch op {
 	case "create":
-		status, body = s.createOrder(w, r)
+		return s.createOrder(w, r)
 	case "get":
-		status, body = s.getOrder(w, r)
+		return s.getOrder(w, r)
 	case "capture":
-		status, body = s.capture(w, r, f, key)
+		return s.capture(w, r, f, key)
 	case "refund":
-		status, body = s.refund(w, r, f, key)
-	case "verify":
-		s.verify(w, r)
-		return
+		return s.refund(w, r, f, key)
 	}
-	// PayPal returns the latest status of a request id: a repeated id gets
-	// the first answer, a refusal included (5xx answers are not kept: the
-	// request may be retried).
-	if rid := r.Header.Get("PayPal-Request-Id"); rid != "" && status < 500 && !(op == "capture" && status == 422 && notApproved(body)) {
-		s.mu.Lock()
-		s.replays[key] = replay{status: status, body: body}
-		s.mu.Unlock()
-	}
+	s.verify(w, r)
+	return 0, nil
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
@@ -423,6 +477,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) (int, []byt
 			CancelURL string `json:"cancel_url"`
 		} `json:"application_context"`
 	}
+
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Intent != "CAPTURE" || len(req.PurchaseUnits) != 1 {
 		b := writeJSON(w, 400, problem("INVALID_REQUEST", "MALFORMED_REQUEST_JSON", "Request is not well-formed"))
 		return 400, b
@@ -436,6 +491,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) (int, []byt
 		b := writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "DECIMAL_PRECISION", "amount "+u.Amount.Value))
 		return 422, b
 	}
+
 	s.mu.Lock()
 	o := &Order{ID: s.next("ORDER"), Status: "CREATED", Currency: u.Amount.Currency, Value: u.Amount.Value, CustomID: u.CustomID,
 		ReturnURL: req.ApplicationContext.ReturnURL, CancelURL: req.ApplicationContext.CancelURL}
@@ -480,6 +536,8 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request, f Fault, key st
 		s.mu.Unlock()
 		return 404, writeJSON(w, 404, problem("RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID", "order "+id))
 	}
+
+	// Refused: captured already, not approved, or declined by the planted fault.
 	switch {
 	case o.Status == "COMPLETED":
 		s.mu.Unlock()
@@ -492,6 +550,8 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request, f Fault, key st
 		s.mu.Unlock()
 		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "INSTRUMENT_DECLINED", "The instrument presented was either declined by the processor or bank, or it can't be used for this payment."))
 	}
+
+	// Captured, with the status the planted fault asks for.
 	status := "COMPLETED"
 	switch f {
 	case Pending:
@@ -504,6 +564,8 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request, f Fault, key st
 	o.Status = "COMPLETED"
 	out := minimal(r, s.orderJSON(o))
 	s.mu.Unlock()
+
+	// The webhook, and the answer (lost, if the fault says so).
 	captureEvents := map[string]string{"COMPLETED": "PAYMENT.CAPTURE.COMPLETED", "PENDING": "PAYMENT.CAPTURE.PENDING", "DECLINED": "PAYMENT.CAPTURE.DECLINED"}
 	s.event(captureEvents[status], s.CaptureResource(o.ID))
 	if f == AfterCommit {
@@ -543,6 +605,7 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key str
 			Value    string `json:"value"`
 		} `json:"amount"`
 	}
+
 	_ = json.NewDecoder(r.Body).Decode(&req)
 	s.mu.Lock()
 	c, ok := s.captures[id]
@@ -554,6 +617,8 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key str
 		s.mu.Unlock()
 		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "REFUND_FAILED_INSUFFICIENT_FUNDS", "Capture could not be refunded due to insufficient funds."))
 	}
+
+	// What is left to refund, and the amount asked (the whole capture when none).
 	var done int64
 	for _, rf := range c.Refunds {
 		done += cents(rf.Value)
@@ -570,6 +635,7 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key str
 		s.mu.Unlock()
 		return 422, writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "REFUND_AMOUNT_EXCEEDED", "The refund amount must be less than or equal to the capture amount that has not yet been refunded."))
 	}
+
 	out := s.addRefund(c, value, done)
 	s.mu.Unlock()
 	s.event("PAYMENT.CAPTURE.REFUNDED", out)

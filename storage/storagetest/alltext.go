@@ -20,6 +20,7 @@ func AllText(tb testing.TB, rdb redis.UniversalClient, prefix string) string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+
 	var mu sync.Mutex
 	var keys []string
 	glob := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(prefix) + "*"
@@ -37,6 +38,7 @@ func AllText(tb testing.TB, rdb redis.UniversalClient, prefix string) string {
 		}
 		return iter.Err()
 	}
+
 	var err error
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
 		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return each(ctx, c) })
@@ -46,6 +48,7 @@ func AllText(tb testing.TB, rdb redis.UniversalClient, prefix string) string {
 	if err != nil {
 		tb.Fatalf("reading every key under %s: %v", prefix, err)
 	}
+
 	sort.Strings(keys)
 	return strings.Join(keys, "")
 }
@@ -55,6 +58,7 @@ func dumpKey(ctx context.Context, c redis.Cmdable, k string, b *strings.Builder)
 	if err != nil {
 		return err
 	}
+
 	var vals []string
 	switch typ {
 	case "string":
@@ -89,6 +93,7 @@ func dumpKey(ctx context.Context, c redis.Cmdable, k string, b *strings.Builder)
 	default:
 		return fmt.Errorf("key %s: type %s not read", k, typ)
 	}
+
 	for _, v := range vals {
 		fmt.Fprintln(b, "\t"+v)
 	}

@@ -125,6 +125,8 @@ func (s *Server) Fill() (free func()) {
 	if err != nil {
 		s.tb.Fatal(err)
 	}
+
+	// Ballast until Redis refuses a write for memory.
 	ballast := strings.Repeat("x", 64<<10)
 	var keys []string
 	for i := 0; ; i++ {
@@ -141,6 +143,8 @@ func (s *Server) Fill() (free func()) {
 		}
 		keys = append(keys, key)
 	}
+
+	// Then the limit goes just under what is used, so the next write is refused too.
 	info, err := c.InfoMap(ctx, "memory").Result()
 	if err != nil {
 		s.tb.Fatal(err)
@@ -152,6 +156,7 @@ func (s *Server) Fill() (free func()) {
 	if err := c.ConfigSet(ctx, "maxmemory", strconv.FormatInt(used-256<<10, 10)).Err(); err != nil {
 		s.tb.Fatal(err)
 	}
+
 	return func() {
 		s.tb.Helper()
 		c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.Port), MaxRetries: -1})

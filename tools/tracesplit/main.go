@@ -61,72 +61,98 @@ type result struct {
 	kinds map[string]int
 }
 
+// split reads the trace and adds up the slow updates.
 func split(r io.Reader, min time.Duration) (*result, error) {
 	tr, err := trace.NewReader(r)
 	if err != nil {
 		return nil, err
 	}
-	res := &result{min: min, spent: map[string]time.Duration{}, kinds: map[string]int{}}
-	open := map[trace.GoID]*update{}
+	sp := splitter{
+		res:  &result{min: min, spent: map[string]time.Duration{}, kinds: map[string]int{}},
+		open: map[trace.GoID]*update{},
+	}
 	for {
 		ev, err := tr.ReadEvent()
 		if err == io.EOF {
-			return res, nil
+			return sp.res, nil
 		}
 		if err != nil {
 			return nil, err
 		}
 		switch ev.Kind() {
 		case trace.EventRegionBegin:
-			if ev.Region().Type == "update" {
-				open[ev.Goroutine()] = &update{begin: ev.Time(), since: ev.Time(), state: "running", spent: map[string]time.Duration{}}
-			}
+			sp.begin(ev)
 		case trace.EventRegionEnd:
-			u := open[ev.Goroutine()]
-			if ev.Region().Type != "update" || u == nil {
-				continue
-			}
-			delete(open, ev.Goroutine())
-			u.spent[u.state] += time.Duration(ev.Time() - u.since)
-			if d := time.Duration(ev.Time() - u.begin); d >= min {
-				res.n++
-				res.total += d
-				res.kinds[cmpOr(u.kind, "other")]++
-				for k, v := range u.spent {
-					res.spent[k] += v
-				}
-			}
+			sp.end(ev)
 		case trace.EventStateTransition:
-			st := ev.StateTransition()
-			if st.Resource.Kind != trace.ResourceGoroutine {
-				continue
-			}
-			u := open[st.Resource.Goroutine()]
-			if u == nil {
-				continue
-			}
-			from, to := st.Goroutine()
-			if from == to {
-				continue // a state told again at a new trace generation, not a change
-			}
-			u.spent[u.state] += time.Duration(ev.Time() - u.since)
-			u.since = ev.Time()
-			switch to {
-			case trace.GoRunning:
-				u.state = "running"
-			case trace.GoRunnable:
-				u.state = "runnable (waiting for a core)"
-			case trace.GoSyscall:
-				u.state = "in a system call"
-			case trace.GoWaiting:
-				u.state = "blocked: " + st.Reason + " in " + toriFrames(ev.Stack())
-				if u.kind == "" {
-					u.kind = kindOf(ev.Stack())
-				}
-			default:
-				u.state = to.String()
-			}
+			sp.transition(ev)
 		}
+	}
+}
+
+// splitter follows the update regions open on each goroutine.
+type splitter struct {
+	res  *result
+	open map[trace.GoID]*update
+}
+
+// begin opens an update region.
+func (sp *splitter) begin(ev trace.Event) {
+	if ev.Region().Type == "update" {
+		sp.open[ev.Goroutine()] = &update{begin: ev.Time(), since: ev.Time(), state: "running", spent: map[string]time.Duration{}}
+	}
+}
+
+// end closes an update region, and counts it when it was slow.
+func (sp *splitter) end(ev trace.Event) {
+	u := sp.open[ev.Goroutine()]
+	if ev.Region().Type != "update" || u == nil {
+		return
+	}
+	delete(sp.open, ev.Goroutine())
+	u.spent[u.state] += time.Duration(ev.Time() - u.since)
+	d := time.Duration(ev.Time() - u.begin)
+	if d < sp.res.min {
+		return
+	}
+	sp.res.n++
+	sp.res.total += d
+	sp.res.kinds[cmpOr(u.kind, "other")]++
+	for k, v := range u.spent {
+		sp.res.spent[k] += v
+	}
+}
+
+// transition moves the goroutine of an open update to its new state.
+func (sp *splitter) transition(ev trace.Event) {
+	st := ev.StateTransition()
+	if st.Resource.Kind != trace.ResourceGoroutine {
+		return
+	}
+	u := sp.open[st.Resource.Goroutine()]
+	if u == nil {
+		return
+	}
+	from, to := st.Goroutine()
+	if from == to {
+		return // a state told again at a new trace generation, not a change
+	}
+	u.spent[u.state] += time.Duration(ev.Time() - u.since)
+	u.since = ev.Time()
+	switch to {
+	case trace.GoRunning:
+		u.state = "running"
+	case trace.GoRunnable:
+		u.state = "runnable (waiting for a core)"
+	case trace.GoSyscall:
+		u.state = "in a system call"
+	case trace.GoWaiting:
+		u.state = "blocked: " + st.Reason + " in " + toriFrames(ev.Stack())
+		if u.kind == "" {
+			u.kind = kindOf(ev.Stack())
+		}
+	default:
+		u.state = to.String()
 	}
 }
 
