@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -165,8 +164,8 @@ func (s *Store) BackfillClients(ctx context.Context, now time.Time) (int, error)
 	}
 	added := 0
 	err := s.scanKeys(ctx, s.profileGlob(), func(key string) error {
-		id := strings.TrimSuffix(strings.TrimPrefix(key, s.Prefix+"{c:"), "}:profile")
-		if _, err := strconv.ParseInt(id, 10, 64); err != nil || key != s.Prefix+"{c:"+id+"}:profile" {
+		id, ok := s.profileClient(key)
+		if !ok {
 			return nil
 		}
 		n, err := s.Redis.ZAddNX(ctx, s.clientsKey(), redis.Z{Score: float64(ms(now)), Member: id}).Result()

@@ -172,6 +172,14 @@ func (s *Store) appointmentGlob() string { return globEscape(s.Prefix) + "{t:*}:
 // (profileKey) under this store's prefix.
 func (s *Store) profileGlob() string { return globEscape(s.Prefix) + "{c:*}:profile" }
 
+// profileClient is the client id of a profileKey (as a decimal string),
+// or false for a key that is not one.
+func (s *Store) profileClient(key string) (string, bool) {
+	id := strings.TrimSuffix(strings.TrimPrefix(key, s.Prefix+"{c:"), "}:profile")
+	n, err := strconv.ParseInt(id, 10, 64)
+	return id, err == nil && key == s.profileKey(n)
+}
+
 // globEscape makes s match itself in a SCAN pattern.
 func globEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(s)
