@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -179,12 +180,17 @@ func (s *Store) BackfillClients(ctx context.Context, now time.Time) (int, error)
 }
 
 // scanKeys calls fn with every key that matches pattern (a SCAN pattern
-// built in keys.go), on every master of a cluster.
+// built in keys.go), on every master of a cluster. The masters are scanned
+// side by side, but fn is called one key at a time.
 func (s *Store) scanKeys(ctx context.Context, pattern string, fn func(key string) error) error {
+	var mu sync.Mutex
 	scan := func(ctx context.Context, c *redis.Client) error {
 		iter := c.Scan(ctx, 0, pattern, 500).Iterator()
 		for iter.Next(ctx) {
-			if err := fn(iter.Val()); err != nil {
+			mu.Lock()
+			err := fn(iter.Val())
+			mu.Unlock()
+			if err != nil {
 				return err
 			}
 		}
