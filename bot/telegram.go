@@ -303,7 +303,7 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 				t.bot.logFailure("finish update", err, "update", u.ID)
 			}
 		case claimed:
-			_ = t.bot.store.Forget(cctx, "tg", uid)
+			t.forget(cctx, uid)
 		}
 	}()
 	if strict {
@@ -351,6 +351,28 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	}
 	done = true
 	return nil
+}
+
+// forget drops an update's claim after a failure, trying again until ctx
+// ends: a claim left behind would have every delivery of the update
+// refused as in hand elsewhere (errSeenBusy) until its lease runs out,
+// and the chat's later updates wait behind it. The failure is often
+// Redis's, and Redis may refuse a call for a moment after it is back
+// (go-redis fails calls fast with the last dial error until its next
+// probe, up to a second later).
+func (t *Telegram) forget(ctx context.Context, uid string) {
+	for {
+		err := t.bot.store.Forget(ctx, "tg", uid)
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.bot.logFailure("drop the claim of an update not handled", err, "update", uid)
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // splitReplies separates the replies to chat (in order) from those to

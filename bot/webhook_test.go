@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -175,18 +177,7 @@ func TestWebhookFailureIsRetried(t *testing.T) {
 	l := startLive(t)
 	l.fake.Open(101)
 	u := telegramtest.User{ID: 101, FirstName: "Dana", LanguageCode: "en"}
-	handler := func(st bot.Store) http.Handler {
-		b, err := bot.New(bot.Config{Practice: l.p, Bookings: l.bookings, Store: st, Now: l.clock.Now, Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tg, err := bot.Connect(context.Background(), b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: l.fake.URL})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tg.WebhookHandler(secret)
-	}
-	h := handler(claimFails{storagetest.MustStore(t)})
+	h := webhookOn(t, l, claimFails{storagetest.MustStore(t)})
 	for i := 1; i <= 5; i++ {
 		want := http.StatusInternalServerError
 		if i == 5 {
@@ -201,7 +192,7 @@ func TestWebhookFailureIsRetried(t *testing.T) {
 	}
 	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	t.Cleanup(func() { down.Close() })
-	h = handler(storage.New(down, "test:down:"))
+	h = webhookOn(t, l, storage.New(down, "test:down:"))
 	for range 2 {
 		if code := post(h, textUpdate(700002, u, "/start"), secret); code != http.StatusServiceUnavailable {
 			t.Fatalf("with Redis down: %d", code)
@@ -249,5 +240,64 @@ func TestMetricsFollowABooking(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// webhookOn is the webhook of a replica of l's bot on store st.
+func webhookOn(t *testing.T, l *live, st bot.Store) http.Handler {
+	b, err := bot.New(bot.Config{Practice: l.p, Bookings: l.bookings, Store: st, Now: l.clock.Now, Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := bot.Connect(context.Background(), b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: l.fake.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg.WebhookHandler(secret)
+}
+
+// releaseFlaky is a store whose next chat locks and drops of an update's
+// claim fail as right after Redis came back (go-redis refuses a call or
+// two with its last dial error until its next probe), its other parts
+// working.
+type releaseFlaky struct {
+	*storage.Store
+	chatFails, forgetFails atomic.Int32
+}
+
+func (s *releaseFlaky) Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error) {
+	if kind == "chat" && s.chatFails.Add(-1) >= 0 {
+		return false, fmt.Errorf("storage: claim chat: %w", syscall.ECONNREFUSED)
+	}
+	return s.Store.Claim(ctx, kind, id, lease)
+}
+
+func (s *releaseFlaky) Forget(ctx context.Context, kind, id string) error {
+	if kind == "tg" && s.forgetFails.Add(-1) >= 0 {
+		return fmt.Errorf("storage: forget tg: %w", syscall.ECONNREFUSED)
+	}
+	return s.Store.Forget(ctx, kind, id)
+}
+
+// TestWebhookClaimNotLeftBehind: an update claimed as Redis came back, whose
+// chat lock and the drop of its claim then failed for a moment, is
+// answered 503 and handled when Telegram delivers it again, not refused as
+// in hand elsewhere until its claim's lease runs out.
+func TestWebhookClaimNotLeftBehind(t *testing.T) {
+	l := startLive(t)
+	l.fake.Open(101)
+	u := telegramtest.User{ID: 101, FirstName: "Dana", LanguageCode: "en"}
+	st := &releaseFlaky{Store: storagetest.MustStore(t)}
+	st.chatFails.Store(1)
+	st.forgetFails.Store(2)
+	h := webhookOn(t, l, st)
+	if code := post(h, textUpdate(700003, u, "/start"), secret); code != http.StatusServiceUnavailable {
+		t.Fatalf("with the chat lock failing: %d, want 503", code)
+	}
+	if code := post(h, textUpdate(700003, u, "/start"), secret); code != http.StatusOK {
+		t.Fatalf("delivered again: %d, want 200 (the first delivery's claim was left behind)", code)
+	}
+	if len(l.fake.Messages(101)) == 0 {
+		t.Fatal("the update delivered again was not answered")
 	}
 }
