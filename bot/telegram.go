@@ -337,15 +337,12 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	}
 	// The user who acted is answered first, waiting on no other chat's
 	// turn; then what goes to other chats is handed to the outbox, which
-	// sends it beside the update's end. In webhook mode it is sent here,
-	// after the answer and before the update is done: Telegram delivers
-	// an update again if the process dies first, and handing these to the
-	// outbox made the fault suite's Redis restart stall (ARCHITECTURE).
+	// sends it beside the update's end.
 	for _, r := range own {
 		t.sendOrQueue(ctx, r)
 	}
 	for _, r := range others {
-		if strict || !t.out.post(r) {
+		if !t.out.post(r) {
 			t.sendOrQueue(ctx, r)
 		}
 	}
