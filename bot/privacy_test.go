@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,7 +145,10 @@ func scanFor(t *testing.T, st *storage.Store, needles []string) []string {
 	t.Helper()
 	ctx := context.Background()
 	var found []string
+	var mu sync.Mutex // a cluster's masters are scanned side by side
 	check := func(key, where, v string) {
+		mu.Lock()
+		defer mu.Unlock()
 		for _, n := range needles {
 			if strings.Contains(v, n) {
 				found = append(found, key+" "+where+": "+n)

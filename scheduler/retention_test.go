@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -231,7 +232,10 @@ func traces(t *testing.T, e *env, c tori.Client, skip string) []string {
 	ctx := context.Background()
 	id := strconv.FormatInt(c.ID, 10)
 	var found []string
+	var mu sync.Mutex // a cluster's masters are scanned side by side
 	look := func(key string, vals []string) {
+		mu.Lock()
+		defer mu.Unlock()
 		if strings.Contains(key, "{c:"+id+"}") {
 			found = append(found, key)
 		}
