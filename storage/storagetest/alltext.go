@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +14,8 @@ import (
 )
 
 // AllText is every key under prefix and everything in it (strings, hash
-// fields and values, members of sets, sorted sets and lists, stream
+// fields and values, members of sets and lists, sorted sets' members with
+// their scores, stream
 // entries), one line each, in a stable order: for a test to look for what
 // must not be stored, or to see that nothing changed.
 func AllText(tb testing.TB, rdb redis.UniversalClient, prefix string) string {
@@ -80,7 +82,11 @@ func dumpKey(ctx context.Context, c redis.Cmdable, k string, b *strings.Builder)
 		vals, err = c.SMembers(ctx, k).Result()
 		sort.Strings(vals)
 	case "zset":
-		vals, err = c.ZRange(ctx, k, 0, -1).Result()
+		var zs []redis.Z
+		zs, err = c.ZRangeWithScores(ctx, k, 0, -1).Result()
+		for _, z := range zs {
+			vals = append(vals, fmt.Sprintf("%v %v", z.Member, strconv.FormatFloat(z.Score, 'f', -1, 64)))
+		}
 	case "list":
 		vals, err = c.LRange(ctx, k, 0, -1).Result()
 	case "stream":
