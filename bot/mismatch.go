@@ -72,19 +72,3 @@ func (c *turn) successorOf(a tori.Appointment) (tori.Appointment, bool) {
 	}
 	return next, next.Status == tori.StatusHeld && c.now.Before(next.HoldUntil)
 }
-
-// mismatchPage is the return page of a mismatched capture: what happened,
-// and that what to do next is waiting in Telegram (the time still held,
-// with a pay button, or other times to choose from). pending: PayPal has
-// not completed it (the time was let go).
-func (b *Bot) mismatchPage(lang string, a tori.Appointment, facts map[string]any, pending bool) page {
-	if pending {
-		p := b.newPage(lang, "⚠️", "page.mismatch_pending.title")
-		p.Lines = []string{b.pageText(lang, "page.mismatch_pending.body", facts)}
-		return p
-	}
-	p := b.newPage(lang, "↩️", "page.mismatch.title")
-	facts["Refunded"] = a.RefundState == tori.RefundRefunded
-	p.Lines = []string{b.pageText(lang, "page.mismatch.body", facts)}
-	return p
-}

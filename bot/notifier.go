@@ -101,7 +101,7 @@ func (n *Notifier) WaitlistEnded(ctx context.Context, e tori.WaitEntry) error {
 // PaymentSettled tells what a payment came to (see PaymentReplies).
 func (n *Notifier) PaymentSettled(ctx context.Context, r tori.PaymentResult) error {
 	if r.Fresh && r.Settled() {
-		return n.Bot.tellSettled(ctx, n.Send, r)
+		return n.Bot.TellSettled(ctx, n.Send, r)
 	}
 	return n.send(ctx, n.Bot.PaymentReplies(ctx, r))
 }

@@ -15,11 +15,7 @@ import (
 // turnFor is a turn for a's client with no update: replies go to their
 // chat, in the pay message's place.
 func (b *Bot) turnFor(ctx context.Context, a tori.Appointment) *turn {
-	lang := a.Client.Lang
-	if lang != "en" && lang != "he" {
-		lang = b.practice.Language
-	}
-	return &turn{Bot: b, ctx: ctx, in: Input{User: a.Client, MessageID: a.Message}, lang: lang, now: b.now()}
+	return &turn{Bot: b, ctx: ctx, in: Input{User: a.Client, MessageID: a.Message}, lang: b.LangOf(a), now: b.now()}
 }
 
 // PaymentReplies are the messages a payment result calls for: nothing for
@@ -109,7 +105,7 @@ func (b *Bot) PracticeCancelled(ctx context.Context, a tori.Appointment) []Reply
 	return c.res.Replies
 }
 
-// tellSettled tells of a settled payment whose telling this caller holds
+// TellSettled tells of a settled payment whose telling this caller holds
 // (r.Fresh): the client's messages first, each of which must go out (a chat
 // that cannot be written to, or a message Telegram refuses as malformed,
 // counts as done: sending it again would not help); if one does not, nothing
@@ -117,7 +113,7 @@ func (b *Bot) PracticeCancelled(ctx context.Context, a tori.Appointment) []Reply
 // reconciliation to tell it all. Then the therapist's notices: one that does
 // not go out is queued for the worker (Reply.Retry). The telling is
 // recorded either way (PaymentTold).
-func (b *Bot) tellSettled(ctx context.Context, send func(context.Context, Reply) error, r tori.PaymentResult) error {
+func (b *Bot) TellSettled(ctx context.Context, send func(context.Context, Reply) error, r tori.PaymentResult) error {
 	ctx, cancel := context.WithTimeout(ctx, tori.TellWithin)
 	defer cancel()
 	var notices []Reply

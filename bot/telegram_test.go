@@ -20,6 +20,7 @@ import (
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/web"
 )
 
 const wait = 10 * time.Second
@@ -71,15 +72,15 @@ func startLiveWith(t testing.TB, st *storage.Store, lim *bot.Limiter) *live {
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, logs), nil))
 	pp := paypaltest.New()
 	t.Cleanup(pp.Close)
-	web := httptest.NewServer(http.NotFoundHandler())
-	t.Cleanup(web.Close)
+	srv := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
 	paypal, err := payments.New(payments.Config{ClientID: paypaltest.ClientID, Secret: paypaltest.Secret, APIBase: pp.URL,
-		WebhookID: paypaltest.WebhookID, ReturnURL: web.URL + "/paypal/return", CancelURL: web.URL + "/paypal/cancel", Timeout: time.Second})
+		WebhookID: paypaltest.WebhookID, ReturnURL: srv.URL + "/paypal/return", CancelURL: srv.URL + "/paypal/cancel", Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	bookings := &tori.Bookings{Practice: p, Store: st, Payments: paypal, Now: clk.Now}
-	b, err := bot.New(bot.Config{Practice: p, Bookings: bookings, Store: st, Now: clk.Now, Log: log, PublicURL: web.URL})
+	b, err := bot.New(bot.Config{Practice: p, Bookings: bookings, Store: st, Now: clk.Now, Log: log, PublicURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,10 +92,11 @@ func startLiveWith(t testing.TB, st *storage.Store, lim *bot.Limiter) *live {
 	if err := tg.RegisterCommands(ctx); err != nil {
 		t.Fatal(err)
 	}
+	pages := web.New(web.Config{Bot: b, Bookings: bookings, Store: st, Send: tg, Hooks: paypal, Now: clk.Now, Log: log})
 	mux := http.NewServeMux()
-	mux.Handle("/paypal/", b.PaymentPages(tg, paypal))
-	mux.Handle("/calendar/", b.FeedHandler())
-	web.Config.Handler = mux
+	mux.Handle("/paypal/", pages.Payments())
+	mux.Handle("/calendar/", pages.Feed())
+	srv.Config.Handler = mux
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); tg.Run(ctx) }()
@@ -107,7 +109,7 @@ func startLiveWith(t testing.TB, st *storage.Store, lim *bot.Limiter) *live {
 	for _, id := range p.Staff {
 		fake.Open(id)
 	}
-	return &live{t: t, fake: fake, pp: pp, web: web, paypal: paypal, bookings: bookings, bot: b, clock: clk, p: p, tg: tg, logs: logs}
+	return &live{t: t, fake: fake, pp: pp, web: srv, paypal: paypal, bookings: bookings, bot: b, clock: clk, p: p, tg: tg, logs: logs}
 }
 
 // settle waits until no update is in hand and nothing waits to go to

@@ -1,4 +1,14 @@
-package bot
+// Package ical writes tori's calendar files (RFC 5545, through
+// arran4/golang-ical): one per booking for its client, sent with every
+// confirmation, move and cancellation, and each therapist's feed. Times are
+// written in UTC, lines end in CRLF, an appointment's UID never changes and
+// its SEQUENCE rises with each move; a cancellation is METHOD:CANCEL with
+// STATUS:CANCELLED.
+//
+// It is a format, not an outside service: it imports the root package only,
+// and the words a client reads (the summary, the description) are given to
+// it in their language by the conversation (package bot).
+package ical
 
 import (
 	"strings"
@@ -8,17 +18,10 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Calendar files (RFC 5545, golang-ical): one per booking for the client,
-// sent with every confirmation, move and cancellation, and each therapist's
-// feed. Times are written in UTC, lines end in CRLF, an appointment's UID
-// never changes and its SEQUENCE rises with each move; a cancellation is
-// METHOD:CANCEL with STATUS:CANCELLED.
-
-// Document is a file sent with a reply.
-type Document struct {
-	Name    string
-	Data    []byte
-	Caption string
+// Text is what a client's event says, in their language.
+type Text struct {
+	Summary     string // the event's title, also its reminder's text
+	Description string // the lines under it (the practice, how to manage the booking)
 }
 
 func uid(a tori.Appointment) string { return a.ID + "@tori" }
@@ -42,10 +45,21 @@ func newCalendar(name string, method ics.Method) *ics.Calendar {
 	return cal
 }
 
-// clientEvent writes a's event as its client sees it, in lang.
-func (b *Bot) clientEvent(cal *ics.Calendar, a tori.Appointment, lang string, now time.Time, cancelled bool) {
-	s, _ := b.practice.Service(a.ServiceID)
-	t, _ := b.practice.Therapist(a.TherapistID)
+// Booking is the calendar file of one booking of p for its client: to add
+// (or update) it, or, cancelled, to remove it. now is its DTSTAMP.
+func Booking(p *tori.Practice, a tori.Appointment, text Text, now time.Time, cancelled bool) []byte {
+	method := ics.MethodPublish
+	if cancelled {
+		method = ics.MethodCancel
+	}
+	cal := newCalendar(p.Name, method)
+	clientEvent(cal, p, a, text, now, cancelled)
+	return []byte(cal.Serialize(ics.WithNewLineWindows))
+}
+
+// clientEvent writes a's event as its client sees it.
+func clientEvent(cal *ics.Calendar, p *tori.Practice, a tori.Appointment, text Text, now time.Time, cancelled bool) {
+	s, _ := p.Service(a.ServiceID)
 	e := cal.AddEvent(uid(a))
 	e.SetDtStampTime(now)
 	e.SetStartAt(a.Start)
@@ -55,81 +69,54 @@ func (b *Bot) clientEvent(cal *ics.Calendar, a tori.Appointment, lang string, no
 	} else {
 		e.SetSequence(a.Seq)
 	}
-	if mail := emailIn(b.practice.Contact); mail != "" {
-		e.SetOrganizer("mailto:"+mail, ics.WithCN(b.practice.Name)) // calendars want one on a CANCEL (RFC 5546)
+	if mail := emailIn(p.Contact); mail != "" {
+		e.SetOrganizer("mailto:"+mail, ics.WithCN(p.Name)) // calendars want one on a CANCEL (RFC 5546)
 	}
-	e.SetSummary(b.cat.T(lang, "ics.summary", map[string]any{"Service": s.Name(lang, b.practice.Language), "Therapist": t.Name}))
-	desc := []string{b.practice.Name}
-	if b.username != "" {
-		desc = append(desc, b.cat.T(lang, "ics.manage", map[string]any{"Link": "https://t.me/" + b.username}))
-	}
+	e.SetSummary(text.Summary)
 	if a.Remote && s.MeetingLink != "" {
 		e.SetLocation(s.MeetingLink)
 		e.SetURL(s.MeetingLink)
 	} else if !a.Remote {
-		e.SetLocation(b.practice.Address)
+		e.SetLocation(p.Address)
 	}
-	e.SetDescription(strings.Join(desc, "\n"))
+	e.SetDescription(text.Description)
 	if cancelled {
 		e.SetStatus(ics.ObjectStatusCancelled)
 		return
 	}
+
 	e.SetStatus(ics.ObjectStatusConfirmed)
 	al := e.AddAlarm()
 	al.SetAction(ics.ActionDisplay)
 	al.SetTrigger("-PT1H")
-	al.SetProperty(ics.ComponentPropertyDescription, b.cat.T(lang, "ics.summary", map[string]any{"Service": s.Name(lang, b.practice.Language), "Therapist": t.Name}))
+	al.SetProperty(ics.ComponentPropertyDescription, text.Summary)
 }
 
-// ICS is the calendar file of one booking for its client: to add (or
-// update) it, or, cancelled, to remove it.
-func (b *Bot) ICS(a tori.Appointment, lang string, cancelled bool) []byte {
-	method := ics.MethodPublish
-	if cancelled {
-		method = ics.MethodCancel
-	}
-	cal := newCalendar(b.practice.Name, method)
-	b.clientEvent(cal, a, lang, b.now(), cancelled)
-	return []byte(cal.Serialize(ics.WithNewLineWindows))
-}
-
-// icsDocument attaches a booking's calendar file to the chat.
-func (c *turn) icsDocument(a tori.Appointment, cancelled bool) {
-	caption := c.t("ics.caption", nil)
-	if cancelled {
-		caption = c.t("ics.caption_cancel", nil)
-	}
-	c.res.Replies = append(c.res.Replies, Reply{ChatID: c.in.User.ChatID, Document: &Document{
-		Name: "session-" + c.local(a.Start).Format("2006-01-02-1504") + ".ics", Data: c.ICS(a, c.lang, cancelled), Caption: caption,
-	}})
-}
-
-// Feed is a therapist's calendar feed: their confirmed sessions from 30
-// days ago to 180 days ahead, each with the client's first name and the
-// service, in the therapist's language.
-func (b *Bot) Feed(t tori.Therapist, as []tori.Appointment) []byte {
+// Feed is therapist t's calendar feed of p: the sessions as given (the
+// caller picks which), each with the client's first name and the service,
+// in the therapist's language. now is its DTSTAMP.
+func Feed(p *tori.Practice, t tori.Therapist, as []tori.Appointment, now time.Time) []byte {
 	lang := t.Lang
 	if lang == "" {
-		lang = b.practice.Language
+		lang = p.Language
 	}
-	cal := newCalendar(b.practice.Name+" · "+t.Name, ics.MethodPublish)
+	cal := newCalendar(p.Name+" · "+t.Name, ics.MethodPublish)
 	cal.SetXPublishedTTL("PT15M")
 	cal.SetRefreshInterval("PT15M")
-	now := b.now()
 	for _, a := range as {
-		s, _ := b.practice.Service(a.ServiceID)
+		s, _ := p.Service(a.ServiceID)
 		first, _, _ := strings.Cut(a.Client.Name, " ")
 		e := cal.AddEvent(uid(a))
 		e.SetDtStampTime(now)
 		e.SetStartAt(a.Start)
 		e.SetEndAt(a.End)
 		e.SetSequence(a.Seq)
-		e.SetSummary(first + " · " + s.Name(lang, b.practice.Language))
+		e.SetSummary(first + " · " + s.Name(lang, p.Language))
 		e.SetStatus(ics.ObjectStatusConfirmed)
 		if a.Remote && s.MeetingLink != "" {
 			e.SetLocation(s.MeetingLink)
 		} else if !a.Remote {
-			e.SetLocation(b.practice.Address)
+			e.SetLocation(p.Address)
 		}
 	}
 	return []byte(cal.Serialize(ics.WithNewLineWindows))

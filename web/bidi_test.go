@@ -1,4 +1,4 @@
-package bot
+package web
 
 import (
 	"html"
@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/internal/bidi"
 )
 
-// pageBot is a bot with one therapist, Adi Levi, and one prepaid service,
-// for rendering pages without storage; its clock stands at 10:05 on
-// Thursday 3 December 2026.
-func pageBot(t *testing.T) (*Bot, tori.Appointment) {
+// testPages are the pages of a practice with one therapist, Adi Levi, and
+// one prepaid service, for rendering without storage; their clock stands
+// at 10:05 on Thursday 3 December 2026.
+func testPages(t *testing.T) (*Pages, tori.Appointment) {
 	t.Helper()
 	loc, err := time.LoadLocation("Asia/Jerusalem")
 	if err != nil {
@@ -32,16 +33,18 @@ func pageBot(t *testing.T) (*Bot, tori.Appointment) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 12, 3, 10, 5, 0, 0, loc)
-	b, err := New(Config{Practice: p, Now: func() time.Time { return now }})
+	clock := func() time.Time { return now }
+	b, err := bot.New(bot.Config{Practice: p, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
+	pages := New(Config{Bot: b, Bookings: &tori.Bookings{Practice: p}, Now: clock})
 	start := time.Date(2026, 12, 3, 10, 0, 0, 0, loc).AddDate(0, 0, 7)
 	price := tori.Money{Amount: 35050, Currency: "ILS"}
 	a := tori.Appointment{ServiceID: "intake", TherapistID: "adi", Start: start, End: start.Add(time.Hour), Status: tori.StatusHeld,
 		HoldUntil: now.Add(10 * time.Minute), Due: price, Paid: price, ApproveURL: "https://paypal.example/approve?token=O1",
 		Client: tori.Client{ID: 102, ChatID: 102, Name: "עומר", Lang: "he"}}
-	return b, a
+	return pages, a
 }
 
 var mainTag = regexp.MustCompile(`(?s)<title>(.*)</title>.*<main>(.*)</main>`)
@@ -49,15 +52,15 @@ var anyTag = regexp.MustCompile(`<[^>]+>`)
 
 // shown renders p and returns its title and the text of its main part,
 // as a browser reads them (tags out, entities decoded).
-func (b *Bot) shown(t *testing.T, p page) string {
+func (p *Pages) shown(t *testing.T, pg page) string {
 	t.Helper()
 	w := httptest.NewRecorder()
-	b.render(w, p)
+	p.render(w, pg)
 	m := mainTag.FindStringSubmatch(w.Body.String())
 	if m == nil {
 		t.Fatalf("no title or main in:\n%s", w.Body)
 	}
-	if want := `<html lang="` + p.Lang + `" dir="` + bidi.Dir(p.Lang) + `">`; !strings.Contains(w.Body.String(), want) {
+	if want := `<html lang="` + pg.Lang + `" dir="` + bidi.Dir(pg.Lang) + `">`; !strings.Contains(w.Body.String(), want) {
 		t.Fatalf("the page does not begin %s:\n%s", want, w.Body)
 	}
 	return html.UnescapeString(m[1] + "\n" + anyTag.ReplaceAllString(m[2], " "))
@@ -69,7 +72,7 @@ func (b *Bot) shown(t *testing.T, p page) string {
 // reads 10:00–11:00 (start first), not 11:00–10:00, and the range does
 // not break at its dash.
 func TestHebrewPagesIsolateFacts(t *testing.T) {
-	b, a := pageBot(t)
+	p, a := testPages(t)
 	var (
 		rng   = bidi.LTR("10:00" + bidi.WJ + "–" + bidi.WJ + "11:00")
 		when  = bidi.FSI + "יום חמישי, 10 בדצמבר 2026, " + rng + bidi.PDI
@@ -87,24 +90,24 @@ func TestHebrewPagesIsolateFacts(t *testing.T) {
 		p    page
 		want []string
 	}{
-		{"paid", b.outcomePage(tori.PaymentResult{Outcome: tori.PaidNow, Appointment: paid}), []string{when, adi}},
-		{"booking_cancelled", b.outcomePage(tori.PaymentResult{Outcome: tori.PaidNow, Appointment: cancelled}), []string{when, adi}},
-		{"lost", b.outcomePage(tori.PaymentResult{Outcome: tori.PaidTimeLost, Appointment: a}), []string{money}},
-		{"taken", b.outcomePage(tori.PaymentResult{Outcome: tori.PayTaken, Appointment: a}), []string{when}},
-		{"declined", b.outcomePage(tori.PaymentResult{Outcome: tori.PayDeclined, Appointment: a}), []string{until, "תשלום " + money}},
-		{"pending", b.outcomePage(tori.PaymentResult{Outcome: tori.PayPending, Appointment: a}), nil},
-		{"not_approved", b.outcomePage(tori.PaymentResult{Outcome: tori.PayNotApproved, Appointment: a}), []string{when, until, money}},
-		{"expired", b.outcomePage(tori.PaymentResult{Outcome: tori.PayDenied, Appointment: a}), []string{when}},
-		{"cancelled", b.cancelPage(a), []string{when, until, money}},
-		{"cancelled_expired", b.cancelPage(expired), []string{when}},
-		{"unknown", b.unknownPage(), nil},
+		{"paid", p.outcomePage(tori.PaymentResult{Outcome: tori.PaidNow, Appointment: paid}), []string{when, adi}},
+		{"booking_cancelled", p.outcomePage(tori.PaymentResult{Outcome: tori.PaidNow, Appointment: cancelled}), []string{when, adi}},
+		{"lost", p.outcomePage(tori.PaymentResult{Outcome: tori.PaidTimeLost, Appointment: a}), []string{money}},
+		{"taken", p.outcomePage(tori.PaymentResult{Outcome: tori.PayTaken, Appointment: a}), []string{when}},
+		{"declined", p.outcomePage(tori.PaymentResult{Outcome: tori.PayDeclined, Appointment: a}), []string{until, "תשלום " + money}},
+		{"pending", p.outcomePage(tori.PaymentResult{Outcome: tori.PayPending, Appointment: a}), nil},
+		{"not_approved", p.outcomePage(tori.PaymentResult{Outcome: tori.PayNotApproved, Appointment: a}), []string{when, until, money}},
+		{"expired", p.outcomePage(tori.PaymentResult{Outcome: tori.PayDenied, Appointment: a}), []string{when}},
+		{"cancelled", p.cancelPage(a), []string{when, until, money}},
+		{"cancelled_expired", p.cancelPage(expired), []string{when}},
+		{"unknown", p.unknownPage(), nil},
 	}
 	for _, c := range pages {
 		t.Run(c.name, func(t *testing.T) {
 			if c.p.Lang != "he" && c.name != "unknown" {
 				t.Fatalf("the page is in %q, not in the client's Hebrew", c.p.Lang)
 			}
-			text := b.shown(t, c.p)
+			text := p.shown(t, c.p)
 			for _, w := range c.want {
 				if !strings.Contains(text, w) {
 					t.Errorf("the page lacks %q:\n%q", w, text)
@@ -126,13 +129,13 @@ func TestHebrewPagesIsolateFacts(t *testing.T) {
 // TestEnglishPagesPlain: the English pages carry no isolates, and their
 // ranges do not break at the dash either.
 func TestEnglishPagesPlain(t *testing.T) {
-	b, a := pageBot(t)
+	p, a := testPages(t)
 	a.Client.Lang = "en"
-	for _, p := range []page{
-		b.outcomePage(tori.PaymentResult{Outcome: tori.PayNotApproved, Appointment: a}),
-		b.cancelPage(a),
+	for _, pg := range []page{
+		p.outcomePage(tori.PaymentResult{Outcome: tori.PayNotApproved, Appointment: a}),
+		p.cancelPage(a),
 	} {
-		text := b.shown(t, p)
+		text := p.shown(t, pg)
 		if strings.ContainsAny(text, bidi.LRI+bidi.RLI+bidi.FSI+bidi.PDI) {
 			t.Errorf("an English page with isolates: %q", text)
 		}

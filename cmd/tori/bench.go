@@ -24,6 +24,7 @@ import (
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/web"
 )
 
 // tori bench: N simulated clients book and pay through the whole flow —
@@ -303,7 +304,8 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/paypal/", b.PaymentPages(tg, paypal))
+	pages := web.New(web.Config{Bot: b, Bookings: bookings, Store: st, Send: tg, Hooks: paypal, Log: log})
+	mux.Handle("/paypal/", pages.Payments())
 	srv := newServer(mux, publicTimeouts)
 	go srv.Serve(ln)
 	defer srv.Close()

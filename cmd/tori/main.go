@@ -43,6 +43,7 @@ import (
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/scheduler"
 	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/web"
 )
 
 // Compile-time checks that the adapters satisfy what their users declare.
@@ -50,8 +51,9 @@ var (
 	_ tori.Store          = (*storage.Store)(nil)
 	_ bot.Store           = (*storage.Store)(nil)
 	_ tori.PaymentGateway = (*payments.PayPal)(nil)
-	_ bot.WebhookParser   = (*payments.PayPal)(nil)
-	_ bot.Deliverer       = (*bot.Telegram)(nil)
+	_ web.WebhookParser   = (*payments.PayPal)(nil)
+	_ web.Deliverer       = (*bot.Telegram)(nil)
+	_ web.Store           = (*storage.Store)(nil)
 	_ scheduler.Store     = (*storage.Store)(nil)
 	_ tori.PrivacyStore   = (*storage.Store)(nil)
 	_ scheduler.Notifier  = (*bot.Notifier)(nil)
@@ -201,7 +203,7 @@ func serveTori(ctx context.Context, c runConfig, log *slog.Logger) error {
 	}
 	metrics.WatchQueues(x.store, c.practice)
 	var wg sync.WaitGroup
-	srv := newServer(publicRoutes(c, x), publicTimeouts)
+	srv := newServer(publicRoutes(c, x, log), publicTimeouts)
 	serve(&wg, log, "http", srv, ln)
 	var msrv *http.Server
 	metricsAt := metricsOff
@@ -280,23 +282,22 @@ func connectParts(ctx context.Context, c runConfig, rdb redis.UniversalClient, l
 	return x, nil
 }
 
-// publicRoutes is the public listener's mux: health and readiness, and
-// for the bot Telegram's webhook and PayPal's return pages; the calendar
-// feed.
-func publicRoutes(c runConfig, x parts) http.Handler {
-	mux := http.NewServeMux()
-	var tgReady func(context.Context) error
+// publicRoutes is the public listener's mux: health and readiness, the
+// calendar feed, and for the bot PayPal's return pages (package web) and
+// Telegram's webhook.
+func publicRoutes(c runConfig, x parts, log *slog.Logger) http.Handler {
+	ready := web.Ready{Redis: x.store.Ping}
 	if c.runBot {
-		tgReady = x.tg.Ready
+		ready.Telegram = x.tg.Ready
 	}
-	mux.Handle("/", routes(x.store, tgReady))
+	cfg := web.Config{Bot: x.bot, Bookings: x.bookings, Store: x.store, Send: x.tg, Log: log}
+	if x.paypal != nil {
+		cfg.Hooks = x.paypal
+	}
+	mux := web.New(cfg).Public(ready, x.paypal != nil && c.runBot)
 	if c.takesWebhook() {
 		mux.Handle("POST "+bot.WebhookPath, x.tg.WebhookHandler(c.secret))
 	}
-	if x.paypal != nil && c.runBot {
-		mux.Handle("/paypal/", x.bot.PaymentPages(x.tg, x.paypal))
-	}
-	mux.Handle("/calendar/", x.bot.FeedHandler())
 	return mux
 }
 
@@ -316,29 +317,4 @@ func takeUpdates(ctx context.Context, c runConfig, tg *bot.Telegram, wg *sync.Wa
 		go func() { defer wg.Done(); tg.Run(ctx) }()
 	}
 	return nil
-}
-
-// routes serves /healthz (the process is up) and /readyz (Redis answers,
-// and for the bot, Telegram).
-func routes(store *storage.Store, tgReady func(context.Context) error) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "ok")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := store.Ping(ctx); err != nil {
-			http.Error(w, "redis: not reachable", http.StatusServiceUnavailable)
-			return
-		}
-		if tgReady != nil {
-			if err := tgReady(ctx); err != nil {
-				http.Error(w, "telegram: not reachable", http.StatusServiceUnavailable)
-				return
-			}
-		}
-		fmt.Fprintln(w, "ready")
-	})
-	return mux
 }

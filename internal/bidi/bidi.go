@@ -54,6 +54,16 @@ func Auto(s string) string {
 	return FSI + s + PDI
 }
 
+// AutoIn is Auto(s) in a right-to-left language and s as it is in a
+// left-to-right one: a raw value (a name, a date) that keeps its own
+// direction inside a Hebrew page.
+func AutoIn(lang, s string) string {
+	if RTL(lang) {
+		return Auto(s)
+	}
+	return s
+}
+
 // Range writes "from–to" with an en dash that a line never breaks at.
 func Range(from, to string) string { return from + WJ + "–" + WJ + to }
 

@@ -18,6 +18,9 @@ func TestIsolates(t *testing.T) {
 	if bidi.LTR("") != "" || bidi.Auto("") != "" || bidi.Auto("Adi") != "\u2068Adi\u2069" {
 		t.Fatal("an empty run is left alone; a name is isolated by its first letter")
 	}
+	if bidi.AutoIn("he", "Adi") != "\u2068Adi\u2069" || bidi.AutoIn("en", "Adi") != "Adi" {
+		t.Fatal("AutoIn isolates in a right-to-left language only")
+	}
 	if bidi.Dir("he") != "rtl" || bidi.Dir("en") != "ltr" || bidi.Dir("") != "ltr" {
 		t.Fatal("Dir")
 	}

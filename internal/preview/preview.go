@@ -35,6 +35,7 @@ import (
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/scheduler"
 	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/web"
 )
 
 // Config is what the preview needs.
@@ -64,6 +65,7 @@ type Preview struct {
 	worker   *scheduler.Worker
 	bot      *bot.Bot
 	pages    http.Handler // tori's /paypal/ pages and webhook
+	feed     http.Handler // tori's /calendar/ feeds
 	handler  http.Handler
 	log      *slog.Logger
 	redis    string          // what the page says of Redis
@@ -205,7 +207,8 @@ func (p *Preview) startTori(ctx context.Context, cfg Config, store *storage.Stor
 	// PayPal tells tori of approvals, captures and refunds by webhook, as
 	// it does live: signed, verified by tori against the stand-in, and sent
 	// again (up to four times here) when tori does not answer 200.
-	p.pages = p.bot.PaymentPages(tg, paypal)
+	pages := web.New(web.Config{Bot: p.bot, Bookings: bookings, Store: store, Send: tg, Hooks: paypal, Now: p.clock.Now, Log: cfg.Log})
+	p.pages, p.feed = pages.Payments(), pages.Feed()
 	p.pp.OnEvent = func(eventType string, resource map[string]any) {
 		p.hookMu.Lock()
 		if p.closing {

@@ -12,7 +12,7 @@ import (
 )
 
 //go:embed web
-var web embed.FS
+var site embed.FS
 
 // checkoutPath is the PayPal stand-in's checkout page.
 const checkoutPath = "/preview/paypal/checkout"
@@ -24,7 +24,7 @@ const checkoutPath = "/preview/paypal/checkout"
 // pages.
 func (p *Preview) routes() http.Handler {
 	mux := http.NewServeMux()
-	files, _ := fs.Sub(web, "web")
+	files, _ := fs.Sub(site, "web")
 	static := http.StripPrefix("/preview/", http.FileServerFS(files))
 	mux.Handle("/preview/", noStore(static))
 	mux.Handle("GET /preview", http.RedirectHandler("/preview/", http.StatusFound))
@@ -40,7 +40,7 @@ func (p *Preview) routes() http.Handler {
 	mux.HandleFunc("GET "+checkoutPath, p.checkout)
 	mux.HandleFunc("POST "+checkoutPath, p.checkoutDone)
 	mux.Handle("/paypal/", backToPreview(p.pages))
-	mux.Handle("/calendar/", p.bot.FeedHandler())
+	mux.Handle("/calendar/", p.feed)
 	// Not healthy, not ready: whatever watches a live tori must not take
 	// the preview (a token that did not reach the process) for it.
 	notLive := func(w http.ResponseWriter, r *http.Request) {
