@@ -70,6 +70,10 @@ type Bookings struct {
 	Now      func() time.Time
 	Log      *slog.Logger // default slog.Default()
 	Events   Events       // counts what happens (metrics); nil counts nothing
+	// Fault, when set, is called at each named step of paying and refunding
+	// (the points of internal/fault, where the fault-injection suite kills
+	// the process); cmd/tori sets it, so the domain imports none of ours.
+	Fault func(point string)
 }
 
 // Events counts what the use cases do, for metrics. event is "booking"
@@ -95,6 +99,13 @@ func (b *Bookings) Count(event, outcome string) {
 func (b *Bookings) amount(event string, m Money) {
 	if b.Events != nil && m.Amount > 0 {
 		b.Events.Amount(event, m)
+	}
+}
+
+// fault passes the named point of paying or refunding (see Fault).
+func (b *Bookings) fault(point string) {
+	if b.Fault != nil {
+		b.Fault(point)
 	}
 }
 

@@ -3,8 +3,6 @@ package tori
 import (
 	"context"
 	"time"
-
-	"github.com/tori-bot/tori/internal/fault"
 )
 
 // Order is a payment order at the provider (PayPal Orders v2).
@@ -280,7 +278,7 @@ func (b *Bookings) CompletePayment(ctx context.Context, orderID string, known *C
 	if err != nil {
 		return PaymentResult{}, err
 	}
-	fault.Point("pay.after_record")
+	b.fault("pay.after_record")
 	return b.settled(ctx, a, fresh)
 }
 
@@ -306,11 +304,11 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 	case a.PayState == PayStateMismatchPending: // its time is gone: PayPal says how its capture ended
 		return b.askPayPal(ctx, a)
 	}
-	fault.Point("pay.before_capture")
+	b.fault("pay.before_capture")
 	c, err := b.Payments.Capture(ctx, a)
 	switch ErrorCode(err) {
 	case "":
-		fault.Point("pay.after_capture")
+		b.fault("pay.after_capture")
 	case EDECLINED:
 		b.Count("payment", "declined")
 		b.amount("declined", a.Due)
@@ -519,10 +517,10 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 	if b.Payments == nil {
 		return a, Errorf(EUNAVAILABLE, "Online payment is not set up.")
 	}
-	fault.Point("refund.before_issue")
+	b.fault("refund.before_issue")
 	r, err := b.Payments.Refund(ctx, a, a.RefundDue)
 	if err == nil {
-		fault.Point("refund.after_issue")
+		b.fault("refund.after_issue")
 	}
 	if err != nil {
 		if a.RefundTries == 0 {

@@ -39,6 +39,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/internal/fault"
 	"github.com/tori-bot/tori/metrics"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/scheduler"
@@ -261,7 +262,7 @@ func connectParts(ctx context.Context, c runConfig, rdb redis.UniversalClient, l
 	}
 	sayDataKeys(log, c.keys)
 
-	x.bookings = &tori.Bookings{Practice: c.practice, Store: x.store, Log: log, Events: metrics.Sink{}}
+	x.bookings = &tori.Bookings{Practice: c.practice, Store: x.store, Log: log, Events: metrics.Sink{}, Fault: fault.Point}
 	if x.paypal, err = connectPayPal(c.paypal, log); err != nil {
 		return x, err
 	}

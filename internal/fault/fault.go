@@ -1,7 +1,9 @@
 // Package fault lets the fault-injection suite (faults/) kill a tori
 // process at a chosen step, as kill -9 would: Point(name) ends the process
 // at once when it was built with -tags faults and TORI_FAULT names that
-// point. In every other build Point does nothing (and costs nothing).
+// point. In every other build Point does nothing (and costs nothing). The
+// domain passes the points through tori.Bookings.Fault, which cmd/tori sets
+// to Point, so that the root package imports none of ours.
 //
 // The points, in the order a payment and a refund pass them:
 //
