@@ -21,9 +21,7 @@ func TestCalendarFeed(t *testing.T) {
 	dana := tori.Client{ID: 101, ChatID: 101, Name: "Dana Levi", Lang: "en"}
 	s.book(dana, "talk", time.Date(2026, 12, 3, 10, 0, 0, 0, s.p.Location))
 	omer := tori.Client{ID: 102, ChatID: 102, Name: "Omer Katz", Lang: "en"}
-	if _, err := s.bookings.Hold(ctx, omer, "talk", "adi", time.Date(2026, 12, 3, 15, 0, 0, 0, s.p.Location), 0); err != nil {
-		t.Fatal(err)
-	}
+	s.hold(omer, "talk", time.Date(2026, 12, 3, 15, 0, 0, 0, s.p.Location))
 	token, err := s.store.CalendarToken(ctx, "adi")
 	if err != nil {
 		t.Fatal(err)

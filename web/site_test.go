@@ -80,31 +80,31 @@ func startSite(t *testing.T) *site {
 	return &site{t: t, url: srv.URL, fake: fake, store: st, bookings: bookings, p: p}
 }
 
-// holdToPay holds the prepaid svc with Adi at start for c and starts its
-// payment, as pressing "Confirm and pay" does: the hold carries the
-// buyer's approve URL.
-func (s *site) holdToPay(c tori.Client, svc string, start time.Time) tori.Appointment {
+// hold holds svc with Adi at start for c.
+func (s *site) hold(c tori.Client, svc string, start time.Time) tori.Appointment {
 	s.t.Helper()
-	ctx := context.Background()
-	h, err := s.bookings.Hold(ctx, c, svc, "adi", start, 0)
+	h, err := s.bookings.Hold(context.Background(), c, svc, "adi", start, 0)
 	if err != nil {
-		s.t.Fatal(err)
-	}
-	if h, err = s.bookings.StartPayment(ctx, c, h.ID, 0); err != nil {
 		s.t.Fatal(err)
 	}
 	return h
 }
 
-// book books svc (paid at the session) with Adi at start for c.
-func (s *site) book(c tori.Client, svc string, start time.Time) tori.Appointment {
+// holdToPay holds the prepaid svc for c and starts its payment, as
+// pressing "Confirm and pay" does: the hold carries the buyer's approve URL.
+func (s *site) holdToPay(c tori.Client, svc string, start time.Time) tori.Appointment {
 	s.t.Helper()
-	ctx := context.Background()
-	h, err := s.bookings.Hold(ctx, c, svc, "adi", start, 0)
+	h, err := s.bookings.StartPayment(context.Background(), c, s.hold(c, svc, start).ID, 0)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	a, err := s.bookings.Confirm(ctx, c, h.ID)
+	return h
+}
+
+// book books svc (paid at the session) for c.
+func (s *site) book(c tori.Client, svc string, start time.Time) tori.Appointment {
+	s.t.Helper()
+	a, err := s.bookings.Confirm(context.Background(), c, s.hold(c, svc, start).ID)
 	if err != nil {
 		s.t.Fatal(err)
 	}
