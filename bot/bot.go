@@ -1,7 +1,9 @@
-// Package bot is tori's Telegram front end. The conversation itself is
-// plain Go over Input and Reply values (this file, book.go, mine.go,
-// views.go), tested without HTTP; telegram.go alone translates Telegram
-// updates in and replies out with go-telegram/bot.
+// Package bot is tori's conversation: plain Go over Input and Reply values
+// (this file, book.go, mine.go, views.go), tested without HTTP, with the
+// message catalogs the chat and the pages (package web) read. The Telegram
+// adapter's files (telegram.go and those beside it) still live here for
+// now: they alone translate Telegram updates in and replies out with
+// go-telegram/bot. Calendar files are package ical's.
 package bot
 
 import (
