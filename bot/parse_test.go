@@ -37,6 +37,18 @@ func TestParseCallback(t *testing.T) {
 	}
 }
 
+// TestEveryArgumentHasAParser: each kind of argument a verb carries is
+// read by a parser of its own (a missing one would panic on a button).
+func TestEveryArgumentHasAParser(t *testing.T) {
+	for verb, kinds := range grammar {
+		for _, k := range kinds {
+			if int(k) >= len(argParsers) || argParsers[k] == nil {
+				t.Errorf("verb %q: argument kind %d has no parser", verb, k)
+			}
+		}
+	}
+}
+
 func TestCallbackRoundTrip(t *testing.T) {
 	at := time.Date(2026, 10, 24, 23, 0, 0, 0, time.UTC) // the second 01:00 in Jerusalem that night
 	data := cb(vRescheduleTm, "therapist-16chr.abcdefghij", timeArg(at))
