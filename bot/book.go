@@ -6,9 +6,9 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The booking flow: service -> therapist -> week -> day -> time (held) ->
-// summary -> confirm.
-
+// services starts the booking flow: service -> therapist -> week -> day ->
+// time (held) -> summary -> confirm. With one service, it goes straight to
+// that service's therapists.
 func (c *turn) services() {
 	if len(c.practice.Services) == 1 {
 		c.chooseService(c.practice.Services[0].ID)
@@ -27,14 +27,14 @@ func (c *turn) services() {
 func (c *turn) lookup(svcID, thrID string) (calendar, bool) {
 	s, ok := c.practice.Service(svcID)
 	if !ok {
-		c.show(c.t("gone.service", nil), c.menuKeyboard())
+		c.say("gone.service")
 		return calendar{}, false
 	}
 	k := calendar{svc: s, thr: thrID}
 	who := c.t("with.anyone", nil)
 	if thrID != "" {
 		if _, offered := c.practice.Offers(s, thrID); !offered {
-			c.show(c.t("gone.service", nil), c.menuKeyboard())
+			c.say("gone.service")
 			return calendar{}, false
 		}
 		who = c.t("with.therapist", map[string]any{"Therapist": c.therapistName(thrID)})
@@ -46,7 +46,7 @@ func (c *turn) lookup(svcID, thrID string) (calendar, bool) {
 func (c *turn) chooseService(svcID string) {
 	s, ok := c.practice.Service(svcID)
 	if !ok {
-		c.show(c.t("gone.service", nil), c.menuKeyboard())
+		c.say("gone.service")
 		return
 	}
 	ts := c.practice.TherapistsFor(s)
@@ -102,24 +102,28 @@ func (c *turn) releaseCurrent() {
 
 // holdFailed shows why a time could not be held, if it could not.
 func (c *turn) holdFailed(k calendar, at time.Time, err error) bool {
-	if c.erasingRefused(err) {
-		return true
-	}
-	switch tori.ErrorCode(err) {
-	case "":
+	if err == nil {
 		return false
-	case tori.ECONFLICT:
-		c.showTaken(k, at, err)
-	case tori.ELIMIT:
-		c.show(c.cat.N(c.lang, "hold.limit", c.practice.Policy.MaxHoldsPerClient, map[string]any{"HoldFor": c.minutes(c.lang, c.practice.Policy.HoldFor)}), c.menuKeyboard())
-	case tori.ENOTFOUND:
-		c.show(c.t("gone.service", nil), c.menuKeyboard())
-	case tori.EINVALID:
-		c.show(c.t("reschedule.same_time", nil), [][]Button{{{Text: c.t("button.other_days", nil), Data: k.weekData(tori.DateOf(c.local(at)))}}})
-	default:
-		c.fail("hold", err)
 	}
+	c.refuse("hold", err, refusals{
+		tori.ECONFLICT: func() { c.showTaken(k, at, err) },
+		tori.ELIMIT:    func() { c.holdLimited(err) },
+		tori.ENOTFOUND: c.saying("gone.service"),
+		tori.EINVALID: func() {
+			c.show(c.t("reschedule.same_time", nil), [][]Button{{{Text: c.t("button.other_days", nil), Data: k.weekData(tori.DateOf(c.local(at)))}}})
+		},
+	})
 	return true
+}
+
+// holdLimited says why the client may hold no more times now (ELIMIT):
+// their data is being erased, or they hold as many as they may at once.
+func (c *turn) holdLimited(err error) {
+	if c.erasingRefused(err) {
+		return
+	}
+	p := c.practice.Policy
+	c.show(c.cat.N(c.lang, "hold.limit", p.MaxHoldsPerClient, map[string]any{"HoldFor": c.minutes(c.lang, p.HoldFor)}), c.menuKeyboard())
 }
 
 // summary shows a held time for the client to check and confirm. from is
@@ -156,54 +160,31 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 }
 
 // confirm books a hold (or moves a booking to it) and tells the therapist.
+// A paid hold goes to payment first (startPayment).
 func (c *turn) confirm(holdID string) {
-	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
-	switch {
-	case tori.ErrorCode(err) == tori.ENOTFOUND:
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
-		return
-	case err != nil:
-		c.fail("load hold", err)
-		return
-	case h.Status == tori.StatusConfirmed:
-		c.showBooked(h) // a second press: show it again, tell nobody twice
-		return
-	case h.Status != tori.StatusHeld:
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
+	h, ok := c.confirmable(holdID)
+	if !ok {
 		return
 	}
 	if h.Payment != tori.PayNone && h.Moves == "" {
 		c.startPayment(h)
 		return
 	}
+
+	// A move: the booking it moves must still be the client's.
 	var from tori.Appointment
 	if h.Moves != "" {
+		var err error
 		if from, err = c.bookings.Own(c.ctx, c.client(), h.Moves); err != nil {
 			c.letGo(h)
-			c.show(c.t("booking.gone", nil), c.menuKeyboard())
+			c.say("booking.gone")
 			return
 		}
 	}
+
 	a, err := c.bookings.Confirm(c.ctx, c.client(), holdID)
-	switch tori.ErrorCode(err) {
-	case "":
-	case tori.ECONFLICT: // the hold ran out and someone took the time
-		if k, ok := c.calendarOf(h, from); ok {
-			c.showTaken(k, h.Start, nil)
-		}
-		return
-	case tori.EGONE, tori.ETOOLATE:
-		c.letGo(h)
-		c.cannotMove(from, err)
-		return
-	case tori.ELIMIT:
-		c.holdFailed(calendar{}, h.Start, err)
-		return
-	case tori.ENOTFOUND, tori.EEXPIRED:
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
-		return
-	default:
-		c.fail("confirm", err)
+	if err != nil {
+		c.refuse("confirm", err, c.confirmRefusals(h, from, err))
 		return
 	}
 	c.saveState(c.ctx, c.in.User.ChatID, state{})
@@ -216,6 +197,51 @@ func (c *turn) confirm(holdID string) {
 	c.notify(a, "notify.booked", nil)
 	c.showBooked(a)
 	c.icsDocument(a, false)
+}
+
+// confirmable loads the client's hold to confirm; false when there is
+// nothing to confirm (said so), or it is booked already (shown again: a
+// second press tells nobody twice).
+func (c *turn) confirmable(holdID string) (tori.Appointment, bool) {
+	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
+	if err != nil {
+		c.refuse("load hold", err, refusals{tori.ENOTFOUND: c.saying("hold.gone")})
+		return tori.Appointment{}, false
+	}
+	switch h.Status {
+	case tori.StatusHeld:
+		return h, true
+	case tori.StatusConfirmed:
+		c.showBooked(h)
+	default:
+		c.say("hold.gone")
+	}
+	return tori.Appointment{}, false
+}
+
+// confirmRefusals says why hold h (moving booking from, if any) could not
+// be confirmed.
+func (c *turn) confirmRefusals(h, from tori.Appointment, err error) refusals {
+	cannotMove := func() {
+		c.letGo(h)
+		c.cannotMove(from, err)
+	}
+	return refusals{
+		tori.ECONFLICT: func() { c.takenMeanwhile(h, from) },
+		tori.EGONE:     cannotMove,
+		tori.ETOOLATE:  cannotMove,
+		tori.ELIMIT:    func() { c.holdLimited(err) },
+		tori.ENOTFOUND: c.saying("hold.gone"),
+		tori.EEXPIRED:  c.saying("hold.gone"),
+	}
+}
+
+// takenMeanwhile tells that hold h ran out and someone took its time, with
+// the nearest free times of the calendar it was chosen in.
+func (c *turn) takenMeanwhile(h, from tori.Appointment) {
+	if k, ok := c.calendarOf(h, from); ok {
+		c.showTaken(k, h.Start, nil)
+	}
 }
 
 // letGo releases a hold that can no longer be used, and forgets it.
@@ -280,7 +306,7 @@ func (c *turn) changeTime(holdID string) {
 		return
 	}
 	if err != nil || h.Status != tori.StatusHeld {
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
+		c.say("hold.gone")
 		return
 	}
 	var from tori.Appointment
@@ -306,17 +332,16 @@ func (c *turn) abandon(holdID string) {
 		return
 	}
 	if err != nil {
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
+		c.say("hold.gone")
 		return
 	}
+
+	// Let go of it, unless its payment is being completed (EUNAVAILABLE).
 	if h.Status == tori.StatusHeld || h.Status == tori.StatusExpired {
-		err := c.bookings.Release(c.ctx, c.client(), holdID)
-		if tori.ErrorCode(err) == tori.EUNAVAILABLE { // its payment is being completed
-			c.show(c.t("pay.in_progress", nil), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
-			return
-		}
-		if err != nil {
-			c.fail("release", err)
+		if err := c.bookings.Release(c.ctx, c.client(), holdID); err != nil {
+			c.refuse("release", err, refusals{tori.EUNAVAILABLE: func() {
+				c.show(c.t("pay.in_progress", nil), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+			}})
 			return
 		}
 	}
@@ -338,28 +363,16 @@ func (c *turn) abandon(holdID string) {
 // confirmation.
 func (c *turn) startPayment(h tori.Appointment) {
 	a, err := c.bookings.StartPaymentOf(c.ctx, c.client(), h, c.in.MessageID)
-	switch tori.ErrorCode(err) {
-	case "":
-	case tori.ECONFLICT: // ran out, and the time was taken
-		if k, ok := c.calendarOf(h, tori.Appointment{}); ok {
-			c.showTaken(k, h.Start, nil)
-		}
-		return
-	case tori.EEXPIRED, tori.ENOTFOUND:
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
-		return
-	case tori.ELIMIT:
-		c.holdFailed(calendar{}, h.Start, err)
-		return
-	case tori.EUNAVAILABLE, tori.EDECLINED:
-		c.log.Warn("create order", "user", c.in.User.ID, "hold", h.ID, "err", err)
-		c.show(c.t("pay.unreachable", map[string]any{"Until": c.until(c.lang, h.HoldUntil, c.now)}), [][]Button{
-			{{Text: c.t("button.try_again", nil), Data: cb(vConfirm, h.ID)}},
-			{{Text: c.t("button.cancel", nil), Data: cb(vAbandon, h.ID)}},
+	if err != nil {
+		unreachable := func() { c.payUnreachable(h, err) }
+		c.refuse("start payment", err, refusals{
+			tori.ECONFLICT:    func() { c.takenMeanwhile(h, tori.Appointment{}) },
+			tori.EEXPIRED:     c.saying("hold.gone"),
+			tori.ENOTFOUND:    c.saying("hold.gone"),
+			tori.ELIMIT:       func() { c.holdLimited(err) },
+			tori.EUNAVAILABLE: unreachable,
+			tori.EDECLINED:    unreachable,
 		})
-		return
-	default:
-		c.fail("start payment", err)
 		return
 	}
 	if a.Status == tori.StatusConfirmed {
@@ -367,6 +380,16 @@ func (c *turn) startPayment(h tori.Appointment) {
 		return
 	}
 	c.show(c.payText(a), c.payKeyboard(a))
+}
+
+// payUnreachable says PayPal could not be asked for an order (err) and
+// offers to try again while the time is held.
+func (c *turn) payUnreachable(h tori.Appointment, err error) {
+	c.log.Warn("create order", "user", c.in.User.ID, "hold", h.ID, "err", err)
+	c.show(c.t("pay.unreachable", map[string]any{"Until": c.until(c.lang, h.HoldUntil, c.now)}), [][]Button{
+		{{Text: c.t("button.try_again", nil), Data: cb(vConfirm, h.ID)}},
+		{{Text: c.t("button.cancel", nil), Data: cb(vAbandon, h.ID)}},
+	})
 }
 
 func (c *turn) payText(a tori.Appointment) string { return c.t("pay.ask", c.payData(a)) }

@@ -9,11 +9,12 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The client's own bookings: list, cancel, reschedule. Every action loads
-// the appointment through Bookings.Own, so a client reaches only their own.
-
+// maxListed is how many bookings /my lists.
 const maxListed = 20
 
+// mine lists the client's own bookings (/my), each with buttons to cancel
+// or reschedule it, and their waitlist entries. Every action on a booking
+// loads it through Bookings.Own (own), so a client reaches only their own.
 func (c *turn) mine() {
 	list, err := c.bookings.Upcoming(c.ctx, c.client())
 	if err != nil {
@@ -61,15 +62,11 @@ func (c *turn) mine() {
 // own loads the client's booking, showing a plain message if it is not theirs or gone.
 func (c *turn) own(id string) (tori.Appointment, bool) {
 	a, err := c.bookings.Own(c.ctx, c.client(), id)
-	switch tori.ErrorCode(err) {
-	case "":
-		return a, true
-	case tori.ENOTFOUND:
-		c.show(c.t("booking.gone", nil), c.menuKeyboard())
-	default:
-		c.fail("load booking", err)
+	if err != nil {
+		c.refuse("load booking", err, refusals{tori.ENOTFOUND: c.saying("booking.gone")})
+		return tori.Appointment{}, false
 	}
-	return tori.Appointment{}, false
+	return a, true
 }
 
 // describe writes "Talk session with Adi, Tuesday 1 December 2026, 10:00–10:50".
@@ -139,15 +136,12 @@ func (c *turn) termsText(prefix string, a tori.Appointment, t tori.CancelTerms) 
 	return c.t(prefix+"paid.partial", data)
 }
 
+// cancelFailed says why a booking could not be cancelled.
 func (c *turn) cancelFailed(err error) {
-	switch tori.ErrorCode(err) {
-	case tori.ENOTFOUND:
-		c.show(c.t("booking.gone", nil), c.menuKeyboard())
-	case tori.ECONFLICT:
-		c.show(c.t("cancel.too_late", c.withContact(nil)), c.menuKeyboard())
-	default:
-		c.fail("cancel", err)
-	}
+	c.refuse("cancel", err, refusals{
+		tori.ENOTFOUND: c.saying("booking.gone"),
+		tori.ECONFLICT: func() { c.show(c.t("cancel.too_late", c.withContact(nil)), c.menuKeyboard()) },
+	})
 }
 
 func (c *turn) cancelDo(id string, quoted int) {
@@ -229,17 +223,17 @@ func (c *turn) movable(id string) (calendar, bool) {
 // cannotMove says why booking a cannot be moved (EGONE, ETOOLATE) and what
 // can be done instead.
 func (c *turn) cannotMove(a tori.Appointment, err error) {
-	switch tori.ErrorCode(err) {
-	case tori.ETOOLATE:
-		c.show(c.t("reschedule.too_late", c.withContact(map[string]any{"Notice": c.hours(c.lang, c.practice.Policy.RescheduleMinNotice)})), [][]Button{
-			{{Text: c.t("button.cancel_n", map[string]any{"Label": c.shortWhen(c.lang, a.Start)}), Data: cb(vCancelAsk, a.ID)}},
-			{{Text: c.t("button.mine", nil), Data: cb(vMine)}},
-		})
-	case tori.EGONE:
-		c.show(c.t("reschedule.not_possible", nil), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
-	default:
-		c.fail("check reschedule", err)
-	}
+	c.refuse("check reschedule", err, refusals{
+		tori.ETOOLATE: func() {
+			c.show(c.t("reschedule.too_late", c.withContact(map[string]any{"Notice": c.hours(c.lang, c.practice.Policy.RescheduleMinNotice)})), [][]Button{
+				{{Text: c.t("button.cancel_n", map[string]any{"Label": c.shortWhen(c.lang, a.Start)}), Data: cb(vCancelAsk, a.ID)}},
+				{{Text: c.t("button.mine", nil), Data: cb(vMine)}},
+			})
+		},
+		tori.EGONE: func() {
+			c.show(c.t("reschedule.not_possible", nil), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+		},
+	})
 }
 
 func (c *turn) rescheduleWeek(id string, day tori.Date) {
@@ -272,16 +266,11 @@ func (c *turn) rescheduleHold(id string, at time.Time) {
 // shows it) and thanks them.
 func (c *turn) attend(id string) {
 	a, err := c.bookings.Attend(c.ctx, c.client(), id)
-	switch tori.ErrorCode(err) {
-	case "":
-	case tori.ENOTFOUND:
-		c.show(c.t("booking.gone", nil), c.menuKeyboard())
-		return
-	case tori.ECONFLICT:
-		c.show(c.t("reschedule.not_possible", nil), c.menuKeyboard())
-		return
-	default:
-		c.fail("attend", err)
+	if err != nil {
+		c.refuse("attend", err, refusals{
+			tori.ENOTFOUND: c.saying("booking.gone"),
+			tori.ECONFLICT: c.saying("reschedule.not_possible"),
+		})
 		return
 	}
 	c.res.Notice = c.t("attend.notice", nil)
