@@ -127,3 +127,27 @@ func FuzzParseCommand(f *testing.F) {
 		}
 	})
 }
+
+func TestParseAdminDate(t *testing.T) {
+	today := tori.Date{Year: 2026, Month: 12, Day: 20}
+	good := map[string]tori.Date{
+		"":           today,
+		" Today ":    today,
+		"מחר":        {Year: 2026, Month: 12, Day: 21},
+		"2027-01-03": {Year: 2027, Month: 1, Day: 3},
+		"3/12":       {Year: 2026, Month: 12, Day: 3},
+		"3/1":        {Year: 2027, Month: 1, Day: 3}, // early January is ahead, not behind
+		"3.12.26":    {Year: 2026, Month: 12, Day: 3},
+		"3-12-2025":  {Year: 2025, Month: 12, Day: 3},
+	}
+	for in, want := range good {
+		if got, ok := parseAdminDate(in, today); !ok || got != want {
+			t.Errorf("parseAdminDate(%q) = %v, %v; want %v", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"45/99", "3", "1/2/3/4", "a/b", "31/2", "next week"} {
+		if got, ok := parseAdminDate(in, today); ok {
+			t.Errorf("parseAdminDate(%q) accepted: %v", in, got)
+		}
+	}
+}
