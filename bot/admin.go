@@ -180,14 +180,14 @@ var adminButtons = map[string]func(c *turn, a Action){
 	vCalendarNew:   func(c *turn, a Action) { c.calendarLinks(true, a.Therapist) },
 
 	// Time off (block.go), on a calendar the sender manages.
-	vBlockWeek:  (*turn).blockButton,
-	vBlockDay:   (*turn).blockButton,
-	vBlockStart: (*turn).blockButton,
-	vBlockEnd:   (*turn).blockButton,
-	vBlockUntil: (*turn).blockButton,
-	vBlockAsk:   (*turn).blockButton,
-	vBlockDo:    (*turn).blockButton,
-	vUnblock:    (*turn).blockButton,
+	vBlockWeek:  onCalendar(func(c *turn, a Action) { c.blockWeek(a.Therapist, a.Day, tori.Date{}) }),
+	vBlockUntil: onCalendar(func(c *turn, a Action) { c.blockWeek(a.Therapist, a.Week, a.Day) }),
+	vBlockDay:   onCalendar((*turn).blockDay),
+	vBlockStart: onCalendar((*turn).blockFrom),
+	vBlockEnd:   onCalendar((*turn).blockUntil),
+	vBlockAsk:   onCalendar(func(c *turn, a Action) { c.blockAsk(a.Therapist, a.Spec) }),
+	vBlockDo:    onCalendar(func(c *turn, a Action) { c.blockDo(a.Therapist, a.Spec, a.Keep) }),
+	vUnblock:    onCalendar((*turn).unblock),
 }
 
 // onAdminButton runs an admin button; false when it is not one.
@@ -230,11 +230,14 @@ func (c *turn) prepayButton(a Action) {
 	c.setPrepay(a.Client, a.Mode)
 }
 
-// blockButton runs a time-off button on a calendar the sender manages.
-func (c *turn) blockButton(a Action) {
-	if !c.manages(a.Therapist) {
-		c.refuseAdmin(a.Verb + " " + a.Therapist)
-		return
+// onCalendar makes a button of an action on a therapist's calendar (time
+// off): it runs only when the sender manages that calendar.
+func onCalendar(run func(c *turn, a Action)) func(c *turn, a Action) {
+	return func(c *turn, a Action) {
+		if !c.manages(a.Therapist) {
+			c.refuseAdmin(a.Verb + " " + a.Therapist)
+			return
+		}
+		run(c, a)
 	}
-	c.onBlockButton(a)
 }

@@ -23,6 +23,7 @@ func (b *Bot) sessionLine(lang string, a tori.Appointment) string {
 	case a.Attending:
 		state = b.cat.T(lang, "agenda.confirmed", nil)
 	}
+
 	line := fmt.Sprintf("<b>%s</b> %s\n%s · %s\n%s · %s",
 		b.timeRange(lang, a.Start, a.End), clientRef(lang, a.Client),
 		iso(lang, s.Name(lang, b.practice.Language)), pay, state, b.whereShort(lang, a))
@@ -61,12 +62,14 @@ func (c *turn) adminDay(day tori.Date) {
 		c.fail("day", err)
 		return
 	}
+
 	var lines []string
 	var kb [][]Button
 	for _, a := range as {
 		lines = append(lines, c.sessionLine(c.lang, a))
 		kb = append(kb, []Button{{Text: c.local(a.Start).Format("15:04") + " · " + a.Client.Name, Data: cb(vAdminOpen, a.ID)}})
 	}
+
 	// A very full day: the text shows what fits one message; every session
 	// still has its button.
 	if parts := chunk(lines, 3500); len(parts) > 1 {
@@ -115,6 +118,8 @@ func (c *turn) adminOpen(a tori.Appointment) {
 	if a.RefundState != tori.RefundNone {
 		data["Refund"] = c.refundLine(c.lang, a)
 	}
+
+	// What can be done: cancel before it starts, mark how it went after.
 	var kb [][]Button
 	switch {
 	case a.Status == tori.StatusConfirmed && c.now.Before(a.Start):

@@ -139,6 +139,7 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 		"Policy":    c.policyText(h.Payment),
 		"Until":     c.until(c.lang, h.HoldUntil, c.now),
 	}
+
 	confirm, keep := "button.confirm", "button.cancel"
 	if h.Payment != tori.PayNone {
 		confirm = "button.confirm_pay"
@@ -148,6 +149,8 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 		p := c.practice.Policy
 		data["Prepay"] = c.cat.N(c.lang, "prepay.repeat", p.RepeatCount, map[string]any{"Days": int(p.RepeatWithin / (24 * time.Hour))})
 	}
+
+	// Moving a booking: the summary of the move.
 	id := "summary.book"
 	if from.ID != "" {
 		id, confirm, keep = "summary.move", "button.confirm_move", "button.keep_time"
@@ -309,6 +312,8 @@ func (c *turn) changeTime(holdID string) {
 		c.say("hold.gone")
 		return
 	}
+
+	// The calendar it was chosen in, read before the hold is let go.
 	var from tori.Appointment
 	if h.Moves != "" {
 		from, _ = c.bookings.Own(c.ctx, c.client(), h.Moves)
@@ -345,9 +350,12 @@ func (c *turn) abandon(holdID string) {
 			return
 		}
 	}
+
 	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Hold == holdID {
 		c.saveState(c.ctx, c.in.User.ChatID, state{})
 	}
+
+	// A move let go: the booking stays where it was.
 	if h.Moves != "" {
 		if from, err := c.bookings.Own(c.ctx, c.client(), h.Moves); err == nil && from.Status == tori.StatusConfirmed {
 			c.show(c.t("move.kept", map[string]any{"When": c.whenRange(c.lang, from.Start, from.End)}), c.menuKeyboard())

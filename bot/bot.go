@@ -92,12 +92,14 @@ func New(cfg Config) (*Bot, error) {
 	if b.log == nil {
 		b.log = slog.Default()
 	}
+
 	b.privacy = cfg.Privacy
 	if cfg.Bookings != nil && b.privacy == nil {
 		if st, ok := cfg.Bookings.Store.(tori.PrivacyStore); ok {
 			b.privacy = &tori.Privacy{Practice: cfg.Practice, Store: st, Now: b.now, Log: b.log, Events: cfg.Bookings.Events}
 		}
 	}
+
 	cat.onMissing = func(lang, id string, err error) {
 		b.log.Error("message missing from catalog", "lang", lang, "id", id, "err", err)
 	}

@@ -95,6 +95,7 @@ func (c *turn) historyData(id int64, mine []tori.Appointment) map[string]any {
 			lines = append(lines, c.shortWhen(c.lang, a.Start)+" · "+c.t("status."+string(a.Status), nil))
 		}
 	}
+
 	return map[string]any{
 		"Client":     name,
 		"Upcoming":   counts[tori.StatusConfirmed],

@@ -26,14 +26,24 @@ func (c *turn) mine() {
 		c.fail("waitlist", err)
 		return
 	}
+	more := []Button{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}}
+	waiting := ""
+	if len(wlines) > 0 {
+		waiting = "\n\n" + strings.Join(wlines, "\n")
+	}
+
 	if len(list) == 0 {
-		text := c.t("mine.none", nil)
-		if len(wlines) > 0 {
-			text += "\n\n" + strings.Join(wlines, "\n")
-		}
-		c.show(text, append(wkb, []Button{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}}))
+		c.show(c.t("mine.none", nil)+waiting, append(wkb, more))
 		return
 	}
+	lines, kb := c.bookingLines(list)
+	kb = append(append(kb, wkb...), more)
+	c.show(c.t("mine.title", nil)+"\n\n"+strings.Join(lines, "\n\n")+waiting, kb)
+}
+
+// bookingLines lists bookings (the first maxListed), numbered, each with
+// buttons to reschedule and cancel it.
+func (c *turn) bookingLines(list []tori.Appointment) ([]string, [][]Button) {
 	var lines []string
 	var kb [][]Button
 	for i, a := range list {
@@ -50,13 +60,7 @@ func (c *turn) mine() {
 			{Text: c.t("button.cancel_n", map[string]any{"Label": label}), Data: cb(vCancelAsk, a.ID)},
 		})
 	}
-	kb = append(kb, wkb...)
-	kb = append(kb, []Button{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}})
-	text := c.t("mine.title", nil) + "\n\n" + strings.Join(lines, "\n\n")
-	if len(wlines) > 0 {
-		text += "\n\n" + strings.Join(wlines, "\n")
-	}
-	c.show(text, kb)
+	return lines, kb
 }
 
 // own loads the client's booking, showing a plain message if it is not theirs or gone.
@@ -112,6 +116,8 @@ func (c *turn) cancelTerms(a tori.Appointment, t tori.CancelTerms) string {
 // ("cancel.terms." when cancelling, "reminder.terms." in a reminder).
 func (c *turn) termsText(prefix string, a tori.Appointment, t tori.CancelTerms) string {
 	data := map[string]any{"Notice": c.notice(c.lang, t.Notice), "Percent": t.Tier.Percent}
+
+	// Paid at the session: what the policy charges.
 	if a.Paid.Amount == 0 {
 		data["Charge"] = 100 - t.Tier.Percent
 		data["Amount"] = c.price(c.lang, a.Price.Percent(100-t.Tier.Percent))
@@ -123,6 +129,8 @@ func (c *turn) termsText(prefix string, a tori.Appointment, t tori.CancelTerms) 
 		}
 		return c.t(prefix+"none.partial", data)
 	}
+
+	// Prepaid: what comes back.
 	data["Refund"] = c.price(c.lang, t.Refund)
 	data["Paid"] = c.price(c.lang, a.Paid)
 	switch {
@@ -144,10 +152,13 @@ func (c *turn) cancelFailed(err error) {
 	})
 }
 
+// cancelDo cancels a booking on the terms the client was quoted (the
+// refund's percent), and tells the therapist.
 func (c *turn) cancelDo(id string, quoted int) {
 	if _, ok := c.own(id); !ok {
 		return
 	}
+
 	a, terms, fresh, err := c.bookings.Cancel(c.ctx, c.client(), id, quoted)
 	if tori.ErrorCode(err) == tori.EEXPIRED { // a tier boundary passed since the quote
 		c.showCancelAsk(a, terms, c.t("cancel.terms_changed", nil)+"\n\n")
@@ -168,12 +179,15 @@ func (c *turn) cancelDo(id string, quoted int) {
 		c.cancelFailed(err)
 		return
 	}
+
 	data := map[string]any{
 		"Booking":   c.describe(a),
 		"Therapist": c.therapistName(a.TherapistID),
 		"Refund":    c.refundLine(c.lang, a),
 	}
 	c.show(c.t("cancelled", data), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+
+	// The therapist and the calendar are told once, by the press that cancelled it.
 	if fresh {
 		c.notify(a, "notify.cancelled", map[string]any{"Terms": terms})
 		c.icsDocument(a, true)

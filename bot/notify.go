@@ -43,6 +43,7 @@ func (c *turn) noticeData(lang string, a tori.Appointment) map[string]any {
 		"Lang":     c.cat.T(lang, "lang."+a.Client.Lang, nil),
 		"Waitlist": a.Offer != "",
 	}
+
 	if a.Paid.Amount > 0 {
 		data["Paid"] = c.price(lang, a.Paid)
 		// The rest to pay at the session, for a booking paid by deposit
@@ -51,6 +52,7 @@ func (c *turn) noticeData(lang string, a tori.Appointment) map[string]any {
 			data["Rest"] = c.price(lang, rest)
 		}
 	}
+
 	if a.RefundDue.Amount > 0 {
 		data["Refund"] = c.price(lang, a.RefundDue)
 		if a.RefundState == tori.RefundRefunded {

@@ -8,10 +8,6 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// What the client (and therapist) are told when a payment settles. These
-// run outside of any Telegram update: from the PayPal return page, a
-// webhook, or the worker's reconciliation.
-
 // turnFor is a turn for a's client with no update: replies go to their
 // chat, in the pay message's place.
 func (b *Bot) turnFor(ctx context.Context, a tori.Appointment) *turn {
@@ -22,12 +18,16 @@ func (b *Bot) turnFor(ctx context.Context, a tori.Appointment) *turn {
 	return &turn{Bot: b, ctx: ctx, in: Input{User: a.Client, MessageID: a.Message}, lang: lang, now: b.now()}
 }
 
-// PaymentReplies are the messages a payment result calls for: nothing for
-// a result someone was already told of.
+// PaymentReplies are the messages a payment result calls for, to the
+// client and the therapist: nothing for a result someone was already told
+// of. Like the other replies of this file, they are made outside of any
+// Telegram update: from the PayPal return page, a webhook, or the worker's
+// reconciliation.
 func (b *Bot) PaymentReplies(ctx context.Context, r tori.PaymentResult) []Reply {
 	if !r.Fresh {
 		return nil
 	}
+
 	a := r.Appointment
 	c := b.turnFor(ctx, a)
 	switch r.Outcome {
@@ -120,6 +120,8 @@ func (b *Bot) PracticeCancelled(ctx context.Context, a tori.Appointment) []Reply
 func (b *Bot) tellSettled(ctx context.Context, send func(context.Context, Reply) error, r tori.PaymentResult) error {
 	ctx, cancel := context.WithTimeout(ctx, tori.TellWithin)
 	defer cancel()
+
+	// The client's messages first: each must go out before anything else is told.
 	var notices []Reply
 	for _, rep := range b.PaymentReplies(ctx, r) {
 		if rep.Retry != "" {
@@ -132,6 +134,8 @@ func (b *Bot) tellSettled(ctx context.Context, send func(context.Context, Reply)
 			return err
 		}
 	}
+
+	// Then the therapist's notices: one Telegram does not take now goes to the worker.
 	for _, rep := range notices {
 		if err := send(ctx, rep); err != nil && !final(err) {
 			_ = b.retryLater(ctx, rep)

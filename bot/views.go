@@ -245,6 +245,7 @@ func (c *turn) showDay(k calendar, day tori.Date) {
 		c.fail("free slots", err)
 		return
 	}
+
 	back := []Button{{Text: c.t("button.back_week", nil), Data: k.weekData(day)}}
 	var wait [][]Button
 	if !k.moving() {
@@ -254,6 +255,7 @@ func (c *turn) showDay(k calendar, day tori.Date) {
 		c.show(k.title+"\n\n"+c.t("day.empty", map[string]any{"Date": c.longDate(c.lang, day.In(c.practice.Location))}), append(wait, back))
 		return
 	}
+
 	// On the night clocks go back an hour repeats: name the zone to tell the two apart.
 	seen := map[string]int{}
 	for _, s := range slots {
@@ -372,6 +374,8 @@ func (c *turn) priceLine(a tori.Appointment) string {
 		data["Later"] = c.price(c.lang, later)
 		return c.t("price.paid_deposit", data)
 	}
+
+	// Not paid yet: what will be paid, and when.
 	switch a.Payment {
 	case tori.PayFull:
 		return c.t("price.full", data)
@@ -393,6 +397,7 @@ func (c *turn) policyText(mode tori.PaymentMode) string {
 	if mode == tori.PayNone {
 		kind = "policy.none."
 	}
+
 	// What the client keeps (refund) or owes (charge) at a tier.
 	pct := func(t tori.RefundTier) int {
 		if mode == tori.PayNone {
@@ -400,6 +405,7 @@ func (c *turn) policyText(mode tori.PaymentMode) string {
 		}
 		return t.Percent
 	}
+
 	tiers := c.practice.Policy.Tiers
 	if len(tiers) == 0 {
 		return c.t(kind+"no_tiers", nil)
@@ -408,6 +414,8 @@ func (c *turn) policyText(mode tori.PaymentMode) string {
 	if tiers[0].Percent < 100 {
 		first = kind + "first_partial"
 	}
+
+	// The second sentence: the later tiers, if any.
 	var parts []string
 	for _, t := range tiers[1:] {
 		parts = append(parts, c.t(kind+"tier", map[string]any{"Percent": pct(t), "Notice": c.hours(c.lang, t.MinNotice)}))
