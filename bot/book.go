@@ -129,16 +129,9 @@ func (c *turn) holdLimited(err error) {
 // summary shows a held time for the client to check and confirm. from is
 // the booking being moved, if any.
 func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
-	s, _ := c.practice.Service(h.ServiceID)
-	data := map[string]any{
-		"Service":   c.serviceLine(s),
-		"Therapist": c.therapistName(h.TherapistID),
-		"When":      c.whenRange(c.lang, h.Start, h.End),
-		"Where":     c.where(h, false),
-		"Price":     c.priceLine(h),
-		"Policy":    c.policyText(h.Payment),
-		"Until":     c.until(c.lang, h.HoldUntil, c.now),
-	}
+	data := c.holdData(h)
+	data["Where"] = c.where(h, false)
+	data["Policy"] = c.policyText(h.Payment)
 
 	confirm, keep := "button.confirm", "button.cancel"
 	if h.Payment != tori.PayNone {
@@ -404,14 +397,21 @@ func (c *turn) payText(a tori.Appointment) string { return c.t("pay.ask", c.payD
 
 // payData is what the messages asking to pay a hold say of it.
 func (c *turn) payData(a tori.Appointment) map[string]any {
-	s, _ := c.practice.Service(a.ServiceID)
+	data := c.holdData(a)
+	data["Due"] = c.price(c.lang, a.Due)
+	return data
+}
+
+// holdData is what every message about a held time says of it: the
+// session, with whom, when, its price, and until when it is held.
+func (c *turn) holdData(h tori.Appointment) map[string]any {
+	s, _ := c.practice.Service(h.ServiceID)
 	return map[string]any{
 		"Service":   c.serviceLine(s),
-		"Therapist": c.therapistName(a.TherapistID),
-		"When":      c.whenRange(c.lang, a.Start, a.End),
-		"Price":     c.priceLine(a),
-		"Due":       c.price(c.lang, a.Due),
-		"Until":     c.until(c.lang, a.HoldUntil, c.now),
+		"Therapist": c.therapistName(h.TherapistID),
+		"When":      c.whenRange(c.lang, h.Start, h.End),
+		"Price":     c.priceLine(h),
+		"Until":     c.until(c.lang, h.HoldUntil, c.now),
 	}
 }
 

@@ -102,15 +102,8 @@ func (c *turn) waitLeave(id string) {
 func (b *Bot) OfferReplies(ctx context.Context, a tori.Appointment) []Reply {
 	c := b.turnFor(ctx, a)
 	c.in.MessageID = 0
-	s, _ := c.practice.Service(a.ServiceID)
-	data := map[string]any{
-		"Service":   c.serviceLine(s),
-		"Therapist": c.therapistName(a.TherapistID),
-		"When":      c.whenRange(c.lang, a.Start, a.End),
-		"Where":     c.where(a, false),
-		"Price":     c.priceLine(a),
-		"Until":     c.until(c.lang, a.HoldUntil, c.now),
-	}
+	data := c.holdData(a)
+	data["Where"] = c.where(a, false)
 	c.show(c.t("offer.text", data), [][]Button{
 		{{Text: c.t("button.offer_take", nil), Data: cb(vOfferTake, a.ID)}},
 		{{Text: c.t("button.offer_pass", nil), Data: cb(vOfferPass, a.ID)}},
