@@ -18,9 +18,62 @@ func (b *Bot) turnFor(ctx context.Context, a tori.Appointment) *turn {
 	return &turn{Bot: b, ctx: ctx, in: Input{User: a.Client, MessageID: a.Message}, lang: lang, now: b.now()}
 }
 
+// startPayment creates the PayPal order of a paid hold and shows the pay
+// button; the booking is confirmed when the payment is captured
+// (PaymentReplies tells it). The message with the button is the one later
+// edited into the confirmation.
+func (c *turn) startPayment(h tori.Appointment) {
+	a, err := c.bookings.StartPaymentOf(c.ctx, c.client(), h, c.in.MessageID)
+	if err != nil {
+		unreachable := func() { c.payUnreachable(h, err) }
+		c.refuse("start payment", err, refusals{
+			tori.ECONFLICT:    func() { c.takenMeanwhile(h, tori.Appointment{}) },
+			tori.EEXPIRED:     c.saying("hold.gone"),
+			tori.ENOTFOUND:    c.saying("hold.gone"),
+			tori.ELIMIT:       func() { c.holdLimited(err) },
+			tori.EUNAVAILABLE: unreachable,
+			tori.EDECLINED:    unreachable,
+		})
+		return
+	}
+	if a.Status == tori.StatusConfirmed {
+		c.showBooked(a)
+		return
+	}
+	c.show(c.payText(a), c.payKeyboard(a))
+}
+
+// payUnreachable says PayPal could not be asked for an order (err) and
+// offers to try again while the time is held.
+func (c *turn) payUnreachable(h tori.Appointment, err error) {
+	c.log.Warn("create order", "user", c.in.User.ID, "hold", h.ID, "err", err)
+	c.show(c.t("pay.unreachable", map[string]any{"Until": c.until(c.lang, h.HoldUntil, c.now)}), [][]Button{
+		{{Text: c.t("button.try_again", nil), Data: cb(vConfirm, h.ID)}},
+		{{Text: c.t("button.cancel", nil), Data: cb(vAbandon, h.ID)}},
+	})
+}
+
+// payText asks to pay for a hold.
+func (c *turn) payText(a tori.Appointment) string { return c.t("pay.ask", c.payData(a)) }
+
+// payData is what the messages asking to pay a hold say of it.
+func (c *turn) payData(a tori.Appointment) map[string]any {
+	data := c.holdData(a)
+	data["Due"] = c.price(c.lang, a.Due)
+	return data
+}
+
+// payKeyboard is the pay button (to PayPal) and one to let the time go.
+func (c *turn) payKeyboard(a tori.Appointment) [][]Button {
+	return [][]Button{
+		{{Text: c.t("button.pay", map[string]any{"Due": a.Due.Format(c.lang)}), URL: a.ApproveURL}},
+		{{Text: c.t("button.cancel", nil), Data: cb(vAbandon, a.ID)}},
+	}
+}
+
 // PaymentReplies are the messages a payment result calls for, to the
 // client and the therapist: nothing for a result someone was already told
-// of. Like the other replies of this file, they are made outside of any
+// of. Like the other replies below, they are made outside of any
 // Telegram update: from the PayPal return page, a webhook, or the worker's
 // reconciliation.
 func (b *Bot) PaymentReplies(ctx context.Context, r tori.PaymentResult) []Reply {
