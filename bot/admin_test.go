@@ -101,10 +101,7 @@ func TestNonAdminCannotReachAdmin(t *testing.T) {
 func TestPracticeCancelsFromTheAgenda(t *testing.T) {
 	l := startLive(t)
 	omer := l.user(102, "עומר", "he")
-	omer.say("/start intake").press("ה׳ 3/12").press("10:00").press("אישור ותשלום")
-	_, approve := omer.payButton()
-	l.visit(approve)
-	omer.sees("התור נקבע.")
+	omer.paidIntake()
 	l.clock.Set(time.Date(2026, 12, 3, 8, 0, 0, 0, l.p.Location))
 	staff := l.admin(9500, "Ruth")
 	staff.say("/today").sees("Thursday 3 December 2026: one session", "עומר", "Intake", "paid ₪350.50")
@@ -290,8 +287,7 @@ func TestBlockLeavesSessionsUnderWay(t *testing.T) {
 func TestBlockOverHolds(t *testing.T) {
 	l := startLive(t)
 	dana, omer := l.user(101, "Dana", "en"), l.user(102, "Omer", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
-	_, approve := dana.payButton()
+	_, approve := dana.holdIntake("10:00")
 	l.pp.FailNext("capture", paypaltest.Pending)
 	l.visit(approve)
 	omer.say("/start talk").press("Adi Levi").press("Thu 3/12").press("15:00").sees("Confirm")

@@ -7,11 +7,11 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Time off: /block walks through a calendar like the client's (every day,
-// not only free ones): a day, then the whole day, part of it, or several
-// days; then it lists the bookings in the way and asks whether to cancel
-// them as the practice. Blocks take effect at once. /unblock lists them.
-
+// blockStart begins /block, time off: it walks through a calendar like the
+// client's (every day, not only free ones): a day, then the whole day, part
+// of it, or several days; then it lists the bookings in the way and asks
+// whether to cancel them as the practice (blockAsk). Blocks take effect at
+// once. /unblock lists them (unblockList).
 func (c *turn) blockStart() {
 	ts := c.managed()
 	if len(ts) == 1 {
@@ -30,21 +30,28 @@ func (c *turn) blockStart() {
 // left out and the weeks after it can be paged through.
 func (c *turn) blockWeek(tid string, day, from tori.Date) {
 	first := c.practice.FirstWeekday
-	today := c.practice.Today(c.now)
-	earliest := today
+	earliest := c.practice.Today(c.now)
 	if !from.IsZero() {
 		earliest = from
 	}
-	start := day.WeekStart(first)
-	if start.Before(earliest.WeekStart(first)) {
-		start = earliest.WeekStart(first)
+	start := latest(day.WeekStart(first), earliest.WeekStart(first))
+
+	kb := c.blockDays(tid, start, earliest, from)
+	kb = append(kb, c.blockWeekNav(tid, start, earliest, from))
+
+	id := "block.choose_day"
+	data := map[string]any{"Therapist": c.therapistName(tid)}
+	if !from.IsZero() {
+		id = "block.choose_last_day"
+		data["From"] = c.shortDay(c.lang, from)
 	}
-	week := func(d tori.Date) string {
-		if from.IsZero() {
-			return cb(vBlockWeek, tid, dayArg(d))
-		}
-		return cb(vBlockUntil, tid, dayArg(from), dayArg(d))
-	}
+	c.show(c.t(id, data), kb)
+}
+
+// blockDays are the days of the week from start, none before earliest,
+// three a row: each leads to what to block that day, or, with from set,
+// is the last day of a block from from.
+func (c *turn) blockDays(tid string, start, earliest, from tori.Date) [][]Button {
 	var kb [][]Button
 	var row []Button
 	for d := start; d.Before(start.AddDays(7)); d = d.AddDays(1) {
@@ -63,59 +70,65 @@ func (c *turn) blockWeek(tid string, day, from tori.Date) {
 	if len(row) > 0 {
 		kb = append(kb, row)
 	}
+	return kb
+}
+
+// blockWeekNav leads to the week before (not before earliest's) and the
+// week after (for several days, up to a year after the first).
+func (c *turn) blockWeekNav(tid string, start, earliest, from tori.Date) []Button {
+	week := func(d tori.Date) string {
+		if from.IsZero() {
+			return cb(vBlockWeek, tid, dayArg(d))
+		}
+		return cb(vBlockUntil, tid, dayArg(from), dayArg(d))
+	}
 	var nav []Button
-	if start.After(earliest.WeekStart(first)) {
+	if start.After(earliest.WeekStart(c.practice.FirstWeekday)) {
 		nav = append(nav, Button{Text: c.t("button.prev_week", nil), Data: week(start.AddDays(-7))})
 	}
 	if from.IsZero() || from.DaysUntil(start.AddDays(7)) <= 365 {
 		nav = append(nav, Button{Text: c.t("button.next_week", nil), Data: week(start.AddDays(7))})
 	}
-	kb = append(kb, nav)
-	id := "block.choose_day"
-	if !from.IsZero() {
-		id = "block.choose_last_day"
-	}
-	data := map[string]any{"Therapist": c.therapistName(tid)}
-	if !from.IsZero() {
-		data["From"] = c.shortDay(c.lang, from)
-	}
-	c.show(c.t(id, data), kb)
+	return nav
 }
 
-func (c *turn) onBlockButton(a Action) {
+// blockDay asks what to block on a day: all of it, part of it, or several
+// days from it.
+func (c *turn) blockDay(a Action) {
 	tid := a.Therapist
-	switch a.Verb {
-	case vBlockWeek:
-		c.blockWeek(tid, a.Day, tori.Date{})
-	case vBlockUntil:
-		c.blockWeek(tid, a.Week, a.Day)
-	case vBlockDay:
-		c.show(c.t("block.day", map[string]any{"Date": c.longDate(c.lang, a.Day.At(12*60, c.practice.Location))}), [][]Button{
-			{{Text: c.t("button.block_whole_day", nil), Data: cb(vBlockAsk, tid, blockSpec{From: a.Day, To: a.Day}.String())}},
-			{{Text: c.t("button.block_part", nil), Data: cb(vBlockStart, tid, dayArg(a.Day))}},
-			{{Text: c.t("button.block_days", nil), Data: cb(vBlockUntil, tid, dayArg(a.Day), dayArg(a.Day))}},
-		})
-	case vBlockStart:
-		c.blockTimes(tid, a.Day.At(6*60, c.practice.Location), a.Day.At(22*60, c.practice.Location), func(t time.Time) string {
-			return cb(vBlockEnd, tid, timeArg(t))
-		}, "block.choose_start")
-	case vBlockEnd:
-		day := tori.DateOf(c.local(a.Time))
-		c.blockTimes(tid, a.Time.Add(30*time.Minute), day.AddDays(1).In(c.practice.Location), func(t time.Time) string {
-			return cb(vBlockAsk, tid, blockSpec{Start: a.Time, End: t}.String())
-		}, "block.choose_end")
-	case vBlockAsk:
-		c.blockAsk(tid, a.Spec)
-	case vBlockDo:
-		c.blockDo(tid, a.Spec, a.Keep)
-	case vUnblock:
-		if err := c.bookings.Unblock(c.ctx, tid, a.Block); err != nil {
-			c.fail("unblock", err)
-			return
-		}
-		c.res.Notice = c.t("block.removed", nil)
-		c.unblockList()
+	c.show(c.t("block.day", map[string]any{"Date": c.longDate(c.lang, a.Day.At(12*60, c.practice.Location))}), [][]Button{
+		{{Text: c.t("button.block_whole_day", nil), Data: cb(vBlockAsk, tid, blockSpec{From: a.Day, To: a.Day}.String())}},
+		{{Text: c.t("button.block_part", nil), Data: cb(vBlockStart, tid, dayArg(a.Day))}},
+		{{Text: c.t("button.block_days", nil), Data: cb(vBlockUntil, tid, dayArg(a.Day), dayArg(a.Day))}},
+	})
+}
+
+// blockFrom asks when a block of part of a day starts (06:00 to 22:00).
+func (c *turn) blockFrom(a Action) {
+	tid := a.Therapist
+	c.blockTimes(tid, a.Day.At(6*60, c.practice.Location), a.Day.At(22*60, c.practice.Location), func(t time.Time) string {
+		return cb(vBlockEnd, tid, timeArg(t))
+	}, "block.choose_start")
+}
+
+// blockUntil asks when a block that starts at a.Time ends (by the end of
+// that day).
+func (c *turn) blockUntil(a Action) {
+	tid := a.Therapist
+	day := tori.DateOf(c.local(a.Time))
+	c.blockTimes(tid, a.Time.Add(30*time.Minute), day.AddDays(1).In(c.practice.Location), func(t time.Time) string {
+		return cb(vBlockAsk, tid, blockSpec{Start: a.Time, End: t}.String())
+	}, "block.choose_end")
+}
+
+// unblock removes a block and lists those left.
+func (c *turn) unblock(a Action) {
+	if err := c.bookings.Unblock(c.ctx, a.Therapist, a.Block); err != nil {
+		c.fail("unblock", err)
+		return
 	}
+	c.res.Notice = c.t("block.removed", nil)
+	c.unblockList()
 }
 
 // blockTimes offers half-hour times from..to (inclusive) as buttons.
@@ -181,6 +194,7 @@ func (c *turn) blockAsk(tid string, s blockSpec) {
 		c.fail("block", err)
 		return
 	}
+
 	booked, held := inTheWay(in)
 	data := map[string]any{"Block": c.describeBlock(start, end), "Therapist": c.therapistName(tid), "Holds": len(held)}
 	back := []Button{{Text: c.t("button.cancel", nil), Data: cb(vBlockWeek, tid, dayArg(tori.DateOf(c.local(start))))}}
@@ -191,6 +205,8 @@ func (c *turn) blockAsk(tid string, s blockSpec) {
 		})
 		return
 	}
+
+	// Bookings in the way: cancel them, or keep them.
 	var lines []string
 	for _, a := range booked {
 		lines = append(lines, c.sessionLine(c.lang, a))
@@ -216,14 +232,32 @@ func (c *turn) blockDo(tid string, s blockSpec, keep bool) {
 		c.fail("block", err)
 		return
 	}
+
+	// What is in the way now that nothing new can start in it.
 	in, err := c.bookings.Overlapping(c.ctx, tid, start, end)
 	if err != nil {
 		c.fail("block", err)
 		return
 	}
 	booked, held := inTheWay(in)
+	paying := c.letGoHolds(held)
 	cancelled := 0
-	var paying []string
+	if !keep {
+		cancelled = c.cancelInTheWay(booked)
+	}
+
+	data := map[string]any{"Block": c.describeBlock(start, end), "Therapist": c.therapistName(tid), "Count": cancelled}
+	text := c.cat.N(c.lang, "block.done", cancelled, data)
+	if len(paying) > 0 {
+		text += "\n\n" + c.t("block.paying", map[string]any{"Sessions": strings.Join(paying, "\n\n")})
+	}
+	c.show(text, [][]Button{{{Text: c.t("button.block_more", nil), Data: cb(vBlockWeek, tid, dayArg(tori.DateOf(c.local(start))))}}})
+}
+
+// letGoHolds lets go of the holds in the way of a block and tells their
+// clients; it returns the sessions of those whose payment is going
+// through (not let go).
+func (c *turn) letGoHolds(held []tori.Appointment) (paying []string) {
 	for _, a := range held {
 		if err := c.bookings.Store.Release(c.ctx, a.ID, a.HoldToken, c.now); err != nil {
 			c.log.Warn("hold in a block not let go", "appointment", a.ID, "err", err)
@@ -235,10 +269,14 @@ func (c *turn) blockDo(tid string, s blockSpec, keep bool) {
 		}
 		c.res.Replies = append(c.res.Replies, c.holdEndedReplies(a)...)
 	}
+	return paying
+}
+
+// cancelInTheWay cancels the bookings in the way of a block as the
+// practice, and tells their clients; it returns how many it cancelled.
+func (c *turn) cancelInTheWay(booked []tori.Appointment) int {
+	cancelled := 0
 	for _, a := range booked {
-		if keep {
-			continue
-		}
 		got, fresh, err := c.bookings.CancelByPractice(c.ctx, a.ID)
 		if err != nil {
 			c.log.Warn("booking in a block not cancelled", "appointment", a.ID, "err", err)
@@ -249,12 +287,7 @@ func (c *turn) blockDo(tid string, s blockSpec, keep bool) {
 			c.res.Replies = append(c.res.Replies, c.PracticeCancelled(c.ctx, got)...)
 		}
 	}
-	data := map[string]any{"Block": c.describeBlock(start, end), "Therapist": c.therapistName(tid), "Count": cancelled}
-	text := c.cat.N(c.lang, "block.done", cancelled, data)
-	if len(paying) > 0 {
-		text += "\n\n" + c.t("block.paying", map[string]any{"Sessions": strings.Join(paying, "\n\n")})
-	}
-	c.show(text, [][]Button{{{Text: c.t("button.block_more", nil), Data: cb(vBlockWeek, tid, dayArg(tori.DateOf(c.local(start))))}}})
+	return cancelled
 }
 
 // holdEndedReplies tells a client their hold was let go because the
@@ -297,6 +330,7 @@ func (c *turn) unblockList() {
 			kb = append(kb, []Button{{Text: c.t("button.unblock", map[string]any{"Block": stripTags(desc)}), Data: cb(vUnblock, t.ID, b.ID)}})
 		}
 	}
+
 	if len(lines) == 0 {
 		c.show(c.t("block.none", nil), nil)
 		return

@@ -6,9 +6,9 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The booking flow: service -> therapist -> week -> day -> time (held) ->
-// summary -> confirm.
-
+// services starts the booking flow: service -> therapist -> week -> day ->
+// time (held) -> summary -> confirm. With one service, it goes straight to
+// that service's therapists.
 func (c *turn) services() {
 	if len(c.practice.Services) == 1 {
 		c.chooseService(c.practice.Services[0].ID)
@@ -27,14 +27,14 @@ func (c *turn) services() {
 func (c *turn) lookup(svcID, thrID string) (calendar, bool) {
 	s, ok := c.practice.Service(svcID)
 	if !ok {
-		c.show(c.t("gone.service", nil), c.menuKeyboard())
+		c.say("gone.service")
 		return calendar{}, false
 	}
 	k := calendar{svc: s, thr: thrID}
 	who := c.t("with.anyone", nil)
 	if thrID != "" {
 		if _, offered := c.practice.Offers(s, thrID); !offered {
-			c.show(c.t("gone.service", nil), c.menuKeyboard())
+			c.say("gone.service")
 			return calendar{}, false
 		}
 		who = c.t("with.therapist", map[string]any{"Therapist": c.therapistName(thrID)})
@@ -46,7 +46,7 @@ func (c *turn) lookup(svcID, thrID string) (calendar, bool) {
 func (c *turn) chooseService(svcID string) {
 	s, ok := c.practice.Service(svcID)
 	if !ok {
-		c.show(c.t("gone.service", nil), c.menuKeyboard())
+		c.say("gone.service")
 		return
 	}
 	ts := c.practice.TherapistsFor(s)
@@ -102,39 +102,37 @@ func (c *turn) releaseCurrent() {
 
 // holdFailed shows why a time could not be held, if it could not.
 func (c *turn) holdFailed(k calendar, at time.Time, err error) bool {
-	if c.erasingRefused(err) {
-		return true
-	}
-	switch tori.ErrorCode(err) {
-	case "":
+	if err == nil {
 		return false
-	case tori.ECONFLICT:
-		c.showTaken(k, at, err)
-	case tori.ELIMIT:
-		c.show(c.cat.N(c.lang, "hold.limit", c.practice.Policy.MaxHoldsPerClient, map[string]any{"HoldFor": c.minutes(c.lang, c.practice.Policy.HoldFor)}), c.menuKeyboard())
-	case tori.ENOTFOUND:
-		c.show(c.t("gone.service", nil), c.menuKeyboard())
-	case tori.EINVALID:
-		c.show(c.t("reschedule.same_time", nil), [][]Button{{{Text: c.t("button.other_days", nil), Data: k.weekData(tori.DateOf(c.local(at)))}}})
-	default:
-		c.fail("hold", err)
 	}
+	c.refuse("hold", err, refusals{
+		tori.ECONFLICT: func() { c.showTaken(k, at, err) },
+		tori.ELIMIT:    func() { c.holdLimited(err) },
+		tori.ENOTFOUND: c.saying("gone.service"),
+		tori.EINVALID: func() {
+			c.show(c.t("reschedule.same_time", nil), [][]Button{{{Text: c.t("button.other_days", nil), Data: k.weekData(tori.DateOf(c.local(at)))}}})
+		},
+	})
 	return true
+}
+
+// holdLimited says why the client may hold no more times now (ELIMIT):
+// their data is being erased, or they hold as many as they may at once.
+func (c *turn) holdLimited(err error) {
+	if c.erasingRefused(err) {
+		return
+	}
+	p := c.practice.Policy
+	c.show(c.cat.N(c.lang, "hold.limit", p.MaxHoldsPerClient, map[string]any{"HoldFor": c.minutes(c.lang, p.HoldFor)}), c.menuKeyboard())
 }
 
 // summary shows a held time for the client to check and confirm. from is
 // the booking being moved, if any.
 func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
-	s, _ := c.practice.Service(h.ServiceID)
-	data := map[string]any{
-		"Service":   c.serviceLine(s),
-		"Therapist": c.therapistName(h.TherapistID),
-		"When":      c.whenRange(c.lang, h.Start, h.End),
-		"Where":     c.where(h, false),
-		"Price":     c.priceLine(h),
-		"Policy":    c.policyText(h.Payment),
-		"Until":     c.until(c.lang, h.HoldUntil, c.now),
-	}
+	data := c.holdData(h)
+	data["Where"] = c.where(h, false)
+	data["Policy"] = c.policyText(h.Payment)
+
 	confirm, keep := "button.confirm", "button.cancel"
 	if h.Payment != tori.PayNone {
 		confirm = "button.confirm_pay"
@@ -144,6 +142,8 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 		p := c.practice.Policy
 		data["Prepay"] = c.cat.N(c.lang, "prepay.repeat", p.RepeatCount, map[string]any{"Days": int(p.RepeatWithin / (24 * time.Hour))})
 	}
+
+	// Moving a booking: the summary of the move.
 	id := "summary.book"
 	if from.ID != "" {
 		id, confirm, keep = "summary.move", "button.confirm_move", "button.keep_time"
@@ -156,54 +156,31 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 }
 
 // confirm books a hold (or moves a booking to it) and tells the therapist.
+// A paid hold goes to payment first (startPayment).
 func (c *turn) confirm(holdID string) {
-	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
-	switch {
-	case tori.ErrorCode(err) == tori.ENOTFOUND:
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
-		return
-	case err != nil:
-		c.fail("load hold", err)
-		return
-	case h.Status == tori.StatusConfirmed:
-		c.showBooked(h) // a second press: show it again, tell nobody twice
-		return
-	case h.Status != tori.StatusHeld:
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
+	h, ok := c.confirmable(holdID)
+	if !ok {
 		return
 	}
 	if h.Payment != tori.PayNone && h.Moves == "" {
 		c.startPayment(h)
 		return
 	}
+
+	// A move: the booking it moves must still be the client's.
 	var from tori.Appointment
 	if h.Moves != "" {
+		var err error
 		if from, err = c.bookings.Own(c.ctx, c.client(), h.Moves); err != nil {
 			c.letGo(h)
-			c.show(c.t("booking.gone", nil), c.menuKeyboard())
+			c.say("booking.gone")
 			return
 		}
 	}
+
 	a, err := c.bookings.Confirm(c.ctx, c.client(), holdID)
-	switch tori.ErrorCode(err) {
-	case "":
-	case tori.ECONFLICT: // the hold ran out and someone took the time
-		if k, ok := c.calendarOf(h, from); ok {
-			c.showTaken(k, h.Start, nil)
-		}
-		return
-	case tori.EGONE, tori.ETOOLATE:
-		c.letGo(h)
-		c.cannotMove(from, err)
-		return
-	case tori.ELIMIT:
-		c.holdFailed(calendar{}, h.Start, err)
-		return
-	case tori.ENOTFOUND, tori.EEXPIRED:
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
-		return
-	default:
-		c.fail("confirm", err)
+	if err != nil {
+		c.refuse("confirm", err, c.confirmRefusals(h, from, err))
 		return
 	}
 	c.saveState(c.ctx, c.in.User.ChatID, state{})
@@ -216,6 +193,51 @@ func (c *turn) confirm(holdID string) {
 	c.notify(a, "notify.booked", nil)
 	c.showBooked(a)
 	c.icsDocument(a, false)
+}
+
+// confirmable loads the client's hold to confirm; false when there is
+// nothing to confirm (said so), or it is booked already (shown again: a
+// second press tells nobody twice).
+func (c *turn) confirmable(holdID string) (tori.Appointment, bool) {
+	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
+	if err != nil {
+		c.refuse("load hold", err, refusals{tori.ENOTFOUND: c.saying("hold.gone")})
+		return tori.Appointment{}, false
+	}
+	switch h.Status {
+	case tori.StatusHeld:
+		return h, true
+	case tori.StatusConfirmed:
+		c.showBooked(h)
+	default:
+		c.say("hold.gone")
+	}
+	return tori.Appointment{}, false
+}
+
+// confirmRefusals says why hold h (moving booking from, if any) could not
+// be confirmed.
+func (c *turn) confirmRefusals(h, from tori.Appointment, err error) refusals {
+	cannotMove := func() {
+		c.letGo(h)
+		c.cannotMove(from, err)
+	}
+	return refusals{
+		tori.ECONFLICT: func() { c.takenMeanwhile(h, from) },
+		tori.EGONE:     cannotMove,
+		tori.ETOOLATE:  cannotMove,
+		tori.ELIMIT:    func() { c.holdLimited(err) },
+		tori.ENOTFOUND: c.saying("hold.gone"),
+		tori.EEXPIRED:  c.saying("hold.gone"),
+	}
+}
+
+// takenMeanwhile tells that hold h ran out and someone took its time, with
+// the nearest free times of the calendar it was chosen in.
+func (c *turn) takenMeanwhile(h, from tori.Appointment) {
+	if k, ok := c.calendarOf(h, from); ok {
+		c.showTaken(k, h.Start, nil)
+	}
 }
 
 // letGo releases a hold that can no longer be used, and forgets it.
@@ -280,9 +302,11 @@ func (c *turn) changeTime(holdID string) {
 		return
 	}
 	if err != nil || h.Status != tori.StatusHeld {
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
+		c.say("hold.gone")
 		return
 	}
+
+	// The calendar it was chosen in, read before the hold is let go.
 	var from tori.Appointment
 	if h.Moves != "" {
 		from, _ = c.bookings.Own(c.ctx, c.client(), h.Moves)
@@ -306,23 +330,25 @@ func (c *turn) abandon(holdID string) {
 		return
 	}
 	if err != nil {
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
+		c.say("hold.gone")
 		return
 	}
+
+	// Let go of it, unless its payment is being completed (EUNAVAILABLE).
 	if h.Status == tori.StatusHeld || h.Status == tori.StatusExpired {
-		err := c.bookings.Release(c.ctx, c.client(), holdID)
-		if tori.ErrorCode(err) == tori.EUNAVAILABLE { // its payment is being completed
-			c.show(c.t("pay.in_progress", nil), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
-			return
-		}
-		if err != nil {
-			c.fail("release", err)
+		if err := c.bookings.Release(c.ctx, c.client(), holdID); err != nil {
+			c.refuse("release", err, refusals{tori.EUNAVAILABLE: func() {
+				c.show(c.t("pay.in_progress", nil), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+			}})
 			return
 		}
 	}
+
 	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Hold == holdID {
 		c.saveState(c.ctx, c.in.User.ChatID, state{})
 	}
+
+	// A move let go: the booking stays where it was.
 	if h.Moves != "" {
 		if from, err := c.bookings.Own(c.ctx, c.client(), h.Moves); err == nil && from.Status == tori.StatusConfirmed {
 			c.show(c.t("move.kept", map[string]any{"When": c.whenRange(c.lang, from.Start, from.End)}), c.menuKeyboard())
@@ -332,61 +358,15 @@ func (c *turn) abandon(holdID string) {
 	c.show(c.t("stop.released", nil), c.menuKeyboard())
 }
 
-// startPayment creates the PayPal order of a paid hold and shows the pay
-// button; the booking is confirmed when the payment is captured (see
-// payment.go). The message with the button is the one later edited into the
-// confirmation.
-func (c *turn) startPayment(h tori.Appointment) {
-	a, err := c.bookings.StartPaymentOf(c.ctx, c.client(), h, c.in.MessageID)
-	switch tori.ErrorCode(err) {
-	case "":
-	case tori.ECONFLICT: // ran out, and the time was taken
-		if k, ok := c.calendarOf(h, tori.Appointment{}); ok {
-			c.showTaken(k, h.Start, nil)
-		}
-		return
-	case tori.EEXPIRED, tori.ENOTFOUND:
-		c.show(c.t("hold.gone", nil), c.menuKeyboard())
-		return
-	case tori.ELIMIT:
-		c.holdFailed(calendar{}, h.Start, err)
-		return
-	case tori.EUNAVAILABLE, tori.EDECLINED:
-		c.log.Warn("create order", "user", c.in.User.ID, "hold", h.ID, "err", err)
-		c.show(c.t("pay.unreachable", map[string]any{"Until": c.until(c.lang, h.HoldUntil, c.now)}), [][]Button{
-			{{Text: c.t("button.try_again", nil), Data: cb(vConfirm, h.ID)}},
-			{{Text: c.t("button.cancel", nil), Data: cb(vAbandon, h.ID)}},
-		})
-		return
-	default:
-		c.fail("start payment", err)
-		return
-	}
-	if a.Status == tori.StatusConfirmed {
-		c.showBooked(a)
-		return
-	}
-	c.show(c.payText(a), c.payKeyboard(a))
-}
-
-func (c *turn) payText(a tori.Appointment) string { return c.t("pay.ask", c.payData(a)) }
-
-// payData is what the messages asking to pay a hold say of it.
-func (c *turn) payData(a tori.Appointment) map[string]any {
-	s, _ := c.practice.Service(a.ServiceID)
+// holdData is what every message about a held time says of it: the
+// session, with whom, when, its price, and until when it is held.
+func (c *turn) holdData(h tori.Appointment) map[string]any {
+	s, _ := c.practice.Service(h.ServiceID)
 	return map[string]any{
 		"Service":   c.serviceLine(s),
-		"Therapist": c.therapistName(a.TherapistID),
-		"When":      c.whenRange(c.lang, a.Start, a.End),
-		"Price":     c.priceLine(a),
-		"Due":       c.price(c.lang, a.Due),
-		"Until":     c.until(c.lang, a.HoldUntil, c.now),
-	}
-}
-
-func (c *turn) payKeyboard(a tori.Appointment) [][]Button {
-	return [][]Button{
-		{{Text: c.t("button.pay", map[string]any{"Due": a.Due.Format(c.lang)}), URL: a.ApproveURL}},
-		{{Text: c.t("button.cancel", nil), Data: cb(vAbandon, a.ID)}},
+		"Therapist": c.therapistName(h.TherapistID),
+		"When":      c.whenRange(c.lang, h.Start, h.End),
+		"Price":     c.priceLine(h),
+		"Until":     c.until(c.lang, h.HoldUntil, c.now),
 	}
 }

@@ -1,14 +1,13 @@
 // Package bot is tori's conversation: plain Go over Input and Reply values
-// (this file, book.go, mine.go, views.go), tested without HTTP, with the
-// message catalogs the chat and the pages (package web) read. The Telegram
-// adapter's files (telegram.go and those beside it) still live here for
-// now: they alone translate Telegram updates in and replies out with
-// go-telegram/bot. Calendar files are package ical's.
+// (Handle; dispatch.go finds what each command and button does), tested
+// without HTTP, with the message catalogs the chat and the pages (package
+// web) read. The Telegram adapter's files (telegram.go and those beside it)
+// still live here for now: they alone translate Telegram updates in and
+// replies out with go-telegram/bot. Calendar files are package ical's.
 package bot
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"strings"
 	"time"
@@ -95,12 +94,14 @@ func New(cfg Config) (*Bot, error) {
 	if b.log == nil {
 		b.log = slog.Default()
 	}
+
 	b.privacy = cfg.Privacy
 	if cfg.Bookings != nil && b.privacy == nil {
 		if st, ok := cfg.Bookings.Store.(tori.PrivacyStore); ok {
 			b.privacy = &tori.Privacy{Practice: cfg.Practice, Store: st, Now: b.now, Log: b.log, Events: cfg.Bookings.Events}
 		}
 	}
+
 	cat.onMissing = func(lang, id string, err error) {
 		b.log.Error("message missing from catalog", "lang", lang, "id", id, "err", err)
 	}
@@ -164,85 +165,6 @@ type Result struct {
 	SaveState func(context.Context)
 }
 
-// state is what the bot remembers about one chat between updates.
-type state struct {
-	Note string `json:"note,omitempty"` // an admin is writing the note of this appointment
-	Hold string `json:"hold,omitempty"` // the hold of the current booking flow
-	Any  bool   `json:"any,omitempty"`  // it was chosen with "first available"
-	// Erase is the token of the erasure the user was asked to confirm (/privacy).
-	Erase string `json:"erase,omitempty"`
-	// Replace: the note being written replaces one this server cannot read
-	// (the admin said it may go).
-	Replace bool `json:"replace,omitempty"`
-}
-
-const stateTTL = 24 * time.Hour
-
-func (b *Bot) loadState(ctx context.Context, chat int64) state {
-	raw, err := b.store.ChatState(ctx, chat)
-	if err != nil {
-		b.logFailure("load chat state", err, "chat", chat)
-		return state{}
-	}
-	return decodeState(raw)
-}
-
-// decodeState reads a saved state (none, or one it cannot read, is empty).
-func decodeState(raw []byte) state {
-	var s state
-	if raw != nil && json.Unmarshal(raw, &s) != nil {
-		return state{}
-	}
-	return s
-}
-
-// loadState is the chat's state: the one read beside the update's claim,
-// or last saved in this turn, else read now (and not kept).
-func (c *turn) loadState(ctx context.Context, chat int64) state {
-	if chat == c.in.User.ChatID && c.state != nil {
-		return *c.state
-	}
-	return c.Bot.loadState(ctx, chat)
-}
-
-func (c *turn) saveState(ctx context.Context, chat int64, s state) {
-	if chat != c.in.User.ChatID {
-		c.Bot.saveState(ctx, chat, s)
-		return
-	}
-	c.state = &s
-	if !c.in.DeferSave {
-		c.Bot.saveState(ctx, chat, s)
-		return
-	}
-	c.res.SaveState = func(ctx context.Context) { c.Bot.saveState(ctx, chat, s) }
-}
-
-// WantsState says whether handling in reads its chat's state: a caller
-// that can read it beside the update's claim passes it in Input.State. A
-// wrong "no" costs a round trip, never a wrong answer.
-func WantsState(in Input) bool {
-	switch {
-	case in.Data != "":
-		v, _, _ := strings.Cut(in.Data, ":")
-		return v == vTime || v == vRescheduleTm || v == vAbandon || v == vOfferPass || v == vPrivacyErase || v == vPrivacyEraseDo
-	}
-	// A message, not a command, is read in the light of the flow it is in
-	// (or is an admin's note); /cancel drops a note.
-	cmd, ok := ParseCommand(in.Text, "")
-	return !ok || cmd.Name == "cancel"
-}
-
-func (b *Bot) saveState(ctx context.Context, chat int64, s state) {
-	var raw []byte
-	if s != (state{}) {
-		raw, _ = json.Marshal(s)
-	}
-	if err := b.store.SetChatState(ctx, chat, raw, stateTTL); err != nil {
-		b.logFailure("save chat state", err, "chat", chat)
-	}
-}
-
 // language picks the user's language: their choice, else Telegram's
 // language_code when we speak it, else the practice's.
 func (b *Bot) language(ctx context.Context, u tori.Client) string {
@@ -275,6 +197,8 @@ func telegramLanguage(code, fallback string) string {
 // any input; faults are logged and the user gets an apology that says what
 // to do.
 func (b *Bot) Handle(ctx context.Context, in Input) (res Result) {
+	// The language and the chat's state: as the caller read them beside the
+	// update's claim, else read when needed.
 	var lang string
 	if in.ChosenKnown {
 		lang = pickLanguage(in.Chosen, in.User, b.practice.Language)
@@ -287,6 +211,7 @@ func (b *Bot) Handle(ctx context.Context, in Input) (res Result) {
 		st := decodeState(in.State)
 		c.state = &st
 	}
+
 	defer func() {
 		if r := recover(); r != nil {
 			b.log.Error("panic while handling an update", "user", in.User.ID, "panic", r)
@@ -294,164 +219,11 @@ func (b *Bot) Handle(ctx context.Context, in Input) (res Result) {
 				SaveState: c.res.SaveState} // a state changed before the fault is kept, as it would have been saved at once
 		}
 	}()
+
 	if in.Data != "" {
 		c.onButton()
 	} else {
 		c.onText()
 	}
 	return c.res
-}
-
-// turn is one Input being handled.
-type turn struct {
-	*Bot
-	ctx   context.Context
-	in    Input
-	lang  string
-	now   time.Time
-	res   Result
-	state *state // this chat's state as read beside the claim, or as saved in this turn
-}
-
-func (c *turn) client() tori.Client { return c.in.User }
-
-func (c *turn) t(id string, data any) string { return c.cat.T(c.lang, id, data) }
-
-// message builds a reply to the user in place of the pressed button's
-// message, or as a new message after a command.
-func (c *turn) message(text string, kb [][]Button) Reply {
-	return Reply{ChatID: c.in.User.ChatID, EditID: c.in.MessageID, Text: text, Keyboard: kb}
-}
-
-func (c *turn) show(text string, kb [][]Button) {
-	c.res.Replies = append(c.res.Replies, c.message(text, kb))
-}
-
-// send adds a new message (never an edit) to the user.
-func (c *turn) send(text string, kb [][]Button) {
-	c.res.Replies = append(c.res.Replies, Reply{ChatID: c.in.User.ChatID, Text: text, Keyboard: kb})
-}
-
-// fail shows the apology for a fault of ours and logs it; an outage of
-// Redis is told as one (see tryAgain).
-func (c *turn) fail(op string, err error) {
-	c.logFailure(op, err, "user", c.in.User.ID)
-	if outage(err) {
-		c.tryAgain()
-		return
-	}
-	c.show(c.t("error.internal", c.withContact(nil)), c.menuKeyboard())
-}
-
-// withContact adds the practice's contact details to message data, for the
-// messages that send the client elsewhere.
-func (c *turn) withContact(data map[string]any) map[string]any {
-	if data == nil {
-		data = map[string]any{}
-	}
-	if c.practice.Contact != "" {
-		data["Contact"] = iso(c.lang, c.practice.Contact)
-	}
-	return data
-}
-
-func (c *turn) onText() {
-	cmd, ok := ParseCommand(c.in.Text, c.username)
-	if !ok {
-		switch {
-		case c.isAdmin() && c.onAdminText():
-		case c.isAdmin():
-			c.lang = c.adminLang()
-			c.show(c.t("admin.help", nil), nil)
-		case c.loadState(c.ctx, c.in.User.ChatID).Hold != "":
-			c.send(c.t("flow.use_buttons", nil), nil) // in the middle of booking: not a message to pass on
-		default:
-			c.relayIn()
-		}
-		return
-	}
-	if c.onAdminCommand(cmd) {
-		return
-	}
-	switch cmd.Name {
-	case "start":
-		if cmd.Arg != "" {
-			if s, ok := c.practice.Service(cmd.Arg); ok {
-				c.chooseService(s.ID)
-				return
-			}
-		}
-		c.start()
-	case "book":
-		c.services()
-	case "my":
-		c.mine()
-	case "help":
-		c.help()
-	case "language":
-		c.chooseLanguage()
-	case "privacy":
-		c.privacy()
-	case "cancel":
-		if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" {
-			c.saveState(c.ctx, c.in.User.ChatID, state{})
-			c.show(c.t("admin.note_dropped", nil), nil)
-			return
-		}
-		c.stop()
-	default:
-		c.show(c.t("command.unknown", map[string]any{"Command": esc("/" + cmd.Name)}), c.menuKeyboard())
-	}
-}
-
-func (c *turn) onButton() {
-	a, ok := ParseCallback(c.in.Data)
-	if !ok {
-		c.log.Warn("refused callback data", "user", c.in.User.ID, "len", len(c.in.Data))
-		c.res.Notice = c.t("button.stale", nil)
-		c.show(c.t("button.stale_text", nil), c.menuKeyboard())
-		return
-	}
-	if c.onAdminButton(a) || c.onWaitButton(a) || c.onPrivacyButton(a) {
-		return
-	}
-	switch a.Verb {
-	case vNoop:
-	case vMenu:
-		c.start()
-	case vBook:
-		c.services()
-	case vService:
-		c.chooseService(a.Service)
-	case vTherapist, vWeek:
-		c.week(a.Service, a.Therapist, a.Day)
-	case vDay:
-		c.day(a.Service, a.Therapist, a.Day)
-	case vTime:
-		c.hold(a.Service, a.Therapist, a.Time)
-	case vConfirm:
-		c.confirm(a.Appt)
-	case vChange:
-		c.changeTime(a.Appt)
-	case vAbandon:
-		c.abandon(a.Appt)
-	case vMine:
-		c.mine()
-	case vCancelAsk:
-		c.cancelAsk(a.Appt)
-	case vCancelDo:
-		c.cancelDo(a.Appt, a.Percent)
-	case vReschedule, vRescheduleWk:
-		c.rescheduleWeek(a.Appt, a.Day)
-	case vRescheduleDy:
-		c.rescheduleDay(a.Appt, a.Day)
-	case vRescheduleTm:
-		c.rescheduleHold(a.Appt, a.Time)
-	case vAttend:
-		c.attend(a.Appt)
-	case vHelp:
-		c.help()
-	case vLang:
-		c.setLanguage(a.Lang)
-	}
 }

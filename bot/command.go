@@ -22,21 +22,39 @@ func ParseCommand(text, botUsername string) (Command, bool) {
 	if !strings.HasPrefix(text, "/") || !utf8.ValidString(text) {
 		return Command{}, false
 	}
-	head, rest, _ := strings.Cut(text[1:], " ")
-	if i := strings.IndexFunc(head, unicode.IsSpace); i >= 0 {
-		head, rest = head[:i], head[i:]+" "+rest
-	}
+	head, rest := splitCommand(text[1:])
+
+	// "/name@bot" is for another bot unless bot is this one.
 	name, target, addressed := strings.Cut(head, "@")
 	if addressed && botUsername != "" && !strings.EqualFold(target, botUsername) {
 		return Command{}, false
 	}
-	if name == "" || len(name) > 32 {
+	if !commandName(name) {
 		return Command{}, false
+	}
+	return Command{Name: strings.ToLower(name), Arg: strings.TrimSpace(rest)}, true
+}
+
+// splitCommand splits what follows the slash at its first white space: the
+// command (with its @bot, if any), and the rest.
+func splitCommand(s string) (head, rest string) {
+	head, rest, _ = strings.Cut(s, " ")
+	if i := strings.IndexFunc(head, unicode.IsSpace); i >= 0 {
+		head, rest = head[:i], head[i:]+" "+rest
+	}
+	return head, rest
+}
+
+// commandName reports whether name can be a command's: 1 to 32 Latin
+// letters, digits or underscores.
+func commandName(name string) bool {
+	if name == "" || len(name) > 32 {
+		return false
 	}
 	for _, c := range name {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return Command{}, false
+			return false
 		}
 	}
-	return Command{Name: strings.ToLower(name), Arg: strings.TrimSpace(rest)}, true
+	return true
 }

@@ -8,9 +8,9 @@ import (
 	"github.com/tori-bot/tori/internal/bidi"
 )
 
-// Dates and times as each language writes them, in the practice's time zone.
-// Day and month names come from the catalogs.
-
+// local is t in the practice's time zone, where every date and time the bot
+// writes is; this file writes them as each language does, with the day and
+// month names of the catalogs.
 func (b *Bot) local(t time.Time) time.Time { return t.In(b.practice.Location) }
 
 // clock writes "14:30".

@@ -30,6 +30,7 @@ type catalog struct {
 func newCatalog() (*catalog, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
+
 	files, err := fs.Glob(localeFiles, "locales/*.yaml")
 	if err != nil {
 		return nil, err
@@ -43,6 +44,7 @@ func newCatalog() (*catalog, error) {
 			return nil, fmt.Errorf("catalog %s: %w", f, err)
 		}
 	}
+
 	c := &catalog{bundle: b, locs: map[string]*i18n.Localizer{}}
 	for _, l := range []string{"en", "he"} {
 		c.locs[l] = i18n.NewLocalizer(b, l, "en")

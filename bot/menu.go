@@ -2,8 +2,8 @@ package bot
 
 import "github.com/tori-bot/tori"
 
-// The menus: /start, /help, /language, /cancel.
-
+// menuKeyboard is the main menu (book, my bookings, help, the other
+// language), below most answers that end a step.
 func (c *turn) menuKeyboard() [][]Button {
 	return [][]Button{
 		{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}},
@@ -11,6 +11,7 @@ func (c *turn) menuKeyboard() [][]Button {
 	}
 }
 
+// other is the language the menu offers to switch to.
 func other(lang string) string {
 	if lang == "he" {
 		return "en"
@@ -18,6 +19,7 @@ func other(lang string) string {
 	return "he"
 }
 
+// start is /start: a greeting and the menu.
 func (c *turn) start() {
 	c.show(c.t("start", map[string]any{
 		"Name":     iso(c.lang, c.in.User.Name),
@@ -25,6 +27,7 @@ func (c *turn) start() {
 	}), c.menuKeyboard())
 }
 
+// help is /help: how booking works, and the cancellation policy.
 func (c *turn) help() {
 	c.show(c.t("help", map[string]any{
 		"Practice": iso(c.lang, c.practice.Name),
@@ -34,10 +37,12 @@ func (c *turn) help() {
 	}), c.menuKeyboard())
 }
 
+// chooseLanguage is /language.
 func (c *turn) chooseLanguage() {
 	c.show(c.t("language.choose", nil), [][]Button{{{Text: "English", Data: "l:en"}, {Text: "עברית", Data: "l:he"}}})
 }
 
+// setLanguage keeps the user's choice of language and greets them in it.
 func (c *turn) setLanguage(l string) {
 	if err := c.store.SetLanguage(c.ctx, c.in.User.ID, l, c.now); err != nil {
 		c.fail("set language", err)

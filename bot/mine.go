@@ -9,11 +9,12 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The client's own bookings: list, cancel, reschedule. Every action loads
-// the appointment through Bookings.Own, so a client reaches only their own.
-
+// maxListed is how many bookings /my lists.
 const maxListed = 20
 
+// mine lists the client's own bookings (/my), each with buttons to cancel
+// or reschedule it, and their waitlist entries. Every action on a booking
+// loads it through Bookings.Own (own), so a client reaches only their own.
 func (c *turn) mine() {
 	list, err := c.bookings.Upcoming(c.ctx, c.client())
 	if err != nil {
@@ -25,14 +26,24 @@ func (c *turn) mine() {
 		c.fail("waitlist", err)
 		return
 	}
+	more := []Button{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}}
+	waiting := ""
+	if len(wlines) > 0 {
+		waiting = "\n\n" + strings.Join(wlines, "\n")
+	}
+
 	if len(list) == 0 {
-		text := c.t("mine.none", nil)
-		if len(wlines) > 0 {
-			text += "\n\n" + strings.Join(wlines, "\n")
-		}
-		c.show(text, append(wkb, []Button{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}}))
+		c.show(c.t("mine.none", nil)+waiting, append(wkb, more))
 		return
 	}
+	lines, kb := c.bookingLines(list)
+	kb = append(append(kb, wkb...), more)
+	c.show(c.t("mine.title", nil)+"\n\n"+strings.Join(lines, "\n\n")+waiting, kb)
+}
+
+// bookingLines lists bookings (the first maxListed), numbered, each with
+// buttons to reschedule and cancel it.
+func (c *turn) bookingLines(list []tori.Appointment) ([]string, [][]Button) {
 	var lines []string
 	var kb [][]Button
 	for i, a := range list {
@@ -49,27 +60,17 @@ func (c *turn) mine() {
 			{Text: c.t("button.cancel_n", map[string]any{"Label": label}), Data: cb(vCancelAsk, a.ID)},
 		})
 	}
-	kb = append(kb, wkb...)
-	kb = append(kb, []Button{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}})
-	text := c.t("mine.title", nil) + "\n\n" + strings.Join(lines, "\n\n")
-	if len(wlines) > 0 {
-		text += "\n\n" + strings.Join(wlines, "\n")
-	}
-	c.show(text, kb)
+	return lines, kb
 }
 
 // own loads the client's booking, showing a plain message if it is not theirs or gone.
 func (c *turn) own(id string) (tori.Appointment, bool) {
 	a, err := c.bookings.Own(c.ctx, c.client(), id)
-	switch tori.ErrorCode(err) {
-	case "":
-		return a, true
-	case tori.ENOTFOUND:
-		c.show(c.t("booking.gone", nil), c.menuKeyboard())
-	default:
-		c.fail("load booking", err)
+	if err != nil {
+		c.refuse("load booking", err, refusals{tori.ENOTFOUND: c.saying("booking.gone")})
+		return tori.Appointment{}, false
 	}
-	return tori.Appointment{}, false
+	return a, true
 }
 
 // describe writes "Talk session with Adi, Tuesday 1 December 2026, 10:00–10:50".
@@ -115,6 +116,8 @@ func (c *turn) cancelTerms(a tori.Appointment, t tori.CancelTerms) string {
 // ("cancel.terms." when cancelling, "reminder.terms." in a reminder).
 func (c *turn) termsText(prefix string, a tori.Appointment, t tori.CancelTerms) string {
 	data := map[string]any{"Notice": c.notice(c.lang, t.Notice), "Percent": t.Tier.Percent}
+
+	// Paid at the session: what the policy charges.
 	if a.Paid.Amount == 0 {
 		data["Charge"] = 100 - t.Tier.Percent
 		data["Amount"] = c.price(c.lang, a.Price.Percent(100-t.Tier.Percent))
@@ -126,6 +129,8 @@ func (c *turn) termsText(prefix string, a tori.Appointment, t tori.CancelTerms) 
 		}
 		return c.t(prefix+"none.partial", data)
 	}
+
+	// Prepaid: what comes back.
 	data["Refund"] = c.price(c.lang, t.Refund)
 	data["Paid"] = c.price(c.lang, a.Paid)
 	switch {
@@ -139,21 +144,21 @@ func (c *turn) termsText(prefix string, a tori.Appointment, t tori.CancelTerms) 
 	return c.t(prefix+"paid.partial", data)
 }
 
+// cancelFailed says why a booking could not be cancelled.
 func (c *turn) cancelFailed(err error) {
-	switch tori.ErrorCode(err) {
-	case tori.ENOTFOUND:
-		c.show(c.t("booking.gone", nil), c.menuKeyboard())
-	case tori.ECONFLICT:
-		c.show(c.t("cancel.too_late", c.withContact(nil)), c.menuKeyboard())
-	default:
-		c.fail("cancel", err)
-	}
+	c.refuse("cancel", err, refusals{
+		tori.ENOTFOUND: c.saying("booking.gone"),
+		tori.ECONFLICT: func() { c.show(c.t("cancel.too_late", c.withContact(nil)), c.menuKeyboard()) },
+	})
 }
 
+// cancelDo cancels a booking on the terms the client was quoted (the
+// refund's percent), and tells the therapist.
 func (c *turn) cancelDo(id string, quoted int) {
 	if _, ok := c.own(id); !ok {
 		return
 	}
+
 	a, terms, fresh, err := c.bookings.Cancel(c.ctx, c.client(), id, quoted)
 	if tori.ErrorCode(err) == tori.EEXPIRED { // a tier boundary passed since the quote
 		c.showCancelAsk(a, terms, c.t("cancel.terms_changed", nil)+"\n\n")
@@ -174,12 +179,15 @@ func (c *turn) cancelDo(id string, quoted int) {
 		c.cancelFailed(err)
 		return
 	}
+
 	data := map[string]any{
 		"Booking":   c.describe(a),
 		"Therapist": c.therapistName(a.TherapistID),
 		"Refund":    c.refundLine(c.lang, a),
 	}
 	c.show(c.t("cancelled", data), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+
+	// The therapist and the calendar are told once, by the press that cancelled it.
 	if fresh {
 		c.notify(a, "notify.cancelled", map[string]any{"Terms": terms})
 		c.icsDocument(a, true)
@@ -229,17 +237,17 @@ func (c *turn) movable(id string) (calendar, bool) {
 // cannotMove says why booking a cannot be moved (EGONE, ETOOLATE) and what
 // can be done instead.
 func (c *turn) cannotMove(a tori.Appointment, err error) {
-	switch tori.ErrorCode(err) {
-	case tori.ETOOLATE:
-		c.show(c.t("reschedule.too_late", c.withContact(map[string]any{"Notice": c.hours(c.lang, c.practice.Policy.RescheduleMinNotice)})), [][]Button{
-			{{Text: c.t("button.cancel_n", map[string]any{"Label": c.shortWhen(c.lang, a.Start)}), Data: cb(vCancelAsk, a.ID)}},
-			{{Text: c.t("button.mine", nil), Data: cb(vMine)}},
-		})
-	case tori.EGONE:
-		c.show(c.t("reschedule.not_possible", nil), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
-	default:
-		c.fail("check reschedule", err)
-	}
+	c.refuse("check reschedule", err, refusals{
+		tori.ETOOLATE: func() {
+			c.show(c.t("reschedule.too_late", c.withContact(map[string]any{"Notice": c.hours(c.lang, c.practice.Policy.RescheduleMinNotice)})), [][]Button{
+				{{Text: c.t("button.cancel_n", map[string]any{"Label": c.shortWhen(c.lang, a.Start)}), Data: cb(vCancelAsk, a.ID)}},
+				{{Text: c.t("button.mine", nil), Data: cb(vMine)}},
+			})
+		},
+		tori.EGONE: func() {
+			c.show(c.t("reschedule.not_possible", nil), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+		},
+	})
 }
 
 func (c *turn) rescheduleWeek(id string, day tori.Date) {
@@ -272,16 +280,11 @@ func (c *turn) rescheduleHold(id string, at time.Time) {
 // shows it) and thanks them.
 func (c *turn) attend(id string) {
 	a, err := c.bookings.Attend(c.ctx, c.client(), id)
-	switch tori.ErrorCode(err) {
-	case "":
-	case tori.ENOTFOUND:
-		c.show(c.t("booking.gone", nil), c.menuKeyboard())
-		return
-	case tori.ECONFLICT:
-		c.show(c.t("reschedule.not_possible", nil), c.menuKeyboard())
-		return
-	default:
-		c.fail("attend", err)
+	if err != nil {
+		c.refuse("attend", err, refusals{
+			tori.ENOTFOUND: c.saying("booking.gone"),
+			tori.ECONFLICT: c.saying("reschedule.not_possible"),
+		})
 		return
 	}
 	c.res.Notice = c.t("attend.notice", nil)

@@ -2,14 +2,11 @@ package bot
 
 import "github.com/tori-bot/tori"
 
-// What the client and the therapist are told when PayPal took another
-// amount or currency than was due (tori.PaidMismatch): nothing is booked,
-// what was taken goes back in full, and the client can pay again, on the
-// hold that took the time over, while it lasts.
-
-// tellMismatch tells the client what happened, what is given back and what
-// to do: pay again on the time still held for them, or, when it is held no
-// longer, choose a time again. The explanation takes the place of the pay
+// tellMismatch tells the client that PayPal took another amount or
+// currency than was due (tori.PaidMismatch): nothing is booked, what was
+// taken goes back in full, and what to do: pay again on the time still
+// held for them (by the hold that took the time over), or, when it is held
+// no longer, choose a time again. The explanation takes the place of the pay
 // message; the way to pay again comes as a message of its own, below it,
 // so that paying (its button turns it into the pay message, and then into
 // the confirmation) leaves the explanation in the chat. The therapist is

@@ -21,12 +21,7 @@ import (
 func TestPaymentMismatchEndToEnd(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay").sees("Pay to confirm")
-	payMsg, approve := dana.payButton()
-	order := l.orderOf(approve)
-	if err := l.pp.SetAmount(order, "ILS", "1.00"); err != nil {
-		t.Fatal(err)
-	}
+	payMsg, order, approve := dana.intakeTaking("10:00", "ILS", "1.00")
 
 	status, page := l.visit(approve)
 	if status != 200 || !strings.Contains(page, "The payment did not match: nothing is booked") ||
@@ -128,12 +123,7 @@ func TestPaymentMismatchByWebhook(t *testing.T) {
 	l := startLive(t)
 	ctx := context.Background()
 	omer := l.user(102, "עומר", "he")
-	omer.say("/start intake").press("ה׳ 3/12").press("10:00").press("אישור ותשלום").sees("תשלום לאישור התור")
-	_, approve := omer.payButton()
-	order := l.orderOf(approve)
-	if err := l.pp.SetAmount(order, "JPY", "5"); err != nil {
-		t.Fatal(err)
-	}
+	_, order, _ := omer.intakeTaking("10:00", "JPY", "5")
 	capture(t, l, order)
 	for range 2 { // delivered twice: handled once
 		if code := l.webhook(payments.EventCaptureCompleted, l.pp.CaptureResource(order), false); code != 200 {
@@ -157,15 +147,10 @@ func TestPaymentMismatchByWebhook(t *testing.T) {
 
 	// Captured (₪1) after the hold ran out and the time was taken.
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("15:00").press("Confirm and pay").sees("Pay to confirm")
-	_, approve2 := dana.payButton()
-	order2 := l.orderOf(approve2)
-	if err := l.pp.SetAmount(order2, "ILS", "1.00"); err != nil {
-		t.Fatal(err)
-	}
+	_, order2, _ := dana.intakeTaking("15:00", "ILS", "1.00")
 	capture(t, l, order2)
 	l.clock.Set(l.clock.Now().Add(30 * time.Minute))
-	l.user(103, "Noa", "en").say("/start intake").press("Thu 3/12").press("15:00").press("Confirm and pay").sees("Pay to confirm")
+	l.user(103, "Noa", "en").holdIntake("15:00")
 	if code := l.webhook(payments.EventCaptureCompleted, l.pp.CaptureResource(order2), false); code != 200 {
 		t.Fatalf("webhook answered %d", code)
 	}
@@ -189,19 +174,6 @@ func capture(t *testing.T, l *live, order string) {
 	}
 }
 
-// orderShort books an intake on Thursday 10:00 up to its pay button, and
-// makes its order take $350.50 at PayPal for the ₪350.50 due.
-func (c *tgUser) orderShort() (order, approve string) {
-	c.l.t.Helper()
-	c.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay").sees("Pay to confirm")
-	_, approve = c.payButton()
-	order = c.l.orderOf(approve)
-	if err := c.l.pp.SetAmount(order, "USD", "350.50"); err != nil {
-		c.l.t.Fatal(err)
-	}
-	return order, approve
-}
-
 // TestPartialRefundByHandWebhook: the $350.50 refund of a mismatched
 // capture is pending (PayPal refused it) when $50 of it is refunded by
 // hand at PayPal. Its signed REFUNDED webhook does not settle it: the
@@ -211,7 +183,7 @@ func (c *tgUser) orderShort() (order, approve string) {
 func TestPartialRefundByHandWebhook(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	order, approve := dana.orderShort()
+	_, order, approve := dana.intakeTaking("10:00", "USD", "350.50") // $350.50 for the ₪350.50 due
 	l.pp.FailNext("refund", paypaltest.Refused)
 	l.visit(approve)
 	dana.sees("Pay again to book this time")
@@ -259,7 +231,7 @@ func TestPartialRefundByHandWebhook(t *testing.T) {
 func TestPendingMismatchEndToEnd(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	order, approve := dana.orderShort()
+	_, order, approve := dana.intakeTaking("10:00", "USD", "350.50") // $350.50 for the ₪350.50 due
 	l.pp.FailNext("capture", paypaltest.Pending)
 	for _, u := range []string{approve, l.web.URL + "/paypal/return?token=" + order + "&PayerID=X"} {
 		status, page := l.visit(u)

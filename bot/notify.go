@@ -12,6 +12,7 @@ import (
 
 // notify tells every Telegram id of the appointment's therapist what
 // happened, in the therapist's language: who (name, @username), what, when.
+// extra carries what only some notices say (see noticeExtra).
 func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 	t, ok := c.practice.Therapist(a.TherapistID)
 	if !ok {
@@ -21,6 +22,18 @@ func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 	if lang == "" {
 		lang = c.practice.Language
 	}
+
+	data := c.noticeData(lang, a)
+	c.noticeExtra(lang, data, extra)
+	text := c.cat.T(lang, id, data)
+	for _, chat := range t.TelegramIDs {
+		c.res.Replies = append(c.res.Replies, Reply{ChatID: chat, Text: text, Retry: noticeAbout(chat, text, a.Client.ID)})
+	}
+}
+
+// noticeData is what every notice to the therapist may say of a: the
+// client, the session, and what was paid and refunded.
+func (c *turn) noticeData(lang string, a tori.Appointment) map[string]any {
 	s, _ := c.practice.Service(a.ServiceID)
 	data := map[string]any{
 		"Client":   clientRef(lang, a.Client),
@@ -30,14 +43,7 @@ func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 		"Lang":     c.cat.T(lang, "lang."+a.Client.Lang, nil),
 		"Waitlist": a.Offer != "",
 	}
-	if from, ok := extra["From"].(tori.Appointment); ok {
-		data["From"] = c.whenRange(lang, from.Start, from.End)
-	}
-	if t, ok := extra["Terms"].(tori.CancelTerms); ok {
-		data["Notice"] = c.notice(lang, t.Notice)
-		data["Percent"] = t.Tier.Percent
-		data["Forgiven"] = t.Forgiven
-	}
+
 	if a.Paid.Amount > 0 {
 		data["Paid"] = c.price(lang, a.Paid)
 		// The rest to pay at the session, for a booking paid by deposit
@@ -46,8 +52,31 @@ func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 			data["Rest"] = c.price(lang, rest)
 		}
 	}
-	// Due: beside what was paid (a capture that did not match); Back and
-	// Owed: what came back of a refund, and what is still owed.
+
+	if a.RefundDue.Amount > 0 {
+		data["Refund"] = c.price(lang, a.RefundDue)
+		if a.RefundState == tori.RefundRefunded {
+			data["Refund"] = c.price(lang, a.Refunded)
+		}
+		data["RefundPending"] = a.RefundState == tori.RefundPending
+	}
+	return data
+}
+
+// noticeExtra adds to data, written in lang, what only some notices say:
+// From (the booking moved, an Appointment), Terms (a cancellation's),
+// Due, Back and Owed (tori.Money: due beside what was paid, for a capture
+// that did not match; what came back of a refund, and what is still owed),
+// Until (a time), Capture and Tries (a capture's id, and the attempts).
+func (c *turn) noticeExtra(lang string, data, extra map[string]any) {
+	if from, ok := extra["From"].(tori.Appointment); ok {
+		data["From"] = c.whenRange(lang, from.Start, from.End)
+	}
+	if t, ok := extra["Terms"].(tori.CancelTerms); ok {
+		data["Notice"] = c.notice(lang, t.Notice)
+		data["Percent"] = t.Tier.Percent
+		data["Forgiven"] = t.Forgiven
+	}
 	for _, k := range []string{"Due", "Back", "Owed"} {
 		if m, ok := extra[k].(tori.Money); ok {
 			data[k] = c.price(lang, m)
@@ -56,20 +85,9 @@ func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
 	if until, ok := extra["Until"].(time.Time); ok {
 		data["Until"] = c.when(lang, until)
 	}
-	if c, ok := extra["Capture"].(string); ok {
-		data["Capture"] = esc(c)
+	if capture, ok := extra["Capture"].(string); ok {
+		data["Capture"] = esc(capture)
 		data["Tries"] = extra["Tries"]
-	}
-	if a.RefundDue.Amount > 0 {
-		data["Refund"] = c.price(lang, a.RefundDue)
-		if a.RefundState == tori.RefundRefunded {
-			data["Refund"] = c.price(lang, a.Refunded)
-		}
-		data["RefundPending"] = a.RefundState == tori.RefundPending
-	}
-	text := c.cat.T(lang, id, data)
-	for _, chat := range t.TelegramIDs {
-		c.res.Replies = append(c.res.Replies, Reply{ChatID: chat, Text: text, Retry: noticeAbout(chat, text, a.Client.ID)})
 	}
 }
 

@@ -37,6 +37,18 @@ func TestParseCallback(t *testing.T) {
 	}
 }
 
+// TestEveryArgumentHasAParser: each kind of argument a verb carries is
+// read by a parser of its own (a missing one would panic on a button).
+func TestEveryArgumentHasAParser(t *testing.T) {
+	for verb, kinds := range grammar {
+		for _, k := range kinds {
+			if int(k) >= len(argParsers) || argParsers[k] == nil {
+				t.Errorf("verb %q: argument kind %d has no parser", verb, k)
+			}
+		}
+	}
+}
+
 func TestCallbackRoundTrip(t *testing.T) {
 	at := time.Date(2026, 10, 24, 23, 0, 0, 0, time.UTC) // the second 01:00 in Jerusalem that night
 	data := cb(vRescheduleTm, "therapist-16chr.abcdefghij", timeArg(at))
@@ -114,4 +126,28 @@ func FuzzParseCommand(f *testing.F) {
 			t.Fatalf("accepted %+v", c)
 		}
 	})
+}
+
+func TestParseAdminDate(t *testing.T) {
+	today := tori.Date{Year: 2026, Month: 12, Day: 20}
+	good := map[string]tori.Date{
+		"":           today,
+		" Today ":    today,
+		"מחר":        {Year: 2026, Month: 12, Day: 21},
+		"2027-01-03": {Year: 2027, Month: 1, Day: 3},
+		"3/12":       {Year: 2026, Month: 12, Day: 3},
+		"3/1":        {Year: 2027, Month: 1, Day: 3}, // early January is ahead, not behind
+		"3.12.26":    {Year: 2026, Month: 12, Day: 3},
+		"3-12-2025":  {Year: 2025, Month: 12, Day: 3},
+	}
+	for in, want := range good {
+		if got, ok := parseAdminDate(in, today); !ok || got != want {
+			t.Errorf("parseAdminDate(%q) = %v, %v; want %v", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"45/99", "3", "1/2/3/4", "a/b", "31/2", "next week"} {
+		if got, ok := parseAdminDate(in, today); ok {
+			t.Errorf("parseAdminDate(%q) accepted: %v", in, got)
+		}
+	}
 }

@@ -8,22 +8,75 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// What the client (and therapist) are told when a payment settles. These
-// run outside of any Telegram update: from the PayPal return page, a
-// webhook, or the worker's reconciliation.
-
 // turnFor is a turn for a's client with no update: replies go to their
 // chat, in the pay message's place.
 func (b *Bot) turnFor(ctx context.Context, a tori.Appointment) *turn {
 	return &turn{Bot: b, ctx: ctx, in: Input{User: a.Client, MessageID: a.Message}, lang: b.LangOf(a), now: b.now()}
 }
 
-// PaymentReplies are the messages a payment result calls for: nothing for
-// a result someone was already told of.
+// startPayment creates the PayPal order of a paid hold and shows the pay
+// button; the booking is confirmed when the payment is captured
+// (PaymentReplies tells it). The message with the button is the one later
+// edited into the confirmation.
+func (c *turn) startPayment(h tori.Appointment) {
+	a, err := c.bookings.StartPaymentOf(c.ctx, c.client(), h, c.in.MessageID)
+	if err != nil {
+		unreachable := func() { c.payUnreachable(h, err) }
+		c.refuse("start payment", err, refusals{
+			tori.ECONFLICT:    func() { c.takenMeanwhile(h, tori.Appointment{}) },
+			tori.EEXPIRED:     c.saying("hold.gone"),
+			tori.ENOTFOUND:    c.saying("hold.gone"),
+			tori.ELIMIT:       func() { c.holdLimited(err) },
+			tori.EUNAVAILABLE: unreachable,
+			tori.EDECLINED:    unreachable,
+		})
+		return
+	}
+	if a.Status == tori.StatusConfirmed {
+		c.showBooked(a)
+		return
+	}
+	c.show(c.payText(a), c.payKeyboard(a))
+}
+
+// payUnreachable says PayPal could not be asked for an order (err) and
+// offers to try again while the time is held.
+func (c *turn) payUnreachable(h tori.Appointment, err error) {
+	c.log.Warn("create order", "user", c.in.User.ID, "hold", h.ID, "err", err)
+	c.show(c.t("pay.unreachable", map[string]any{"Until": c.until(c.lang, h.HoldUntil, c.now)}), [][]Button{
+		{{Text: c.t("button.try_again", nil), Data: cb(vConfirm, h.ID)}},
+		{{Text: c.t("button.cancel", nil), Data: cb(vAbandon, h.ID)}},
+	})
+}
+
+// payText asks to pay for a hold.
+func (c *turn) payText(a tori.Appointment) string { return c.t("pay.ask", c.payData(a)) }
+
+// payData is what the messages asking to pay a hold say of it.
+func (c *turn) payData(a tori.Appointment) map[string]any {
+	data := c.holdData(a)
+	data["Due"] = c.price(c.lang, a.Due)
+	return data
+}
+
+// payKeyboard is the pay button (to PayPal) and one to let the time go.
+func (c *turn) payKeyboard(a tori.Appointment) [][]Button {
+	return [][]Button{
+		{{Text: c.t("button.pay", map[string]any{"Due": a.Due.Format(c.lang)}), URL: a.ApproveURL}},
+		{{Text: c.t("button.cancel", nil), Data: cb(vAbandon, a.ID)}},
+	}
+}
+
+// PaymentReplies are the messages a payment result calls for, to the
+// client and the therapist: nothing for a result someone was already told
+// of. Like the other replies below, they are made outside of any
+// Telegram update: from the PayPal return page, a webhook, or the worker's
+// reconciliation.
 func (b *Bot) PaymentReplies(ctx context.Context, r tori.PaymentResult) []Reply {
 	if !r.Fresh {
 		return nil
 	}
+
 	a := r.Appointment
 	c := b.turnFor(ctx, a)
 	switch r.Outcome {
@@ -116,6 +169,8 @@ func (b *Bot) PracticeCancelled(ctx context.Context, a tori.Appointment) []Reply
 func (b *Bot) TellSettled(ctx context.Context, send func(context.Context, Reply) error, r tori.PaymentResult) error {
 	ctx, cancel := context.WithTimeout(ctx, tori.TellWithin)
 	defer cancel()
+
+	// The client's messages first: each must go out before anything else is told.
 	var notices []Reply
 	for _, rep := range b.PaymentReplies(ctx, r) {
 		if rep.Retry != "" {
@@ -128,6 +183,8 @@ func (b *Bot) TellSettled(ctx context.Context, send func(context.Context, Reply)
 			return err
 		}
 	}
+
+	// Then the therapist's notices: one Telegram does not take now goes to the worker.
 	for _, rep := range notices {
 		if err := send(ctx, rep); err != nil && !final(err) {
 			_ = b.retryLater(ctx, rep)

@@ -32,6 +32,46 @@ func (c *tgUser) payButton() (telegramtest.Message, string) {
 	return m, ""
 }
 
+// intakeLabels are the labels of the way to pay for an intake on
+// Thursday 3/12, in each language the tests speak.
+var intakeLabels = map[string]struct{ day, confirm, pay, booked string }{
+	"en": {"Thu 3/12", "Confirm and pay", "Pay to confirm", "You're booked."},
+	"he": {"ה׳ 3/12", "אישור ותשלום", "תשלום לאישור התור", "התור נקבע."},
+}
+
+// holdIntake takes c from /start intake to the pay message of Adi's intake
+// on Thursday 3/12 at hm, and returns it with its pay button's URL.
+func (c *tgUser) holdIntake(hm string) (telegramtest.Message, string) {
+	c.l.t.Helper()
+	lb := intakeLabels[c.u.LanguageCode]
+	c.say("/start intake").press(lb.day).press(hm).press(lb.confirm).sees(lb.pay)
+	return c.payButton()
+}
+
+// paidIntake books c's intake on Thursday 3/12 at 10:00 and pays for it:
+// approved at PayPal, the buyer back on the return page, the client told.
+// It returns the pay button's URL.
+func (c *tgUser) paidIntake() string {
+	c.l.t.Helper()
+	_, approve := c.holdIntake("10:00")
+	c.l.visit(approve)
+	c.sees(intakeLabels[c.u.LanguageCode].booked)
+	return approve
+}
+
+// intakeTaking is holdIntake with an order that PayPal will capture as
+// value in currency, not the amount due; it returns the pay message, the
+// order and the pay button's URL.
+func (c *tgUser) intakeTaking(hm, currency, value string) (telegramtest.Message, string, string) {
+	c.l.t.Helper()
+	pay, approve := c.holdIntake(hm)
+	order := c.l.orderOf(approve)
+	if err := c.l.pp.SetAmount(order, currency, value); err != nil {
+		c.l.t.Fatal(err)
+	}
+	return pay, order, approve
+}
+
 // visit is the buyer's browser: it follows redirects and returns the page.
 func (l *live) visit(u string) (int, string) {
 	l.t.Helper()
@@ -152,9 +192,7 @@ func TestPaidBookingEndToEnd(t *testing.T) {
 func TestPaidHoldTakenBeforeReturn(t *testing.T) {
 	l := startLive(t)
 	omer, dana := l.user(102, "עומר", "he"), l.user(101, "Dana", "en")
-	omer.say("/start intake").sees("פגישת היכרות")
-	omer.press("ה׳ 3/12").press("10:00").press("אישור ותשלום").sees("תשלום לאישור התור")
-	_, approve := omer.payButton()
+	_, approve := omer.holdIntake("10:00")
 	l.clock.Set(l.clock.Now().Add(20 * time.Minute))
 	dana.say("/start talk").press("Adi Levi").press("Thu 3/12").press("10:00").press("Confirm").sees("You're booked.")
 
@@ -173,8 +211,7 @@ func TestPaidHoldTakenBeforeReturn(t *testing.T) {
 func TestWebhookAndReturnRace(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay").sees("Pay to confirm")
-	_, approve := dana.payButton()
+	_, approve := dana.holdIntake("10:00")
 	order := l.orderOf(approve)
 	if err := l.pp.Approve(order); err != nil {
 		t.Fatal(err)
@@ -210,8 +247,7 @@ func TestWebhookAndReturnRace(t *testing.T) {
 func TestDeclinedThenPaidAndCancelPage(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay").sees("Pay to confirm")
-	_, approve := dana.payButton()
+	_, approve := dana.holdIntake("10:00")
 	order := l.orderOf(approve)
 
 	status, page := l.visit(approve + "&cancel=1")
@@ -236,10 +272,7 @@ func TestDeclinedThenPaidAndCancelPage(t *testing.T) {
 func TestTwoCancelsOfAPaidBooking(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
-	_, approve := dana.payButton()
-	l.visit(approve)
-	dana.sees("You're booked.")
+	approve := dana.paidIntake()
 	dana.say("/my").sees("Your upcoming bookings")
 	dana.press("Cancel 1").sees("Cancel this session?")
 	msgs := withoutFiles(l.fake.Messages(101))
@@ -274,10 +307,7 @@ func TestTwoCancelsOfAPaidBooking(t *testing.T) {
 func TestRefundFailureThenRetry(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
-	_, approve := dana.payButton()
-	l.visit(approve)
-	dana.sees("You're booked.")
+	approve := dana.paidIntake()
 	l.pp.FailNext("refund", paypaltest.Refused)
 	dana.say("/my").press("Cancel 1").press("Yes, cancel it").sees("A refund of ₪350.50 is recorded. PayPal has not confirmed it yet")
 	l.waitChat(9001, "notice", lastHas("ממתין ב־PayPal"))
@@ -316,10 +346,7 @@ func mustAppointments(t testing.TB, l *live, client int64) []tori.Appointment {
 func TestPaidRescheduleKeepsPayment(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
-	_, approve := dana.payButton()
-	l.visit(approve)
-	dana.sees("You're booked.")
+	dana.paidIntake()
 	dana.say("/my").press("Reschedule 1").press("Next week").press("Tue 8/12").press("15:00").sees("Move your session?")
 	dana.press("Confirm the new time").sees("Your session has been moved.", "Tuesday 8 December 2026, 15:00–16:00")
 	a := mustAppointments(t, l, 101)
@@ -353,10 +380,7 @@ func TestFirstLateCancellationForgiven(t *testing.T) {
 	l := startLive(t)
 	l.p.Policy.ForgiveFirstLate = true
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
-	_, approve := dana.payButton()
-	l.visit(approve)
-	dana.sees("You're booked.")
+	dana.paidIntake()
 	l.clock.Set(time.Date(2026, 12, 3, 0, 0, 0, 0, l.p.Location)) // 10 hours before
 	dana.say("/my").press("Cancel 1").sees("which is a late cancellation. As it is your first, it is forgiven: everything comes back, ₪350.50, to your PayPal account.")
 	dana.press("Yes, cancel it").sees("₪350.50 has been refunded")
@@ -368,10 +392,7 @@ func TestFirstLateCancellationForgiven(t *testing.T) {
 func TestPracticeCancelsAPaidBooking(t *testing.T) {
 	l := startLive(t)
 	omer := l.user(102, "עומר", "he")
-	omer.say("/start intake").press("ה׳ 3/12").press("10:00").press("אישור ותשלום")
-	_, approve := omer.payButton()
-	l.visit(approve)
-	omer.sees("התור נקבע.")
+	omer.paidIntake()
 	id := mustAppointments(t, l, 102)[0].ID
 	l.clock.Set(time.Date(2026, 12, 3, 8, 0, 0, 0, l.p.Location)) // two hours before: late, but it is the practice
 	a, fresh, err := l.bookings.CancelByPractice(context.Background(), id)
@@ -399,8 +420,7 @@ func TestPracticeCancelsAPaidBooking(t *testing.T) {
 func TestPendingCaptureCompletedByWebhook(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay")
-	_, approve := dana.payButton()
+	_, approve := dana.holdIntake("10:00")
 	order := l.orderOf(approve)
 	l.pp.FailNext("capture", paypaltest.Pending)
 	if _, page := l.visit(approve); !strings.Contains(page, "Your payment is being processed") {
@@ -417,8 +437,7 @@ func TestPendingCaptureCompletedByWebhook(t *testing.T) {
 	l.waitChat(9001, "notice", func(ms []telegramtest.Message) bool { return len(ms) == 1 })
 
 	omer := l.user(102, "Omer", "en")
-	omer.say("/start intake").press("Thu 3/12").press("15:00").press("Confirm and pay")
-	_, approve2 := omer.payButton()
+	_, approve2 := omer.holdIntake("15:00")
 	order2 := l.orderOf(approve2)
 	l.pp.FailNext("capture", paypaltest.Pending)
 	l.visit(approve2)

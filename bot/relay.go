@@ -6,14 +6,6 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Messages between clients and the practice. A client's free text (not a
-// command, not in a flow) is passed on to their therapist inside messaging
-// hours, with their name and a "reply to answer" hint; the therapist
-// replies by replying to it in Telegram, and the bot passes the answer on.
-// Outside messaging hours the client is told at once when theirs will be
-// read (an absolute day and time), and that booking, cancelling and
-// rescheduling work any time; the worker passes it on when hours begin.
-
 // relayTherapist is who a client's message goes to: the therapist of their
 // next booking, else of their last, else the practice's first.
 func (c *turn) relayTherapist() tori.Therapist {
@@ -38,7 +30,13 @@ func (c *turn) relayTherapist() tori.Therapist {
 	return c.practice.Therapists[0]
 }
 
-// relayIn passes a client's message on, now or when hours begin.
+// relayIn passes a client's free text (not a command, not in a flow) on to
+// their therapist inside messaging hours, with their name and a "reply to
+// answer" hint; the therapist replies by replying to it in Telegram, and
+// relayReply passes the answer on. Outside messaging hours the client is
+// told at once when theirs will be read (an absolute day and time), and
+// that booking, cancelling and rescheduling work any time; the worker
+// passes it on when hours begin.
 func (c *turn) relayIn() {
 	text := strings.TrimSpace(c.in.Text)
 	if text == "" {
@@ -49,6 +47,7 @@ func (c *turn) relayIn() {
 		c.show(c.t("relay.too_long", nil), nil)
 		return
 	}
+
 	t := c.relayTherapist()
 	r := tori.Relay{ID: tori.RandomToken(10), Client: c.in.User, TherapistID: t.ID, Text: text, At: c.now}
 	open, opens := c.practice.MessagingOpen(c.now)
@@ -57,6 +56,8 @@ func (c *turn) relayIn() {
 		c.send(c.t("relay.sent", map[string]any{"Therapist": iso(c.lang, t.Name)}), nil)
 		return
 	}
+
+	// Outside messaging hours: queued for the worker, due when they begin.
 	if err := c.store.Enqueue(c.ctx, tori.QueueRelay, "", r.Encode(), opens); err != nil {
 		c.fail("queue a message", err)
 		return
@@ -76,6 +77,7 @@ func (b *Bot) RelayReplies(r tori.Relay) []Reply {
 	if lang == "" {
 		lang = b.practice.Language
 	}
+
 	text := b.cat.T(lang, "relay.forward", map[string]any{
 		"Client": clientRef(lang, r.Client), "Text": esc(r.Text), "When": b.when(lang, r.At),
 		"Name": iso(lang, firstName(r.Client.Name)),
@@ -103,6 +105,7 @@ func (c *turn) relayReply() bool {
 	if c.in.ReplyTo == 0 {
 		return false
 	}
+
 	client, err := c.store.RelayOf(c.ctx, c.in.User.ChatID, c.in.ReplyTo)
 	if err != nil {
 		if tori.ErrorCode(err) != tori.ENOTFOUND {
@@ -111,11 +114,14 @@ func (c *turn) relayReply() bool {
 		}
 		return false
 	}
+
 	text := strings.TrimSpace(c.in.Text)
 	if text == "" {
 		c.send(c.t("relay.text_only", nil), nil)
 		return true
 	}
+
+	// From the therapist (or staff member) by name, in the client's language.
 	who := c.in.User.Name
 	if t, ok := c.practice.TherapistOf(c.in.User.ID); ok {
 		who = t.Name

@@ -18,8 +18,7 @@ import (
 func TestPaymentToldOnceAfterTelegramFailed(t *testing.T) {
 	l := startLive(t)
 	dana := l.user(101, "Dana", "en")
-	dana.say("/start intake").press("Thu 3/12").press("10:00").press("Confirm and pay ₪350.50").sees("Pay to confirm")
-	_, approve := dana.payButton()
+	_, approve := dana.holdIntake("10:00")
 	order := l.orderOf(approve)
 
 	l.fake.FailFor("editMessageText", 2*time.Second, 500, 0)

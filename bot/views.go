@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"strings"
 	"time"
 
 	"github.com/tori-bot/tori"
@@ -66,33 +65,16 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 	first := c.practice.FirstWeekday
 	today, last := c.practice.Today(c.now), c.practice.LastBookableDay(c.now)
 	thisWeek := today.WeekStart(first)
-	var all []tori.Slot // from the first free time's week on, when looked for
+
+	// all: the free times from the first one's week on, when looked for.
+	var all []tori.Slot
 	if day.IsZero() {
-		// The first free time: in this week most often (then its times are
-		// the week's), else in the rest of the horizon, read in one go.
-		var err error
-		all, err = c.slots(k, today, thisWeek.AddDays(6))
-		if err == nil && len(all) == 0 && thisWeek.AddDays(6).Before(last) {
-			all, err = c.slots(k, thisWeek.AddDays(7), last)
-		}
-		if err != nil {
-			c.fail("free slots", err)
+		var ok bool
+		if day, all, ok = c.firstFree(k, today, last); !ok {
 			return
 		}
-		if len(all) == 0 {
-			kb := [][]Button{{{Text: c.t("button.back", nil), Data: c.backData(k)}}}
-			if !k.moving() {
-				to := today.AddDays(c.practice.Waitlist.MaxDays - 1)
-				if to.After(last) {
-					to = last
-				}
-				kb = append([][]Button{c.waitJoinButton(k, today, to, "button.wait_join_soon")}, kb...)
-			}
-			c.show(k.title+"\n\n"+c.t("week.none_at_all", c.withContact(map[string]any{"Days": c.practice.Policy.MaxDaysAhead})), kb)
-			return
-		}
-		day = tori.DateOf(c.local(all[0].Start))
 	}
+
 	start := day.WeekStart(first)
 	if start.Before(thisWeek) {
 		start = thisWeek
@@ -101,22 +83,82 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 		start = last.WeekStart(first)
 	}
 	end := start.AddDays(6)
-	var slots []tori.Slot
-	if all != nil { // the week's times are the head of all
-		for _, s := range all {
-			if tori.DateOf(c.local(s.Start)).After(end) {
-				break
-			}
-			slots = append(slots, s)
-		}
-	} else {
-		var err error
-		if slots, err = c.slots(k, start, end); err != nil {
-			c.fail("free slots", err)
-			return
-		}
+	slots, ok := c.weekSlots(k, start, end, all)
+	if !ok {
+		return
 	}
+
 	byDay := tori.SlotsByDay(slotTimes(slots), c.practice.Location)
+	kb := c.dayButtons(k, byDay, start, end)
+	kb = append(kb, c.weekNav(k, start, thisWeek, last)...)
+	if !k.moving() {
+		kb = append(kb, c.waitJoinButton(k, latest(start, today), earliest(end, last), "button.wait_join_week"))
+	}
+	kb = append(kb, []Button{{Text: c.t("button.back", nil), Data: c.backData(k)}})
+
+	data := map[string]any{"From": c.shortDay(c.lang, start), "To": c.shortDay(c.lang, end)}
+	text := k.title + "\n\n" + c.t("week.choose", data)
+	if len(byDay) == 0 {
+		text = k.title + "\n\n" + c.t("week.empty", data)
+	}
+	c.show(text, kb)
+}
+
+// firstFree finds the day of the first free time and the free times from
+// its week on: in this week most often (then its times are the week's),
+// else in the rest of the horizon, read in one go. false when there is
+// none (said so, with a button to join the waitlist) or on a failure.
+func (c *turn) firstFree(k calendar, today, last tori.Date) (tori.Date, []tori.Slot, bool) {
+	thisWeek := today.WeekStart(c.practice.FirstWeekday)
+	all, err := c.slots(k, today, thisWeek.AddDays(6))
+	if err == nil && len(all) == 0 && thisWeek.AddDays(6).Before(last) {
+		all, err = c.slots(k, thisWeek.AddDays(7), last)
+	}
+	if err != nil {
+		c.fail("free slots", err)
+		return tori.Date{}, nil, false
+	}
+	if len(all) == 0 {
+		c.noneAtAll(k, today, last)
+		return tori.Date{}, nil, false
+	}
+	return tori.DateOf(c.local(all[0].Start)), all, true
+}
+
+// noneAtAll says nothing is free in the whole horizon, and offers the
+// waitlist for the days it covers.
+func (c *turn) noneAtAll(k calendar, today, last tori.Date) {
+	kb := [][]Button{{{Text: c.t("button.back", nil), Data: c.backData(k)}}}
+	if !k.moving() {
+		to := earliest(today.AddDays(c.practice.Waitlist.MaxDays-1), last)
+		kb = append([][]Button{c.waitJoinButton(k, today, to, "button.wait_join_soon")}, kb...)
+	}
+	c.show(k.title+"\n\n"+c.t("week.none_at_all", c.withContact(map[string]any{"Days": c.practice.Policy.MaxDaysAhead})), kb)
+}
+
+// weekSlots is the free times of the week start..end: the head of all when
+// they were read already, else read now. false on a failure (said so).
+func (c *turn) weekSlots(k calendar, start, end tori.Date, all []tori.Slot) ([]tori.Slot, bool) {
+	if all == nil {
+		slots, err := c.slots(k, start, end)
+		if err != nil {
+			c.fail("free slots", err)
+			return nil, false
+		}
+		return slots, true
+	}
+	var slots []tori.Slot
+	for _, s := range all {
+		if tori.DateOf(c.local(s.Start)).After(end) {
+			break
+		}
+		slots = append(slots, s)
+	}
+	return slots, true
+}
+
+// dayButtons are the days of start..end with free times, three a row.
+func (c *turn) dayButtons(k calendar, byDay map[tori.Date][]time.Time, start, end tori.Date) [][]Button {
 	var kb [][]Button
 	var row []Button
 	for d := start; !d.After(end); d = d.AddDays(1) {
@@ -131,6 +173,14 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 	if len(row) > 0 {
 		kb = append(kb, row)
 	}
+	return kb
+}
+
+// weekNav is the rows to the previous and next week, and the previous and
+// next month, of the week that starts on start: never before this week or
+// past the last bookable day.
+func (c *turn) weekNav(k calendar, start, thisWeek, last tori.Date) [][]Button {
+	first := c.practice.FirstWeekday
 	var nav, navMonth []Button
 	if start.After(thisWeek) {
 		nav = append(nav, Button{Text: c.t("button.prev_week", nil), Data: k.weekData(start.AddDays(-7))})
@@ -139,37 +189,35 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 		nav = append(nav, Button{Text: c.t("button.next_week", nil), Data: k.weekData(start.AddDays(7))})
 	}
 	if start.After(thisWeek) {
-		prev := addMonths(start, -1).WeekStart(first)
-		if prev.Before(thisWeek) {
-			prev = thisWeek
-		}
+		prev := latest(addMonths(start, -1).WeekStart(first), thisWeek)
 		navMonth = append(navMonth, Button{Text: c.t("button.prev_month", nil), Data: k.weekData(prev)})
 	}
 	if next := addMonths(start, 1); !next.WeekStart(first).After(last) {
 		navMonth = append(navMonth, Button{Text: c.t("button.next_month", nil), Data: k.weekData(next.WeekStart(first))})
 	}
+
+	var kb [][]Button
 	for _, r := range [][]Button{nav, navMonth} {
 		if len(r) > 0 {
 			kb = append(kb, r)
 		}
 	}
-	if !k.moving() {
-		from, to := start, end
-		if from.Before(today) {
-			from = today
-		}
-		if to.After(last) {
-			to = last
-		}
-		kb = append(kb, c.waitJoinButton(k, from, to, "button.wait_join_week"))
+	return kb
+}
+
+// earliest is the earlier of two days, latest the later.
+func earliest(a, b tori.Date) tori.Date {
+	if b.Before(a) {
+		return b
 	}
-	kb = append(kb, []Button{{Text: c.t("button.back", nil), Data: c.backData(k)}})
-	data := map[string]any{"From": c.shortDay(c.lang, start), "To": c.shortDay(c.lang, end)}
-	text := k.title + "\n\n" + c.t("week.choose", data)
-	if len(byDay) == 0 {
-		text = k.title + "\n\n" + c.t("week.empty", data)
+	return a
+}
+
+func latest(a, b tori.Date) tori.Date {
+	if b.After(a) {
+		return b
 	}
-	c.show(text, kb)
+	return a
 }
 
 func addMonths(d tori.Date, n int) tori.Date {
@@ -196,6 +244,7 @@ func (c *turn) showDay(k calendar, day tori.Date) {
 		c.fail("free slots", err)
 		return
 	}
+
 	back := []Button{{Text: c.t("button.back_week", nil), Data: k.weekData(day)}}
 	var wait [][]Button
 	if !k.moving() {
@@ -205,6 +254,7 @@ func (c *turn) showDay(k calendar, day tori.Date) {
 		c.show(k.title+"\n\n"+c.t("day.empty", map[string]any{"Date": c.longDate(c.lang, day.In(c.practice.Location))}), append(wait, back))
 		return
 	}
+
 	// On the night clocks go back an hour repeats: name the zone to tell the two apart.
 	seen := map[string]int{}
 	for _, s := range slots {
@@ -281,91 +331,4 @@ func (c *turn) offerSlots(k calendar, want time.Time, text string, slots []tori.
 		more = "nearest.none"
 	}
 	c.show(k.title+"\n\n"+text+" "+c.t(more, nil), kb)
-}
-
-// serviceLine writes "<b>Talk session</b> · 50 min".
-func (c *turn) serviceLine(s tori.Service) string {
-	return "<b>" + iso(c.lang, s.Name(c.lang, c.practice.Language)) + "</b> · " + c.minutes(c.lang, s.Duration)
-}
-
-func (c *turn) therapistName(id string) string {
-	if t, ok := c.practice.Therapist(id); ok {
-		return iso(c.lang, t.Name)
-	}
-	return iso(c.lang, id)
-}
-
-// where writes the place: the address, or the video session line.
-func (c *turn) where(a tori.Appointment, confirmed bool) string {
-	if !a.Remote {
-		return c.t("where.address", map[string]any{"Address": iso(c.lang, c.practice.Address)})
-	}
-	s, _ := c.practice.Service(a.ServiceID)
-	switch {
-	case !confirmed:
-		return c.t("where.video_later", nil)
-	case s.MeetingLink != "":
-		return c.t("where.video_link", map[string]any{"Link": ltr(c.lang, esc(s.MeetingLink))})
-	}
-	return c.t("where.video_from_therapist", map[string]any{"Therapist": c.therapistName(a.TherapistID)})
-}
-
-// priceLine says what is paid and when.
-func (c *turn) priceLine(a tori.Appointment) string {
-	s, _ := c.practice.Service(a.ServiceID)
-	data := map[string]any{"Price": c.price(c.lang, a.Price)}
-	if a.PayState == tori.PayStatePaid {
-		data["Paid"] = c.price(c.lang, a.Paid)
-		later, ok := a.Price.Sub(a.Paid)
-		if !ok || later.Amount <= 0 {
-			return c.t("price.paid_full", data)
-		}
-		data["Later"] = c.price(c.lang, later)
-		return c.t("price.paid_deposit", data)
-	}
-	switch a.Payment {
-	case tori.PayFull:
-		return c.t("price.full", data)
-	case tori.PayDeposit:
-		now := s.DueNow()
-		data["Now"] = c.price(c.lang, now)
-		later, _ := a.Price.Sub(now) // the service's price and deposit: one currency
-		data["Later"] = c.price(c.lang, later)
-		return c.t("price.deposit", data)
-	}
-	return c.t("price.at_session", data)
-}
-
-// policyText states the cancellation policy in two plain sentences: in
-// terms of refunds for prepaid services ("policy.paid.*"), and of what is
-// charged for pay-at-session services ("policy.none.*").
-func (c *turn) policyText(mode tori.PaymentMode) string {
-	kind := "policy.paid."
-	if mode == tori.PayNone {
-		kind = "policy.none."
-	}
-	// What the client keeps (refund) or owes (charge) at a tier.
-	pct := func(t tori.RefundTier) int {
-		if mode == tori.PayNone {
-			return 100 - t.Percent
-		}
-		return t.Percent
-	}
-	tiers := c.practice.Policy.Tiers
-	if len(tiers) == 0 {
-		return c.t(kind+"no_tiers", nil)
-	}
-	first := kind + "first_full"
-	if tiers[0].Percent < 100 {
-		first = kind + "first_partial"
-	}
-	var parts []string
-	for _, t := range tiers[1:] {
-		parts = append(parts, c.t(kind+"tier", map[string]any{"Percent": pct(t), "Notice": c.hours(c.lang, t.MinNotice)}))
-	}
-	second := c.t(kind+"later_nothing", nil)
-	if len(parts) > 0 {
-		second = c.t(kind+"later_tiers", map[string]any{"Tiers": strings.Join(parts, c.t("policy.join", nil))})
-	}
-	return c.t(first, map[string]any{"Notice": c.hours(c.lang, tiers[0].MinNotice), "Percent": pct(tiers[0])}) + " " + second
 }

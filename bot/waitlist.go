@@ -8,12 +8,8 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The waitlist in the chat: joining from a week or day view (the days
-// shown, then a part of the day), the entries in /my with a button to
-// leave each, and the offers the worker sends: "Take it" goes into the
-// usual hold summary, "Not this time" passes the time on.
-
-// waitJoinButton joins the waitlist for the days from..to of calendar k.
+// waitJoinButton joins the waitlist for the days from..to of calendar k
+// (docs/ARCHITECTURE.md, "The waitlist", says what the chat offers).
 func (c *turn) waitJoinButton(k calendar, from, to tori.Date, label string) []Button {
 	return []Button{{Text: c.t(label, nil), Data: cb(vWaitJoin, k.svc.ID, thr(k.thr), dayArg(from), dayArg(to))}}
 }
@@ -40,17 +36,16 @@ func (c *turn) waitJoin(a Action) {
 		return
 	}
 	e, err := c.bookings.JoinWaitlist(c.ctx, c.client(), a.Service, a.Therapist, a.Day, a.To, a.Part)
-	switch tori.ErrorCode(err) {
-	case "":
-	case tori.ELIMIT:
-		c.show(c.t("wait.limit", map[string]any{"Max": c.practice.Waitlist.MaxEntries}),
-			[][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
-		return
-	case tori.EINVALID:
-		c.show(k.title+"\n\n"+c.t("wait.bad_days", nil), [][]Button{{{Text: c.t("button.back_week", nil), Data: k.weekData(c.practice.Today(c.now))}}})
-		return
-	default:
-		c.fail("join waitlist", err)
+	if err != nil {
+		c.refuse("join waitlist", err, refusals{
+			tori.ELIMIT: func() {
+				c.show(c.t("wait.limit", map[string]any{"Max": c.practice.Waitlist.MaxEntries}),
+					[][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+			},
+			tori.EINVALID: func() {
+				c.show(k.title+"\n\n"+c.t("wait.bad_days", nil), [][]Button{{{Text: c.t("button.back_week", nil), Data: k.weekData(c.practice.Today(c.now))}}})
+			},
+		})
 		return
 	}
 	c.show(c.t("wait.joined", map[string]any{"Entry": c.entryLine(e), "Window": c.minutes(c.lang, c.practice.Waitlist.OfferWindow)}),
@@ -92,30 +87,23 @@ func (c *turn) waitEntries() ([]string, [][]Button, error) {
 	return lines, kb, nil
 }
 
+// waitLeave takes an entry off the client's waitlist.
 func (c *turn) waitLeave(id string) {
 	err := c.bookings.LeaveWaitlist(c.ctx, c.client(), id)
-	switch tori.ErrorCode(err) {
-	case "", tori.ENOTFOUND: // gone already, or never theirs: either way not on their list
-		c.res.Notice = c.t("wait.left", nil)
-		c.mine()
-	default:
+	if err != nil && tori.ErrorCode(err) != tori.ENOTFOUND { // gone already, or never theirs: either way not on their list
 		c.fail("leave waitlist", err)
+		return
 	}
+	c.res.Notice = c.t("wait.left", nil)
+	c.mine()
 }
 
 // OfferReplies is a waitlist offer to its client.
 func (b *Bot) OfferReplies(ctx context.Context, a tori.Appointment) []Reply {
 	c := b.turnFor(ctx, a)
 	c.in.MessageID = 0
-	s, _ := c.practice.Service(a.ServiceID)
-	data := map[string]any{
-		"Service":   c.serviceLine(s),
-		"Therapist": c.therapistName(a.TherapistID),
-		"When":      c.whenRange(c.lang, a.Start, a.End),
-		"Where":     c.where(a, false),
-		"Price":     c.priceLine(a),
-		"Until":     c.until(c.lang, a.HoldUntil, c.now),
-	}
+	data := c.holdData(a)
+	data["Where"] = c.where(a, false)
 	c.show(c.t("offer.text", data), [][]Button{
 		{{Text: c.t("button.offer_take", nil), Data: cb(vOfferTake, a.ID)}},
 		{{Text: c.t("button.offer_pass", nil), Data: cb(vOfferPass, a.ID)}},
@@ -126,21 +114,12 @@ func (b *Bot) OfferReplies(ctx context.Context, a tori.Appointment) []Reply {
 // offerTake takes an offer: the usual summary, to confirm or pay.
 func (c *turn) offerTake(id string) {
 	h, err := c.bookings.TakeOffer(c.ctx, c.client(), id)
-	switch tori.ErrorCode(err) {
-	case "":
-	case tori.EEXPIRED, tori.EGONE:
-		id := "offer.passed"
-		if tori.ErrorCode(err) == tori.EGONE {
-			id = "offer.withdrawn"
-		}
-		c.show(c.t(id, nil), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
-		return
-	case tori.ENOTFOUND:
-		c.log.Warn("waitlist offer refused", "user", c.in.User.ID, "appointment", id)
-		c.show(c.t("offer.unknown", nil), c.menuKeyboard())
-		return
-	default:
-		c.fail("take offer", err)
+	if err != nil {
+		c.refuse("take offer", err, refusals{
+			tori.EEXPIRED:  func() { c.offerEnded("offer.passed") },
+			tori.EGONE:     func() { c.offerEnded("offer.withdrawn") },
+			tori.ENOTFOUND: func() { c.offerUnknown(id) },
+		})
 		return
 	}
 	if h.Booked() {
@@ -151,20 +130,27 @@ func (c *turn) offerTake(id string) {
 	c.summary(h, tori.Appointment{})
 }
 
+// offerEnded says an offer is no longer there to take: it passed on
+// ("offer.passed") or was withdrawn ("offer.withdrawn").
+func (c *turn) offerEnded(id string) {
+	c.show(c.t(id, nil), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+}
+
+// offerUnknown refuses an offer that is not the client's (or is no more),
+// and logs it.
+func (c *turn) offerUnknown(id string) {
+	c.log.Warn("waitlist offer refused", "user", c.in.User.ID, "appointment", id)
+	c.say("offer.unknown")
+}
+
 // offerPass passes an offer on to the next in line.
 func (c *turn) offerPass(id string) {
 	h, err := c.bookings.DeclineOffer(c.ctx, c.client(), id)
-	switch tori.ErrorCode(err) {
-	case "":
-	case tori.ECONFLICT:
-		c.showBooked(h)
-		return
-	case tori.ENOTFOUND:
-		c.log.Warn("waitlist offer refused", "user", c.in.User.ID, "appointment", id)
-		c.show(c.t("offer.unknown", nil), c.menuKeyboard())
-		return
-	default:
-		c.fail("pass offer", err)
+	if err != nil {
+		c.refuse("pass offer", err, refusals{
+			tori.ECONFLICT: func() { c.showBooked(h) }, // taken already
+			tori.ENOTFOUND: func() { c.offerUnknown(id) },
+		})
 		return
 	}
 	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Hold == h.ID {
@@ -199,25 +185,6 @@ func (b *Bot) WaitlistEndedReplies(ctx context.Context, e tori.WaitEntry) []Repl
 	c.show(c.t("wait.ended", map[string]any{"Entry": c.entryLine(e)}),
 		[][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}}})
 	return c.res.Replies
-}
-
-// onWaitButton runs a waitlist button; false when it is not one.
-func (c *turn) onWaitButton(a Action) bool {
-	switch a.Verb {
-	case vWaitJoin:
-		c.waitChoosePart(a)
-	case vWaitPart:
-		c.waitJoin(a)
-	case vWaitLeave:
-		c.waitLeave(a.Entry)
-	case vOfferTake:
-		c.offerTake(a.Appt)
-	case vOfferPass:
-		c.offerPass(a.Appt)
-	default:
-		return false
-	}
-	return true
 }
 
 // isOffer reports whether a hold is a waitlist offer not yet taken (its
