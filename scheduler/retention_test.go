@@ -101,12 +101,7 @@ func TestErasureFinishedByTheWorker(t *testing.T) {
 	a := e.book(dana, "talk", e.clock.At(mon.AddDays(1), "10:00"))
 	e.clock.Set(a.End.Add(time.Hour))
 	st := e.worker.cfg.Privacy.Store
-	if _, err := st.BeginErasure(ctx, dana, e.clock.Now().Add(time.Minute), e.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.AdvanceErasure(ctx, dana.ID, tori.ErasureChecking, tori.ErasureErasing, []string{"adi"}, e.clock.Now().Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
+	e.cutShort(dana, "en", "adi")
 	if n := e.run(e.worker.finishErasures); n != 0 {
 		t.Fatalf("finished %d before it was due", n)
 	}

@@ -73,6 +73,9 @@ type Notifier interface {
 	Offer(ctx context.Context, a tori.Appointment) error
 	OfferUnfilled(ctx context.Context, f tori.Freeing) error
 	WaitlistEnded(ctx context.Context, e tori.WaitEntry) error
+	// ErasureDone tells a client that their erasure, which had to wait, is
+	// done, and the therapists that a client erased their data.
+	ErasureDone(ctx context.Context, rec tori.ErasureRecord) error
 }
 
 // Config is everything the worker depends on.
@@ -117,6 +120,9 @@ func New(cfg Config) *Worker {
 	if cfg.Bookings != nil && cfg.Privacy == nil {
 		if st, ok := cfg.Bookings.Store.(tori.PrivacyStore); ok {
 			cfg.Privacy = &tori.Privacy{Practice: cfg.Practice, Store: st, Now: cfg.Now, Log: cfg.Log, Events: cfg.Bookings.Events}
+			if cfg.Notify != nil {
+				cfg.Privacy.Teller = cfg.Notify
+			}
 		}
 	}
 	return &Worker{cfg: cfg}

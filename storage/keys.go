@@ -92,8 +92,10 @@ func (s *Store) strikesKey(client int64) string {
 }
 
 // eraseKey (privacy, see privacy.go and docs/PRIVACY.md): HASH, a client's erasure under way: phase, started (ms), chat,
-// therapists (to tell), until (ms: no hold in their name before). Its
-// existence refuses every hold in the client's name (reserveScript).
+// therapists (to tell), until (ms: the promise, no hold in their name
+// before), due (ms: the worker's next look), tell (their language, when
+// the worker is to tell them it is done). Its existence refuses every
+// hold in the client's name (reserveScript).
 func (s *Store) eraseKey(client int64) string {
 	return s.Prefix + "{c:" + strconv.FormatInt(client, 10) + "}:erase"
 }
