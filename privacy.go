@@ -275,6 +275,13 @@ type PrivacyStore interface {
 	// BackfillClients records every client stored before IdleClients
 	// existed as active at now, once; it returns how many.
 	BackfillClients(ctx context.Context, now time.Time) (int, error)
+	// ForgetsUnderWay returns up to n clients whose forgetting (ForgetIdle,
+	// or Anonymise of their last appointment) began and did not end: its
+	// process died, or Redis failed it.
+	ForgetsUnderWay(ctx context.Context, n int) ([]int64, error)
+	// FinishForget finishes such a forgetting: done as ForgetIdle (false
+	// when the client has something kept now).
+	FinishForget(ctx context.Context, clientID int64, now time.Time) (done bool, err error)
 }
 
 // Privacy holds the privacy use cases: a client may see everything tori

@@ -134,6 +134,11 @@ func (s *Store) clientsBackfilledKey() string { return s.Prefix + "privacy:clien
 // worker next looks at each (the queue tori.QueueErasures).
 func (s *Store) erasuresKey() string { return s.Prefix + "privacy:erase" }
 
+// forgetsKey: ZSET, clients (ids) whose forgetting by retention began and
+// has not ended, by when it began (ms): the intent, written before the
+// first step, so that the next run finishes one a crash cut short.
+func (s *Store) forgetsKey() string { return s.Prefix + "privacy:forget" }
+
 // notesKeyKey (notes encryption, see notekey.go and docs/ENCRYPTION.md): HASH, the data key the practice's notes are written under:
 // current -> its key id, since -> ms it became current, retired:<id> -> ms
 // a later key replaced that one. Absent while no process with a key has
