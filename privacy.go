@@ -80,6 +80,11 @@ const (
 // than any lease a step of the worker or the bot holds (2 minutes).
 const SweepAfter = 5 * time.Minute
 
+// ErasureSlack is how long after a step of an erasure is due the worker
+// has done it (its erasures job runs every 30 seconds): what the client
+// is promised is a step's due time and this.
+const ErasureSlack = time.Minute
+
 // ErasureRecord is an erasure under way: kept in the client's own keys, so
 // that a crash midway is finished by the worker, and removed at the end.
 type ErasureRecord struct {
@@ -87,11 +92,39 @@ type ErasureRecord struct {
 	Chat       int64
 	Phase      ErasurePhase
 	Started    time.Time
-	Therapists []string  // the therapists to tell
-	Until      time.Time // no hold in the client's name before (in phase sweep: when the sweep is due)
+	Therapists []string // the therapists to tell
+	// Until is the promise to the client: no hold in their name before it,
+	// and they can book again from it. It is never moved earlier, and is
+	// moved on while work remains.
+	Until time.Time
+	// Due is when the worker looks next (in phase sweep: when the sweep is due).
+	Due time.Time
+	// Tell is the client's language when the worker tells them, once it is
+	// done, that it is (an erasure that had to wait, or whose process
+	// died); "" when they were told when they asked.
+	Tell string
 	// Holding, when set, is the end of a time the client holds: no
 	// erasure was recorded (BeginErasure).
 	Holding time.Time
+}
+
+// ErasureStep moves an erasure from one phase to the next or, when From
+// is To, has the worker look at it again later (work remains).
+type ErasureStep struct {
+	From, To   ErasurePhase
+	Therapists []string  // the therapists to tell
+	Due        time.Time // when the worker looks next
+	Until      time.Time // the promise; the record keeps the later of this and its own
+	Tell       string    // the client's language, for the worker to tell them in the end ("" leaves it)
+	Told       bool      // the client is told now: the worker tells nobody
+}
+
+// ErasureTeller tells a client whose erasure had to wait that it is done
+// (in rec.Tell's language, at rec.Chat), and the therapists of
+// rec.Therapists that a client erased their data. EFORBIDDEN: the
+// client's chat cannot be written to; any other error is worth a retry.
+type ErasureTeller interface {
+	ErasureDone(ctx context.Context, rec ErasureRecord) error
 }
 
 // ErasingError is the answer to a hold in the name of a client whose data
@@ -115,7 +148,7 @@ type BlockReason string
 const (
 	BlockUpcoming  BlockReason = "upcoming"  // a booked session that has not ended: cancel it first
 	BlockHolding   BlockReason = "holding"   // a time held for them: confirm it or let it go
-	BlockPaying    BlockReason = "paying"    // a payment not settled: wait until Until
+	BlockPaying    BlockReason = "paying"    // a payment not settled: wait until Until, or for PayPal (told)
 	BlockRefunding BlockReason = "refunding" // a refund on its way: wait for it
 )
 
@@ -135,10 +168,12 @@ func (a Appointment) RefundHandedOver(attempts int) bool {
 }
 
 // ErasureBlockOf says whether a keeps its client's data from being erased
-// at now. open: its payment is among the open payments (not settled);
-// refundAttempts: Worker.RefundAttempts. storage's anonymising script
-// checks the same, atomically, again.
-func ErasureBlockOf(a Appointment, open bool, refundAttempts int, now time.Time) (ErasureBlock, bool) {
+// at now: money in flight (a capture started or pending at PayPal, an
+// order PayPal could still take, a refund tori still tries), a session
+// ahead, a time held. A settled payment does not, though the worker may
+// not have told of it yet. refundAttempts: Worker.RefundAttempts.
+// storage's anonymising script checks the same, atomically, again.
+func ErasureBlockOf(a Appointment, refundAttempts int, now time.Time) (ErasureBlock, bool) {
 	b := ErasureBlock{Appointment: a}
 	switch {
 	case a.Status == StatusConfirmed && now.Before(a.End):
@@ -150,9 +185,7 @@ func ErasureBlockOf(a Appointment, open bool, refundAttempts int, now time.Time)
 	case a.Status == StatusHeld && now.Before(a.HoldUntil):
 		b.Reason, b.Until = BlockHolding, a.HoldUntil
 	case a.OrderID != "" && (a.PayState == PayStateOrdered || a.PayState == PayStateDeclined) && now.Before(a.HoldUntil.Add(OrderLife)):
-		b.Reason, b.Until = BlockPaying, a.HoldUntil.Add(OrderLife)
-	case open && a.PayState != PayStateLost && a.PayState != PayStateNone:
-		b.Reason = BlockPaying
+		b.Reason, b.Until = BlockPaying, a.HoldUntil.Add(OrderLife) // lapses then, unless paid (then another block)
 	default:
 		return ErasureBlock{}, false
 	}
@@ -172,7 +205,11 @@ type Erasure struct {
 	// Done: their data is erased. Again: it was erased before this request
 	// (a second tap); nobody is told twice.
 	Done, Again bool
-	// Therapists are the therapists of their bookings, to be told.
+	// Waiting: what could go has gone, and appointments that changed since
+	// the check wait; the worker finishes and tells them, and the
+	// therapists, when it is done.
+	Waiting bool
+	// Therapists are the therapists of their bookings, to be told (Done).
 	Therapists []string
 	// Until is when the client can book again (the worker's last sweep).
 	Until time.Time
@@ -184,8 +221,6 @@ type PrivacyStore interface {
 	// ClientRecord returns everything stored about the client (chat is
 	// their private chat with the bot).
 	ClientRecord(ctx context.Context, clientID, chat int64) (ClientRecord, error)
-	// OpenPayments reports which of ids have a payment not yet settled.
-	OpenPayments(ctx context.Context, ids []string) (map[string]bool, error)
 	// BeginErasure records that the client asked for erasure (phase
 	// checking, due to the worker at due), or returns the erasure under
 	// way as it is. From then on, until FinishErasure, no hold can be made
@@ -194,10 +229,10 @@ type PrivacyStore interface {
 	BeginErasure(ctx context.Context, c Client, due, now time.Time) (ErasureRecord, error)
 	// Erasure returns the client's erasure under way; ENOTFOUND if none.
 	Erasure(ctx context.Context, clientID int64) (ErasureRecord, error)
-	// AdvanceErasure moves an erasure from one phase to the next (a
-	// compare-and-set: ECONFLICT when it is not in from), records the
-	// therapists to tell, and makes it due to the worker at due.
-	AdvanceErasure(ctx context.Context, clientID int64, from, to ErasurePhase, therapists []string, due time.Time) error
+	// AdvanceErasure takes an erasure a step (a compare-and-set:
+	// ECONFLICT when it is in neither step.From nor step.To) and makes it
+	// due to the worker at step.Due.
+	AdvanceErasure(ctx context.Context, clientID int64, step ErasureStep) error
 	// AbortErasure drops an erasure that is still being checked.
 	AbortErasure(ctx context.Context, clientID int64) error
 	// EraseClient erases everything stored about the client except the
@@ -240,6 +275,13 @@ type PrivacyStore interface {
 	// BackfillClients records every client stored before IdleClients
 	// existed as active at now, once; it returns how many.
 	BackfillClients(ctx context.Context, now time.Time) (int, error)
+	// ForgetsUnderWay returns up to n clients whose forgetting (ForgetIdle,
+	// or Anonymise of their last appointment) began and did not end: its
+	// process died, or Redis failed it.
+	ForgetsUnderWay(ctx context.Context, n int) ([]int64, error)
+	// FinishForget finishes such a forgetting: done as ForgetIdle (false
+	// when the client has something kept now).
+	FinishForget(ctx context.Context, clientID int64, now time.Time) (done bool, err error)
 }
 
 // Privacy holds the privacy use cases: a client may see everything tori
@@ -252,6 +294,9 @@ type Privacy struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	Events   Events // counts "privacy" exported, erased, refused, anonymised, removed, forgotten
+	// Teller tells the client of an erasure that had to wait when the
+	// worker has done it (ContinueErasure); nil tells nobody.
+	Teller ErasureTeller
 }
 
 func (p *Privacy) now() time.Time {
@@ -310,7 +355,8 @@ func (p *Privacy) Erase(ctx context.Context, c Client) (Erasure, error) {
 		return Erasure{Done: true, Again: true, Until: rec.Until}, nil
 	}
 
-	// A new erasure checks that nothing is under way, then erases.
+	// A new erasure checks that nothing is under way, then erases. Until
+	// the client is told, the worker is to tell them (Tell).
 	if rec.Phase == ErasureChecking {
 		blocks, therapists, err := p.check(ctx, c, now)
 		if err != nil || len(blocks) > 0 {
@@ -320,18 +366,18 @@ func (p *Privacy) Erase(ctx context.Context, c Client) (Erasure, error) {
 			p.count("refused", 1)
 			return Erasure{Blocked: blocks}, err
 		}
-		if err := p.Store.AdvanceErasure(ctx, c.ID, ErasureChecking, ErasureErasing, therapists, now.Add(2*time.Minute)); err != nil {
+		tell := c.Lang
+		if tell == "" {
+			tell = p.Practice.Language
+		}
+		step := ErasureStep{From: ErasureChecking, To: ErasureErasing, Therapists: therapists,
+			Due: now.Add(2 * time.Minute), Until: now.Add(SweepAfter + ErasureSlack), Tell: tell}
+		if err := p.Store.AdvanceErasure(ctx, c.ID, step); err != nil {
 			return Erasure{}, err
 		}
-		rec.Phase, rec.Therapists = ErasureErasing, therapists
+		rec.Phase, rec.Therapists, rec.Until = ErasureErasing, therapists, later(rec.Until, step.Until)
 	}
-
-	until, err := p.erase(ctx, rec, now)
-	if err != nil {
-		return Erasure{}, err
-	}
-	p.count("erased", 1)
-	return Erasure{Done: true, Therapists: rec.Therapists, Until: until}, nil
+	return p.erase(ctx, rec, now)
 }
 
 // check reads the client's appointments: what blocks the erasure, and the
@@ -341,18 +387,10 @@ func (p *Privacy) check(ctx context.Context, c Client, now time.Time) ([]Erasure
 	if err != nil {
 		return nil, nil, err
 	}
-	ids := make([]string, len(r.Appointments))
-	for i, a := range r.Appointments {
-		ids[i] = a.ID
-	}
-	open, err := p.Store.OpenPayments(ctx, ids)
-	if err != nil {
-		return nil, nil, err
-	}
 	var blocks []ErasureBlock
 	var therapists []string
 	for _, a := range r.Appointments {
-		if b, ok := ErasureBlockOf(a, open[a.ID], p.Practice.Worker.RefundAttempts, now); ok {
+		if b, ok := ErasureBlockOf(a, p.Practice.Worker.RefundAttempts, now); ok {
 			blocks = append(blocks, b)
 		}
 		if a.Booked() && !slices.Contains(therapists, a.TherapistID) {
@@ -360,62 +398,4 @@ func (p *Privacy) check(ctx context.Context, c Client, now time.Time) ([]Erasure
 		}
 	}
 	return blocks, therapists, nil
-}
-
-// erase runs the erasure's steps; once nothing is left it hands the
-// erasure to the worker's sweep and returns when that is due.
-func (p *Privacy) erase(ctx context.Context, rec ErasureRecord, now time.Time) (time.Time, error) {
-	left, err := p.Store.EraseClient(ctx, rec.Client, rec.Chat, p.Practice.Worker.RefundAttempts, now)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if len(left) > 0 { // changed since the check: the worker tries again
-		p.log().Warn("erasure waits for appointments that changed since its check", "left", len(left))
-		return now.Add(SweepAfter), nil
-	}
-	due := now.Add(SweepAfter)
-	return due, p.Store.AdvanceErasure(ctx, rec.Client, ErasureErasing, ErasureSweep, rec.Therapists, due)
-}
-
-func (p *Privacy) log() *slog.Logger {
-	if p.Log == nil {
-		return slog.Default()
-	}
-	return p.Log
-}
-
-// ContinueErasure is the worker's step of an erasure under way: a check
-// that was never finished (the process died) is dropped, an erasure cut
-// short is finished, and one that is done is swept once more and its
-// record removed. done: nothing is left to do; else look again at next.
-func (p *Privacy) ContinueErasure(ctx context.Context, clientID int64, lease time.Duration) (done bool, next time.Time, err error) {
-	now := p.now()
-	rec, err := p.Store.Erasure(ctx, clientID)
-	if ErrorCode(err) == ENOTFOUND {
-		return true, time.Time{}, nil
-	}
-	if err != nil {
-		return false, time.Time{}, err
-	}
-	switch rec.Phase {
-	case ErasureChecking:
-		if now.Sub(rec.Started) < lease { // a check may still be running
-			return false, rec.Started.Add(lease), nil
-		}
-		return true, time.Time{}, p.Store.AbortErasure(ctx, clientID)
-	case ErasureErasing:
-		left, err := p.Store.EraseClient(ctx, rec.Client, rec.Chat, p.Practice.Worker.RefundAttempts, now)
-		if err != nil || len(left) > 0 {
-			return false, now.Add(time.Minute), err
-		}
-		return false, now.Add(SweepAfter), p.Store.AdvanceErasure(ctx, clientID, ErasureErasing, ErasureSweep, rec.Therapists, now.Add(SweepAfter))
-	}
-	if now.Before(rec.Until) {
-		return false, rec.Until, nil
-	}
-	left, err := p.Store.EraseClient(ctx, rec.Client, rec.Chat, p.Practice.Worker.RefundAttempts, now)
-	if err != nil || len(left) > 0 {
-		return false, now.Add(time.Minute), err
-	}
-	return true, time.Time{}, p.Store.FinishErasure(ctx, clientID)
 }

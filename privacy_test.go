@@ -30,6 +30,12 @@ func mustPrivacy(t *testing.T, b *tori.Bookings) *tori.Privacy {
 	return &tori.Privacy{Practice: b.Practice, Store: st, Now: b.Now}
 }
 
+// toErasing is the step past an erasure's check, as Erase takes it.
+func toErasing(now time.Time) tori.ErasureStep {
+	return tori.ErasureStep{From: tori.ErasureChecking, To: tori.ErasureErasing, Due: now.Add(time.Minute),
+		Until: now.Add(tori.SweepAfter + tori.ErasureSlack), Tell: "en"}
+}
+
 func mustErase(t *testing.T, p *tori.Privacy, c tori.Client) tori.Erasure {
 	t.Helper()
 	e, err := p.Erase(context.Background(), c)
@@ -215,7 +221,7 @@ func TestErasureHoldsOffNewHolds(t *testing.T) {
 	}
 	c.t = at(b, tue, "11:00") // the session is over
 	e := mustErase(t, p, dana)
-	if !e.Done || !e.Until.Equal(c.t.Add(tori.SweepAfter)) {
+	if !e.Done || !e.Until.Equal(c.t.Add(tori.SweepAfter+tori.ErasureSlack)) {
 		t.Fatalf("erasure %+v", e)
 	}
 	wed := tue.AddDays(1)
@@ -268,7 +274,7 @@ func TestErasureFinishedByTheWorker(t *testing.T) {
 	if _, err := p.Store.BeginErasure(ctx, dana, c.t.Add(time.Minute), c.t); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Store.AdvanceErasure(ctx, dana.ID, tori.ErasureChecking, tori.ErasureErasing, nil, c.t.Add(time.Minute)); err != nil {
+	if err := p.Store.AdvanceErasure(ctx, dana.ID, toErasing(c.t)); err != nil {
 		t.Fatal(err)
 	}
 	c.t = c.t.Add(time.Minute)
@@ -377,7 +383,7 @@ func TestAnonymisingChecksAgain(t *testing.T) {
 	if _, err := p.Store.BeginErasure(ctx, dana, c.t.Add(time.Minute), c.t); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Store.AdvanceErasure(ctx, dana.ID, tori.ErasureChecking, tori.ErasureErasing, nil, c.t.Add(time.Minute)); err != nil {
+	if err := p.Store.AdvanceErasure(ctx, dana.ID, toErasing(c.t)); err != nil {
 		t.Fatal(err)
 	}
 	left, err := p.Store.EraseClient(ctx, dana.ID, dana.ChatID, b.Practice.Worker.RefundAttempts, c.t)

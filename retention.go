@@ -89,16 +89,37 @@ func (p *Privacy) forgetIdle(ctx context.Context, n int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return p.forgetEach(ids, "retention of an idle client", func(id int64) (bool, error) {
+		return p.Store.ForgetIdle(ctx, id, cutoff, now)
+	})
+}
+
+// FinishForgets finishes forgettings of clients that a process left
+// midway (it died, or Redis failed it), at most n, and returns how many
+// clients it forgot. Their steps are idempotent, so one still running
+// elsewhere is not harmed; any worker may run it at any time.
+func (p *Privacy) FinishForgets(ctx context.Context, n int) (int, error) {
+	ids, err := p.Store.ForgetsUnderWay(ctx, n)
+	if err != nil {
+		return 0, err
+	}
+	return p.forgetEach(ids, "retention: finishing a forgetting", func(id int64) (bool, error) {
+		return p.Store.FinishForget(ctx, id, p.now())
+	})
+}
+
+// forgetEach runs forget on each client, and counts those forgotten.
+func (p *Privacy) forgetEach(ids []int64, what string, forget func(int64) (bool, error)) (int, error) {
 	forgotten := 0
+	defer func() { p.count("forgotten", forgotten) }()
 	for _, id := range ids {
-		done, err := p.Store.ForgetIdle(ctx, id, cutoff, now)
+		done, err := forget(id)
 		if err != nil {
-			return forgotten, fmt.Errorf("retention of an idle client: %w", err)
+			return forgotten, fmt.Errorf("%s: %w", what, err)
 		}
 		if done {
 			forgotten++
 		}
 	}
-	p.count("forgotten", forgotten)
 	return forgotten, nil
 }

@@ -135,6 +135,33 @@ func (n *Notifier) RefundByHand(ctx context.Context, a tori.Appointment) error {
 	return n.send(ctx, c.res.Replies)
 }
 
+// ErasureDone tells a client that their erasure, which had to wait (or
+// whose process died), is done, in their language, and the therapists of
+// their bookings that a client erased their data. The client's message
+// is never queued (a queued message would keep their chat id, a trace
+// once the erasure ends): when Telegram does not take it, the worker
+// tries again. Therapists' notices name nobody, and are queued as any.
+func (n *Notifier) ErasureDone(ctx context.Context, rec tori.ErasureRecord) error {
+	b := n.Bot
+	pol := tori.DefaultPrivacyPolicy()
+	if b.privacy != nil {
+		pol = b.privacy.Policy()
+	}
+	if rec.Chat != 0 {
+		text := b.cat.T(rec.Tell, "privacy.erased_later", map[string]any{
+			"Practice": iso(rec.Tell, b.practice.Name), "KeepMoney": b.period(rec.Tell, pol.KeepMoney)})
+		if err := n.Send(ctx, Reply{ChatID: rec.Chat, Text: text}); err != nil && !final(err) {
+			return err
+		}
+	}
+	for _, r := range b.erasedNotices(rec.Therapists, pol) {
+		if err := n.Send(ctx, r); err != nil && !final(err) {
+			_ = b.retryLater(ctx, r)
+		}
+	}
+	return nil
+}
+
 // Agenda sends a therapist the day's sessions.
 func (n *Notifier) Agenda(ctx context.Context, t tori.Therapist, day tori.Date, as []tori.Appointment) error {
 	return n.send(ctx, n.Bot.AgendaReplies(t, day, as))

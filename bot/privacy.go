@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/tori-bot/tori"
 )
@@ -183,6 +184,11 @@ func (c *turn) erase(token string) {
 		return
 	}
 	c.saveState(c.ctx, c.in.User.ChatID, state{}) // none: this deletes it, should the turn have written it meanwhile
+	// One that waits: the worker finishes it, and tells them and the therapists.
+	if e.Waiting {
+		c.show(c.t("privacy.erase_waiting", map[string]any{"Practice": iso(c.lang, c.practice.Name)}), nil)
+		return
+	}
 	c.show(c.t("privacy.erased", map[string]any{
 		"Practice":  iso(c.lang, c.practice.Name),
 		"KeepMoney": c.period(p.Policy().KeepMoney),
@@ -206,6 +212,9 @@ func (c *turn) blockLines(bs []tori.ErasureBlock) string {
 		if !b.Until.IsZero() {
 			data["Until"] = c.when(c.lang, b.Until)
 		}
+		if b.Reason == tori.BlockPaying && !b.Until.IsZero() {
+			data["Until"] = c.when(c.lang, minuteAfter(b.Until)) // "open /privacy again after" must hold at the minute shown
+		}
 		if a.RefundDue.Amount > 0 {
 			data["Amount"] = c.price(c.lang, a.RefundDue)
 		}
@@ -217,20 +226,37 @@ func (c *turn) blockLines(bs []tori.ErasureBlock) string {
 // tellErased tells each therapist of the client's bookings, in their
 // language, that a client erased their data; nothing says who.
 func (c *turn) tellErased(therapists []string, pol tori.PrivacyPolicy) {
+	c.res.Replies = append(c.res.Replies, c.Bot.erasedNotices(therapists, pol)...)
+}
+
+// erasedNotices are the therapists' notices that a client erased their
+// data, each in the therapist's language.
+func (b *Bot) erasedNotices(therapists []string, pol tori.PrivacyPolicy) []Reply {
+	var out []Reply
 	for _, id := range therapists {
-		t, ok := c.practice.Therapist(id)
+		t, ok := b.practice.Therapist(id)
 		if !ok {
 			continue
 		}
 		lang := t.Lang
 		if lang == "" {
-			lang = c.practice.Language
+			lang = b.practice.Language
 		}
-		text := c.cat.T(lang, "notify.client_erased", map[string]any{"KeepMoney": c.Bot.period(lang, pol.KeepMoney)})
+		text := b.cat.T(lang, "notify.client_erased", map[string]any{"KeepMoney": b.period(lang, pol.KeepMoney)})
 		for _, chat := range t.TelegramIDs {
-			c.res.Replies = append(c.res.Replies, Reply{ChatID: chat, Text: text, Retry: noticeRetry(chat, text)})
+			out = append(out, Reply{ChatID: chat, Text: text, Retry: noticeRetry(chat, text)})
 		}
 	}
+	return out
+}
+
+// minuteAfter is t rounded up to the minute: a time shown to the minute
+// that is never before t.
+func minuteAfter(t time.Time) time.Time {
+	if m := t.Truncate(time.Minute); m.Before(t) {
+		return m.Add(time.Minute)
+	}
+	return t
 }
 
 // erasingRefused shows why a hold could not be made while the client's

@@ -141,19 +141,7 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 // type; a sorted set's scores too) holds one of needles.
 func scanFor(t *testing.T, st *storage.Store, needles []string) []string {
 	t.Helper()
-	var found []string
-	key := ""
-	for _, line := range strings.Split(storagetest.AllText(t, st.Redis, st.Prefix), "\n") {
-		if !strings.HasPrefix(line, "\t") {
-			key = line
-		}
-		for _, n := range needles {
-			if strings.Contains(line, n) {
-				found = append(found, key+": "+n)
-			}
-		}
-	}
-	return found
+	return storagetest.Naming(storagetest.AllText(t, st.Redis, st.Prefix), needles...)
 }
 
 // TestPrivacyInHebrew: /privacy speaks Hebrew, periods included.

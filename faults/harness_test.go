@@ -206,20 +206,20 @@ func (w *world) worker(name string, extra ...string) *proc {
 	return p
 }
 
+// workerDying starts a `tori worker` process that is to die at fault
+// point at once (its first retention pass runs as it starts), so it is
+// not waited for to be ready.
+func (w *world) workerDying(name, point string) *proc {
+	w.t.Helper()
+	p := &proc{name: name, args: []string{"worker"}, addr: freeAddr(w.t)}
+	p.env = w.env(p.addr, "TORI_FAULT="+point)
+	w.launch(p)
+	return p
+}
+
 func (w *world) start(p *proc) {
 	w.t.Helper()
-	p.log = &syncBuffer{}
-	p.cmd = exec.Command(binary, p.args...)
-	p.cmd.Env = p.env
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		w.t.Fatal(err)
-	}
-	p.done = make(chan struct{})
-	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(p.cmd, p.done)
-	w.mu.Lock()
-	w.procs = append(w.procs, p)
-	w.mu.Unlock()
+	w.launch(p)
 	// Ready when it serves /readyz.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -235,6 +235,23 @@ func (w *world) start(p *proc) {
 		}
 		time.Sleep(50 * time.Millisecond) // polling a starting process, with a deadline
 	}
+}
+
+// launch starts p's process.
+func (w *world) launch(p *proc) {
+	w.t.Helper()
+	p.log = &syncBuffer{}
+	p.cmd = exec.Command(binary, p.args...)
+	p.cmd.Env = p.env
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	p.done = make(chan struct{})
+	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(p.cmd, p.done)
+	w.mu.Lock()
+	w.procs = append(w.procs, p)
+	w.mu.Unlock()
 }
 
 // kill ends p at once, as kill -9.

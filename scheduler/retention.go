@@ -16,20 +16,26 @@ const retentionEvery = time.Hour
 // more than privacy.keep_personal ago and removes the money records older
 // than privacy.keep_money_records (tori.Privacy.RetainAll). A pass is
 // claimed for its hour, so one worker runs it, and each step is a
-// compare-and-set besides.
+// compare-and-set besides. Forgettings of clients a crash cut short are
+// finished first, at every run (tori.Privacy.FinishForgets).
 func (w *Worker) retain(ctx context.Context) (int, error) {
 	p := w.cfg.Privacy
 	if p == nil {
 		return 0, nil
 	}
+	finished, err := p.FinishForgets(ctx, w.cfg.Batch)
+	if err != nil {
+		return finished, err
+	}
+
 	st := w.cfg.Store
 	id := strconv.FormatInt(w.now().Truncate(retentionEvery).Unix(), 10)
 	claimed, err := st.Claim(ctx, "retention", id, 10*time.Minute)
 	if err != nil || !claimed {
-		return 0, err
+		return finished, err
 	}
 	r, err := p.RetainAll(ctx, w.cfg.Batch)
-	did := r.Anonymised + r.Removed + r.Forgotten
+	did := finished + r.Anonymised + r.Removed + r.Forgotten
 	if err != nil {
 		_ = st.Forget(ctx, "retention", id) // the next run tries again
 		return did, err

@@ -2,14 +2,14 @@ package scheduler
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/storage/storagetest"
 )
 
 // TestRetention: with the clock past privacy.keep_personal after a
@@ -101,12 +101,7 @@ func TestErasureFinishedByTheWorker(t *testing.T) {
 	a := e.book(dana, "talk", e.clock.At(mon.AddDays(1), "10:00"))
 	e.clock.Set(a.End.Add(time.Hour))
 	st := e.worker.cfg.Privacy.Store
-	if _, err := st.BeginErasure(ctx, dana, e.clock.Now().Add(time.Minute), e.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.AdvanceErasure(ctx, dana.ID, tori.ErasureChecking, tori.ErasureErasing, []string{"adi"}, e.clock.Now().Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
+	e.cutShort(dana, "en", "adi")
 	if n := e.run(e.worker.finishErasures); n != 0 {
 		t.Fatalf("finished %d before it was due", n)
 	}
@@ -224,59 +219,29 @@ func TestRetentionForgetsIdleClients(t *testing.T) {
 	}
 }
 
-// traces lists what Redis still holds about c: keys of their own, and
-// values that name them (their id as a member or value, their name or
-// @username inside one); skip is a key left out.
+// traces lists what Redis still holds about c (storagetest.AllText): keys
+// of their own, and values that name them (their id as a member or
+// value, their name or @username inside one); skip is a key left out.
 func traces(t *testing.T, e *env, c tori.Client, skip string) []string {
 	t.Helper()
-	ctx := context.Background()
 	id := strconv.FormatInt(c.ID, 10)
 	var found []string
-	var mu sync.Mutex // a cluster's masters are scanned side by side
-	look := func(key string, vals []string) {
-		mu.Lock()
-		defer mu.Unlock()
-		if strings.Contains(key, "{c:"+id+"}") {
-			found = append(found, key)
-		}
-		for _, v := range vals {
-			if v == id || strings.Contains(v, c.Name) || c.Username != "" && strings.Contains(v, c.Username) {
-				found = append(found, key+": "+v)
+	key := ""
+	for _, line := range strings.Split(storagetest.AllText(t, e.store.Redis, e.store.Prefix), "\n") {
+		v, isValue := strings.CutPrefix(line, "\t")
+		if !isValue {
+			key = line
+			if strings.Contains(key, "{c:"+id+"}") && key != skip {
+				found = append(found, key)
 			}
+			continue
 		}
-	}
-	scan := func(ctx context.Context, r *redis.Client) error {
-		iter := r.Scan(ctx, 0, e.store.Prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			key := iter.Val()
-			if key == skip {
-				continue
-			}
-			var vals []string
-			switch r.Type(ctx, key).Val() {
-			case "string":
-				vals = []string{r.Get(ctx, key).Val()}
-			case "hash":
-				for k, v := range r.HGetAll(ctx, key).Val() {
-					vals = append(vals, k, v)
-				}
-			case "set":
-				vals = r.SMembers(ctx, key).Val()
-			case "zset":
-				vals = r.ZRange(ctx, key, 0, -1).Val()
-			}
-			look(key, vals)
+		if key == skip {
+			continue
 		}
-		return iter.Err()
-	}
-	var err error
-	if cc, ok := e.store.Redis.(*redis.ClusterClient); ok {
-		err = cc.ForEachMaster(ctx, scan)
-	} else {
-		err = scan(ctx, e.store.Redis.(*redis.Client))
-	}
-	if err != nil {
-		t.Fatal(err)
+		if slices.Contains(strings.Fields(v), id) || strings.Contains(v, c.Name) || c.Username != "" && strings.Contains(v, c.Username) {
+			found = append(found, key+": "+v)
+		}
 	}
 	return found
 }

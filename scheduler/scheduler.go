@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -73,6 +74,9 @@ type Notifier interface {
 	Offer(ctx context.Context, a tori.Appointment) error
 	OfferUnfilled(ctx context.Context, f tori.Freeing) error
 	WaitlistEnded(ctx context.Context, e tori.WaitEntry) error
+	// ErasureDone tells a client that their erasure, which had to wait, is
+	// done, and the therapists that a client erased their data.
+	ErasureDone(ctx context.Context, rec tori.ErasureRecord) error
 }
 
 // Config is everything the worker depends on.
@@ -117,6 +121,9 @@ func New(cfg Config) *Worker {
 	if cfg.Bookings != nil && cfg.Privacy == nil {
 		if st, ok := cfg.Bookings.Store.(tori.PrivacyStore); ok {
 			cfg.Privacy = &tori.Privacy{Practice: cfg.Practice, Store: st, Now: cfg.Now, Log: cfg.Log, Events: cfg.Bookings.Events}
+			if cfg.Notify != nil {
+				cfg.Privacy.Teller = cfg.Notify
+			}
 		}
 	}
 	return &Worker{cfg: cfg}
@@ -124,25 +131,29 @@ func New(cfg Config) *Worker {
 
 func (w *Worker) now() time.Time { return w.cfg.Now() }
 
-// job is one kind of due work.
+// job is one kind of due work. atStart: it also runs as the worker
+// starts, not only a spec's interval later.
 type job struct {
 	name    string
 	spec    string
 	runOnce func(ctx context.Context) (int, error)
+	atStart bool
 }
 
 func (w *Worker) jobs() []job {
 	return []job{
-		{"holds", "@every 1s", w.expireHolds},
-		{"reminders", "@every 5s", w.sendReminders},
-		{"refunds", "@every 15s", w.retryRefunds},
-		{"reconcile", "@every 30s", w.reconcile},
-		{"agenda", "@every 1m", w.sendAgendas},
-		{"relay", "@every 30s", w.deliverRelays},
-		{"waitlist", "@every 2s", w.offerFreedTimes},
-		{"waitend", "@every 5m", w.endWaitEntries},
-		{"erasures", "@every 30s", w.finishErasures},
-		{"retention", "@every 10m", w.retain},
+		{"holds", "@every 1s", w.expireHolds, false},
+		{"reminders", "@every 5s", w.sendReminders, false},
+		{"refunds", "@every 15s", w.retryRefunds, false},
+		{"reconcile", "@every 30s", w.reconcile, false},
+		{"agenda", "@every 1m", w.sendAgendas, false},
+		{"relay", "@every 30s", w.deliverRelays, false},
+		{"waitlist", "@every 2s", w.offerFreedTimes, false},
+		{"waitend", "@every 5m", w.endWaitEntries, false},
+		{"erasures", "@every 30s", w.finishErasures, false},
+		// At start too: a worker restarted more often than every 10 minutes
+		// would never run it, and what a crash cut short is finished at once.
+		{"retention", "@every 10m", w.retain, true},
 	}
 }
 
@@ -158,9 +169,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	// Jobs run on a context that shutdown does not cancel, so that an item
 	// in hand (a message half sent) finishes; they stop between items.
 	jobCtx := context.WithoutCancel(ctx)
+	var atStart []cron.EntryID
 	for _, j := range w.jobs() {
 		waiting := false // the job's last run met a Redis outage (a job never runs beside itself)
-		if _, err := c.AddFunc(j.spec, func() {
+		id, err := c.AddFunc(j.spec, func() {
 			if w.stop.Load() {
 				return
 			}
@@ -169,14 +181,27 @@ func (w *Worker) Run(ctx context.Context) error {
 				err = nil // shutting down: an item cut short is not a fault
 			}
 			waiting = w.report(j.name, n, err, waiting)
-		}); err != nil {
+		})
+		if err != nil {
 			return err
+		}
+		if j.atStart {
+			atStart = append(atStart, id)
 		}
 	}
 	c.Start()
+
+	// The first runs go through the job's chain, so a tick meanwhile skips.
+	var first sync.WaitGroup
+	for _, id := range atStart {
+		first.Add(1)
+		go func(job cron.Job) { defer first.Done(); job.Run() }(c.Entry(id).WrappedJob)
+	}
+
 	<-ctx.Done()
 	w.stop.Store(true)
 	<-c.Stop().Done() // running jobs finish their item in hand
+	first.Wait()
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/internal/fault"
 )
 
 // Clients' activity (tori.PrivacyStore): clientsKey records when each
@@ -62,16 +63,68 @@ func (s *Store) ForgetIdle(ctx context.Context, clientID int64, cutoff, now time
 	if err != nil {
 		return false, formatError("retention: idle", err)
 	}
+	settled := false
+	forgotten, err := s.forgetThen(ctx, clientID, now, func(forgotten bool) error {
+		mode := "again"
+		if forgotten {
+			mode = "forget"
+		}
+		code, _, err := s.runScript(ctx, "retention: idle", settleIdleScript, []string{s.clientsKey()}, member, ms(cutoff), mode, ms(now))
+		settled = code == "OK"
+		return err
+	})
+	return forgotten && settled, err
+}
+
+// ForgetsUnderWay implements tori.PrivacyStore.
+func (s *Store) ForgetsUnderWay(ctx context.Context, n int) ([]int64, error) {
+	members, err := s.Redis.ZRange(ctx, s.forgetsKey(), 0, int64(n)-1).Result()
+	if err != nil {
+		return nil, formatError("retention: forgets", err)
+	}
+	out := make([]int64, 0, len(members))
+	for _, m := range members {
+		if id, err := strconv.ParseInt(m, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// FinishForget implements tori.PrivacyStore: the forgetting runs again
+// (its idle check included), and the client's activity entry goes unless
+// they were active since it began.
+func (s *Store) FinishForget(ctx context.Context, clientID int64, now time.Time) (bool, error) {
+	member := strconv.FormatInt(clientID, 10)
+	begun, err := s.Redis.ZScore(ctx, s.forgetsKey(), member).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil // finished meanwhile
+	}
+	if err != nil {
+		return false, formatError("retention: forgets", err)
+	}
+	return s.forgetThen(ctx, clientID, now, func(forgotten bool) error {
+		if !forgotten {
+			return nil
+		}
+		_, _, err := s.runScript(ctx, "retention: idle", settleIdleScript, []string{s.clientsKey()}, member, int64(begun)+1, "forget", ms(now))
+		return err
+	})
+}
+
+// forgetThen forgets the client if they have nothing kept (forgetIfIdle),
+// then runs settle, the step of the activity index, then ends the
+// forgetting's intent. An error leaves the intent for the next run.
+func (s *Store) forgetThen(ctx context.Context, clientID int64, now time.Time, settle func(forgotten bool) error) (bool, error) {
 	forgotten, err := s.forgetIfIdle(ctx, clientID, now)
 	if err != nil {
 		return false, err
 	}
-	mode := "again"
-	if forgotten {
-		mode = "forget"
+	if err := settle(forgotten); err != nil {
+		return forgotten, err
 	}
-	code, _, err := s.runScript(ctx, "retention: idle", settleIdleScript, []string{s.clientsKey()}, member, ms(cutoff), mode, ms(now))
-	return forgotten && code == "OK", err
+	err = s.Redis.ZRem(ctx, s.forgetsKey(), strconv.FormatInt(clientID, 10)).Err()
+	return forgotten, formatError("retention: forgets", err)
 }
 
 // forgetIfIdle forgets the client (profile, strikes, @username index,
@@ -79,11 +132,48 @@ func (s *Store) ForgetIdle(ctx context.Context, clientID int64, cutoff, now time
 // they have nothing left: no appointment of theirs in the kept index, no
 // live hold, no waitlist entry still running, no erasure under way.
 // The last three are checked again atomically in their slot
-// (forgetClientScript "idle").
+// (forgetClientScript "idle"). Its steps are in several slots: the
+// intent (forgetsKey) is written before the first, so that a crash
+// midway is finished by the next run (FinishForget) and never leaves
+// half a person.
 func (s *Store) forgetIfIdle(ctx context.Context, clientID int64, now time.Time) (bool, error) {
+	stale, busy, err := s.staleEntries(ctx, clientID, now)
+	if err != nil || busy {
+		return false, err
+	}
+	ended, running, err := s.endedWaitEntries(ctx, clientID, now)
+	if err != nil || running {
+		return false, err
+	}
+
+	// The intent first; kept with when it began.
+	intent := redis.Z{Score: float64(ms(now)), Member: strconv.FormatInt(clientID, 10)}
+	if err := s.Redis.ZAddNX(ctx, s.forgetsKey(), intent).Err(); err != nil {
+		return false, formatError("retention: forgets", err)
+	}
+
+	// The @usernames while the ended entries still name them, then those
+	// entries, then the client's own slot.
+	if err := s.forgetUsernames(ctx, clientID, nil); err != nil {
+		return false, err
+	}
+	for _, id := range ended {
+		if err := s.RemoveWaitEntry(ctx, id); err != nil {
+			return false, err
+		}
+	}
+	fault.Point("retention.forget_midway")
+	return s.forgetClient(ctx, clientID, clientID, "idle", stale, now)
+}
+
+// staleEntries reads the client's index through to the appointments. busy:
+// one is kept (its retention forgets them later) or held now; else stale
+// are the entries to drop (lapsed holds, anonymised appointments, ids
+// whose record is gone).
+func (s *Store) staleEntries(ctx context.Context, clientID int64, now time.Time) (stale []string, busy bool, err error) {
 	ids, err := s.Redis.ZRange(ctx, s.clientIndexKey(clientID), 0, -1).Result()
 	if err != nil {
-		return false, formatError("retention: client", err)
+		return nil, false, formatError("retention: client", err)
 	}
 	type rec struct {
 		f    *redis.SliceCmd
@@ -98,35 +188,26 @@ func (s *Store) forgetIfIdle(ctx context.Context, clientID int64, now time.Time)
 		}
 		return nil
 	}); err != nil && !errors.Is(err, redis.Nil) {
-		return false, formatError("retention: client", err)
+		return nil, false, formatError("retention: client", err)
 	}
 	me := strconv.FormatInt(clientID, 10)
-	var stale []string // lapsed holds, anonymised appointments, ids whose record is gone
 	for i, r := range recs {
-		if r.f != nil {
-			client, _ := r.f.Val()[0].(string)
-			status, _ := r.f.Val()[1].(string)
-			hold, _ := r.f.Val()[2].(string)
-			until, _ := strconv.ParseInt(hold, 10, 64)
-			if client == me && (r.kept.Err() == nil || status == string(tori.StatusHeld) && until > ms(now)) {
-				return false, nil // kept (retention of it forgets them later), or held now
-			}
+		if r.f != nil && keeps(r.f.Val(), r.kept.Err() == nil, me, now) {
+			return nil, true, nil
 		}
 		stale = append(stale, ids[i])
 	}
-	ended, running, err := s.endedWaitEntries(ctx, clientID, now)
-	if err != nil || running {
-		return false, err
-	}
-	if err := s.forgetUsernames(ctx, clientID, nil); err != nil { // while the ended entries still name them
-		return false, err
-	}
-	for _, id := range ended {
-		if err := s.RemoveWaitEntry(ctx, id); err != nil {
-			return false, err
-		}
-	}
-	return s.forgetClient(ctx, clientID, clientID, "idle", stale, now)
+	return stale, false, nil
+}
+
+// keeps reports whether an appointment (its client, status and hold end)
+// keeps client me: it is theirs, and kept or held at now.
+func keeps(f []any, kept bool, me string, now time.Time) bool {
+	client, _ := f[0].(string)
+	status, _ := f[1].(string)
+	hold, _ := f[2].(string)
+	until, _ := strconv.ParseInt(hold, 10, 64)
+	return client == me && (kept || status == string(tori.StatusHeld) && until > ms(now))
 }
 
 // endedWaitEntries returns the client's waitlist entries whose last day

@@ -92,8 +92,10 @@ func (s *Store) strikesKey(client int64) string {
 }
 
 // eraseKey (privacy, see privacy.go and docs/PRIVACY.md): HASH, a client's erasure under way: phase, started (ms), chat,
-// therapists (to tell), until (ms: no hold in their name before). Its
-// existence refuses every hold in the client's name (reserveScript).
+// therapists (to tell), until (ms: the promise, no hold in their name
+// before), due (ms: the worker's next look), tell (their language, when
+// the worker is to tell them it is done). Its existence refuses every
+// hold in the client's name (reserveScript).
 func (s *Store) eraseKey(client int64) string {
 	return s.Prefix + "{c:" + strconv.FormatInt(client, 10) + "}:erase"
 }
@@ -131,6 +133,11 @@ func (s *Store) clientsBackfilledKey() string { return s.Prefix + "privacy:clien
 // erasuresKey: ZSET, the erasures under way (client ids), by when the
 // worker next looks at each (the queue tori.QueueErasures).
 func (s *Store) erasuresKey() string { return s.Prefix + "privacy:erase" }
+
+// forgetsKey: ZSET, clients (ids) whose forgetting by retention began and
+// has not ended, by when it began (ms): the intent, written before the
+// first step, so that the next run finishes one a crash cut short.
+func (s *Store) forgetsKey() string { return s.Prefix + "privacy:forget" }
 
 // notesKeyKey (notes encryption, see notekey.go and docs/ENCRYPTION.md): HASH, the data key the practice's notes are written under:
 // current -> its key id, since -> ms it became current, retired:<id> -> ms

@@ -62,27 +62,6 @@ func (s *Store) ClientRecord(ctx context.Context, clientID, chat int64) (tori.Cl
 	return r, nil
 }
 
-// OpenPayments implements tori.PrivacyStore.
-func (s *Store) OpenPayments(ctx context.Context, ids []string) (map[string]bool, error) {
-	cmds := make([]*redis.FloatCmd, len(ids))
-	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.ZScore(ctx, s.openPaymentsKey(), id)
-		}
-		return nil
-	}); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, formatError("open payments", err)
-	}
-	out := map[string]bool{}
-	for i, c := range cmds {
-		if err := ignoreNil(c.Err()); err != nil {
-			return nil, formatError("open payments", err)
-		}
-		out[ids[i]] = c.Err() == nil
-	}
-	return out, nil
-}
-
 // BeginErasure implements tori.PrivacyStore. The queue entry is written
 // first (intent): a record the worker cannot find never exists.
 func (s *Store) BeginErasure(ctx context.Context, c tori.Client, due, now time.Time) (tori.ErasureRecord, error) {
@@ -91,7 +70,8 @@ func (s *Store) BeginErasure(ctx context.Context, c tori.Client, due, now time.T
 		return tori.ErasureRecord{}, formatError("begin erasure", err)
 	}
 	keys := []string{s.eraseKey(c.ID), s.clientHoldsKey(c.ID)}
-	res, err := beginEraseScript.Run(ctx, s.Redis, keys, c.ChatID, ms(now), ms(now.Add(tori.SweepAfter))).StringSlice()
+	until := now.Add(tori.SweepAfter + tori.ErasureSlack)
+	res, err := beginEraseScript.Run(ctx, s.Redis, keys, c.ChatID, ms(now), ms(until), ms(due)).StringSlice()
 	switch {
 	case err != nil:
 		return tori.ErasureRecord{}, formatError("begin erasure", err)
@@ -99,19 +79,24 @@ func (s *Store) BeginErasure(ctx context.Context, c tori.Client, due, now time.T
 		until, _ := strconv.ParseFloat(res[1], 64)
 		s.Redis.ZRem(ctx, s.erasuresKey(), member) // best effort: the worker drops an entry without a record anyway
 		return tori.ErasureRecord{Client: c.ID, Holding: fromMS(int64(until))}, nil
-	case len(res) != 5:
+	case len(res) != len(erasureFields):
 		return tori.ErasureRecord{}, formatError("begin erasure", errors.New("bad reply"))
 	}
 	return erasureOf(c.ID, res), nil
 }
 
-// erasureOf reads an erasure record's phase, started, chat, therapists
-// and until.
+// erasureFields are an erasure record's fields, in the order erasureOf
+// reads them (and beginEraseScript answers them).
+var erasureFields = []string{"phase", "started", "chat", "therapists", "until", "due", "tell"}
+
+// erasureOf reads an erasure record's fields (erasureFields).
 func erasureOf(client int64, f []string) tori.ErasureRecord {
-	st, _ := strconv.ParseInt(f[1], 10, 64)
-	ch, _ := strconv.ParseInt(f[2], 10, 64)
-	until, _ := strconv.ParseInt(f[4], 10, 64)
-	rec := tori.ErasureRecord{Client: client, Chat: ch, Phase: tori.ErasurePhase(f[0]), Started: fromMS(st), Until: fromMS(until)}
+	num := func(i int) int64 { n, _ := strconv.ParseInt(f[i], 10, 64); return n }
+	rec := tori.ErasureRecord{Client: client, Chat: num(2), Phase: tori.ErasurePhase(f[0]), Started: fromMS(num(1)),
+		Until: fromMS(num(4)), Tell: f[6]}
+	if d := num(5); d != 0 {
+		rec.Due = fromMS(d)
+	}
 	if f[3] != "" {
 		rec.Therapists = strings.Split(f[3], ",")
 	}
@@ -120,7 +105,7 @@ func erasureOf(client int64, f []string) tori.ErasureRecord {
 
 // Erasure implements tori.PrivacyStore.
 func (s *Store) Erasure(ctx context.Context, clientID int64) (tori.ErasureRecord, error) {
-	vs, err := s.Redis.HMGet(ctx, s.eraseKey(clientID), "phase", "started", "chat", "therapists", "until").Result()
+	vs, err := s.Redis.HMGet(ctx, s.eraseKey(clientID), erasureFields...).Result()
 	if err != nil {
 		return tori.ErasureRecord{}, formatError("erasure", err)
 	}
@@ -135,16 +120,20 @@ func (s *Store) Erasure(ctx context.Context, clientID int64) (tori.ErasureRecord
 }
 
 // AdvanceErasure implements tori.PrivacyStore.
-func (s *Store) AdvanceErasure(ctx context.Context, clientID int64, from, to tori.ErasurePhase, therapists []string, due time.Time) error {
+func (s *Store) AdvanceErasure(ctx context.Context, clientID int64, step tori.ErasureStep) error {
+	told := ""
+	if step.Told {
+		told = "told"
+	}
 	code, _, err := s.runScript(ctx, "advance erasure", advanceEraseScript, []string{s.eraseKey(clientID)},
-		string(from), string(to), strings.Join(therapists, ","), ms(due))
+		string(step.From), string(step.To), strings.Join(step.Therapists, ","), ms(step.Due), ms(step.Until), step.Tell, told)
 	if err != nil {
 		return err
 	}
 	if code != "OK" {
 		return tori.Errorf(tori.ECONFLICT, "The erasure changed meanwhile.")
 	}
-	return s.Enqueue(ctx, tori.QueueErasures, "", strconv.FormatInt(clientID, 10), due)
+	return s.Enqueue(ctx, tori.QueueErasures, "", strconv.FormatInt(clientID, 10), step.Due)
 }
 
 // AbortErasure implements tori.PrivacyStore.
@@ -383,10 +372,37 @@ func (s *Store) anonymise(ctx context.Context, id, mode string, clientID int64, 
 	if err != nil {
 		return "NOTFOUND", 0, nil // not an appointment id: nothing of it exists
 	}
+	if err := s.dropLapsedOrder(ctx, tid, id, now); err != nil {
+		return "", 0, err
+	}
 	keys := []string{s.appointmentKey(tid, id), s.schedKey(tid), s.spanKey(tid), s.keptKey(tid), s.moneyKey(tid),
 		s.holdExpiryKey(tid), s.remindKey(tid)}
 	code, client, err := s.runScript(ctx, "anonymise", anonymiseScript, keys, id, mode, ms(now), ms(cutoff),
 		tori.OrderLife.Milliseconds(), strconv.FormatInt(clientID, 10), refundAttempts)
 	c, _ := strconv.ParseInt(client, 10, 64)
 	return code, c, err
+}
+
+// dropLapsedOrder deletes the order index of appointment id, and its place
+// among the open payments, when its order can no longer be paid and
+// nothing was paid or booked under it: anonymiseScript deletes such an
+// appointment (in another slot), and an index left behind would lead
+// nowhere for good. It goes first, while the appointment still names it,
+// so a crash in between leaves nothing behind.
+func (s *Store) dropLapsedOrder(ctx context.Context, tid, id string, now time.Time) error {
+	f, err := s.Redis.HMGet(ctx, s.appointmentKey(tid, id), "order_id", "pay_state", "paid", "remind_from", "hold_until").Result()
+	if err != nil {
+		return formatError("anonymise: order", err)
+	}
+	str := func(i int) string { v, _ := f[i].(string); return v }
+	num := func(i int) int64 { n, _ := strconv.ParseInt(str(i), 10, 64); return n }
+	order, ps := str(0), tori.PayState(str(1))
+	lapsed := ps == tori.PayStateOrdered || ps == tori.PayStateDeclined || ps == tori.PayStateLost
+	if order == "" || !lapsed || num(2) != 0 || num(3) != 0 || ms(now) < num(4)+tori.OrderLife.Milliseconds() {
+		return nil
+	}
+	if err := delIfScript.Run(ctx, s.Redis, []string{s.orderKey(order)}, id).Err(); err != nil {
+		return formatError("anonymise: order", err)
+	}
+	return formatError("anonymise: order", s.Redis.ZRem(ctx, s.openPaymentsKey(), id).Err())
 }

@@ -10,29 +10,38 @@ import "github.com/redis/go-redis/v9"
 //
 // KEYS[1] the client's erasure  KEYS[2] the client's holds
 // ARGV[1] chat  ARGV[2] now ms  ARGV[3] until ms (no hold in their name before)
-// Returns {phase, started ms, chat, therapists, until ms} | {"HOLDING", until ms}.
+// ARGV[4] due ms (the worker's look)
+// Returns {phase, started ms, chat, therapists, until ms, due ms, tell} |
+// {"HOLDING", until ms}.
 var beginEraseScript = redis.NewScript(`
-local f = redis.call('HMGET', KEYS[1], 'phase', 'started', 'chat', 'therapists', 'until')
-if f[1] and f[1] ~= 'checking' then return {f[1], f[2], f[3], f[4], f[5]} end
+local f = redis.call('HMGET', KEYS[1], 'phase', 'started', 'chat', 'therapists', 'until', 'due', 'tell')
+if f[1] and f[1] ~= 'checking' then return {f[1], f[2], f[3], f[4], f[5], f[6] or '', f[7] or ''} end
 local live = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[2], '+inf', 'WITHSCORES')
 if #live > 0 then
   if f[1] then redis.call('DEL', KEYS[1]) end
   return {'HOLDING', live[#live]}
 end
-redis.call('HSET', KEYS[1], 'phase', 'checking', 'started', ARGV[2], 'chat', ARGV[1], 'therapists', '', 'until', ARGV[3])
-return {'checking', ARGV[2], ARGV[1], '', ARGV[3]}
+redis.call('HSET', KEYS[1], 'phase', 'checking', 'started', ARGV[2], 'chat', ARGV[1], 'therapists', '', 'until', ARGV[3], 'due', ARGV[4])
+return {'checking', ARGV[2], ARGV[1], '', ARGV[3], ARGV[4], ''}
 `)
 
-// advanceEraseScript moves an erasure from one phase to the next.
+// advanceEraseScript takes an erasure a step: from one phase to the next,
+// or (from = to) on to the worker's next look. The promise (until) only
+// ever moves later.
 //
 // KEYS[1] the client's erasure
-// ARGV[1] from  ARGV[2] to  ARGV[3] therapists (comma-separated)  ARGV[4] until ms
+// ARGV[1] from  ARGV[2] to  ARGV[3] therapists (comma-separated)  ARGV[4] due ms
+// ARGV[5] until ms  ARGV[6] the client's language, for the worker to tell
+// them in the end ("" leaves it)  ARGV[7] "told" (nobody left to tell) or ""
 // Returns {"OK"} (moved now, or before) | {"CONFLICT"}.
 var advanceEraseScript = redis.NewScript(`
-local ph = redis.call('HGET', KEYS[1], 'phase')
-if ph == ARGV[2] then return {'OK'} end
-if ph ~= ARGV[1] then return {'CONFLICT'} end
-redis.call('HSET', KEYS[1], 'phase', ARGV[2], 'therapists', ARGV[3], 'until', ARGV[4])
+local f = redis.call('HMGET', KEYS[1], 'phase', 'until')
+if f[1] == ARGV[2] and ARGV[1] ~= ARGV[2] then return {'OK'} end
+if f[1] ~= ARGV[1] then return {'CONFLICT'} end
+local untilms = math.max(tonumber(f[2] or '0') or 0, tonumber(ARGV[5]))
+redis.call('HSET', KEYS[1], 'phase', ARGV[2], 'therapists', ARGV[3], 'due', ARGV[4], 'until', string.format('%d', untilms))
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'tell', ARGV[6]) end
+if ARGV[7] == 'told' then redis.call('HDEL', KEYS[1], 'tell') end
 return {'OK'}
 `)
 

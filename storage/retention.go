@@ -64,18 +64,27 @@ func (s *Store) Anonymise(ctx context.Context, id string, cutoff, now time.Time)
 	if client == 0 {
 		return done, nil
 	}
+	return done, s.leaveClient(ctx, client, id, now)
+}
+
+// leaveClient takes an anonymised appointment off its client's index and
+// strikes, and forgets a client left with nothing (their activity entry
+// goes too).
+func (s *Store) leaveClient(ctx context.Context, client int64, id string, now time.Time) error {
 	if _, err := s.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.clientIndexKey(client), id)
 		p.ZRem(ctx, s.strikesKey(client), id)
 		return nil
 	}); err != nil {
-		return done, formatError("retention: client", err)
+		return formatError("retention: client", err)
 	}
-	forgotten, err := s.forgetIfIdle(ctx, client, now)
-	if err != nil || !forgotten {
-		return done, err
-	}
-	return done, formatError("retention: activity", s.Redis.ZRem(ctx, s.clientsKey(), strconv.FormatInt(client, 10)).Err())
+	_, err := s.forgetThen(ctx, client, now, func(forgotten bool) error {
+		if !forgotten {
+			return nil
+		}
+		return formatError("retention: activity", s.Redis.ZRem(ctx, s.clientsKey(), strconv.FormatInt(client, 10)).Err())
+	})
+	return err
 }
 
 // RemoveMoneyRecord implements tori.PrivacyStore. The PayPal indexes go

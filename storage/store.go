@@ -305,7 +305,7 @@ func (s *Store) Hold(ctx context.Context, a tori.Appointment, maxHolds int, now 
 		if err != nil {
 			return tori.Appointment{}, err
 		}
-		if err := reserveRefused(code, detail, maxHolds); err != nil {
+		if err := reserveRefused(code, detail, maxHolds, now); err != nil {
 			return tori.Appointment{}, err
 		}
 		return holdAnswer(a, code) // a refused take was given back by the script
@@ -364,17 +364,23 @@ func (s *Store) reserve(ctx context.Context, a tori.Appointment, maxHolds int, n
 	if err != nil {
 		return err
 	}
-	return reserveRefused(code, detail, maxHolds)
+	return reserveRefused(code, detail, maxHolds, now)
 }
 
-// reserveRefused is the error of a reservation reserveScript refused, or nil.
-func reserveRefused(code, detail string, maxHolds int) error {
+// reserveRefused is the error of a reservation reserveScript refused, or
+// nil. The time an erasure lets the client book again from is never shown
+// in the past: a worker late for its step does it at its next run.
+func reserveRefused(code, detail string, maxHolds int, now time.Time) error {
 	switch code {
 	case "LIMIT":
 		return holdLimit(maxHolds)
 	case "ERASING":
-		until, _ := strconv.ParseInt(detail, 10, 64)
-		return &tori.ErasingError{Until: fromMS(until)}
+		ums, _ := strconv.ParseInt(detail, 10, 64)
+		until := fromMS(ums)
+		if !until.After(now) {
+			until = now.Add(tori.ErasureSlack)
+		}
+		return &tori.ErasingError{Until: until}
 	}
 	return nil
 }

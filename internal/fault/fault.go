@@ -5,11 +5,14 @@
 // domain passes the points through tori.Bookings.Fault, which cmd/tori sets
 // to Point, so that the root package imports none of ours.
 //
-// The points, in the order a payment and a refund pass them:
+// The points, in the order a payment and a refund pass them, then
+// retention's:
 //
-//	pay.before_capture   the capture is recorded as begun; PayPal not asked yet
-//	pay.after_capture    PayPal captured the money; nothing recorded yet
-//	pay.after_record     the capture is recorded and the booking confirmed; nobody told yet
-//	refund.before_issue  the refund is recorded as pending; PayPal not asked yet
-//	refund.after_issue   PayPal refunded; the refund is not recorded yet
+//	pay.before_capture        the capture is recorded as begun; PayPal not asked yet
+//	pay.after_capture         PayPal captured the money; nothing recorded yet
+//	pay.after_record          the capture is recorded and the booking confirmed; nobody told yet
+//	refund.before_issue       the refund is recorded as pending; PayPal not asked yet
+//	refund.after_issue        PayPal refunded; the refund is not recorded yet
+//	retention.forget_midway   forgetting an idle client: their @username index
+//	                          and ended waitlist entries are gone, their profile not yet
 package fault

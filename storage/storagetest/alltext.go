@@ -55,6 +55,24 @@ func AllText(tb testing.TB, rdb redis.UniversalClient, prefix string) string {
 	return strings.Join(keys, "")
 }
 
+// Naming lists what of an AllText dump holds one of needles (in a key's
+// name or in a value), one "key: needle" each.
+func Naming(all string, needles ...string) []string {
+	var found []string
+	key := ""
+	for _, line := range strings.Split(all, "\n") {
+		if !strings.HasPrefix(line, "\t") {
+			key = line
+		}
+		for _, n := range needles {
+			if strings.Contains(line, n) {
+				found = append(found, key+": "+n)
+			}
+		}
+	}
+	return found
+}
+
 func dumpKey(ctx context.Context, c redis.Cmdable, k string, b *strings.Builder) error {
 	typ, err := c.Type(ctx, k).Result()
 	if err != nil {
