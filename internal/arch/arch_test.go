@@ -40,7 +40,7 @@ var arrows = map[string][]string{
 	"helpers":   nil,
 	"metrics":   {"root"},
 	"ical":      {"root"},
-	"storage":   {"root"},
+	"storage":   {"helpers", "root"},
 	"payments":  {"metrics", "root"},
 	"scheduler": {"metrics", "root"},
 	"bot":       {"ical", "helpers", "root"},
