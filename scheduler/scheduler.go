@@ -114,6 +114,7 @@ func New(cfg Config) *Worker {
 	if cfg.Batch == 0 {
 		cfg.Batch = 100
 	}
+
 	if cfg.Bookings != nil && cfg.Privacy == nil {
 		if st, ok := cfg.Bookings.Store.(tori.PrivacyStore); ok {
 			cfg.Privacy = &tori.Privacy{Practice: cfg.Practice, Store: st, Now: cfg.Now, Log: cfg.Log, Events: cfg.Bookings.Events}
@@ -155,6 +156,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		cron.WithLocation(w.cfg.Practice.Location),
 		cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)),
 	)
+
 	// Jobs run on a context that shutdown does not cancel, so that an item
 	// in hand (a message half sent) finishes; they stop between items.
 	jobCtx := context.WithoutCancel(ctx)
@@ -173,6 +175,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			return err
 		}
 	}
+
 	c.Start()
 	<-ctx.Done()
 	w.stop.Store(true)
