@@ -2,9 +2,6 @@ package storage
 
 import "github.com/redis/go-redis/v9"
 
-// The money side of an appointment: one script per step, each a
-// compare-and-set on the appointment's state, idempotent under retry.
-
 // attachOrderScript records a hold's order.
 //
 // KEYS[1] the appointment's hash
