@@ -178,6 +178,7 @@ func (p *Pages) paymentCancelled(r *http.Request) page {
 func (p *Pages) cancelPage(a tori.Appointment) page {
 	lang := p.bot.LangOf(a)
 	facts := p.bot.PageFacts(lang, a)
+
 	var pg page
 	switch {
 	case a.PayState == tori.PayStatePaid:

@@ -182,7 +182,6 @@ func decodeFile(raw []byte) (fileConfig, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	err := dec.Decode(&f)
-
 	if errors.Is(err, io.EOF) {
 		return f, errEmptyConfig
 	}

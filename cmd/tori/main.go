@@ -286,6 +286,7 @@ func connectParts(ctx context.Context, c runConfig, rdb redis.UniversalClient, l
 	if x.tg, err = connectTelegram(ctx, log, x.bot, bot.TelegramOptions{Token: c.token, APIURL: c.apiURL, Limiter: &bot.Limiter{Rate: c.rate}}); err != nil {
 		return x, err
 	}
+
 	if c.runBot {
 		if err := x.tg.RegisterCommands(ctx); err != nil {
 			log.Warn("could not register the command menu; the bot works without it", "err", err)

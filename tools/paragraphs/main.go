@@ -5,7 +5,7 @@
 //
 //	go -C tools/paragraphs run . ../..                  # the report
 //	go -C tools/paragraphs run . -list ../..            # and what to look at
-//	go -C tools/paragraphs run . -floor 8 ../..         # and fail under a floor
+//	go -C tools/paragraphs run . -floor 3 -skip bot/... ../..  # and fail under a floor
 //
 // It is a module of its own, the standard library only, so that tori's
 // import arrows (internal/arch) need not make room for a tool.
@@ -25,7 +25,7 @@ func main() {
 	floor := flag.Float64("floor", 0, "fail when a package of at least -min body lines has fewer blank lines per 100 body lines")
 	minBody := flag.Int("min", 200, "packages with fewer body lines are reported but not held to -floor")
 	long := flag.Int("long", 25, "a body of at least this many lines is long")
-	skip := flag.String("skip", "", "comma-separated packages (as reported) not held to -floor")
+	skip := flag.String("skip", "", "comma-separated packages (as reported; dir/... for dir and those under it) not held to -floor")
 	list := flag.Bool("list", false, "also list the long bodies without a blank line and the loose comments")
 	flag.Parse()
 
@@ -134,10 +134,22 @@ func report(w io.Writer, pkgs []Package, floor float64, minBody int, skip []stri
 	for _, p := range pkgs {
 		line(p.Path, p.Count)
 		total.add(p.Count)
-		if floor > 0 && p.Body >= minBody && p.Per100() < floor && !slices.Contains(skip, p.Path) {
+		if floor > 0 && p.Body >= minBody && p.Per100() < floor && !skipped(p.Path, skip) {
 			under = append(under, p.Path)
 		}
 	}
 	line("all", total)
 	return under
+}
+
+// skipped reports whether path is one of skip: a package, or dir/... for
+// dir and every package under it.
+func skipped(path string, skip []string) bool {
+	for _, s := range skip {
+		dir, tree := strings.CutSuffix(s, "/...")
+		if path == dir || tree && strings.HasPrefix(path, dir+"/") {
+			return true
+		}
+	}
+	return false
 }

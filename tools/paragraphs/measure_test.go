@@ -65,11 +65,14 @@ func TestReportFloor(t *testing.T) {
 		{Path: "sparse", Count: Count{Body: 300, Blank: 3}},
 		{Path: "small", Count: Count{Body: 50}},
 		{Path: "skipped", Count: Count{Body: 300}},
+		{Path: "tree", Count: Count{Body: 300}},
+		{Path: "tree/sub", Count: Count{Body: 300}},
+		{Path: "treetop", Count: Count{Body: 300}},
 	}
 	var out strings.Builder
-	under := report(&out, pkgs, 8, 200, []string{"skipped"})
-	if len(under) != 1 || under[0] != "sparse" {
-		t.Errorf("under the floor: %q, want only sparse", under)
+	under := report(&out, pkgs, 8, 200, []string{"skipped", "tree/..."})
+	if len(under) != 2 || under[0] != "sparse" || under[1] != "treetop" {
+		t.Errorf("under the floor: %q, want sparse and treetop", under)
 	}
 	if !strings.Contains(out.String(), "all ") {
 		t.Errorf("report has no total line:\n%s", out.String())
