@@ -55,7 +55,8 @@ func appendFreeSlots(dst []time.Time, p *Practice, t Therapist, s Service, from,
 	step := p.Policy.SlotStep
 	j := 0 // first merged interval that may still matter
 
-	// Every start on the step within each span of working hours that is far enough ahead and whose block (session and buffer) meets nothing busy.
+	// Every start on the step within each working span that is far enough
+	// ahead and whose block (session and buffer) meets nothing busy.
 	for d := from; !d.After(to); d = d.AddDays(1) {
 		if t.OffOn(d) {
 			continue
@@ -66,6 +67,8 @@ func appendFreeSlots(dst []time.Time, p *Practice, t Therapist, s Service, from,
 				if st.Before(earliest) {
 					continue
 				}
+
+				// Past the busy intervals that end before it: both go in time order.
 				blockEnd := st.Add(s.Duration + s.BufferAfter)
 				for j < len(merged) && !merged[j].End.After(st) {
 					j++
@@ -87,6 +90,7 @@ func mergeIntervals(in []Interval) []Interval {
 	if len(in) == 0 {
 		return nil
 	}
+
 	disjoint := true
 	for i := 1; i < len(in) && disjoint; i++ {
 		disjoint = in[i].Start.After(in[i-1].End)
@@ -94,6 +98,7 @@ func mergeIntervals(in []Interval) []Interval {
 	if disjoint {
 		return in
 	}
+
 	s := slices.Clone(in)
 	slices.SortFunc(s, func(a, b Interval) int { return a.Start.Compare(b.Start) })
 	out := s[:1]
@@ -130,6 +135,7 @@ func Nearest(slots []time.Time, want time.Time, n int) []time.Time {
 		}
 		return d
 	}
+
 	slices.SortStableFunc(s, func(a, b time.Time) int { return cmp.Compare(dist(a), dist(b)) })
 	if len(s) > n {
 		s = s[:n]

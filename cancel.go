@@ -48,10 +48,12 @@ func (b *Bookings) QuoteCancel(ctx context.Context, c Client, id string) (Appoin
 	if err != nil {
 		return Appointment{}, CancelTerms{}, err
 	}
+
 	now := b.now()
 	if check := a; check.CancelByClient(now) != nil || a.Status != StatusConfirmed {
 		return Appointment{}, CancelTerms{}, Errorf(ECONFLICT, "This booking can no longer be cancelled here; it has already started, ended or been cancelled.")
 	}
+
 	forgive, err := b.canForgive(ctx, a)
 	if err != nil {
 		return Appointment{}, CancelTerms{}, err
@@ -102,6 +104,8 @@ func (b *Bookings) Cancel(ctx context.Context, c Client, id string, quoted int) 
 			return a, t, fresh, err
 		}
 	}
+
+	// The refund is tried at once; the worker retries what fails.
 	if a.RefundState == RefundPending {
 		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {
 			a = r // refunded, or still pending with the attempt counted
@@ -123,14 +127,17 @@ func (b *Bookings) CancelByPractice(ctx context.Context, id string) (Appointment
 	if check := a; check.CancelByPractice(b.now()) != nil || a.Status != StatusConfirmed {
 		return a, false, Errorf(ECONFLICT, "This booking is %s, or has already started, and cannot be cancelled.", a.Status)
 	}
+
 	a, fresh, err := b.Store.CancelWithRefund(ctx, id, StatusCancelledByPractice, a.Paid, false, b.now())
 	if err != nil {
 		return Appointment{}, false, err
 	}
+
 	if fresh {
 		b.Count("booking", "cancelled_practice")
 		b.afterFreeing("cancel", b.FreedAppointment(ctx, a))
 	}
+
 	if a.RefundState == RefundPending {
 		if r, _ := b.IssueRefund(ctx, a.ID); r.ID != "" {
 			a = r // refunded, or still pending with the attempt counted
@@ -151,6 +158,7 @@ func (b *Bookings) MarkNoShow(ctx context.Context, id string) (Appointment, erro
 			return Appointment{}, err
 		}
 	}
+
 	fresh := a.Status != StatusNoShow
 	if a, err = b.Store.MarkNoShow(ctx, id, b.now()); err != nil {
 		return Appointment{}, err
@@ -158,6 +166,7 @@ func (b *Bookings) MarkNoShow(ctx context.Context, id string) (Appointment, erro
 	if fresh {
 		b.Count("booking", "no_show")
 	}
+
 	if a.Client.ID == 0 { // the client's data was erased: nobody to count it against
 		return a, nil
 	}

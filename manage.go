@@ -49,6 +49,7 @@ func (b *Bookings) Day(ctx context.Context, therapistIDs []string, day Date) ([]
 			}
 		}
 	}
+
 	sortByStart(out)
 	return out, nil
 }
@@ -64,6 +65,7 @@ func (b *Bookings) Complete(ctx context.Context, id string) (Appointment, error)
 			return Appointment{}, Errorf(ECONFLICT, "This booking is %s, or has not started yet; it cannot be marked as completed.", a.Status)
 		}
 	}
+
 	done, err := b.Store.MarkCompleted(ctx, id, b.now())
 	if err == nil && a.Status != StatusCompleted {
 		b.Count("booking", "completed")
@@ -100,6 +102,7 @@ func (b *Bookings) Overlapping(ctx context.Context, therapistID string, start, e
 	if err != nil {
 		return nil, err
 	}
+
 	now := b.now()
 	var out []Appointment
 	for _, a := range as {
@@ -120,6 +123,8 @@ func (b *Bookings) Unblock(ctx context.Context, therapistID, id string) error {
 	if err := b.Store.RemoveBlock(ctx, therapistID, id); err != nil {
 		return err
 	}
+
+	// The block's time, free again, goes to the waitlist.
 	for _, bl := range bs {
 		if bl.ID == id {
 			b.afterFreeing("unblock", b.freed(ctx, bl.ID+"@"+bl.Start.UTC().Format(time.RFC3339), therapistID, bl.Start, bl.End))

@@ -2,17 +2,10 @@ package tori
 
 import "context"
 
-// A capture must match what is due. PayPal reports what it took; an order
-// tori made for ₪400 can still come back as a capture of ₪1, or of 350.50
-// USD (an order changed at PayPal, a misconfigured account, a tampered
-// flow). Such a capture is never a confirmation: it is recorded as
-// PayStateMismatch, refunded in full in the currency it was taken in, and
-// the hold's time passes to a new hold (its successor) so that the client
-// can pay again, under a new order, while it lasts. See docs/ARCHITECTURE.md,
-// "A capture must match what is due".
-
 // Matches reports whether c took exactly what a is due: the same amount
-// in the same currency.
+// in the same currency. A capture that does not is never a confirmation: it
+// is refunded in full, and the time passes to a successor hold
+// (docs/ARCHITECTURE.md, "A capture must match what is due").
 func (a Appointment) Matches(c Capture) bool { return c.Amount == a.Due }
 
 // record records a completed capture of a's order. Every path that records
@@ -27,6 +20,7 @@ func (b *Bookings) record(ctx context.Context, a Appointment, c Capture) (Appoin
 		// guess could confirm, or refund, the wrong amount. Tried again.
 		return Appointment{}, false, Errorf(EUNAVAILABLE, "PayPal's capture %s of appointment %s does not say what it took", c.ID, a.ID)
 	}
+
 	var next Appointment
 	if !a.Matches(c) {
 		b.log().Warn("a capture does not match what is due: refunded, never booked",
@@ -35,25 +29,23 @@ func (b *Bookings) record(ctx context.Context, a Appointment, c Capture) (Appoin
 			next = b.successor(a)
 		}
 	}
+
 	return b.Store.ConfirmPaid(ctx, a, c, next, b.now())
 }
 
 // successor is the hold that takes over the time of a hold whose capture
-// did not match: the same client, session and terms, under a new id and
-// token (so its order, capture and refund carry request ids of their own:
-// order:<new id>, …), held until the later of the old hold's end and a
-// full hold period from now (the store holds it until exactly then). It
-// has no chat message of its own: the client is sent a new one to pay it
-// (see the bot's tellMismatch), so the explanation of the mismatch stays
-// in the chat. A waitlist offer's successor carries the offer on: paying
-// it fills the freeing and ends the client's entry, and its end passes
-// the freeing on (see offerLockHolder and AdvanceFreeing).
+// did not match, so that the client can pay again under a new order: the
+// same client, session, terms and waitlist offer under a new id and token,
+// held until the later of the old hold's end and a full hold period from
+// now. docs/ARCHITECTURE.md ("A capture must match what is due") has the
+// rest: its request ids, its message, the offer it carries on.
 func (b *Bookings) successor(a Appointment) Appointment {
 	now := b.now().UTC()
 	until := now.Add(b.Practice.Policy.HoldFor)
 	if a.HoldUntil.After(until) {
 		until = a.HoldUntil.UTC()
 	}
+
 	return Appointment{
 		ID:          NewAppointmentID(a.TherapistID),
 		TherapistID: a.TherapistID,
@@ -79,15 +71,15 @@ func (b *Bookings) successor(a Appointment) Appointment {
 // mismatched reports a capture that did not match what was due: nothing
 // is booked; its refund of exactly what was captured is asked for at once
 // (and retried by the worker, with its backoff, while PayPal refuses it or
-// does not answer: see refundNow), and its telling is
-// claimed as a settled payment's is, so that the client and the therapist
-// are told once.
+// does not answer: see refundNow), and its telling is claimed as a settled
+// payment's is, so that the client and the therapist are told once.
 func (b *Bookings) mismatched(ctx context.Context, a Appointment, fresh bool) PaymentResult {
 	if fresh {
 		b.Count("payment", "mismatch")
 		b.amount("captured", a.Paid)
 		b.amount("mismatch", a.Paid)
 	}
+
 	a = b.refundNow(ctx, a)
 	r := PaymentResult{Outcome: PaidMismatch, Appointment: a}
 	r.Fresh, r.Told, r.TellToken = b.claimTelling(ctx, a, fresh)
@@ -107,6 +99,7 @@ func (b *Bookings) pendingMismatch(ctx context.Context, a Appointment, c Capture
 	if err != nil {
 		return PaymentResult{}, nil, err
 	}
+
 	if fresh {
 		b.log().Warn("a pending capture does not match what is due: the time let go, refunded once completed",
 			"appointment", a.ID, "captured", c.Amount.String(), "due", a.Due.String())

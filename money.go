@@ -46,10 +46,12 @@ func (m Money) Number() string {
 	if neg {
 		a = -a
 	}
+
 	unit := int64(1)
 	for range d {
 		unit *= 10
 	}
+
 	s := strconv.FormatInt(a/unit, 10)
 	if frac := a % unit; frac != 0 {
 		s += "." + fmt.Sprintf("%0*d", d, frac)
@@ -113,12 +115,14 @@ func ParseAmount(s, currency string) (Money, error) {
 	if len(currency) != 3 || strings.Trim(currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 		return Money{}, Errorf(EINVALID, "currency %q is not a three-letter code such as ILS, USD or EUR", currency)
 	}
+
 	s = strings.TrimSpace(s)
 	d := MinorDigits(currency)
 	whole, frac, hasFrac := strings.Cut(s, ".")
 	if whole == "" || (hasFrac && (frac == "" || len(frac) > d)) {
 		return Money{}, Errorf(EINVALID, "amount %q is not a number with at most %d decimals, such as 350 or 350.50", s, d)
 	}
+
 	for len(frac) < d {
 		frac += "0"
 	}

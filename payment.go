@@ -195,14 +195,18 @@ func (b *Bookings) StartPaymentOf(ctx context.Context, c Client, h Appointment, 
 	case h.Payment == PayNone:
 		return Appointment{}, Errorf(EINVALID, "This booking is paid at the session.")
 	}
+
 	if h.Status == StatusExpired || !b.now().Before(h.HoldUntil) {
 		if h, err = b.renew(ctx, h); err != nil {
 			return Appointment{}, err
 		}
 	}
+
 	if b.Payments == nil {
 		return Appointment{}, Errorf(EUNAVAILABLE, "Online payment is not set up.")
 	}
+
+	// Made once: a retry finds the order on the hold.
 	o := Order{ID: h.OrderID, ApproveURL: h.ApproveURL}
 	if o.ID == "" {
 		if o, err = b.Payments.CreateOrder(ctx, h, h.Due); err != nil {
@@ -236,8 +240,8 @@ type PaymentResult struct {
 	Outcome     PaymentOutcome
 	Appointment Appointment
 	// Fresh: this caller is to tell the client (and the therapist). For a
-	// settled payment (PaidNow, PaidTimeLost, PaidMismatch) it then reports the telling
-	// with PaymentTold.
+	// settled payment (PaidNow, PaidTimeLost, PaidMismatch) it then reports
+	// the telling with PaymentTold.
 	Fresh bool
 	// Told: a settled payment's messages went out before (nothing to do).
 	Told bool
@@ -263,9 +267,11 @@ func (b *Bookings) CompletePayment(ctx context.Context, orderID string, known *C
 	if err != nil {
 		return PaymentResult{}, err
 	}
+
 	if a.PayState == PayStatePaid || a.PayState == PayStateMismatch {
 		return b.settled(ctx, a, false)
 	}
+
 	if known == nil || known.Status != "COMPLETED" || known.Amount.Currency == "" {
 		// (a capture that does not say what it took is asked of PayPal)
 		r, c, err := b.capture(ctx, a)
@@ -274,6 +280,7 @@ func (b *Bookings) CompletePayment(ctx context.Context, orderID string, known *C
 		}
 		known = c
 	}
+
 	a, fresh, err := b.record(ctx, a, *known)
 	if err != nil {
 		return PaymentResult{}, err
@@ -288,6 +295,8 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 	if b.Payments == nil {
 		return PaymentResult{}, nil, Errorf(EUNAVAILABLE, "Online payment is not set up.")
 	}
+
+	// The hold re-checked, and kept for the capture, before PayPal is asked.
 	a, err := b.Store.BeginCapture(ctx, orig.ID, orig.HoldToken, b.now().Add(captureGrace), b.now())
 	switch {
 	case ErrorCode(err) == ECONFLICT: // this call found the time taken: nothing may be captured
@@ -304,6 +313,7 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 	case a.PayState == PayStateMismatchPending: // its time is gone: PayPal says how its capture ended
 		return b.askPayPal(ctx, a)
 	}
+
 	b.fault("pay.before_capture")
 	c, err := b.Payments.Capture(ctx, a)
 	switch ErrorCode(err) {
@@ -320,6 +330,7 @@ func (b *Bookings) capture(ctx context.Context, orig Appointment) (PaymentResult
 	default:
 		return PaymentResult{}, nil, err // capturing stays recorded: a retry finishes it
 	}
+
 	return b.captureAnswered(ctx, a, c)
 }
 
@@ -338,7 +349,9 @@ func (b *Bookings) captureAnswered(ctx context.Context, a Appointment, c Capture
 		a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStatePending, b.now())
 		return PaymentResult{Outcome: PayPending, Appointment: a, Fresh: changed}, nil, err
 	}
-	a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateDeclined, b.now()) // DECLINED, FAILED
+
+	// Else it was declined (DECLINED, FAILED).
+	a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateDeclined, b.now())
 	return PaymentResult{Outcome: PayDeclined, Appointment: a, Fresh: changed}, nil, err
 }
 
@@ -352,6 +365,7 @@ func (b *Bookings) askPayPal(ctx context.Context, a Appointment) (PaymentResult,
 	if err != nil {
 		return PaymentResult{}, nil, err
 	}
+
 	pending := a.PayState == PayStateMismatchPending
 	switch {
 	case o.Capture != nil && o.Capture.Status == "COMPLETED":
@@ -361,6 +375,8 @@ func (b *Bookings) askPayPal(ctx context.Context, a Appointment) (PaymentResult,
 	case o.Capture != nil && o.Capture.Status == "PENDING":
 		return PaymentResult{Outcome: PayPending, Appointment: a}, nil, nil
 	}
+
+	// No capture at PayPal: nothing was taken.
 	a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateLost, b.now())
 	if pending { // PayPal denied it: nothing was taken
 		return PaymentResult{Outcome: PayDenied, Appointment: a, Fresh: changed}, nil, err
@@ -378,6 +394,7 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 	if a.PayState == PayStateMismatch {
 		return b.mismatched(ctx, a, fresh), nil
 	}
+
 	switch a.Status {
 	case StatusConfirmed, StatusCompleted, StatusNoShow:
 		if fresh {
@@ -394,6 +411,8 @@ func (b *Bookings) settled(ctx context.Context, a Appointment, fresh bool) (Paym
 			return PaymentResult{Outcome: PaidNow, Appointment: a, Told: true}, nil
 		}
 	}
+
+	// Otherwise it is not a booking now: a pending refund is asked for at once.
 	if fresh {
 		b.Count("payment", "time_lost")
 		b.amount("captured", a.Paid)
@@ -434,7 +453,7 @@ func (b *Bookings) claimTelling(ctx context.Context, a Appointment, fresh bool) 
 	return claim == TellYours, claim == TellDone, token
 }
 
-// A claim to tell of a settled payment.
+// TellClaim is the answer to a claim to tell of a settled payment.
 type TellClaim int
 
 const (
@@ -457,6 +476,7 @@ func (b *Bookings) PaymentTold(ctx context.Context, r PaymentResult, delivered b
 	// On a context of its own: the caller's may be spent by the telling.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+
 	id := r.Appointment.ID
 	var err error
 	if delivered {
@@ -480,10 +500,12 @@ func (b *Bookings) PaymentDenied(ctx context.Context, orderID string) (Appointme
 	if a.PayState == PayStatePaid || a.PayState == PayStateMismatch {
 		return a, false, nil
 	}
+
 	a, changed, err := b.Store.SetPayState(ctx, a.ID, PayStateLost, b.now())
 	if err != nil {
 		return Appointment{}, false, err
 	}
+
 	if a.Status == StatusHeld || a.Status == StatusExpired {
 		if err := b.Store.Release(ctx, a.ID, a.HoldToken, b.now()); err != nil {
 			return a, changed, err
@@ -510,6 +532,7 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 	if err := b.refundWaits(a); err != nil {
 		return a, err
 	}
+
 	if a.RefundDue.Amount <= 0 || a.CaptureID == "" {
 		a, _, err = b.Store.RefundDone(ctx, id, Refund{Amount: Money{Currency: a.RefundDue.Currency}}, b.now())
 		return a, err
@@ -517,6 +540,7 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 	if b.Payments == nil {
 		return a, Errorf(EUNAVAILABLE, "Online payment is not set up.")
 	}
+
 	b.fault("refund.before_issue")
 	r, err := b.Payments.Refund(ctx, a, a.RefundDue)
 	if err == nil {
@@ -532,6 +556,7 @@ func (b *Bookings) IssueRefund(ctx context.Context, id string) (Appointment, err
 		}
 		return a, err
 	}
+
 	a, fresh, err := b.Store.RefundDone(ctx, id, r, b.now())
 	if err == nil && fresh {
 		b.Count("refund", "issued")
@@ -548,12 +573,14 @@ func (b *Bookings) refundWaits(a Appointment) error {
 		// is left is the practice's to refund by hand.
 		return Errorf(EUNAVAILABLE, "Part of the refund was made at PayPal; the rest was handed over to the practice.")
 	}
+
 	if next := a.RefundTriedAt.Add(RefundBackoff(a.RefundTries)); a.RefundTries > 0 && b.now().Before(next) {
 		// Tried a moment ago (PayPal refused it or did not answer): every
 		// return, webhook and reconciliation that finds it pending would
 		// otherwise spend an attempt; the refunds queue tries it again.
 		return Errorf(EUNAVAILABLE, "The refund was tried a moment ago; it is tried again from %s.", next.UTC().Format(time.RFC3339))
 	}
+
 	if max := b.Practice.Worker.RefundAttempts; max > 0 && a.RefundTries >= max {
 		// Handed over to the therapist to refund by hand: asking PayPal
 		// again could refund twice.
@@ -587,6 +614,7 @@ func (b *Bookings) RefundSettled(ctx context.Context, captureID string, r Refund
 	if a.RefundState != RefundPending {
 		return a, RefundIgnored, nil
 	}
+
 	a, out, err := b.Store.RefundReported(ctx, a.ID, r, b.now())
 	switch {
 	case err != nil:

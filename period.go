@@ -41,6 +41,7 @@ func (p Period) String() string {
 			parts = append(parts, strconv.Itoa(u.n)+" "+u.unit+"s")
 		}
 	}
+
 	if len(parts) == 0 {
 		return "0 days"
 	}

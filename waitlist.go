@@ -189,6 +189,7 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, c Client, serviceID, therap
 	if err := b.Store.RememberClient(ctx, c, now); err != nil { // their activity, for retention
 		return WaitEntry{}, err
 	}
+
 	e := WaitEntry{ID: "w" + RandomToken(10), Client: c, ServiceID: s.ID, TherapistID: therapistID, From: from, To: to, Part: part, Joined: now.UTC()}
 	return b.Store.AddWaitEntry(ctx, e, wp.MaxEntries, to.AddDays(1).In(b.Practice.Location))
 }
@@ -223,10 +224,12 @@ func (b *Bookings) freed(ctx context.Context, key, therapistID string, start, en
 	if !end.After(b.now()) {
 		return nil
 	}
+
 	es, err := b.Store.WaitEntries(ctx)
 	if err != nil || len(es) == 0 {
 		return err
 	}
+
 	sum := sha256.Sum256([]byte(key))
 	f := Freeing{ID: "f" + derived(sum[:10]), TherapistID: therapistID, Start: start.UTC(), End: end.UTC()}
 	return b.Store.AddFreeing(ctx, f, b.now())
@@ -242,6 +245,7 @@ func (b *Bookings) FreedAppointment(ctx context.Context, a Appointment) error {
 		}
 		return b.Store.Enqueue(ctx, QueueWaitlist, "", fid, b.now())
 	}
+
 	return b.freed(ctx, a.ID+"@"+a.Start.UTC().Format(time.RFC3339), a.TherapistID, a.Start, a.End)
 }
 
@@ -312,11 +316,13 @@ func (b *Bookings) currentOffer(ctx context.Context, f Freeing) (step OfferStep,
 	if f.Current == "" {
 		return OfferStep{}, false, nil
 	}
+
 	now := b.now()
 	h, err := b.offerHolder(ctx, f.Current)
 	if err != nil {
 		return OfferStep{}, true, err
 	}
+
 	switch {
 	case h.Booked():
 		_, err := b.Store.EndFreeing(ctx, f.ID, f.Ver, FreeingFilled, h.ID)
@@ -341,6 +347,7 @@ func (b *Bookings) offerNext(ctx context.Context, f Freeing) (OfferStep, Freeing
 	if err != nil {
 		return OfferStep{}, f, true, err
 	}
+
 	for _, e := range entries {
 		if contains(f.Offered, e.ID) {
 			continue
@@ -371,6 +378,7 @@ func (b *Bookings) endFreeing(ctx context.Context, f Freeing) (OfferStep, error)
 			state = FreeingUnfilled
 		}
 	}
+
 	fresh, err := b.Store.EndFreeing(ctx, f.ID, f.Ver, state, "")
 	f.State = state
 	return OfferStep{Freeing: f, Unfilled: fresh && state == FreeingUnfilled}, err
@@ -384,6 +392,7 @@ func (b *Bookings) resumeOffer(ctx context.Context, f Freeing) (Freeing, OfferSt
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return f, OfferStep{}, false, err
 	}
+
 	client := h.Client.ID
 	if err != nil { // the hold was never taken: whose lock is it?
 		e, err := b.Store.WaitEntry(ctx, f.Pending)
@@ -392,14 +401,19 @@ func (b *Bookings) resumeOffer(ctx context.Context, f Freeing) (Freeing, OfferSt
 		}
 		client = e.Client.ID
 	}
+
+	// Its hold there and live: the offer was made.
 	if h.Status == StatusHeld && b.now().Before(h.HoldUntil) {
 		f, err := b.Store.OfferMade(ctx, f, client, h.ID)
 		return f, OfferStep{Freeing: f, Offer: h, WaitUntil: h.HoldUntil}, true, err
 	}
+
 	if until := f.PendingAt.Add(pendingGrace); err != nil && b.now().Before(until) {
 		// No hold yet: the step that began it may still be taking it.
 		return f, OfferStep{Freeing: f, WaitUntil: until}, true, nil
 	}
+
+	// Else the offer is undone, its hold (if any) let go.
 	if h.Status == StatusHeld {
 		if err := b.Store.Release(ctx, h.ID, h.HoldToken, b.now()); err != nil && ErrorCode(err) != ECONFLICT {
 			return f, OfferStep{}, false, err
@@ -416,6 +430,7 @@ func (b *Bookings) stillFree(ctx context.Context, f Freeing) (bool, error) {
 	if !ok {
 		return false, nil
 	}
+
 	for _, s := range b.Practice.Services {
 		if !offers(b.Practice, s, t.ID) {
 			continue
@@ -434,6 +449,7 @@ func offerHoldID(f Freeing, entryID string) string {
 	return f.TherapistID + "." + derived(seed[:10])
 }
 
+// offers reports whether the therapist gives service s.
 func offers(p *Practice, s Service, therapistID string) bool {
 	for _, t := range p.TherapistsFor(s) {
 		if t.ID == therapistID {
@@ -443,6 +459,7 @@ func offers(p *Practice, s Service, therapistID string) bool {
 	return false
 }
 
+// contains reports whether x is one of xs.
 func contains(xs []string, x string) bool {
 	for _, y := range xs {
 		if y == x {
@@ -477,7 +494,8 @@ func (b *Bookings) offer(ctx context.Context, f Freeing, e WaitEntry) (Appointme
 		return Appointment{}, false, f, err
 	}
 
-	// The hold: its id and token come from the freeing and the entry, so a step repeated finds the first one's.
+	// The hold: its id and token come from the freeing and the entry, so
+	// that a step repeated finds the first one's.
 	seed := sha256.Sum256([]byte(f.ID + "/" + e.ID))
 	window := offerWindow(wp.OfferWindow, start, now)
 	h := Appointment{
@@ -523,6 +541,7 @@ func (b *Bookings) holdOffer(ctx context.Context, f Freeing, e WaitEntry, h Appo
 	if err == nil {
 		held, err = b.Store.Appointment(ctx, h.ID) // a repeated step finds the first one's hold
 	}
+
 	switch {
 	case err == nil && held.Status == StatusHeld:
 		made, err := b.Store.OfferMade(ctx, f, e.Client.ID, h.ID)
@@ -564,11 +583,13 @@ func (b *Bookings) offerSlot(ctx context.Context, f Freeing, e WaitEntry) (time.
 	if !okS || !okT || e.TherapistID != "" && e.TherapistID != t.ID || !offers(b.Practice, s, t.ID) {
 		return time.Time{}, s, false, nil
 	}
+
 	loc := b.Practice.Location
 	from, to, ok := b.offerDays(f, e)
 	if !ok {
 		return time.Time{}, s, false, nil
 	}
+
 	now := b.now()
 	busy, err := b.Store.Busy(ctx, t.ID, from.In(loc).Add(-24*time.Hour), to.AddDays(1).In(loc).Add(24*time.Hour), now)
 	if err != nil {
@@ -578,10 +599,13 @@ func (b *Bookings) offerSlot(ctx context.Context, f Freeing, e WaitEntry) (time.
 	if err != nil {
 		return time.Time{}, s, false, err
 	}
+
+	// An offer may be at short notice, when the practice allows it.
 	p := *b.Practice
 	if p.Waitlist.AllowShortNotice {
 		p.Policy.MinNotice = 0
 	}
+
 	for _, st := range FreeSlots(&p, t, s, from, to, busy, now) {
 		if b.offerable(f, e, s, declined, st, now) {
 			return st, s, true, nil
@@ -657,6 +681,7 @@ func (b *Bookings) TakeOffer(ctx context.Context, c Client, id string) (Appointm
 	if err != nil {
 		return Appointment{}, err
 	}
+
 	now := b.now()
 	switch {
 	case h.Offer == "":
@@ -668,6 +693,8 @@ func (b *Bookings) TakeOffer(ctx context.Context, c Client, id string) (Appointm
 	case h.Status != StatusHeld:
 		return Appointment{}, Errorf(EGONE, "This time is no longer free, so the offer is withdrawn.")
 	}
+
+	// Taken: held a full hold period from now, as any hold.
 	until := now.Add(b.Practice.Policy.HoldFor)
 	if until.After(h.Start) {
 		until = h.Start // a short-notice offer: held until the session at most
@@ -677,6 +704,7 @@ func (b *Bookings) TakeOffer(ctx context.Context, c Client, id string) (Appointm
 			return h, err
 		}
 	}
+
 	b.Count("waitlist", "taken")
 	return h, nil
 }
@@ -696,11 +724,14 @@ func (b *Bookings) DeclineOffer(ctx context.Context, c Client, id string) (Appoi
 	if h.Booked() {
 		return h, Errorf(ECONFLICT, "You have already booked this time.")
 	}
+
 	if h.Status == StatusHeld || h.Status == StatusExpired {
 		if err := b.Store.Release(ctx, h.ID, h.HoldToken, b.now()); err != nil {
 			return Appointment{}, err
 		}
 	}
+
+	// The time is not offered to them again, and their offer lock is free.
 	if err := b.Store.DeclineSlot(ctx, eid, h.Start); err != nil {
 		return Appointment{}, err
 	}
@@ -731,6 +762,7 @@ func (b *Bookings) offerFilled(ctx context.Context, a Appointment) error {
 	if !ok || !a.Booked() {
 		return nil
 	}
+
 	if _, err := b.Store.EndFreeing(ctx, fid, -1, FreeingFilled, a.ID); err != nil {
 		return err
 	}
@@ -741,6 +773,8 @@ func (b *Bookings) offerFilled(ctx context.Context, a Appointment) error {
 	if err := b.Store.RemoveWaitEntry(ctx, eid); err != nil {
 		return err
 	}
+
+	// Time left over goes on as a freeing of its own.
 	f, err := b.Store.Freeing(ctx, fid)
 	if err != nil || f.End.Sub(f.Start) <= a.End.Sub(a.Start)+a.Buffer {
 		return err

@@ -52,6 +52,7 @@ func Booking(p *tori.Practice, a tori.Appointment, text Text, now time.Time, can
 	if cancelled {
 		method = ics.MethodCancel
 	}
+
 	cal := newCalendar(p.Name, method)
 	clientEvent(cal, p, a, text, now, cancelled)
 	return []byte(cal.Serialize(ics.WithNewLineWindows))
@@ -69,9 +70,11 @@ func clientEvent(cal *ics.Calendar, p *tori.Practice, a tori.Appointment, text T
 	} else {
 		e.SetSequence(a.Seq)
 	}
+
 	if mail := emailIn(p.Contact); mail != "" {
 		e.SetOrganizer("mailto:"+mail, ics.WithCN(p.Name)) // calendars want one on a CANCEL (RFC 5546)
 	}
+
 	e.SetSummary(text.Summary)
 	if a.Remote && s.MeetingLink != "" {
 		e.SetLocation(s.MeetingLink)
@@ -86,6 +89,8 @@ func clientEvent(cal *ics.Calendar, p *tori.Practice, a tori.Appointment, text T
 	}
 
 	e.SetStatus(ics.ObjectStatusConfirmed)
+
+	// A reminder an hour before.
 	al := e.AddAlarm()
 	al.SetAction(ics.ActionDisplay)
 	al.SetTrigger("-PT1H")
@@ -100,9 +105,11 @@ func Feed(p *tori.Practice, t tori.Therapist, as []tori.Appointment, now time.Ti
 	if lang == "" {
 		lang = p.Language
 	}
+
 	cal := newCalendar(p.Name+" · "+t.Name, ics.MethodPublish)
 	cal.SetXPublishedTTL("PT15M")
 	cal.SetRefreshInterval("PT15M")
+
 	for _, a := range as {
 		s, _ := p.Service(a.ServiceID)
 		first, _, _ := strings.Cut(a.Client.Name, " ")
@@ -119,5 +126,6 @@ func Feed(p *tori.Practice, t tori.Therapist, as []tori.Appointment, now time.Ti
 			e.SetLocation(p.Address)
 		}
 	}
+
 	return []byte(cal.Serialize(ics.WithNewLineWindows))
 }

@@ -163,6 +163,7 @@ func (q Queues) Collect(ch chan<- prometheus.Metric) {
 		if !oldest.IsZero() && oldest.Before(now) {
 			age = now.Sub(oldest).Seconds()
 		}
+
 		ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, float64(depth), string(name))
 		ch <- prometheus.MustNewConstMetric(queueAge, prometheus.GaugeValue, age, string(name))
 	}

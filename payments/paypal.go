@@ -61,10 +61,12 @@ func New(cfg Config) (*PayPal, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 20 * time.Second
 	}
+
 	c, err := paypal.NewClient(cfg.ClientID, cfg.Secret, strings.TrimRight(cfg.APIBase, "/"))
 	if err != nil {
 		return nil, errors.New("PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are required for paid services: copy them from your PayPal app (developer.paypal.com > Apps & Credentials)")
 	}
+
 	// Connections kept for many payments at once: the default keeps two,
 	// and a busy hour would open a new TLS connection to PayPal for most
 	// calls.
@@ -83,6 +85,7 @@ func value(m tori.Money) string {
 	if d == 0 {
 		return fmt.Sprint(m.Amount)
 	}
+
 	unit := int64(1)
 	for range d {
 		unit *= 10
@@ -107,6 +110,7 @@ func money(currency, v string) (tori.Money, error) {
 			v += "." + frac
 		}
 	}
+
 	m, err := tori.ParseAmount(v, currency)
 	if err != nil {
 		return tori.Money{}, fmt.Errorf("paypal amount %q %s: %w", v, currency, err)
@@ -120,6 +124,7 @@ func (p *PayPal) CreateOrder(ctx context.Context, a tori.Appointment, amount tor
 	if a.Client.Lang == "he" {
 		locale = "he-IL"
 	}
+
 	unit := paypal.PurchaseUnitRequest{
 		ReferenceID: a.ID,
 		CustomID:    a.ID,
@@ -135,6 +140,7 @@ func (p *PayPal) CreateOrder(ctx context.Context, a tori.Appointment, amount tor
 		ReturnURL:          p.cfg.ReturnURL,
 		CancelURL:          p.cfg.CancelURL,
 	}
+
 	o, err := p.c.CreateOrderWithPaypalRequestID(ctx, paypal.OrderIntentCapture, []paypal.PurchaseUnitRequest{unit}, nil, app, "order:"+a.ID)
 	if err != nil {
 		return tori.Order{}, formatError("create order", err)
@@ -149,6 +155,8 @@ func orderOf(o *paypal.Order) (tori.Order, error) {
 			out.ApproveURL = l.Href
 		}
 	}
+
+	// The capture, once the order has one.
 	for _, u := range o.PurchaseUnits {
 		if u.Payments == nil {
 			continue
@@ -206,6 +214,7 @@ func (p *PayPal) Capture(ctx context.Context, a tori.Appointment) (tori.Capture,
 		if c := u.Payments.Captures[0]; c.Amount != nil {
 			return captureOf(c)
 		}
+
 		// A capture that does not say what it took: read it from the
 		// order, never assume it.
 		o, err := p.Order(ctx, a.OrderID)
@@ -248,16 +257,19 @@ func (p *PayPal) Order(ctx context.Context, orderID string) (tori.Order, error) 
 // Refund implements tori.PaymentGateway.
 func (p *PayPal) Refund(ctx context.Context, a tori.Appointment, amount tori.Money) (tori.Refund, error) {
 	req := paypal.RefundCaptureRequest{Amount: &paypal.Money{Currency: amount.Currency, Value: value(amount)}, InvoiceID: a.ID}
+
 	// A retry after a timeout reuses the id (PayPal answers what it did);
 	// after a refusal no money moved, and a new id asks again.
 	rid := "refund:" + a.ID
 	if a.Refusals > 0 {
 		rid = fmt.Sprintf("refund:%s:%d", a.ID, a.Refusals+1)
 	}
+
 	r, err := p.c.RefundCaptureWithPaypalRequestId(ctx, a.CaptureID, req, rid)
 	if err != nil {
 		return tori.Refund{}, formatError("refund", err)
 	}
+
 	out := tori.Refund{ID: r.ID, Status: r.Status, Amount: amount}
 	if r.Amount != nil {
 		if m, err := money(r.Amount.Currency, r.Amount.Value); err == nil {
@@ -296,6 +308,7 @@ func formatError(op string, err error) error {
 		if e.Response != nil {
 			status = e.Response.StatusCode
 		}
+
 		is := issue(err)
 		what := fmt.Sprintf("PayPal %s: %d %s %s (debug id %s)", op, status, e.Name, is, e.DebugID)
 		switch {
@@ -317,6 +330,7 @@ func formatError(op string, err error) error {
 	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return tori.WrapError(tori.EUNAVAILABLE, err, "PayPal %s did not answer: %v", op, err)
 	}
+
 	var tokenErr *json.SyntaxError
 	if errors.As(err, &tokenErr) {
 		return tori.WrapError(tori.EUNAVAILABLE, err, "PayPal %s answered something that is not JSON: %v", op, err)

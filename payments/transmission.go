@@ -52,6 +52,7 @@ func newWebhookGuard(cfg Config) *webhookGuard {
 	if g.size <= 0 {
 		g.size = DefaultVerifyPerMinute
 	}
+
 	g.tokens = g.size
 	if u, err := url.Parse(cfg.APIBase); err == nil && u.Host != "" {
 		g.apiHost = u.Scheme + "://" + u.Host
@@ -64,6 +65,7 @@ func newWebhookGuard(cfg Config) *webhookGuard {
 func (g *webhookGuard) take() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+
 	now := g.now()
 	if g.filled.IsZero() {
 		g.filled = now
@@ -72,6 +74,7 @@ func (g *webhookGuard) take() bool {
 		g.tokens = min(g.size, g.tokens+d.Minutes()*g.size)
 		g.filled = now
 	}
+
 	if g.tokens < 1 {
 		return false
 	}
@@ -89,11 +92,14 @@ func (g *webhookGuard) refuse(reason string, err error) error {
 	if reason == "unverifiable" {
 		g.lastErr = tori.ErrorMessage(err)
 	}
+
+	// At most one line a minute: the refusals are counted until the next.
 	now := g.now()
 	if !g.logged.IsZero() && now.Sub(g.logged) < time.Minute {
 		g.mu.Unlock()
 		return err
 	}
+
 	attrs := []any{}
 	total := 0
 	for _, r := range []string{"off", "headers", "body", "limit", "unverifiable", "signature", "event"} {
@@ -107,6 +113,7 @@ func (g *webhookGuard) refuse(reason string, err error) error {
 	}
 	g.refused, g.lastErr, g.logged = map[string]int{}, "", now
 	g.mu.Unlock()
+
 	g.log.Warn("PayPal webhook requests refused (this line comes at most once a minute; tori_paypal_webhook_refused_total counts each by reason)",
 		append([]any{"refused", total}, attrs...)...)
 	return err
@@ -118,6 +125,7 @@ func (g *webhookGuard) refuse(reason string, err error) error {
 func (g *webhookGuard) checkTransmission(h http.Header) error {
 	id, when, sig := h.Get("PAYPAL-TRANSMISSION-ID"), h.Get("PAYPAL-TRANSMISSION-TIME"), h.Get("PAYPAL-TRANSMISSION-SIG")
 	cert, algo := h.Get("PAYPAL-CERT-URL"), h.Get("PAYPAL-AUTH-ALGO")
+
 	switch {
 	case id == "" || when == "" || sig == "" || cert == "" || algo == "":
 		return tori.Errorf(tori.EINVALID, "not a PayPal webhook: a PAYPAL-TRANSMISSION-* header, PAYPAL-CERT-URL or PAYPAL-AUTH-ALGO is missing")
@@ -142,6 +150,7 @@ func (g *webhookGuard) paypalCert(raw string) bool {
 	if err != nil || u.Host == "" || u.User != nil {
 		return false
 	}
+
 	host := strings.ToLower(u.Hostname())
 	if u.Scheme == "https" && (host == "paypal.com" || strings.HasSuffix(host, ".paypal.com")) {
 		return true
@@ -157,6 +166,7 @@ func token(s string, max int) bool {
 	if len(s) < 2 || len(s) > max || !alnum(rune(s[0])) && s[0] != '_' {
 		return false
 	}
+
 	digits := true
 	for _, r := range s {
 		if r <= ' ' || r > '~' {

@@ -65,6 +65,7 @@ func (p *PayPal) ParseWebhook(ctx context.Context, r *http.Request) (tori.Paymen
 	if p.cfg.WebhookID == "" {
 		return tori.PaymentEvent{}, g.refuse("off", tori.Errorf(tori.EFORBIDDEN, "PAYPAL_WEBHOOK_ID is not set: webhooks cannot be verified"))
 	}
+
 	if err := g.checkTransmission(r.Header); err != nil {
 		return tori.PaymentEvent{}, g.refuse("headers", err)
 	}
@@ -75,6 +76,7 @@ func (p *PayPal) ParseWebhook(ctx context.Context, r *http.Request) (tori.Paymen
 	if !g.take() {
 		return tori.PaymentEvent{}, g.refuse("limit", tori.Errorf(tori.ELIMIT, "more PayPal webhooks than %d a minute to verify: refused for now (PayPal delivers again)", int(g.size)))
 	}
+
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	v, err := p.c.VerifyWebhookSignature(ctx, r, p.cfg.WebhookID)
 	if err != nil {
@@ -86,6 +88,7 @@ func (p *PayPal) ParseWebhook(ctx context.Context, r *http.Request) (tori.Paymen
 		return tori.PaymentEvent{}, g.refuse("signature", tori.Errorf(tori.EFORBIDDEN, "webhook signature verification: %s", v.VerificationStatus))
 	}
 	metrics.WebhookVerifications.WithLabelValues("success").Inc()
+
 	ev, err := parseEvent(body)
 	if err != nil {
 		return tori.PaymentEvent{}, g.refuse("event", err)
@@ -105,6 +108,7 @@ func parseEvent(body []byte) (tori.PaymentEvent, error) {
 	if err := json.Unmarshal(ev.Resource, &res); err != nil {
 		return tori.PaymentEvent{}, tori.WrapError(tori.EINVALID, err, "webhook resource: %v", err)
 	}
+
 	var amount tori.Money
 	if res.Amount != nil {
 		var err error

@@ -20,6 +20,7 @@ func (w *Worker) sendAgendas(ctx context.Context) (int, error) {
 	if ws.AgendaOff {
 		return 0, nil
 	}
+
 	p := w.cfg.Practice
 	now := w.now().In(p.Location)
 	day := tori.DateOf(now)
@@ -27,6 +28,7 @@ func (w *Worker) sendAgendas(ctx context.Context) (int, error) {
 	if now.Before(at) || now.After(at.Add(agendaLate)) {
 		return 0, nil
 	}
+
 	sent := 0
 	var failed error
 	for _, t := range p.Therapists { // one therapist's failure does not hold up the others
@@ -52,17 +54,21 @@ func (w *Worker) agendaFor(ctx context.Context, t tori.Therapist, day tori.Date)
 	if err != nil || !claimed {
 		return false, err
 	}
+
 	as, err := st.TherapistAppointments(ctx, t.ID, day.In(p.Location), day.AddDays(1).In(p.Location))
 	if err != nil {
 		_ = st.Forget(ctx, "agenda", id)
 		return false, err
 	}
+
 	var booked []tori.Appointment
 	for _, a := range as {
 		if a.Status == tori.StatusConfirmed {
 			booked = append(booked, a)
 		}
 	}
+
+	// A day without sessions sends nothing, and is done all the same.
 	if len(booked) > 0 {
 		if err := w.cfg.Notify.Agenda(ctx, t, day, booked); err != nil && !unreachable(err) {
 			_ = st.Forget(ctx, "agenda", id)

@@ -22,6 +22,7 @@ func (w *Worker) expireHolds(ctx context.Context) (int, error) {
 		if err != nil {
 			return ended, err
 		}
+
 		for _, c := range claims { // in due order
 			if w.stopping(ctx) {
 				return ended, nil
@@ -46,6 +47,7 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (told boo
 	if paid, err := w.paidMeanwhile(ctx, c.Member); paid || err != nil {
 		return false, err
 	}
+
 	a, fresh, err := st.ExpireHold(ctx, c.Member, w.now())
 	switch {
 	case tori.ErrorCode(err) == tori.ENOTFOUND:
@@ -54,6 +56,7 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (told boo
 	case err != nil:
 		return false, err
 	}
+
 	if a.Status == tori.StatusHeld { // renewed, or being paid: look again later
 		due := a.HoldUntil
 		if !due.After(w.now()) {
@@ -62,6 +65,7 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (told boo
 		_, err = st.Requeue(ctx, tori.QueueHoldExpiry, tid, c, due)
 		return false, err
 	}
+
 	// A hold whose capture did not match passed its time to its successor
 	// (or, pending at PayPal, let it go) and is told of by its payment.
 	if a.Status == tori.StatusExpired && a.PayState != tori.PayStatePaid && !a.PayState.Mismatched() {
@@ -118,10 +122,13 @@ func (w *Worker) paidMeanwhile(ctx context.Context, id string) (bool, error) {
 	if err != nil || !w.awaitingBuyer(a) {
 		return false, nil
 	}
+
+	// Approved at PayPal, or captured there: pay it now.
 	o, err := w.cfg.Bookings.Payments.Order(ctx, a.OrderID)
 	if err != nil || (o.Status != "APPROVED" && o.Capture == nil) {
 		return false, nil // not approved (or PayPal is not answering): the hold ends as usual
 	}
+
 	var known *tori.Capture
 	if o.Capture != nil && o.Capture.Status == "COMPLETED" {
 		known = o.Capture
@@ -130,6 +137,7 @@ func (w *Worker) paidMeanwhile(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+
 	if err := w.cfg.Notify.PaymentSettled(ctx, r); err != nil && !unreachable(err) {
 		w.cfg.Log.Warn("payment settled, but the message did not go out", "appointment", a.ID, "err", err)
 	}

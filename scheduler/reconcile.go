@@ -26,6 +26,7 @@ func (w *Worker) reconcile(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+
 	settled := 0
 	for _, c := range claims {
 		done, err := w.settle(ctx, c)
@@ -36,6 +37,7 @@ func (w *Worker) reconcile(ctx context.Context) (int, error) {
 			}
 			continue
 		}
+
 		if done {
 			settled++
 			if _, err := st.Ack(ctx, tori.QueueOpenPayments, "", c); err != nil {
@@ -58,6 +60,7 @@ func (w *Worker) settle(ctx context.Context, c tori.Claim) (done bool, err error
 	if err != nil {
 		return false, err
 	}
+
 	switch {
 	case a.OrderID == "":
 		return true, nil
@@ -89,6 +92,7 @@ func (w *Worker) settleWithPayPal(ctx context.Context, a tori.Appointment) (done
 	if err != nil {
 		return false, err
 	}
+
 	var known *tori.Capture
 	switch {
 	case o.Capture != nil && o.Capture.Status == "PENDING":
@@ -128,12 +132,14 @@ func (w *Worker) completePayment(ctx context.Context, a tori.Appointment, known 
 	if err != nil {
 		return false, err
 	}
+
 	if r.Settled() {
 		return w.tellSettled(ctx, a, r), nil
 	}
 	if err := w.cfg.Notify.PaymentSettled(ctx, r); err != nil && !unreachable(err) {
 		w.cfg.Log.Warn("payment settled, but the message did not go out", "appointment", a.ID, "err", err)
 	}
+
 	// (a pending capture, matching or not, is watched until PayPal settles it)
 	return r.Outcome != tori.PayDeclined && r.Outcome != tori.PayPending && r.Outcome != tori.PayMismatchPending, nil
 }
@@ -146,6 +152,7 @@ func (w *Worker) tellSettled(ctx context.Context, a tori.Appointment, r tori.Pay
 	if !r.Fresh {
 		return r.Told
 	}
+
 	err := w.cfg.Notify.PaymentSettled(ctx, r) // records the telling
 	if err != nil && !unreachable(err) {
 		w.cfg.Log.Warn("payment settled, but the message did not go out; told again later", "appointment", a.ID, "err", err)

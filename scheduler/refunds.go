@@ -22,6 +22,7 @@ func (w *Worker) retryRefunds(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+
 	done := 0
 	for _, c := range claims {
 		ok, err := w.retryRefund(ctx, c)
@@ -48,9 +49,11 @@ func (w *Worker) retryRefund(ctx context.Context, c tori.Claim) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+
 	if before.RefundTries >= w.cfg.Practice.Worker.RefundAttempts {
 		return false, w.handOver(ctx, before, c)
 	}
+
 	a, rerr := w.cfg.Bookings.IssueRefund(ctx, c.Member)
 	if rerr == nil && a.RefundState == tori.RefundRefunded {
 		if err := w.cfg.Notify.RefundDone(ctx, a); err != nil && !unreachable(err) {
@@ -59,6 +62,7 @@ func (w *Worker) retryRefund(ctx context.Context, c tori.Claim) (bool, error) {
 		_, err := st.Ack(ctx, tori.QueueRefunds, "", c)
 		return true, err
 	}
+
 	if a.ID == "" {
 		a = before
 	}
@@ -88,6 +92,7 @@ func (w *Worker) handOver(ctx context.Context, a tori.Appointment, c tori.Claim)
 		}
 		w.cfg.Bookings.Count("refund", "by_hand")
 	}
+
 	_, err = w.cfg.Store.Ack(ctx, tori.QueueRefunds, "", c)
 	return err
 }

@@ -46,6 +46,7 @@ func (w *Worker) remindBatch(ctx context.Context) (sent, claimed int, err error)
 			return sent, claimed, err
 		}
 		claimed += len(claims)
+
 		for _, c := range claims {
 			if w.stopping(ctx) {
 				return sent, 0, nil
@@ -106,6 +107,7 @@ func (w *Worker) dueReminders(ctx context.Context, a tori.Appointment, now time.
 		if at.Before(a.RemindFrom) {
 			continue // it had passed when the booking was made or moved
 		}
+
 		sent, err := w.cfg.Store.Marked(ctx, reminderMarker(a, before))
 		if err != nil {
 			return nil, time.Time{}, err
@@ -139,6 +141,8 @@ func (w *Worker) sendLatest(ctx context.Context, a tori.Appointment, due []time.
 	if mine, err = st.Claim(ctx, "remsend", marker, 10*time.Minute); err != nil || !mine {
 		return false, err
 	}
+
+	// Sent, then marked: a crash between the two repeats it once at most.
 	if err := w.cfg.Notify.Remind(ctx, a, latest); err != nil && !unreachable(err) {
 		_ = st.Forget(ctx, "remsend", marker)
 		return false, err // the claim stays ours until the lease ends; then it is tried again

@@ -118,6 +118,7 @@ func New(cfg Config) *Worker {
 	if cfg.Batch == 0 {
 		cfg.Batch = 100
 	}
+
 	if cfg.Bookings != nil && cfg.Privacy == nil {
 		if st, ok := cfg.Bookings.Store.(tori.PrivacyStore); ok {
 			cfg.Privacy = &tori.Privacy{Practice: cfg.Practice, Store: st, Now: cfg.Now, Log: cfg.Log, Events: cfg.Bookings.Events}
@@ -166,6 +167,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		cron.WithLocation(w.cfg.Practice.Location),
 		cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)),
 	)
+
 	// Jobs run on a context that shutdown does not cancel, so that an item
 	// in hand (a message half sent) finishes; they stop between items.
 	jobCtx := context.WithoutCancel(ctx)
@@ -189,6 +191,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			atStart = append(atStart, id)
 		}
 	}
+
 	c.Start()
 
 	// The first runs go through the job's chain, so a tick meanwhile skips.

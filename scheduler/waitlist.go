@@ -22,6 +22,7 @@ func (w *Worker) offerFreedTimes(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+
 	offers := 0
 	for _, c := range claims {
 		if w.stopping(ctx) {
@@ -49,6 +50,7 @@ func (w *Worker) offerStep(ctx context.Context, c tori.Claim) (sent int, err err
 	if err != nil {
 		return 0, err
 	}
+
 	if a := step.Offer; a.ID != "" {
 		if sent, err = w.sendOffer(ctx, a); err != nil {
 			return 0, err
@@ -77,6 +79,7 @@ func (w *Worker) sendOffer(ctx context.Context, a tori.Appointment) (sent int, e
 	if err != nil || !ok { // sent already, or somebody else is sending it
 		return 0, err
 	}
+
 	err = w.cfg.Notify.Offer(ctx, a)
 	switch {
 	case err == nil:
@@ -91,6 +94,7 @@ func (w *Worker) sendOffer(ctx context.Context, a tori.Appointment) (sent int, e
 		_ = st.Forget(ctx, "offer", a.ID)
 		return 0, err
 	}
+
 	if err := st.Finish(ctx, "offer", a.ID, 7*24*time.Hour); err != nil {
 		return 0, err
 	}
@@ -105,6 +109,7 @@ func (w *Worker) tellUnfilled(ctx context.Context, f tori.Freeing) error {
 	if err != nil || done {
 		return err
 	}
+
 	if err := w.cfg.Notify.OfferUnfilled(ctx, f); err != nil && !unreachable(err) {
 		return err // told after the lease
 	}
@@ -122,6 +127,7 @@ func (w *Worker) endWaitEntries(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+
 	ended := 0
 	for _, c := range claims {
 		if w.stopping(ctx) {
@@ -143,6 +149,8 @@ func (w *Worker) endWaitEntries(ctx context.Context) (int, error) {
 			}
 			ended++
 		}
+
+		// Ended now, or gone already: off the queue.
 		if _, err := st.Ack(ctx, tori.QueueWaitEnd, "", c); err != nil {
 			return ended, err
 		}
@@ -159,6 +167,7 @@ func (w *Worker) endWaitEntry(ctx context.Context, e tori.WaitEntry) (told bool,
 	if err != nil {
 		return false, err
 	}
+
 	if !done {
 		if err := w.cfg.Notify.WaitlistEnded(ctx, e); err != nil && !unreachable(err) {
 			w.cfg.Log.Warn("waitlist entry ended, client not told yet", "entry", e.ID, "err", err)

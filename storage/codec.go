@@ -8,8 +8,9 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Appointment hash fields. The scripts read status, token, hold_until,
-// start, end, buffer, client and seq; the rest is carried for the front ends.
+// encode writes an appointment as its hash's fields. The scripts read status,
+// token, hold_until, start, end, buffer, client and seq; the rest is carried
+// for the front ends.
 func encode(a tori.Appointment) []any {
 	f := []any{
 		"id", a.ID,
@@ -38,6 +39,8 @@ func encode(a tori.Appointment) []any {
 		"offer", a.Offer,
 		"created_at", ms(a.CreatedAt),
 		"updated_at", ms(a.UpdatedAt),
+
+		// Payment and refund.
 		"due", a.Due.Amount,
 		"prepay", a.Prepay,
 		"order_id", a.OrderID,
@@ -57,6 +60,7 @@ func encode(a tori.Appointment) []any {
 		"refund_tries", a.RefundTries,
 		"forgiven", boolField(a.Forgiven),
 	}
+
 	if !a.Erased.IsZero() { // written by anonymiseScript; a new appointment has none
 		f = append(f, "erased", ms(a.Erased))
 	}
@@ -68,6 +72,7 @@ func decode(m map[string]string) (tori.Appointment, error) {
 	// What was captured, and so what is refunded, is in the capture's own
 	// currency (pay_currency), which is not always the price's.
 	payCur := cmp.Or(m["pay_currency"], m["currency"])
+
 	num := func(k string) int64 {
 		if m[k] == "" {
 			return 0
@@ -78,6 +83,7 @@ func decode(m map[string]string) (tori.Appointment, error) {
 		}
 		return n
 	}
+
 	a := tori.Appointment{
 		ID:          m["id"],
 		TherapistID: m["therapist"],

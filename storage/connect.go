@@ -27,6 +27,7 @@ func Connect(ctx context.Context, rawURL string) (redis.UniversalClient, error) 
 	if err != nil {
 		return nil, err
 	}
+
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(pctx).Err(); err != nil {
@@ -244,6 +245,8 @@ func DeletePrefix(rdb redis.UniversalClient, prefix string) {
 			c.Unlink(ctx, iter.Val())
 		}
 	}
+
+	// On a cluster, on every master.
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
 		_ = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { del(c); return nil })
 		return

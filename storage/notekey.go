@@ -74,6 +74,7 @@ func (s *Store) CheckNotesKey(ctx context.Context, now time.Time) (current, move
 	if err != nil {
 		return "", "", err
 	}
+
 	switch code {
 	case "PLAIN":
 		return "", "", nil
@@ -82,6 +83,7 @@ func (s *Store) CheckNotesKey(ctx context.Context, now time.Time) (current, move
 	case "MOVED":
 		return s.Keys.ID(), id, nil
 	}
+
 	reason := map[string]string{"MISSING": KeyMissing, "RETIRED": KeyRetired, "UNREADABLE": KeyUnreadable}[code]
 	if reason == "" {
 		return "", "", formatError("notes key", fmt.Errorf("unexpected answer %q", code))

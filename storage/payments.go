@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-
 	"strconv"
 	"time"
 
@@ -11,14 +10,14 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The money side of appointments (tori.PaymentStore) and what the policy
-// remembers of clients (tori.ClientRecords).
-
+// keysOf returns the keys an appointment's payment scripts take (its hash
+// and, withSched, its therapist's schedule and spans) and its therapist.
 func (s *Store) keysOf(id string, withSched bool) ([]string, string, error) {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return nil, "", err
 	}
+
 	keys := []string{s.appointmentKey(tid, id)}
 	if withSched {
 		keys = append(keys, s.schedKey(tid), s.spanKey(tid), s.maxSpanKey(tid))
@@ -42,6 +41,7 @@ func (s *Store) AttachOrder(ctx context.Context, id, token string, o tori.Order,
 	if err != nil {
 		return tori.Appointment{}, err
 	}
+
 	// The order's index and its place in the open payments go in the same
 	// round trip as the script: on a cluster they run beside it, not before
 	// it, and that is enough, since the pay button is shown only once all
@@ -52,6 +52,7 @@ func (s *Store) AttachOrder(ctx context.Context, id, token string, o tori.Order,
 		// first looked up two minutes on: the buyer is usually back by then
 		p.ZAddNX(ctx, s.openPaymentsKey(), redis.Z{Score: float64(ms(now.Add(2 * time.Minute))), Member: id})
 	}
+
 	code, a, err := s.runScriptRead(ctx, "attach order", attachOrderScript, id, keys, beside{before: index}, token, o.ID, o.ApproveURL, msg, ms(now))
 	if err != nil {
 		return tori.Appointment{}, err
@@ -113,6 +114,7 @@ func (s *Store) BeginCapture(ctx context.Context, id, token string, until, now t
 	if err != nil {
 		return tori.Appointment{}, err
 	}
+
 	switch code {
 	case "OK":
 		if a.ID == "" {
@@ -136,6 +138,7 @@ func (s *Store) ClaimTelling(ctx context.Context, id, token string, lease time.D
 	if err != nil {
 		return tori.TellBusy, err
 	}
+
 	keys := []string{s.appointmentKey(tid, id), s.tellKey(tid, id)}
 	code, _, err := s.runScript(ctx, "claim telling", claimTellingScript, keys, lease.Milliseconds(), token)
 	switch {
@@ -156,6 +159,7 @@ func (s *Store) Told(ctx context.Context, id, token string) error {
 	if err != nil {
 		return err
 	}
+
 	keys := []string{s.appointmentKey(tid, id), s.tellKey(tid, id)}
 	settle := func(p redis.Pipeliner) { s.settle(ctx, p, id) }
 	_, _, err = s.runScriptWith(ctx, "told", toldScript, keys, beside{after: settle, ordered: true}, "", token)
@@ -192,6 +196,7 @@ func (s *Store) SetPayState(ctx context.Context, id string, state tori.PayState,
 	if code == "NOTFOUND" || a.ID == "" {
 		return tori.Appointment{}, false, notFound()
 	}
+
 	if state == tori.PayStateLost {
 		s.settle(ctx, s.Redis, id)
 	}
@@ -212,6 +217,7 @@ func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.C
 		return tori.Appointment{}, false, err
 	}
 	keys = append(keys, s.holdExpiryKey(tid), s.remindKey(tid), s.appointmentKey(tid, id), s.keptKey(tid))
+
 	// The call's token tells a retry of this call (its reply lost) from
 	// another call that recorded the capture first: only the first is fresh.
 	args := []any{id, c.ID, c.Amount.Amount, ms(now), c.Amount.Currency, "", 0, s.HoldRetention.Milliseconds(), tori.RandomToken(6)}
@@ -224,6 +230,7 @@ func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.C
 		args[5], args[6] = next.ID, ms(next.HoldUntil)
 		args = append(args, encode(next)...)
 	}
+
 	with := beside{
 		before: func(p redis.Pipeliner) {
 			p.Set(ctx, s.captureKey(c.ID), id, 0)
@@ -238,6 +245,7 @@ func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.C
 		after:   func(p redis.Pipeliner) { s.unreserve(ctx, p, held.Client.ID, id) }, // it stays among the open payments until Told
 		ordered: true,
 	}
+
 	code, a, err := s.runScriptRead(ctx, "confirm paid", confirmPaidScript, id, keys, with, args...)
 	if err != nil {
 		return tori.Appointment{}, false, err
@@ -245,6 +253,7 @@ func (s *Store) ConfirmPaid(ctx context.Context, held tori.Appointment, c tori.C
 	if code == "NOTFOUND" || a.ID == "" {
 		return tori.Appointment{}, false, notFound()
 	}
+
 	s.afterConfirmPaid(ctx, a, next, mismatch, now)
 	return a, code == "OK" || code == "LOST" || code == "MISMATCH" || code == "AGAIN", nil
 }
@@ -256,6 +265,7 @@ func (s *Store) afterConfirmPaid(ctx context.Context, a, next tori.Appointment, 
 	if a.RefundState == tori.RefundPending && !mismatch {
 		s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now.Add(refundFirstRetry))), Member: a.ID})
 	}
+
 	if next.ID != "" && a.Successor != next.ID { // recorded by another call: this successor was never made
 		s.unreserve(ctx, s.Redis, next.Client.ID, next.ID)
 		s.Redis.ZRem(ctx, s.clientIndexKey(next.Client.ID), next.ID)
@@ -273,11 +283,13 @@ func (s *Store) PendingMismatch(ctx context.Context, held tori.Appointment, c to
 		return tori.Appointment{}, false, err
 	}
 	keys = append(keys[:3], s.holdExpiryKey(tid), s.keptKey(tid))
+
 	with := beside{
 		before:  func(p redis.Pipeliner) { p.Set(ctx, s.captureKey(c.ID), id, 0) },
 		after:   func(p redis.Pipeliner) { s.unreserve(ctx, p, held.Client.ID, id) },
 		ordered: true,
 	}
+
 	code, a, err := s.runScriptRead(ctx, "pending mismatch", pendingMismatchScript, id, keys, with, id, c.ID, c.Amount.Amount, c.Amount.Currency, ms(now))
 	switch {
 	case err != nil:
@@ -297,17 +309,20 @@ func (s *Store) CancelWithRefund(ctx context.Context, id string, status tori.Sta
 	default:
 		return tori.Appointment{}, false, tori.Errorf(tori.EINTERNAL, "cancel to status %q", status)
 	}
+
 	keys, tid, err := s.keysOf(id, true)
 	if err != nil {
 		return tori.Appointment{}, false, err
 	}
 	keys = append(keys[:3], s.remindKey(tid))
+
 	if refund.Amount > 0 { // intent: the refund is findable before it is pending
 		// due a while on, so the worker does not race the first attempt
 		if err := s.Redis.ZAddNX(ctx, s.pendingRefundsKey(), redis.Z{Score: float64(ms(now.Add(refundFirstRetry))), Member: id}).Err(); err != nil {
 			return tori.Appointment{}, false, formatError("cancel: index", err)
 		}
 	}
+
 	code, cur, err := s.runScript(ctx, "cancel", cancelWithRefundScript, keys, id, string(status), ms(now), refund.Amount, boolField(forgiven))
 	if err != nil {
 		return tori.Appointment{}, false, err
@@ -319,6 +334,8 @@ func (s *Store) CancelWithRefund(ctx context.Context, id string, status tori.Sta
 	case "NOTFOUND":
 		return tori.Appointment{}, false, notFound()
 	}
+
+	// Refused: the refund's intent is taken back.
 	if refund.Amount > 0 {
 		s.Redis.ZRem(ctx, s.pendingRefundsKey(), id)
 	}
@@ -338,6 +355,7 @@ func (s *Store) RefundDone(ctx context.Context, id string, r tori.Refund, now ti
 	if code == "NOTFOUND" {
 		return tori.Appointment{}, false, notFound()
 	}
+
 	s.Redis.ZRem(ctx, s.pendingRefundsKey(), id)
 	a, err := s.Appointment(ctx, id)
 	return a, code == "OK", err
@@ -350,6 +368,7 @@ func (s *Store) RefundReported(ctx context.Context, id string, r tori.Refund, no
 	if err != nil {
 		return tori.Appointment{}, tori.RefundIgnored, err
 	}
+
 	total := ""
 	if r.Total.Currency != "" {
 		total = strconv.FormatInt(r.Total.Amount, 10)
@@ -361,6 +380,7 @@ func (s *Store) RefundReported(ctx context.Context, id string, r tori.Refund, no
 	if code == "NOTFOUND" {
 		return tori.Appointment{}, tori.RefundIgnored, notFound()
 	}
+
 	out := map[string]tori.RefundOutcome{"OK": tori.RefundSettledNow, "SHORT": tori.RefundShort}[code]
 	if out != tori.RefundIgnored {
 		s.Redis.ZRem(ctx, s.pendingRefundsKey(), id)
@@ -432,6 +452,8 @@ func (s *Store) ClaimForgiveness(ctx context.Context, clientID int64, apptID str
 	if set {
 		return true, nil
 	}
+
+	// Set before: by this appointment, or by another.
 	v, err := s.Forgiveness(ctx, clientID)
 	return v == apptID, err
 }

@@ -2,9 +2,6 @@ package storage
 
 import "github.com/redis/go-redis/v9"
 
-// The money side of an appointment: one script per step, each a
-// compare-and-set on the appointment's state, idempotent under retry.
-
 // attachOrderScript records a hold's order.
 //
 // KEYS[1] the appointment's hash
@@ -80,8 +77,8 @@ return {'OK'}
 // currency is never a confirmation: pay_state becomes mismatch, the
 // appointment ends (expired) with a refund of exactly what was captured,
 // in its currency (pay_currency), pending; if its time was still its own,
-// the successor hold (ARGV[7], ARGV[10..]) takes that time over in the
-// same step, held until ARGV[8] exactly (the caller worked it out, and
+// the successor hold (ARGV[6], ARGV[10..]) takes that time over in the
+// same step, held until ARGV[7] exactly (the caller worked it out, and
 // scores the client's holds with it). A capture that was pending of
 // another amount (mismatch_pending) let its time go then: it gets no
 // successor. The call token (ARGV[9]) is kept in recorded_by, so that the

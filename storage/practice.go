@@ -42,6 +42,7 @@ func (s *Store) Blocks(ctx context.Context, tid string, from time.Time) ([]tori.
 	if err != nil {
 		return nil, formatError("blocks", err)
 	}
+
 	var out []tori.Block
 	for id, v := range m {
 		a, b, _ := strings.Cut(v, " ")
@@ -55,6 +56,7 @@ func (s *Store) Blocks(ctx context.Context, tid string, from time.Time) ([]tori.
 			out = append(out, blk)
 		}
 	}
+
 	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out, nil
 }
@@ -69,6 +71,8 @@ func (s *Store) SetNote(ctx context.Context, id, note string, replaceLocked bool
 	if err != nil {
 		return tori.Appointment{}, err
 	}
+
+	// Set only over the note last seen: a note this store cannot read is replaced only when asked.
 	key, stored := s.appointmentKey(tid, id), s.Keys.sealNote(id, note)
 	seen := "" // the note it replaces: first tried as none, the usual case
 	for try := 0; try < 5; try++ {
@@ -93,6 +97,7 @@ func (s *Store) MarkCompleted(ctx context.Context, id string, now time.Time) (to
 	if err != nil {
 		return tori.Appointment{}, err
 	}
+
 	keys := []string{s.appointmentKey(tid, id), s.remindKey(tid)}
 	code, cur, err := s.runScript(ctx, "complete", completeScript, keys, ms(now), id)
 	if err != nil {
@@ -139,6 +144,7 @@ func (s *Store) ClientByUsername(ctx context.Context, username string) (int64, e
 	notFound := func(cause error) error {
 		return tori.WrapError(tori.ENOTFOUND, cause, "No client @%s has booked here yet.", username)
 	}
+
 	id, err := s.Redis.Get(ctx, s.usernameKey(username)).Int64()
 	if errors.Is(err, redis.Nil) {
 		return 0, notFound(err)
@@ -146,6 +152,8 @@ func (s *Store) ClientByUsername(ctx context.Context, username string) (int64, e
 	if err != nil {
 		return 0, formatError("client by username", err)
 	}
+
+	// A username its client has changed since is not theirs any more.
 	now, err := s.Redis.HGet(ctx, s.profileKey(id), "username").Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return 0, formatError("client by username", err)

@@ -62,6 +62,7 @@ func (s *Store) Rekey(ctx context.Context) (RekeyReport, error) {
 			keys = keys[:0]
 			return err
 		}
+
 		for iter.Next(ctx) {
 			if keys = append(keys, iter.Val()); len(keys) == rekeyBatch {
 				if err := flush(); err != nil {
@@ -69,12 +70,14 @@ func (s *Store) Rekey(ctx context.Context) (RekeyReport, error) {
 				}
 			}
 		}
+
 		if err := iter.Err(); err != nil {
 			return formatError("rekey: scan", err)
 		}
 		return flush()
 	}
 
+	// On a cluster, on every master.
 	if cc, ok := s.Redis.(*redis.ClusterClient); ok {
 		err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return each(ctx, c) })
 		return rep, err
@@ -88,6 +91,8 @@ func (s *Store) rekeyKeys(ctx context.Context, keys []string) (RekeyReport, erro
 	if len(keys) == 0 {
 		return rep, nil
 	}
+
+	// The batch's notes, in one round trip.
 	cmds := make([]*redis.SliceCmd, len(keys))
 	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, k := range keys {
@@ -97,6 +102,7 @@ func (s *Store) rekeyKeys(ctx context.Context, keys []string) (RekeyReport, erro
 	}); err != nil {
 		return rep, formatError("rekey: read", err)
 	}
+
 	for i, c := range cmds {
 		v := c.Val()
 		id, _ := v[0].(string)
@@ -120,6 +126,7 @@ func (s *Store) rekeyNote(ctx context.Context, key, id, stored string, rep *Reke
 			*count++
 			return nil
 		}
+
 		code, _, err := s.runScript(ctx, "rekey", noteSwapScript, []string{key}, stored, next)
 		if err != nil {
 			return err
@@ -128,6 +135,8 @@ func (s *Store) rekeyNote(ctx context.Context, key, id, stored string, rep *Reke
 			*count++
 			return nil
 		}
+
+		// Changed meanwhile: read it again.
 		stored, err = s.Redis.HGet(ctx, key, "note").Result()
 		if errors.Is(err, redis.Nil) || err == nil && stored == "" {
 			return nil // the appointment or its note went meanwhile
@@ -146,6 +155,7 @@ func (k *Keyring) rekeyed(id, stored string, rep *RekeyReport) (string, *int) {
 	if !sealed {
 		return k.sealNote(id, stored), &rep.Sealed
 	}
+
 	note, locked := k.openNote(id, stored)
 	switch {
 	case locked:

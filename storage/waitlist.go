@@ -16,6 +16,7 @@ import (
 // freeingKeep is how long a freeing's record stays.
 const freeingKeep = 7 * 24 * time.Hour
 
+// signature is what an entry asks for, so that a client asks for it once.
 func signature(e tori.WaitEntry) string {
 	return fmt.Sprintf("%s|%s|%s|%s|%s", e.ServiceID, e.TherapistID, e.From, e.To, e.Part)
 }
@@ -45,6 +46,7 @@ func (s *Store) AddWaitEntry(ctx context.Context, e tori.WaitEntry, max int, end
 	if err != nil {
 		return tori.WaitEntry{}, formatError("join waitlist", err)
 	}
+
 	keys := []string{s.wlKey("entries"), s.wlKey("c", clientPart(e.Client.ID)), s.wlKey("e", e.ID), s.queueKey(tori.QueueWaitEnd, ""), s.wlKey("sig", clientPart(e.Client.ID)), s.wlKey("seq")}
 	code, have, err := s.runScript(ctx, "join waitlist", addEntryScript, keys, e.ID, "", string(data), max, signature(e), ms(ends))
 	switch {
@@ -67,6 +69,7 @@ func (s *Store) WaitEntry(ctx context.Context, id string) (tori.WaitEntry, error
 	if err != nil {
 		return tori.WaitEntry{}, formatError("waitlist entry", err)
 	}
+
 	var e tori.WaitEntry
 	if err := json.Unmarshal([]byte(v), &e); err != nil {
 		return tori.WaitEntry{}, formatError("waitlist entry", err)
@@ -79,6 +82,7 @@ func (s *Store) entries(ctx context.Context, ids []string) ([]tori.WaitEntry, er
 	if len(ids) == 0 {
 		return nil, nil
 	}
+
 	keys := make([]string, len(ids))
 	for i, id := range ids {
 		keys[i] = s.wlKey("e", id)
@@ -87,6 +91,7 @@ func (s *Store) entries(ctx context.Context, ids []string) ([]tori.WaitEntry, er
 	if err != nil {
 		return nil, formatError("waitlist", err)
 	}
+
 	var out []tori.WaitEntry
 	for _, v := range vs {
 		str, ok := v.(string)
@@ -130,6 +135,7 @@ func (s *Store) RemoveWaitEntry(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+
 	c := clientPart(e.Client.ID)
 	err = s.tx(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, s.wlKey("e", id), s.wlKey("dec", id))
@@ -158,6 +164,7 @@ func (s *Store) Declined(ctx context.Context, entryID string) (map[int64]bool, e
 	if err != nil {
 		return nil, formatError("declined offers", err)
 	}
+
 	out := map[int64]bool{}
 	for _, v := range vs {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
@@ -203,10 +210,12 @@ func (s *Store) Freeing(ctx context.Context, id string) (tori.Freeing, error) {
 	if err != nil {
 		return tori.Freeing{}, formatError("freed time", err)
 	}
+
 	f := m.Val()
 	if len(f) == 0 {
 		return tori.Freeing{}, tori.Errorf(tori.ENOTFOUND, "No such freed time.")
 	}
+
 	start, _ := strconv.ParseInt(f["start"], 10, 64)
 	end, _ := strconv.ParseInt(f["end"], 10, 64)
 	ver, _ := strconv.Atoi(f["ver"])
@@ -243,6 +252,8 @@ local v = redis.call('HINCRBY', KEYS[1], 'ver', 1)
 return {'OK', tostring(v)}
 `)
 
+// offerStep runs one step of offerStepScript on f (what: begin, made or
+// abort) and returns f as the step left it.
 func (s *Store) offerStep(ctx context.Context, f tori.Freeing, what, entryID string, clientID int64, holdID string, lock time.Duration, now time.Time) (tori.Freeing, error) {
 	keys := []string{s.wlKey("f", f.ID), s.wlKey("fo", f.ID), s.wlKey("lock", clientPart(clientID))}
 	code, ver, err := s.runScript(ctx, "offer "+what, offerStepScript, keys, f.Ver, what, entryID, holdID, max(lock.Milliseconds(), 1), freeingKeep.Milliseconds(), ms(now))
@@ -254,6 +265,7 @@ func (s *Store) offerStep(ctx context.Context, f tori.Freeing, what, entryID str
 	case code == "BUSY":
 		return f, tori.Errorf(tori.ELIMIT, "The client has another offer out.")
 	}
+
 	f.Ver, _ = strconv.Atoi(ver)
 	switch what {
 	case "begin":

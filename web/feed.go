@@ -10,12 +10,9 @@ import (
 	"github.com/tori-bot/tori/ical"
 )
 
-// Each therapist's private calendar feed, PUBLIC_URL/calendar/<id>.ics?token=…
-// (the link /calendar shows in the chat), to subscribe to from any calendar
-// app. A wrong token is 404, like a therapist that does not exist.
-
-// Feed serves GET /calendar/{therapist}.ics?token=…: the therapist's
-// booked sessions from 30 days ago to 180 days ahead.
+// Feed serves GET /calendar/{therapist}.ics?token=…, a therapist's private
+// feed (the link /calendar shows in the chat) for any calendar app to
+// subscribe to: their booked sessions from 30 days ago to 180 days ahead.
 func (p *Pages) Feed() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /calendar/{file}", func(w http.ResponseWriter, r *http.Request) {
@@ -28,6 +25,8 @@ func (p *Pages) Feed() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
+
+		// A wrong token is 404, like a therapist that does not exist.
 		valid, err := p.store.CheckCalendarToken(ctx, tid, token)
 		if err != nil {
 			p.log.Error("calendar feed", "err", err)
@@ -46,6 +45,7 @@ func (p *Pages) Feed() http.Handler {
 			http.Error(w, "try again later", http.StatusServiceUnavailable)
 			return
 		}
+
 		w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 		w.Header().Set("Cache-Control", "private, max-age=300")
 		w.Header().Set("Content-Disposition", `inline; filename="`+tid+`.ics"`)

@@ -8,10 +8,9 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The pages a buyer sees when PayPal sends them back, and the PayPal
-// webhook: PUBLIC_URL/paypal/return, /paypal/cancel and /paypal/webhook.
-
-// Payments serves the return and cancel pages and the webhook.
+// Payments serves the pages a buyer sees when PayPal sends them back and
+// PayPal's webhook: PUBLIC_URL/paypal/return, /paypal/cancel and
+// /paypal/webhook.
 func (p *Pages) Payments() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /paypal/return", func(w http.ResponseWriter, r *http.Request) {
@@ -50,6 +49,7 @@ func (p *Pages) paymentReturned(r *http.Request) page {
 	if !ok {
 		return p.unknownPage()
 	}
+
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 45*time.Second)
 	defer cancel()
 	res, err := p.bookings.CompletePayment(ctx, order, nil)
@@ -61,6 +61,7 @@ func (p *Pages) paymentReturned(r *http.Request) page {
 		p.log.Warn("payment return: not finished yet", "order", order, "err", err)
 		return p.notFinishedPage(ctx, order, err)
 	}
+
 	p.tellPayment(ctx, res)
 	return p.outcomePage(res)
 }
@@ -72,10 +73,12 @@ func (p *Pages) notFinishedPage(ctx context.Context, order string, err error) pa
 	if a, err := p.bookings.Store.AppointmentByOrder(ctx, order); err == nil {
 		lang = p.bot.LangOf(a)
 	}
+
 	body := "page.unavailable.body"
 	if outage(err) {
 		body = "page.unavailable.records" // Redis, not PayPal, did not answer
 	}
+
 	pg := p.newPage(lang, "⏳", "page.unavailable.title")
 	pg.Lines = []string{p.text(lang, body, nil)}
 	pg.Buttons = []pageButton{p.backButton(lang)}
@@ -98,6 +101,7 @@ func (p *Pages) outcomePage(res tori.PaymentResult) page {
 	a := res.Appointment
 	lang := p.bot.LangOf(a)
 	facts := p.bot.PageFacts(lang, a)
+
 	var pg page
 	switch {
 	case res.Outcome == tori.PaidNow && (a.Status == tori.StatusCancelledByClient || a.Status == tori.StatusCancelledByPractice):
@@ -129,6 +133,8 @@ func (p *Pages) outcomePage(res tori.PaymentResult) page {
 		pg = p.newPage(lang, "⌛", "page.expired.title")
 		pg.Lines = []string{p.text(lang, "page.expired.body", facts)}
 	}
+
+	// Back to the chat comes last; every button but the first is secondary.
 	pg.Buttons = append(pg.Buttons, p.backButton(lang))
 	for i := 1; i < len(pg.Buttons); i++ {
 		pg.Buttons[i].Secondary = true
@@ -146,6 +152,7 @@ func (p *Pages) mismatchPage(lang string, a tori.Appointment, facts map[string]a
 		pg.Lines = []string{p.text(lang, "page.mismatch_pending.body", facts)}
 		return pg
 	}
+
 	pg := p.newPage(lang, "↩️", "page.mismatch.title")
 	facts["Refunded"] = a.RefundState == tori.RefundRefunded
 	pg.Lines = []string{p.text(lang, "page.mismatch.body", facts)}
@@ -159,6 +166,7 @@ func (p *Pages) paymentCancelled(r *http.Request) page {
 	if !ok {
 		return p.unknownPage()
 	}
+
 	a, err := p.bookings.Store.AppointmentByOrder(r.Context(), order)
 	if err != nil {
 		return p.unknownPage()
@@ -170,6 +178,7 @@ func (p *Pages) paymentCancelled(r *http.Request) page {
 func (p *Pages) cancelPage(a tori.Appointment) page {
 	lang := p.bot.LangOf(a)
 	facts := p.bot.PageFacts(lang, a)
+
 	var pg page
 	switch {
 	case a.PayState == tori.PayStatePaid:

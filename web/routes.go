@@ -28,6 +28,8 @@ func Health(ready Ready) http.Handler {
 			http.Error(w, "redis: not reachable", http.StatusServiceUnavailable)
 			return
 		}
+
+		// For the bot, Telegram too.
 		if ready.Telegram != nil {
 			if err := ready.Telegram(ctx); err != nil {
 				http.Error(w, "telegram: not reachable", http.StatusServiceUnavailable)

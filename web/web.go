@@ -76,6 +76,7 @@ type Pages struct {
 func New(cfg Config) *Pages {
 	p := &Pages{bot: cfg.Bot, bookings: cfg.Bookings, practice: cfg.Bookings.Practice, store: cfg.Store, send: cfg.Send, hooks: cfg.Hooks,
 		now: cfg.Now, log: cfg.Log}
+
 	if p.now == nil {
 		p.now = time.Now
 	}

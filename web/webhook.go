@@ -19,6 +19,7 @@ func (p *Pages) webhook(r *http.Request) int {
 	if p.hooks == nil {
 		return http.StatusNotFound
 	}
+
 	ev, err := p.hooks.ParseWebhook(ctx, r)
 	switch tori.ErrorCode(err) {
 	case "":
@@ -39,6 +40,7 @@ func (p *Pages) webhook(r *http.Request) int {
 	if !claimed {
 		return http.StatusOK // handled before, or being handled now
 	}
+
 	res, replies, err := p.handleEvent(ctx, ev)
 	if err != nil && tori.ErrorCode(err) != tori.ENOTFOUND {
 		p.logFailure("webhook", err, "event", ev.ID, "type", ev.Type)
@@ -54,6 +56,7 @@ func (p *Pages) webhook(r *http.Request) int {
 	} else {
 		_ = p.send.Deliver(ctx, replies) // a failure is logged; the event is not for retrying
 	}
+
 	if err := p.store.Finish(ctx, "pp", ev.ID, 30*24*time.Hour); err != nil {
 		p.logFailure("webhook finish", err, "event", ev.ID)
 	}
@@ -69,6 +72,7 @@ func (p *Pages) handleEvent(ctx context.Context, ev tori.PaymentEvent) (*tori.Pa
 			ev.OrderID = a.OrderID
 		}
 	}
+
 	switch ev.Type {
 	case tori.EventOrderApproved:
 		res, err := p.bookings.CompletePayment(ctx, ev.OrderID, nil)
@@ -102,6 +106,7 @@ func (p *Pages) refundEvent(ctx context.Context, ev tori.PaymentEvent) ([]bot.Re
 	if ev.Refund == nil {
 		return nil, nil
 	}
+
 	a, out, err := p.bookings.RefundSettled(ctx, ev.CaptureID, *ev.Refund)
 	switch {
 	case err != nil:

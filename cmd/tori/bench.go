@@ -27,12 +27,7 @@ import (
 	"github.com/tori-bot/tori/web"
 )
 
-// tori bench: N simulated clients book and pay through the whole flow —
-// the real bot, storage and payments code, the real go-telegram/bot and
-// plutov/paypal clients, a fake Telegram Bot API server and a fake PayPal
-// in this process, and the real Redis at REDIS_URL (under a key prefix of
-// its own, deleted at the end) — and the rates and latencies are printed.
-
+// benchConfig is what tori bench's flags ask for.
 type benchConfig struct {
 	clients []int
 	think   time.Duration
@@ -53,6 +48,7 @@ type benchConfig struct {
 	payAtSession bool
 }
 
+// parseBenchArgs reads tori bench's flags; REDIS_URL names the Redis.
 func parseBenchArgs(args []string, getenv func(string) string) (benchConfig, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -67,9 +63,11 @@ func parseBenchArgs(args []string, getenv func(string) string) (benchConfig, err
 	limits := fs.Bool("telegram-limits", false, "send at Telegram's pace (25 a second overall; in a chat 3 at once, then one a second) to a fake Bot API that refuses more with 429")
 	same := fs.Bool("same-therapist", false, "every client books the same therapist, whose chat gets every booking's notice")
 	atSession := fs.Bool("pay-at-session", false, "the session is paid at the session: Confirm books it at once, with no PayPal step")
+
 	if err := fs.Parse(args); err != nil {
-		return benchConfig{}, fmt.Errorf("bench: %v; use tori bench [-clients 10,100,1000] [-think 1s] [-arrive 2s] [-telegram-limits] [-same-therapist] [-pay-at-session] [-cpuprofile file] [-memprofile file] [-trace file] [-by-second] [-apart]", err)
+		return benchConfig{}, fmt.Errorf("bench: %w; use tori bench [-clients 10,100,1000] [-think 1s] [-arrive 2s] [-telegram-limits] [-same-therapist] [-pay-at-session] [-cpuprofile file] [-memprofile file] [-trace file] [-by-second] [-apart]", err)
 	}
+
 	c := benchConfig{think: *think, arrive: *arrive, redis: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), profile: *profile, seconds: *seconds, trace: *traceTo, memprof: *memprof, apart: *apart,
 		limits: *limits, sameTherapist: *same, payAtSession: *atSession}
 	for f := range strings.SplitSeq(*clients, ",") {
@@ -79,6 +77,7 @@ func parseBenchArgs(args []string, getenv func(string) string) (benchConfig, err
 		}
 		c.clients = append(c.clients, n)
 	}
+
 	if c.think < 0 || c.arrive < 0 {
 		return benchConfig{}, errors.New("bench: -think and -arrive cannot be negative")
 	}
@@ -95,6 +94,11 @@ type benchResult struct {
 	load                     loadResult
 }
 
+// runBench is tori bench: N simulated clients book and pay through the
+// whole flow (the real bot, storage and payments code, the real
+// go-telegram/bot and plutov/paypal clients, fake Telegram and PayPal
+// servers, and the Redis at REDIS_URL under a key prefix of its own,
+// deleted at the end), and the rates and latencies are printed.
 func runBench(ctx context.Context, args []string, getenv func(string) string, out, logw io.Writer) error {
 	cfg, err := parseBenchArgs(args, getenv)
 	if err != nil {
@@ -116,7 +120,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 		}
 		f, err := os.Create(p.path)
 		if err != nil {
-			return fmt.Errorf("bench: %s: %v; name a file in a directory that exists and can be written", p.flag, err)
+			return fmt.Errorf("bench: %s: %w; name a file in a directory that exists and can be written", p.flag, err)
 		}
 		defer f.Close()
 		if err := p.start(f); err != nil {
@@ -124,6 +128,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 		}
 		defer p.stop(f)
 	}
+
+	// The header: what runs, where, at what pace.
 	where := "in this process"
 	if cfg.apart {
 		where = "with the clients in a second process"
@@ -142,6 +148,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 		therapists = "every client books the same therapist"
 	}
 	fmt.Fprintf(out, "clients arrive within %s; a client's pause between taps: %s (±50%%); %s; %s\n\n", cfg.arrive, cfg.think, therapists, limits)
+
 	fmt.Fprintf(out, "%8s %8s %10s %10s %10s | %-29s | %-29s\n", "clients", "booked", "bookings/s", "updates/s", "time",
 		"handling p50 / p99 / p99.9", "client sees answer p50/p99/p99.9")
 	for _, n := range cfg.clients {
@@ -149,6 +156,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 		if err != nil {
 			return err
 		}
+
 		q := func(d []time.Duration) string {
 			return fmt.Sprintf("%7s %7s %7s", ms(pct(d, 50)), ms(pct(d, 99)), ms(pct(d, 99.9)))
 		}
@@ -158,6 +166,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, ou
 			"", ms(pct(r.load.BookedIn, 50)), ms(pct(r.load.BookedIn, 99)), r.load.Notices, r.load.NoticeMessages)
 		fmt.Fprintf(out, "%8s Telegram took at most %d messages in one second; calls refused with 429: %d for a chat's pace, %d for the bot's\n",
 			"", r.load.Busiest, r.load.RefusedChat, r.load.RefusedOverall)
+
 		if cfg.seconds {
 			printSeconds(out, r)
 		}
@@ -179,11 +188,13 @@ func printSeconds(out io.Writer, r *benchResult) {
 		}
 		by[s] = append(by[s], r.handle[i])
 	}
+
 	for s, d := range by {
 		fmt.Fprintf(out, "%17s %4d–%-4d s: %5d updates, handling p50 %s p99 %s\n", "", s, s+1, len(d), ms(pct(d, 50)), ms(pct(d, 99)))
 	}
 }
 
+// redact hides the password of a Redis URL.
 func redact(u string) string {
 	if _, pw, ok := strings.Cut(u, ":"); ok && strings.Contains(pw, "@") {
 		if at := strings.LastIndex(u, "@"); at > 0 {
@@ -194,6 +205,7 @@ func redact(u string) string {
 	return u
 }
 
+// ms writes d in milliseconds, with two decimals.
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
 
 // pct is the p-th percentile of d (nearest rank).
@@ -217,10 +229,12 @@ func benchPractice(clients int, cfg benchConfig) *tori.Practice {
 	for d := time.Sunday; d <= time.Saturday; d++ {
 		hours[d] = []tori.Span{{Start: 9 * 60, End: 17 * 60}}
 	}
+
 	loc, _ := time.LoadLocation("Asia/Jerusalem")
 	if loc == nil {
 		loc = time.UTC
 	}
+
 	p := &tori.Practice{Name: "Bench Practice", Location: loc, Language: "en", Address: "1 Herzl St, Tel Aviv",
 		Policy: tori.DefaultPolicy()}
 	k := max(2, clients/25)
@@ -231,6 +245,7 @@ func benchPractice(clients int, cfg benchConfig) *tori.Practice {
 		p.Therapists = append(p.Therapists, tori.Therapist{ID: fmt.Sprintf("t%d", i), Name: fmt.Sprintf("Therapist %d", i),
 			TelegramIDs: []int64{int64(900000 + i)}, Hours: hours})
 	}
+
 	p.Services = []tori.Service{{ID: "session", Names: map[string]string{"en": "Session"}, Duration: 50 * time.Minute,
 		BufferAfter: 10 * time.Minute, Price: tori.Money{Amount: 35000, Currency: "ILS"}, Payment: tori.PayFull}}
 	if cfg.payAtSession {
@@ -239,11 +254,13 @@ func benchPractice(clients int, cfg benchConfig) *tori.Practice {
 	return p
 }
 
+// benchRun is one run of n clients, on a practice and a key prefix of its own.
 func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer) (*benchResult, error) {
 	p := benchPractice(clients, cfg)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+
 	rdb, err := storage.Connect(ctx, cfg.redis)
 	if err != nil {
 		return nil, err
@@ -268,6 +285,7 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	defer load.Close()
 	telegramURL, paypalURL := load.URLs()
 
+	// tori itself on a listener of this process: payments, the bot, the pages.
 	log := slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -279,11 +297,14 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	if err != nil {
 		return nil, err
 	}
+
 	bookings := &tori.Bookings{Practice: p, Store: st, Payments: paypal, Log: log}
 	b, err := bot.New(bot.Config{Practice: p, Bookings: bookings, Store: st, Log: log, PublicURL: public})
 	if err != nil {
 		return nil, err
 	}
+
+	// Each update's handling is timed, from when the clients start.
 	var mu sync.Mutex
 	var begin time.Time // set when the clients start
 	res := &benchResult{clients: clients}
@@ -303,12 +324,14 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	if err != nil {
 		return nil, err
 	}
+
 	mux := http.NewServeMux()
 	pages := web.New(web.Config{Bot: b, Bookings: bookings, Store: st, Send: tg, Hooks: paypal, Log: log})
 	mux.Handle("/paypal/", pages.Payments())
 	srv := newServer(mux, publicTimeouts)
 	go srv.Serve(ln)
 	defer srv.Close()
+
 	done := make(chan struct{})
 	go func() { tg.Run(rctx); close(done) }()
 	defer func() { cancel(); <-done }() // before the fake servers close

@@ -15,12 +15,10 @@ import (
 	"github.com/tori-bot/tori/payments/paypaltest"
 )
 
-// The load side of tori bench: the fake Telegram Bot API and PayPal
-// servers and the simulated clients. It runs in the bench's own process,
-// or (-apart) in a second process, as Telegram, PayPal and the clients'
-// phones are elsewhere in production.
-
-// loadSide is the load, here or in another process.
+// loadSide is the load side of tori bench: the fake Telegram Bot API and
+// PayPal servers and the simulated clients, in the bench's own process
+// (benchLoad) or, -apart, in a second one (loadProcess), as Telegram,
+// PayPal and the clients' phones are elsewhere in production.
 type loadSide interface {
 	// URLs are the fake Telegram Bot API's and the fake PayPal's.
 	URLs() (telegram, paypal string)
@@ -52,11 +50,13 @@ type benchLoad struct {
 	pp            *paypaltest.Server
 }
 
+// newBenchLoad starts the fake servers, with the therapists' chats open.
 func newBenchLoad(cfg benchConfig, clients int) *benchLoad {
 	l := &benchLoad{think: cfg.think, arrive: cfg.arrive, clients: clients, paid: !cfg.payAtSession, fake: telegramtest.New(), pp: paypaltest.New()}
 	if cfg.limits {
 		l.fake.Limit(telegramtest.TelegramLimits)
 	}
+
 	for _, th := range benchPractice(clients, cfg).Therapists {
 		l.fake.Open(th.TelegramIDs[0])
 		l.therapists = append(l.therapists, th.TelegramIDs[0])
@@ -77,12 +77,15 @@ func (l *benchLoad) Drive(ctx context.Context) (loadResult, error) {
 	browser := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 1000, MaxIdleConnsPerHost: 1000}}
 	var booked, updates atomic.Int64
 	var wg sync.WaitGroup
+
+	// Each client books on a goroutine of its own.
 	for i := range l.clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			c := &benchClient{fake: l.fake, browser: browser, think: l.think,
 				u: telegramtest.User{ID: int64(1_000_000 + i), FirstName: fmt.Sprintf("Client %d", i), LanguageCode: "en"}}
+
 			// The clients arrive over a moment, not all in one instant.
 			if l.arrive > 0 {
 				select {
@@ -90,6 +93,7 @@ func (l *benchLoad) Drive(ctx context.Context) (loadResult, error) {
 				case <-ctx.Done():
 				}
 			}
+
 			err := c.book(ctx)
 			mu.Lock()
 			res.Seen = append(res.Seen, c.seen...)
@@ -105,10 +109,12 @@ func (l *benchLoad) Drive(ctx context.Context) (loadResult, error) {
 		}()
 	}
 	wg.Wait()
+
 	res.Booked, res.Updates = int(booked.Load()), int(updates.Load())
 	l.countNotices(&res)
 	res.RefusedChat, res.RefusedOverall = l.fake.Refused()
 	res.Busiest = busiestSecond(l.fake.Calls())
+
 	if !l.paid {
 		return res, nil
 	}
@@ -136,6 +142,7 @@ func (l *benchLoad) countNotices(res *loadResult) {
 				}
 			}
 		}
+
 		if res.Notices >= res.Booked || time.Now().After(deadline) {
 			return
 		}
@@ -152,6 +159,8 @@ func busiestSecond(calls []telegramtest.Call) int {
 			at = append(at, c.At)
 		}
 	}
+
+	// The most calls within a second, over a window sliding along them.
 	best := 0
 	for i, j := 0, 0; j < len(at); j++ {
 		for at[j].Sub(at[i]) >= time.Second {
@@ -175,6 +184,8 @@ type benchClient struct {
 	updates int
 }
 
+// pause is a person's pause between two taps: scale times think, give or
+// take half.
 func (c *benchClient) pause(ctx context.Context, scale float64) {
 	if c.think <= 0 {
 		return
@@ -197,6 +208,7 @@ func (c *benchClient) act(send func()) error {
 	if err := c.fake.Act(c.u.ID, 30*time.Second, send); err != nil {
 		return err
 	}
+
 	took := time.Since(start)
 	c.seen = append(c.seen, took)
 	if m, _ := c.last(); strings.Contains(m.Text, "You're booked.") {
@@ -205,10 +217,12 @@ func (c *benchClient) act(send func()) error {
 	return nil
 }
 
+// book taps through the flow until the client is booked, 30 taps at most.
 func (c *benchClient) book(ctx context.Context) error {
 	if err := c.act(func() { c.fake.SendText(c.u, "/start session") }); err != nil {
 		return err
 	}
+
 	for step := 0; step < 30; step++ {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -217,6 +231,7 @@ func (c *benchClient) book(ctx context.Context) error {
 		if strings.Contains(m.Text, "You're booked.") {
 			return nil
 		}
+
 		choice, pay := choices(m)
 		if pay != "" && strings.Contains(m.Text, "Pay to confirm") {
 			c.pause(ctx, 1)
@@ -225,6 +240,7 @@ func (c *benchClient) book(ctx context.Context) error {
 			}
 			continue
 		}
+
 		if len(choice) == 0 {
 			return fmt.Errorf("nothing to tap on %q", m.Text)
 		}
@@ -257,6 +273,7 @@ func choices(m telegramtest.Message) (choice []telegramtest.Button, pay string) 
 			return choice, pay
 		}
 	}
+
 	// A week (or day) with nothing free: another week.
 	for _, row := range m.Keyboard {
 		for _, b := range row {
@@ -281,6 +298,8 @@ func (c *benchClient) pay(approve string) error {
 	if resp.StatusCode != 200 || !strings.Contains(string(page), "Paid") {
 		return fmt.Errorf("return page %d: %.200s", resp.StatusCode, page)
 	}
+
+	// Then the confirmation, in the chat.
 	if _, err := c.fake.Wait(c.u.ID, 30*time.Second, func(ms []telegramtest.Message) bool {
 		for _, m := range ms {
 			if strings.Contains(m.Text, "You're booked.") {
@@ -291,6 +310,7 @@ func (c *benchClient) pay(approve string) error {
 	}); err != nil {
 		return err
 	}
+
 	c.seen = append(c.seen, time.Since(start))
 	c.booked = append(c.booked, time.Since(start))
 	return nil

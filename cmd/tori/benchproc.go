@@ -13,14 +13,6 @@ import (
 	"time"
 )
 
-// tori bench -apart: the load side runs in a second process, this same
-// binary started with TORI_BENCH_LOAD set, so that a profile of the bench
-// (-cpuprofile, -memprofile, -trace) is tori's alone, and the clients' and
-// the fake servers' garbage is not collected in tori's process. The two talk over the child's stdin and stdout, one JSON line at
-// a time: the child says where its servers are, the parent says "go" once
-// its bot is polling, the child answers with its result and exits when its
-// stdin closes (after the parent's bot has stopped polling it).
-
 // loadEnv names the load process's settings; set, the binary is the load.
 const loadEnv = "TORI_BENCH_LOAD"
 
@@ -40,7 +32,13 @@ type loadDone struct {
 	Err string `json:",omitempty"`
 }
 
-// loadProcess is the parent's handle on the load process.
+// loadProcess is the load side of tori bench -apart: this same binary,
+// started with loadEnv set, so that a profile of the bench is tori's alone
+// and the clients' and fake servers' garbage is not collected in tori's
+// process. The two talk over the child's stdin and stdout, a JSON line at a
+// time: the child says where its servers are (loadHello), the parent says
+// "go" once its bot is polling, the child answers with its result
+// (loadDone) and exits when its stdin closes.
 type loadProcess struct {
 	cmd   *exec.Cmd
 	in    io.WriteCloser
@@ -48,16 +46,19 @@ type loadProcess struct {
 	hello loadHello
 }
 
+// startLoadProcess starts the load process and reads where its servers are.
 func startLoadProcess(ctx context.Context, cfg benchConfig, clients int, logw io.Writer) (*loadProcess, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("bench -apart: cannot find this program to start the load process: %v", err)
+		return nil, fmt.Errorf("bench -apart: cannot find this program to start the load process: %w", err)
 	}
+
 	spec, _ := json.Marshal(loadSpec{Clients: clients, Think: cfg.think, Arrive: cfg.arrive,
 		Limits: cfg.limits, SameTherapist: cfg.sameTherapist, PayAtSession: cfg.payAtSession})
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), loadEnv+"="+string(spec))
 	cmd.Stderr = logw
+
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -68,8 +69,9 @@ func startLoadProcess(ctx context.Context, cfg benchConfig, clients int, logw io
 	}
 	if err != nil {
 		in.Close()
-		return nil, fmt.Errorf("bench -apart: starting the load process: %v", err)
+		return nil, fmt.Errorf("bench -apart: starting the load process: %w", err)
 	}
+
 	p := &loadProcess{cmd: cmd, in: in, out: bufio.NewReader(out)}
 	// Its first line comes within moments, unless the run is stopped.
 	stop := context.AfterFunc(ctx, func() { cmd.Process.Kill() })
@@ -79,7 +81,7 @@ func startLoadProcess(ctx context.Context, cfg benchConfig, clients int, logw io
 	late.Stop()
 	if err != nil {
 		p.Close()
-		return nil, fmt.Errorf("bench -apart: the load process did not start: %v", err)
+		return nil, fmt.Errorf("bench -apart: the load process did not start: %w", err)
 	}
 	return p, nil
 }
@@ -97,8 +99,9 @@ func (p *loadProcess) URLs() (string, string) { return p.hello.Telegram, p.hello
 
 func (p *loadProcess) Drive(ctx context.Context) (loadResult, error) {
 	if _, err := io.WriteString(p.in, "go\n"); err != nil {
-		return loadResult{}, fmt.Errorf("bench -apart: the load process is gone: %v", err)
+		return loadResult{}, fmt.Errorf("bench -apart: the load process is gone: %w", err)
 	}
+
 	// A stopped run ends the clients (their stdin closes), and they report
 	// what they did; a process that does not is killed.
 	stop := context.AfterFunc(ctx, func() {
@@ -106,9 +109,10 @@ func (p *loadProcess) Drive(ctx context.Context) (loadResult, error) {
 		time.AfterFunc(10*time.Second, func() { p.cmd.Process.Kill() })
 	})
 	defer stop()
+
 	var d loadDone
 	if err := p.read(&d); err != nil {
-		return loadResult{}, fmt.Errorf("bench -apart: no result from the load process: %v", err)
+		return loadResult{}, fmt.Errorf("bench -apart: no result from the load process: %w", err)
 	}
 	if d.Err != "" {
 		return d.loadResult, errors.New(d.Err)
@@ -148,21 +152,26 @@ func runBenchLoad(ctx context.Context, spec string, in io.Reader, out io.Writer)
 	if err := json.Unmarshal([]byte(spec), &s); err != nil || s.Clients < 1 {
 		return fmt.Errorf("%s is set for tori bench's load process only (%q is not its settings); unset it", loadEnv, spec)
 	}
+
 	l := newBenchLoad(benchConfig{think: s.Think, arrive: s.Arrive, limits: s.Limits, sameTherapist: s.SameTherapist, payAtSession: s.PayAtSession}, s.Clients)
 	defer l.Close()
 	enc := json.NewEncoder(out)
 	if err := enc.Encode(loadHello{Telegram: l.fake.URL, PayPal: l.pp.URL}); err != nil {
 		return err
 	}
+
+	// Then "go", once the parent's bot is polling.
 	r := bufio.NewReader(in)
 	if _, err := r.ReadString('\n'); err != nil {
 		return nil // the parent went away before "go"
 	}
+
 	// Its stdin closing ends the load, whatever it is doing.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	closed := make(chan struct{})
 	go func() { io.Copy(io.Discard, r); cancel(); close(closed) }()
+
 	res, err := l.Drive(ctx)
 	d := loadDone{loadResult: res}
 	if err != nil {

@@ -82,6 +82,7 @@ func infoCommand(args []string) string {
 	case "bench": // bench has flags of its own, -h among them
 		return ""
 	}
+
 	if slices.ContainsFunc(args[1:], func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
 		return "help"
 	}
@@ -95,6 +96,7 @@ func runInfo(ctx context.Context, args []string, getenv func(string) string, w i
 	if len(args) > 0 && args[0] == "bench" {
 		return true, runBench(ctx, args[1:], getenv, w, w)
 	}
+
 	switch infoCommand(args) {
 	case "help":
 		_, err := io.WriteString(w, usage())
@@ -105,6 +107,8 @@ func runInfo(ctx context.Context, args []string, getenv func(string) string, w i
 	case "health":
 		return true, runHealth(ctx, getenv, w)
 	}
+
+	// Anything else must be a command that runs tori, with its one flag.
 	for _, a := range args {
 		switch {
 		case a == "--webhook" || a == "-webhook":
@@ -141,9 +145,11 @@ func versionText() string {
 			}
 		}
 	}
+
 	if version == "" {
 		version = "(devel)"
 	}
+
 	line := "tori " + version
 	if rev == "" {
 		line += ", revision unknown (built without version control information)"
@@ -171,6 +177,7 @@ func healthURL(getenv func(string) string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("HTTP_ADDR %q is not host:port or :port, e.g. :8080", addr)
 	}
+
 	switch ip := net.ParseIP(host); {
 	case host == "" || ip != nil && ip.To4() != nil && ip.IsUnspecified():
 		host = "127.0.0.1"
@@ -188,12 +195,14 @@ func runHealth(ctx context.Context, getenv func(string) string, w io.Writer) err
 	if err != nil {
 		return err
 	}
+
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}
+
 	client := &http.Client{Transport: &http.Transport{Proxy: nil}} // never through HTTP_PROXY
 	resp, err := client.Do(req)
 	if err != nil {
@@ -203,6 +212,7 @@ func runHealth(ctx context.Context, getenv func(string) string, w io.Writer) err
 		}
 		return fmt.Errorf("health: no answer from %s: %w", u, err)
 	}
+
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<10))
 	if resp.StatusCode != http.StatusOK {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -206,5 +207,17 @@ func TestRedisClientSilent(t *testing.T) {
 		if !strings.Contains(l, "level=") { // only tori's own log lines (the example's placeholders)
 			t.Fatalf("a line not of tori's: %q in\n%s", l, stderr)
 		}
+	}
+}
+
+// TestBenchFlagErrorKeepsItsCause: a refused bench flag says how to use
+// tori bench and still wraps the flag package's error (flag.ErrHelp for -h).
+func TestBenchFlagErrorKeepsItsCause(t *testing.T) {
+	_, err := parseBenchArgs([]string{"-h"}, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "use tori bench [-clients") {
+		t.Fatalf("error = %v, want the usage", err)
+	}
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("error %q does not wrap flag.ErrHelp", err)
 	}
 }

@@ -100,6 +100,7 @@ func (n *names) UnmarshalYAML(v *yaml.Node) error {
 		*n = names{"": v.Value}
 		return nil
 	}
+
 	m := map[string]string{}
 	if err := v.Decode(&m); err != nil {
 		return err
@@ -122,19 +123,34 @@ func loadPractice(path string) (*tori.Practice, error) {
 	if err != nil {
 		return nil, err
 	}
+
 	p, err := parsePractice(raw)
 	if errors.Is(err, errEmptyConfig) {
 		return nil, fmt.Errorf("%s is empty: copy tori.example.yaml to %s and fill it in", path, path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s", path, tori.ErrorMessage(err))
+		return nil, messageError{path + ": ", err}
 	}
 	return p, nil
 }
 
+// messageError shows a domain error as a person at the terminal reads it:
+// a prefix, then its message (tori.ErrorMessage, not its code); it unwraps
+// to the error, so that its code and cause stay inspectable.
+type messageError struct {
+	prefix string
+	err    error
+}
+
+func (e messageError) Error() string { return e.prefix + tori.ErrorMessage(e.err) }
+
+func (e messageError) Unwrap() error { return e.err }
+
 // errEmptyConfig is parsePractice's answer to a file with no YAML in it.
 var errEmptyConfig = tori.Errorf(tori.EINVALID, "the file is empty: copy tori.example.yaml and fill it in")
 
+// unknownField finds the line and the field in yaml.v3's error for a field
+// tori does not know.
 var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type`)
 
 // parsePractice reads the practice file: it decodes the YAML, reads each
@@ -144,6 +160,7 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 	if err != nil {
 		return nil, err
 	}
+
 	p := &tori.Practice{Policy: tori.DefaultPolicy()}
 	for _, read := range []func(*fileConfig, *tori.Practice) error{
 		readPracticeSection, readSettings, readTherapists, readServices,
@@ -152,6 +169,7 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 			return nil, err
 		}
 	}
+
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -246,6 +264,7 @@ func readServices(f *fileConfig, p *tori.Practice) error {
 		for lang, n := range fs.Name {
 			s.Names[cmp.Or(lang, p.Language)] = strings.TrimSpace(n)
 		}
+
 		var err error
 		if s.Duration, err = duration(field("duration"), fs.Duration, "50m"); err != nil {
 			return err
@@ -269,6 +288,7 @@ func readPrice(field func(string) string, price, currency string) (tori.Money, e
 	if err := tori.CheckCurrency(cur); err != nil {
 		return tori.Money{}, tori.WrapError(tori.EINVALID, err, "%s: %s", field("currency"), tori.ErrorMessage(err))
 	}
+
 	if price == "" {
 		return tori.Money{}, tori.Errorf(tori.EINVALID, "%s is missing: write the price, e.g. price: 350 (or 0 for a free session)", field("price"))
 	}
@@ -412,6 +432,7 @@ func readWaitlist(f *fileConfig, w *tori.WaitlistPolicy) error {
 		}
 		w.OfferWindow = d
 	}
+
 	w.AllowShortNotice = fw.AllowShortNotice
 	w.OfferWhenBookedThatDay = fw.SkipIfBookedThatDay != nil && !*fw.SkipIfBookedThatDay
 	if fw.MaxEntries != 0 {
@@ -446,6 +467,7 @@ func readPrivacy(f *fileConfig, pp *tori.PrivacyPolicy) error {
 		}
 		*x.to = per
 	}
+
 	pp.WithholdNotes = f.Privacy.ExportNotes != nil && !*f.Privacy.ExportNotes
 	return nil
 }
@@ -456,6 +478,8 @@ func duration(field, s, example string) (time.Duration, error) {
 	if s == "" {
 		return 0, tori.Errorf(tori.EINVALID, "%s is missing: write a duration such as %s", field, example)
 	}
+
+	// Days, which time.ParseDuration does not read.
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
 		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && fmt.Sprint(n) == days && n >= 0 {
@@ -465,6 +489,7 @@ func duration(field, s, example string) (time.Duration, error) {
 			return time.Duration(n) * 24 * time.Hour, nil
 		}
 	}
+
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return 0, tori.Errorf(tori.EINVALID, "%s %q is not a duration: write it like %s (units: m, h, d)", field, s, example)
@@ -485,6 +510,7 @@ func parseDays(s string) ([]tori.Date, error) {
 	if !isRange {
 		return []tori.Date{from}, nil
 	}
+
 	to, err := tori.ParseDate(strings.TrimSpace(b))
 	if err != nil {
 		return nil, err
@@ -492,6 +518,7 @@ func parseDays(s string) ([]tori.Date, error) {
 	if to.Before(from) || from.DaysUntil(to) > 366 {
 		return nil, tori.Errorf(tori.EINVALID, "%q: write a range of at most a year, earlier day first, like 2026-12-24..2026-12-31", s)
 	}
+
 	var out []tori.Date
 	for d := from; !d.After(to); d = d.AddDays(1) {
 		out = append(out, d)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -80,5 +81,30 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 				t.Fatalf("error = %q, want it to contain %q", tori.ErrorMessage(err), want)
 			}
 		})
+	}
+}
+
+// TestConfigErrorKeepsItsCause: tori.yaml's refusal reads as before (the
+// path, then the message a person reads) and still carries the domain
+// error, code and all, for errors.As and tori.ErrorCode.
+func TestConfigErrorKeepsItsCause(t *testing.T) {
+	base, err := os.ReadFile("../../tori.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir() + "/tori.yaml"
+	bad := strings.Replace(string(base), "time_zone: Asia/Jerusalem", "time_zone: Asia/Jeruslem", 1)
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = loadPractice(path)
+	want := path + `: practice.time_zone "Asia/Jeruslem" is not an IANA time zone`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("error = %v, want it to start with %q", err, want)
+	}
+	var te *tori.Error
+	if !errors.As(err, &te) || tori.ErrorCode(err) != tori.EINVALID {
+		t.Errorf("error %q lost its cause: code %q, want %q", err, tori.ErrorCode(err), tori.EINVALID)
 	}
 }

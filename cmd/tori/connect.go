@@ -43,6 +43,7 @@ func connectTelegram(ctx context.Context, log *slog.Logger, b *bot.Bot, o bot.Te
 	if u, err := url.Parse(o.APIURL); err == nil && u.Host != "" {
 		where = u.Host
 	}
+
 	log.Info("connecting to Telegram…", "api", where)
 	cctx, cancel := context.WithTimeout(ctx, telegramTimeout)
 	defer cancel()

@@ -31,16 +31,19 @@ func dataKeys(getenv func(string) string) (*storage.Keyring, error) {
 			old = append(old, o)
 		}
 	}
+
 	if cur == "" {
 		if len(old) > 0 {
 			return nil, errors.New("TORI_DATA_KEY_OLD is set but TORI_DATA_KEY is not: set TORI_DATA_KEY to the key new notes are written under (" + newKeyHint + ")")
 		}
 		return nil, nil
 	}
+
 	key, err := parseDataKey(cur)
 	if err != nil {
 		return nil, fmt.Errorf("TORI_DATA_KEY %w (%s)", err, newKeyHint)
 	}
+
 	var olds [][]byte
 	for i, o := range old {
 		k, err := parseDataKey(o)
@@ -60,6 +63,7 @@ func parseDataKey(s string) ([]byte, error) {
 			return k, nil
 		}
 	}
+
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if k, err := enc.DecodeString(s); err == nil {
 			if len(k) != storage.KeySize {
@@ -82,6 +86,7 @@ func checkDataKeys(ctx context.Context, store *storage.Store) (moved string, err
 	if !errors.As(err, &ke) {
 		return moved, err
 	}
+
 	const doc = " (docs/ENCRYPTION.md, Rotating the key)"
 	switch ke.Reason {
 	case storage.KeyMissing:
@@ -132,6 +137,8 @@ func runRekey(ctx context.Context, getenv func(string) string, out io.Writer) er
 	defer rdb.Close()
 	store := storage.New(rdb, env(getenv, "REDIS_PREFIX", "tori:"))
 	store.Keys = keys
+
+	// This process's keys, checked against the data's first.
 	moved, err := checkDataKeys(ctx, store)
 	if err != nil {
 		return err

@@ -62,6 +62,8 @@ func readRunConfig(args []string, getenv func(string) string) (runConfig, error)
 			c.command = a
 		}
 	}
+
+	// check and rekey need the practice alone; the bot and the worker, the environment too.
 	switch c.command {
 	case "check", "rekey":
 		return c, nil
@@ -82,6 +84,7 @@ func (c *runConfig) readEnv(getenv func(string) string) error {
 	if c.token, err = readToken(getenv); err != nil {
 		return err
 	}
+
 	c.apiURL = getenv("TELEGRAM_API_URL")
 	c.public = strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/")
 	c.secret = strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_SECRET"))
@@ -99,6 +102,7 @@ func (c *runConfig) readEnv(getenv func(string) string) error {
 			return err
 		}
 	}
+
 	if c.keys, err = dataKeys(getenv); err != nil {
 		return err
 	}
@@ -120,6 +124,7 @@ func (c runConfig) check(w io.Writer) error {
 	p := c.practice
 	fmt.Fprintf(w, "%s is valid: %s, %d therapist(s), %d service(s), time zone %s\n",
 		c.cfgPath, p.Name, len(p.Therapists), len(p.Services), p.Location)
+
 	for _, ph := range placeholders(p) {
 		fmt.Fprintln(w, "warning:", ph)
 	}

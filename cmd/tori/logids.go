@@ -26,10 +26,12 @@ func pseudonymous(getenv func(string) string) func([]string, slog.Attr) slog.Att
 	} else {
 		rand.Read(key)
 	}
+
 	return func(_ []string, a slog.Attr) slog.Attr {
 		if !personKeys[a.Key] {
 			return a
 		}
+
 		var id string
 		switch v := a.Value.Resolve(); v.Kind() {
 		case slog.KindInt64:
@@ -41,6 +43,8 @@ func pseudonymous(getenv func(string) string) func([]string, slog.Attr) slog.Att
 		default:
 			return a
 		}
+
+		// Only an id is written as a pseudonym: nothing, or 0, is left as it is.
 		if id == "" || id == "0" {
 			return a
 		}

@@ -63,12 +63,15 @@ var (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+
 	// help, version and health print their answer, to standard output;
 	// everything else logs, to standard error.
 	out := os.Stderr
 	if infoCommand(os.Args[1:]) != "" {
 		out = os.Stdout
 	}
+
+	// What runs: tori, tori bench, or tori bench -apart's second process.
 	do := func() error { return run(ctx, os.Args[1:], os.Getenv, out) }
 	if len(os.Args) > 1 && os.Args[1] == "bench" {
 		do = func() error { return runBench(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr) }
@@ -76,6 +79,7 @@ func main() {
 	if spec := os.Getenv(loadEnv); spec != "" { // tori bench -apart's second process
 		do = func() error { return runBenchLoad(ctx, spec, os.Stdin, os.Stdout) }
 	}
+
 	if err := do(); err != nil {
 		fmt.Fprintln(os.Stderr, "tori:", err)
 		if errors.As(err, new(usageError)) {
@@ -112,6 +116,8 @@ func logLevel(getenv func(string) string) slog.Level {
 	return slog.LevelInfo
 }
 
+// newLogger is tori's log: JSON (text with LOG_FORMAT=text) at LOG_LEVEL,
+// a person's Telegram id written as a pseudonym.
 func newLogger(w io.Writer, getenv func(string) string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: logLevel(getenv), ReplaceAttr: pseudonymous(getenv)}
 	if strings.EqualFold(getenv("LOG_FORMAT"), "text") {
@@ -154,10 +160,12 @@ func startPreview(ctx context.Context, args []string, getenv func(string) string
 	if noToken && inContainer(getenv) {
 		return errors.New("TELEGRAM_BOT_TOKEN is empty: set it in .env to the token @BotFather gave you; in a container tori runs the live bot only (try the local preview on your own machine: go run ./cmd/tori preview)")
 	}
+
 	log := newLogger(stderr, getenv)
 	if getenv("LOG_FORMAT") == "" {
 		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv), ReplaceAttr: pseudonymous(getenv)}))
 	}
+
 	var flags []string
 	if !noToken {
 		flags = args[1:]
@@ -202,6 +210,7 @@ func serveTori(ctx context.Context, c runConfig, log *slog.Logger) error {
 		ln.Close()
 		return err
 	}
+
 	metrics.WatchQueues(x.store, c.practice)
 	var wg sync.WaitGroup
 	srv := newServer(publicRoutes(c, x, log), publicTimeouts)
@@ -238,6 +247,7 @@ func serveTori(ctx context.Context, c runConfig, log *slog.Logger) error {
 	// is finished before its answer.
 	shutdown(30*time.Second, srv, msrv)
 	wg.Wait()
+
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	x.tg.Close(cctx) // notices still waiting for a chat's turn go now, or to the worker's queue
@@ -269,12 +279,14 @@ func connectParts(ctx context.Context, c runConfig, rdb redis.UniversalClient, l
 	if x.paypal != nil {
 		x.bookings.Payments = x.paypal
 	}
+
 	if x.bot, err = bot.New(bot.Config{Practice: c.practice, Bookings: x.bookings, Store: x.store, PublicURL: c.public, Log: log}); err != nil {
 		return x, err
 	}
 	if x.tg, err = connectTelegram(ctx, log, x.bot, bot.TelegramOptions{Token: c.token, APIURL: c.apiURL, Limiter: &bot.Limiter{Rate: c.rate}}); err != nil {
 		return x, err
 	}
+
 	if c.runBot {
 		if err := x.tg.RegisterCommands(ctx); err != nil {
 			log.Warn("could not register the command menu; the bot works without it", "err", err)
@@ -291,10 +303,12 @@ func publicRoutes(c runConfig, x parts, log *slog.Logger) http.Handler {
 	if c.runBot {
 		ready.Telegram = x.tg.Ready
 	}
+
 	cfg := web.Config{Bot: x.bot, Bookings: x.bookings, Store: x.store, Send: x.tg, Log: log}
 	if x.paypal != nil {
 		cfg.Hooks = x.paypal
 	}
+
 	mux := web.New(cfg).Public(ready, x.paypal != nil && c.runBot)
 	if c.takesWebhook() {
 		mux.Handle("POST "+bot.WebhookPath, x.tg.WebhookHandler(c.secret))

@@ -33,12 +33,14 @@ func readPayPal(p *tori.Practice, getenv func(string) string) (*payments.Config,
 	if !needsPayPal(p) && id == "" {
 		return nil, nil
 	}
+
 	if err := payments.CheckPractice(p); err != nil {
-		return nil, errors.New(tori.ErrorMessage(err))
+		return nil, messageError{"", err}
 	}
 	if id == "" || secret == "" {
 		return nil, errors.New("PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are not set, but services are paid in advance (payment: full or deposit, or the repeat-offender rule): copy them from developer.paypal.com > Apps & Credentials, or use payment: none")
 	}
+
 	public, err := payPalPublicURL(getenv)
 	if err != nil {
 		return nil, err
@@ -94,6 +96,7 @@ func connectPayPal(cfg *payments.Config, log *slog.Logger) (*payments.PayPal, er
 	if cfg.WebhookID == "" {
 		log.Warn("PAYPAL_WEBHOOK_ID is not set: PayPal webhooks are refused; payments are finished when the buyer returns")
 	}
+
 	c := *cfg
 	c.Log = log
 	pp, err := payments.New(c)

@@ -24,8 +24,9 @@ func previewPractice(cfgPath string, log *slog.Logger) (*tori.Practice, error) {
 	if _, err := os.Stat(cfgPath); errors.Is(err, os.ErrNotExist) {
 		p, err := parsePractice(tori.ExampleConfig)
 		if err != nil {
-			return nil, fmt.Errorf("tori.example.yaml: %s", tori.ErrorMessage(err))
+			return nil, messageError{"tori.example.yaml: ", err}
 		}
+
 		// The example's sessions are paid at the session; in the preview
 		// its video session is prepaid, so that paying can be seen too.
 		for i := range p.Services {
@@ -34,8 +35,9 @@ func previewPractice(cfgPath string, log *slog.Logger) (*tori.Practice, error) {
 				break
 			}
 		}
+
 		if err := p.Validate(); err != nil {
-			return nil, fmt.Errorf("tori.example.yaml: %s", tori.ErrorMessage(err))
+			return nil, messageError{"tori.example.yaml: ", err}
 		}
 		log.Info(fmt.Sprintf("No %s: the preview shows the example practice (with its video session prepaid, to show PayPal); copy tori.example.yaml to %s and change it to see your own.", cfgPath, cfgPath))
 		return p, nil
@@ -56,6 +58,7 @@ func parsePreviewFlags(args []string) (previewOptions, error) {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&o.listen, "listen", "", "")
 	fs.StringVar(&o.publicURL, "public-url", "", "")
+
 	usage := "use tori preview [--listen ADDRESS, e.g. :8080] [--public-url URL, e.g. http://192.168.1.20:8080]"
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("tori preview: %w: %s", err, usage)
@@ -63,6 +66,7 @@ func parsePreviewFlags(args []string) (previewOptions, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("tori preview: unexpected %q: %s", fs.Arg(0), usage)
 	}
+
 	if o.listen != "" {
 		if _, _, err := net.SplitHostPort(o.listen); err != nil {
 			return o, fmt.Errorf("tori preview --listen %q: write host:port or :port, e.g. :8080 or 192.168.1.20:8080", o.listen)
@@ -85,10 +89,12 @@ func previewAddr(listen string, getenv func(string) string, noToken bool) (strin
 	if listen != "" {
 		return listen, nil
 	}
+
 	addr := env(getenv, "HTTP_ADDR", "127.0.0.1:8080")
 	if host, _, err := net.SplitHostPort(addr); err == nil && preview.LoopbackHost(host) {
 		return addr, nil
 	}
+
 	why := "tori preview listens on this machine only unless told otherwise"
 	if noToken {
 		why = "without TELEGRAM_BOT_TOKEN tori runs the local preview, on this machine only"

@@ -70,6 +70,7 @@ func listenMetrics(addr string, log *slog.Logger) (net.Listener, error) {
 	if strings.EqualFold(addr, metricsOff) {
 		return nil, nil
 	}
+
 	if addr == "" {
 		ln, err := net.Listen("tcp", defaultMetricsAddr)
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -82,6 +83,8 @@ func listenMetrics(addr string, log *slog.Logger) (net.Listener, error) {
 		}
 		return ln, nil
 	}
+
+	// Set explicitly, it must be free.
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("METRICS_ADDR %s: %w (set METRICS_ADDR to a free address, e.g. 127.0.0.1:9091, or to off)", addr, err)

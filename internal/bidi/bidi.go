@@ -80,6 +80,7 @@ func Bare(s string) []string {
 			start = -1
 		}
 	}
+
 	for i, r := range s {
 		switch {
 		case r == '\u2066' || r == '\u2067' || r == '\u2068':
@@ -99,6 +100,7 @@ func Bare(s string) []string {
 			end(i)
 		}
 	}
+
 	end(len(s))
 	return bare
 }

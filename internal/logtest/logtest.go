@@ -24,6 +24,7 @@ func (l *Lines) Write(p []byte) (int, error) {
 func (l *Lines) With(parts ...string) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+
 	var out []string
 	for _, line := range l.lines {
 		all := true

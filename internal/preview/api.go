@@ -59,6 +59,7 @@ func writeJSON(w http.ResponseWriter, out any, err error) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
 		return
 	}
+
 	_ = json.NewEncoder(w).Encode(out)
 }
 
@@ -74,12 +75,14 @@ func decode(r *http.Request, v any) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		return apiError{status: http.StatusUnsupportedMediaType, msg: "send the body as JSON, with Content-Type: application/json"}
 	}
+
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {
 		err = errors.New("more than one JSON value")
 	}
+
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -114,9 +117,11 @@ func (p *Preview) apiChat(r *http.Request) (any, error) {
 	if _, err := p.who(id); err != nil {
 		return nil, err
 	}
+
 	since := r.URL.Query().Get("since")
 	typed := func() int { p.mu.Lock(); defer p.mu.Unlock(); return len(p.said[id]) }
 	changed := func(ms []telegramtest.Message) bool { return since == "" || version(ms, typed()) != since }
+
 	// Waited out in short stretches, so that text typed meanwhile, a page
 	// that went away or the preview stopping ends the wait.
 	deadline := time.Now().Add(10 * time.Second)
@@ -151,6 +156,7 @@ func (p *Preview) apiSend(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+
 	text := strings.TrimSpace(req.Text)
 	switch {
 	case text == "":
@@ -158,10 +164,12 @@ func (p *Preview) apiSend(r *http.Request) (any, error) {
 	case utf8.RuneCountInString(text) > 4096:
 		return nil, bad("the message is longer than Telegram's 4,096 characters: shorten it")
 	}
+
 	after := 0
 	if ms := p.tg.Messages(req.ID); len(ms) > 0 {
 		after = ms[len(ms)-1].ID
 	}
+
 	p.mu.Lock()
 	p.said[req.ID] = append(p.said[req.ID], said{After: after, Text: text})
 	p.mu.Unlock()
@@ -187,6 +195,8 @@ func (p *Preview) apiPress(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	// Only a button the message shows can be pressed, as in Telegram.
 	found := false
 	for _, m := range p.tg.Messages(req.ID) {
 		if m.ID != req.Message {
@@ -201,6 +211,7 @@ func (p *Preview) apiPress(r *http.Request) (any, error) {
 	if !found {
 		return nil, bad("that button is not on that message any more: press one that is on the page")
 	}
+
 	qid := p.tg.PressData(u.User, req.Message, req.Data)
 	notice, _ := p.tg.WaitAnswered(qid, 10*time.Second)
 	return map[string]string{"notice": notice}, nil
@@ -224,6 +235,7 @@ func (p *Preview) apiLanguage(r *http.Request) (any, error) {
 	if _, err := p.who(req.ID); err != nil {
 		return nil, err
 	}
+
 	p.mu.Lock()
 	p.people[req.ID].User.LanguageCode = req.Lang
 	p.mu.Unlock()
@@ -243,14 +255,18 @@ func (p *Preview) apiClock(r *http.Request) (any, error) {
 	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
+
 	d, err := time.ParseDuration(req.Advance)
 	if err != nil || d < time.Minute || d > 7*24*time.Hour {
 		return nil, bad("advance %q: give a duration from 1m to 168h, such as 15m, 1h or 24h (the clock only goes forward)", req.Advance)
 	}
+
 	// Not on the request's context: a page closed meanwhile must not cut a
 	// job off in the middle of an item.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
 	defer cancel()
+
+	// One clock move at a time, each step running every job once.
 	p.clockMu.Lock()
 	defer p.clockMu.Unlock()
 	for d > 0 && !p.closed() {
@@ -276,6 +292,7 @@ func (p *Preview) apiFile(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
+
 	for _, m := range p.tg.Messages(id) {
 		if m.ID == msg && m.File != nil {
 			ct := "application/octet-stream"

@@ -16,6 +16,7 @@ import (
 // its base is on loopback), localhost, 127.0.0.1 and [::1] with its port.
 func allowedHosts(base *url.URL, listen net.Addr) map[string]bool {
 	ok := map[string]bool{}
+
 	// add allows host:port, and host alone when port is the one a browser
 	// leaves out.
 	add := func(host, port, dflt string) {
@@ -25,12 +26,15 @@ func allowedHosts(base *url.URL, listen net.Addr) map[string]bool {
 			ok[strings.TrimSuffix(hp, ":"+port)] = true
 		}
 	}
+
 	dflt := map[string]string{"http": "80", "https": "443"}[base.Scheme]
 	port := base.Port()
 	if port == "" {
 		port = dflt
 	}
 	add(base.Hostname(), port, dflt)
+
+	// On loopback or every interface, the loopback names answer too.
 	loopPort := ""
 	if tcp, isTCP := listen.(*net.TCPAddr); isTCP && (tcp.IP == nil || tcp.IP.IsUnspecified() || tcp.IP.IsLoopback()) {
 		loopPort = fmt.Sprint(tcp.Port)
@@ -42,6 +46,7 @@ func allowedHosts(base *url.URL, listen net.Addr) map[string]bool {
 			add(h, loopPort, "80")
 		}
 	}
+
 	return ok
 }
 
@@ -94,6 +99,7 @@ func readyStandIn(s *httptest.Server, name string) {
 	s.Config.Handler = onlyHosts(hosts, s.Config.Handler, func(host string) string {
 		return fmt.Sprintf("This is the preview's %s stand-in, for the preview's own calls; it does not answer to the name %q.", name, host)
 	})
+
 	t := standInTimeouts
 	s.Config.ReadHeaderTimeout, s.Config.ReadTimeout, s.Config.WriteTimeout, s.Config.IdleTimeout = t.header, t.read, t.write, t.idle
 	s.Config.MaxHeaderBytes = 64 << 10

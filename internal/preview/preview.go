@@ -107,6 +107,7 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+
 	base, u, err := baseURL(cfg.BaseURL)
 	if err != nil {
 		return nil, err
@@ -114,8 +115,11 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 	if err := payments.CheckPractice(cfg.Practice); err != nil {
 		return nil, errors.New(tori.ErrorMessage(err))
 	}
+
 	p := &Preview{practice: cfg.Practice, clock: &Clock{}, log: cfg.Log, people: map[int64]*person{}, said: map[int64][]said{},
 		done: make(chan struct{}), base: base, hosts: allowedHosts(u, cfg.Listen)}
+
+	// What started is stopped in reverse order; fail does so and returns err.
 	var closers []func()
 	p.stop = func() {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -139,6 +143,7 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 		return fail(err)
 	}
 	closers = append(closers, stopTori)
+
 	p.handler = p.guardHost(p.routes())
 	return p, nil
 }
@@ -160,10 +165,12 @@ func (p *Preview) startStandIns() []func() {
 	readyStandIn(p.tg.Server, "Telegram")
 	p.tg.Start()
 	p.cast() // before the bot and the worker start: the practice's chats are open
+
 	p.pp = paypaltest.NewUnstarted()
 	readyStandIn(p.pp.Server, "PayPal")
 	p.pp.Start()
 	p.pp.BuyerURL = p.base + checkoutPath
+
 	return []func(){p.tg.Close, p.pp.Close,
 		// Before the stand-in closes (and Redis, and Telegram): no webhook
 		// starts, and those being delivered finish.
@@ -186,6 +193,7 @@ func (p *Preview) startTori(ctx context.Context, cfg Config, store *storage.Stor
 	if err != nil {
 		return nil, err
 	}
+
 	bookings := &tori.Bookings{Practice: cfg.Practice, Store: store, Payments: paypal, Log: cfg.Log, Now: p.clock.Now}
 	p.bot, err = bot.New(bot.Config{Practice: cfg.Practice, Bookings: bookings, Store: store, PublicURL: base, Now: p.clock.Now, Log: cfg.Log})
 	if err != nil {
@@ -209,6 +217,7 @@ func (p *Preview) startTori(ctx context.Context, cfg Config, store *storage.Stor
 	// again (up to four times here) when tori does not answer 200.
 	pages := web.New(web.Config{Bot: p.bot, Bookings: bookings, Store: store, Send: tg, Hooks: paypal, Now: p.clock.Now, Log: cfg.Log})
 	p.pages, p.feed = pages.Payments(), pages.Feed()
+
 	p.pp.OnEvent = func(eventType string, resource map[string]any) {
 		p.hookMu.Lock()
 		if p.closing {
@@ -220,6 +229,7 @@ func (p *Preview) startTori(ctx context.Context, cfg Config, store *storage.Stor
 		defer p.hooks.Done()
 		p.deliver(base+"/paypal/webhook", eventType, resource)
 	}
+
 	if err := tg.PrepareToPoll(ctx, false); err != nil {
 		cancel()
 		return nil, err
@@ -228,6 +238,7 @@ func (p *Preview) startTori(ctx context.Context, cfg Config, store *storage.Stor
 	// Polling and the worker run until stop.
 	p.worker = scheduler.New(scheduler.Config{Practice: cfg.Practice, Bookings: bookings, Store: store,
 		Notify: &bot.Notifier{Bot: p.bot, Send: tg.Send}, Now: p.clock.Now, Log: cfg.Log})
+
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); tg.Run(rctx) }()
@@ -237,6 +248,7 @@ func (p *Preview) startTori(ctx context.Context, cfg Config, store *storage.Stor
 			p.log.Error("preview worker", "err", err)
 		}
 	}()
+
 	return func() { cancel(); wg.Wait() }, nil
 }
 
@@ -262,6 +274,7 @@ func (p *Preview) deliver(target, eventType string, resource map[string]any) {
 		} else {
 			req = p.pp.WebhookWithID(target, eventID, eventType, resource, false)
 		}
+
 		rec := httptest.NewRecorder()
 		p.pages.ServeHTTP(rec, req)
 		if rec.Code == http.StatusOK {
@@ -271,6 +284,8 @@ func (p *Preview) deliver(target, eventType string, resource map[string]any) {
 			p.log.Warn("preview: tori did not take a PayPal webhook four times; PayPal would go on trying for days", "event", eventType, "status", rec.Code)
 			return
 		}
+
+		// Wait before the next attempt, unless the preview is closing.
 		select {
 		case <-time.After(wait):
 		case <-p.done:
@@ -334,6 +349,7 @@ func openRedis(ctx context.Context, redisURL string, log *slog.Logger) (redis.Un
 			}
 		}
 	}()
+
 	return rdb, "tori:", "an embedded in-memory Redis (none usable at REDIS_URL): nothing persists",
 		func() { close(done); rdb.Close(); m.Close() }, nil
 }
@@ -346,6 +362,7 @@ func answers(rawURL string) bool {
 	if err != nil {
 		return !strings.HasPrefix(rawURL, "redis://") && !strings.HasPrefix(rawURL, "rediss://")
 	}
+
 	c, err := net.DialTimeout("tcp", o.Addr, time.Second)
 	if err != nil {
 		return false

@@ -29,6 +29,8 @@ func (p *Preview) routes() http.Handler {
 	mux.Handle("/preview/", noStore(static))
 	mux.Handle("GET /preview", http.RedirectHandler("/preview/", http.StatusFound))
 	mux.Handle("GET /{$}", http.RedirectHandler("/preview/", http.StatusFound))
+
+	// The page's API.
 	mux.Handle("/preview/api/state", serveJSON(http.MethodGet, p.apiState))
 	mux.Handle("/preview/api/chat", serveJSON(http.MethodGet, p.apiChat))
 	mux.Handle("/preview/api/send", serveJSON(http.MethodPost, p.apiSend))
@@ -37,10 +39,13 @@ func (p *Preview) routes() http.Handler {
 	mux.Handle("/preview/api/clock", serveJSON(http.MethodPost, p.apiClock))
 	mux.HandleFunc("GET /preview/api/file", p.apiFile)
 	mux.HandleFunc("/preview/api/", apiUnknown)
+
+	// The PayPal stand-in's checkout, and tori's own pages.
 	mux.HandleFunc("GET "+checkoutPath, p.checkout)
 	mux.HandleFunc("POST "+checkoutPath, p.checkoutDone)
 	mux.Handle("/paypal/", backToPreview(p.pages))
 	mux.Handle("/calendar/", p.feed)
+
 	// Not healthy, not ready: whatever watches a live tori must not take
 	// the preview (a token that did not reach the process) for it.
 	notLive := func(w http.ResponseWriter, r *http.Request) {
@@ -66,6 +71,7 @@ func backToPreview(h http.Handler) http.Handler {
 		rec := &buffered{header: http.Header{}, status: http.StatusOK}
 		h.ServeHTTP(rec, r)
 		body := bytes.ReplaceAll(rec.body.Bytes(), []byte("https://t.me/"+telegramtest.BotUsername), []byte("/preview/"))
+
 		for k, v := range rec.header {
 			w.Header()[k] = v
 		}
@@ -114,10 +120,12 @@ func (p *Preview) checkout(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, noOrder, http.StatusNotFound)
 		return
 	}
+
 	amount := o.Value + " " + o.Currency
 	if m, err := tori.ParseAmount(o.Value, o.Currency); err == nil {
 		amount = m.Format("en")
 	}
+
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = checkoutPage.Execute(w, map[string]string{"Amount": amount, "Practice": p.practice.Name, "Order": o.ID})
@@ -136,6 +144,7 @@ func (p *Preview) checkoutDone(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The form did not arrive whole: go back and press Approve or Cancel again.", http.StatusBadRequest)
 		return
 	}
+
 	id := r.PostForm.Get("token")
 	approve := r.PostForm.Get("action") == "approve"
 	if approve {
@@ -144,6 +153,7 @@ func (p *Preview) checkoutDone(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+
 	back, err := p.pp.Back(id, approve)
 	if err != nil {
 		http.Error(w, noOrder, http.StatusNotFound)

@@ -80,12 +80,14 @@ func (p *Preview) state() stateView {
 	if a := p.clock.Ahead(); a > 0 {
 		v.Ahead = "+" + human(a)
 	}
+
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	view := func(id int64) personView {
 		u := p.people[id]
 		return personView{ID: id, Name: strings.TrimSpace(u.User.FirstName + " " + u.User.LastName), Lang: u.User.LanguageCode, Role: u.Role}
 	}
+
 	for _, id := range p.clients {
 		v.Clients = append(v.Clients, view(id))
 	}
@@ -146,6 +148,7 @@ func (p *Preview) chat(id int64, ms []telegramtest.Message) chatView {
 	p.mu.Lock()
 	typed := slices.Clone(p.said[id])
 	p.mu.Unlock()
+
 	v := chatView{Version: version(ms, len(typed)), Items: []item{}}
 	next := 0
 	flush := func(upTo int) {
@@ -154,6 +157,8 @@ func (p *Preview) chat(id int64, ms []telegramtest.Message) chatView {
 			next++
 		}
 	}
+
+	// The bot's messages in order, each after the texts typed before it.
 	for _, m := range ms {
 		flush(m.ID - 1)
 		it := item{From: "bot", ID: m.ID, HTML: m.Text, Buttons: m.Keyboard, Edited: m.Edits > 0}

@@ -6,11 +6,11 @@
 // refuses to capture an order twice (ORDER_ALREADY_CAPTURED) or one the
 // buyer has not approved (ORDER_NOT_APPROVED), and refuses refunds beyond
 // the captured amount. Without "Prefer: return=representation" a create
-// or capture is answered minimally (id, status, links). Faults can be injected: a declined capture, a 500, a
-// timeout, a pending capture, a refused refund, an order whose capture
-// takes another amount or currency than tori asked for (SetAmount). It
-// also plays the buyer (approve or cancel on PayPal's page) and sends
-// signed webhooks.
+// or capture is answered minimally (id, status, links). Faults can be
+// injected: a declined capture, a 500, a timeout, a pending capture, a
+// refused refund, an order whose capture takes another amount or currency
+// than tori asked for (SetAmount). It also plays the buyer (approve or
+// cancel on PayPal's page) and sends signed webhooks.
 package paypaltest
 
 import (
@@ -141,6 +141,7 @@ func NewUnstarted() *Server {
 		replays: map[string]replay{}, faults: map[string][]Fault{}, calls: map[string]int{}, quit: make(chan struct{}),
 		inflight: map[string]bool{},
 	}
+
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.Server.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
@@ -188,6 +189,7 @@ func (s *Server) Order(id string) (Order, bool) {
 	if !ok {
 		return Order{}, false
 	}
+
 	c := *o
 	if o.Capture != nil {
 		cp := *o.Capture
@@ -246,6 +248,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.token(w, r)
 		return
 	}
+
 	if !s.authorized(r) {
 		writeJSON(w, 401, map[string]string{"error": "invalid_token", "error_description": "Token signature verification failed"})
 		return
@@ -276,6 +279,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if s.failFirst(w, r, f, key) {
 		return
 	}
+
 	status, body := s.answer(w, r, op, f, key)
 	if rid != "" {
 		s.keep(key, op, status, body)
@@ -290,6 +294,7 @@ func (s *Server) keep(key, op string, status int, body []byte) {
 	if status == 0 || status >= 500 || op == "capture" && status == 422 && notApproved(body) {
 		return
 	}
+
 	s.mu.Lock()
 	s.replays[key] = replay{status: status, body: body}
 	s.mu.Unlock()
@@ -332,6 +337,7 @@ func (s *Server) replay(w http.ResponseWriter, op, key string) bool {
 	if !seen {
 		return false
 	}
+
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(rp.status)
 	_, _ = w.Write(rp.body)
@@ -405,6 +411,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 401, map[string]string{"error": "invalid_client", "error_description": "Client Authentication failed"})
 		return
 	}
+
+	// A new token for each call, as PayPal gives.
 	s.mu.Lock()
 	tok := "A21AA" + strconv.Itoa(len(s.tokens)+1) + "fake"
 	s.tokens[tok] = true
@@ -422,6 +430,7 @@ func (s *Server) orderJSON(o *Order) map[string]any {
 			"id": c.ID, "status": c.Status, "amount": map[string]string{"currency_code": c.Currency, "value": c.Value},
 		}}}
 	}
+
 	return map[string]any{
 		"id": o.ID, "status": o.Status, "intent": "CAPTURE",
 		"purchase_units": []any{unit},
@@ -482,6 +491,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) (int, []byt
 		b := writeJSON(w, 400, problem("INVALID_REQUEST", "MALFORMED_REQUEST_JSON", "Request is not well-formed"))
 		return 400, b
 	}
+
 	u := req.PurchaseUnits[0]
 	if !supported[u.Amount.Currency] {
 		b := writeJSON(w, 422, problem("UNPROCESSABLE_ENTITY", "CURRENCY_NOT_SUPPORTED", "Currency code "+u.Amount.Currency+" is not currently supported."))
@@ -511,6 +521,7 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) (int, []byte) 
 		out = s.orderJSON(o)
 	}
 	s.mu.Unlock()
+
 	if !ok {
 		return 404, writeJSON(w, 404, problem("RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID", "order "+id))
 	}
@@ -524,6 +535,7 @@ func (s *Server) lostAnswer(w http.ResponseWriter, key string, out any) (int, []
 	s.mu.Lock()
 	s.replays[key] = replay{status: 201, body: b}
 	s.mu.Unlock()
+
 	writeJSON(w, 500, problem("INTERNAL_SERVER_ERROR", "INTERNAL_SERVICE_ERROR", "An internal service error has occurred."))
 	return 500, nil
 }
@@ -652,12 +664,14 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, f Fault, key str
 func (s *Server) addRefund(c *Capture, value string, done int64) map[string]any {
 	rf := Refund{ID: s.next("REFUND"), Currency: c.Currency, Value: value}
 	c.Refunds = append(c.Refunds, rf)
+
 	total := done + cents(value)
 	if total == cents(c.Value) {
 		c.Status = "REFUNDED"
 	} else {
 		c.Status = "PARTIALLY_REFUNDED"
 	}
+
 	amount := func(v string) map[string]string { return map[string]string{"currency_code": rf.Currency, "value": v} }
 	return map[string]any{"id": rf.ID, "status": "COMPLETED", "amount": amount(rf.Value),
 		"seller_payable_breakdown": map[string]any{"gross_amount": amount(rf.Value), "total_refunded_amount": amount(decimal(c.Currency, total))},
@@ -683,6 +697,7 @@ func (s *Server) ManualRefund(captureID, value string) (map[string]any, error) {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("no capture %s", captureID)
 	}
+
 	var done int64
 	for _, rf := range c.Refunds {
 		done += cents(rf.Value)
@@ -691,6 +706,7 @@ func (s *Server) ManualRefund(captureID, value string) (map[string]any, error) {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("refund %s of capture %s: more than is left", value, captureID)
 	}
+
 	out := s.addRefund(c, value, done)
 	s.mu.Unlock()
 	s.event("PAYMENT.CAPTURE.REFUNDED", out)
@@ -771,6 +787,7 @@ func (s *Server) Back(orderID string, approved bool) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("no order %s", orderID)
 	}
+
 	back := o.CancelURL
 	if approved {
 		back = o.ReturnURL
@@ -779,6 +796,7 @@ func (s *Server) Back(orderID string, approved bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("order %s: bad return url: %w", orderID, err)
 	}
+
 	q := u.Query()
 	q.Set("token", orderID)
 	if approved {
@@ -808,6 +826,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, problem("INVALID_REQUEST", "MALFORMED_REQUEST_JSON", "Request is not well-formed"))
 		return
 	}
+
 	status := "FAILURE"
 	if req.WebhookID == WebhookID && hmac.Equal([]byte(req.TransmissionSig), []byte(signature(req.TransmissionID, req.TransmissionTime, req.WebhookID, req.Event))) {
 		status = "SUCCESS"
@@ -830,12 +849,14 @@ func (s *Server) WebhookWithID(target, eventID, eventType string, resource map[s
 		"id": eventID, "event_version": "1.0", "create_time": time.Now().UTC().Format(time.RFC3339),
 		"resource_type": strings.ToLower(strings.Split(eventType, ".")[1]), "event_type": eventType, "resource": resource,
 	})
+
 	tid := hex.EncodeToString([]byte(eventID))
 	when := time.Now().UTC().Format(time.RFC3339)
 	sig := signature(tid, when, WebhookID, body)
 	if forged {
 		sig = signature(tid, when, WebhookID, []byte("something else"))
 	}
+
 	req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("PAYPAL-AUTH-ALGO", "SHA256withRSA")

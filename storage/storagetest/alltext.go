@@ -15,9 +15,8 @@ import (
 
 // AllText is every key under prefix and everything in it (strings, hash
 // fields and values, members of sets and lists, sorted sets' members with
-// their scores, stream
-// entries), one line each, in a stable order: for a test to look for what
-// must not be stored, or to see that nothing changed.
+// their scores, stream entries), one line each, in a stable order: for a
+// test to look for what must not be stored, or to see that nothing changed.
 func AllText(tb testing.TB, rdb redis.UniversalClient, prefix string) string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

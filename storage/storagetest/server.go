@@ -45,6 +45,7 @@ func StartServer(tb testing.TB, opts ...ServerOption) *Server {
 	if err != nil {
 		tb.Fatalf("this test runs a redis-server of its own: install it (apt-get install -y redis-server): %v", err)
 	}
+
 	s := &Server{tb: tb, Port: freePort(tb), Dir: tb.TempDir()}
 	s.args = []string{"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--dir", s.Dir,
 		"--save", "", "--appendonly", "no", "--protected-mode", "no"}
@@ -52,6 +53,7 @@ func StartServer(tb testing.TB, opts ...ServerOption) *Server {
 		s.args = append(s.args, o...)
 	}
 	s.args = append([]string{bin}, s.args...)
+
 	s.start()
 	tb.Cleanup(s.Kill)
 	return s
@@ -74,6 +76,8 @@ func (s *Server) start() {
 	if err := s.cmd.Start(); err != nil {
 		s.tb.Fatalf("starting redis-server: %v", err)
 	}
+
+	// Then wait until it answers.
 	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.Port), MaxRetries: -1})
 	defer c.Close()
 	deadline := time.Now().Add(10 * time.Second)
