@@ -80,26 +80,19 @@ func (b *Bookings) planWeeks(ctx context.Context, r SeriesRule, t Therapist, s S
 	if err != nil {
 		return nil, "", err
 	}
-	busy := all[0]
+	busy := sortedBusy(all[0])
 
-	// The free times of the whole span, in time order: where the nearest
-	// free time of a week is found.
 	j := b.judge(r, t, s, now)
-	free := appendFreeSlots(nil, j.offer, t, s, first, last, busy, now)
-	if !increasing(free) {
-		slices.SortFunc(free, time.Time.Compare)
-		free = slices.CompactFunc(free, time.Time.Equal)
-	}
-
+	in := busyIndex(busy)
 	for i := range occ {
 		o := &occ[i]
-		if id := overlapping(busy, o.Start, o.End.Add(s.BufferAfter)); id != "" {
+		if id := in.overlapping(o.Start, o.End.Add(s.BufferAfter)); id != "" {
 			o.Conflict, o.Blocker = blockerReason(id), id
 		} else {
 			o.Conflict, o.Warn = j.rules(o.Start, shifted[i])
 		}
 		if o.Conflict != "" || o.Warn != "" {
-			o.Near = nearestInWeek(free, o.Start, loc, p.FirstWeekday)
+			o.Near = j.nearestInWeek(busy, o.Start)
 		}
 	}
 	return occ, decided, b.tellHolds(ctx, t.ID, occ, now)
@@ -138,50 +131,75 @@ func blockerReason(id string) Reason {
 	return ReasonTimeOff
 }
 
-// overlapping returns the id of a busy interval that overlaps [start, end), or "".
-func overlapping(busy []Interval, start, end time.Time) string {
+// sortedBusy is busy in order of start (as the store reads it; sorted
+// here if not).
+func sortedBusy(busy []Interval) []Interval {
+	if !slices.IsSortedFunc(busy, func(a, b Interval) int { return a.Start.Compare(b.Start) }) {
+		busy = slices.Clone(busy)
+		slices.SortFunc(busy, func(a, b Interval) int { return a.Start.Compare(b.Start) })
+	}
+	return busy
+}
+
+// busyIndexed is busy times in order of start, with the longest of them:
+// what overlaps a time is found without reading them all.
+type busyIndexed struct {
+	busy    []Interval
+	longest time.Duration
+}
+
+func busyIndex(busy []Interval) busyIndexed {
+	in := busyIndexed{busy: busy}
 	for _, iv := range busy {
-		if iv.Start.Before(end) && start.Before(iv.End) {
-			return iv.ID
+		in.longest = max(in.longest, iv.End.Sub(iv.Start))
+	}
+	return in
+}
+
+// overlapping returns the id of a busy interval that overlaps [start, end), or "".
+func (in busyIndexed) overlapping(start, end time.Time) string {
+	from := start.Add(-in.longest)
+	k := sort.Search(len(in.busy), func(i int) bool { return !in.busy[i].Start.Before(from) })
+	for ; k < len(in.busy) && in.busy[k].Start.Before(end); k++ {
+		if start.Before(in.busy[k].End) {
+			return in.busy[k].ID
 		}
 	}
 	return ""
 }
 
-// nearestInWeek is the free time (of free, in time order) nearest to at in
-// at's week; zero when that week has none.
-func nearestInWeek(free []time.Time, at time.Time, loc *time.Location, first time.Weekday) time.Time {
-	ws := DateOf(at.In(loc)).WeekStart(first)
-	lo, hi := ws.In(loc), ws.AddDays(7).In(loc)
-	i := sort.Search(len(free), func(i int) bool { return !free[i].Before(lo) })
-	j := sort.Search(len(free), func(i int) bool { return !free[i].Before(hi) })
-	if i == j {
+// nearestInWeek is the free time nearest to at in at's week (the
+// practice's), given busy; zero when that week has none.
+func (j seriesJudge) nearestInWeek(busy []Interval, at time.Time) time.Time {
+	ws := DateOf(at.In(j.p.Location)).WeekStart(j.p.FirstWeekday)
+	free := appendFreeSlots(nil, j.offer, j.t, j.s, ws, ws.AddDays(6), busy, j.now)
+	if len(free) == 0 {
 		return time.Time{}
 	}
-	return Nearest(free[i:j], at, 1)[0]
+	return Nearest(free, at, 1)[0]
 }
 
 // seriesJudge judges the times of one series by the rules that apply to
 // who makes it.
 type seriesJudge struct {
-	r    SeriesRule
-	t    Therapist
-	s    Service
-	p    *Practice // the practice's rules
-	open *Practice // the same with no minimum notice and no horizon
+	r SeriesRule
+	t Therapist
+	s Service
+	p *Practice // the practice's rules
 	// offer is what the nearest free times are offered under: the
-	// practice's rules for a client, open ones for the practice.
+	// practice's rules for a client; for the practice, the same with no
+	// minimum notice and no horizon.
 	offer *Practice
 	now   time.Time
 }
 
 func (b *Bookings) judge(r SeriesRule, t Therapist, s Service, now time.Time) seriesJudge {
-	open := *b.Practice
-	open.Policy.MinNotice = 0
-	open.Policy.MaxDaysAhead = 10 * 366
-	j := seriesJudge{r: r, t: t, s: s, p: b.Practice, open: &open, offer: b.Practice, now: now}
+	j := seriesJudge{r: r, t: t, s: s, p: b.Practice, offer: b.Practice, now: now}
 	if r.ByPractice {
-		j.offer = j.open
+		open := *b.Practice
+		open.Policy.MinNotice = 0
+		open.Policy.MaxDaysAhead = 10 * 366
+		j.offer = &open
 	}
 	return j
 }
@@ -202,7 +220,7 @@ func (j seriesJudge) rules(st time.Time, shifted bool) (conflict, warn Reason) {
 			return ReasonClockChange, ""
 		case j.t.OffOn(d):
 			return "", ReasonDayOff
-		case !withinHours(j.t, j.s, st, loc):
+		case !withinHours(j.t, j.s, st, loc, 0):
 			return "", ReasonOutsideHours
 		}
 		return "", ""
@@ -214,7 +232,7 @@ func (j seriesJudge) rules(st time.Time, shifted bool) (conflict, warn Reason) {
 		return ReasonDayOff, ""
 	case shifted:
 		return ReasonClockChange, ""
-	case !onGrid(j.open, j.t, j.s, st, j.now):
+	case !withinHours(j.t, j.s, st, loc, j.p.Policy.SlotStep):
 		return ReasonOutsideHours, ""
 	case d.After(j.p.LastBookableDay(j.now)):
 		return ReasonHorizon, ""
@@ -223,11 +241,13 @@ func (j seriesJudge) rules(st time.Time, shifted bool) (conflict, warn Reason) {
 }
 
 // withinHours reports whether a session of s at st lies within one of t's
-// working spans that day.
-func withinHours(t Therapist, s Service, st time.Time, loc *time.Location) bool {
+// working spans that day and, with a step, is one of the start times
+// offered there (FreeSlots steps in absolute time from a span's start).
+func withinHours(t Therapist, s Service, st time.Time, loc *time.Location, step time.Duration) bool {
 	d := DateOf(st.In(loc))
 	for _, sp := range t.Hours[d.Weekday()] {
-		if !st.Before(d.At(sp.Start, loc)) && !st.Add(s.Duration).After(d.At(sp.End, loc)) {
+		from := d.At(sp.Start, loc)
+		if !st.Before(from) && !st.Add(s.Duration).After(d.At(sp.End, loc)) && (step == 0 || st.Sub(from)%step == 0) {
 			return true
 		}
 	}

@@ -139,19 +139,28 @@ func (s *Store) takeSeriesArgs(sr tori.Series, from string, occs []tori.Appointm
 }
 
 // sharedFields are the hash fields every occurrence has as a has them: all
-// but its own (id, start, end and week), which the script adds.
+// but its own (id, start, end and week), which the script adds, and the
+// empty ones no script reads (unreadWhenEmpty): decode reads a field
+// that is not there as empty, and a week of a series then takes no more
+// memory than a booking, its two fields of the series included.
 func sharedFields(a tori.Appointment) []any {
 	all := encode(a)
 	out := make([]any, 0, len(all))
 	for i := 0; i+1 < len(all); i += 2 {
-		switch all[i] {
-		case "id", "start", "end", "series_n":
+		switch {
+		case all[i] == "id", all[i] == "start", all[i] == "end", all[i] == "series_n":
+			continue
+		case unreadWhenEmpty[all[i].(string)] && all[i+1] == "":
 			continue
 		}
 		out = append(out, all[i], all[i+1])
 	}
 	return out
 }
+
+// unreadWhenEmpty are appointment fields no script reads, empty in a new
+// appointment until a payment or a waitlist offer sets them.
+var unreadWhenEmpty = map[string]bool{"offer": true, "prepay": true, "approve_url": true, "capture_id": true, "successor": true}
 
 // reserveSeriesArgs are reserveSeriesLua's arguments: the series stands
 // among the client's holds until score (none when zero).
