@@ -37,13 +37,13 @@ func (b *Bookings) PlanSeries(ctx context.Context, r SeriesRule) (SeriesPlan, er
 }
 
 // openWeeks is the week after the last that an open-ended series keeps
-// booked at now: weeks from on that start before now plus
+// booked at now: weeks from on that start by now plus
 // Practice.Series.Ahead, at most MaxOccurrences of them.
 func (b *Bookings) openWeeks(r SeriesRule, from int, now time.Time) int {
 	until := now.Add(b.Practice.Series.Ahead)
 	k := from
 	for k < from+b.Practice.Series.MaxOccurrences {
-		if st, _ := r.occurrenceStart(b.Practice.Location, k); !st.Before(until) {
+		if st, _ := r.occurrenceStart(b.Practice.Location, k); st.After(until) {
 			break
 		}
 		k++

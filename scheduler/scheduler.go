@@ -143,6 +143,7 @@ func (w *Worker) jobs() []job {
 		{"waitend", "@every 5m", w.endWaitEntries},
 		{"erasures", "@every 30s", w.finishErasures},
 		{"retention", "@every 10m", w.retain},
+		{"series", "@every 1m", w.extendSeries},
 	}
 }
 
