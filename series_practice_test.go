@@ -155,10 +155,7 @@ func TestSeriesByPracticeOutsideHours(t *testing.T) {
 // time), and books nothing twice.
 func TestOpenEndedSeries(t *testing.T) {
 	ctx := context.Background()
-	p := practice()
-	p.Therapists[0].DaysOff = []tori.Date{{Year: 2027, Month: 2, Day: 9}}
-	b, c := mustBookings(t)
-	b.Practice = testpractice.Valid(p)
+	b, c := mustBookingsOff(t, tori.Date{Year: 2027, Month: 2, Day: 9})
 	r := weekly(at(b, tue, "10:00"), 0)
 	r.ByPractice = true
 	pl := mustPlan(t, b, r)

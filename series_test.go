@@ -15,6 +15,16 @@ func weekly(first time.Time, n int) tori.SeriesRule {
 	return tori.SeriesRule{TherapistID: "adi", ServiceID: "talk", Client: dana, First: first, Every: 1, Count: n}
 }
 
+// mustBookingsOff is mustBookings with Adi off on day.
+func mustBookingsOff(t *testing.T, day tori.Date) (*tori.Bookings, *clock) {
+	t.Helper()
+	b, c := mustBookings(t)
+	p := practice()
+	p.Therapists[0].DaysOff = []tori.Date{day}
+	b.Practice = testpractice.Valid(p)
+	return b, c
+}
+
 func mustPlan(t *testing.T, b *tori.Bookings, r tori.SeriesRule) tori.SeriesPlan {
 	t.Helper()
 	p, err := b.PlanSeries(context.Background(), r)
@@ -279,10 +289,8 @@ func TestSeriesRelease(t *testing.T) {
 // rules in every week: a day off, the horizon, a time that is not offered.
 func TestSeriesClientRules(t *testing.T) {
 	ctx := context.Background()
-	p := practice()
-	p.Therapists[0].DaysOff = []tori.Date{{Year: 2026, Month: 12, Day: 22}}
-	b, _ := mustBookings(t)
-	b.Practice = testpractice.Valid(p)
+	b, _ := mustBookingsOff(t, tori.Date{Year: 2026, Month: 12, Day: 22})
+	p := b.Practice
 
 	pl := mustPlan(t, b, weekly(at(b, tue, "10:00"), 12))
 	reasons := map[int]tori.Reason{}
