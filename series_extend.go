@@ -54,7 +54,7 @@ func (b *Bookings) ExtendSeries(ctx context.Context, id string, now time.Time) (
 // extend plans weeks sr.Next..to-1 of sr and books those it can, as base.
 func (b *Bookings) extend(ctx context.Context, sr Series, base Appointment, to int, now time.Time) ([]Occurrence, error) {
 	r := sr.Rule
-	r.Client = base.Client
+	r.Client = Client{ID: base.Client.ID} // the worker's read records no activity of the client's
 	t, s, err := b.seriesParts(r)
 	if err != nil {
 		return nil, err

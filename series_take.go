@@ -70,6 +70,11 @@ func (b *Bookings) TakeSeries(ctx context.Context, r SeriesRule, starts []time.T
 		return Series{}, err
 	}
 	b.Count("series", "taken")
+	if r.ByPractice {
+		for range occs {
+			b.Count("booking", "confirmed")
+		}
+	}
 	return sr, nil
 }
 
@@ -147,9 +152,35 @@ func (b *Bookings) checkStarts(r SeriesRule, t Therapist, s Service, starts []ti
 	return nil
 }
 
-// Series returns the series id.
+// Series returns the series id (for the practice and the worker: it
+// does not check whose it is).
 func (b *Bookings) Series(ctx context.Context, id string) (Series, error) {
 	return b.Store.Series(ctx, id)
+}
+
+// OwnSeries returns the client's series id, with its client; ENOTFOUND
+// when it does not exist or is someone else's (the two are not told
+// apart).
+func (b *Bookings) OwnSeries(ctx context.Context, c Client, id string) (Series, error) {
+	sr, err := b.Store.Series(ctx, id)
+	if err != nil {
+		return Series{}, err
+	}
+	for _, e := range sr.Taken {
+		a, err := b.Store.Appointment(ctx, e.ID)
+		if ErrorCode(err) == ENOTFOUND {
+			continue // a hold's record gone: the next says whose it is
+		}
+		if err != nil {
+			return Series{}, err
+		}
+		if a.Client.ID == c.ID {
+			sr.Rule.Client = a.Client
+			return sr, nil
+		}
+		break
+	}
+	return Series{}, Errorf(ENOTFOUND, "That series was not found. Open your bookings to see them all.")
 }
 
 // ConfirmSeries books the client's held series id: every occurrence at

@@ -225,8 +225,11 @@ func TestSeriesHoldCap(t *testing.T) {
 	if err := b.ReleaseSeries(ctx, omer, sr.ID); tori.ErrorCode(err) != tori.ENOTFOUND {
 		t.Fatalf("Omer releasing Dana's series = %v, want ENOTFOUND", err)
 	}
-	if got, _ := b.Series(ctx, sr.ID); got.Status != tori.StatusHeld {
-		t.Fatalf("after Omer's tries: %v", got.Status)
+	if _, err := b.OwnSeries(ctx, omer, sr.ID); tori.ErrorCode(err) != tori.ENOTFOUND {
+		t.Fatalf("Omer reading Dana's series = %v, want ENOTFOUND", err)
+	}
+	if got, err := b.OwnSeries(ctx, dana, sr.ID); err != nil || got.Status != tori.StatusHeld || got.Rule.Client.ID != dana.ID {
+		t.Fatalf("after Omer's tries: %+v %v", got, err)
 	}
 	if _, err := b.ConfirmSeries(ctx, dana, sr.ID); err != nil {
 		t.Fatal(err)
