@@ -85,6 +85,8 @@ type Appointment struct {
 	Note        string    // the practice's private note
 	NoteLocked  bool      // a note is kept but cannot be read here (stored under a key this server lacks, or altered): Note is empty
 	Offer       string    // for a waitlist offer: "<freeing>/<entry>"
+	Series      string    // the series it is an occurrence of (see Series), or ""
+	SeriesN     int       // its week in that series (0 for the first)
 
 	// Payment, for prepaid and deposit bookings.
 	Due        Money    // what is paid when booking (the price, or the deposit)

@@ -80,8 +80,9 @@ type Bookings struct {
 // (outcomes confirmed, rescheduled, cancelled_client, cancelled_practice,
 // no_show, completed), "hold" (taken, conflict, released, expired),
 // "payment" (captured, declined, pending, time_lost, mismatch), "refund"
-// (issued, pending, by_hand) or "waitlist" (offered, taken, declined,
-// expired, filled, unfilled); Amount adds money captured, refunded, or
+// (issued, pending, by_hand), "waitlist" (offered, taken, declined,
+// expired, filled, unfilled) or "series" (taken, conflict, confirmed,
+// released, missed); Amount adds money captured, refunded, or
 // captured in a mismatch (event "mismatch", in the capture's currency).
 type Events interface {
 	Count(event, outcome string)

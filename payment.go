@@ -140,6 +140,7 @@ type Store interface {
 	ClientRecords
 	PracticeStore
 	WaitlistStore
+	SeriesStore
 }
 
 // RefundBackoff is the pause after the n-th failed attempt at a refund:

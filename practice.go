@@ -104,6 +104,7 @@ type Practice struct {
 	Worker       WorkerSettings
 	Waitlist     WaitlistPolicy
 	Privacy      PrivacyPolicy // how long personal details and money records are kept
+	Series       SeriesPolicy  // how far series of standing sessions go
 	// Staff are Telegram ids that manage every therapist (a receptionist,
 	// the clinic's owner); each therapist manages their own calendar.
 	Staff []int64
@@ -256,7 +257,7 @@ func (p *Practice) Validate() error {
 	p.fillDefaults()
 	for _, check := range []func() error{
 		p.validateHeader, p.validateWorker, p.Privacy.Validate, p.validateWaitlist,
-		p.validateTherapists, p.validateServices,
+		p.validateTherapists, p.validateServices, p.Series.Validate,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -273,6 +274,7 @@ func (p *Practice) fillDefaults() {
 		p.Worker = DefaultWorkerSettings()
 	}
 	p.Privacy = p.Privacy.withDefaults()
+	p.Series.fillDefaults()
 
 	def := DefaultWaitlistPolicy()
 	p.Waitlist.OfferWindow = cmp.Or(p.Waitlist.OfferWindow, def.OfferWindow)

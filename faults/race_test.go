@@ -17,9 +17,12 @@ import (
 // Redis; 150 clients make 2,100 attempts at 111 overlapping times of 30, 60
 // (50 and a 10-minute buffer) and 90 minutes with two therapists, paying
 // for the prepaid ones, while Telegram delivers up to 40 updates at once.
-// Afterwards no two live bookings of a therapist overlap, and every
-// confirmed paid booking has exactly one capture (and every capture a
-// booking or a full refund).
+// Beside them, six takers in the test's own process take series of the
+// same times (2 to 6 weeks, weekly or every other week, half held by the
+// client and confirmed, half booked at once by the practice). Afterwards
+// no two live bookings of a therapist overlap (series and single
+// bookings alike), and every confirmed paid booking has exactly one
+// capture (and every capture a booking or a full refund).
 func TestManyProcessesNoDoubleBooking(t *testing.T) {
 	w := newWorld(t)
 	for i := range 3 {
@@ -41,6 +44,7 @@ func TestManyProcessesNoDoubleBooking(t *testing.T) {
 	var held, taken, booked, paid, failed atomic.Int64
 	var errs sync.Map
 	begin := time.Now()
+	series := w.raceSeries(6, 30, starts) // beside them, series of the same times: one every 30 attempts
 	var wg sync.WaitGroup
 	for i := range clients {
 		wg.Add(1)
@@ -54,6 +58,7 @@ func TestManyProcessesNoDoubleBooking(t *testing.T) {
 				return
 			}
 			for range attempts {
+				series.pace()
 				svc, thr := services[rand.IntN(len(services))], therapists[rand.IntN(len(therapists))]
 				start := starts[rand.IntN(len(starts))]
 				r, err := c.press(m, timeData(svc, thr, start))
@@ -99,6 +104,7 @@ func TestManyProcessesNoDoubleBooking(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	series.stop()
 	elapsed := time.Since(begin)
 	// Let every update and every message settle.
 	deadline := time.Now().Add(30 * time.Second)
@@ -113,6 +119,7 @@ func TestManyProcessesNoDoubleBooking(t *testing.T) {
 	as := w.appointments()
 	confirmed := w.checkNoOverlap(as)
 	paidBookings := w.checkMoney(as)
+	confirmed -= series.check(t, as)
 	t.Logf("%d appointments in Redis, %d confirmed (%d paid), %d PayPal orders, %d capture calls",
 		len(as), confirmed, paidBookings, len(w.pp.Orders()), w.pp.Calls("capture"))
 	if confirmed < 20 || taken.Load() < 500 {

@@ -155,6 +155,7 @@ func (w *Worker) jobs() []job {
 		// At start too: a worker restarted more often than every 10 minutes
 		// would never run it, and what a crash cut short is finished at once.
 		{"retention", "@every 10m", w.retain, true},
+		{"series", "@every 1m", w.extendSeries, false},
 	}
 }
 

@@ -64,6 +64,9 @@ func encode(a tori.Appointment) []any {
 	if !a.Erased.IsZero() { // written by anonymiseScript; a new appointment has none
 		f = append(f, "erased", ms(a.Erased))
 	}
+	if a.Series != "" { // an occurrence of a series (series.go); other appointments carry neither field
+		f = append(f, "series", a.Series, "series_n", a.SeriesN)
+	}
 	return f
 }
 
@@ -134,6 +137,8 @@ func decode(m map[string]string) (tori.Appointment, error) {
 		RefundByHand:  m["refund_by_hand"] == "1",
 		Forgiven:      m["forgiven"] == "1",
 		Erased:        fromMS(num("erased")),
+		Series:        m["series"],
+		SeriesN:       int(num("series_n")),
 	}
 	return a, bad
 }

@@ -236,3 +236,13 @@ func (s *Store) wlKey(parts ...string) string {
 
 // clientPart is a client id as a part of a waitlist key.
 func clientPart(id int64) string { return strconv.FormatInt(id, 10) }
+
+// seriesKey (series, see series.go): HASH, a series of standing sessions:
+// its rule, status, the token its holds share, and its occurrences
+// ("<week>:<id> …", each an appointment), the weeks it missed and when it
+// next books ahead. No personal data: its appointments name the client.
+func (s *Store) seriesKey(tid, id string) string { return s.therapistTag(tid) + "series:" + id }
+
+// seriesQueueKey: ZSET, the therapist's open-ended series by when each
+// next books ahead (a queue of due work, tori.QueueSeries).
+func (s *Store) seriesQueueKey(tid string) string { return s.queueKey(tori.QueueSeries, tid) }

@@ -5,10 +5,11 @@ import "github.com/redis/go-redis/v9"
 // luaConflict is shared by the scripts that take time: it returns the id of
 // a live block of sched/span that overlaps [start, bend), ignoring skip1 and
 // skip2, or nil; holds that have run out are removed on the way. A span
-// (see spanKey) is "<blockEndMs> <holdUntilMs|0> <clientID>".
+// (see spanKey) is "<blockEndMs> <holdUntilMs|0> <clientID>". conflictFrom
+// is the same with the longest block (maxspan) already read, for a script
+// that checks many times at once.
 const luaConflict = `
-local function conflict(sched, span, maxspan, start, bend, now, skip1, skip2)
-  local ms = tonumber(redis.call('GET', maxspan) or '0')
+local function conflictFrom(sched, span, ms, start, bend, now, skip1, skip2)
   local ids = redis.call('ZRANGEBYSCORE', sched, start - ms, '(' .. bend)
   for _, other in ipairs(ids) do
     if other ~= skip1 and other ~= skip2 then
@@ -27,6 +28,9 @@ local function conflict(sched, span, maxspan, start, bend, now, skip1, skip2)
     end
   end
   return nil
+end
+local function conflict(sched, span, maxspan, start, bend, now, skip1, skip2)
+  return conflictFrom(sched, span, tonumber(redis.call('GET', maxspan) or '0'), start, bend, now, skip1, skip2)
 end
 local function take(sched, span, maxspan, id, start, bend, holdUntil, client)
   redis.call('ZADD', sched, start, id)

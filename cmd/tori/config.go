@@ -64,6 +64,10 @@ type fileConfig struct {
 		MaxEntries          int    `yaml:"max_entries"`
 		MaxDays             int    `yaml:"max_days"`
 	} `yaml:"waitlist"`
+	Series struct {
+		MaxOccurrences int    `yaml:"max_occurrences"`
+		Ahead          string `yaml:"ahead"`
+	} `yaml:"series"`
 	Privacy struct {
 		KeepPersonal     string `yaml:"keep_personal"`
 		KeepMoneyRecords string `yaml:"keep_money_records"`
@@ -231,6 +235,9 @@ func readSettings(f *fileConfig, p *tori.Practice) error {
 		return err
 	}
 	if err := readWorker(f, &p.Worker); err != nil {
+		return err
+	}
+	if err := readSeries(f, &p.Series); err != nil {
 		return err
 	}
 	return readPrivacy(f, &p.Privacy)

@@ -47,6 +47,8 @@ func FuzzParsePractice(f *testing.F) {
 		edit("  min_notice: 2h", "  min_notice: 281474976710657d"), // wrapped to 24h once
 		edit("  at: \"07:30\"", "  at: \"-1:30\""),                 // was taken as -90 minutes
 		edit("time_zone: Asia/Jerusalem", "time_zone: Local"),      // the server's zone
+		edit("  ahead: 8w", "  ahead: 9223372036854775807w"),
+		edit("  max_occurrences: 26", "  max_occurrences: -1"),
 		edit("    days_off: [\"2026-12-24..2026-12-26\"]", "    days_off: [\"0001-01-01..9999-12-31\"]"),
 		edit("    name: {he: \"פגישת טיפול\", en: \"Therapy session\"}", "    name: *nothing"),
 		edit("practice:\n", "practice: &p\n") + "extra: *p\n",
@@ -83,7 +85,7 @@ func FuzzParsePractice(f *testing.F) {
 var (
 	// namesLineOrField: an error message points at a line, or at a
 	// top-level section of the file (fields are written section.field).
-	namesLineOrField = regexp.MustCompile(`\bline \d+\b|\b(practice|policy|reminders|agenda|refunds|waitlist|therapists|services|staff)\b`)
+	namesLineOrField = regexp.MustCompile(`\bline \d+\b|\b(practice|policy|reminders|agenda|refunds|waitlist|series|therapists|services|staff)\b`)
 	quotedValue      = regexp.MustCompile("(?s)`[^`]*`")
 	// yamlListLine continues yaml.v3's "unmarshal errors:" list.
 	yamlListLine = regexp.MustCompile(`^  line \d+: `)
@@ -167,6 +169,9 @@ func checkPractice(t *testing.T, p *tori.Practice) {
 	}
 	if wl := p.Waitlist; wl.OfferWindow < 2*time.Minute || wl.OfferWindow > 24*time.Hour || wl.MaxEntries < 1 || wl.MaxDays < 1 || wl.MaxDays > 366 {
 		t.Fatalf("waitlist %+v", wl)
+	}
+	if sp := p.Series; sp.MaxOccurrences < 2 || sp.MaxOccurrences > 104 || sp.Ahead < 7*24*time.Hour || sp.Ahead > 52*7*24*time.Hour || sp.Ahead%(24*time.Hour) != 0 {
+		t.Fatalf("series %+v", sp)
 	}
 	if len(p.Therapists) == 0 || len(p.Services) == 0 {
 		t.Fatalf("%d therapists, %d services", len(p.Therapists), len(p.Services))

@@ -35,6 +35,9 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if w := p.Waitlist; w != (tori.WaitlistPolicy{OfferWindow: 15 * time.Minute, AllowShortNotice: true, MaxEntries: 5, MaxDays: 31}) {
 		t.Fatalf("waitlist = %+v", w)
 	}
+	if sp := p.Series; sp != (tori.SeriesPolicy{MaxOccurrences: 26, Ahead: 56 * 24 * time.Hour}) {
+		t.Fatalf("series = %+v", sp)
+	}
 }
 
 func TestConfigErrorsNameTheField(t *testing.T) {
@@ -63,6 +66,9 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"BadPeriod", "keep_personal: 24 months", "keep_personal: 24m", `privacy.keep_personal: "24m": write months as "mo" or "months"`},
 		{"NotAPeriod", "keep_money_records: 7 years", "keep_money_records: seven", `privacy.keep_money_records: "seven" is not a period`},
 		{"MoneyShorter", "keep_money_records: 7 years", "keep_money_records: 1 year", `privacy.keep_money_records (1 year) is shorter than privacy.keep_personal (24 months)`},
+		{"SeriesTooLong", "max_occurrences: 26", "max_occurrences: 500", `series.max_occurrences is 500: use a number from 2 to 104`},
+		{"SeriesAheadNotWeeks", "ahead: 8w", "ahead: eightw", `series.ahead "eightw" is not a number of weeks`},
+		{"SeriesAheadTooShort", "ahead: 8w", "ahead: 3d", `series.ahead is 3d: use whole days or weeks from 1w to 52w`},
 		{"ZeroPersonal", "keep_personal: 24 months", "keep_personal: 0 days", `privacy.keep_personal must be at least a day`},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,56 @@
+package scheduler
+
+import (
+	"context"
+
+	"github.com/tori-bot/tori"
+)
+
+// extendSeries is the job that keeps each series "until further notice"
+// booked series.ahead ahead. Every such series is in its therapist's
+// series queue (tori.QueueSeries), put there by the step that took it,
+// due when its next week comes within series.ahead. Each run books the
+// next weeks of those due (Bookings.ExtendSeries, one atomic step) and
+// puts each back at its next due time; a series that no longer books
+// leaves the queue. The weeks it could not book are recorded in the
+// series; telling the practice and the client of them is the chat's (a
+// later step), so here they are only counted in the log.
+func (w *Worker) extendSeries(ctx context.Context) (int, error) {
+	extended := 0
+	for _, t := range w.cfg.Practice.Therapists {
+		claims, err := w.cfg.Store.ClaimDue(ctx, tori.QueueSeries, t.ID, w.now(), w.cfg.Lease, w.cfg.Batch)
+		if err != nil {
+			return extended, err
+		}
+		for _, c := range claims {
+			if w.stopping(ctx) {
+				return extended, nil
+			}
+			missed, err := w.extendOne(ctx, t.ID, c)
+			if err != nil {
+				w.cfg.Log.Warn("series not extended; retried after its lease", "series", c.Member, "err", err)
+				continue
+			}
+			if missed > 0 {
+				w.cfg.Log.Info("series extended with weeks missing", "series", c.Member, "missed", missed)
+			}
+			extended++
+		}
+	}
+	return extended, nil
+}
+
+// extendOne extends the series of claim c, of therapist tid, and settles
+// the claim: back in the queue at its next due time, or out of it.
+func (w *Worker) extendOne(ctx context.Context, tid string, c tori.Claim) (missed int, err error) {
+	weeks, next, err := w.cfg.Bookings.ExtendSeries(ctx, c.Member, w.now())
+	switch {
+	case tori.ErrorCode(err) == tori.ENOTFOUND, err == nil && next.IsZero():
+		_, err = w.cfg.Store.Ack(ctx, tori.QueueSeries, tid, c)
+	case err == nil:
+		// The step that booked weeks moved the item already; then this
+		// changes nothing.
+		_, err = w.cfg.Store.Requeue(ctx, tori.QueueSeries, tid, c, next)
+	}
+	return len(weeks), err
+}
