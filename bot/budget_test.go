@@ -21,14 +21,19 @@ import (
 const (
 	// Round trips to Redis (a pipeline is one) for one complete paid
 	// booking, from /start to the confirmation, with the therapist told
-	// (18 measured; a new pooled connection's handshake adds up to 2).
-	budgetRoundTripsPerPaidBooking = 20
+	// (20 measured; a new pooled connection's handshake adds up to 2).
+	// (18 before the therapist's notices were queued for the worker: they
+	// are written in the telling's round trip, and each of the therapist's
+	// two chats takes its notice out once sent.)
+	budgetRoundTripsPerPaidBooking = 22
 	// Commands Redis executes (those inside scripts included) for one complete paid booking, from /start to
 	// the confirmation, with the therapist told. (87 since privacy: a hold
 	// checks for the client's erasure, a booking enters the retention index;
 	// 88 since a hold records the client's activity, so that retention
-	// forgets clients who never book, in the pipeline it already makes.)
-	budgetCommandsPerPaidBooking = 88
+	// forgets clients who never book, in the pipeline it already makes;
+	// 91 since the therapist's notices are queued for the worker: one ZADD
+	// beside the telling, one ZREM per chat once sent.)
+	budgetCommandsPerPaidBooking = 91
 	// Bytes of Redis memory one more confirmed paid booking adds (a new
 	// client's first: the appointment, its payment record, its place in the
 	// therapist's and the client's indexes, the client's chat state; since

@@ -149,16 +149,20 @@ func (s *Store) ClaimTelling(ctx context.Context, id, token string, lease time.D
 	return tori.TellDone, nil // told, or nothing left to tell of
 }
 
-// Told implements tori.PaymentStore. The payment leaves the open payments
-// once its telling is recorded: in the same round trip on one server.
-func (s *Store) Told(ctx context.Context, id, token string) error {
+// Told implements tori.PaymentStore. The notices still to send (with) are
+// queued first, and the payment leaves the open payments once its telling
+// is recorded: all in the same round trip on one server.
+func (s *Store) Told(ctx context.Context, id, token string, with ...tori.Queued) error {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return err
 	}
 	keys := []string{s.appointmentKey(tid, id), s.tellKey(tid, id)}
-	settle := func(p redis.Pipeliner) { s.settle(ctx, p, id) }
-	_, _, err = s.runScriptWith(ctx, "told", toldScript, keys, beside{after: settle, ordered: true}, "", token)
+	around := beside{after: func(p redis.Pipeliner) { s.settle(ctx, p, id) }, ordered: true}
+	if len(with) > 0 {
+		around.before = func(p redis.Pipeliner) { s.enqueue(ctx, p, with) }
+	}
+	_, _, err = s.runScriptWith(ctx, "told", toldScript, keys, around, "", token)
 	return err
 }
 
