@@ -303,7 +303,7 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 				t.bot.logFailure("finish update", err, "update", u.ID)
 			}
 		case claimed:
-			t.forget(cctx, uid)
+			t.forget(cctx, "tg", uid)
 		}
 	}()
 	if strict {
@@ -353,22 +353,23 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	return nil
 }
 
-// forget drops an update's claim after a failure, trying again until ctx
-// ends: a claim left behind would have every delivery of the update
-// refused as in hand elsewhere (errSeenBusy) until its lease runs out,
-// and the chat's later updates wait behind it. The failure is often
-// Redis's, and Redis may refuse a call for a moment after it is back
-// (go-redis fails calls fast with the last dial error until its next
-// probe, up to a second later).
-func (t *Telegram) forget(ctx context.Context, uid string) {
+// forget drops a claim, trying again until ctx ends: an update's after a
+// failure (kind "tg"), or a chat's lock once its update is done ("chat").
+// A claim left behind would have every delivery of the update refused as
+// in hand elsewhere (errSeenBusy) until its lease runs out; a lock left
+// behind would hold the chat's next updates as long, then refuse them. The
+// failure is often Redis's, and Redis may refuse a call for a moment after
+// it is back (go-redis fails calls fast with the last dial error until its
+// next probe, up to a second later).
+func (t *Telegram) forget(ctx context.Context, kind, id string) {
 	for {
-		err := t.bot.store.Forget(ctx, "tg", uid)
+		err := t.bot.store.Forget(ctx, kind, id)
 		if err == nil {
 			return
 		}
 		select {
 		case <-ctx.Done():
-			t.bot.logFailure("drop the claim of an update not handled", err, "update", uid)
+			t.bot.logFailure("drop a claim", err, "kind", kind, "id", id)
 			return
 		case <-time.After(100 * time.Millisecond):
 		}
@@ -433,7 +434,11 @@ func (t *Telegram) chatLock(ctx context.Context, chat int64) (func(), error) {
 			return nil, err
 		}
 		if ok {
-			return func() { _ = t.bot.store.Forget(context.WithoutCancel(ctx), "chat", id) }, nil
+			return func() {
+				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer cancel()
+				t.forget(cctx, "chat", id)
+			}, nil
 		}
 		if time.Now().After(deadline) {
 			return nil, errSeenBusy
