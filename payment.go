@@ -99,8 +99,10 @@ type PaymentStore interface {
 	// when what the capture has had back (this refund with those
 	// reported before, or the provider's total) covers the refund due;
 	// RefundShort when it does not (the rest is then handed to the
-	// practice: tori asks the provider no more); RefundIgnored when no
-	// refund was pending.
+	// practice: tori asks the provider no more), once for each amount that
+	// came back; RefundIgnored when no refund was pending, or when what
+	// came back was reported and told before (the same refund reported
+	// again, under another event id).
 	RefundReported(ctx context.Context, id string, r Refund, now time.Time) (Appointment, RefundOutcome, error)
 	// RefundFailed counts a failed attempt (refused: PayPal said no, so no
 	// money moved) and when it was made; the refund stays pending. It is a
@@ -574,7 +576,7 @@ type RefundOutcome string
 
 // Refund outcomes.
 const (
-	RefundIgnored    RefundOutcome = ""        // no refund was pending: nothing changed
+	RefundIgnored    RefundOutcome = ""        // no refund was pending, or nothing new came back: nothing to tell
 	RefundSettledNow RefundOutcome = "settled" // the refund due came back: refunded now
 	RefundShort      RefundOutcome = "short"   // less than due came back: the rest is handed to the practice
 )

@@ -348,7 +348,8 @@ func (s *Store) RefundDone(ctx context.Context, id string, r tori.Refund, now ti
 }
 
 // RefundReported implements tori.PaymentStore. A refund settled, or
-// handed to the practice, leaves the refunds queue.
+// handed to the practice, leaves the refunds queue. A shortfall told
+// before (the same refund reported again) is RefundIgnored.
 func (s *Store) RefundReported(ctx context.Context, id string, r tori.Refund, now time.Time) (tori.Appointment, tori.RefundOutcome, error) {
 	keys, _, err := s.keysOf(id, false)
 	if err != nil {
@@ -358,7 +359,10 @@ func (s *Store) RefundReported(ctx context.Context, id string, r tori.Refund, no
 	if r.Total.Currency != "" {
 		total = strconv.FormatInt(r.Total.Amount, 10)
 	}
-	code, _, err := s.runScript(ctx, "refund reported", refundReportedScript, keys, r.ID, r.Amount.Amount, r.Amount.Currency, total, r.Total.Currency, ms(now))
+	// The call's token tells a retry of this call (its reply lost) from
+	// another report of the same refund: only the first tells it.
+	token := tori.RandomToken(6)
+	code, _, err := s.runScript(ctx, "refund reported", refundReportedScript, keys, r.ID, r.Amount.Amount, r.Amount.Currency, total, r.Total.Currency, ms(now), token)
 	if err != nil {
 		return tori.Appointment{}, tori.RefundIgnored, err
 	}
