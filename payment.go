@@ -97,8 +97,10 @@ type PaymentStore interface {
 	// when what the capture has had back (this refund with those
 	// reported before, or the provider's total) covers the refund due;
 	// RefundShort when it does not (the rest is then handed to the
-	// practice: tori asks the provider no more); RefundIgnored when no
-	// refund was pending.
+	// practice: tori asks the provider no more), once for each amount that
+	// came back; RefundIgnored when no refund was pending, or when what
+	// came back was reported and told before (the same refund reported
+	// again, under another event id).
 	RefundReported(ctx context.Context, id string, r Refund, now time.Time) (Appointment, RefundOutcome, error)
 	// RefundFailed counts a failed attempt (refused: PayPal said no, so no
 	// money moved) and when it was made; the refund stays pending. It is a
@@ -113,9 +115,11 @@ type PaymentStore interface {
 	// was settled before telling was recorded). The payment stays among the
 	// open ones (the worker's reconciliation) until Told.
 	ClaimTelling(ctx context.Context, id, token string, lease time.Duration) (TellClaim, error)
-	// Told records that the payment's messages went out; ToldFailed gives
-	// the claim back for another caller (only the token's holder can).
-	Told(ctx context.Context, id, token string) error
+	// Told records that the payment's messages went out, and writes with
+	// (notices still to send, queued for the worker) first, in the same
+	// round trip; ToldFailed gives the claim back for another caller (only
+	// the token's holder can).
+	Told(ctx context.Context, id, token string, with ...Queued) error
 	ToldFailed(ctx context.Context, id, token string) error
 }
 
@@ -471,9 +475,10 @@ const (
 )
 
 // PaymentTold records that the messages of r's settled payment went out
-// (delivered is true), or that they did not, so that the worker tells
-// them on its next reconciliation.
-func (b *Bookings) PaymentTold(ctx context.Context, r PaymentResult, delivered bool) {
+// (delivered is true), with the notices still to send queued for the
+// worker (with), or that they did not, so that the worker tells them on
+// its next reconciliation. The error is logged already.
+func (b *Bookings) PaymentTold(ctx context.Context, r PaymentResult, delivered bool, with ...Queued) error {
 	// On a context of its own: the caller's may be spent by the telling.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
@@ -481,13 +486,14 @@ func (b *Bookings) PaymentTold(ctx context.Context, r PaymentResult, delivered b
 	id := r.Appointment.ID
 	var err error
 	if delivered {
-		err = b.Store.Told(ctx, id, r.TellToken)
+		err = b.Store.Told(ctx, id, r.TellToken, with...)
 	} else {
 		err = b.Store.ToldFailed(ctx, id, r.TellToken)
 	}
 	if err != nil {
 		b.log().Warn("could not record the telling of a payment", "appointment", id, "delivered", delivered, "err", err)
 	}
+	return err
 }
 
 // PaymentDenied records that PayPal denied (or declined) a capture that
@@ -596,7 +602,7 @@ type RefundOutcome string
 
 // Refund outcomes.
 const (
-	RefundIgnored    RefundOutcome = ""        // no refund was pending: nothing changed
+	RefundIgnored    RefundOutcome = ""        // no refund was pending, or nothing new came back: nothing to tell
 	RefundSettledNow RefundOutcome = "settled" // the refund due came back: refunded now
 	RefundShort      RefundOutcome = "short"   // less than due came back: the rest is handed to the practice
 )

@@ -22,3 +22,13 @@ type Claim struct {
 	Due    time.Time // when it was due
 	Token  int64     // the lease's end, unix ms
 }
+
+// Queued is an item of due work written beside another step, in its
+// round trip: a notice to a therapist, queued for the worker in case the
+// process that hands it to Telegram dies first (see PaymentStore.Told).
+type Queued struct {
+	Queue     Queue
+	Therapist string // for the per-therapist queues
+	Member    string
+	Due       time.Time
+}

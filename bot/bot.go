@@ -46,6 +46,13 @@ type Store interface {
 	RelayOf(ctx context.Context, adminChat int64, msg int) (int64, error)
 	// Enqueue puts due work in a queue (a message to pass on later).
 	Enqueue(ctx context.Context, q tori.Queue, therapist, member string, due time.Time) error
+	// EnqueueAll puts several items in their queues in one round trip;
+	// Dequeue removes members whose work was done elsewhere; Retake claims,
+	// for lease, queued items no worker has claimed (false for the others).
+	// See durable.go.
+	EnqueueAll(ctx context.Context, items []tori.Queued) error
+	Dequeue(ctx context.Context, q tori.Queue, therapist string, members ...string) error
+	Retake(ctx context.Context, items []tori.Queued, now time.Time, lease time.Duration) ([]bool, error)
 	// CalendarToken returns a therapist's feed secret (making one);
 	// NewCalendarToken replaces it; CheckCalendarToken compares.
 	CalendarToken(ctx context.Context, therapistID string) (string, error)
@@ -151,6 +158,10 @@ type Reply struct {
 	// the relay queue member that sends it again (by the worker) if
 	// Telegram does not take it now.
 	Retry string
+	// Queued, when set, is when Retry comes due in the relay queue, where
+	// it was written before the reply was handed over: whoever sends it
+	// takes it out (see durable.go).
+	Queued time.Time
 }
 
 // Result is what handling an Input produced: replies (to the user and to

@@ -148,8 +148,12 @@ func clientRef(lang string, cl tori.Client) string {
 }
 
 // retryLater queues a reply Telegram did not take (its Retry member) in the
-// relay queue, for the worker to send again in a minute.
+// relay queue, for the worker to send again in a minute. A reply queued
+// when it was handed over (Reply.Queued) is there already.
 func (b *Bot) retryLater(ctx context.Context, r Reply) error {
+	if !r.Queued.IsZero() {
+		return nil
+	}
 	err := b.store.Enqueue(ctx, tori.QueueRelay, "", r.Retry, b.now().Add(time.Minute))
 	if err != nil {
 		b.log.Error("queue a message that was not delivered", "chat", r.ChatID, "err", err)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+	"github.com/tori-bot/tori/internal/fault"
 	"github.com/tori-bot/tori/metrics"
 )
 
@@ -17,8 +19,10 @@ import (
 // answer, never ahead of it: each chat in order, on a goroutine of its own,
 // at the pace its limiter bucket allows, yielding to answers in a busy
 // second (see yielding). Notices that wait together for one
-// chat go as one message. A notice Telegram does not take is queued for the
-// worker (Reply.Retry), as before.
+// chat go as one message. A notice is in the worker's queue already when it
+// comes (Reply.Queued, see durable.go): once sent it is taken out, and one
+// Telegram does not take is left there for the worker. Any other with a
+// Reply.Retry is queued for the worker when Telegram does not take it.
 type outbox struct {
 	t *Telegram
 
@@ -106,7 +110,15 @@ func (o *outbox) run(chat int64) {
 func (o *outbox) sendOne(it outItem) {
 	ctx, cancel := context.WithTimeout(yielding(o.ctx), outboxSendWithin)
 	defer cancel()
-	if err := o.t.sendNow(ctx, it.r); err != nil && it.r.Retry != "" && !final(err) {
+	if len(o.retake(ctx, []outItem{it})) == 0 {
+		return // the worker sends it
+	}
+	fault.Point("notice.before_send")
+	err := o.t.sendNow(ctx, it.r)
+	switch {
+	case err == nil || final(err):
+		o.t.bot.dequeue(ctx, []Reply{it.r})
+	case it.r.Retry != "":
 		o.queue(it.r)
 	}
 }
@@ -119,8 +131,12 @@ func (o *outbox) sendNotices(chat int64) {
 	var batch []outItem
 	err := o.t.call(ctx, "sendMessage", chat, true, func() error {
 		if batch == nil { // a retry after a 429 sends the same message again
-			batch = o.take(chat)
+			batch = o.retake(ctx, o.take(chat))
 		}
+		if len(batch) == 0 {
+			return errWorkerHasIt
+		}
+		fault.Point("notice.before_send")
 		_, err := o.t.api.SendMessage(ctx, &tg.SendMessageParams{
 			ChatID: chat, Text: mergeNotices(batch), ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview,
 		})
@@ -132,10 +148,14 @@ func (o *outbox) sendNotices(chat int64) {
 	err = unreachable(err)
 	result := "sent"
 	switch {
+	case errors.Is(err, errWorkerHasIt):
+		return
 	case err == nil:
+		o.t.bot.dequeue(ctx, replies(batch))
 	case final(err):
 		result = "dropped"
 		o.t.bot.log.Warn("notice not taken, and sending it again would not help", "chat", chat, "notices", len(batch), "err", err)
+		o.t.bot.dequeue(ctx, replies(batch))
 	default:
 		result = "queued"
 		for _, it := range batch {
@@ -180,7 +200,17 @@ func mergeNotices(batch []outItem) string {
 	return strings.Join(texts, noticeSeparator)
 }
 
-// queue hands a message Telegram did not take to the worker's relay queue.
+// replies are the replies of items.
+func replies(items []outItem) []Reply {
+	out := make([]Reply, len(items))
+	for i, it := range items {
+		out[i] = it.r
+	}
+	return out
+}
+
+// queue hands a message Telegram did not take to the worker's relay queue
+// (one queued when handed over is there already).
 func (o *outbox) queue(r Reply) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(o.ctx), 5*time.Second)
 	defer cancel()

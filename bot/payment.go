@@ -163,9 +163,9 @@ func (b *Bot) PracticeCancelled(ctx context.Context, a tori.Appointment) []Reply
 // that cannot be written to, or a message Telegram refuses as malformed,
 // counts as done: sending it again would not help); if one does not, nothing
 // more is sent and the claim is given back, for the next return, webhook or
-// reconciliation to tell it all. Then the therapist's notices: one that does
-// not go out is queued for the worker (Reply.Retry). The telling is
-// recorded either way (PaymentTold).
+// reconciliation to tell it all. Then the telling is recorded (PaymentTold),
+// with the therapist's notices queued for the worker beside it, and the
+// notices are sent: one that does not go out is left to the worker.
 func (b *Bot) TellSettled(ctx context.Context, send func(context.Context, Reply) error, r tori.PaymentResult) error {
 	ctx, cancel := context.WithTimeout(ctx, tori.TellWithin)
 	defer cancel()
@@ -184,13 +184,18 @@ func (b *Bot) TellSettled(ctx context.Context, send func(context.Context, Reply)
 		}
 	}
 
-	// Then the therapist's notices: one Telegram does not take now goes to the worker.
+	// Then the therapist's notices: queued for the worker where the telling
+	// is recorded (the same round trip), then sent; one Telegram does not
+	// take now is left to the worker.
+	notices = b.dueNotices(notices)
+	if err := b.bookings.PaymentTold(ctx, r, true, queuedItems(notices)...); err != nil {
+		notices = unqueued(notices)
+	}
 	for _, rep := range notices {
 		if err := send(ctx, rep); err != nil && !final(err) {
 			_ = b.retryLater(ctx, rep)
 		}
 	}
-	b.bookings.PaymentTold(ctx, r, true)
 	return nil
 }
 

@@ -303,7 +303,7 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 				t.bot.logFailure("finish update", err, "update", u.ID)
 			}
 		case claimed:
-			t.forget(cctx, uid)
+			t.forget(cctx, "tg", uid)
 		}
 	}()
 	if strict {
@@ -336,11 +336,14 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 		})()
 	}
 	// The user who acted is answered first, waiting on no other chat's
-	// turn; then what goes to other chats is handed to the outbox, which
-	// sends it beside the update's end.
+	// turn; then what goes to other chats is written to the worker's
+	// queue (one round trip: a process that dies before sending it does
+	// not lose it) and handed to the outbox, which sends it beside the
+	// update's end.
 	for _, r := range own {
 		t.sendOrQueue(ctx, r)
 	}
+	others = t.bot.queueNotices(ctx, others, hasRetry)
 	for _, r := range others {
 		if !t.out.post(r) {
 			t.sendOrQueue(ctx, r)
@@ -350,22 +353,23 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	return nil
 }
 
-// forget drops an update's claim after a failure, trying again until ctx
-// ends: a claim left behind would have every delivery of the update
-// refused as in hand elsewhere (errSeenBusy) until its lease runs out,
-// and the chat's later updates wait behind it. The failure is often
-// Redis's, and Redis may refuse a call for a moment after it is back
-// (go-redis fails calls fast with the last dial error until its next
-// probe, up to a second later).
-func (t *Telegram) forget(ctx context.Context, uid string) {
+// forget drops a claim, trying again until ctx ends: an update's after a
+// failure (kind "tg"), or a chat's lock once its update is done ("chat").
+// A claim left behind would have every delivery of the update refused as
+// in hand elsewhere (errSeenBusy) until its lease runs out; a lock left
+// behind would hold the chat's next updates as long, then refuse them. The
+// failure is often Redis's, and Redis may refuse a call for a moment after
+// it is back (go-redis fails calls fast with the last dial error until its
+// next probe, up to a second later).
+func (t *Telegram) forget(ctx context.Context, kind, id string) {
 	for {
-		err := t.bot.store.Forget(ctx, "tg", uid)
+		err := t.bot.store.Forget(ctx, kind, id)
 		if err == nil {
 			return
 		}
 		select {
 		case <-ctx.Done():
-			t.bot.logFailure("drop the claim of an update not handled", err, "update", uid)
+			t.bot.logFailure("drop a claim", err, "kind", kind, "id", id)
 			return
 		case <-time.After(100 * time.Millisecond):
 		}
@@ -388,9 +392,19 @@ func splitReplies(replies []Reply, chat int64) (own, others []Reply) {
 // sendOrQueue sends r now; a relayed message or a notice Telegram does not
 // take is queued for the worker, never lost.
 func (t *Telegram) sendOrQueue(ctx context.Context, r Reply) {
-	if err := t.sendNow(ctx, r); err != nil && r.Retry != "" && !final(err) {
+	if err := t.sendQueued(ctx, r); err != nil && r.Retry != "" && !final(err) {
 		_ = t.bot.retryLater(ctx, r)
 	}
+}
+
+// sendQueued sends r now, and takes it out of the worker's queue if it
+// was queued when handed over and Telegram took it (or refused it for good).
+func (t *Telegram) sendQueued(ctx context.Context, r Reply) error {
+	err := t.sendNow(ctx, r)
+	if err == nil || final(err) {
+		t.bot.dequeue(ctx, []Reply{r})
+	}
+	return err
 }
 
 // beside runs f on a goroutine of its own, a panic in it logged, and
@@ -420,7 +434,11 @@ func (t *Telegram) chatLock(ctx context.Context, chat int64) (func(), error) {
 			return nil, err
 		}
 		if ok {
-			return func() { _ = t.bot.store.Forget(context.WithoutCancel(ctx), "chat", id) }, nil
+			return func() {
+				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer cancel()
+				t.forget(cctx, "chat", id)
+			}, nil
 		}
 		if time.Now().After(deadline) {
 			return nil, errSeenBusy
@@ -496,7 +514,9 @@ func markup(kb [][]Button) models.ReplyMarkup {
 var noPreview = &models.LinkPreviewOptions{IsDisabled: tg.True()}
 
 // Deliver sends replies produced outside of an update (a payment settled).
+// Its notices are queued for the worker first, in one round trip (see Send).
 func (t *Telegram) Deliver(ctx context.Context, replies []Reply) error {
+	replies = t.bot.queueNotices(ctx, replies, isNotice)
 	var failed error
 	var retry []Reply
 	delivered := 0
@@ -526,14 +546,19 @@ func (t *Telegram) Deliver(ctx context.Context, replies []Reply) error {
 // chat cannot be written to (the user blocked the bot, or never started
 // it), another error when Telegram did not take it (worth a retry). A
 // notice (plain text with a Reply.Retry, see isNotice) is handed to the
-// outbox instead, and Send returns nil at once: it goes out within
-// moments, merged with other notices waiting for its chat, or is queued
-// for the worker if Telegram does not take it.
+// outbox instead, queued for the worker first (unless it was already,
+// Reply.Queued), and Send returns nil at once: it goes out within moments,
+// merged with other notices waiting for its chat, or the worker sends it if
+// Telegram does not take it (or this process dies first).
 func (t *Telegram) Send(ctx context.Context, r Reply) error {
-	if isNotice(r) && t.out.post(r) {
+	if !isNotice(r) {
+		return t.sendNow(ctx, r)
+	}
+	r = t.bot.queueNotices(ctx, []Reply{r}, isNotice)[0]
+	if t.out.post(r) {
 		return nil
 	}
-	return t.sendNow(ctx, r)
+	return t.sendQueued(ctx, r)
 }
 
 // sendNow is Send without the outbox: the reply goes now, in the caller.
@@ -628,6 +653,9 @@ func (t *Telegram) call(ctx context.Context, method string, chat int64, perChat 
 			}
 		}
 		err = f()
+		if errors.Is(err, errWorkerHasIt) {
+			return err // nothing was sent
+		}
 		metrics.TelegramCalls.WithLabelValues(method, callResult(err)).Inc()
 		var tooMany *tg.TooManyRequestsError
 		if !errors.As(err, &tooMany) {

@@ -262,7 +262,7 @@ func webhookOn(t *testing.T, l *live, st bot.Store) http.Handler {
 // working.
 type releaseFlaky struct {
 	*storage.Store
-	chatFails, forgetFails atomic.Int32
+	chatFails, forgetFails, unlockFails atomic.Int32
 }
 
 func (s *releaseFlaky) Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error) {
@@ -273,8 +273,8 @@ func (s *releaseFlaky) Claim(ctx context.Context, kind, id string, lease time.Du
 }
 
 func (s *releaseFlaky) Forget(ctx context.Context, kind, id string) error {
-	if kind == "tg" && s.forgetFails.Add(-1) >= 0 {
-		return fmt.Errorf("storage: forget tg: %w", syscall.ECONNREFUSED)
+	if kind == "tg" && s.forgetFails.Add(-1) >= 0 || kind == "chat" && s.unlockFails.Add(-1) >= 0 {
+		return fmt.Errorf("storage: forget %s: %w", kind, syscall.ECONNREFUSED)
 	}
 	return s.Store.Forget(ctx, kind, id)
 }
@@ -299,5 +299,27 @@ func TestWebhookClaimNotLeftBehind(t *testing.T) {
 	}
 	if len(l.fake.Messages(101)) == 0 {
 		t.Fatal("the update delivered again was not answered")
+	}
+}
+
+// TestChatLockNotLeftBehind: an update handled while dropping its chat's
+// lock failed for a moment does not leave the lock behind: the chat's next
+// update is handled at once, not held for up to 10 s and refused (503)
+// while the lock's 30-second lease runs.
+func TestChatLockNotLeftBehind(t *testing.T) {
+	l := startLive(t)
+	l.fake.Open(101)
+	u := telegramtest.User{ID: 101, FirstName: "Dana", LanguageCode: "en"}
+	st := &releaseFlaky{Store: storagetest.MustStore(t)}
+	st.unlockFails.Store(2)
+	h := webhookOn(t, l, st)
+	if code := post(h, textUpdate(700004, u, "/start"), secret); code != http.StatusOK {
+		t.Fatalf("first update: %d, want 200", code)
+	}
+	if code := post(h, textUpdate(700005, u, "/help"), secret); code != http.StatusOK {
+		t.Fatalf("the chat's next update: %d, want 200 (the first one's lock was left behind)", code)
+	}
+	if n := st.unlockFails.Load(); n >= 0 {
+		t.Fatalf("the lock's drop was not tried again (%d failures left to give)", n+1)
 	}
 }

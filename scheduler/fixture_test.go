@@ -41,14 +41,17 @@ func (c *clock) At(d tori.Date, hm string) time.Time {
 	return d.At(m, c.t.Location())
 }
 
-// outbox records what the notifier sent, per chat.
+// outbox records what the notifier sent, per chat. A notice queued for
+// the worker before it was handed over (bot.Reply.Queued) is taken out of
+// the queue once sent, as bot.Telegram does.
 type outbox struct {
-	mu   sync.Mutex
-	sent map[int64][]bot.Reply
-	fail func(r bot.Reply) error
+	mu    sync.Mutex
+	sent  map[int64][]bot.Reply
+	fail  func(r bot.Reply) error
+	store *storage.Store
 }
 
-func (o *outbox) Send(_ context.Context, r bot.Reply) error {
+func (o *outbox) Send(ctx context.Context, r bot.Reply) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.fail != nil {
@@ -60,6 +63,9 @@ func (o *outbox) Send(_ context.Context, r bot.Reply) error {
 		o.sent = map[int64][]bot.Reply{}
 	}
 	o.sent[r.ChatID] = append(o.sent[r.ChatID], r)
+	if !r.Queued.IsZero() {
+		return o.store.Dequeue(ctx, tori.QueueRelay, "", r.Retry)
+	}
 	return nil
 }
 
@@ -126,7 +132,7 @@ func newEnvOn(t testing.TB, p *tori.Practice, st *storage.Store) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := &outbox{}
+	out := &outbox{store: st}
 	w := New(Config{Practice: p, Bookings: bk, Store: st, Notify: &bot.Notifier{Bot: b, Send: out.Send}, Now: clk.Now, Log: log})
 	return &env{t: t, p: p, clock: clk, store: st, bookings: bk, bot: b, out: out, pp: pp, worker: w}
 }

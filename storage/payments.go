@@ -152,17 +152,21 @@ func (s *Store) ClaimTelling(ctx context.Context, id, token string, lease time.D
 	return tori.TellDone, nil // told, or nothing left to tell of
 }
 
-// Told implements tori.PaymentStore. The payment leaves the open payments
-// once its telling is recorded: in the same round trip on one server.
-func (s *Store) Told(ctx context.Context, id, token string) error {
+// Told implements tori.PaymentStore. The notices still to send (with) are
+// queued first, and the payment leaves the open payments once its telling
+// is recorded: all in the same round trip on one server.
+func (s *Store) Told(ctx context.Context, id, token string, with ...tori.Queued) error {
 	tid, err := therapistOf(id)
 	if err != nil {
 		return err
 	}
 
 	keys := []string{s.appointmentKey(tid, id), s.tellKey(tid, id)}
-	settle := func(p redis.Pipeliner) { s.settle(ctx, p, id) }
-	_, _, err = s.runScriptWith(ctx, "told", toldScript, keys, beside{after: settle, ordered: true}, "", token)
+	around := beside{after: func(p redis.Pipeliner) { s.settle(ctx, p, id) }, ordered: true}
+	if len(with) > 0 {
+		around.before = func(p redis.Pipeliner) { s.enqueue(ctx, p, with) }
+	}
+	_, _, err = s.runScriptWith(ctx, "told", toldScript, keys, around, "", token)
 	return err
 }
 
@@ -362,7 +366,8 @@ func (s *Store) RefundDone(ctx context.Context, id string, r tori.Refund, now ti
 }
 
 // RefundReported implements tori.PaymentStore. A refund settled, or
-// handed to the practice, leaves the refunds queue.
+// handed to the practice, leaves the refunds queue. A shortfall told
+// before (the same refund reported again) is RefundIgnored.
 func (s *Store) RefundReported(ctx context.Context, id string, r tori.Refund, now time.Time) (tori.Appointment, tori.RefundOutcome, error) {
 	keys, _, err := s.keysOf(id, false)
 	if err != nil {
@@ -373,7 +378,10 @@ func (s *Store) RefundReported(ctx context.Context, id string, r tori.Refund, no
 	if r.Total.Currency != "" {
 		total = strconv.FormatInt(r.Total.Amount, 10)
 	}
-	code, _, err := s.runScript(ctx, "refund reported", refundReportedScript, keys, r.ID, r.Amount.Amount, r.Amount.Currency, total, r.Total.Currency, ms(now))
+	// The call's token tells a retry of this call (its reply lost) from
+	// another report of the same refund: only the first tells it.
+	token := tori.RandomToken(6)
+	code, _, err := s.runScript(ctx, "refund reported", refundReportedScript, keys, r.ID, r.Amount.Amount, r.Amount.Currency, total, r.Total.Currency, ms(now), token)
 	if err != nil {
 		return tori.Appointment{}, tori.RefundIgnored, err
 	}

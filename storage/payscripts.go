@@ -218,16 +218,21 @@ return {'OK'}
 // by its id, in refund_parts) or PayPal's total for the capture, the
 // larger; in the capture's currency only. When it covers the refund due,
 // the refund is done; when not, what came back is recorded and the rest is
-// handed to the practice (refund_by_hand: tori asks PayPal no more).
+// handed to the practice (refund_by_hand: tori asks PayPal no more), and
+// the practice is told once for each amount that came back: short_told
+// holds the amount last told and the token of the call that told it (a
+// compare-and-set), so that the same refund reported again (PayPal sends
+// an event again under a new id) tells nobody, while a retry of the call
+// that told it answers as it did.
 //
 // KEYS[1] the appointment's hash
 // ARGV[1] refund id  ARGV[2] amount (minor units)  ARGV[3] currency
 // ARGV[4] the capture's total refunded (minor units), or "" when PayPal did not say
-// ARGV[5] its currency  ARGV[6] now ms
-// Returns {"OK"} (refunded now) | {"SHORT"} (less than due so far) |
-// {"DONE"} (not pending) | {"NOTFOUND"}.
+// ARGV[5] its currency  ARGV[6] now ms  ARGV[7] the call's token
+// Returns {"OK"} (refunded now) | {"SHORT"} (less than due so far: tell it) |
+// {"SEEN"} (less than due, told before) | {"DONE"} (not pending) | {"NOTFOUND"}.
 var refundReportedScript = redis.NewScript(`
-local f = redis.call('HMGET', KEYS[1], 'refund_state', 'refund_due', 'pay_currency', 'currency', 'refunded', 'refund_parts')
+local f = redis.call('HMGET', KEYS[1], 'refund_state', 'refund_due', 'pay_currency', 'currency', 'refunded', 'refund_parts', 'short_told')
 if not f[1] then
   if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOTFOUND'} end
   return {'DONE'}
@@ -248,7 +253,9 @@ if back >= due then
   redis.call('HSET', KEYS[1], 'refund_state', 'refunded', 'refund_id', ARGV[1], 'refunded', v, 'refund_parts', parts, 'updated_at', ARGV[6])
   return {'OK'}
 end
-redis.call('HSET', KEYS[1], 'refunded', v, 'refund_parts', parts, 'refund_by_hand', '1', 'updated_at', ARGV[6])
+local told, by = string.match(f[7] or '', '^(%d+):(.*)$')
+if told == v and by ~= ARGV[7] then return {'SEEN'} end
+redis.call('HSET', KEYS[1], 'refunded', v, 'refund_parts', parts, 'refund_by_hand', '1', 'short_told', v .. ':' .. ARGV[7], 'updated_at', ARGV[6])
 return {'SHORT'}
 `)
 

@@ -98,7 +98,7 @@ local keep = {}
 for _, k in ipairs({'id', 'therapist', 'service', 'start', 'end', 'buffer', 'status', 'price', 'currency', 'payment',
   'remote', 'seq', 'created_at', 'updated_at', 'due', 'order_id', 'pay_state', 'declines', 'refusals', 'paid',
   'capture_id', 'refund_due', 'refund_state', 'refunded', 'refund_id', 'refund_tries', 'forgiven', 'told',
-  'hold_until', 'remind_from', 'erased', 'pay_currency', 'successor', 'refund_parts', 'refund_by_hand', 'refund_tried_at'}) do keep[k] = true end
+  'hold_until', 'remind_from', 'erased', 'pay_currency', 'successor', 'refund_parts', 'refund_by_hand', 'refund_tried_at', 'short_told'}) do keep[k] = true end
 `
 
 // anonymiseScript removes the personal details of an appointment. What

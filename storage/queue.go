@@ -39,6 +39,29 @@ end
 return 1
 `)
 
+// retakeScript claims queued items that no worker has claimed: those
+// still scored at their due time (a worker's claim re-scores them to its
+// lease's end). A retry finds them at its own lease's end, and takes them
+// again.
+//
+// KEYS[1] the queue
+// ARGV[1] now ms  ARGV[2] lease ms  ARGV[3…] member, due ms, member, due ms, …
+// Returns per member 1 (taken, now scored at now+lease) or 0.
+var retakeScript = redis.NewScript(`
+local token = tonumber(ARGV[1]) + tonumber(ARGV[2])
+local out = {}
+for i = 3, #ARGV, 2 do
+  local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  local taken = 0
+  if s and (tonumber(s) == tonumber(ARGV[i + 1]) or tonumber(s) == token) then
+    redis.call('ZADD', KEYS[1], 'XX', token, ARGV[i])
+    taken = 1
+  end
+  out[#out + 1] = taken
+end
+return out
+`)
+
 // ClaimDue claims up to n items of queue q (of therapist, for the
 // per-therapist queues) due at or before now, for lease.
 //
@@ -78,6 +101,73 @@ func (s *Store) Requeue(ctx context.Context, q tori.Queue, therapist string, c t
 // Enqueue puts member in queue q due at due (or moves it there).
 func (s *Store) Enqueue(ctx context.Context, q tori.Queue, therapist, member string, due time.Time) error {
 	return formatError("enqueue "+string(q), s.Redis.ZAdd(ctx, s.queueKey(q, therapist), redis.Z{Score: float64(ms(due)), Member: member}).Err())
+}
+
+// EnqueueAll writes items to their queues in one round trip (a turn's
+// notices to therapists, queued for the worker before the outbox sends
+// them).
+func (s *Store) EnqueueAll(ctx context.Context, items []tori.Queued) error {
+	if len(items) == 0 {
+		return nil
+	}
+	return formatError("enqueue", s.pipeline(ctx, func(p redis.Pipeliner) { s.enqueue(ctx, p, items) }))
+}
+
+// enqueue queues in p the writes of items: one ZADD per queue.
+func (s *Store) enqueue(ctx context.Context, p redis.Pipeliner, items []tori.Queued) {
+	byKey := map[string][]redis.Z{}
+	var keys []string
+	for _, it := range items {
+		k := s.queueKey(it.Queue, it.Therapist)
+		if _, ok := byKey[k]; !ok {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], redis.Z{Score: float64(ms(it.Due)), Member: it.Member})
+	}
+	for _, k := range keys {
+		p.ZAdd(ctx, k, byKey[k]...)
+	}
+}
+
+// Dequeue removes members from queue q: work done elsewhere (a queued
+// notice that Telegram took from the outbox).
+func (s *Store) Dequeue(ctx context.Context, q tori.Queue, therapist string, members ...string) error {
+	if len(members) == 0 {
+		return nil
+	}
+	args := make([]any, len(members))
+	for i, m := range members {
+		args[i] = m
+	}
+	return formatError("dequeue "+string(q), s.Redis.ZRem(ctx, s.queueKey(q, therapist), args...).Err())
+}
+
+// Retake takes items (all of one queue) back from the worker before it
+// claims them: each still at its due time is claimed for lease, as
+// ClaimDue would (so that it comes due again if the taker dies), and
+// reported true; one a worker claimed, or that is gone, false. The caller
+// sends what it took and dequeues it; the worker sends the others.
+func (s *Store) Retake(ctx context.Context, items []tori.Queued, now time.Time, lease time.Duration) ([]bool, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	key := s.queueKey(items[0].Queue, items[0].Therapist)
+	args := []any{ms(now), lease.Milliseconds()}
+	for _, it := range items {
+		if s.queueKey(it.Queue, it.Therapist) != key {
+			return nil, tori.Errorf(tori.EINTERNAL, "retake: items of more than one queue")
+		}
+		args = append(args, it.Member, ms(it.Due))
+	}
+	res, err := retakeScript.Run(ctx, s.Redis, []string{key}, args...).Int64Slice()
+	if err != nil {
+		return nil, formatError("retake", err)
+	}
+	taken := make([]bool, len(items))
+	for i := range taken {
+		taken[i] = i < len(res) && res[i] == 1
+	}
+	return taken, nil
 }
 
 // QueueStats returns how many items a queue holds and the due time of the

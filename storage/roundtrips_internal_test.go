@@ -14,7 +14,8 @@ import (
 // the booking and gives the hold's place among the client's holds back,
 // in one round trip on one server (steps in order on a cluster); a second
 // call is not fresh. The payment stays among the open payments until
-// Told, which takes it out (in Told's round trip on one server).
+// Told, which takes it out and queues the notices still to send (in Told's
+// round trip on one server).
 func TestConfirmPaidAndTold(t *testing.T) {
 	ctx := context.Background()
 	s := testStore(t)
@@ -55,11 +56,15 @@ func TestConfirmPaidAndTold(t *testing.T) {
 		t.Fatalf("claim = %v %v", claim, err)
 	}
 	trips.n.Store(0)
-	if err := s.Told(ctx, a.ID, "mine"); err != nil {
+	notice := tori.Queued{Queue: tori.QueueRelay, Member: `{"notice":"n1"}`, Due: now.Add(time.Minute)}
+	if err := s.Told(ctx, a.ID, "mine", notice); err != nil {
 		t.Fatal(err)
 	}
 	if n := trips.n.Swap(0); !cluster && n != 1 {
 		t.Fatalf("Told took %d round trips, want 1", n)
+	}
+	if due, err := s.Redis.ZScore(ctx, s.relayQueueKey(), notice.Member).Result(); err != nil || int64(due) != ms(notice.Due) {
+		t.Fatalf("the notice told with it: due %v, %v; want it queued for %v", due, err, notice.Due)
 	}
 	if claim, err := s.ClaimTelling(ctx, a.ID, "other", time.Minute); err != nil || claim != tori.TellDone {
 		t.Fatalf("after Told: %v %v, want done", claim, err)
