@@ -68,7 +68,7 @@ var banned = map[string][]string{
 // list bans; and no room but the wiring may use what they declare. This
 // list, adapterMay and the checks that read them go when the adapter moves.
 var (
-	adapterFiles = []string{"bot/telegram.go", "bot/transport.go", "bot/limiter.go", "bot/outbox.go", "bot/webhook.go", "bot/outage.go", "bot/payment.go"}
+	adapterFiles = []string{"bot/telegram.go", "bot/durable.go", "bot/transport.go", "bot/limiter.go", "bot/outbox.go", "bot/webhook.go", "bot/outage.go", "bot/payment.go"}
 	adapterMay   = []string{"metrics", "storage"}
 )
 
