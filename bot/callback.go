@@ -70,6 +70,13 @@ const (
 	vPrivacyExport  = "pe"  // send them a copy
 	vPrivacyErase   = "px"  // ask before erasing
 	vPrivacyEraseDo = "pxx" // pxx:token — erase (the token kept in their chat state)
+
+	// A series from a held time (series.go): the hold is the first week,
+	// and names the client, the service, the therapist and the time.
+	vSeriesCount = "sc" // sc:hold:every — how many sessions?
+	vSeriesPlan  = "sp" // sp:hold:plan:skip — every week, with a choice for each in conflict
+	vSeriesBook  = "sb" // sb:hold:plan:skip:stamp — book the weeks as shown (stamp)
+	vSeriesBack  = "sv" // sv:hold — back to the held time's summary
 )
 
 // grammar is the arguments each verb carries, in order.
@@ -126,6 +133,11 @@ var grammar = map[string][]argKind{
 	vPrivacyExport:  {},
 	vPrivacyErase:   {},
 	vPrivacyEraseDo: {aToken},
+
+	vSeriesCount: {aAppt, aEvery},
+	vSeriesPlan:  {aAppt, aPlan, aSkip},
+	vSeriesBook:  {aAppt, aPlan, aSkip, aStamp},
+	vSeriesBack:  {aAppt},
 }
 
 // Action is parsed callback data.
@@ -148,6 +160,11 @@ type Action struct {
 	Keep      bool
 	Percent   int
 	Token     string
+	Series    string
+	Every     int   // weeks between sessions of a series: 1 or 2
+	Count     int   // sessions of a series
+	Skip      weeks // the weeks of a series the client skips
+	Stamp     string
 }
 
 // ParseCallback parses callback data strictly. ok is false for anything that
