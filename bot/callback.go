@@ -73,10 +73,13 @@ const (
 
 	// A series from a held time (series.go): the hold is the first week,
 	// and names the client, the service, the therapist and the time.
-	vSeriesCount = "sc" // sc:hold:every — how many sessions?
-	vSeriesPlan  = "sp" // sp:hold:plan:skip — every week, with a choice for each in conflict
-	vSeriesBook  = "sb" // sb:hold:plan:skip:stamp — book the weeks as shown (stamp)
-	vSeriesBack  = "sv" // sv:hold — back to the held time's summary
+	vSeriesCount  = "sc"  // sc:hold:every — how many sessions?
+	vSeriesPlan   = "sp"  // sp:hold:plan:skip — every week, with a choice for each in conflict
+	vSeriesBook   = "sb"  // sb:hold:plan:skip:stamp — book the weeks as shown (stamp)
+	vSeriesBack   = "sv"  // sv:hold — back to the held time's summary
+	vSeriesOpen   = "ms"  // ms:series — one of the client's series (/my)
+	vCancelRest   = "qa"  // qa:appt — cancel this session and the later ones of its series?
+	vCancelRestDo = "qaa" // qaa:appt:stamp — cancel them on the terms shown (stamp)
 )
 
 // grammar is the arguments each verb carries, in order.
@@ -134,10 +137,13 @@ var grammar = map[string][]argKind{
 	vPrivacyErase:   {},
 	vPrivacyEraseDo: {aToken},
 
-	vSeriesCount: {aAppt, aEvery},
-	vSeriesPlan:  {aAppt, aPlan, aSkip},
-	vSeriesBook:  {aAppt, aPlan, aSkip, aStamp},
-	vSeriesBack:  {aAppt},
+	vSeriesCount:  {aAppt, aEvery},
+	vSeriesPlan:   {aAppt, aPlan, aSkip},
+	vSeriesBook:   {aAppt, aPlan, aSkip, aStamp},
+	vSeriesBack:   {aAppt},
+	vSeriesOpen:   {aSeries},
+	vCancelRest:   {aAppt},
+	vCancelRestDo: {aAppt, aStamp},
 }
 
 // Action is parsed callback data.

@@ -127,4 +127,9 @@ var clientButtons = map[string]func(c *turn, a Action){
 	vSeriesPlan:  func(c *turn, a Action) { c.seriesPlan(a.Appt, a.Every, a.Count, a.Skip) },
 	vSeriesBook:  func(c *turn, a Action) { c.seriesBook(a.Appt, a.Every, a.Count, a.Skip, a.Stamp) },
 	vSeriesBack:  func(c *turn, a Action) { c.seriesBack(a.Appt) },
+
+	// The client's series (series_mine.go): its sessions; cancel one and the later ones.
+	vSeriesOpen:   func(c *turn, a Action) { c.seriesOpen(a.Series) },
+	vCancelRest:   func(c *turn, a Action) { c.cancelRestAsk(a.Appt) },
+	vCancelRestDo: func(c *turn, a Action) { c.cancelRestDo(a.Appt, a.Stamp) },
 }

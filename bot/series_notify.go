@@ -13,7 +13,9 @@ func (c *turn) notifySeries(sr tori.Series, as []tori.Appointment, id string, mo
 	}
 	s, _ := c.practice.Service(sr.Rule.ServiceID)
 	data := c.noticeData(lang, as[0])
-	data["Rhythm"] = c.rhythm(lang, sr.Rule.Every, sr.Rule.First, sr.Rule.First.Add(s.Duration))
+	if sr.Rule.Every != 0 {
+		data["Rhythm"] = c.rhythm(lang, sr.Rule.Every, sr.Rule.First, sr.Rule.First.Add(s.Duration))
+	}
 	data["Dates"] = c.dateLines(lang, as)
 	if more != nil {
 		more(lang, data)
