@@ -20,7 +20,7 @@ type SeriesCancelQuote struct {
 func (q SeriesCancelQuote) Refund() Money {
 	var sum Money
 	for i, t := range q.Terms {
-		sum = add(sum, q.Sessions[i].Price.Currency, t.Refund.Amount)
+		sum = plus(sum, q.Sessions[i].Price.Currency, t.Refund.Amount)
 	}
 	return sum
 }
@@ -31,16 +31,14 @@ func (q SeriesCancelQuote) Refund() Money {
 func (q SeriesCancelQuote) Charge() Money {
 	var sum Money
 	for i, a := range q.Sessions {
-		sum = add(sum, a.Price.Currency, q.charge(i).Amount)
+		sum = plus(sum, a.Price.Currency, q.ChargeOf(i).Amount)
 	}
 	return sum
 }
 
 // ChargeOf is what the policy charges for session i (zero for one paid
 // in advance: its terms say what comes back).
-func (q SeriesCancelQuote) ChargeOf(i int) Money { return q.charge(i) }
-
-func (q SeriesCancelQuote) charge(i int) Money {
+func (q SeriesCancelQuote) ChargeOf(i int) Money {
 	a := q.Sessions[i]
 	if a.Paid.Amount > 0 {
 		return Money{Currency: a.Price.Currency}
@@ -52,13 +50,13 @@ func (q SeriesCancelQuote) charge(i int) Money {
 func (q SeriesCancelQuote) Paid() Money {
 	var sum Money
 	for _, a := range q.Sessions {
-		sum = add(sum, a.Price.Currency, a.Paid.Amount)
+		sum = plus(sum, a.Price.Currency, a.Paid.Amount)
 	}
 	return sum
 }
 
-// add adds amount to sum, in currency (a series' sessions share one).
-func add(sum Money, currency string, amount int64) Money {
+// plus adds amount to sum, in currency (a series' sessions share one).
+func plus(sum Money, currency string, amount int64) Money {
 	return Money{Amount: sum.Amount + amount, Currency: currency}
 }
 

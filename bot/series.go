@@ -7,16 +7,12 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// A client makes a series from a held time's summary: "Make it weekly" or
-// "Every 2 weeks", how many sessions, then every week with its conflicts
-// (the nearest free time that week, or skip it), then "Book N sessions",
-// which takes and books them all at once. The held time is the first week
-// and the anchor of every button: it names the client (Bookings.Own), the
-// service, the therapist and the time, and it stays held until the
-// series is booked.
-
 // seriesDraft is a series the client is looking at: from their held time
-// h, every `every` weeks, count sessions, skipping the weeks in skip.
+// h, every `every` weeks, count sessions, skipping the weeks in skip. The
+// flow goes from the summary ("Make it weekly", "Every 2 weeks") to how
+// many, to every week with a choice for each in conflict, to "Book N
+// sessions"; h is the first week and the anchor of every button (it names
+// the client, the service, the therapist and the time), held until then.
 type seriesDraft struct {
 	h            tori.Appointment
 	every, count int

@@ -7,12 +7,9 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// "Cancel this and all later ones": a session of a series and every later
-// one, each cancelled once through the single cancellation's use case
-// (tori.Bookings.CancelSeriesFrom), on terms shown in all before asking.
-
 // cancelRestAsk shows what cancelling booking id and every later session
-// of its series gives now, and asks.
+// of its series gives now, in all, and asks ("Cancel this and all later
+// ones"; each is then cancelled once by tori.Bookings.CancelSeriesFrom).
 func (c *turn) cancelRestAsk(id string) {
 	q, err := c.bookings.QuoteCancelSeriesFrom(c.ctx, c.client(), id)
 	if err != nil {

@@ -7,12 +7,10 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The client's series in /my: one line for each, its sessions (each
-// marked "weekly, 5 of 12"), and "cancel this and all later ones".
-
-// seriesOf reads the series the bookings in list are sessions of (a
-// series whose record is gone is left out: its sessions are listed as
-// single bookings).
+// seriesOf reads the series the bookings in list are sessions of, for
+// /my (one line for each series, its sessions each marked "weekly, 5 of
+// 12"). A series whose record is gone is left out: its sessions are
+// listed as single bookings.
 func (c *turn) seriesOf(list []tori.Appointment) (map[string]tori.Series, error) {
 	out := map[string]tori.Series{}
 	for _, a := range list {
