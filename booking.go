@@ -82,7 +82,8 @@ type Bookings struct {
 // "payment" (captured, declined, pending, time_lost, mismatch), "refund"
 // (issued, pending, by_hand), "waitlist" (offered, taken, declined,
 // expired, filled, unfilled) or "series" (taken, conflict, confirmed,
-// released, missed); Amount adds money captured, refunded, or
+// released, missed, cancelled_from: a client cancelled a session and the
+// later ones); Amount adds money captured, refunded, or
 // captured in a mismatch (event "mismatch", in the capture's currency).
 type Events interface {
 	Count(event, outcome string)

@@ -149,10 +149,19 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 		id, confirm, keep = "summary.move", "button.confirm_move", "button.keep_time"
 		data["From"] = c.whenRange(c.lang, from.Start, from.End)
 	}
-	c.show(c.t(id, data), [][]Button{
-		{{Text: c.t(confirm, data), Data: cb(vConfirm, h.ID)}},
-		{{Text: c.t("button.change_time", nil), Data: cb(vChange, h.ID)}, {Text: c.t(keep, nil), Data: cb(vAbandon, h.ID)}},
-	})
+	text := c.t(id, data)
+	kb := [][]Button{{{Text: c.t(confirm, data), Data: cb(vConfirm, h.ID)}}}
+
+	// A new booking may become a series (series.go): paid at the session,
+	// from buttons; paid in advance, it is arranged with the practice.
+	if from.ID == "" && h.Offer == "" {
+		if h.Payment != tori.PayNone {
+			text += "\n\n" + c.t("series.prepaid", nil)
+		} else if row := c.seriesButtons(h); len(row) > 0 {
+			kb = append(kb, row)
+		}
+	}
+	c.show(text, append(kb, []Button{{Text: c.t("button.change_time", nil), Data: cb(vChange, h.ID)}, {Text: c.t(keep, nil), Data: cb(vAbandon, h.ID)}}))
 }
 
 // confirm books a hold (or moves a booking to it) and tells the therapist.

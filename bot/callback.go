@@ -70,6 +70,16 @@ const (
 	vPrivacyExport  = "pe"  // send them a copy
 	vPrivacyErase   = "px"  // ask before erasing
 	vPrivacyEraseDo = "pxx" // pxx:token — erase (the token kept in their chat state)
+
+	// A series from a held time (series.go): the hold is the first week,
+	// and names the client, the service, the therapist and the time.
+	vSeriesCount  = "sc"  // sc:hold:every — how many sessions?
+	vSeriesPlan   = "sp"  // sp:hold:plan:skip — every week, with a choice for each in conflict
+	vSeriesBook   = "sb"  // sb:hold:plan:skip:stamp — book the weeks as shown (stamp)
+	vSeriesBack   = "sv"  // sv:hold — back to the held time's summary
+	vSeriesOpen   = "ms"  // ms:series — one of the client's series (/my)
+	vCancelRest   = "qa"  // qa:appt — cancel this session and the later ones of its series?
+	vCancelRestDo = "qaa" // qaa:appt:stamp — cancel them on the terms shown (stamp)
 )
 
 // grammar is the arguments each verb carries, in order.
@@ -126,6 +136,14 @@ var grammar = map[string][]argKind{
 	vPrivacyExport:  {},
 	vPrivacyErase:   {},
 	vPrivacyEraseDo: {aToken},
+
+	vSeriesCount:  {aAppt, aEvery},
+	vSeriesPlan:   {aAppt, aPlan, aSkip},
+	vSeriesBook:   {aAppt, aPlan, aSkip, aStamp},
+	vSeriesBack:   {aAppt},
+	vSeriesOpen:   {aSeries},
+	vCancelRest:   {aAppt},
+	vCancelRestDo: {aAppt, aStamp},
 }
 
 // Action is parsed callback data.
@@ -148,6 +166,11 @@ type Action struct {
 	Keep      bool
 	Percent   int
 	Token     string
+	Series    string
+	Every     int   // weeks between sessions of a series: 1 or 2
+	Count     int   // sessions of a series
+	Skip      weeks // the weeks of a series the client skips
+	Stamp     string
 }
 
 // ParseCallback parses callback data strictly. ok is false for anything that

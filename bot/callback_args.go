@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -25,11 +26,16 @@ const (
 	aBlock  // blk-xxxxxxxx
 	aKeep   // c (cancel the bookings) or k (keep them)
 	aPercent
-	aWeek  // a day of the week shown (yyyymmdd)
-	aTo    // the last day of a range (yyyymmdd)
-	aPart  // a part of the day: any, am, pm, ev
-	aEntry // a waitlist entry: w + 10 id characters
-	aToken // a confirmation token: 10 id characters
+	aWeek   // a day of the week shown (yyyymmdd)
+	aTo     // the last day of a range (yyyymmdd)
+	aPart   // a part of the day: any, am, pm, ev
+	aEntry  // a waitlist entry: w + 10 id characters
+	aToken  // a confirmation token: 10 id characters
+	aEvery  // 1 (weekly) or 2 (every other week)
+	aPlan   // a series' rhythm and length: the weeks between (1 or 2), then how many (2 to 104)
+	aSkip   // weeks of the series skipped, a set in base 36 (after aPlan: only weeks it has)
+	aStamp  // what a view showed, 1 to 6 base 36 characters (checked when pressed)
+	aSeries // a series id (like an appointment's)
 )
 
 // argParsers reads an argument of each kind into the action; false when v
@@ -79,6 +85,82 @@ var argParsers = [...]func(a *Action, v string) bool{
 		a.Percent = n
 		return err == nil && n >= 0 && n <= 100 && strconv.Itoa(n) == v
 	},
+	aEvery: func(a *Action, v string) bool {
+		if v != "1" && v != "2" {
+			return false
+		}
+		a.Every = int(v[0] - '0')
+		return true
+	},
+	aPlan: func(a *Action, v string) bool {
+		if len(v) < 2 || v[0] != '1' && v[0] != '2' {
+			return false
+		}
+		n, err := strconv.Atoi(v[1:])
+		a.Every, a.Count = int(v[0]-'0'), n
+		return err == nil && n >= 2 && n <= maxSeriesWeeks && strconv.Itoa(n) == v[1:]
+	},
+	aSkip:   func(a *Action, v string) (ok bool) { a.Skip, ok = parseWeeks(v, a.Count); return ok },
+	aStamp:  func(a *Action, v string) bool { a.Stamp = v; return isStamp(v) },
+	aSeries: func(a *Action, v string) bool { a.Series = v; _, ok := tori.TherapistOfID(v); return ok },
+}
+
+// maxSeriesWeeks is the most sessions a series' buttons carry (the most
+// series.max_occurrences allows).
+const maxSeriesWeeks = 104
+
+// planArg writes a series' rhythm and length for callback data: "112" is
+// every week, 12 sessions.
+func planArg(every, count int) string { return strconv.Itoa(every) + strconv.Itoa(count) }
+
+// weeks is a set of a series' weeks: bit k is week k (0 the first).
+type weeks [2]uint64
+
+func (w weeks) has(k int) bool { return k >= 0 && k < 128 && w[k/64]&(1<<(k%64)) != 0 }
+
+func (w weeks) with(k int) weeks { w[k/64] |= 1 << (k % 64); return w }
+
+func (w weeks) without(k int) weeks { w[k/64] &^= 1 << (k % 64); return w }
+
+// String writes the set for callback data: a number in base 36 (at most
+// 21 characters for 104 weeks).
+func (w weeks) String() string {
+	n := new(big.Int).SetUint64(w[1])
+	n.Lsh(n, 64).Or(n, new(big.Int).SetUint64(w[0]))
+	return n.Text(36)
+}
+
+// parseWeeks reads a set written by weeks.String with no week from count
+// on; anything else (a leading zero, a sign, upper case) is refused.
+func parseWeeks(v string, count int) (weeks, bool) {
+	if len(v) == 0 || len(v) > 21 || len(v) > 1 && v[0] == '0' || !lowerBase36(v) {
+		return weeks{}, false
+	}
+	n, ok := new(big.Int).SetString(v, 36)
+	if !ok || n.BitLen() > count {
+		return weeks{}, false
+	}
+	lo := new(big.Int).And(n, new(big.Int).SetUint64(^uint64(0)))
+	return weeks{lo.Uint64(), new(big.Int).Rsh(n, 64).Uint64()}, true
+}
+
+// isStamp reports whether v is a stamp as stampOf writes it: a number
+// under 2³⁰ in base 36, without a leading zero.
+func isStamp(v string) bool {
+	if len(v) == 0 || len(v) > 6 || len(v) > 1 && v[0] == '0' || !lowerBase36(v) {
+		return false
+	}
+	n, err := strconv.ParseUint(v, 36, 64)
+	return err == nil && n < 1<<30
+}
+
+func lowerBase36(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // partArg writes a part of the day for callback data ("any" for any time).
@@ -168,14 +250,8 @@ func timeArg(t time.Time) string { return strconv.FormatInt(t.Unix()/60, 36) }
 
 // parseTime reads unix minutes in base 36 (lower case), between 2000 and 2200.
 func parseTime(s string) (time.Time, bool) {
-	if len(s) == 0 || len(s) > 8 {
+	if len(s) == 0 || len(s) > 8 || !lowerBase36(s) {
 		return time.Time{}, false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
-			return time.Time{}, false
-		}
 	}
 	n, err := strconv.ParseInt(s, 36, 64)
 	if err != nil || n < 946684800/60 || n > 7258118400/60 {

@@ -121,4 +121,15 @@ var clientButtons = map[string]func(c *turn, a Action){
 	vWaitLeave: func(c *turn, a Action) { c.waitLeave(a.Entry) },
 	vOfferTake: func(c *turn, a Action) { c.offerTake(a.Appt) },
 	vOfferPass: func(c *turn, a Action) { c.offerPass(a.Appt) },
+
+	// A series from a held time (series.go): how many, every week, book.
+	vSeriesCount: func(c *turn, a Action) { c.seriesCount(a.Appt, a.Every) },
+	vSeriesPlan:  func(c *turn, a Action) { c.seriesPlan(a.Appt, a.Every, a.Count, a.Skip) },
+	vSeriesBook:  func(c *turn, a Action) { c.seriesBook(a.Appt, a.Every, a.Count, a.Skip, a.Stamp) },
+	vSeriesBack:  func(c *turn, a Action) { c.seriesBack(a.Appt) },
+
+	// The client's series (series_mine.go): its sessions; cancel one and the later ones.
+	vSeriesOpen:   func(c *turn, a Action) { c.seriesOpen(a.Series) },
+	vCancelRest:   func(c *turn, a Action) { c.cancelRestAsk(a.Appt) },
+	vCancelRestDo: func(c *turn, a Action) { c.cancelRestDo(a.Appt, a.Stamp) },
 }

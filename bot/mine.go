@@ -21,6 +21,11 @@ func (c *turn) mine() {
 		c.fail("upcoming", err)
 		return
 	}
+	series, err := c.seriesOf(list)
+	if err != nil {
+		c.fail("series", err)
+		return
+	}
 	wlines, wkb, err := c.waitEntries()
 	if err != nil {
 		c.fail("waitlist", err)
@@ -36,21 +41,29 @@ func (c *turn) mine() {
 		c.show(c.t("mine.none", nil)+waiting, append(wkb, more))
 		return
 	}
-	lines, kb := c.bookingLines(list)
+	lines, kb := c.bookingLines(list, series)
 	kb = append(append(kb, wkb...), more)
 	c.show(c.t("mine.title", nil)+"\n\n"+strings.Join(lines, "\n\n")+waiting, kb)
 }
 
 // bookingLines lists bookings (the first maxListed), numbered, each with
-// buttons to reschedule and cancel it.
-func (c *turn) bookingLines(list []tori.Appointment) ([]string, [][]Button) {
+// buttons to reschedule and cancel it; the sessions of a series are one
+// line, with a button that opens them (series_mine.go).
+func (c *turn) bookingLines(list []tori.Appointment, series map[string]tori.Series) ([]string, [][]Button) {
 	var lines []string
 	var kb [][]Button
-	for i, a := range list {
+	all := entries(list, series)
+	for i, e := range all {
 		if i == maxListed {
-			lines = append(lines, c.cat.N(c.lang, "mine.more", len(list)-maxListed, nil))
+			lines = append(lines, c.cat.N(c.lang, "mine.more", len(all)-maxListed, nil))
 			break
 		}
+		if sr, ok := series[e[0].Series]; ok {
+			line, row := c.seriesEntry(i+1, sr, e)
+			lines, kb = append(lines, line), append(kb, row)
+			continue
+		}
+		a := e[0]
 		s, _ := c.practice.Service(a.ServiceID)
 		lines = append(lines, fmt.Sprintf("%d. %s\n%s\n%s", i+1, c.serviceLine(s),
 			c.t("with.therapist", map[string]any{"Therapist": c.therapistName(a.TherapistID)}), c.whenRange(c.lang, a.Start, a.End)))
@@ -73,14 +86,19 @@ func (c *turn) own(id string) (tori.Appointment, bool) {
 	return a, true
 }
 
-// describe writes "Talk session with Adi, Tuesday 1 December 2026, 10:00–10:50".
+// describe writes "Talk session with Adi, Tuesday 1 December 2026,
+// 10:00–10:50", and for a session of a series "(weekly, 5 of 12)".
 func (c *turn) describe(a tori.Appointment) string {
 	s, _ := c.practice.Service(a.ServiceID)
-	return c.t("booking.line", map[string]any{
+	line := c.t("booking.line", map[string]any{
 		"Service":   iso(c.lang, s.Name(c.lang, c.practice.Language)),
 		"Therapist": c.therapistName(a.TherapistID),
 		"When":      c.whenRange(c.lang, a.Start, a.End),
 	})
+	if mark := c.seriesMark(a); mark != "" {
+		line += " (" + mark + ")"
+	}
+	return line
 }
 
 func (c *turn) cancelAsk(id string) {
@@ -95,14 +113,20 @@ func (c *turn) cancelAsk(id string) {
 	c.showCancelAsk(a, terms, "")
 }
 
+// showCancelAsk asks before cancelling a on terms; a session of a series
+// with later ones offers to cancel them too (series_mine.go).
 func (c *turn) showCancelAsk(a tori.Appointment, terms tori.CancelTerms, changed string) {
+	yes := Button{Text: c.t("button.cancel_yes", nil), Data: cb(vCancelDo, a.ID, strconv.Itoa(terms.Tier.Percent))}
+	no := Button{Text: c.t("button.cancel_no", nil), Data: cb(vMine)}
+	kb := [][]Button{{yes, no}}
+	if a.Series != "" && c.laterInSeries(a) {
+		yes.Text = c.t("button.cancel_this", nil)
+		kb = [][]Button{{yes}, {{Text: c.t("button.cancel_rest", nil), Data: cb(vCancelRest, a.ID)}}, {no}}
+	}
 	c.show(changed+c.t("cancel.ask", map[string]any{
 		"Booking": c.describe(a),
 		"Terms":   c.cancelTerms(a, terms),
-	}), [][]Button{{
-		{Text: c.t("button.cancel_yes", nil), Data: cb(vCancelDo, a.ID, strconv.Itoa(terms.Tier.Percent))},
-		{Text: c.t("button.cancel_no", nil), Data: cb(vMine)},
-	}})
+	}), kb)
 }
 
 // cancelTerms says what cancelling now gives under the policy, with the

@@ -63,8 +63,12 @@ func (n *Notifier) Remind(ctx context.Context, a tori.Appointment, before time.D
 	return n.send(ctx, n.Bot.ReminderReplies(ctx, a, before))
 }
 
-// HoldExpired tells the client their hold ended and the time is free again.
+// HoldExpired tells the client their hold ended and the time is free
+// again; a held series, once for all its weeks (seriesHoldEnded).
 func (n *Notifier) HoldExpired(ctx context.Context, a tori.Appointment) error {
+	if a.Series != "" {
+		return n.seriesHoldEnded(ctx, a)
+	}
 	c := n.Bot.turnFor(ctx, a)
 	data := map[string]any{"When": c.shortWhen(c.lang, a.Start), "Until": c.until(c.lang, a.HoldUntil, c.now)}
 	id := "hold.ended"

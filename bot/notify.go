@@ -14,20 +14,32 @@ import (
 // happened, in the therapist's language: who (name, @username), what, when.
 // extra carries what only some notices say (see noticeExtra).
 func (c *turn) notify(a tori.Appointment, id string, extra map[string]any) {
-	t, ok := c.practice.Therapist(a.TherapistID)
+	t, lang, ok := c.therapistOf(a.TherapistID)
 	if !ok {
 		return
 	}
-	lang := t.Lang
-	if lang == "" {
-		lang = c.practice.Language
-	}
-
 	data := c.noticeData(lang, a)
 	c.noticeExtra(lang, data, extra)
-	text := c.cat.T(lang, id, data)
+	c.tellTherapist(t, c.cat.T(lang, id, data), a.Client.ID)
+}
+
+// therapistOf is therapist id and the language their notices are in.
+func (c *turn) therapistOf(id string) (tori.Therapist, string, bool) {
+	t, ok := c.practice.Therapist(id)
+	if !ok {
+		return t, "", false
+	}
+	if t.Lang == "" {
+		return t, c.practice.Language, true
+	}
+	return t, t.Lang, true
+}
+
+// tellTherapist sends a notice to every Telegram id of t; about is the
+// client it names.
+func (c *turn) tellTherapist(t tori.Therapist, text string, about int64) {
 	for _, chat := range t.TelegramIDs {
-		c.res.Replies = append(c.res.Replies, Reply{ChatID: chat, Text: text, Retry: noticeAbout(chat, text, a.Client.ID)})
+		c.res.Replies = append(c.res.Replies, Reply{ChatID: chat, Text: text, Retry: noticeAbout(chat, text, about)})
 	}
 }
 

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -18,6 +19,10 @@ func TestParseCallback(t *testing.T) {
 		"qq:adi.abcdefghij:50":             {Verb: vCancelDo, Appt: "adi.abcdefghij", Percent: 50},
 		"rt:adi.abcdefghij:" + timeArg(at): {Verb: vRescheduleTm, Appt: "adi.abcdefghij", Time: at},
 		"l:he":                             {Verb: vLang, Lang: "he"},
+		"sc:adi.abcdefghij:2":              {Verb: vSeriesCount, Appt: "adi.abcdefghij", Every: 2},
+		"sp:adi.abcdefghij:112:0":          {Verb: vSeriesPlan, Appt: "adi.abcdefghij", Every: 1, Count: 12},
+		"sp:adi.abcdefghij:18:a":           {Verb: vSeriesPlan, Appt: "adi.abcdefghij", Every: 1, Count: 8, Skip: weeks{0b1010}},
+		"sb:adi.abcdefghij:226:0:k3m9":     {Verb: vSeriesBook, Appt: "adi.abcdefghij", Every: 2, Count: 26, Stamp: "k3m9"},
 	}
 	for in, want := range good {
 		got, ok := ParseCallback(in)
@@ -29,6 +34,12 @@ func TestParseCallback(t *testing.T) {
 		"", "zz", "m:extra", "s", "s:", "s:Talk", "s:talk:x", "w:talk:adi:20261301", "w:talk:adi:2026121",
 		"w:talk:adi:2026120a", "t:talk:*:ZZZ", "t:talk:*:-1", "t:talk:*:1", "q:adi", "q:../etc", "l:fr",
 		"k:adi.abcdefghij:x", "p:talk:", "s:" + string(make([]byte, 70)), "w:talk:adi:19991231", "s:-x",
+		// Series: every 1 or 2 weeks, 2 to 104 sessions, skipped weeks within
+		// them, written one way only; a stamp under 2³⁰.
+		"sc:adi.abcdefghij:3", "sc:adi.abcdefghij:", "sp:adi.abcdefghij:31:0", "sp:adi.abcdefghij:11:0", "sp:adi.abcdefghij:1105:0",
+		"sp:adi.abcdefghij:104:0", "sp:adi.abcdefghij:1+4:0", "sp:adi.abcdefghij:14:g", "sp:adi.abcdefghij:14:00", "sp:adi.abcdefghij:14:-1",
+		"sp:adi.abcdefghij:14:A", "sp:adi.abcdefghij:14:", "sb:adi.abcdefghij:14:0:zzzzzz", "sb:adi.abcdefghij:14:0:0a",
+		"sb:adi.abcdefghij:14:0:ZZ", "sb:adi.abcdefghij:14:0:1234567", "sb:adi.abcdefghij:14:0", "sv:adi",
 	}
 	for _, in := range bad {
 		if a, ok := ParseCallback(in); ok {
@@ -54,6 +65,16 @@ func TestCallbackRoundTrip(t *testing.T) {
 	data := cb(vRescheduleTm, "therapist-16chr.abcdefghij", timeArg(at))
 	if len(data) > 64 {
 		t.Fatalf("%q is %d bytes", data, len(data))
+	}
+	// The longest series button: a 16-character therapist, 104 weeks, the
+	// last one skipped, the largest stamp.
+	all := weeks{}.with(103)
+	book := cb(vSeriesBook, "therapist-16chr.abcdefghij", planArg(2, 104), all.String(), strconv.FormatInt(1<<30-1, 36))
+	if a, ok := ParseCallback(book); !ok || len(book) > 64 || a.Skip != all || !a.Skip.has(103) || a.Skip.has(102) || a.Count != 104 {
+		t.Fatalf("%q (%d bytes) -> %+v %v", book, len(book), a, ok)
+	}
+	if _, ok := ParseCallback(cb(vSeriesPlan, "adi.abcdefghij", planArg(1, 103), all.String())); ok {
+		t.Fatal("week 104 of a series of 103 accepted")
 	}
 	long := cb(vTime, "sixteen-chars-id", "sixteen-chars-id", timeArg(at))
 	a, ok := ParseCallback(long)
@@ -91,7 +112,8 @@ func TestParseCommand(t *testing.T) {
 }
 
 func FuzzParseCallback(f *testing.F) {
-	for _, s := range []string{"m", "s:talk", "w:talk:adi:20261201", "t:talk:*:qz0x1c", "qq:adi.abcdefghij:0", "l:he", "::", "rt:a.b:c", "pv", "pxx:abcdefghij", "pxx:ABCDEFGHIJ"} {
+	for _, s := range []string{"m", "s:talk", "w:talk:adi:20261201", "t:talk:*:qz0x1c", "qq:adi.abcdefghij:0", "l:he", "::", "rt:a.b:c", "pv", "pxx:abcdefghij", "pxx:ABCDEFGHIJ",
+		"sc:adi.abcdefghij:1", "sp:adi.abcdefghij:112:3f", "sb:adi.abcdefghij:2104:1a2b3c4d5e6f7g8h9i0jk:k3m9"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data string) {
@@ -112,6 +134,14 @@ func FuzzParseCallback(f *testing.F) {
 		}
 		if a.Verb == vPrivacyEraseDo && (len(a.Token) != 10 || !isID(a.Token)) {
 			t.Fatalf("accepted token %q", a.Token)
+		}
+		for k := max(a.Count, 0); k < 128; k++ {
+			if a.Skip.has(k) {
+				t.Fatalf("accepted week %d of a series of %d", k, a.Count)
+			}
+		}
+		if a.Every < 0 || a.Every > 2 || a.Count != 0 && (a.Count < 2 || a.Count > maxSeriesWeeks) || a.Stamp != "" && !isStamp(a.Stamp) {
+			t.Fatalf("accepted series %+v", a)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 // Package ical writes tori's calendar files (RFC 5545, through
-// arran4/golang-ical): one per booking for its client, sent with every
-// confirmation, move and cancellation, and each therapist's feed. Times are
+// arran4/golang-ical): one per booking for its client (or one for a whole
+// series, an event per session), sent with every confirmation, move and
+// cancellation, and each therapist's feed. Times are
 // written in UTC, lines end in CRLF, an appointment's UID never changes and
 // its SEQUENCE rises with each move; a cancellation is METHOD:CANCEL with
 // STATUS:CANCELLED.
@@ -48,13 +49,22 @@ func newCalendar(name string, method ics.Method) *ics.Calendar {
 // Booking is the calendar file of one booking of p for its client: to add
 // (or update) it, or, cancelled, to remove it. now is its DTSTAMP.
 func Booking(p *tori.Practice, a tori.Appointment, text Text, now time.Time, cancelled bool) []byte {
+	return Bookings(p, []tori.Appointment{a}, text, now, cancelled)
+}
+
+// Bookings is one calendar file of several bookings of p for their client
+// (the sessions of a series), each its own event with its own UID and
+// SEQUENCE, as Booking writes it: to add them all, or to remove them.
+func Bookings(p *tori.Practice, as []tori.Appointment, text Text, now time.Time, cancelled bool) []byte {
 	method := ics.MethodPublish
 	if cancelled {
 		method = ics.MethodCancel
 	}
 
 	cal := newCalendar(p.Name, method)
-	clientEvent(cal, p, a, text, now, cancelled)
+	for _, a := range as {
+		clientEvent(cal, p, a, text, now, cancelled)
+	}
 	return []byte(cal.Serialize(ics.WithNewLineWindows))
 }
 

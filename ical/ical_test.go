@@ -122,3 +122,29 @@ func TestFeed(t *testing.T) {
 		t.Fatalf("a therapist without a language of their own:\n%s", data)
 	}
 }
+
+// TestBookings: a series' file holds every session as an event of its
+// own, each with its appointment's UID and SEQUENCE, in one calendar; its
+// cancellation removes each of them.
+func TestBookings(t *testing.T) {
+	p := testpractice.New()
+	as := []tori.Appointment{session("talk", false, 0), session("talk", false, 2)}
+	as[1].ID, as[1].Start, as[1].End = "adi.z8k2m4q1rt", as[0].Start.Add(7*24*time.Hour), as[0].End.Add(7*24*time.Hour)
+	data := ical.Bookings(p, as, text, now, false)
+	evs := parse(t, data).Events()
+	if len(evs) != 2 || strings.Count(string(data), "BEGIN:VCALENDAR") != 1 || !strings.Contains(string(data), "METHOD:PUBLISH") {
+		t.Fatalf("series file:\n%s", data)
+	}
+	for i, e := range evs {
+		start, _ := e.GetStartAt()
+		if e.Id() != as[i].ID+"@tori" || !start.Equal(as[i].Start) || prop(e, ics.ComponentPropertySequence) != []string{"0", "2"}[i] || len(e.Alarms()) != 1 {
+			t.Fatalf("event %d:\n%s", i, data)
+		}
+	}
+	data = ical.Bookings(p, as, text, now, true)
+	evs = parse(t, data).Events()
+	if len(evs) != 2 || !strings.Contains(string(data), "METHOD:CANCEL") || prop(evs[0], ics.ComponentPropertySequence) != "1" ||
+		prop(evs[1], ics.ComponentPropertySequence) != "3" || prop(evs[1], ics.ComponentPropertyStatus) != "CANCELLED" {
+		t.Fatalf("series cancelled:\n%s", data)
+	}
+}
