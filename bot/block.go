@@ -148,6 +148,7 @@ func (c *turn) blockTimes(tid string, from, to time.Time, data func(time.Time) s
 	if len(row) > 0 {
 		kb = append(kb, row)
 	}
+
 	c.show(c.t(title, map[string]any{"Therapist": c.therapistName(tid)}), kb)
 }
 
@@ -304,6 +305,7 @@ func (c *turn) holdEndedReplies(a tori.Appointment) []Reply {
 			id, data["From"] = "move.ended_by_practice", t.whenRange(t.lang, from.Start, from.End)
 		}
 	}
+
 	t.show(t.t(id, data), [][]Button{{{Text: t.t("button.book", nil), Data: cb(vBook)}, {Text: t.t("button.mine", nil), Data: cb(vMine)}}})
 	if st := t.loadState(c.ctx, a.Client.ChatID); st.Hold == a.ID {
 		t.saveState(c.ctx, a.Client.ChatID, state{})

@@ -30,6 +30,7 @@ func (c *turn) lookup(svcID, thrID string) (calendar, bool) {
 		c.say("gone.service")
 		return calendar{}, false
 	}
+
 	k := calendar{svc: s, thr: thrID}
 	who := c.t("with.anyone", nil)
 	if thrID != "" {
@@ -54,6 +55,7 @@ func (c *turn) chooseService(svcID string) {
 		c.week(s.ID, ts[0].ID, tori.Date{})
 		return
 	}
+
 	kb := [][]Button{{{Text: c.t("button.first_available", nil), Data: cb(vTherapist, s.ID, "*")}}}
 	for _, t := range ts {
 		kb = append(kb, []Button{{Text: t.Name, Data: cb(vTherapist, s.ID, t.ID)}})
@@ -192,6 +194,7 @@ func (c *turn) confirm(holdID string) {
 		c.refuse("confirm", err, c.confirmRefusals(h, from, err))
 		return
 	}
+
 	c.saveState(c.ctx, c.in.User.ChatID, state{})
 	if from.ID != "" {
 		c.notify(a, "notify.moved", map[string]any{"From": from})
@@ -321,6 +324,7 @@ func (c *turn) changeTime(holdID string) {
 		from, _ = c.bookings.Own(c.ctx, c.client(), h.Moves)
 	}
 	k, ok := c.calendarOf(h, from)
+
 	if err := c.bookings.Release(c.ctx, c.client(), holdID); err != nil {
 		c.fail("release", err)
 		return

@@ -20,6 +20,7 @@ func (c *turn) clientLookup(arg string) {
 		c.clientHistory(id)
 		return
 	}
+
 	id, err := c.bookings.Store.ClientByUsername(c.ctx, arg)
 	if err != nil {
 		c.refuse("client lookup", err, refusals{
@@ -41,6 +42,8 @@ func (c *turn) clientHistory(id int64) {
 		c.fail("client history", err)
 		return
 	}
+
+	// Only the bookings with the therapists the sender manages.
 	var mine []tori.Appointment
 	for _, a := range all {
 		if c.manages(a.TherapistID) && a.Booked() {

@@ -2,21 +2,20 @@ package bot
 
 import "strings"
 
-// Each therapist's private calendar feed, PUBLIC_URL/calendar/<id>.ics?token=…
-// to subscribe to from any calendar app, is served by package web. /calendar
-// shows the link to that therapist (not to staff) and can replace it, which
-// revokes the old one.
-
+// feedURL is therapist tid's private calendar feed, served by package web,
+// to subscribe to from any calendar app.
 func (b *Bot) feedURL(tid, token string) string {
 	return b.publicURL + "/calendar/" + tid + ".ics?token=" + token
 }
 
-// calendarLinks shows the sender's feed links; renew replaces tid's.
+// calendarLinks (/calendar) shows the sender's feed links, to therapists
+// only (not to staff); renew replaces tid's, which revokes the old one.
 func (c *turn) calendarLinks(renew bool, tid string) {
 	if c.publicURL == "" {
 		c.show(c.t("calendar.off", nil), nil)
 		return
 	}
+
 	var lines []string
 	var kb [][]Button
 	for _, t := range c.practice.Therapists {
@@ -27,6 +26,7 @@ func (c *turn) calendarLinks(renew bool, tid string) {
 		if !mine {
 			continue
 		}
+
 		get := c.store.CalendarToken
 		if renew && t.ID == tid {
 			get = c.store.NewCalendarToken
@@ -39,6 +39,7 @@ func (c *turn) calendarLinks(renew bool, tid string) {
 		lines = append(lines, c.t("calendar.link", map[string]any{"Therapist": iso(c.lang, t.Name), "URL": esc(c.feedURL(t.ID, tok))}))
 		kb = append(kb, []Button{{Text: c.t("button.calendar_new", map[string]any{"Therapist": t.Name}), Data: cb(vCalendarNew, t.ID)}})
 	}
+
 	if len(lines) == 0 {
 		c.show(c.t("calendar.therapists_only", nil), nil)
 		return

@@ -31,6 +31,7 @@ func (c *turn) mine() {
 		c.fail("waitlist", err)
 		return
 	}
+
 	more := []Button{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}}
 	waiting := ""
 	if len(wlines) > 0 {
@@ -63,6 +64,7 @@ func (c *turn) bookingLines(list []tori.Appointment, series map[string]tori.Seri
 			lines, kb = append(lines, line), append(kb, row)
 			continue
 		}
+
 		a := e[0]
 		s, _ := c.practice.Service(a.ServiceID)
 		lines = append(lines, fmt.Sprintf("%d. %s\n%s\n%s", i+1, c.serviceLine(s),

@@ -15,15 +15,18 @@ func (c *turn) tellMismatch(a tori.Appointment) {
 	next, held := c.successorOf(a)
 	data := c.mismatchData(a)
 	data["Refunded"] = a.RefundState == tori.RefundRefunded
+
 	notice := map[string]any{"Due": a.Due}
 	if held {
 		notice["Until"] = next.HoldUntil
 	}
 	c.notify(a, "notify.mismatch", notice)
+
 	if !held {
 		c.offerAgain(a, c.t("pay.mismatch_released", data))
 		return
 	}
+
 	data["Until"] = c.until(c.lang, next.HoldUntil, c.now)
 	c.show(c.t("pay.mismatch_held", data), nil)
 	c.send(c.payAgainText(next), [][]Button{

@@ -46,6 +46,7 @@ func (n *Notifier) send(ctx context.Context, replies []Reply) error {
 			n.Bot.log.Warn("message not delivered", "chat", r.ChatID, "err", err)
 		}
 	}
+
 	switch {
 	case delivered > 0 || len(replies) == 0:
 		for _, r := range retry {
@@ -69,6 +70,7 @@ func (n *Notifier) HoldExpired(ctx context.Context, a tori.Appointment) error {
 	if a.Series != "" {
 		return n.seriesHoldEnded(ctx, a)
 	}
+
 	c := n.Bot.turnFor(ctx, a)
 	data := map[string]any{"When": c.shortWhen(c.lang, a.Start), "Until": c.until(c.lang, a.HoldUntil, c.now)}
 	id := "hold.ended"
@@ -80,6 +82,7 @@ func (n *Notifier) HoldExpired(ctx context.Context, a tori.Appointment) error {
 			id, data["From"] = "move.hold_ended", c.whenRange(c.lang, from.Start, from.End)
 		}
 	}
+
 	c.show(c.t(id, data), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
 	if st := c.loadState(ctx, a.Client.ChatID); st.Hold == a.ID {
 		c.saveState(ctx, a.Client.ChatID, state{})
@@ -120,6 +123,7 @@ func (n *Notifier) RefundDone(ctx context.Context, a tori.Appointment) error {
 		if r.Retry == "" {
 			r.Retry = noticeRetry(r.ChatID, r.Text)
 		}
+
 		err := n.Send(ctx, r)
 		if err == nil || final(err) {
 			continue
@@ -151,6 +155,7 @@ func (n *Notifier) ErasureDone(ctx context.Context, rec tori.ErasureRecord) erro
 	if b.privacy != nil {
 		pol = b.privacy.Policy()
 	}
+
 	if rec.Chat != 0 {
 		text := b.cat.T(rec.Tell, "privacy.erased_later", map[string]any{
 			"Practice": iso(rec.Tell, b.practice.Name), "KeepMoney": b.period(rec.Tell, pol.KeepMoney)})
@@ -158,6 +163,7 @@ func (n *Notifier) ErasureDone(ctx context.Context, rec tori.ErasureRecord) erro
 			return err
 		}
 	}
+
 	for _, r := range b.erasedNotices(rec.Therapists, pol) {
 		if err := n.Send(ctx, r); err != nil && !final(err) {
 			_ = b.retryLater(ctx, r)
@@ -179,6 +185,7 @@ func (n *Notifier) Resend(ctx context.Context, member string) error {
 	if !ok {
 		return tori.Errorf(tori.EINVALID, "not a queued notice")
 	}
+
 	err := n.send(ctx, []Reply{r})
 	if err != nil && final(err) {
 		// Telegram refuses the message itself: sending it again will not help.
@@ -196,6 +203,7 @@ func (n *Notifier) Relay(ctx context.Context, r tori.Relay) error {
 	if len(replies) == 1 {
 		return n.send(ctx, replies) // the claim is retried as it is
 	}
+
 	for _, rep := range replies {
 		if err := n.Send(ctx, rep); err != nil && !errors.Is(err, ErrUnreachable) {
 			n.Bot.log.Warn("message not passed on; retried", "chat", rep.ChatID, "err", err)
@@ -213,6 +221,7 @@ func (n *Notifier) Relay(ctx context.Context, r tori.Relay) error {
 func (b *Bot) ReminderReplies(ctx context.Context, a tori.Appointment, before time.Duration) []Reply {
 	c := b.turnFor(ctx, a)
 	c.in.MessageID = 0
+
 	terms := b.bookings.TermsNow(a)
 	data := map[string]any{
 		"Booking": c.describe(a),
@@ -220,6 +229,7 @@ func (b *Bot) ReminderReplies(ctx context.Context, a tori.Appointment, before ti
 		"Where":   c.where(a, true),
 		"Terms":   c.termsText("reminder.terms.", a, terms),
 	}
+
 	kb := [][]Button{{{Text: c.t("button.attend", nil), Data: cb(vAttend, a.ID)}}}
 	var row []Button
 	if b.practice.Policy.CanReschedule(a.Start, c.now) {
@@ -230,6 +240,7 @@ func (b *Bot) ReminderReplies(ctx context.Context, a tori.Appointment, before ti
 	if a.Attending {
 		data["Attending"] = true
 	}
+
 	c.send(c.t("reminder", data), kb)
 	return c.res.Replies
 }
@@ -241,6 +252,7 @@ func (b *Bot) AgendaReplies(t tori.Therapist, day tori.Date, as []tori.Appointme
 	if lang == "" {
 		lang = b.practice.Language
 	}
+
 	var lines []string
 	for _, a := range as {
 		s, _ := b.practice.Service(a.ServiceID)
@@ -253,6 +265,7 @@ func (b *Bot) AgendaReplies(t tori.Therapist, day tori.Date, as []tori.Appointme
 			b.timeRange(lang, a.Start, a.End), clientRef(lang, a.Client),
 			iso(lang, s.Name(lang, b.practice.Language)), pay, confirmed, b.whereShort(lang, a)))
 	}
+
 	// A long day goes out in several messages (Telegram takes 4,096 characters).
 	var out []Reply
 	for _, part := range chunk(lines, 3500) {
@@ -278,6 +291,7 @@ func chunk(lines []string, size int) [][]string {
 		cur = append(cur, l)
 		n += len(l) + 2
 	}
+
 	if len(cur) > 0 {
 		out = append(out, cur)
 	}

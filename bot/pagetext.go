@@ -5,11 +5,9 @@ import (
 	"github.com/tori-bot/tori/internal/bidi"
 )
 
-// What the web pages (package web) say comes from the chat's catalogs and
-// formats, through these: raw text, not escaped (the page template
-// escapes it).
-
-// PageText is the catalog message id in lang with data, unescaped.
+// PageText is the catalog message id in lang with data, unescaped: the web
+// pages (package web) take their words from the chat's catalogs through it
+// and the functions below, raw, as the page template escapes them.
 func (b *Bot) PageText(lang, id string, data map[string]any) string { return b.cat.T(lang, id, data) }
 
 // LangOf is the language a's client reads: theirs when the catalogs have

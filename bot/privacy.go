@@ -9,21 +9,18 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// /privacy: what tori keeps about the client, a copy of it (a JSON file
-// and a short summary in their language), and its erasure, asked first.
-// Every button acts on the sender's own data and nobody else's; the
-// erasure's confirmation carries a token kept in the sender's chat state,
-// so a forged, replayed or stale confirmation does nothing.
-
 // privacyUC is the privacy use cases, or nil when the store keeps none.
 func (c *turn) privacyUC() *tori.Privacy { return c.Bot.privacy }
 
-// privacy shows what tori keeps, with the client's own counts.
+// privacy (/privacy) shows what tori keeps about the client, with their
+// own counts, and offers a copy (export) and its erasure (eraseAsk). Every
+// button acts on the sender's own data and nobody else's.
 func (c *turn) privacy() {
 	p, r, ok := c.record("privacy")
 	if !ok {
 		return
 	}
+
 	pol := p.Policy()
 	c.show(c.t("privacy.intro", map[string]any{
 		"Practice":     iso(c.lang, c.practice.Name),
@@ -45,6 +42,7 @@ func (c *turn) record(op string) (*tori.Privacy, tori.ClientRecord, bool) {
 		c.show(c.t("privacy.unavailable", c.withContact(nil)), c.menuKeyboard())
 		return nil, tori.ClientRecord{}, false
 	}
+
 	read := p.Record
 	if op == "export" {
 		read = p.Export
@@ -65,6 +63,7 @@ func (c *turn) recordSummary(r tori.ClientRecord) string {
 			upcoming++
 		}
 	}
+
 	name, username := r.Client.Name, ""
 	if name == "" {
 		name = c.in.User.Name
@@ -72,6 +71,7 @@ func (c *turn) recordSummary(r tori.ClientRecord) string {
 	if r.Client.Username != "" {
 		username = ltr(c.lang, esc("@"+r.Client.Username))
 	}
+
 	return c.t("privacy.summary", map[string]any{
 		"Name":     iso(c.lang, name),
 		"Username": username,
@@ -125,33 +125,38 @@ func (c *turn) export() {
 	if !ok {
 		return
 	}
+
 	data, err := json.MarshalIndent(p.ExportFile(r, c.lang), "", "  ")
 	if err != nil {
 		c.fail("export", err)
 		return
 	}
+
 	c.show(c.t("privacy.exported", map[string]any{
 		"Practice": iso(c.lang, c.practice.Name),
 		"Date":     c.longDate(c.lang, c.now),
 		"Now":      c.recordSummary(r),
 	}), [][]Button{{{Text: c.t("button.privacy_erase", nil), Data: cb(vPrivacyErase)}}, {{Text: c.t("button.menu", nil), Data: cb(vMenu)}}})
+
 	c.res.Replies = append(c.res.Replies, Reply{ChatID: c.in.User.ChatID, Document: &Document{
 		Name: "my-data-" + c.local(c.now).Format("2006-01-02") + ".json", Data: append(data, '\n'), Caption: c.t("privacy.export_caption", nil),
 	}})
 }
 
 // eraseAsk asks before erasing; the confirmation's token is kept in the
-// chat's state.
+// sender's chat state, so a forged, replayed or stale one does nothing.
 func (c *turn) eraseAsk() {
 	p := c.privacyUC()
 	if p == nil {
 		c.show(c.t("privacy.unavailable", c.withContact(nil)), c.menuKeyboard())
 		return
 	}
+
 	tok := tori.RandomToken(10)
 	st := c.loadState(c.ctx, c.in.User.ChatID)
 	st.Erase = tok
 	c.saveState(c.ctx, c.in.User.ChatID, st)
+
 	c.show(c.t("privacy.erase_ask", map[string]any{
 		"Practice":  iso(c.lang, c.practice.Name),
 		"KeepMoney": c.period(p.Policy().KeepMoney),
@@ -172,8 +177,10 @@ func (c *turn) erase(token string) {
 		c.show(c.t("privacy.erase_stale", nil), [][]Button{{{Text: c.t("button.privacy", nil), Data: cb(vPrivacy)}}})
 		return
 	}
+
 	st.Erase = ""
 	c.saveState(c.ctx, c.in.User.ChatID, st) // the erasure removes the state anyway; a refusal leaves it clean
+
 	e, err := p.Erase(c.ctx, c.client())
 	if err != nil {
 		c.fail("erase", err)
@@ -183,12 +190,15 @@ func (c *turn) erase(token string) {
 		c.show(c.t("privacy.erase_blocked", map[string]any{"Reasons": c.blockLines(e.Blocked)}), c.menuKeyboard())
 		return
 	}
+
 	c.saveState(c.ctx, c.in.User.ChatID, state{}) // none: this deletes it, should the turn have written it meanwhile
+
 	// One that waits: the worker finishes it, and tells them and the therapists.
 	if e.Waiting {
 		c.show(c.t("privacy.erase_waiting", map[string]any{"Practice": iso(c.lang, c.practice.Name)}), nil)
 		return
 	}
+
 	c.show(c.t("privacy.erased", map[string]any{
 		"Practice":  iso(c.lang, c.practice.Name),
 		"KeepMoney": c.period(p.Policy().KeepMoney),
@@ -242,6 +252,7 @@ func (b *Bot) erasedNotices(therapists []string, pol tori.PrivacyPolicy) []Reply
 		if lang == "" {
 			lang = b.practice.Language
 		}
+
 		text := b.cat.T(lang, "notify.client_erased", map[string]any{"KeepMoney": b.period(lang, pol.KeepMoney)})
 		for _, chat := range t.TelegramIDs {
 			out = append(out, Reply{ChatID: chat, Text: text, Retry: noticeRetry(chat, text)})

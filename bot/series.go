@@ -114,6 +114,7 @@ func (c *turn) seriesCount(id string, every int) {
 	if !ok {
 		return
 	}
+
 	back := []Button{{Text: c.t("button.back", nil), Data: cb(vSeriesBack, h.ID)}}
 	most := c.seriesMost(h, every)
 	data := c.seriesData(h, every)
@@ -195,6 +196,7 @@ func (c *turn) seriesBook(id string, every, count int, skip weeks, stamp string)
 			return
 		}
 	}
+
 	sr, err := c.bookings.TakeSeries(c.ctx, d.rule(c.client()), starts, c.in.MessageID)
 	if err != nil {
 		c.refuse("take series", err, refusals{
@@ -212,6 +214,7 @@ func (c *turn) seriesBook(id string, every, count int, skip weeks, stamp string)
 		c.refuse("confirm series", err, refusals{tori.EEXPIRED: func() { c.planAgain(d, "series.taken") }})
 		return
 	}
+
 	c.saveState(c.ctx, c.in.User.ChatID, state{})
 	c.seriesBooked(sr, true)
 }
@@ -229,6 +232,8 @@ func (c *turn) seriesBookedBefore(h tori.Appointment) bool {
 	if h.Status == tori.StatusHeld {
 		return false
 	}
+
+	// Not held any more: perhaps booked as a series by an earlier press.
 	up, err := c.bookings.Upcoming(c.ctx, c.client())
 	if err != nil {
 		c.fail("upcoming", err)
@@ -258,6 +263,7 @@ func (c *turn) seriesBooked(sr tori.Series, fresh bool) {
 		c.fail("upcoming", err)
 		return
 	}
+
 	var as []tori.Appointment
 	for _, a := range up {
 		if a.Series == sr.ID {

@@ -60,6 +60,7 @@ func (c *turn) restTerms(q tori.SeriesCancelQuote) string {
 	} else if q.Paid().Amount == 0 {
 		parts = append(parts, c.t("series.cancel_terms.free", nil))
 	}
+
 	if paid := q.Paid(); paid.Amount > 0 {
 		parts = append(parts, c.t("series.cancel_terms.refund", map[string]any{"Refund": c.price(c.lang, q.Refund()), "Paid": c.price(c.lang, paid)}))
 	}
@@ -90,6 +91,7 @@ func (c *turn) cancelRestDo(id, stamp string) {
 	default: // some were cancelled before one could not be on its terms
 		c.log.Warn("a series cancelled in part", "user", c.in.User.ID, "cancelled", len(done), "err", err)
 	}
+
 	c.restCancelled(done, err != nil)
 }
 
@@ -142,6 +144,7 @@ func (c *turn) tellRestCancelled(done []tori.SeriesCancelled, fresh []tori.Appoi
 		c.logFailure("load series", err, "user", c.in.User.ID)
 		sr = tori.Series{Rule: tori.SeriesRule{ServiceID: fresh[0].ServiceID}}
 	}
+
 	c.notifySeries(sr, fresh, "notify.series_cancelled", func(lang string, data map[string]any) {
 		var late []string
 		for _, d := range done {

@@ -109,11 +109,13 @@ func (c *turn) seriesOpen(id string) {
 		c.refuse("load series", err, refusals{tori.ENOTFOUND: c.saying("booking.gone")})
 		return
 	}
+
 	as, err := c.sessionsOf(sr.ID)
 	if err != nil {
 		c.fail("upcoming", err)
 		return
 	}
+
 	mine := []Button{{Text: c.t("button.mine", nil), Data: cb(vMine)}}
 	if len(as) == 0 {
 		c.show(c.t("series.none_left", nil), [][]Button{mine})
@@ -133,6 +135,7 @@ func (c *turn) seriesOpen(id string) {
 			})
 		}
 	}
+
 	if len(as) > 1 {
 		kb = append(kb, []Button{{Text: c.cat.N(c.lang, "button.series_cancel_all", len(as), nil), Data: cb(vCancelRest, as[0].ID)}})
 	}

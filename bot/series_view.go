@@ -90,6 +90,7 @@ func (c *turn) choiceRows(d seriesDraft, p tori.SeriesPlan) [][]Button {
 		} else {
 			near = "✓ " + near
 		}
+
 		plan := planArg(d.every, d.count)
 		rows = append(rows, []Button{
 			{Text: near, Data: cb(vSeriesPlan, d.h.ID, plan, d.skip.without(o.Week).String())},
@@ -124,6 +125,7 @@ func (c *turn) weekLines(d seriesDraft, p tori.SeriesPlan) string {
 		lines[i], free[i] = c.t(id, data), id == "series.week.free"
 		size += len(lines[i]) + 1
 	}
+
 	if size <= longPlan {
 		return strings.Join(lines, "\n")
 	}

@@ -82,6 +82,7 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 	if start.After(last) {
 		start = last.WeekStart(first)
 	}
+
 	end := start.AddDays(6)
 	slots, ok := c.weekSlots(k, start, end, all)
 	if !ok {
@@ -147,6 +148,7 @@ func (c *turn) weekSlots(k calendar, start, end tori.Date, all []tori.Slot) ([]t
 		}
 		return slots, true
 	}
+
 	var slots []tori.Slot
 	for _, s := range all {
 		if tori.DateOf(c.local(s.Start)).After(end) {
@@ -188,6 +190,7 @@ func (c *turn) weekNav(k calendar, start, thisWeek, last tori.Date) [][]Button {
 	if !start.AddDays(7).After(last) {
 		nav = append(nav, Button{Text: c.t("button.next_week", nil), Data: k.weekData(start.AddDays(7))})
 	}
+
 	if start.After(thisWeek) {
 		prev := latest(addMonths(start, -1).WeekStart(first), thisWeek)
 		navMonth = append(navMonth, Button{Text: c.t("button.prev_month", nil), Data: k.weekData(prev)})
@@ -314,6 +317,7 @@ func (c *turn) offerNearest(k calendar, want time.Time, text string) {
 func (c *turn) offerSlots(k calendar, want time.Time, text string, slots []tori.Slot) {
 	day := tori.DateOf(c.local(want))
 	near := tori.Nearest(slotTimes(slots), want, 6)
+
 	var kb [][]Button
 	var row []Button
 	for _, t := range near {
@@ -326,6 +330,7 @@ func (c *turn) offerSlots(k calendar, want time.Time, text string, slots []tori.
 		kb = append(kb, row)
 	}
 	kb = append(kb, []Button{{Text: c.t("button.other_days", nil), Data: k.weekData(day)}})
+
 	more := "nearest.some"
 	if len(near) == 0 {
 		more = "nearest.none"

@@ -35,6 +35,7 @@ func (c *turn) waitJoin(a Action) {
 	if !ok {
 		return
 	}
+
 	e, err := c.bookings.JoinWaitlist(c.ctx, c.client(), a.Service, a.Therapist, a.Day, a.To, a.Part)
 	if err != nil {
 		c.refuse("join waitlist", err, refusals{
@@ -48,6 +49,7 @@ func (c *turn) waitJoin(a Action) {
 		})
 		return
 	}
+
 	c.show(c.t("wait.joined", map[string]any{"Entry": c.entryLine(e), "Window": c.minutes(c.lang, c.practice.Waitlist.OfferWindow)}),
 		[][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}}})
 }
@@ -122,6 +124,7 @@ func (c *turn) offerTake(id string) {
 		})
 		return
 	}
+
 	if h.Booked() {
 		c.showBooked(h)
 		return
