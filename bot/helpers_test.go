@@ -1,7 +1,6 @@
 package bot_test
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,11 +38,6 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-var tags = regexp.MustCompile(`<[^>]+>`)
-
 // shown is a text as a person reads it: without the invisible word joiners
 // that keep a time range on one line.
 func shown(s string) string { return strings.ReplaceAll(s, bidi.WJ, "") }
-
-// plain is a text without its HTML tags.
-func plain(s string) string { return tags.ReplaceAllString(s, "") }

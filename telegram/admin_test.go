@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/payments/paypaltest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // admin is a therapist or staff member chatting with the bot.

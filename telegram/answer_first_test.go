@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
-	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/telegram"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // sendClock is the limiter's clock in these tests: it stands still until
@@ -102,7 +102,7 @@ func (c *sendClock) Sleeping() int {
 func startLiveClocked(t *testing.T) (*live, *sendClock) {
 	t.Helper()
 	clk := newSendClock()
-	l := startLiveWith(t, storagetest.MustStore(t), &bot.Limiter{Rate: 1000, Now: clk.Now, Sleep: clk.Sleep})
+	l := startLiveWith(t, storagetest.MustStore(t), &telegram.Limiter{Rate: 1000, Now: clk.Now, Sleep: clk.Sleep})
 	t.Cleanup(func() {
 		deadline := time.Now().Add(wait)
 		for !l.tg.Idle() && time.Now().Before(deadline) {

@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // The Redis budgets of docs/PERFORMANCE.md. A change that needs more fails

@@ -1,10 +1,10 @@
-package bot_test
+package telegram_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // field is the value of the first line of an .ics file that is the

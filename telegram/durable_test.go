@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"context"
@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/scheduler"
+	"github.com/tori-bot/tori/telegram"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // otherWorker is the worker in another process: its own connection to
@@ -19,8 +20,8 @@ func (l *live) otherWorker() *scheduler.Worker {
 	l.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	l.t.Cleanup(cancel)
-	tg, err := bot.Connect(ctx, l.bot, bot.TelegramOptions{Token: telegramtest.Token, APIURL: l.fake.URL,
-		Limiter: &bot.Limiter{Rate: 10000, PerChat: time.Millisecond}})
+	tg, err := telegram.Connect(ctx, telegram.Config{Bot: l.bot, Store: l.bookings.Store.(telegram.Store), Now: l.clock.Now, Log: l.log,
+		Token: telegramtest.Token, APIURL: l.fake.URL, Limiter: &telegram.Limiter{Rate: 10000, PerChat: time.Millisecond}})
 	if err != nil {
 		l.t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 // Idle reports whether no update is in hand and nothing waits to go to
 // other chats (tests wait for it instead of sleeping).

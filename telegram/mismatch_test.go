@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"context"
@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // TestPaymentMismatchEndToEnd: PayPal captures ₪1 of a ₪350.50 order

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/internal/fault"
 	"github.com/tori-bot/tori/metrics"
 )
@@ -20,9 +21,9 @@ import (
 // at the pace its limiter bucket allows, yielding to answers in a busy
 // second (see yielding). Notices that wait together for one
 // chat go as one message. A notice is in the worker's queue already when it
-// comes (Reply.Queued, see durable.go): once sent it is taken out, and one
+// comes (bot.Reply.Queued, see durable.go): once sent it is taken out, and one
 // Telegram does not take is left there for the worker. Any other with a
-// Reply.Retry is queued for the worker when Telegram does not take it.
+// bot.Reply.Retry is queued for the worker when Telegram does not take it.
 type outbox struct {
 	t *Telegram
 
@@ -35,7 +36,7 @@ type outbox struct {
 }
 
 type outItem struct {
-	r  Reply
+	r  bot.Reply
 	at time.Time // when it was handed over
 }
 
@@ -55,13 +56,13 @@ func newOutbox(t *Telegram) *outbox {
 
 // isNotice reports whether r may be merged with others of its chat: plain
 // text with a Retry member, no buttons, edit, file or relay to remember.
-func isNotice(r Reply) bool {
+func isNotice(r bot.Reply) bool {
 	return r.Retry != "" && r.RelayFrom == 0 && r.EditID == 0 && r.Document == nil && len(r.Keyboard) == 0
 }
 
 // post hands r to its chat's sender; false once the outbox is closed
 // (the caller sends it itself).
-func (o *outbox) post(r Reply) bool {
+func (o *outbox) post(r bot.Reply) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
@@ -81,7 +82,7 @@ func (o *outbox) run(chat int64) {
 	defer o.wg.Done()
 	defer func() {
 		if p := recover(); p != nil {
-			o.t.bot.log.Error("panic while sending to another chat", "chat", chat, "panic", p)
+			o.t.log.Error("panic while sending to another chat", "chat", chat, "panic", p)
 			o.giveUp(chat)
 		}
 	}()
@@ -117,7 +118,7 @@ func (o *outbox) sendOne(it outItem) {
 	err := o.t.sendNow(ctx, it.r)
 	switch {
 	case err == nil || final(err):
-		o.t.bot.dequeue(ctx, []Reply{it.r})
+		o.t.dequeue(ctx, []bot.Reply{it.r})
 	case it.r.Retry != "":
 		o.queue(it.r)
 	}
@@ -145,17 +146,17 @@ func (o *outbox) sendNotices(chat int64) {
 	if batch == nil { // the turn never came (shutting down): queue them all
 		batch = o.take(chat)
 	}
-	err = unreachable(err)
+	err = refusal(err)
 	result := "sent"
 	switch {
 	case errors.Is(err, errWorkerHasIt):
 		return
 	case err == nil:
-		o.t.bot.dequeue(ctx, replies(batch))
+		o.t.dequeue(ctx, replies(batch))
 	case final(err):
 		result = "dropped"
-		o.t.bot.log.Warn("notice not taken, and sending it again would not help", "chat", chat, "notices", len(batch), "err", err)
-		o.t.bot.dequeue(ctx, replies(batch))
+		o.t.log.Warn("notice not taken, and sending it again would not help", "chat", chat, "notices", len(batch), "err", err)
+		o.t.dequeue(ctx, replies(batch))
 	default:
 		result = "queued"
 		for _, it := range batch {
@@ -201,8 +202,8 @@ func mergeNotices(batch []outItem) string {
 }
 
 // replies are the replies of items.
-func replies(items []outItem) []Reply {
-	out := make([]Reply, len(items))
+func replies(items []outItem) []bot.Reply {
+	out := make([]bot.Reply, len(items))
 	for i, it := range items {
 		out[i] = it.r
 	}
@@ -211,10 +212,10 @@ func replies(items []outItem) []Reply {
 
 // queue hands a message Telegram did not take to the worker's relay queue
 // (one queued when handed over is there already).
-func (o *outbox) queue(r Reply) {
+func (o *outbox) queue(r bot.Reply) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(o.ctx), 5*time.Second)
 	defer cancel()
-	_ = o.t.bot.retryLater(ctx, r)
+	_ = o.t.bot.RetryLater(ctx, r)
 }
 
 // giveUp queues everything still waiting for chat (a sender that panicked).

@@ -1,9 +1,11 @@
-package bot
+package telegram
 
 import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tori-bot/tori/bot"
 )
 
 // TestOutboxTakesWhatFitsOneMessage: the notices waiting at the head of a
@@ -14,9 +16,9 @@ import (
 func TestOutboxTakesWhatFitsOneMessage(t *testing.T) {
 	notice := func(n int) outItem {
 		text := strings.Repeat("ת", n) // two bytes each
-		return outItem{r: Reply{ChatID: 1, Text: text, Retry: noticeRetry(1, text)}}
+		return outItem{r: bot.Reply{ChatID: 1, Text: text, Retry: "notice"}}
 	}
-	relay := outItem{r: Reply{ChatID: 1, Text: "relayed", Retry: "r", RelayFrom: 5}}
+	relay := outItem{r: bot.Reply{ChatID: 1, Text: "relayed", Retry: "r", RelayFrom: 5}}
 	o := &outbox{chats: map[int64][]outItem{1: {
 		notice(1000), notice(1000), notice(1000), notice(1000), notice(1000), // 5,000 with separators
 		relay, notice(10),
@@ -47,15 +49,15 @@ func TestOutboxTakesWhatFitsOneMessage(t *testing.T) {
 
 func TestIsNotice(t *testing.T) {
 	for _, c := range []struct {
-		r    Reply
+		r    bot.Reply
 		want bool
 	}{
-		{Reply{ChatID: 1, Text: "n", Retry: "x"}, true},
-		{Reply{ChatID: 1, Text: "a reply"}, false},
-		{Reply{ChatID: 1, Text: "relay", Retry: "x", RelayFrom: 2}, false},
-		{Reply{ChatID: 1, Text: "edit", Retry: "x", EditID: 3}, false},
-		{Reply{ChatID: 1, Text: "buttons", Retry: "x", Keyboard: [][]Button{{{Text: "b", Data: "d"}}}}, false},
-		{Reply{ChatID: 1, Retry: "x", Document: &Document{Name: "a.ics"}}, false},
+		{bot.Reply{ChatID: 1, Text: "n", Retry: "x"}, true},
+		{bot.Reply{ChatID: 1, Text: "a reply"}, false},
+		{bot.Reply{ChatID: 1, Text: "relay", Retry: "x", RelayFrom: 2}, false},
+		{bot.Reply{ChatID: 1, Text: "edit", Retry: "x", EditID: 3}, false},
+		{bot.Reply{ChatID: 1, Text: "buttons", Retry: "x", Keyboard: [][]bot.Button{{{Text: "b", Data: "d"}}}}, false},
+		{bot.Reply{ChatID: 1, Retry: "x", Document: &bot.Document{Name: "a.ics"}}, false},
 	} {
 		if got := isNotice(c.r); got != c.want {
 			t.Errorf("%+v: %v", c.r, got)

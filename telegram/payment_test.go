@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // payButton returns the URL of the pay button on the chat's latest message.

@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // A client whose traces are easy to find: a chat id no timestamp or

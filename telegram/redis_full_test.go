@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/telegram"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // TestRedisFullKeepsTheFlow: Redis reaches its maxmemory (OOM) while a
@@ -80,7 +80,7 @@ func TestRedisFullTelegramWebhook(t *testing.T) {
 	l, srv := startOnSmallRedis(t)
 	hook := httptest.NewServer(l.tg.WebhookHandler(secret))
 	t.Cleanup(hook.Close)
-	if err := l.tg.SetWebhook(context.Background(), hook.URL+bot.WebhookPath, secret, 40); err != nil {
+	if err := l.tg.SetWebhook(context.Background(), hook.URL+telegram.WebhookPath, secret, 40); err != nil {
 		t.Fatal(err)
 	}
 	omer := l.user(102, "Omer", "en")

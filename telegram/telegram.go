@@ -1,10 +1,18 @@
-package bot
+// Package telegram is tori's Telegram adapter: it connects the
+// conversation (package bot) to the Bot API with go-telegram/bot, by long
+// polling or a webhook, turns updates into the conversation's inputs and
+// its replies into Bot API calls, paced by a limiter, with what goes to
+// other chats sent by an outbox beside the answer. Package telegramtest is
+// a fake Bot API server for its tests and the preview.
+package telegram
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/trace"
 	"strconv"
@@ -16,30 +24,76 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/metrics"
 )
 
-// Telegram connects a Bot to the Telegram Bot API with go-telegram/bot. It
-// is the only file that knows Telegram's types.
+// Telegram connects a bot.Bot to the Telegram Bot API with go-telegram/bot.
 //
 // Updates of one chat are handled one at a time and in the order Telegram
 // sent them; different chats run concurrently. Each update_id is handled
 // once (de-duplicated in Redis), every callback query is answered, and no
 // panic leaves a handler.
 type Telegram struct {
-	bot     *Bot
-	api     *tg.Bot
-	locks   keyedMutex
-	queue   chatQueue
-	limiter *Limiter
-	out     *outbox      // what goes to other chats than the one answered
-	readyAt atomic.Int64 // when getMe last answered, unix ns
+	bot      *bot.Bot
+	api      *tg.Bot
+	store    Store
+	log      *slog.Logger
+	now      func() time.Time
+	username string
+	locks    keyedMutex
+	queue    chatQueue
+	limiter  *Limiter
+	out      *outbox      // what goes to other chats than the one answered
+	readyAt  atomic.Int64 // when getMe last answered, unix ns
 
 	onUpdate func(time.Duration)
 }
 
-// TelegramOptions configure the connection.
-type TelegramOptions struct {
+// Store is what the adapter keeps in Redis: which updates were handled,
+// each chat's lock across replicas, the relayed messages, and the notices
+// waiting in the worker's relay queue. storage.Store satisfies it. Errors
+// are EINTERNAL.
+type Store interface {
+	// Claim claims an external event (kind "tg": a Telegram update,
+	// "chat": a chat's lock) for lease; false when it is being handled or
+	// was handled. Finish marks it handled for keep; Forget drops the
+	// claim after a failure, so that a re-delivery is handled.
+	Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error)
+	// ClaimUpdate claims a Telegram update and reads its sender's chosen
+	// language ("" if none) and, when stateOf is not 0, that chat's state
+	// (nil if none) in one round trip; done claims it as handled already
+	// (Handled says so), for a caller that will not Finish it. A failed
+	// claim still returns the language if it was read.
+	ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64, done bool, stateOf int64) (bool, string, []byte, error)
+	Finish(ctx context.Context, kind, id string, keep time.Duration) error
+	Forget(ctx context.Context, kind, id string) error
+	// Handled reports whether a claimed event was finished; Attempt counts
+	// a failed attempt at one and returns the count so far.
+	Handled(ctx context.Context, kind, id string) (bool, error)
+	Attempt(ctx context.Context, kind, id string, keep time.Duration) (int, error)
+	// SaveRelay remembers that message msg in an admin's chat relays a
+	// client's message (bot.Reply.RelayFrom).
+	SaveRelay(ctx context.Context, adminChat int64, msg int, clientChat int64) error
+	// EnqueueAll puts several items in their queues in one round trip;
+	// Dequeue removes members whose work was done elsewhere; Retake claims,
+	// for lease, queued items no worker has claimed (false for the others).
+	// See durable.go.
+	EnqueueAll(ctx context.Context, items []tori.Queued) error
+	Dequeue(ctx context.Context, q tori.Queue, therapist string, members ...string) error
+	Retake(ctx context.Context, items []tori.Queued, now time.Time, lease time.Duration) ([]bool, error)
+	// Unavailable reports whether err is the store unable to take a command
+	// this moment (down, out of memory, failing over).
+	Unavailable(err error) bool
+}
+
+// Config is what the adapter depends on, and how it connects.
+type Config struct {
+	Bot   *bot.Bot
+	Store Store
+	Now   func() time.Time // the bot's clock (default time.Now): when queued notices come due
+	Log   *slog.Logger     // default slog.Default()
+
 	Token  string
 	APIURL string // a non-default Bot API server (or a test fake); "" for api.telegram.org
 	// PollTimeout is the long-polling timeout (default 50 s).
@@ -54,10 +108,19 @@ type TelegramOptions struct {
 
 // Connect checks the token with getMe, learns the bot's username and
 // returns the connection. It does not start polling (see Run).
-func Connect(ctx context.Context, b *Bot, o TelegramOptions) (*Telegram, error) {
-	t := &Telegram{bot: b, limiter: o.Limiter, onUpdate: o.OnUpdate}
+func Connect(ctx context.Context, o Config) (*Telegram, error) {
+	if o.Bot == nil || o.Store == nil {
+		return nil, errors.New("telegram: Config.Bot and Config.Store are required")
+	}
+	t := &Telegram{bot: o.Bot, store: o.Store, log: o.Log, now: o.Now, limiter: o.Limiter, onUpdate: o.OnUpdate}
 	if t.limiter == nil {
 		t.limiter = &Limiter{}
+	}
+	if t.log == nil {
+		t.log = slog.Default()
+	}
+	if t.now == nil {
+		t.now = time.Now
 	}
 	t.out = newOutbox(t)
 	poll := o.PollTimeout
@@ -90,51 +153,33 @@ func Connect(ctx context.Context, b *Bot, o TelegramOptions) (*Telegram, error) 
 		}
 		return nil, fmt.Errorf("Telegram is not reachable (getMe: %v): check the network or TELEGRAM_API_URL", err)
 	}
-	b.username = me.Username
+	t.username = me.Username
+	t.bot.SetUsername(me.Username)
 	return t, nil
 }
 
 // Username is the bot's @username.
-func (t *Telegram) Username() string { return t.bot.username }
+func (t *Telegram) Username() string { return t.username }
 
-// RegisterCommands sets the command menu in English (the default) and Hebrew.
+// RegisterCommands sets the command menus (bot.Menus): the clients' in
+// English (the default) and Hebrew, and each of the practice's people's in
+// their chat, where a failure is only logged (they may not have started
+// the bot yet).
 func (t *Telegram) RegisterCommands(ctx context.Context) error {
-	for _, lang := range []string{"en", "he"} {
-		var cmds []models.BotCommand
-		for _, c := range []string{"book", "my", "help", "language", "privacy", "cancel"} {
-			cmds = append(cmds, models.BotCommand{Command: c, Description: t.bot.cat.T(lang, "cmd."+c, nil)})
+	for _, m := range t.bot.Menus() {
+		p := &tg.SetMyCommandsParams{LanguageCode: m.LanguageCode}
+		for _, it := range m.Items {
+			p.Commands = append(p.Commands, models.BotCommand{Command: it.Command, Description: it.Description})
 		}
-		p := &tg.SetMyCommandsParams{Commands: cmds}
-		if lang != "en" {
-			p.LanguageCode = lang
+		if m.Chat != 0 {
+			p.Scope = &models.BotCommandScopeChat{ChatID: m.Chat}
 		}
-		if _, err := t.api.SetMyCommands(ctx, p); err != nil {
-			return fmt.Errorf("setMyCommands (%s): %w", lang, err)
-		}
-	}
-	// The practice's people see the admin commands too, in their chat only.
-	admins := map[int64]string{}
-	for _, th := range t.bot.practice.Therapists {
-		for _, id := range th.TelegramIDs {
-			admins[id] = th.Lang
-		}
-	}
-	for _, id := range t.bot.practice.Staff {
-		if _, ok := admins[id]; !ok {
-			admins[id] = ""
-		}
-	}
-	for id, lang := range admins {
-		if lang == "" {
-			lang = t.bot.practice.Language
-		}
-		var cmds []models.BotCommand
-		for _, c := range []string{"today", "week", "agenda", "block", "unblock", "client", "calendar", "book", "my", "help"} {
-			cmds = append(cmds, models.BotCommand{Command: c, Description: t.bot.cat.T(lang, "cmd."+c, nil)})
-		}
-		p := &tg.SetMyCommandsParams{Commands: cmds, Scope: &models.BotCommandScopeChat{ChatID: id}}
-		if _, err := t.api.SetMyCommands(ctx, p); err != nil {
-			t.bot.log.Warn("admin command menu not set (the admin may not have started the bot yet)", "chat", id, "err", err)
+		_, err := t.api.SetMyCommands(ctx, p)
+		switch {
+		case err != nil && m.Chat != 0:
+			t.log.Warn("admin command menu not set (the admin may not have started the bot yet)", "chat", m.Chat, "err", err)
+		case err != nil:
+			return fmt.Errorf("setMyCommands (%s): %w", cmp.Or(m.LanguageCode, "en"), err)
 		}
 	}
 	return nil
@@ -180,7 +225,7 @@ func (t *Telegram) PrepareToPoll(ctx context.Context, takeOver bool) error {
 	if err := t.DeleteWebhook(ctx); err != nil {
 		return fmt.Errorf("could not remove the webhook %s to poll instead: %w", info.URL, err)
 	}
-	t.bot.log.Warn("webhook removed: this process now long-polls for the bot's updates (TELEGRAM_WEBHOOK=false)", "was", info.URL)
+	t.log.Warn("webhook removed: this process now long-polls for the bot's updates (TELEGRAM_WEBHOOK=false)", "was", info.URL)
 	return nil
 }
 
@@ -188,7 +233,7 @@ func (t *Telegram) recoverMiddleware(next tg.HandlerFunc) tg.HandlerFunc {
 	return func(ctx context.Context, api *tg.Bot, u *models.Update) {
 		defer func() {
 			if r := recover(); r != nil {
-				t.bot.log.Error("panic in a Telegram handler", "update", u.ID, "panic", r)
+				t.log.Error("panic in a Telegram handler", "update", u.ID, "panic", r)
 			}
 		}()
 		next(ctx, api, u)
@@ -260,11 +305,11 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	if !strict {
 		unlock := t.locks.lock(in.User.ChatID)
 		defer unlock()
-		if WantsState(in) {
+		if bot.WantsState(in) {
 			stateOf = in.User.ChatID
 		}
 	}
-	claimed, chosen, st, err := t.bot.store.ClaimUpdate(ctx, uid, lease, in.User.ID, !strict, stateOf)
+	claimed, chosen, st, err := t.store.ClaimUpdate(ctx, uid, lease, in.User.ID, !strict, stateOf)
 	// On an error, the language if it was read (else Telegram's), and the
 	// state read again when needed. In webhook mode both are read under
 	// the chat's lock (an update of this chat on another replica may be
@@ -277,20 +322,20 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	case err != nil:
 		// Redis is down: handle it anyway (the conversation will say what
 		// failed) rather than leave the user without an answer.
-		t.bot.logFailure("claim update", err, "update", u.ID, "chat", in.User.ChatID)
+		t.logFailure("claim update", err, "update", u.ID, "chat", in.User.ChatID)
 	case !claimed:
 		if strict {
-			if done, err := t.bot.store.Handled(ctx, "tg", uid); err != nil || !done {
+			if done, err := t.store.Handled(ctx, "tg", uid); err != nil || !done {
 				return errSeenBusy // another replica has it in hand: answer later
 			}
 		}
-		t.bot.log.Info("update delivered again; skipped", "update", u.ID, "chat", in.User.ChatID)
+		t.log.Info("update delivered again; skipped", "update", u.ID, "chat", in.User.ChatID)
 		return nil
 	}
 	done := false
 	defer func() {
 		if r := recover(); r != nil {
-			t.bot.log.Error("panic while processing an update", "update", u.ID, "chat", in.User.ChatID, "panic", r)
+			t.log.Error("panic while processing an update", "update", u.ID, "chat", in.User.ChatID, "panic", r)
 			err = fmt.Errorf("panic: %v", r)
 		}
 		// On a context of its own: the update's may be what ran out.
@@ -299,8 +344,8 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 		switch {
 		case !strict: // the claim is the marker (see above)
 		case done:
-			if err := t.bot.store.Finish(cctx, "tg", uid, updateKept); err != nil {
-				t.bot.logFailure("finish update", err, "update", u.ID)
+			if err := t.store.Finish(cctx, "tg", uid, updateKept); err != nil {
+				t.logFailure("finish update", err, "update", u.ID)
 			}
 		case claimed:
 			t.forget(cctx, "tg", uid)
@@ -343,7 +388,7 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 	for _, r := range own {
 		t.sendOrQueue(ctx, r)
 	}
-	others = t.bot.queueNotices(ctx, others, hasRetry)
+	others = t.queueNotices(ctx, others, hasRetry)
 	for _, r := range others {
 		if !t.out.post(r) {
 			t.sendOrQueue(ctx, r)
@@ -363,22 +408,33 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 // next probe, up to a second later).
 func (t *Telegram) forget(ctx context.Context, kind, id string) {
 	for {
-		err := t.bot.store.Forget(ctx, kind, id)
+		err := t.store.Forget(ctx, kind, id)
 		if err == nil {
 			return
 		}
 		select {
 		case <-ctx.Done():
-			t.bot.logFailure("drop a claim", err, "kind", kind, "id", id)
+			t.logFailure("drop a claim", err, "kind", kind, "id", id)
 			return
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
+// logFailure logs a step that failed: a Redis outage as a warning, anything
+// else as a fault (ERROR).
+func (t *Telegram) logFailure(msg string, err error, args ...any) {
+	args = append(args, "err", err)
+	if t.store.Unavailable(err) {
+		t.log.Warn(msg+": Redis unavailable", args...)
+		return
+	}
+	t.log.Error(msg, args...)
+}
+
 // splitReplies separates the replies to chat (in order) from those to
 // other chats.
-func splitReplies(replies []Reply, chat int64) (own, others []Reply) {
+func splitReplies(replies []bot.Reply, chat int64) (own, others []bot.Reply) {
 	for _, r := range replies {
 		if r.ChatID == chat {
 			own = append(own, r)
@@ -391,18 +447,18 @@ func splitReplies(replies []Reply, chat int64) (own, others []Reply) {
 
 // sendOrQueue sends r now; a relayed message or a notice Telegram does not
 // take is queued for the worker, never lost.
-func (t *Telegram) sendOrQueue(ctx context.Context, r Reply) {
+func (t *Telegram) sendOrQueue(ctx context.Context, r bot.Reply) {
 	if err := t.sendQueued(ctx, r); err != nil && r.Retry != "" && !final(err) {
-		_ = t.bot.retryLater(ctx, r)
+		_ = t.bot.RetryLater(ctx, r)
 	}
 }
 
 // sendQueued sends r now, and takes it out of the worker's queue if it
 // was queued when handed over and Telegram took it (or refused it for good).
-func (t *Telegram) sendQueued(ctx context.Context, r Reply) error {
+func (t *Telegram) sendQueued(ctx context.Context, r bot.Reply) error {
 	err := t.sendNow(ctx, r)
 	if err == nil || final(err) {
-		t.bot.dequeue(ctx, []Reply{r})
+		t.dequeue(ctx, []bot.Reply{r})
 	}
 	return err
 }
@@ -415,7 +471,7 @@ func (t *Telegram) beside(u *models.Update, what string, f func()) (wait func())
 		defer close(done)
 		defer func() {
 			if r := recover(); r != nil {
-				t.bot.log.Error("panic while "+what, "update", u.ID, "panic", r)
+				t.log.Error("panic while "+what, "update", u.ID, "panic", r)
 			}
 		}()
 		f()
@@ -429,7 +485,7 @@ func (t *Telegram) chatLock(ctx context.Context, chat int64) (func(), error) {
 	id := strconv.FormatInt(chat, 10)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ok, err := t.bot.store.Claim(ctx, "chat", id, 30*time.Second)
+		ok, err := t.store.Claim(ctx, "chat", id, 30*time.Second)
 		if err != nil {
 			return nil, err
 		}
@@ -463,7 +519,7 @@ func chatOf(u *models.Update) int64 {
 }
 
 // inputOf turns a private message or a button press into an Input.
-func inputOf(u *models.Update) (Input, bool) {
+func inputOf(u *models.Update) (bot.Input, bool) {
 	client := func(f *models.User, chat int64) tori.Client {
 		if f == nil {
 			return tori.Client{ChatID: chat}
@@ -474,16 +530,16 @@ func inputOf(u *models.Update) (Input, bool) {
 	case u.Message != nil:
 		m := u.Message
 		if m.Chat.Type != models.ChatTypePrivate || m.From == nil || m.From.IsBot {
-			return Input{}, false
+			return bot.Input{}, false
 		}
-		in := Input{User: client(m.From, m.Chat.ID), Text: m.Text}
+		in := bot.Input{User: client(m.From, m.Chat.ID), Text: m.Text}
 		if m.ReplyToMessage != nil {
 			in.ReplyTo = m.ReplyToMessage.ID
 		}
 		return in, true
 	case u.CallbackQuery != nil:
 		q := u.CallbackQuery
-		in := Input{User: client(&q.From, q.From.ID), Data: q.Data, CallbackID: q.ID}
+		in := bot.Input{User: client(&q.From, q.From.ID), Data: q.Data, CallbackID: q.ID}
 		switch {
 		case q.Message.Message != nil:
 			in.User.ChatID, in.MessageID = q.Message.Message.Chat.ID, q.Message.Message.ID
@@ -495,10 +551,10 @@ func inputOf(u *models.Update) (Input, bool) {
 		}
 		return in, true
 	}
-	return Input{}, false
+	return bot.Input{}, false
 }
 
-func markup(kb [][]Button) models.ReplyMarkup {
+func markup(kb [][]bot.Button) models.ReplyMarkup {
 	if len(kb) == 0 {
 		return nil
 	}
@@ -515,10 +571,10 @@ var noPreview = &models.LinkPreviewOptions{IsDisabled: tg.True()}
 
 // Deliver sends replies produced outside of an update (a payment settled).
 // Its notices are queued for the worker first, in one round trip (see Send).
-func (t *Telegram) Deliver(ctx context.Context, replies []Reply) error {
-	replies = t.bot.queueNotices(ctx, replies, isNotice)
+func (t *Telegram) Deliver(ctx context.Context, replies []bot.Reply) error {
+	replies = t.queueNotices(ctx, replies, isNotice)
 	var failed error
-	var retry []Reply
+	var retry []bot.Reply
 	delivered := 0
 	for _, r := range replies {
 		switch err := t.Send(ctx, r); {
@@ -535,26 +591,27 @@ func (t *Telegram) Deliver(ctx context.Context, replies []Reply) error {
 		// The caller counts this as done: a notice that did not go out is
 		// queued for the worker rather than lost.
 		for _, r := range retry {
-			_ = t.bot.retryLater(ctx, r)
+			_ = t.bot.RetryLater(ctx, r)
 		}
 		return nil
 	}
 	return failed
 }
 
-// Send delivers one reply and reports a failure: ErrUnreachable when the
-// chat cannot be written to (the user blocked the bot, or never started
-// it), another error when Telegram did not take it (worth a retry). A
-// notice (plain text with a Reply.Retry, see isNotice) is handed to the
+// Send delivers one reply and reports a failure: bot.ErrUnreachable when
+// the chat cannot be written to (the user blocked the bot, or never
+// started it), bot.ErrRefused when Telegram refused the message as it is,
+// another error when Telegram did not take it (worth a retry). A notice
+// (plain text with a bot.Reply.Retry, see isNotice) is handed to the
 // outbox instead, queued for the worker first (unless it was already,
-// Reply.Queued), and Send returns nil at once: it goes out within moments,
-// merged with other notices waiting for its chat, or the worker sends it if
-// Telegram does not take it (or this process dies first).
-func (t *Telegram) Send(ctx context.Context, r Reply) error {
+// bot.Reply.Queued), and Send returns nil at once: it goes out within
+// moments, merged with other notices waiting for its chat, or the worker
+// sends it if Telegram does not take it (or this process dies first).
+func (t *Telegram) Send(ctx context.Context, r bot.Reply) error {
 	if !isNotice(r) {
 		return t.sendNow(ctx, r)
 	}
-	r = t.bot.queueNotices(ctx, []Reply{r}, isNotice)[0]
+	r = t.queueNotices(ctx, []bot.Reply{r}, isNotice)[0]
 	if t.out.post(r) {
 		return nil
 	}
@@ -562,26 +619,35 @@ func (t *Telegram) Send(ctx context.Context, r Reply) error {
 }
 
 // sendNow is Send without the outbox: the reply goes now, in the caller.
-func (t *Telegram) sendNow(ctx context.Context, r Reply) error {
-	return unreachable(t.deliver(ctx, r))
+func (t *Telegram) sendNow(ctx context.Context, r bot.Reply) error {
+	return refusal(t.deliver(ctx, r))
 }
 
-// unreachable wraps a failure to write to a chat the bot may not write to
-// in ErrUnreachable.
-func unreachable(err error) error {
-	if err != nil && (errors.Is(err, tg.ErrorForbidden) || strings.Contains(err.Error(), "chat not found")) {
-		return fmt.Errorf("%w: %v", ErrUnreachable, err)
+// refusal puts a failed call in the conversation's terms, its cause kept:
+// a chat the bot may not write to is bot.ErrUnreachable, a request
+// Telegram refused as it is bot.ErrRefused.
+func refusal(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, tg.ErrorForbidden) || strings.Contains(err.Error(), "chat not found"):
+		return fmt.Errorf("%w: %w", bot.ErrUnreachable, err)
+	case errors.Is(err, tg.ErrorBadRequest):
+		return fmt.Errorf("%w: %w", bot.ErrRefused, err)
 	}
 	return err
 }
 
-// ErrUnreachable is a chat the bot may not write to.
-var ErrUnreachable = errors.New("telegram chat unreachable")
+// final reports a failed send that sending again would not change: the
+// chat cannot be written to, or Telegram refused the request itself.
+func final(err error) bool {
+	return errors.Is(err, bot.ErrUnreachable) || errors.Is(err, tg.ErrorBadRequest) || errors.Is(err, tg.ErrorForbidden)
+}
 
 // deliver sends a reply, or edits the flow's message in place. An edit
 // that Telegram refuses (the message is too old or gone) becomes a new
 // message; "not modified" is success.
-func (t *Telegram) deliver(ctx context.Context, r Reply) error {
+func (t *Telegram) deliver(ctx context.Context, r bot.Reply) error {
 	if d := r.Document; d != nil {
 		return t.call(ctx, "sendDocument", r.ChatID, true, func() error {
 			// The upload is read by each attempt: a fresh reader every time.
@@ -618,8 +684,8 @@ func (t *Telegram) deliver(ctx context.Context, r Reply) error {
 		return err
 	})
 	if err == nil && r.RelayFrom != 0 && sent != nil {
-		if err := t.bot.store.SaveRelay(ctx, r.ChatID, sent.ID, r.RelayFrom); err != nil {
-			t.bot.log.Error("remember a relayed message", "err", err)
+		if err := t.store.SaveRelay(ctx, r.ChatID, sent.ID, r.RelayFrom); err != nil {
+			t.log.Error("remember a relayed message", "err", err)
 		}
 	}
 	return err
@@ -679,7 +745,7 @@ func (t *Telegram) call(ctx context.Context, method string, chat int64, perChat 
 		}
 	}
 	if err != nil && !strings.Contains(err.Error(), "message is not modified") {
-		t.bot.log.Warn("telegram call failed", "err", err)
+		t.log.Warn("telegram call failed", "err", err)
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"context"
@@ -14,12 +14,13 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/internal/logtest"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/telegram"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 	"github.com/tori-bot/tori/web"
 )
 
@@ -39,8 +40,9 @@ type live struct {
 	bot      *bot.Bot
 	clock    *fakeClock
 	p        *tori.Practice
-	tg       *bot.Telegram
-	logs     *logtest.Lines // what the bot logged
+	tg       *telegram.Telegram
+	log      *slog.Logger   // the bot's and the adapter's
+	logs     *logtest.Lines // what they logged
 }
 
 func startLive(t *testing.T) *live {
@@ -58,11 +60,11 @@ func startLiveB(b *testing.B) *live {
 func startLiveOn(t testing.TB, st *storage.Store) *live {
 	t.Helper()
 	// A fast limiter: the real spacing is tested on a fake clock (limiter_test.go).
-	return startLiveWith(t, st, &bot.Limiter{Rate: 10000, PerChat: time.Millisecond})
+	return startLiveWith(t, st, &telegram.Limiter{Rate: 10000, PerChat: time.Millisecond})
 }
 
 // startLiveWith is startLive over the given store, sending through lim.
-func startLiveWith(t testing.TB, st *storage.Store, lim *bot.Limiter) *live {
+func startLiveWith(t testing.TB, st *storage.Store, lim *telegram.Limiter) *live {
 	t.Helper()
 	fake := telegramtest.New()
 	t.Cleanup(fake.Close)
@@ -85,7 +87,8 @@ func startLiveWith(t testing.TB, st *storage.Store, lim *bot.Limiter) *live {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	tg, err := bot.Connect(ctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: 2 * time.Second, Limiter: lim})
+	tg, err := telegram.Connect(ctx, telegram.Config{Bot: b, Store: st, Now: clk.Now, Log: log,
+		Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: 2 * time.Second, Limiter: lim})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +112,7 @@ func startLiveWith(t testing.TB, st *storage.Store, lim *bot.Limiter) *live {
 	for _, id := range p.Staff {
 		fake.Open(id)
 	}
-	return &live{t: t, fake: fake, pp: pp, web: srv, paypal: paypal, bookings: bookings, bot: b, clock: clk, p: p, tg: tg, logs: logs}
+	return &live{t: t, fake: fake, pp: pp, web: srv, paypal: paypal, bookings: bookings, bot: b, clock: clk, p: p, tg: tg, log: log, logs: logs}
 }
 
 // settle waits until no update is in hand and nothing waits to go to
@@ -282,7 +285,7 @@ func TestUpdateDeliveredTwice(t *testing.T) {
 	}
 	// Long polling marks an update handled as it claims it: the same
 	// update through a webhook (after a switch of mode) is skipped too.
-	if done, err := l.bookings.Store.(bot.Store).Handled(context.Background(), "tg", strconv.FormatInt(id, 10)); err != nil || !done {
+	if done, err := l.bookings.Store.(telegram.Store).Handled(context.Background(), "tg", strconv.FormatInt(id, 10)); err != nil || !done {
 		t.Fatalf("the polled update reads as handled: %v, %v", done, err)
 	}
 }

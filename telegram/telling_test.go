@@ -1,11 +1,11 @@
-package bot_test
+package telegram_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // TestPaymentToldOnceAfterTelegramFailed: the buyer pays while Telegram

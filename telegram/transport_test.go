@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
-	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // countingConn counts the writes that reach the socket.

@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // runWaitlist does what the worker's waitlist job does: one step of every

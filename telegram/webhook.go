@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -50,7 +50,7 @@ func (t *Telegram) WebhookHandler(secret string) http.Handler {
 		}
 		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
 		if secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
-			t.bot.log.Warn("webhook call refused: wrong or missing secret token", "remote", r.RemoteAddr)
+			t.log.Warn("webhook call refused: wrong or missing secret token", "remote", r.RemoteAddr)
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}
@@ -61,7 +61,7 @@ func (t *Telegram) WebhookHandler(secret string) http.Handler {
 		}
 		var u models.Update
 		if err := json.Unmarshal(body, &u); err != nil || u.ID == 0 {
-			t.bot.log.Warn("webhook call refused: not an update", "err", err)
+			t.log.Warn("webhook call refused: not an update", "err", err)
 			http.Error(w, "bad request", http.StatusBadRequest) // sending it again will not help
 			return
 		}
@@ -74,22 +74,22 @@ func (t *Telegram) WebhookHandler(secret string) http.Handler {
 			w.WriteHeader(http.StatusOK)
 		case errors.Is(err, errSeenBusy):
 			http.Error(w, "in hand elsewhere", http.StatusServiceUnavailable)
-		case outage(err):
+		case t.store.Unavailable(err):
 			// An outage is not the update's fault: Telegram delivers it
 			// again, without counting towards giving it up.
-			t.bot.logFailure("update not handled; Telegram will deliver it again", err, "update", u.ID)
+			t.logFailure("update not handled; Telegram will deliver it again", err, "update", u.ID)
 			http.Error(w, "try again later", http.StatusServiceUnavailable)
 		default:
 			uid := strconv.FormatInt(u.ID, 10)
 			actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			n, aerr := t.bot.store.Attempt(actx, "tg", uid, 24*time.Hour)
+			n, aerr := t.store.Attempt(actx, "tg", uid, 24*time.Hour)
 			acancel()
 			if aerr == nil && n >= maxAttempts {
-				t.bot.log.Error("update given up after repeated failures", "update", u.ID, "attempts", n, "err", err)
+				t.log.Error("update given up after repeated failures", "update", u.ID, "attempts", n, "err", err)
 				w.WriteHeader(http.StatusOK)
 				return
 			}
-			t.bot.log.Error("update failed; Telegram will deliver it again", "update", u.ID, "attempt", n, "err", err)
+			t.log.Error("update failed; Telegram will deliver it again", "update", u.ID, "attempt", n, "err", err)
 			http.Error(w, "failed", http.StatusInternalServerError)
 		}
 	})
@@ -158,9 +158,9 @@ var conflictLogged atomic.Bool
 func (t *Telegram) pollError(err error) {
 	if errors.Is(err, tg.ErrorConflict) {
 		if conflictLogged.CompareAndSwap(false, true) {
-			t.bot.log.Error("Telegram refuses long polling: another process is polling with this bot token, or a webhook is set. Run one `tori bot` with polling, or run every replica in webhook mode (TELEGRAM_WEBHOOK=true)", "err", err)
+			t.log.Error("Telegram refuses long polling: another process is polling with this bot token, or a webhook is set. Run one `tori bot` with polling, or run every replica in webhook mode (TELEGRAM_WEBHOOK=true)", "err", err)
 		}
 		return
 	}
-	t.bot.log.Warn("telegram", "err", err)
+	t.log.Warn("telegram", "err", err)
 }

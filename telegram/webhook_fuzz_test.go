@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"bytes"
@@ -16,8 +16,9 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/telegram"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // FuzzWebhook posts arbitrary bodies with arbitrary secret headers to the
@@ -35,11 +36,13 @@ func FuzzWebhook(f *testing.F) {
 	f.Cleanup(fake.Close)
 	clk := &fakeClock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location)}
 	logs := &logRecorder{}
-	b, err := bot.New(bot.Config{Practice: p, Bookings: &tori.Bookings{Practice: p, Store: st, Now: clk.Now}, Store: st, Now: clk.Now, Log: slog.New(logs)})
+	log := slog.New(logs)
+	b, err := bot.New(bot.Config{Practice: p, Bookings: &tori.Bookings{Practice: p, Store: st, Now: clk.Now}, Store: st, Now: clk.Now, Log: log})
 	if err != nil {
 		f.Fatal(err)
 	}
-	tg, err := bot.Connect(context.Background(), b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, Limiter: &bot.Limiter{Sleep: func(context.Context, time.Time) error { return nil }}})
+	tg, err := telegram.Connect(context.Background(), telegram.Config{Bot: b, Store: st, Now: clk.Now, Log: log,
+		Token: telegramtest.Token, APIURL: fake.URL, Limiter: &telegram.Limiter{Sleep: func(context.Context, time.Time) error { return nil }}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -89,7 +92,7 @@ func FuzzWebhook(f *testing.F) {
 	statuses := map[int]bool{http.StatusOK: true, http.StatusBadRequest: true, http.StatusForbidden: true, http.StatusInternalServerError: true, http.StatusServiceUnavailable: true}
 	f.Fuzz(func(t *testing.T, body []byte, sec string) {
 		logs.reset()
-		req := httptest.NewRequest(http.MethodPost, bot.WebhookPath, bytes.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, telegram.WebhookPath, bytes.NewReader(body))
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", sec)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)

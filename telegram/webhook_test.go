@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"bytes"
@@ -19,10 +19,11 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/metrics"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/telegram"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 const secret = "s3cret_Token-for-tests"
@@ -41,12 +42,14 @@ func startReplicas(t *testing.T, n int) *replicas {
 	r := &replicas{live: l}
 	r.handlers = append(r.handlers, l.tg.WebhookHandler(secret))
 	for range n - 1 {
-		b, err := bot.New(bot.Config{Practice: l.p, Bookings: l.bookings, Store: l.bookings.Store.(bot.Store), Now: l.clock.Now,
-			Log: slog.New(slog.NewTextHandler(testWriter{t}, nil)), PublicURL: l.web.URL})
+		st := l.bookings.Store.(replicaStore)
+		log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+		b, err := bot.New(bot.Config{Practice: l.p, Bookings: l.bookings, Store: st, Now: l.clock.Now, Log: log, PublicURL: l.web.URL})
 		if err != nil {
 			t.Fatal(err)
 		}
-		tg, err := bot.Connect(context.Background(), b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: l.fake.URL, Limiter: &bot.Limiter{Rate: 10000, PerChat: time.Millisecond}})
+		tg, err := telegram.Connect(context.Background(), telegram.Config{Bot: b, Store: st, Now: l.clock.Now, Log: log,
+			Token: telegramtest.Token, APIURL: l.fake.URL, Limiter: &telegram.Limiter{Rate: 10000, PerChat: time.Millisecond}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +66,7 @@ func startReplicas(t *testing.T, n int) *replicas {
 // post sends raw update JSON to handler h with the secret given, as
 // Telegram would, and returns the status.
 func post(h http.Handler, body []byte, sec string) int {
-	req := httptest.NewRequest(http.MethodPost, bot.WebhookPath, bytes.NewReader(body))
+	req := httptest.NewRequest(http.MethodPost, telegram.WebhookPath, bytes.NewReader(body))
 	if sec != "" {
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", sec)
 	}
@@ -82,7 +85,7 @@ func textUpdate(id int64, from telegramtest.User, text string) []byte {
 func TestWebhookAcrossReplicas(t *testing.T) {
 	r := startReplicas(t, 2)
 	ctx := context.Background()
-	if err := r.tg.SetWebhook(ctx, r.lb.URL+bot.WebhookPath, secret, 40); err != nil {
+	if err := r.tg.SetWebhook(ctx, r.lb.URL+telegram.WebhookPath, secret, 40); err != nil {
 		t.Fatal(err)
 	}
 	if h := r.fake.Hook(); h.Secret != secret || h.MaxConnections != 40 || h.AllowedUpdates != `["message","callback_query"]` {
@@ -243,13 +246,20 @@ func TestMetricsFollowABooking(t *testing.T) {
 	}
 }
 
+// replicaStore is what a replica's bot and adapter keep, in one store.
+type replicaStore interface {
+	bot.Store
+	telegram.Store
+}
+
 // webhookOn is the webhook of a replica of l's bot on store st.
-func webhookOn(t *testing.T, l *live, st bot.Store) http.Handler {
-	b, err := bot.New(bot.Config{Practice: l.p, Bookings: l.bookings, Store: st, Now: l.clock.Now, Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+func webhookOn(t *testing.T, l *live, st replicaStore) http.Handler {
+	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	b, err := bot.New(bot.Config{Practice: l.p, Bookings: l.bookings, Store: st, Now: l.clock.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := bot.Connect(context.Background(), b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: l.fake.URL})
+	tg, err := telegram.Connect(context.Background(), telegram.Config{Bot: b, Store: st, Now: l.clock.Now, Log: log, Token: telegramtest.Token, APIURL: l.fake.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

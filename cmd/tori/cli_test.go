@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // wrongToken is of @BotFather's form, but not the fake's.

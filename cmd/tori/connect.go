@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/telegram"
 )
 
 // botToken is the form of the tokens @BotFather gives: the bot's numeric
@@ -36,9 +36,9 @@ func readToken(getenv func(string) string) (string, error) {
 // answers would otherwise hold tori for the client's 60 s.
 var telegramTimeout = 10 * time.Second
 
-// connectTelegram is bot.Connect with a line before it and telegramTimeout
-// on it.
-func connectTelegram(ctx context.Context, log *slog.Logger, b *bot.Bot, o bot.TelegramOptions) (*bot.Telegram, error) {
+// connectTelegram is telegram.Connect with a line before it and
+// telegramTimeout on it.
+func connectTelegram(ctx context.Context, log *slog.Logger, o telegram.Config) (*telegram.Telegram, error) {
 	where := "api.telegram.org"
 	if u, err := url.Parse(o.APIURL); err == nil && u.Host != "" {
 		where = u.Host
@@ -47,7 +47,7 @@ func connectTelegram(ctx context.Context, log *slog.Logger, b *bot.Bot, o bot.Te
 	log.Info("connecting to Telegram…", "api", where)
 	cctx, cancel := context.WithTimeout(ctx, telegramTimeout)
 	defer cancel()
-	tg, err := bot.Connect(cctx, b, o)
+	tg, err := telegram.Connect(cctx, o)
 	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
 		return nil, fmt.Errorf("Telegram (%s) did not answer within %s: check the network, or TELEGRAM_API_URL", where, telegramTimeout)
 	}
