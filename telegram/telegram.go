@@ -253,122 +253,161 @@ func (t *Telegram) dispatch(ctx context.Context, _ *tg.Bot, u *models.Update) {
 	})
 }
 
-// Process handles one update to the end: de-duplication, the conversation,
-// the callback answer and every reply. Safe for concurrent use; updates of
-// one chat are serialized. A long-polled update is handled even when Redis
-// cannot de-duplicate it (Telegram will not send it again).
+// Process handles one long-polled update to the end: de-duplication, the
+// conversation, the callback answer and every reply. Safe for concurrent
+// use; updates of one chat are serialized. An update is handled even when
+// Redis cannot de-duplicate it (Telegram will not send it again).
+//
+// The library confirms an update with its next poll, right after queueing
+// it, so Telegram delivers it again only if the process dies in between:
+// the claim is the done marker itself, kept as long as a handled update's
+// (a webhook delivery of it, after a switch of mode, is skipped as
+// handled), and an update costs one round trip to Redis less. The chat's
+// lock is taken before the claim, so that the chat's state read beside the
+// claim is not changed by another update of the chat before this one is
+// handled. (A payment settling or a hold running out may clear it
+// meanwhile, as they may after any read; what acts on a hold checks the
+// hold itself.)
 func (t *Telegram) Process(ctx context.Context, u *models.Update) {
-	_ = t.process(ctx, u, false)
+	in, ok := inputOf(u)
+	if !ok {
+		return
+	}
+	var err error
+	defer t.timed(time.Now(), &err)
+
+	unlock := t.locks.lock(in.User.ChatID)
+	defer unlock()
+
+	var stateOf int64
+	if bot.WantsState(in) {
+		stateOf = in.User.ChatID
+	}
+	claimed, chosen, st, cerr := t.store.ClaimUpdate(ctx, updateID(u), updateKept, in.User.ID, true, stateOf)
+	in.Chosen, in.ChosenKnown = chosen, true // on a failure, the language if it was read, else Telegram's
+	in.State, in.StateKnown = st, stateOf != 0 && cerr == nil
+	switch {
+	case cerr != nil:
+		// Redis is down: handle it anyway (the conversation will say what
+		// failed) rather than leave the user without an answer.
+		t.logFailure("claim update", cerr, "update", u.ID, "chat", in.User.ChatID)
+	case !claimed:
+		t.log.Info("update delivered again; skipped", "update", u.ID, "chat", in.User.ChatID)
+		return
+	}
+
+	defer t.recoverInto(&err, "update", u.ID, "chat", in.User.ChatID)
+	t.answer(ctx, u, in)
+}
+
+// processWebhook handles one update Telegram posted, and returns an error
+// for Telegram to deliver it again (it is answered only once handled):
+// errSeenBusy when another replica has it in hand, or the failure.
+//
+// The claim is a lease of webhookLease, marked done for updateKept once
+// the update is handled and dropped if handling fails, so that a
+// re-delivery is handled once and only once. The chat's lock is taken
+// after the claim (a delivery of an update in hand elsewhere is answered
+// at once), here and across the replicas, and the language and state are
+// read under it (another replica may be changing them).
+func (t *Telegram) processWebhook(ctx context.Context, u *models.Update) (err error) {
+	in, ok := inputOf(u)
+	if !ok {
+		return nil
+	}
+	defer t.timed(time.Now(), &err)
+
+	id := updateID(u)
+	claimed, _, _, err := t.store.ClaimUpdate(ctx, id, webhookLease, in.User.ID, false, 0)
+	switch {
+	case err != nil:
+		return err
+	case !claimed:
+		if done, err := t.store.Handled(ctx, "tg", id); err != nil || !done {
+			return errSeenBusy // another replica has it in hand: answer later
+		}
+		t.log.Info("update delivered again; skipped", "update", u.ID, "chat", in.User.ChatID)
+		return nil
+	}
+
+	// Marked done once handled, or dropped (a panic included).
+	done := false
+	defer t.settle(ctx, id, &done)
+	defer t.recoverInto(&err, "update", u.ID, "chat", in.User.ChatID)
+
+	// One update of a chat at a time, in this process and across replicas.
+	unlock := t.locks.lock(in.User.ChatID)
+	defer unlock()
+	release, err := t.chatLock(ctx, in.User.ChatID)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	t.answer(ctx, u, in)
+	done = true
+	return nil
 }
 
 // updateKept is how long a handled update's id is remembered.
 const updateKept = 48 * time.Hour
 
+// webhookLease is how long a webhook update's claim lasts while it is
+// being handled.
+const webhookLease = 2 * time.Minute
+
 // errSeenBusy: another replica is handling this update right now.
 var errSeenBusy = errors.New("update in hand elsewhere")
 
-// process is Process; strict (webhook mode) returns an error instead of
-// handling an update it cannot claim, so that Telegram delivers it again.
-func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (err error) {
-	in, ok := inputOf(u)
-	if !ok {
-		return nil
+// updateID is the update's id as its claim names it.
+func updateID(u *models.Update) string { return strconv.FormatInt(u.ID, 10) }
+
+// timed records how long an update took, and whether it failed
+// (tori_update_seconds, and OnUpdate).
+func (t *Telegram) timed(start time.Time, err *error) {
+	observeUpdate(start, *err)
+	if t.onUpdate != nil {
+		t.onUpdate(time.Since(start))
 	}
-	start := time.Now()
-	defer func() {
-		observeUpdate(start, err)
-		if t.onUpdate != nil {
-			t.onUpdate(time.Since(start))
-		}
-	}()
-	uid := strconv.FormatInt(u.ID, 10)
-	// Webhook mode: a claim for a 2-minute lease, marked done once handled
-	// (or dropped on a failure), because Telegram delivers an update again
-	// until it is answered. Long polling: the library confirms an update
-	// with its next poll, right after queueing it, so Telegram delivers it
-	// again only if the process dies in between; the claim is then the
-	// done marker itself, kept as long (a webhook delivery of it, after a
-	// switch of mode, is skipped as handled), and an update costs one round
-	// trip to Redis less.
-	lease := 2 * time.Minute
-	if !strict {
-		lease = updateKept
+}
+
+// recoverInto, deferred, turns a panic into *err and logs it with args.
+func (t *Telegram) recoverInto(err *error, args ...any) {
+	if r := recover(); r != nil {
+		t.log.Error("panic while processing an update", append(args, "panic", r)...)
+		*err = fmt.Errorf("panic: %v", r)
 	}
-	// The chat's state is read beside the claim too when the update needs
-	// it, in long polling only, under the chat's lock, so no other update of
-	// the chat changes it before this one is handled. (A payment settling or
-	// a hold running out may clear it meanwhile, as they may after any read;
-	// what acts on a hold checks the hold itself.) A webhook update takes
-	// the lock after its claim, so that a delivery of an update in hand
-	// elsewhere is answered at once.
-	var stateOf int64
-	if !strict {
-		unlock := t.locks.lock(in.User.ChatID)
-		defer unlock()
-		if bot.WantsState(in) {
-			stateOf = in.User.ChatID
-		}
+}
+
+// settle, deferred, marks a webhook update's claim done, or drops it when
+// the update was not handled (*done false), on a context of its own: the
+// update's may be what ran out.
+func (t *Telegram) settle(ctx context.Context, id string, done *bool) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if !*done {
+		t.forget(cctx, "tg", id)
+		return
 	}
-	claimed, chosen, st, err := t.store.ClaimUpdate(ctx, uid, lease, in.User.ID, !strict, stateOf)
-	// On an error, the language if it was read (else Telegram's), and the
-	// state read again when needed. In webhook mode both are read under
-	// the chat's lock (an update of this chat on another replica may be
-	// changing them).
-	in.Chosen, in.ChosenKnown = chosen, !strict
-	in.State, in.StateKnown = st, stateOf != 0 && err == nil
-	switch {
-	case err != nil && strict:
-		return err
-	case err != nil:
-		// Redis is down: handle it anyway (the conversation will say what
-		// failed) rather than leave the user without an answer.
-		t.logFailure("claim update", err, "update", u.ID, "chat", in.User.ChatID)
-	case !claimed:
-		if strict {
-			if done, err := t.store.Handled(ctx, "tg", uid); err != nil || !done {
-				return errSeenBusy // another replica has it in hand: answer later
-			}
-		}
-		t.log.Info("update delivered again; skipped", "update", u.ID, "chat", in.User.ChatID)
-		return nil
+	if err := t.store.Finish(cctx, "tg", id, updateKept); err != nil {
+		t.logFailure("finish update", err, "update", id)
 	}
-	done := false
-	defer func() {
-		if r := recover(); r != nil {
-			t.log.Error("panic while processing an update", "update", u.ID, "chat", in.User.ChatID, "panic", r)
-			err = fmt.Errorf("panic: %v", r)
-		}
-		// On a context of its own: the update's may be what ran out.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		switch {
-		case !strict: // the claim is the marker (see above)
-		case done:
-			if err := t.store.Finish(cctx, "tg", uid, updateKept); err != nil {
-				t.logFailure("finish update", err, "update", u.ID)
-			}
-		case claimed:
-			t.forget(cctx, "tg", uid)
-		}
-	}()
-	if strict {
-		unlock := t.locks.lock(in.User.ChatID)
-		defer unlock()
-	}
-	if strict { // other replicas: one update of a chat at a time across them too
-		release, err := t.chatLock(ctx, in.User.ChatID)
-		if err != nil {
-			return err
-		}
-		defer release()
-	}
-	// The chat's new state is saved beside the replies (the next update of
-	// the chat waits for this one to be done), and a button's answer goes
-	// out beside them too, not before them: the edit a press brings shows a
-	// round trip to Telegram sooner. The update is done when all are.
+}
+
+// answer handles in and sends what it calls for. The user who acted is
+// answered first, waiting on no other chat's turn; then what goes to other
+// chats is written to the worker's queue (one round trip: a process that
+// dies before sending it does not lose it) and handed to the outbox, which
+// sends it beside the update's end. The chat's new state is saved beside
+// the replies (the next update of the chat waits for this one to be done),
+// and a button's answer goes out beside them too, not before them: the
+// edit a press brings shows a round trip to Telegram sooner. answer
+// returns when all are done.
+func (t *Telegram) answer(ctx context.Context, u *models.Update, in bot.Input) {
 	in.DeferSave = true
 	res := t.bot.Handle(ctx, in)
 	own, others := splitReplies(res.Replies, in.User.ChatID)
+
 	if res.SaveState != nil {
 		defer t.beside(u, "saving the chat's state", func() { res.SaveState(ctx) })()
 	}
@@ -380,11 +419,7 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 			})
 		})()
 	}
-	// The user who acted is answered first, waiting on no other chat's
-	// turn; then what goes to other chats is written to the worker's
-	// queue (one round trip: a process that dies before sending it does
-	// not lose it) and handed to the outbox, which sends it beside the
-	// update's end.
+
 	for _, r := range own {
 		t.sendOrQueue(ctx, r)
 	}
@@ -394,8 +429,6 @@ func (t *Telegram) process(ctx context.Context, u *models.Update, strict bool) (
 			t.sendOrQueue(ctx, r)
 		}
 	}
-	done = true
-	return nil
 }
 
 // forget drops a claim, trying again until ctx ends: an update's after a

@@ -68,7 +68,7 @@ func (t *Telegram) WebhookHandler(secret string) http.Handler {
 		// Handled to the end even if Telegram hangs up; bounded.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 25*time.Second)
 		defer cancel()
-		err = t.process(ctx, &u, true)
+		err = t.processWebhook(ctx, &u)
 		switch {
 		case err == nil:
 			w.WriteHeader(http.StatusOK)

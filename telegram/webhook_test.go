@@ -333,3 +333,39 @@ func TestChatLockNotLeftBehind(t *testing.T) {
 		t.Fatalf("the lock's drop was not tried again (%d failures left to give)", n+1)
 	}
 }
+
+// lockPanics is a store whose next chat locks panic (a fault of ours), its
+// other parts working.
+type lockPanics struct {
+	*storage.Store
+	left atomic.Int32
+}
+
+func (s *lockPanics) Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error) {
+	if kind == "chat" && s.left.Add(-1) >= 0 {
+		panic("injected: a fault while taking the chat's lock")
+	}
+	return s.Store.Claim(ctx, kind, id, lease)
+}
+
+// TestWebhookPanicIsRetried: a panic while a webhook update is handled is
+// recovered, the update answered 500 and its claim dropped, so Telegram's
+// next delivery of it is handled.
+func TestWebhookPanicIsRetried(t *testing.T) {
+	l := startLive(t)
+	l.fake.Open(101)
+	u := telegramtest.User{ID: 101, FirstName: "Dana", LanguageCode: "en"}
+	st := &lockPanics{Store: storagetest.MustStore(t)}
+	st.left.Store(1)
+	h := webhookOn(t, l, st)
+
+	if code := post(h, textUpdate(700006, u, "/start"), secret); code != http.StatusInternalServerError {
+		t.Fatalf("with the chat lock panicking: %d, want 500", code)
+	}
+	if code := post(h, textUpdate(700006, u, "/start"), secret); code != http.StatusOK {
+		t.Fatalf("delivered again: %d, want 200 (the first delivery's claim was left behind)", code)
+	}
+	if len(l.fake.Messages(101)) == 0 {
+		t.Fatal("the update delivered again was not answered")
+	}
+}

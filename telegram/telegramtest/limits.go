@@ -56,40 +56,63 @@ func (s *Server) admit(method string, form map[string]string, now time.Time) (re
 	if !inChat && method != "editMessageText" {
 		return reply{}, true
 	}
-	var wait time.Duration
-	kind := 1
-	if l.Overall > 0 {
-		k := 0
-		for k < len(l.recent) && now.Sub(l.recent[k]) >= time.Second {
-			k++
-		}
-		l.recent = l.recent[k:]
-		if len(l.recent) >= l.Overall {
-			wait = l.recent[0].Add(time.Second).Sub(now)
-		}
-	}
 	chat, _ := strconv.ParseInt(form["chat_id"], 10, 64)
-	tat, tau := l.chats[chat], time.Duration(max(l.Burst, 1)-1)*l.PerChat
-	if inChat && l.PerChat > 0 {
-		if early := tat.Add(-tau - l.Slack).Sub(now); early > 0 {
+
+	// How long the call must wait, and for which limit (a call over both
+	// counts as over the chat's pace).
+	wait, kind := l.overallWait(now), 1
+	if inChat {
+		if early := l.chatWait(chat, now); early > 0 {
 			wait, kind = max(wait, early), 0
 		}
 	}
 	if wait > 0 {
 		l.refused[kind]++
-		secs := max(1, int((wait+time.Second-1)/time.Second))
-		r := fail(429, "Too Many Requests: retry after "+strconv.Itoa(secs))
-		r.Parameters = map[string]int{"retry_after": secs}
-		return r, false
+		return tooMany(max(1, int((wait+time.Second-1)/time.Second))), false
 	}
+
+	l.count(inChat, chat, now)
+	return reply{}, true
+}
+
+// overallWait forgets the calls more than a second old, and says how long
+// a call now must wait for the bot's budget (0: none).
+func (l *limits) overallWait(now time.Time) time.Duration {
+	if l.Overall <= 0 {
+		return 0
+	}
+	k := 0
+	for k < len(l.recent) && now.Sub(l.recent[k]) >= time.Second {
+		k++
+	}
+	l.recent = l.recent[k:]
+	if len(l.recent) < l.Overall {
+		return 0
+	}
+	return l.recent[0].Add(time.Second).Sub(now)
+}
+
+// chatWait is how much too early a new message in chat comes now, its
+// burst and the slack allowed (0 or less: in time).
+func (l *limits) chatWait(chat int64, now time.Time) time.Duration {
+	if l.PerChat <= 0 {
+		return 0
+	}
+	tau := time.Duration(max(l.Burst, 1)-1) * l.PerChat
+	return l.chats[chat].Add(-tau - l.Slack).Sub(now)
+}
+
+// count records a call let through: overall, and a new message in its
+// chat's bucket.
+func (l *limits) count(inChat bool, chat int64, now time.Time) {
 	if l.Overall > 0 {
 		l.recent = append(l.recent, now)
 	}
 	if inChat && l.PerChat > 0 {
+		tat := l.chats[chat]
 		if tat.Before(now) {
 			tat = now
 		}
 		l.chats[chat] = tat.Add(l.PerChat)
 	}
-	return reply{}, true
 }

@@ -210,6 +210,8 @@ func write(w http.ResponseWriter, r reply) {
 
 func fail(code int, desc string) reply { return reply{ErrorCode: code, Description: desc} }
 
+// serve answers one Bot API request: the token checked, the call
+// recorded, an injected fault or a send limit answered, else the method.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, ok2 := strings.Cut(rest, "/")
@@ -221,71 +223,107 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		write(w, fail(401, "Unauthorized"))
 		return
 	}
+
 	form, file := readForm(r)
-	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: method, Form: form, At: time.Now()})
-	tf, timed := s.timed[method]
-	if timed && !time.Now().Before(tf.until) {
-		delete(s.timed, method)
-		timed = false
+	if res, refused := s.refuse(method, form); refused {
+		write(w, res)
+		return
 	}
+	write(w, s.handle(method, r, form, file))
+}
+
+// refuse records a call, and refuses it with the fault injected for it
+// (FailNext, FailFor) or, past the limits enforced (Limit), with a 429.
+func (s *Server) refuse(method string, form map[string]string) (reply, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	s.calls = append(s.calls, Call{Method: method, Form: form, At: now})
+
+	if f, ok := s.takeFault(method, form, now); ok {
+		if f.code == 429 {
+			return tooMany(f.retryAfter), true
+		}
+		return fail(f.code, "Internal Server Error"), true
+	}
+	res, admitted := s.admit(method, form, now)
+	return res, !admitted
+}
+
+// takeFault is the fault injected for a call of method now: FailFor's
+// until it ends, else the first of FailNext's for the call's chat (taken);
+// s.mu held.
+func (s *Server) takeFault(method string, form map[string]string, now time.Time) (fault, bool) {
+	if tf, ok := s.timed[method]; ok {
+		if now.Before(tf.until) {
+			return tf.fault, true
+		}
+		delete(s.timed, method)
+	}
+
 	chat, _ := strconv.ParseInt(form["chat_id"], 10, 64)
 	i := slices.IndexFunc(s.faults[method], func(f fault) bool { return f.chat == 0 || f.chat == chat })
-	if i >= 0 || timed {
-		f := tf.fault
-		if !timed {
-			f = s.faults[method][i]
-			s.faults[method] = slices.Delete(s.faults[method], i, i+1)
-		}
-		s.mu.Unlock()
-		res := fail(f.code, "Too Many Requests: retry after "+strconv.Itoa(f.retryAfter))
-		if f.code != 429 {
-			res.Description = "Internal Server Error"
-		} else {
-			res.Parameters = map[string]int{"retry_after": f.retryAfter}
-		}
-		write(w, res)
-		return
+	if i < 0 {
+		return fault{}, false
 	}
-	if res, ok := s.admit(method, form, time.Now()); !ok {
-		s.mu.Unlock()
-		write(w, res)
-		return
-	}
-	s.mu.Unlock()
+	f := s.faults[method][i]
+	s.faults[method] = slices.Delete(s.faults[method], i, i+1)
+	return f, true
+}
+
+// tooMany is Telegram's 429, with the seconds to wait.
+func tooMany(retryAfter int) reply {
+	r := fail(429, "Too Many Requests: retry after "+strconv.Itoa(retryAfter))
+	r.Parameters = map[string]int{"retry_after": retryAfter}
+	return r
+}
+
+// handle answers a call of a method the fake knows, or 404.
+func (s *Server) handle(method string, r *http.Request, form map[string]string, file *File) reply {
 	switch method {
 	case "getMe":
-		write(w, reply{OK: true, Result: User{ID: 123456, IsBot: true, FirstName: "Tori", Username: BotUsername}})
+		return reply{OK: true, Result: User{ID: 123456, IsBot: true, FirstName: "Tori", Username: BotUsername}}
 	case "getUpdates":
-		write(w, s.getUpdates(r, form))
+		return s.getUpdates(r, form)
 	case "sendMessage":
-		write(w, s.sendMessage(form))
+		return s.sendMessage(form)
 	case "editMessageText":
-		write(w, s.editMessageText(form))
+		return s.editMessageText(form)
 	case "sendDocument":
-		write(w, s.sendDocument(form, file))
+		return s.sendDocument(form, file)
 	case "answerCallbackQuery":
-		write(w, s.answerCallbackQuery(form))
+		return s.answerCallbackQuery(form)
 	case "setMyCommands":
-		s.mu.Lock()
-		s.commands[form["language_code"]] = form["commands"]
-		s.mu.Unlock()
-		write(w, reply{OK: true, Result: true})
+		return s.setMyCommands(form)
 	case "setWebhook":
-		write(w, s.setWebhook(form))
+		return s.setWebhook(form)
 	case "deleteWebhook":
-		s.mu.Lock()
-		s.hook = Webhook{}
-		s.mu.Unlock()
-		write(w, reply{OK: true, Result: true})
+		return s.deleteWebhook()
 	case "getWebhookInfo":
-		s.mu.Lock()
-		h := s.hook
-		s.mu.Unlock()
-		write(w, reply{OK: true, Result: map[string]any{"url": h.URL, "pending_update_count": s.Pending(), "max_connections": h.MaxConnections}})
-	default:
-		write(w, fail(404, "Not Found: method "+method+" is not faked"))
+		return s.getWebhookInfo()
 	}
+	return fail(404, "Not Found: method "+method+" is not faked")
+}
+
+func (s *Server) setMyCommands(form map[string]string) reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commands[form["language_code"]] = form["commands"]
+	return reply{OK: true, Result: true}
+}
+
+func (s *Server) deleteWebhook() reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook = Webhook{}
+	return reply{OK: true, Result: true}
+}
+
+func (s *Server) getWebhookInfo() reply {
+	s.mu.Lock()
+	h := s.hook
+	s.mu.Unlock()
+	return reply{OK: true, Result: map[string]any{"url": h.URL, "pending_update_count": s.Pending(), "max_connections": h.MaxConnections}}
 }
 
 func (s *Server) getUpdates(r *http.Request, form map[string]string) reply {
@@ -517,32 +555,10 @@ func (s *Server) deliver() {
 			s.mu.Unlock()
 			return
 		}
-		limit := hook.MaxConnections
-		if limit <= 0 {
-			limit = 40
-		}
-		now := time.Now()
-		var next time.Time
-		seen := map[int64]bool{}
-		for i := range s.updates {
-			chat := s.updChats[i]
-			if seen[chat] {
-				continue // an earlier update of the chat goes first
-			}
-			seen[chat] = true
-			if inflight[chat] || len(inflight) >= limit {
-				continue
-			}
-			if at, ok := retryAt[chat]; ok && at.After(now) {
-				if next.IsZero() || at.Before(next) {
-					next = at
-				}
-				continue
-			}
-			inflight[chat] = true
-			go s.post(client, hook, s.updates[i], s.updIDs[i], chat, inflight, retryAt)
-		}
+		next := s.startPosts(client, hook, inflight, retryAt)
 		s.mu.Unlock()
+
+		// Until something changes, or the soonest retry is due.
 		var wake <-chan time.Time
 		if !next.IsZero() {
 			wake = time.After(time.Until(next))
@@ -554,6 +570,40 @@ func (s *Server) deliver() {
 			return
 		}
 	}
+}
+
+// startPosts starts the POST of each chat's first pending update that may
+// go now (none of the chat's under way, a connection free, no retry
+// waiting), and returns when the soonest retry waiting is due (zero:
+// none); s.mu held.
+func (s *Server) startPosts(client *http.Client, hook Webhook, inflight map[int64]bool, retryAt map[int64]time.Time) time.Time {
+	limit := hook.MaxConnections
+	if limit <= 0 {
+		limit = 40
+	}
+	now := time.Now()
+	var next time.Time
+	seen := map[int64]bool{}
+	for i := range s.updates {
+		chat := s.updChats[i]
+		if seen[chat] {
+			continue // an earlier update of the chat goes first
+		}
+		seen[chat] = true
+		if inflight[chat] || len(inflight) >= limit {
+			continue
+		}
+		if at, ok := retryAt[chat]; ok && at.After(now) {
+			if next.IsZero() || at.Before(next) {
+				next = at
+			}
+			continue
+		}
+
+		inflight[chat] = true
+		go s.post(client, hook, s.updates[i], s.updIDs[i], chat, inflight, retryAt)
+	}
+	return next
 }
 
 // post delivers one update and records the outcome (s.mu not held).
