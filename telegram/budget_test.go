@@ -2,13 +2,9 @@ package telegram_test
 
 import (
 	"context"
-	"fmt"
-	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori/storage"
@@ -49,7 +45,7 @@ const (
 func TestRedisBudgets(t *testing.T) {
 	srv := storagetest.StartServer(t)
 	rdb := srv.Client()
-	trips := &tripCounter{}
+	trips := &storagetest.Trips{}
 	rdb.AddHook(trips)
 	l := startLiveOn(t, storage.New(rdb, "tori:"))
 	ctx := context.Background()
@@ -78,15 +74,15 @@ func TestRedisBudgets(t *testing.T) {
 	// on a running system.
 	book()
 	warmPool(t, rdb, 8)
-	quiet(t, rdb)
+	storagetest.Quiet(t, rdb)
 	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	trips.reset()
+	trips.Reset()
 	book()
-	quiet(t, rdb)
-	rt := trips.reset()
-	total, by := commandStats(t, rdb)
+	storagetest.Quiet(t, rdb)
+	rt := trips.Reset()
+	total, by := storagetest.CommandStats(t, rdb)
 	t.Logf("one paid booking: %d round trips to Redis; %d commands executed (scripts' own included): %s", rt, total, by)
 	if rt > budgetRoundTripsPerPaidBooking {
 		t.Errorf("one paid booking took %d round trips to Redis; the budget is %d (docs/PERFORMANCE.md)", rt, budgetRoundTripsPerPaidBooking)
@@ -95,13 +91,13 @@ func TestRedisBudgets(t *testing.T) {
 		t.Errorf("one paid booking made Redis execute %d commands; the budget is %d (docs/PERFORMANCE.md): %s", total, budgetCommandsPerPaidBooking, by)
 	}
 
-	before := keyBytes(t, rdb)
+	before := storagetest.KeyBytes(t, rdb)
 	const more = 20
 	for range more {
 		book()
 	}
-	quiet(t, rdb)
-	per := (keyBytes(t, rdb) - before) / more
+	storagetest.Quiet(t, rdb)
+	per := (storagetest.KeyBytes(t, rdb) - before) / more
 	t.Logf("Redis memory per confirmed paid appointment: %d bytes", per)
 	if per > budgetBytesPerAppointment {
 		t.Errorf("a confirmed appointment takes %d bytes of Redis memory; the budget is %d (docs/PERFORMANCE.md)", per, budgetBytesPerAppointment)
@@ -127,99 +123,5 @@ func warmPool(t *testing.T, rdb *redis.Client, n int) {
 		if err := c.Close(); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// quiet waits until Redis has seen no command for 200 ms, so that the
-// counts include everything a booking does (the update's last markers).
-func quiet(t *testing.T, rdb *redis.Client) {
-	t.Helper()
-	last, since := -1, time.Now()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		n, _ := commandStats(t, rdb)
-		if n != last {
-			last, since = n, time.Now()
-		} else if time.Since(since) > 200*time.Millisecond {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("Redis did not go quiet")
-}
-
-// commandStats sums the calls of every command but this test's own
-// (INFO, CONFIG, SCAN, MEMORY), and lists them by command.
-func commandStats(t *testing.T, rdb *redis.Client) (int, string) {
-	t.Helper()
-	info, err := rdb.Info(context.Background(), "commandstats").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	total := 0
-	var parts []string
-	for line := range strings.SplitSeq(info, "\n") {
-		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || !strings.HasPrefix(name, "cmdstat_") {
-			continue
-		}
-		// this test's own commands, and a new connection's handshake
-		name = strings.TrimPrefix(name, "cmdstat_")
-		switch strings.Split(name, "|")[0] {
-		case "info", "config", "scan", "memory", "ping", "hello", "client":
-			continue
-		}
-		calls, _, _ := strings.Cut(strings.TrimPrefix(rest, "calls="), ",")
-		c, _ := strconv.Atoi(calls)
-		total += c
-		parts = append(parts, fmt.Sprintf("%s %d", name, c))
-	}
-	sort.Strings(parts)
-	return total, strings.Join(parts, ", ")
-}
-
-// keyBytes is the memory of every key (MEMORY USAGE, all samples).
-func keyBytes(t *testing.T, rdb *redis.Client) int64 {
-	t.Helper()
-	ctx := context.Background()
-	var sum int64
-	iter := rdb.Scan(ctx, 0, "*", 1000).Iterator()
-	for iter.Next(ctx) {
-		b, err := rdb.MemoryUsage(ctx, iter.Val(), 0).Result()
-		if err != nil && err != redis.Nil {
-			t.Fatal(err)
-		}
-		sum += b
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return sum
-}
-
-// tripCounter counts the round trips the bot's client makes: a command, or
-// a pipeline, is one. The test's own (INFO, CONFIG, SCAN, MEMORY) are not
-// counted.
-type tripCounter struct{ n atomic.Int64 }
-
-func (c *tripCounter) reset() int { return int(c.n.Swap(0)) }
-
-func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		switch cmd.Name() {
-		case "info", "config", "scan", "memory", "ping":
-		default:
-			c.n.Add(1)
-		}
-		return next(ctx, cmd)
-	}
-}
-
-func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.n.Add(1)
-		return next(ctx, cmds)
 	}
 }

@@ -99,21 +99,6 @@ func (l *live) waitChat(chat int64, what string, ok func([]telegramtest.Message)
 	return msgs
 }
 
-func lastHas(parts ...string) func([]telegramtest.Message) bool {
-	return func(ms []telegramtest.Message) bool {
-		ms = withoutFiles(ms)
-		if len(ms) == 0 {
-			return false
-		}
-		for _, p := range parts {
-			if !strings.Contains(shown(ms[len(ms)-1].Text), p) {
-				return false
-			}
-		}
-		return true
-	}
-}
-
 func (l *live) webhook(eventType string, resource map[string]any, forged bool) int {
 	l.t.Helper()
 	req, _ := l.pp.Webhook(l.web.URL+"/paypal/webhook", eventType, resource, forged)

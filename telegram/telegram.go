@@ -149,9 +149,9 @@ func Connect(ctx context.Context, o Config) (*Telegram, error) {
 	me, err := api.GetMe(ctx)
 	if err != nil {
 		if errors.Is(err, tg.ErrorUnauthorized) || errors.Is(err, tg.ErrorNotFound) {
-			return nil, errors.New("Telegram refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you")
+			return nil, fmt.Errorf("Telegram refused TELEGRAM_BOT_TOKEN (%w): check the token @BotFather gave you", err)
 		}
-		return nil, fmt.Errorf("Telegram is not reachable (getMe: %v): check the network or TELEGRAM_API_URL", err)
+		return nil, fmt.Errorf("Telegram is not reachable (getMe: %w): check the network or TELEGRAM_API_URL", err)
 	}
 	t.username = me.Username
 	t.bot.SetUsername(me.Username)
@@ -371,12 +371,19 @@ func (t *Telegram) timed(start time.Time, err *error) {
 	}
 }
 
-// recoverInto, deferred, turns a panic into *err and logs it with args.
+// recoverInto, deferred, turns a panic into *err (wrapping what panicked
+// when it is an error) and logs it with args.
 func (t *Telegram) recoverInto(err *error, args ...any) {
-	if r := recover(); r != nil {
-		t.log.Error("panic while processing an update", append(args, "panic", r)...)
-		*err = fmt.Errorf("panic: %v", r)
+	r := recover()
+	if r == nil {
+		return
 	}
+	t.log.Error("panic while processing an update", append(args, "panic", r)...)
+	if e, ok := r.(error); ok {
+		*err = fmt.Errorf("panic: %w", e)
+		return
+	}
+	*err = fmt.Errorf("panic: %v", r)
 }
 
 // settle, deferred, marks a webhook update's claim done, or drops it when

@@ -153,18 +153,7 @@ func (c *tgUser) say(text string) *tgUser {
 // sees waits until the chat's latest message contains every part.
 func (c *tgUser) sees(parts ...string) telegramtest.Message {
 	c.l.t.Helper()
-	msgs, err := c.l.fake.Wait(c.u.ID, wait, func(ms []telegramtest.Message) bool {
-		ms = withoutFiles(ms)
-		if len(ms) == 0 {
-			return false
-		}
-		for _, p := range parts {
-			if !strings.Contains(shown(ms[len(ms)-1].Text), p) {
-				return false
-			}
-		}
-		return true
-	})
+	msgs, err := c.l.fake.Wait(c.u.ID, wait, lastHas(parts...))
 	if err != nil {
 		c.l.t.Fatalf("%s waiting for %q: %v", c.u.FirstName, parts, err)
 	}
@@ -311,6 +300,23 @@ func TestStaleAndForgedButtons(t *testing.T) {
 
 // withoutFiles drops the documents (the .ics files) from a chat, leaving
 // the messages a user reads and presses.
+// lastHas is true of a chat whose latest message (files aside) contains
+// every part, as a person reads it.
+func lastHas(parts ...string) func([]telegramtest.Message) bool {
+	return func(ms []telegramtest.Message) bool {
+		ms = withoutFiles(ms)
+		if len(ms) == 0 {
+			return false
+		}
+		for _, p := range parts {
+			if !strings.Contains(shown(ms[len(ms)-1].Text), p) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
 func withoutFiles(ms []telegramtest.Message) []telegramtest.Message {
 	var out []telegramtest.Message
 	for _, m := range ms {

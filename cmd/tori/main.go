@@ -291,7 +291,7 @@ func connectParts(ctx context.Context, c runConfig, rdb redis.UniversalClient, l
 	}
 
 	if c.runBot {
-		if err := x.tg.RegisterCommands(ctx); err != nil {
+		if err := atStart(ctx, c.apiURL, "setting the command menus", x.tg.RegisterCommands); err != nil {
 			log.Warn("could not register the command menu; the bot works without it", "err", err)
 		}
 	}
@@ -324,15 +324,31 @@ func publicRoutes(c runConfig, x parts, log *slog.Logger) http.Handler {
 func takeUpdates(ctx context.Context, c runConfig, tg *telegram.Telegram, wg *sync.WaitGroup) error {
 	switch {
 	case c.takesWebhook():
-		if err := tg.SetWebhook(ctx, c.public+telegram.WebhookPath, c.secret, c.maxConn); err != nil {
-			return fmt.Errorf("Telegram refused the webhook %s%s (%w): PUBLIC_URL must be an https address Telegram can reach", c.public, telegram.WebhookPath, err)
-		}
+		return setWebhook(ctx, c, tg)
 	case c.polls():
-		if err := tg.PrepareToPoll(ctx, c.noWebhook); err != nil {
+		err := atStart(ctx, c.apiURL, "asking whether a webhook is set", func(ctx context.Context) error {
+			return tg.PrepareToPoll(ctx, c.noWebhook)
+		})
+		if err != nil {
 			return err
 		}
 		wg.Add(1)
 		go func() { defer wg.Done(); tg.Run(ctx) }()
+	}
+	return nil
+}
+
+// setWebhook registers PUBLIC_URL's webhook with Telegram.
+func setWebhook(ctx context.Context, c runConfig, tg *telegram.Telegram) error {
+	hook := c.public + telegram.WebhookPath
+	err := atStart(ctx, c.apiURL, "setting the webhook", func(ctx context.Context) error {
+		return tg.SetWebhook(ctx, hook, c.secret, c.maxConn)
+	})
+	switch {
+	case errors.Is(err, errTelegramSilent):
+		return err
+	case err != nil:
+		return fmt.Errorf("Telegram refused the webhook %s (%w): PUBLIC_URL must be an https address Telegram can reach", hook, err)
 	}
 	return nil
 }
