@@ -88,9 +88,13 @@ func (l *Limiter) reserve(chat int64, yield bool) time.Time {
 	if l.chats == nil {
 		l.chats = map[int64]time.Time{}
 	}
+
 	// Forget what no window from now on reaches.
 	k := sort.Search(len(l.slots), func(i int) bool { return l.slots[i].After(now.Add(-w)) })
 	l.slots = l.slots[k:]
+
+	// The earliest time a 429's hold and the chat's bucket allow, then the
+	// first one that fits the overall timeline.
 	t := now
 	if l.hold.After(t) {
 		t = l.hold
@@ -103,6 +107,8 @@ func (l *Limiter) reserve(chat int64, yield bool) time.Time {
 	if chat != 0 {
 		l.chats[chat] = later(l.chats[chat], t).Add(l.perChat())
 	}
+
+	// Now and then, forget the chats whose bucket is full again.
 	if now.Sub(l.pruned) > time.Minute {
 		for k, v := range l.chats {
 			if v.Before(now) {
@@ -131,6 +137,8 @@ func fit(s []time.Time, t time.Time, n int, w time.Duration) (time.Time, int) {
 			}
 			return s[k-1]
 		}
+
+		// The first window of n+1 sends shorter than w moves t past it.
 		moved := false
 		for j := max(0, i-n); j <= i && j+n <= len(s); j++ {
 			if first, last := at(j), at(j+n); last.Sub(first) < w {

@@ -86,7 +86,9 @@ func (o *outbox) run(chat int64) {
 			o.giveUp(chat)
 		}
 	}()
+
 	for {
+		// The head of the queue: a notice stays there, to go with those behind it.
 		o.mu.Lock()
 		q := o.chats[chat]
 		if len(q) == 0 {
@@ -99,6 +101,7 @@ func (o *outbox) run(chat int64) {
 			o.chats[chat] = q[1:]
 		}
 		o.mu.Unlock()
+
 		if isNotice(head.r) {
 			o.sendNotices(chat)
 		} else {
@@ -129,6 +132,8 @@ func (o *outbox) sendOne(it outItem) {
 func (o *outbox) sendNotices(chat int64) {
 	ctx, cancel := context.WithTimeout(yielding(o.ctx), outboxSendWithin)
 	defer cancel()
+
+	// At the chat's turn, the notices waiting then, as one message.
 	var batch []outItem
 	err := o.t.call(ctx, "sendMessage", chat, true, func() error {
 		if batch == nil { // a retry after a 429 sends the same message again
@@ -146,6 +151,9 @@ func (o *outbox) sendNotices(chat int64) {
 	if batch == nil { // the turn never came (shutting down): queue them all
 		batch = o.take(chat)
 	}
+
+	// Out of the worker's queue once Telegram took them (or never will),
+	// else left there or queued.
 	err = refusal(err)
 	result := "sent"
 	switch {
@@ -163,6 +171,7 @@ func (o *outbox) sendNotices(chat int64) {
 			o.queue(it.r)
 		}
 	}
+
 	metrics.OutboxMessages.WithLabelValues(result).Inc()
 	for _, it := range batch {
 		metrics.OutboxNotices.WithLabelValues(result).Inc()

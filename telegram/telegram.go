@@ -112,6 +112,8 @@ func Connect(ctx context.Context, o Config) (*Telegram, error) {
 	if o.Bot == nil || o.Store == nil {
 		return nil, errors.New("telegram: Config.Bot and Config.Store are required")
 	}
+
+	// The adapter, its defaults filled.
 	t := &Telegram{bot: o.Bot, store: o.Store, log: o.Log, now: o.Now, limiter: o.Limiter, onUpdate: o.OnUpdate}
 	if t.limiter == nil {
 		t.limiter = &Limiter{}
@@ -123,6 +125,8 @@ func Connect(ctx context.Context, o Config) (*Telegram, error) {
 		t.now = time.Now
 	}
 	t.out = newOutbox(t)
+
+	// The library's client: it only queues what it polls (see dispatch).
 	poll := o.PollTimeout
 	if poll == 0 {
 		poll = 50 * time.Second
@@ -146,6 +150,8 @@ func Connect(ctx context.Context, o Config) (*Telegram, error) {
 		return nil, fmt.Errorf("telegram: %w", err)
 	}
 	t.api = api
+
+	// The token checked, and the bot's @username learned.
 	me, err := api.GetMe(ctx)
 	if err != nil {
 		if errors.Is(err, tg.ErrorUnauthorized) || errors.Is(err, tg.ErrorNotFound) {
@@ -566,6 +572,7 @@ func inputOf(u *models.Update) (bot.Input, bool) {
 		}
 		return tori.Client{ID: f.ID, ChatID: chat, Name: strings.TrimSpace(f.FirstName + " " + f.LastName), Username: f.Username, Lang: f.LanguageCode}
 	}
+
 	switch {
 	case u.Message != nil:
 		m := u.Message
@@ -577,6 +584,7 @@ func inputOf(u *models.Update) (bot.Input, bool) {
 			in.ReplyTo = m.ReplyToMessage.ID
 		}
 		return in, true
+
 	case u.CallbackQuery != nil:
 		q := u.CallbackQuery
 		in := bot.Input{User: client(&q.From, q.From.ID), Data: q.Data, CallbackID: q.ID}
@@ -699,6 +707,8 @@ func (t *Telegram) deliver(ctx context.Context, r bot.Reply) error {
 			return err
 		})
 	}
+
+	// An edit in place, unless Telegram cannot edit the message.
 	if r.EditID != 0 {
 		err := t.call(ctx, "editMessageText", r.ChatID, false, func() error {
 			_, err := t.api.EditMessageText(ctx, &tg.EditMessageTextParams{
@@ -714,6 +724,8 @@ func (t *Telegram) deliver(ctx context.Context, r bot.Reply) error {
 			return err // it may have been applied: a new message would duplicate it
 		}
 	}
+
+	// A new message; a relayed one is remembered, so a reply to it reaches the client.
 	var sent *models.Message
 	err := t.call(ctx, "sendMessage", r.ChatID, true, func() error {
 		var err error
@@ -758,6 +770,7 @@ func (t *Telegram) call(ctx context.Context, method string, chat int64, perChat 
 				return err
 			}
 		}
+
 		err = f()
 		if errors.Is(err, errWorkerHasIt) {
 			return err // nothing was sent
@@ -771,6 +784,8 @@ func (t *Telegram) call(ctx context.Context, method string, chat int64, perChat 
 			}
 			break
 		}
+
+		// A 429: waited out, then tried again.
 		wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 		t.limiter.Backoff(chat, wait) // the last attempt's too: the next sender waits it out
 		if attempt == 3 {
@@ -784,6 +799,7 @@ func (t *Telegram) call(ctx context.Context, method string, chat int64, perChat 
 			}
 		}
 	}
+
 	if err != nil && !strings.Contains(err.Error(), "message is not modified") {
 		t.log.Warn("telegram call failed", "err", err)
 	}
@@ -856,6 +872,7 @@ type chatQueue struct {
 	wg      sync.WaitGroup
 }
 
+// push runs job after the jobs of chat pushed before it.
 func (q *chatQueue) push(chat int64, job func()) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -866,6 +883,8 @@ func (q *chatQueue) push(chat int64, job func()) {
 		q.pending[chat] = append(jobs, job)
 		return
 	}
+
+	// The chat's runner: its jobs, until none wait.
 	q.pending[chat] = []func(){}
 	q.wg.Add(1)
 	go func() {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -17,10 +16,16 @@ import (
 	"github.com/tori-bot/tori/metrics"
 )
 
-// Webhook mode, for running several bot replicas behind a load balancer:
-// Telegram POSTs each update to PUBLIC_URL/telegram/webhook. Our handler,
-// not the library's (which answers 200 to a wrong secret and before the
-// update is processed):
+// WebhookPath is where Telegram posts updates.
+const WebhookPath = "/telegram/webhook"
+
+// maxAttempts: failures of one update before it is given up.
+const maxAttempts = 5
+
+// WebhookHandler serves Telegram's webhook with secret, for running
+// several bot replicas behind a load balancer: Telegram POSTs each update
+// to PUBLIC_URL/telegram/webhook. Our handler, not the library's (which
+// answers 200 to a wrong secret and before the update is processed):
 //
 //   - a missing or wrong X-Telegram-Bot-Api-Secret-Token is 403, and
 //     nothing is read;
@@ -34,65 +39,79 @@ import (
 //     answered 200, so one bad update cannot block the chat for good;
 //   - updates of one chat are handled one at a time across all replicas
 //     (a lock in Redis; one waits up to 10 s, then answers 503).
-
-// WebhookPath is where Telegram posts updates.
-const WebhookPath = "/telegram/webhook"
-
-// maxAttempts: failures of one update before it is given up.
-const maxAttempts = 5
-
-// WebhookHandler serves Telegram's webhook with secret.
 func (t *Telegram) WebhookHandler(secret string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		u, ok := t.readUpdate(w, r, secret)
+		if !ok {
 			return
 		}
-		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
-		if secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
-			t.log.Warn("webhook call refused: wrong or missing secret token", "remote", r.RemoteAddr)
-			http.Error(w, "forbidden", http.StatusForbidden)
-			return
-		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err != nil {
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		var u models.Update
-		if err := json.Unmarshal(body, &u); err != nil || u.ID == 0 {
-			t.log.Warn("webhook call refused: not an update", "err", err)
-			http.Error(w, "bad request", http.StatusBadRequest) // sending it again will not help
-			return
-		}
+
 		// Handled to the end even if Telegram hangs up; bounded.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 25*time.Second)
 		defer cancel()
-		err = t.processWebhook(ctx, &u)
-		switch {
-		case err == nil:
-			w.WriteHeader(http.StatusOK)
-		case errors.Is(err, errSeenBusy):
-			http.Error(w, "in hand elsewhere", http.StatusServiceUnavailable)
-		case t.store.Unavailable(err):
-			// An outage is not the update's fault: Telegram delivers it
-			// again, without counting towards giving it up.
-			t.logFailure("update not handled; Telegram will deliver it again", err, "update", u.ID)
-			http.Error(w, "try again later", http.StatusServiceUnavailable)
-		default:
-			uid := strconv.FormatInt(u.ID, 10)
-			actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			n, aerr := t.store.Attempt(actx, "tg", uid, 24*time.Hour)
-			acancel()
-			if aerr == nil && n >= maxAttempts {
-				t.log.Error("update given up after repeated failures", "update", u.ID, "attempts", n, "err", err)
-				w.WriteHeader(http.StatusOK)
-				return
-			}
-			t.log.Error("update failed; Telegram will deliver it again", "update", u.ID, "attempt", n, "err", err)
-			http.Error(w, "failed", http.StatusInternalServerError)
-		}
+		t.answerWebhook(ctx, w, u, t.processWebhook(ctx, u))
 	})
+}
+
+// readUpdate reads the update of a webhook call, or answers the call: 405
+// for a method other than POST, 403 without the secret, 400 for what is
+// not an update (sending it again will not help).
+func (t *Telegram) readUpdate(w http.ResponseWriter, r *http.Request, secret string) (*models.Update, bool) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return nil, false
+	}
+	got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+	if secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
+		t.log.Warn("webhook call refused: wrong or missing secret token", "remote", r.RemoteAddr)
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return nil, false
+	}
+
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return nil, false
+	}
+	var u models.Update
+	if err := json.Unmarshal(body, &u); err != nil || u.ID == 0 {
+		t.log.Warn("webhook call refused: not an update", "err", err)
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return nil, false
+	}
+	return &u, true
+}
+
+// answerWebhook answers Telegram for an update handled with err: 200 when
+// it is done (or given up), 503 for Telegram to deliver it again later
+// (in hand elsewhere, a Redis outage), 500 for a failure, counted.
+func (t *Telegram) answerWebhook(ctx context.Context, w http.ResponseWriter, u *models.Update, err error) {
+	switch {
+	case err == nil:
+		w.WriteHeader(http.StatusOK)
+		return
+	case errors.Is(err, errSeenBusy):
+		http.Error(w, "in hand elsewhere", http.StatusServiceUnavailable)
+		return
+	case t.store.Unavailable(err):
+		// An outage is not the update's fault: Telegram delivers it
+		// again, without counting towards giving it up.
+		t.logFailure("update not handled; Telegram will deliver it again", err, "update", u.ID)
+		http.Error(w, "try again later", http.StatusServiceUnavailable)
+		return
+	}
+
+	// A failure: counted, and given up after maxAttempts.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	n, aerr := t.store.Attempt(actx, "tg", updateID(u), 24*time.Hour)
+	cancel()
+	if aerr == nil && n >= maxAttempts {
+		t.log.Error("update given up after repeated failures", "update", u.ID, "attempts", n, "err", err)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	t.log.Error("update failed; Telegram will deliver it again", "update", u.ID, "attempt", n, "err", err)
+	http.Error(w, "failed", http.StatusInternalServerError)
 }
 
 // SetWebhook registers url (PUBLIC_URL + WebhookPath) with Telegram, with

@@ -8,9 +8,7 @@ import (
 	"time"
 )
 
-// The test side: users send messages and press buttons; tests read what
-// the bot sent, waiting with a deadline (never sleeping).
-
+// push queues the update build makes, under the next update id.
 func (s *Server) push(build func(id int64) any) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -81,6 +79,8 @@ func (s *Server) PressData(u User, msg int, data string) string {
 	s.mu.Lock()
 	m := s.find(u.ID, msg)
 	s.mu.Unlock()
+
+	// A query to answer, and its update.
 	qid := "q" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	s.mu.Lock()
 	s.queries[qid] = false
@@ -162,6 +162,7 @@ func (s *Server) Wait(chat int64, timeout time.Duration, ok func([]Message) bool
 		if ok(msgs) {
 			return msgs, nil
 		}
+
 		select {
 		case <-ch:
 		case <-deadline:

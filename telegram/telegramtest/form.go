@@ -27,6 +27,7 @@ func readForm(r *http.Request) (map[string]string, *File) {
 		// Not what go-telegram/bot writes: the standard parsers decide.
 		r.Body = io.NopCloser(bytes.NewReader(body[:n]))
 	}
+
 	form := map[string]string{}
 	var file *File
 	if err := r.ParseMultipartForm(10 << 20); err == nil {
@@ -77,6 +78,8 @@ func parseMultipart(body []byte, boundary string) (form map[string]string, file 
 		if string(rest) == "--\r\n" || string(rest) == "--" { // the closing delimiter, last
 			return form, file, true
 		}
+
+		// A part: its headers, a blank line, its content up to the next delimiter.
 		rest, found = bytes.CutPrefix(rest, []byte("\r\n"))
 		if !found {
 			return nil, nil, false
@@ -89,6 +92,7 @@ func parseMultipart(body []byte, boundary string) (form map[string]string, file 
 		if !found {
 			return nil, nil, false
 		}
+
 		name, filename, ok := disposition(head)
 		if !ok {
 			return nil, nil, false
@@ -114,6 +118,7 @@ func disposition(head []byte) (name, filename string, ok bool) {
 	if len(lines) != 1 || !found {
 		return "", "", false
 	}
+
 	name, rest, found = strings.Cut(rest, `"`)
 	if !found || name == "" || !plain(name) {
 		return "", "", false
@@ -121,6 +126,7 @@ func disposition(head []byte) (name, filename string, ok bool) {
 	if rest == "" {
 		return name, "", true
 	}
+
 	filename, found = strings.CutPrefix(rest, `; filename="`)
 	filename, found2 := strings.CutSuffix(filename, `"`)
 	if !found || !found2 || filename == "" || !plain(filename) {

@@ -27,6 +27,8 @@ func parseHTML(s string) (string, error) {
 			}
 			tag := s[i+1 : i+end]
 			i += end + 1
+
+			// An end tag closes the last one open; a start tag must be Telegram's.
 			if strings.HasPrefix(tag, "/") {
 				name := tag[1:]
 				if len(stack) == 0 || stack[len(stack)-1] != name {
@@ -40,8 +42,10 @@ func parseHTML(s string) (string, error) {
 				return "", fmt.Errorf("unsupported start tag \"%s\" at byte offset %d", name, i)
 			}
 			stack = append(stack, name)
+
 		case '>':
 			return "", errors.New("character '>' is reserved and must be escaped with &gt;")
+
 		case '&':
 			end := strings.IndexByte(s[i:], ';')
 			if end < 0 {
@@ -55,11 +59,13 @@ func parseHTML(s string) (string, error) {
 				return "", fmt.Errorf("unsupported entity %s", ent)
 			}
 			i += end + 1
+
 		default:
 			plain.WriteByte(s[i])
 			i++
 		}
 	}
+
 	if len(stack) > 0 {
 		return "", fmt.Errorf("can't find end tag corresponding to start tag \"%s\"", last(stack))
 	}

@@ -1,12 +1,14 @@
 // Package telegramtest is a fake Telegram Bot API server for tests: the
 // real go-telegram/bot client talks to it over HTTP exactly as it talks to
 // api.telegram.org. It keeps each chat's messages (with their inline
-// keyboards, edited in place), feeds updates through getUpdates, and
-// answers like Telegram does, errors included: 401 for a wrong token, 400
-// for unparsable HTML, over-long text or button data, a message that is not
-// modified, a callback query answered twice or a chat that never started
-// the bot, injected 429s with retry_after, and (Limit) 429s for sending
-// faster than Telegram allows.
+// keyboards, edited in place), feeds updates through getUpdates (or a
+// webhook), and answers like Telegram does, errors included: 401 for a
+// wrong token, 400 for unparsable HTML, over-long text or button data, a
+// message that is not modified, a callback query answered twice or a chat
+// that never started the bot, injected 429s with retry_after, and (Limit)
+// 429s for sending faster than Telegram allows. On the test side
+// (drive.go), users send messages and press buttons, and tests read what
+// the bot sent, waiting with a deadline (never sleeping).
 package telegramtest
 
 import (
@@ -326,10 +328,14 @@ func (s *Server) getWebhookInfo() reply {
 	return reply{OK: true, Result: map[string]any{"url": h.URL, "pending_update_count": s.Pending(), "max_connections": h.MaxConnections}}
 }
 
+// getUpdates answers a long poll: the updates from offset on (those below
+// it confirmed), once there are any, or none when its timeout ends. One
+// poll at a time, and none while a webhook is set, as Telegram allows.
 func (s *Server) getUpdates(r *http.Request, form map[string]string) reply {
 	offset, _ := strconv.ParseInt(form["offset"], 10, 64)
 	timeout, _ := strconv.Atoi(form["timeout"])
 	deadline := time.Now().Add(time.Duration(timeout) * time.Second)
+
 	s.mu.Lock()
 	if s.hook.URL != "" {
 		s.mu.Unlock()
@@ -341,6 +347,7 @@ func (s *Server) getUpdates(r *http.Request, form map[string]string) reply {
 	}
 	s.polling++
 	defer func() { s.mu.Lock(); s.polling--; s.mu.Unlock() }()
+
 	for {
 		// Confirm (drop) everything below offset, as Telegram does.
 		for len(s.updIDs) > 0 && s.updIDs[0] < offset {
@@ -351,6 +358,8 @@ func (s *Server) getUpdates(r *http.Request, form map[string]string) reply {
 			s.mu.Unlock()
 			return reply{OK: true, Result: out}
 		}
+
+		// Nothing yet: wait for a change, the timeout, or the end.
 		ch := s.changed
 		s.mu.Unlock()
 		select {
@@ -407,6 +416,7 @@ func (s *Server) checkText(form map[string]string) (reply, bool) {
 	return reply{}, true
 }
 
+// sendMessage sends a text, with its keyboard, to a chat.
 func (s *Server) sendMessage(form map[string]string) reply {
 	chat, err := strconv.ParseInt(form["chat_id"], 10, 64)
 	if err != nil {
@@ -419,18 +429,11 @@ func (s *Server) sendMessage(form map[string]string) reply {
 	if !ok {
 		return r
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.chats[chat] {
-		return fail(400, "Bad Request: chat not found")
-	}
-	s.nextMsg++
-	m := &Message{ID: s.nextMsg, ChatID: chat, Text: form["text"], Keyboard: kb}
-	s.messages[chat] = append(s.messages[chat], m)
-	s.notifyChat(chat)
-	return reply{OK: true, Result: messageJSON(m)}
+
+	return s.add(&Message{ChatID: chat, Text: form["text"], Keyboard: kb})
 }
 
+// sendDocument sends a file, with its caption, to a chat.
 func (s *Server) sendDocument(form map[string]string, file *File) reply {
 	chat, err := strconv.ParseInt(form["chat_id"], 10, 64)
 	if err != nil {
@@ -444,15 +447,22 @@ func (s *Server) sendDocument(form map[string]string, file *File) reply {
 			return fail(400, "Bad Request: can't parse entities: "+err.Error())
 		}
 	}
+
+	return s.add(&Message{ChatID: chat, Text: form["caption"], File: file})
+}
+
+// add puts m in its chat under the next message id, if the chat started
+// the bot.
+func (s *Server) add(m *Message) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.chats[chat] {
+	if !s.chats[m.ChatID] {
 		return fail(400, "Bad Request: chat not found")
 	}
 	s.nextMsg++
-	m := &Message{ID: s.nextMsg, ChatID: chat, Text: form["caption"], File: file}
-	s.messages[chat] = append(s.messages[chat], m)
-	s.notifyChat(chat)
+	m.ID = s.nextMsg
+	s.messages[m.ChatID] = append(s.messages[m.ChatID], m)
+	s.notifyChat(m.ChatID)
 	return reply{OK: true, Result: messageJSON(m)}
 }
 
@@ -475,6 +485,8 @@ func (s *Server) find(chat int64, id int) *Message {
 	return nil
 }
 
+// editMessageText puts a new text and keyboard in place of a message's,
+// unless they are the same.
 func (s *Server) editMessageText(form map[string]string) reply {
 	chat, _ := strconv.ParseInt(form["chat_id"], 10, 64)
 	id, _ := strconv.Atoi(form["message_id"])
@@ -485,6 +497,7 @@ func (s *Server) editMessageText(form map[string]string) reply {
 	if !ok {
 		return r
 	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.find(chat, id)
@@ -618,6 +631,8 @@ func (s *Server) post(client *http.Client, hook Webhook, raw json.RawMessage, id
 		status = resp.StatusCode
 		resp.Body.Close()
 	}
+
+	// Recorded; a delivered update leaves, a refused one waits its retry.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.posts = append(s.posts, Post{UpdateID: id, Status: status})
