@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/internal/logtest"
 	"github.com/tori-bot/tori/scheduler"
 	"github.com/tori-bot/tori/telegram"
 	"github.com/tori-bot/tori/telegram/telegramtest"
@@ -26,7 +27,7 @@ func (l *live) otherWorker() *scheduler.Worker {
 		l.t.Fatal(err)
 	}
 	return scheduler.New(scheduler.Config{Practice: l.p, Bookings: l.bookings, Store: l.bookings.Store.(scheduler.Store),
-		Notify: &bot.Notifier{Bot: l.bot, Send: tg.Send}, Now: l.clock.Now, Log: slog.New(slog.NewTextHandler(testWriter{l.t}, nil))})
+		Notify: &bot.Notifier{Bot: l.bot, Send: tg.Send}, Now: l.clock.Now, Log: slog.New(slog.NewTextHandler(logtest.To(l.t), nil))})
 }
 
 // runWorker runs every job of w once, at the bot's clock moved on by d.

@@ -15,6 +15,7 @@ import (
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
 	"github.com/tori-bot/tori/internal/logtest"
+	"github.com/tori-bot/tori/internal/testpractice"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage"
@@ -38,7 +39,7 @@ type live struct {
 	paypal   *payments.PayPal
 	bookings *tori.Bookings
 	bot      *bot.Bot
-	clock    *fakeClock
+	clock    *testpractice.Clock
 	p        *tori.Practice
 	tg       *telegram.Telegram
 	log      *slog.Logger   // the bot's and the adapter's
@@ -69,9 +70,9 @@ func startLiveWith(t testing.TB, st *storage.Store, lim *telegram.Limiter) *live
 	fake := telegramtest.New()
 	t.Cleanup(fake.Close)
 	p := testPractice()
-	clk := &fakeClock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location)}
+	clk := testpractice.NewClock(time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location))
 	logs := &logtest.Lines{}
-	log := slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, logs), nil))
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(logtest.To(t), logs), nil))
 	pp := paypaltest.New()
 	t.Cleanup(pp.Close)
 	srv := httptest.NewServer(http.NotFoundHandler())

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/internal/testpractice"
 	"github.com/tori-bot/tori/storage/storagetest"
 	"github.com/tori-bot/tori/telegram"
 	"github.com/tori-bot/tori/telegram/telegramtest"
@@ -34,7 +35,7 @@ func FuzzWebhook(f *testing.F) {
 	st := storagetest.MustStore(f)
 	fake := telegramtest.New()
 	f.Cleanup(fake.Close)
-	clk := &fakeClock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location)}
+	clk := testpractice.NewClock(time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location))
 	logs := &logRecorder{}
 	log := slog.New(logs)
 	b, err := bot.New(bot.Config{Practice: p, Bookings: &tori.Bookings{Practice: p, Store: st, Now: clk.Now}, Store: st, Now: clk.Now, Log: log})

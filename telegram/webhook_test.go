@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/internal/logtest"
 	"github.com/tori-bot/tori/metrics"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
@@ -43,7 +44,7 @@ func startReplicas(t *testing.T, n int) *replicas {
 	r.handlers = append(r.handlers, l.tg.WebhookHandler(secret))
 	for range n - 1 {
 		st := l.bookings.Store.(replicaStore)
-		log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+		log := slog.New(slog.NewTextHandler(logtest.To(t), nil))
 		b, err := bot.New(bot.Config{Practice: l.p, Bookings: l.bookings, Store: st, Now: l.clock.Now, Log: log, PublicURL: l.web.URL})
 		if err != nil {
 			t.Fatal(err)
@@ -254,7 +255,7 @@ type replicaStore interface {
 
 // webhookOn is the webhook of a replica of l's bot on store st.
 func webhookOn(t *testing.T, l *live, st replicaStore) http.Handler {
-	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	log := slog.New(slog.NewTextHandler(logtest.To(t), nil))
 	b, err := bot.New(bot.Config{Practice: l.p, Bookings: l.bookings, Store: st, Now: l.clock.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
@@ -294,15 +295,24 @@ func (s *releaseFlaky) Forget(ctx context.Context, kind, id string) error {
 // answered 503 and handled when Telegram delivers it again, not refused as
 // in hand elsewhere until its claim's lease runs out.
 func TestWebhookClaimNotLeftBehind(t *testing.T) {
-	l := startLive(t)
-	l.fake.Open(101)
-	u := telegramtest.User{ID: 101, FirstName: "Dana", LanguageCode: "en"}
 	st := &releaseFlaky{Store: storagetest.MustStore(t)}
 	st.chatFails.Store(1)
 	st.forgetFails.Store(2)
+	handledWhenDeliveredAgain(t, st, http.StatusServiceUnavailable, "with the chat lock failing")
+}
+
+// handledWhenDeliveredAgain posts an update to a replica on st, wants
+// first as the answer (what failed), and then wants the same update
+// handled when it is posted again: its first claim was not left behind.
+func handledWhenDeliveredAgain(t *testing.T, st replicaStore, first int, what string) {
+	t.Helper()
+	l := startLive(t)
+	l.fake.Open(101)
+	u := telegramtest.User{ID: 101, FirstName: "Dana", LanguageCode: "en"}
 	h := webhookOn(t, l, st)
-	if code := post(h, textUpdate(700003, u, "/start"), secret); code != http.StatusServiceUnavailable {
-		t.Fatalf("with the chat lock failing: %d, want 503", code)
+
+	if code := post(h, textUpdate(700003, u, "/start"), secret); code != first {
+		t.Fatalf("%s: %d, want %d", what, code, first)
 	}
 	if code := post(h, textUpdate(700003, u, "/start"), secret); code != http.StatusOK {
 		t.Fatalf("delivered again: %d, want 200 (the first delivery's claim was left behind)", code)
@@ -352,20 +362,7 @@ func (s *lockPanics) Claim(ctx context.Context, kind, id string, lease time.Dura
 // recovered, the update answered 500 and its claim dropped, so Telegram's
 // next delivery of it is handled.
 func TestWebhookPanicIsRetried(t *testing.T) {
-	l := startLive(t)
-	l.fake.Open(101)
-	u := telegramtest.User{ID: 101, FirstName: "Dana", LanguageCode: "en"}
 	st := &lockPanics{Store: storagetest.MustStore(t)}
 	st.left.Store(1)
-	h := webhookOn(t, l, st)
-
-	if code := post(h, textUpdate(700006, u, "/start"), secret); code != http.StatusInternalServerError {
-		t.Fatalf("with the chat lock panicking: %d, want 500", code)
-	}
-	if code := post(h, textUpdate(700006, u, "/start"), secret); code != http.StatusOK {
-		t.Fatalf("delivered again: %d, want 200 (the first delivery's claim was left behind)", code)
-	}
-	if len(l.fake.Messages(101)) == 0 {
-		t.Fatal("the update delivered again was not answered")
-	}
+	handledWhenDeliveredAgain(t, st, http.StatusInternalServerError, "with the chat lock panicking")
 }
