@@ -309,7 +309,7 @@ func (c *turn) showMoved(a, from tori.Appointment) {
 // changeTime lets go of the hold and goes back to its week.
 func (c *turn) changeTime(holdID string) {
 	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
-	if outage(err) {
+	if c.outage(err) {
 		c.fail("load hold", err)
 		return
 	}
@@ -338,7 +338,7 @@ func (c *turn) changeTime(holdID string) {
 // abandon lets go of the hold and stops.
 func (c *turn) abandon(holdID string) {
 	h, err := c.bookings.Own(c.ctx, c.client(), holdID)
-	if outage(err) {
+	if c.outage(err) {
 		c.fail("load hold", err)
 		return
 	}

@@ -1,9 +1,8 @@
 // Package bot is tori's conversation: plain Go over Input and Reply values
 // (Handle; dispatch.go finds what each command and button does), tested
 // without HTTP, with the message catalogs the chat and the pages (package
-// web) read. The Telegram adapter's files (telegram.go and those beside it)
-// still live here for now: they alone translate Telegram updates in and
-// replies out with go-telegram/bot. Calendar files are package ical's.
+// web) read. Package telegram translates Telegram's updates in and the
+// replies out; calendar files are package ical's.
 package bot
 
 import (
@@ -16,48 +15,26 @@ import (
 )
 
 // Store is what the bot keeps besides appointments: conversation state per
-// chat, each user's language, and which updates were handled. storage.Store
-// satisfies it. Errors are EINTERNAL.
+// chat, each user's language, the relayed messages and the feeds' secrets.
+// storage.Store satisfies it. Errors are EINTERNAL.
 type Store interface {
 	ChatState(ctx context.Context, chatID int64) ([]byte, error)
 	SetChatState(ctx context.Context, chatID int64, state []byte, ttl time.Duration) error
 	Language(ctx context.Context, userID int64) (string, error)
 	SetLanguage(ctx context.Context, userID int64, lang string, now time.Time) error
-	// Claim claims an external event (kind "tg": a Telegram update, "pp": a
-	// PayPal webhook event) for lease; false when it is being handled or was
-	// handled. Finish marks it handled for keep; Forget drops the claim after
-	// a failure, so that a re-delivery is handled.
-	Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error)
-	// ClaimUpdate claims a Telegram update and reads its sender's chosen
-	// language ("" if none) and, when stateOf is not 0, that chat's state
-	// (nil if none) in one round trip; done claims it as handled already
-	// (Handled says so), for a caller that will not Finish it. A failed
-	// claim still returns the language if it was read.
-	ClaimUpdate(ctx context.Context, id string, lease time.Duration, userID int64, done bool, stateOf int64) (bool, string, []byte, error)
-	Finish(ctx context.Context, kind, id string, keep time.Duration) error
-	Forget(ctx context.Context, kind, id string) error
-	// Handled reports whether a claimed event was finished; Attempt counts
-	// a failed attempt at one and returns the count so far.
-	Handled(ctx context.Context, kind, id string) (bool, error)
-	Attempt(ctx context.Context, kind, id string, keep time.Duration) (int, error)
-	// SaveRelay remembers that message msg in an admin's chat relays a
-	// client's message; RelayOf finds the client's chat again (ENOTFOUND).
-	SaveRelay(ctx context.Context, adminChat int64, msg int, clientChat int64) error
+	// RelayOf finds the client's chat a message in an admin's chat relays
+	// (ENOTFOUND); the sender remembers it once the message is sent.
 	RelayOf(ctx context.Context, adminChat int64, msg int) (int64, error)
 	// Enqueue puts due work in a queue (a message to pass on later).
 	Enqueue(ctx context.Context, q tori.Queue, therapist, member string, due time.Time) error
-	// EnqueueAll puts several items in their queues in one round trip;
-	// Dequeue removes members whose work was done elsewhere; Retake claims,
-	// for lease, queued items no worker has claimed (false for the others).
-	// See durable.go.
-	EnqueueAll(ctx context.Context, items []tori.Queued) error
-	Dequeue(ctx context.Context, q tori.Queue, therapist string, members ...string) error
-	Retake(ctx context.Context, items []tori.Queued, now time.Time, lease time.Duration) ([]bool, error)
 	// CalendarToken returns a therapist's feed secret (making one);
-	// NewCalendarToken replaces it; CheckCalendarToken compares.
+	// NewCalendarToken replaces it.
 	CalendarToken(ctx context.Context, therapistID string) (string, error)
 	NewCalendarToken(ctx context.Context, therapistID string) (string, error)
-	CheckCalendarToken(ctx context.Context, therapistID, token string) (bool, error)
+	// Unavailable reports whether err is the store unable to take a command
+	// this moment (down, out of memory, failing over): an outage the user is
+	// asked to wait out, not a fault.
+	Unavailable(err error) bool
 }
 
 // Config is everything the bot depends on.
@@ -84,11 +61,11 @@ type Bot struct {
 	now       func() time.Time
 	log       *slog.Logger
 	cat       *catalog
-	username  string // the bot's @username, learned from Telegram
+	username  string // the bot's @username, learned from Telegram (SetUsername)
 	privacy   *tori.Privacy
 }
 
-// New builds the conversation side of the bot (see Connect for Telegram).
+// New builds the conversation side of the bot (package telegram connects it).
 func New(cfg Config) (*Bot, error) {
 	cat, err := newCatalog()
 	if err != nil {
@@ -114,6 +91,11 @@ func New(cfg Config) (*Bot, error) {
 	}
 	return b, nil
 }
+
+// SetUsername tells the bot its @username, as Telegram knows it: commands
+// addressed to it and links to its chat use it. Call it before the bot
+// handles anything.
+func (b *Bot) SetUsername(name string) { b.username = name }
 
 // Input is one thing a user did: sent a message, or pressed a button.
 type Input struct {
@@ -160,7 +142,7 @@ type Reply struct {
 	Retry string
 	// Queued, when set, is when Retry comes due in the relay queue, where
 	// it was written before the reply was handed over: whoever sends it
-	// takes it out (see durable.go).
+	// takes it out (package telegram, durable.go).
 	Queued time.Time
 }
 

@@ -58,3 +58,50 @@ func commandName(name string) bool {
 	}
 	return true
 }
+
+// A Menu is a command menu Telegram shows beside the message box: the
+// clients' (Chat 0), in English for everyone or in another language for
+// those whose Telegram speaks it (LanguageCode), or the one a person of
+// the practice sees in their own chat (Chat), in their language.
+type Menu struct {
+	LanguageCode string // for Chat 0: "" for everyone, else the clients whose Telegram is in it
+	Chat         int64
+	Items        []MenuItem
+}
+
+// MenuItem is a command and what a menu says of it.
+type MenuItem struct{ Command, Description string }
+
+// Menus are the command menus to register: the clients' in English and
+// Hebrew, then each therapist's and staff member's.
+func (b *Bot) Menus() []Menu {
+	items := func(lang string, cmds ...string) []MenuItem {
+		var out []MenuItem
+		for _, c := range cmds {
+			out = append(out, MenuItem{Command: c, Description: b.cat.T(lang, "cmd."+c, nil)})
+		}
+		return out
+	}
+	client := []string{"book", "my", "help", "language", "privacy", "cancel"}
+	menus := []Menu{{Items: items("en", client...)}, {LanguageCode: "he", Items: items("he", client...)}}
+
+	// The practice's people see the admin commands too, in their chat only.
+	admins := map[int64]string{}
+	for _, th := range b.practice.Therapists {
+		for _, id := range th.TelegramIDs {
+			admins[id] = th.Lang
+		}
+	}
+	for _, id := range b.practice.Staff {
+		if _, ok := admins[id]; !ok {
+			admins[id] = ""
+		}
+	}
+	for id, lang := range admins {
+		if lang == "" {
+			lang = b.practice.Language
+		}
+		menus = append(menus, Menu{Chat: id, Items: items(lang, "today", "week", "agenda", "block", "unblock", "client", "calendar", "book", "my", "help")})
+	}
+	return menus
+}

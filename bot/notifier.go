@@ -50,7 +50,7 @@ func (n *Notifier) send(ctx context.Context, replies []Reply) error {
 	switch {
 	case delivered > 0 || len(replies) == 0:
 		for _, r := range retry {
-			_ = n.Bot.retryLater(ctx, r)
+			_ = n.Bot.RetryLater(ctx, r)
 		}
 		return nil
 	case failed != nil:
@@ -129,7 +129,7 @@ func (n *Notifier) RefundDone(ctx context.Context, a tori.Appointment) error {
 			continue
 		}
 		n.Bot.log.Warn("refund message not delivered; queued", "chat", r.ChatID, "err", err)
-		if qerr := n.Bot.retryLater(ctx, r); qerr != nil {
+		if qerr := n.Bot.RetryLater(ctx, r); qerr != nil {
 			return qerr
 		}
 	}
@@ -166,7 +166,7 @@ func (n *Notifier) ErasureDone(ctx context.Context, rec tori.ErasureRecord) erro
 
 	for _, r := range b.erasedNotices(rec.Therapists, pol) {
 		if err := n.Send(ctx, r); err != nil && !final(err) {
-			_ = b.retryLater(ctx, r)
+			_ = b.RetryLater(ctx, r)
 		}
 	}
 	return nil
@@ -207,7 +207,7 @@ func (n *Notifier) Relay(ctx context.Context, r tori.Relay) error {
 	for _, rep := range replies {
 		if err := n.Send(ctx, rep); err != nil && !errors.Is(err, ErrUnreachable) {
 			n.Bot.log.Warn("message not passed on; retried", "chat", rep.ChatID, "err", err)
-			if err := n.Bot.retryLater(ctx, rep); err != nil {
+			if err := n.Bot.RetryLater(ctx, rep); err != nil {
 				return err
 			}
 		}

@@ -159,10 +159,10 @@ func clientRef(lang string, cl tori.Client) string {
 	return ref
 }
 
-// retryLater queues a reply Telegram did not take (its Retry member) in the
+// RetryLater queues a reply Telegram did not take (its Retry member) in the
 // relay queue, for the worker to send again in a minute. A reply queued
 // when it was handed over (Reply.Queued) is there already.
-func (b *Bot) retryLater(ctx context.Context, r Reply) error {
+func (b *Bot) RetryLater(ctx context.Context, r Reply) error {
 	if !r.Queued.IsZero() {
 		return nil
 	}

@@ -1,14 +1,11 @@
 package bot
 
-import "github.com/tori-bot/tori/storage"
-
-// A Redis outage (down, loading, out of memory, a failover: see
-// storage.Unavailable) passes by itself: the user is asked to try again in
-// a moment and keeps what they were looking at, and it is logged as a
-// warning, not as a fault.
-
-// outage reports whether err is Redis unable to take a command this moment.
-func outage(err error) bool { return storage.Unavailable(err) }
+// outage reports whether err is Redis unable to take a command this moment
+// (down, loading, out of memory, a failover: Store.Unavailable). An outage
+// passes by itself: the user is asked to try again in a moment and keeps
+// what they were looking at (tryAgain), and it is logged as a warning, not
+// as a fault (logFailure).
+func (b *Bot) outage(err error) bool { return b.store.Unavailable(err) }
 
 // tryAgain tells the user that their step could not be taken this moment.
 // A pressed button's message stays as it is, its buttons included, so the
@@ -27,7 +24,7 @@ func (c *turn) tryAgain() {
 // else as a fault (ERROR).
 func (b *Bot) logFailure(msg string, err error, args ...any) {
 	args = append(args, "err", err)
-	if outage(err) {
+	if b.outage(err) {
 		b.log.Warn(msg+": Redis unavailable", args...)
 		return
 	}

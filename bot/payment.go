@@ -2,9 +2,7 @@ package bot
 
 import (
 	"context"
-	"errors"
 
-	tg "github.com/go-telegram/bot"
 	"github.com/tori-bot/tori"
 )
 
@@ -193,14 +191,8 @@ func (b *Bot) TellSettled(ctx context.Context, send func(context.Context, Reply)
 	}
 	for _, rep := range notices {
 		if err := send(ctx, rep); err != nil && !final(err) {
-			_ = b.retryLater(ctx, rep)
+			_ = b.RetryLater(ctx, rep)
 		}
 	}
 	return nil
-}
-
-// final reports a failed send that sending again would not change: the
-// chat cannot be written to, or Telegram refused the request itself.
-func final(err error) bool {
-	return errors.Is(err, ErrUnreachable) || errors.Is(err, tg.ErrorBadRequest) || errors.Is(err, tg.ErrorForbidden)
 }

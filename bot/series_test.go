@@ -9,7 +9,6 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 )
 
 // jlm is a day at hm in the test practice's zone.
@@ -273,31 +272,5 @@ func TestSeriesHebrewFortnightly(t *testing.T) {
 	omer.pressData("t:talk:adi:" + strconvUnixMinutes(w.jlm(date(1, 26), "10:00"))).sees("בדקו בבקשה את פרטי התור")
 	if _, ok := omer.button("כל שבוע"); ok {
 		t.Fatalf("a series offered on the horizon: %v", labels(omer.screen))
-	}
-}
-
-// TestSeriesThroughTelegram: a weekly series booked through the real
-// client and the fake Bot API: the flow stays in one message, the client
-// gets one calendar file with every session, and the therapist's chats
-// one notice each.
-func TestSeriesThroughTelegram(t *testing.T) {
-	l := startLive(t)
-	dana := l.user(101, "Dana", "en")
-	dana.say("/start talk").press("Adi Levi").press("Tue 1/12").press("10:00").sees("Please check your booking")
-	dana.press("Make it weekly").press("4 sessions").sees("✅ Tue 22/12")
-	dana.press("Book 4 sessions").sees("You're booked: 4 sessions.", "• Tue 22/12, 10:00–10:50")
-
-	docs := files(l.waitChat(101, "the series' file", func(ms []telegramtest.Message) bool { return len(files(ms)) == 1 }))
-	if data := string(docs[0].File.Data); strings.Count(data, "BEGIN:VEVENT") != 4 || field(docs[0].File.Data, "METHOD") != "PUBLISH" {
-		t.Fatalf("file %s:\n%s", docs[0].File.Name, data)
-	}
-	if msgs := withoutFiles(l.fake.Messages(101)); len(msgs) != 1 {
-		t.Fatalf("Dana's chat has %d messages, want the flow's one", len(msgs))
-	}
-	l.settle()
-	for _, id := range []int64{9001, 9011} {
-		if ms := l.fake.Messages(id); len(ms) != 1 || !strings.Contains(ms[0].Text, "סדרה חדשה: 4 פגישות") {
-			t.Fatalf("therapist chat %d: %d messages", id, len(ms))
-		}
 	}
 }

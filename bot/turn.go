@@ -41,7 +41,7 @@ func (c *turn) send(text string, kb [][]Button) {
 // Redis is told as one (see tryAgain).
 func (c *turn) fail(op string, err error) {
 	c.logFailure(op, err, "user", c.in.User.ID)
-	if outage(err) {
+	if c.outage(err) {
 		c.tryAgain()
 		return
 	}

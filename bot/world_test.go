@@ -10,6 +10,8 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/internal/logtest"
+	"github.com/tori-bot/tori/internal/testpractice"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
 )
@@ -21,7 +23,7 @@ type world struct {
 	bot      *bot.Bot
 	bookings *tori.Bookings
 	store    *storage.Store
-	clock    *fakeClock
+	clock    *testpractice.Clock
 	p        *tori.Practice
 	mu       sync.Mutex
 	msgID    int
@@ -32,8 +34,8 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	p := testPractice()
 	st := storagetest.MustStore(t)
-	clk := &fakeClock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location)}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	clk := testpractice.NewClock(time.Date(2026, 11, 30, 10, 0, 0, 0, p.Location))
+	log := slog.New(slog.NewTextHandler(logtest.To(t), nil))
 	bk := &tori.Bookings{Practice: p, Store: st, Now: clk.Now}
 	b, err := bot.New(bot.Config{Practice: p, Bookings: bk, Store: st, Now: clk.Now, Log: log})
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // bookToPay takes client c through choosing a prepaid session to the pay

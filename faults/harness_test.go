@@ -24,10 +24,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // binary is the tori binary built with -tags faults, once for the suite.

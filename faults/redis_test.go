@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // TestRedisRestart: Redis (append-only, fsync always) is killed and, after

@@ -3,8 +3,6 @@ package scheduler
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"testing"
@@ -12,8 +10,9 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/internal/testpractice"
+	"github.com/tori-bot/tori/telegram"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // BenchmarkReminderDispatch drains 10,000 due reminders through the real
@@ -67,13 +66,14 @@ func BenchmarkReminderDispatch(b *testing.B) {
 			}
 		}
 		e.clock.Set(base.Add(-24*time.Hour + 9*time.Hour))
-		limiter := &bot.Limiter{Rate: rate}
-		tg, err := bot.Connect(ctx, e.bot, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, Limiter: limiter})
+		limiter := &telegram.Limiter{Rate: rate}
+		tg, err := telegram.Connect(ctx, telegram.Config{Bot: e.bot, Store: e.store, Now: e.clock.Now, Log: quietLog(),
+			Token: telegramtest.Token, APIURL: fake.URL, Limiter: limiter})
 		if err != nil {
 			b.Fatal(err)
 		}
 		w := New(Config{Practice: p, Bookings: e.bookings, Store: e.store, Notify: &bot.Notifier{Bot: e.bot, Send: tg.Send},
-			Now: e.clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			Now: e.clock.Now, Log: quietLog()})
 		b.StartTimer()
 		began := time.Now()
 		n, err := w.sendReminders(ctx)

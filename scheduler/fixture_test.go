@@ -43,7 +43,7 @@ func (c *clock) At(d tori.Date, hm string) time.Time {
 
 // outbox records what the notifier sent, per chat. A notice queued for
 // the worker before it was handed over (bot.Reply.Queued) is taken out of
-// the queue once sent, as bot.Telegram does.
+// the queue once sent, as telegram.Telegram does.
 type outbox struct {
 	mu    sync.Mutex
 	sent  map[int64][]bot.Reply
@@ -127,7 +127,7 @@ func newEnvOn(t testing.TB, p *tori.Practice, st *storage.Store) *env {
 		t.Fatal(err)
 	}
 	bk := &tori.Bookings{Practice: p, Store: st, Payments: gateway, Now: clk.Now}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := quietLog()
 	b, err := bot.New(bot.Config{Practice: p, Bookings: bk, Store: st, Now: clk.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
@@ -136,6 +136,9 @@ func newEnvOn(t testing.TB, p *tori.Practice, st *storage.Store) *env {
 	w := New(Config{Practice: p, Bookings: bk, Store: st, Notify: &bot.Notifier{Bot: b, Send: out.Send}, Now: clk.Now, Log: log})
 	return &env{t: t, p: p, clock: clk, store: st, bookings: bk, bot: b, out: out, pp: pp, worker: w}
 }
+
+// quietLog is a logger that writes nowhere.
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func client(id int64) tori.Client {
 	return tori.Client{ID: id, ChatID: id, Name: fmt.Sprintf("Client %d", id), Lang: "en"}

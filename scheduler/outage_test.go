@@ -12,8 +12,9 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/internal/testpractice"
+	"github.com/tori-bot/tori/telegram"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // Telegram outages: the Bot API answers 429 (with retry_after) and 500 for
@@ -75,9 +76,10 @@ func (wt *wiretap) calls(method string) []hit {
 
 // connect connects the env's bot to a fake Telegram with the production
 // limiter (25 messages a second overall, one a second per chat).
-func (e *env) connect(fake *telegramtest.Server) *bot.Telegram {
+func (e *env) connect(fake *telegramtest.Server) *telegram.Telegram {
 	e.t.Helper()
-	tg, err := bot.Connect(context.Background(), e.bot, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: time.Second})
+	tg, err := telegram.Connect(context.Background(), telegram.Config{Bot: e.bot, Store: e.store, Now: e.clock.Now, Log: quietLog(),
+		Token: telegramtest.Token, APIURL: fake.URL, PollTimeout: time.Second})
 	if err != nil {
 		e.t.Fatal(err)
 	}

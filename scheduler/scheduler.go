@@ -33,7 +33,7 @@ type Store interface {
 	Ack(ctx context.Context, q tori.Queue, therapist string, c tori.Claim) (bool, error)
 	Requeue(ctx context.Context, q tori.Queue, therapist string, c tori.Claim, due time.Time) (bool, error)
 	// Claim, Finish and Forget guard work done once across workers (see
-	// bot.Store): a short claim, a long "done", or the claim dropped.
+	// telegram.Store): a short claim, a long "done", or the claim dropped.
 	Claim(ctx context.Context, kind, id string, lease time.Duration) (bool, error)
 	Finish(ctx context.Context, kind, id string, keep time.Duration) error
 	Forget(ctx context.Context, kind, id string) error

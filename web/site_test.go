@@ -12,12 +12,13 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/internal/testpractice"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/telegram"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 	"github.com/tori-bot/tori/web"
 )
 
@@ -63,8 +64,8 @@ func startSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := bot.Connect(context.Background(), b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: fake.URL,
-		Limiter: &bot.Limiter{Rate: 10000, PerChat: time.Millisecond}})
+	tg, err := telegram.Connect(context.Background(), telegram.Config{Bot: b, Store: st, Now: clock, Log: log,
+		Token: telegramtest.Token, APIURL: fake.URL, Limiter: &telegram.Limiter{Rate: 10000, PerChat: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}

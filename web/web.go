@@ -20,7 +20,7 @@ import (
 )
 
 // Store is what the pages keep besides appointments: PayPal webhook
-// events claimed (see bot.Store's Claim, Finish, Forget: kind "pp") and
+// events claimed (see telegram.Store's Claim, Finish, Forget: kind "pp") and
 // the therapists' feed secrets. storage.Store satisfies it. Errors are
 // EINTERNAL.
 type Store interface {

@@ -20,10 +20,11 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/telegram"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 	"github.com/tori-bot/tori/web"
 )
 
@@ -310,11 +311,11 @@ func benchRun(ctx context.Context, cfg benchConfig, clients int, logw io.Writer)
 	res := &benchResult{clients: clients}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	limiter := &bot.Limiter{Rate: 1e6, PerChat: time.Microsecond}
+	limiter := &telegram.Limiter{Rate: 1e6, PerChat: time.Microsecond}
 	if cfg.limits {
-		limiter = &bot.Limiter{} // Telegram's pace, as tori runs
+		limiter = &telegram.Limiter{} // Telegram's pace, as tori runs
 	}
-	tg, err := bot.Connect(rctx, b, bot.TelegramOptions{Token: telegramtest.Token, APIURL: telegramURL, PollTimeout: 5 * time.Second,
+	tg, err := telegram.Connect(rctx, telegram.Config{Bot: b, Store: st, Log: log, Token: telegramtest.Token, APIURL: telegramURL, PollTimeout: 5 * time.Second,
 		Limiter: limiter,
 		OnUpdate: func(d time.Duration) {
 			mu.Lock()

@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/payments/paypaltest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // loadSide is the load side of tori bench: the fake Telegram Bot API and

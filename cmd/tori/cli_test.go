@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // wrongToken is of @BotFather's form, but not the fake's.
@@ -190,6 +190,42 @@ func TestTelegramThatNeverAnswers(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "connecting to Telegram…") {
 		t.Fatalf("no line before connecting:\n%s", logs)
+	}
+}
+
+// TestTelegramSilentAfterConnecting: a Bot API that answers getMe, then
+// takes the start-up calls and never answers them, does not hold tori:
+// the command menus give up with a warning after telegramTimeout, and
+// asking whether a webhook is set stops tori with one line.
+func TestTelegramSilentAfterConnecting(t *testing.T) {
+	fake := telegramtest.NewUnstarted()
+	stop := make(chan struct{})
+	serve := fake.Config.Handler
+	fake.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/setMyCommands") || strings.HasSuffix(r.URL.Path, "/getWebhookInfo") {
+			select { // taken, never answered
+			case <-r.Context().Done():
+			case <-stop:
+			}
+			return
+		}
+		serve.ServeHTTP(w, r)
+	})
+	fake.Start()
+	defer fake.Close()
+	defer close(stop)
+
+	old := telegramTimeout
+	telegramTimeout = 200 * time.Millisecond
+	defer func() { telegramTimeout = old }()
+	logs := &syncBuffer{}
+	err := run(context.Background(), []string{"bot"}, testEnv(t, fake, nil), logs)
+	want := "Telegram (" + strings.TrimPrefix(fake.URL, "http://") + ") did not answer within 200ms (asking whether a webhook is set): check the network, or TELEGRAM_API_URL"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error = %v, want %q", err, want)
+	}
+	if !strings.Contains(logs.String(), "could not register the command menu") {
+		t.Fatalf("no warning for the command menus:\n%s", logs)
 	}
 }
 

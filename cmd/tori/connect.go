@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/telegram"
 )
 
 // botToken is the form of the tokens @BotFather gives: the bot's numeric
@@ -31,25 +31,47 @@ func readToken(getenv func(string) string) (string, error) {
 	return token, nil
 }
 
-// telegramTimeout bounds the first call to Telegram (a variable, so that
-// tests can shorten it); a server that takes the connection and never
-// answers would otherwise hold tori for the client's 60 s.
+// telegramTimeout bounds each call to Telegram at start-up (a variable,
+// so that tests can shorten it); a server that takes the connection and
+// never answers would otherwise hold tori for the client's 60 s.
 var telegramTimeout = 10 * time.Second
 
-// connectTelegram is bot.Connect with a line before it and telegramTimeout
-// on it.
-func connectTelegram(ctx context.Context, log *slog.Logger, b *bot.Bot, o bot.TelegramOptions) (*bot.Telegram, error) {
-	where := "api.telegram.org"
-	if u, err := url.Parse(o.APIURL); err == nil && u.Host != "" {
-		where = u.Host
-	}
+// errTelegramSilent: Telegram took the connection but did not answer a
+// start-up call within telegramTimeout.
+var errTelegramSilent = errors.New("did not answer")
 
-	log.Info("connecting to Telegram…", "api", where)
+// connectTelegram is telegram.Connect with a line before it and
+// telegramTimeout on it.
+func connectTelegram(ctx context.Context, log *slog.Logger, o telegram.Config) (*telegram.Telegram, error) {
+	log.Info("connecting to Telegram…", "api", telegramHost(o.APIURL))
+	var tg *telegram.Telegram
+	err := atStart(ctx, o.APIURL, "", func(ctx context.Context) (err error) {
+		tg, err = telegram.Connect(ctx, o)
+		return err
+	})
+	return tg, err
+}
+
+// atStart makes a start-up call to Telegram (the one at apiURL) with
+// telegramTimeout on it; what names it in the error of a call that got no
+// answer (errTelegramSilent).
+func atStart(ctx context.Context, apiURL, what string, call func(context.Context) error) error {
 	cctx, cancel := context.WithTimeout(ctx, telegramTimeout)
 	defer cancel()
-	tg, err := bot.Connect(cctx, b, o)
+	err := call(cctx)
 	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
-		return nil, fmt.Errorf("Telegram (%s) did not answer within %s: check the network, or TELEGRAM_API_URL", where, telegramTimeout)
+		if what != "" {
+			what = " (" + what + ")"
+		}
+		return fmt.Errorf("Telegram (%s) %w within %s%s: check the network, or TELEGRAM_API_URL", telegramHost(apiURL), errTelegramSilent, telegramTimeout, what)
 	}
-	return tg, err
+	return err
+}
+
+// telegramHost is the host of the Bot API at apiURL ("": Telegram's own).
+func telegramHost(apiURL string) string {
+	if u, err := url.Parse(apiURL); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "api.telegram.org"
 }

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 const unencrypted = "notes are stored unencrypted"

@@ -44,6 +44,7 @@ import (
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/scheduler"
 	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/telegram"
 	"github.com/tori-bot/tori/web"
 )
 
@@ -53,7 +54,8 @@ var (
 	_ bot.Store           = (*storage.Store)(nil)
 	_ tori.PaymentGateway = (*payments.PayPal)(nil)
 	_ web.WebhookParser   = (*payments.PayPal)(nil)
-	_ web.Deliverer       = (*bot.Telegram)(nil)
+	_ web.Deliverer       = (*telegram.Telegram)(nil)
+	_ telegram.Store      = (*storage.Store)(nil)
 	_ web.Store           = (*storage.Store)(nil)
 	_ scheduler.Store     = (*storage.Store)(nil)
 	_ tori.PrivacyStore   = (*storage.Store)(nil)
@@ -179,7 +181,7 @@ type parts struct {
 	bookings *tori.Bookings
 	paypal   *payments.PayPal // nil: no money online
 	bot      *bot.Bot
-	tg       *bot.Telegram
+	tg       *telegram.Telegram
 }
 
 // serveTori runs the bot, the worker or both until ctx ends: the second
@@ -283,12 +285,13 @@ func connectParts(ctx context.Context, c runConfig, rdb redis.UniversalClient, l
 	if x.bot, err = bot.New(bot.Config{Practice: c.practice, Bookings: x.bookings, Store: x.store, PublicURL: c.public, Log: log}); err != nil {
 		return x, err
 	}
-	if x.tg, err = connectTelegram(ctx, log, x.bot, bot.TelegramOptions{Token: c.token, APIURL: c.apiURL, Limiter: &bot.Limiter{Rate: c.rate}}); err != nil {
+	if x.tg, err = connectTelegram(ctx, log, telegram.Config{Bot: x.bot, Store: x.store, Log: log,
+		Token: c.token, APIURL: c.apiURL, Limiter: &telegram.Limiter{Rate: c.rate}}); err != nil {
 		return x, err
 	}
 
 	if c.runBot {
-		if err := x.tg.RegisterCommands(ctx); err != nil {
+		if err := atStart(ctx, c.apiURL, "setting the command menus", x.tg.RegisterCommands); err != nil {
 			log.Warn("could not register the command menu; the bot works without it", "err", err)
 		}
 	}
@@ -311,25 +314,41 @@ func publicRoutes(c runConfig, x parts, log *slog.Logger) http.Handler {
 
 	mux := web.New(cfg).Public(ready, x.paypal != nil && c.runBot)
 	if c.takesWebhook() {
-		mux.Handle("POST "+bot.WebhookPath, x.tg.WebhookHandler(c.secret))
+		mux.Handle("POST "+telegram.WebhookPath, x.tg.WebhookHandler(c.secret))
 	}
 	return mux
 }
 
 // takeUpdates sets Telegram's webhook, or starts long polling on a
 // goroutine of wg's; the worker alone takes none.
-func takeUpdates(ctx context.Context, c runConfig, tg *bot.Telegram, wg *sync.WaitGroup) error {
+func takeUpdates(ctx context.Context, c runConfig, tg *telegram.Telegram, wg *sync.WaitGroup) error {
 	switch {
 	case c.takesWebhook():
-		if err := tg.SetWebhook(ctx, c.public+bot.WebhookPath, c.secret, c.maxConn); err != nil {
-			return fmt.Errorf("Telegram refused the webhook %s%s (%w): PUBLIC_URL must be an https address Telegram can reach", c.public, bot.WebhookPath, err)
-		}
+		return setWebhook(ctx, c, tg)
 	case c.polls():
-		if err := tg.PrepareToPoll(ctx, c.noWebhook); err != nil {
+		err := atStart(ctx, c.apiURL, "asking whether a webhook is set", func(ctx context.Context) error {
+			return tg.PrepareToPoll(ctx, c.noWebhook)
+		})
+		if err != nil {
 			return err
 		}
 		wg.Add(1)
 		go func() { defer wg.Done(); tg.Run(ctx) }()
+	}
+	return nil
+}
+
+// setWebhook registers PUBLIC_URL's webhook with Telegram.
+func setWebhook(ctx context.Context, c runConfig, tg *telegram.Telegram) error {
+	hook := c.public + telegram.WebhookPath
+	err := atStart(ctx, c.apiURL, "setting the webhook", func(ctx context.Context) error {
+		return tg.SetWebhook(ctx, hook, c.secret, c.maxConn)
+	})
+	switch {
+	case errors.Is(err, errTelegramSilent):
+		return err
+	case err != nil:
+		return fmt.Errorf("Telegram refused the webhook %s (%w): PUBLIC_URL must be an https address Telegram can reach", hook, err)
 	}
 	return nil
 }

@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/storage/storagetest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // TestMain: tori bench -apart starts this test binary as its load process,

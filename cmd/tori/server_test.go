@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // shortTimeouts makes every listener's timeouts short for one test.

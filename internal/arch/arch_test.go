@@ -26,8 +26,9 @@ var rooms = map[string][]string{
 	"payments":  {"payments"},
 	"scheduler": {"scheduler"},
 	"bot":       {"bot"},
+	"telegram":  {"telegram"},
 	"web":       {"web"},
-	"fakes":     {"bot/telegramtest", "payments/paypaltest", "storage/storagetest", "internal/testpractice", "internal/logtest"},
+	"fakes":     {"telegram/telegramtest", "payments/paypaltest", "storage/storagetest", "internal/testpractice", "internal/logtest"},
 	"wiring":    {"cmd/tori", "internal/preview"},
 	"suites":    {"faults", "internal/arch"},
 }
@@ -44,33 +45,30 @@ var arrows = map[string][]string{
 	"payments":  {"metrics", "root"},
 	"scheduler": {"metrics", "root"},
 	"bot":       {"ical", "helpers", "root"},
+	"telegram":  {"bot", "metrics", "helpers", "root"},
 	"web":       {"bot", "ical", "storage", "helpers", "root"},
 	"fakes":     {"storage", "root"},
-	"wiring":    {"web", "bot", "scheduler", "payments", "storage", "metrics", "fakes", "helpers", "root"},
+	"wiring":    {"web", "telegram", "bot", "scheduler", "payments", "storage", "metrics", "fakes", "helpers", "root"},
 	"suites":    nil,
 }
 
-// banned are imports from outside the module a room's code must not make
-// ("*": every room): a package (and every package under it), or
-// "non-std", every package outside the standard library.
+// banned are imports from outside the module a room's code must not make:
+// a package (and every package under it), or "non-std", every package
+// outside the standard library.
 var banned = map[string][]string{
-	"*":         {"github.com/go-telegram/bot"}, // only the Telegram adapter speaks to Telegram
 	"root":      {"non-std", "net"},
-	"bot":       {"net/http"},
+	"bot":       {"net/http"}, // the conversation knows neither Telegram nor HTTP
 	"ical":      {"net"},
 	"scheduler": {"net/http"},
 }
 
-// adapterFiles are the Telegram adapter's files still in bot/ (issue 18's
-// next step moves them to a package of their own; payment.go is here for
-// final(), which reads the Telegram library's errors). Until then these
-// files, and only they, may also import adapterMay and what bot's banned
-// list bans; and no room but the wiring may use what they declare. This
-// list, adapterMay and the checks that read them go when the adapter moves.
-var (
-	adapterFiles = []string{"bot/telegram.go", "bot/durable.go", "bot/transport.go", "bot/limiter.go", "bot/outbox.go", "bot/webhook.go", "bot/outage.go", "bot/payment.go"}
-	adapterMay   = []string{"metrics", "storage"}
-)
+// onlyIn are imports from outside the module (and every package under
+// each) that only the code of the packages named may make.
+var onlyIn = map[string][]string{
+	// Only the Telegram adapter speaks to Telegram; its fake and the wiring
+	// may name its types.
+	"github.com/go-telegram/bot": {"telegram", "telegram/telegramtest", "cmd/tori", "internal/preview"},
+}
 
 // pkg is one package's code (test files aside).
 type pkg struct {
@@ -99,7 +97,7 @@ func TestImportDirection(t *testing.T) {
 		for name, f := range p.files {
 			for _, imp := range f.Imports {
 				path, _ := strconv.Unquote(imp.Path.Value)
-				if why := refused(room, name, path, roomOf); why != "" {
+				if why := refused(room, p.path, path, roomOf); why != "" {
 					t.Errorf("%s imports %s: %s", name, path, why)
 				}
 			}
@@ -107,114 +105,48 @@ func TestImportDirection(t *testing.T) {
 	}
 }
 
-// refused says why file (of a package in room) may not import path, or "".
-func refused(room, file, path string, roomOf map[string]string) string {
-	adapter := slices.Contains(adapterFiles, file)
+// refused says why the code of the package pkg, in room, may not import
+// path, or "".
+func refused(room, pkg, path string, roomOf map[string]string) string {
 	if rel, ours := strings.CutPrefix(path, module); ours && (rel == "" || rel[0] == '/') {
 		to, ok := roomOf[strings.TrimPrefix(rel, "/")]
 		switch {
 		case !ok:
 			return "a package in no room"
-		case to == room, slices.Contains(arrows[room], to), adapter && slices.Contains(adapterMay, to):
+		case to == room, slices.Contains(arrows[room], to):
 			return ""
 		}
 		return "no arrow from " + room + " to " + to + " (docs/ARCHITECTURE.md, Rooms and arrows)"
 	}
-	if adapter {
-		return ""
+
+	for b, pkgs := range onlyIn {
+		if under(path, b) && !slices.Contains(pkgs, pkg) {
+			return "only " + strings.Join(pkgs, ", ") + " may import " + b + " (docs/ARCHITECTURE.md, Rooms and arrows)"
+		}
 	}
-	for _, b := range append(banned[room], banned["*"]...) {
+	for _, b := range banned[room] {
 		std := !strings.Contains(strings.Split(path, "/")[0], ".")
-		if b == "non-std" && !std || path == b || strings.HasPrefix(path, b+"/") {
+		if b == "non-std" && !std || under(path, b) {
 			return room + " may not import " + b + " (docs/ARCHITECTURE.md, Rooms and arrows)"
 		}
 	}
 	return ""
 }
 
-// TestAdapterStaysApart: no room but the wiring uses what the Telegram
-// adapter's files in bot/ declare, so that moving them out of bot/ breaks
-// nothing but the wiring.
-func TestAdapterStaysApart(t *testing.T) {
-	pkgs := load(t)
-	declared := map[string]bool{}
-	for _, p := range pkgs {
-		for name, f := range p.files {
-			if slices.Contains(adapterFiles, name) {
-				for _, n := range exported(f) {
-					declared[n] = true
-				}
-			}
-		}
-	}
-	if len(declared) == 0 {
-		t.Fatal("the adapter's files declare nothing exported: has the adapter moved? Then this test and adapterFiles go")
-	}
+// under reports whether path is the package b or one under it.
+func under(path, b string) bool { return path == b || strings.HasPrefix(path, b+"/") }
 
-	for _, p := range pkgs {
-		if p.path == "bot" || slices.Contains(rooms["wiring"], p.path) {
-			continue
-		}
-		for name, f := range p.files {
-			for _, use := range uses(f, module+"/bot") {
-				if declared[use] {
-					t.Errorf("%s uses bot.%s, which the Telegram adapter declares: only the wiring may", name, use)
-				}
+// TestOnlyInNamesPackages: every package onlyIn allows an import is one of
+// the rooms' (a package renamed or gone is not silently allowed still).
+func TestOnlyInNamesPackages(t *testing.T) {
+	all := roomOfAll()
+	for b, pkgs := range onlyIn {
+		for _, p := range pkgs {
+			if !slices.Contains(all, p) {
+				t.Errorf("onlyIn lets %q import %s, but no room holds it", p, b)
 			}
 		}
 	}
-}
-
-// exported are the names f declares at its top level that other packages
-// can use (methods aside: a value of the type is needed first).
-func exported(f *ast.File) []string {
-	var names []string
-	for _, d := range f.Decls {
-		switch d := d.(type) {
-		case *ast.FuncDecl:
-			if d.Recv == nil && d.Name.IsExported() {
-				names = append(names, d.Name.Name)
-			}
-		case *ast.GenDecl:
-			for _, s := range d.Specs {
-				switch s := s.(type) {
-				case *ast.TypeSpec:
-					names = append(names, s.Name.Name)
-				case *ast.ValueSpec:
-					for _, n := range s.Names {
-						names = append(names, n.Name)
-					}
-				}
-			}
-		}
-	}
-	return slices.DeleteFunc(names, func(n string) bool { return !ast.IsExported(n) })
-}
-
-// uses are the names f takes from the package at path (pkg.Name).
-func uses(f *ast.File, path string) []string {
-	local := ""
-	for _, imp := range f.Imports {
-		if p, _ := strconv.Unquote(imp.Path.Value); p == path {
-			local = filepath.Base(path)
-			if imp.Name != nil {
-				local = imp.Name.Name
-			}
-		}
-	}
-	if local == "" {
-		return nil
-	}
-	var names []string
-	ast.Inspect(f, func(n ast.Node) bool {
-		if sel, ok := n.(*ast.SelectorExpr); ok {
-			if x, ok := sel.X.(*ast.Ident); ok && x.Name == local {
-				names = append(names, sel.Sel.Name)
-			}
-		}
-		return true
-	})
-	return names
 }
 
 // load parses the code (test files aside, every build tag included) of

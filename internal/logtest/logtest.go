@@ -3,8 +3,10 @@
 package logtest
 
 import (
+	"io"
 	"strings"
 	"sync"
+	"testing"
 )
 
 // Lines is an io.Writer for a slog handler that keeps every line.
@@ -36,4 +38,16 @@ func (l *Lines) With(parts ...string) []string {
 		}
 	}
 	return out
+}
+
+// To is an io.Writer for a slog handler that sends each line to tb's log,
+// shown only when the test fails or with -v.
+func To(tb testing.TB) io.Writer { return testLog{tb} }
+
+type testLog struct{ tb testing.TB }
+
+func (w testLog) Write(p []byte) (int, error) {
+	w.tb.Helper()
+	w.tb.Log(string(p))
+	return len(p), nil
 }

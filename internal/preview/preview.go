@@ -30,11 +30,12 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
-	"github.com/tori-bot/tori/bot/telegramtest"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/scheduler"
 	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/telegram"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 	"github.com/tori-bot/tori/web"
 )
 
@@ -202,8 +203,8 @@ func (p *Preview) startTori(ctx context.Context, cfg Config, store *storage.Stor
 
 	// Telegram.
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	tg, err := bot.Connect(rctx, p.bot, bot.TelegramOptions{Token: telegramtest.Token, APIURL: p.tg.URL, PollTimeout: 5 * time.Second,
-		Limiter: &bot.Limiter{}})
+	tg, err := telegram.Connect(rctx, telegram.Config{Bot: p.bot, Store: store, Now: p.clock.Now, Log: cfg.Log,
+		Token: telegramtest.Token, APIURL: p.tg.URL, PollTimeout: 5 * time.Second, Limiter: &telegram.Limiter{}})
 	if err == nil {
 		err = tg.RegisterCommands(ctx)
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // TestPreviewAnswersOnlyItsNames: a request under another Host (a page of

@@ -8,7 +8,7 @@ import (
 	"net/http"
 
 	"github.com/tori-bot/tori"
-	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 //go:embed web

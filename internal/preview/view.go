@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tori-bot/tori/bot/telegramtest"
+	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
 // cast makes the people the page can be: two clients, and everyone of

@@ -72,53 +72,66 @@ func Naming(all string, needles ...string) []string {
 	return found
 }
 
+// dumpKey writes key k's values to b, a line each, indented under it.
 func dumpKey(ctx context.Context, c redis.Cmdable, k string, b *strings.Builder) error {
 	typ, err := c.Type(ctx, k).Result()
 	if err != nil {
 		return err
 	}
-
-	var vals []string
-	switch typ {
-	case "string":
-		v, err := c.Get(ctx, k).Result()
-		if err != nil && err != redis.Nil {
-			return err
-		}
-		vals = []string{v}
-	case "hash":
-		m, err := c.HGetAll(ctx, k).Result()
-		if err != nil {
-			return err
-		}
-		for f, v := range m {
-			vals = append(vals, f+" = "+v)
-		}
-		sort.Strings(vals)
-	case "set":
-		vals, err = c.SMembers(ctx, k).Result()
-		sort.Strings(vals)
-	case "zset":
-		var zs []redis.Z
-		zs, err = c.ZRangeWithScores(ctx, k, 0, -1).Result()
-		for _, z := range zs {
-			vals = append(vals, fmt.Sprintf("%v %v", z.Member, strconv.FormatFloat(z.Score, 'f', -1, 64)))
-		}
-	case "list":
-		vals, err = c.LRange(ctx, k, 0, -1).Result()
-	case "stream":
-		var xs []redis.XMessage
-		xs, err = c.XRange(ctx, k, "-", "+").Result()
-		for _, x := range xs {
-			vals = append(vals, fmt.Sprint(x.Values))
-		}
-	case "none": // gone since the scan
-	default:
+	read, ok := readers[typ]
+	if !ok {
 		return fmt.Errorf("key %s: type %s not read", k, typ)
 	}
 
+	vals, err := read(ctx, c, k)
 	for _, v := range vals {
 		fmt.Fprintln(b, "\t"+v)
 	}
 	return err
+}
+
+// readers read a key of each Redis type as lines, sorted where Redis
+// keeps no order ("none": a key gone since the scan).
+var readers = map[string]func(ctx context.Context, c redis.Cmdable, k string) ([]string, error){
+	"string": func(ctx context.Context, c redis.Cmdable, k string) ([]string, error) {
+		v, err := c.Get(ctx, k).Result()
+		if err != nil && err != redis.Nil {
+			return nil, err
+		}
+		return []string{v}, nil
+	},
+	"hash": func(ctx context.Context, c redis.Cmdable, k string) ([]string, error) {
+		m, err := c.HGetAll(ctx, k).Result()
+		var vals []string
+		for f, v := range m {
+			vals = append(vals, f+" = "+v)
+		}
+		sort.Strings(vals)
+		return vals, err
+	},
+	"set": func(ctx context.Context, c redis.Cmdable, k string) ([]string, error) {
+		vals, err := c.SMembers(ctx, k).Result()
+		sort.Strings(vals)
+		return vals, err
+	},
+	"zset": func(ctx context.Context, c redis.Cmdable, k string) ([]string, error) {
+		zs, err := c.ZRangeWithScores(ctx, k, 0, -1).Result()
+		var vals []string
+		for _, z := range zs {
+			vals = append(vals, fmt.Sprintf("%v %v", z.Member, strconv.FormatFloat(z.Score, 'f', -1, 64)))
+		}
+		return vals, err
+	},
+	"list": func(ctx context.Context, c redis.Cmdable, k string) ([]string, error) {
+		return c.LRange(ctx, k, 0, -1).Result()
+	},
+	"stream": func(ctx context.Context, c redis.Cmdable, k string) ([]string, error) {
+		xs, err := c.XRange(ctx, k, "-", "+").Result()
+		var vals []string
+		for _, x := range xs {
+			vals = append(vals, fmt.Sprint(x.Values))
+		}
+		return vals, err
+	},
+	"none": func(context.Context, redis.Cmdable, string) ([]string, error) { return nil, nil },
 }
