@@ -67,14 +67,21 @@ func (c *turn) seriesContinue(id string) {
 		return
 	}
 
+	// Held as a time chosen in the chat is: the chat's flow holds it.
 	first := c.nextAfter(sr, last)
+	c.releaseCurrent()
 	h, err := c.bookings.Hold(c.ctx, c.client(), sr.Rule.ServiceID, sr.Rule.TherapistID, first, c.in.MessageID)
+	if tori.ErrorCode(err) == tori.EINTERNAL {
+		c.fail("hold the next series", err)
+		return
+	}
 	if err != nil {
-		c.logFailure("hold the next series", err, "user", c.in.User.ID)
 		c.show(c.t("series.more_taken", map[string]any{"When": c.whenRange(c.lang, first, first.Add(last.End.Sub(last.Start)))}),
 			[][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}}})
 		return
 	}
+	c.saveState(c.ctx, c.in.User.ChatID, state{Hold: h.ID})
+
 	if n := min(sr.Rule.Count, c.seriesMost(h, sr.Rule.Every)); n >= 2 {
 		c.seriesPlan(h.ID, sr.Rule.Every, n, weeks{})
 		return

@@ -12,7 +12,8 @@ import (
 // asked whether to continue for 4 more, and the therapist is told the
 // series ends; Omer pressing her buttons changes nothing; her "yes" holds
 // the same time a week after the last and shows the weeks as any new
-// series, booked on confirming; "no" only thanks her.
+// series, booked on confirming (a time taken says so and holds nothing);
+// "no" only thanks her.
 func TestSeriesContinue(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
@@ -43,6 +44,18 @@ func TestSeriesContinue(t *testing.T) {
 	dana.press("No, thank you").sees("Thank you. Your last session of the series stays on Tuesday 22 December 2026.")
 	if n := len(w.upcoming(dana.c)); n != 1 {
 		t.Fatalf("%d sessions ahead after no, want 1", n)
+	}
+
+	// The same time a week after the last, held by Omer: nothing is held for her.
+	next := last.Start.AddDate(0, 0, 7)
+	oh, err := w.bookings.Hold(ctx, omer.c, "talk", "adi", next, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dana.screen = rs[0]
+	dana.press("Yes, 4 more").sees("(Tuesday 29 December 2026, 10:00–10:50) is not free")
+	if err := w.bookings.Release(ctx, omer.c, oh.ID); err != nil {
+		t.Fatal(err)
 	}
 
 	dana.screen = rs[0]

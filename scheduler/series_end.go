@@ -56,7 +56,7 @@ func (w *Worker) askSeriesEnd(ctx context.Context, a tori.Appointment, now time.
 	if tori.ErrorCode(err) == tori.ENOTFOUND {
 		return false, nil
 	}
-	if err != nil || sr.Rule.Count == 0 || sr.Status != tori.StatusConfirmed || sr.Taken[len(sr.Taken)-1].ID != a.ID {
+	if err != nil || sr.Rule.Count == 0 || sr.Status != tori.StatusConfirmed || len(sr.Taken) == 0 || sr.Taken[len(sr.Taken)-1].ID != a.ID {
 		return false, err
 	}
 
