@@ -245,6 +245,10 @@ type SeriesStore interface {
 	// Holding reports which of ids, appointments of the therapist, are
 	// live holds at now (the others are bookings).
 	Holding(ctx context.Context, therapistID string, ids []string, now time.Time) (map[string]bool, error)
+	// AskSeriesEnd records that the client of series id is being asked
+	// whether to continue it: true for the first asker (and that asker
+	// again), false once another asked; ENOTFOUND without the series.
+	AskSeriesEnd(ctx context.Context, id, asker string, now time.Time) (bool, error)
 }
 
 // SeriesConflictError is the ECONFLICT of a series whose occurrences met

@@ -10,30 +10,37 @@ import (
 )
 
 // sessionLine writes one appointment for the practice: time, client,
-// service, payment, whether they confirmed, and a note marker.
-func (b *Bot) sessionLine(lang string, a tori.Appointment) string {
-	s, _ := b.practice.Service(a.ServiceID)
-	pay := b.payLine(lang, a)
-	state := b.cat.T(lang, "agenda.not_confirmed", nil)
+// service (and which of its series it is), payment, whether they
+// confirmed, and a note marker.
+func (c *turn) sessionLine(a tori.Appointment) string {
+	state := c.t("agenda.not_confirmed", nil)
 	switch {
 	case a.Status == tori.StatusCompleted:
-		state = b.cat.T(lang, "agenda.completed", nil)
+		state = c.t("agenda.completed", nil)
 	case a.Status == tori.StatusNoShow:
-		state = b.cat.T(lang, "agenda.no_show", nil)
+		state = c.t("agenda.no_show", nil)
 	case a.Attending:
-		state = b.cat.T(lang, "agenda.confirmed", nil)
+		state = c.t("agenda.confirmed", nil)
 	}
 
-	line := fmt.Sprintf("<b>%s</b> %s\n%s · %s\n%s · %s",
-		b.timeRange(lang, a.Start, a.End), clientRef(lang, a.Client),
-		iso(lang, s.Name(lang, b.practice.Language)), pay, state, b.whereShort(lang, a))
+	line := c.sessionHead(a, state)
 	switch {
 	case a.NoteLocked:
-		line += "\n📝 <i>" + b.cat.T(lang, "admin.note_locked", nil) + "</i>"
+		line += "\n📝 <i>" + c.t("admin.note_locked", nil) + "</i>"
 	case a.Note != "":
-		line += "\n📝 " + iso(lang, a.Note)
+		line += "\n📝 " + iso(c.lang, a.Note)
 	}
 	return line
+}
+
+// sessionHead is what the agenda and the daily agenda message say of a
+// session: time, client, service marked with its series, payment, state
+// and where.
+func (c *turn) sessionHead(a tori.Appointment, state string) string {
+	s, _ := c.practice.Service(a.ServiceID)
+	return fmt.Sprintf("<b>%s</b> %s\n%s%s · %s\n%s · %s",
+		c.timeRange(c.lang, a.Start, a.End), clientRef(c.lang, a.Client),
+		iso(c.lang, s.Name(c.lang, c.practice.Language)), c.marked(a), c.payLine(c.lang, a), state, c.whereShort(c.lang, a))
 }
 
 // payLine says what of a session is paid: all, a deposit (and the rest to
@@ -66,7 +73,7 @@ func (c *turn) adminDay(day tori.Date) {
 	var lines []string
 	var kb [][]Button
 	for _, a := range as {
-		lines = append(lines, c.sessionLine(c.lang, a))
+		lines = append(lines, c.sessionLine(a))
 		kb = append(kb, []Button{{Text: c.local(a.Start).Format("15:04") + " · " + a.Client.Name, Data: cb(vAdminOpen, a.ID)}})
 	}
 
@@ -109,7 +116,7 @@ func (c *turn) adminWeek(from tori.Date) {
 func (c *turn) adminOpen(a tori.Appointment) {
 	s, _ := c.practice.Service(a.ServiceID)
 	data := map[string]any{
-		"Session": c.sessionLine(c.lang, a),
+		"Session": c.sessionLine(a),
 		"When":    c.whenRange(c.lang, a.Start, a.End),
 		"Service": iso(c.lang, s.Name(c.lang, c.practice.Language)),
 		"Status":  c.t("status."+string(a.Status), nil),
@@ -139,7 +146,7 @@ func (c *turn) adminOpen(a tori.Appointment) {
 
 // adminCancelAsk asks before cancelling a session as the practice.
 func (c *turn) adminCancelAsk(a tori.Appointment) {
-	data := map[string]any{"Session": c.sessionLine(c.lang, a)}
+	data := map[string]any{"Session": c.sessionLine(a)}
 	if a.Paid.Amount > 0 {
 		data["Paid"] = c.price(c.lang, a.Paid)
 	}
@@ -189,6 +196,6 @@ func (c *turn) practiceCancel(a tori.Appointment) {
 	if fresh {
 		c.res.Replies = append(c.res.Replies, c.PracticeCancelled(c.ctx, got)...)
 	}
-	c.show(c.t("admin.cancelled", map[string]any{"Session": c.sessionLine(c.lang, got), "Refund": c.refundLine(c.lang, got)}),
+	c.show(c.t("admin.cancelled", map[string]any{"Session": c.sessionLine(got), "Refund": c.refundLine(c.lang, got)}),
 		[][]Button{{{Text: c.t("button.admin_back_day", nil), Data: cb(vAdminDay, dayArg(tori.DateOf(c.local(got.Start))))}}})
 }

@@ -210,7 +210,7 @@ func (c *turn) blockAsk(tid string, s blockSpec) {
 	// Bookings in the way: cancel them, or keep them.
 	var lines []string
 	for _, a := range booked {
-		lines = append(lines, c.sessionLine(c.lang, a))
+		lines = append(lines, c.sessionLine(a))
 	}
 	data["Sessions"] = strings.Join(lines, "\n\n")
 	data["Count"] = len(booked)
@@ -262,7 +262,7 @@ func (c *turn) letGoHolds(held []tori.Appointment) (paying []string) {
 	for _, a := range held {
 		if err := c.bookings.Store.Release(c.ctx, a.ID, a.HoldToken, c.now); err != nil {
 			c.log.Warn("hold in a block not let go", "appointment", a.ID, "err", err)
-			paying = append(paying, c.sessionLine(c.lang, a))
+			paying = append(paying, c.sessionLine(a))
 			continue
 		}
 		if err := c.bookings.FreedAppointment(c.ctx, a); err != nil { // an offer passes on (to nobody, the time being off)

@@ -78,6 +78,8 @@ const (
 	vSeriesBook   = "sb"  // sb:hold:plan:skip:stamp — book the weeks as shown (stamp)
 	vSeriesBack   = "sv"  // sv:hold — back to the held time's summary
 	vSeriesOpen   = "ms"  // ms:series — one of the client's series (/my)
+	vSeriesMore   = "sy"  // sy:series — continue the series ending for as many more
+	vSeriesEnough = "sz"  // sz:series — let it end
 	vCancelRest   = "qa"  // qa:appt — cancel this session and the later ones of its series?
 	vCancelRestDo = "qaa" // qaa:appt:stamp — cancel them on the terms shown (stamp)
 )
@@ -142,6 +144,8 @@ var grammar = map[string][]argKind{
 	vSeriesBook:   {aAppt, aPlan, aSkip, aStamp},
 	vSeriesBack:   {aAppt},
 	vSeriesOpen:   {aSeries},
+	vSeriesMore:   {aSeries},
+	vSeriesEnough: {aSeries},
 	vCancelRest:   {aAppt},
 	vCancelRestDo: {aAppt, aStamp},
 }

@@ -83,7 +83,8 @@ func (c *turn) clientHistory(id int64) {
 }
 
 // historyData counts a client's bookings (mine, oldest first) by status and
-// sums their payments and refunds, and lists the last 15.
+// sums their payments and refunds, and lists the last 15, a session of a
+// series marked with which of it it is.
 func (c *turn) historyData(id int64, mine []tori.Appointment) map[string]any {
 	name := "#" + strconv.FormatInt(id, 10)
 	counts := map[tori.Status]int{}
@@ -95,7 +96,7 @@ func (c *turn) historyData(id int64, mine []tori.Appointment) map[string]any {
 		paid[a.Paid.Currency] += a.Paid.Amount // in the currency taken, not the price's
 		refunded[a.Refunded.Currency] += a.Refunded.Amount
 		if i >= len(mine)-15 {
-			lines = append(lines, c.shortWhen(c.lang, a.Start)+" · "+c.t("status."+string(a.Status), nil))
+			lines = append(lines, c.shortWhen(c.lang, a.Start)+c.marked(a)+" · "+c.t("status."+string(a.Status), nil))
 		}
 	}
 

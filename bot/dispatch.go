@@ -130,6 +130,8 @@ var clientButtons = map[string]func(c *turn, a Action){
 
 	// The client's series (series_mine.go): its sessions; cancel one and the later ones.
 	vSeriesOpen:   func(c *turn, a Action) { c.seriesOpen(a.Series) },
+	vSeriesMore:   func(c *turn, a Action) { c.seriesContinue(a.Series) },
+	vSeriesEnough: func(c *turn, a Action) { c.seriesEnough(a.Series) },
 	vCancelRest:   func(c *turn, a Action) { c.cancelRestAsk(a.Appt) },
 	vCancelRestDo: func(c *turn, a Action) { c.cancelRestDo(a.Appt, a.Stamp) },
 }

@@ -97,10 +97,7 @@ func (c *turn) describe(a tori.Appointment) string {
 		"Therapist": c.therapistName(a.TherapistID),
 		"When":      c.whenRange(c.lang, a.Start, a.End),
 	})
-	if mark := c.seriesMark(a); mark != "" {
-		line += " (" + mark + ")"
-	}
-	return line
+	return line + c.marked(a)
 }
 
 func (c *turn) cancelAsk(id string) {

@@ -71,13 +71,13 @@ func (c *turn) askNote(a tori.Appointment, replace bool) {
 	if a.NoteLocked {
 		ask = "admin.note_replace_ask"
 	}
-	c.show(c.t(ask, map[string]any{"Session": c.sessionLine(c.lang, a)}), nil)
+	c.show(c.t(ask, map[string]any{"Session": c.sessionLine(a)}), nil)
 }
 
 // lockedNote says (text) that a session's note cannot be read here but is
 // kept, with a button to replace it for good and one back to the session.
 func (c *turn) lockedNote(a tori.Appointment, text string) {
-	c.show(c.t(text, map[string]any{"Session": c.sessionLine(c.lang, a)}), [][]Button{
+	c.show(c.t(text, map[string]any{"Session": c.sessionLine(a)}), [][]Button{
 		{{Text: c.t("button.admin_note_replace", nil), Data: cb(vAdminNoteOver, a.ID)}},
 		{{Text: c.t("button.admin_back_session", nil), Data: cb(vAdminOpen, a.ID)}},
 	})

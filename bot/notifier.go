@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -174,7 +173,7 @@ func (n *Notifier) ErasureDone(ctx context.Context, rec tori.ErasureRecord) erro
 
 // Agenda sends a therapist the day's sessions.
 func (n *Notifier) Agenda(ctx context.Context, t tori.Therapist, day tori.Date, as []tori.Appointment) error {
-	return n.send(ctx, n.Bot.AgendaReplies(t, day, as))
+	return n.send(ctx, n.Bot.AgendaReplies(ctx, t, day, as))
 }
 
 // Resend sends a notice that Telegram did not take when it was first sent
@@ -246,24 +245,22 @@ func (b *Bot) ReminderReplies(ctx context.Context, a tori.Appointment, before ti
 }
 
 // AgendaReplies lists a therapist's day: each session in order, with the
-// client, the service, what is paid, and who confirmed they will come.
-func (b *Bot) AgendaReplies(t tori.Therapist, day tori.Date, as []tori.Appointment) []Reply {
+// client, the service (and which of its series it is), what is paid, and
+// who confirmed they will come.
+func (b *Bot) AgendaReplies(ctx context.Context, t tori.Therapist, day tori.Date, as []tori.Appointment) []Reply {
 	lang := t.Lang
 	if lang == "" {
 		lang = b.practice.Language
 	}
+	c := &turn{Bot: b, ctx: ctx, lang: lang, now: b.now()}
 
 	var lines []string
 	for _, a := range as {
-		s, _ := b.practice.Service(a.ServiceID)
-		pay := b.payLine(lang, a)
-		confirmed := b.cat.T(lang, "agenda.not_confirmed", nil)
+		confirmed := c.t("agenda.not_confirmed", nil)
 		if a.Attending {
-			confirmed = b.cat.T(lang, "agenda.confirmed", nil)
+			confirmed = c.t("agenda.confirmed", nil)
 		}
-		lines = append(lines, fmt.Sprintf("<b>%s</b> %s\n%s · %s\n%s · %s",
-			b.timeRange(lang, a.Start, a.End), clientRef(lang, a.Client),
-			iso(lang, s.Name(lang, b.practice.Language)), pay, confirmed, b.whereShort(lang, a)))
+		lines = append(lines, c.sessionHead(a, confirmed))
 	}
 
 	// A long day goes out in several messages (Telegram takes 4,096 characters).

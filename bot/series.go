@@ -72,7 +72,12 @@ func (c *turn) seriesHold(id string) (tori.Appointment, bool) {
 // may have now: series.max_occurrences, and no week past the booking
 // horizon.
 func (c *turn) seriesMost(h tori.Appointment, every int) int {
-	first := tori.DateOf(c.local(h.Start))
+	return c.seriesMostFrom(h.Start, every)
+}
+
+// seriesMostFrom is seriesMost for a series whose first session is at start.
+func (c *turn) seriesMostFrom(start time.Time, every int) int {
+	first := tori.DateOf(c.local(start))
 	last := c.practice.LastBookableDay(c.now)
 	n := 0
 	for n < c.practice.Series.MaxOccurrences && !first.AddDays(7*every*n).After(last) {

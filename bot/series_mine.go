@@ -101,6 +101,16 @@ func (c *turn) seriesMark(a tori.Appointment) string {
 	return every
 }
 
+// marked is seriesMark as it follows a line about a: " (weekly, 5 of
+// 12)", or "" for a booking of no series. Every view that lists sessions
+// (the client's, the agenda, /client) marks them with it.
+func (c *turn) marked(a tori.Appointment) string {
+	if mark := c.seriesMark(a); mark != "" {
+		return " (" + mark + ")"
+	}
+	return ""
+}
+
 // seriesOpen shows one of the client's series: its sessions ahead, each
 // with Reschedule and Cancel, and "cancel all" of them.
 func (c *turn) seriesOpen(id string) {

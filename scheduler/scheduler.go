@@ -77,6 +77,9 @@ type Notifier interface {
 	// ErasureDone tells a client that their erasure, which had to wait, is
 	// done, and the therapists that a client erased their data.
 	ErasureDone(ctx context.Context, rec tori.ErasureRecord) error
+	// SeriesEnding asks the client of counted series sr, before its last
+	// session last, whether to continue, and tells the therapist it ends.
+	SeriesEnding(ctx context.Context, sr tori.Series, last tori.Appointment) error
 }
 
 // Config is everything the worker depends on.
@@ -156,6 +159,7 @@ func (w *Worker) jobs() []job {
 		// would never run it, and what a crash cut short is finished at once.
 		{"retention", "@every 10m", w.retain, true},
 		{"series", "@every 1m", w.extendSeries, false},
+		{"seriesend", "@every 10m", w.askSeriesEnds, true},
 	}
 }
 

@@ -1,0 +1,62 @@
+package storage
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// TestAskSeriesEndOnce: of askers racing for one series' "continue?",
+// exactly one wins; that asker retried wins again (its reply was lost),
+// any other loses; a series that does not exist is ENOTFOUND and left
+// uncreated.
+func TestAskSeriesEndOnce(t *testing.T) {
+	ctx := context.Background()
+	s := testStore(t)
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	sr, occs := weeklySeries(7, now.Add(48*time.Hour), 4, time.Time{}, now)
+	if err := s.TakeSeries(ctx, sr, occs, 2, now); err != nil {
+		t.Fatal(err)
+	}
+
+	var won atomic.Int32
+	var winner atomic.Value
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			asker := "w" + string(rune('a'+i))
+			ok, err := s.AskSeriesEnd(ctx, sr.ID, asker, now)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				won.Add(1)
+				winner.Store(asker)
+			}
+		}()
+	}
+	wg.Wait()
+	if won.Load() != 1 {
+		t.Fatalf("%d askers won, want 1", won.Load())
+	}
+	if ok, err := s.AskSeriesEnd(ctx, sr.ID, winner.Load().(string), now); !ok || err != nil {
+		t.Fatalf("the winner retried: %v %v", ok, err)
+	}
+	if ok, err := s.AskSeriesEnd(ctx, sr.ID, "later", now.Add(time.Hour)); ok || err != nil {
+		t.Fatalf("a later asker: %v %v", ok, err)
+	}
+
+	gone := tori.NewSeriesID("adi")
+	if _, err := s.AskSeriesEnd(ctx, gone, "x", now); tori.ErrorCode(err) != tori.ENOTFOUND {
+		t.Fatalf("no series: %v", err)
+	}
+	if n := s.Redis.Exists(ctx, s.seriesKey("adi", gone)).Val(); n != 0 {
+		t.Fatal("asking created a series")
+	}
+}
