@@ -97,41 +97,44 @@ func (p *Pages) tellPayment(ctx context.Context, res tori.PaymentResult) {
 	_ = p.send.Deliver(ctx, p.bot.PaymentReplies(ctx, res))
 }
 
+// plainPage is a return page that is an icon, a title and one line (the
+// catalog's page.<key>.title and .body), perhaps with a button to pay again.
+type plainPage struct {
+	icon, key string
+	payAgain  bool
+}
+
+// plainPages are the return pages of the outcomes that need no more.
+var plainPages = map[tori.PaymentOutcome]plainPage{
+	tori.PaidNow:        {"✅", "paid", false},
+	tori.PaidTimeLost:   {"↩️", "lost", false},
+	tori.PayTaken:       {"⌛", "taken", false},
+	tori.PayDeclined:    {"⚠️", "declined", true},
+	tori.PayPending:     {"⏳", "pending", false},
+	tori.PayNotApproved: {"🕒", "not_approved", true},
+}
+
 func (p *Pages) outcomePage(res tori.PaymentResult) page {
 	a := res.Appointment
 	lang := p.bot.LangOf(a)
 	facts := p.bot.PageFacts(lang, a)
 
 	var pg page
+	plain, ok := plainPages[res.Outcome]
 	switch {
 	case res.Outcome == tori.PaidNow && (a.Status == tori.StatusCancelledByClient || a.Status == tori.StatusCancelledByPractice):
-		pg = p.newPage(lang, "✖", "page.booking_cancelled.title")
-		pg.Lines = []string{p.text(lang, "page.booking_cancelled.body", facts)}
-	case res.Outcome == tori.PaidNow:
-		pg = p.newPage(lang, "✅", "page.paid.title")
-		pg.Lines = []string{p.text(lang, "page.paid.body", facts)}
+		plain = plainPage{"✖", "booking_cancelled", false}
 	case res.Outcome == tori.PaidMismatch || res.Outcome == tori.PayMismatchPending:
 		pg = p.mismatchPage(lang, a, facts, res.Outcome == tori.PayMismatchPending)
-	case res.Outcome == tori.PaidTimeLost:
-		pg = p.newPage(lang, "↩️", "page.lost.title")
-		pg.Lines = []string{p.text(lang, "page.lost.body", facts)}
-	case res.Outcome == tori.PayTaken:
-		pg = p.newPage(lang, "⌛", "page.taken.title")
-		pg.Lines = []string{p.text(lang, "page.taken.body", facts)}
-	case res.Outcome == tori.PayDeclined:
-		pg = p.newPage(lang, "⚠️", "page.declined.title")
-		pg.Lines = []string{p.text(lang, "page.declined.body", facts)}
-		pg.Buttons = append(pg.Buttons, pageButton{Text: p.text(lang, "page.pay_again", facts), URL: a.ApproveURL})
-	case res.Outcome == tori.PayPending:
-		pg = p.newPage(lang, "⏳", "page.pending.title")
-		pg.Lines = []string{p.text(lang, "page.pending.body", facts)}
-	case res.Outcome == tori.PayNotApproved:
-		pg = p.newPage(lang, "🕒", "page.not_approved.title")
-		pg.Lines = []string{p.text(lang, "page.not_approved.body", facts)}
-		pg.Buttons = append(pg.Buttons, pageButton{Text: p.text(lang, "page.pay_again", facts), URL: a.ApproveURL})
-	default:
-		pg = p.newPage(lang, "⌛", "page.expired.title")
-		pg.Lines = []string{p.text(lang, "page.expired.body", facts)}
+	case !ok:
+		plain = plainPage{"⌛", "expired", false}
+	}
+	if plain.key != "" {
+		pg = p.newPage(lang, plain.icon, "page."+plain.key+".title")
+		pg.Lines = []string{p.text(lang, "page."+plain.key+".body", facts)}
+		if plain.payAgain {
+			pg.Buttons = append(pg.Buttons, pageButton{Text: p.text(lang, "page.pay_again", facts), URL: a.ApproveURL})
+		}
 	}
 
 	// Back to the chat comes last; every button but the first is secondary.
