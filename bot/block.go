@@ -296,21 +296,29 @@ func (c *turn) cancelInTheWay(booked []tori.Appointment) int {
 func (c *turn) holdEndedReplies(a tori.Appointment) []Reply {
 	t := c.turnFor(c.ctx, a)
 	data := map[string]any{"When": t.shortWhen(t.lang, a.Start)}
-	id := "hold.ended_by_practice"
-	if t.isOffer(a) {
-		id = "offer.ended_by_practice"
+	t.holdEnded(a, data, "hold.ended_by_practice", "offer.ended_by_practice", "move.ended_by_practice")
+	return t.res.Replies
+}
+
+// holdEnded tells a's client, in this turn (theirs), that their hold ended:
+// with message hold, offer for a waitlist offer, or move for a reschedule's
+// hold of a booking still confirmed (data gets its time as From); and
+// forgets the hold in their chat.
+func (c *turn) holdEnded(a tori.Appointment, data map[string]any, hold, offer, move string) {
+	id := hold
+	if c.isOffer(a) {
+		id = offer
 	}
 	if a.Moves != "" {
 		if from, err := c.bookings.Store.Appointment(c.ctx, a.Moves); err == nil && from.Status == tori.StatusConfirmed {
-			id, data["From"] = "move.ended_by_practice", t.whenRange(t.lang, from.Start, from.End)
+			id, data["From"] = move, c.whenRange(c.lang, from.Start, from.End)
 		}
 	}
 
-	t.show(t.t(id, data), [][]Button{{{Text: t.t("button.book", nil), Data: cb(vBook)}, {Text: t.t("button.mine", nil), Data: cb(vMine)}}})
-	if st := t.loadState(c.ctx, a.Client.ChatID); st.Hold == a.ID {
-		t.saveState(c.ctx, a.Client.ChatID, state{})
+	c.show(c.t(id, data), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
+	if st := c.loadState(c.ctx, a.Client.ChatID); st.Hold == a.ID {
+		c.saveState(c.ctx, a.Client.ChatID, state{})
 	}
-	return t.res.Replies
 }
 
 // unblockList lists the blocks ahead, each with a button to remove it.

@@ -72,20 +72,7 @@ func (n *Notifier) HoldExpired(ctx context.Context, a tori.Appointment) error {
 
 	c := n.Bot.turnFor(ctx, a)
 	data := map[string]any{"When": c.shortWhen(c.lang, a.Start), "Until": c.until(c.lang, a.HoldUntil, c.now)}
-	id := "hold.ended"
-	if c.isOffer(a) {
-		id = "offer.ended"
-	}
-	if a.Moves != "" {
-		if from, err := n.Bot.bookings.Store.Appointment(ctx, a.Moves); err == nil && from.Status == tori.StatusConfirmed {
-			id, data["From"] = "move.hold_ended", c.whenRange(c.lang, from.Start, from.End)
-		}
-	}
-
-	c.show(c.t(id, data), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
-	if st := c.loadState(ctx, a.Client.ChatID); st.Hold == a.ID {
-		c.saveState(ctx, a.Client.ChatID, state{})
-	}
+	c.holdEnded(a, data, "hold.ended", "offer.ended", "move.hold_ended")
 	return n.send(ctx, c.res.Replies)
 }
 
