@@ -87,6 +87,14 @@ type Appointment struct {
 	Offer       string    // for a waitlist offer: "<freeing>/<entry>"
 	Series      string    // the series it is an occurrence of (see Series), or ""
 	SeriesN     int       // its week in that series (0 for the first)
+	// ByPractice: the practice booked it for the client (/book, "Book the
+	// next one", a series the practice made); the client is told so.
+	ByPractice bool
+	// PayBy: a booking awaiting its payment (a prepaid service the practice
+	// booked, a prepaid series' occurrence). It is held until then
+	// (HoldUntil), paid like any hold, and released and told to both sides
+	// if unpaid. Zero for an ordinary hold of a few minutes.
+	PayBy time.Time
 
 	// Payment, for prepaid and deposit bookings.
 	Due        Money    // what is paid when booking (the price, or the deposit)

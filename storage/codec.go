@@ -67,6 +67,12 @@ func encode(a tori.Appointment) []any {
 	if a.Series != "" { // an occurrence of a series (series.go); other appointments carry neither field
 		f = append(f, "series", a.Series, "series_n", a.SeriesN)
 	}
+	if a.ByPractice {
+		f = append(f, "by_practice", "1")
+	}
+	if !a.PayBy.IsZero() { // a booking awaiting its payment; others carry no pay_by
+		f = append(f, "pay_by", ms(a.PayBy))
+	}
 	return f
 }
 
@@ -139,6 +145,8 @@ func decode(m map[string]string) (tori.Appointment, error) {
 		Erased:        fromMS(num("erased")),
 		Series:        m["series"],
 		SeriesN:       int(num("series_n")),
+		ByPractice:    m["by_practice"] == "1",
+		PayBy:         fromMS(num("pay_by")),
 	}
 	return a, bad
 }
