@@ -22,6 +22,7 @@ var rooms = map[string][]string{
 	"helpers":   {"internal/bidi", "internal/fault"},
 	"metrics":   {"metrics"},
 	"ical":      {"ical"},
+	"hebrew":    {"hebrew"},
 	"storage":   {"storage"},
 	"payments":  {"payments"},
 	"scheduler": {"scheduler"},
@@ -41,6 +42,7 @@ var arrows = map[string][]string{
 	"helpers":   nil,
 	"metrics":   {"root"},
 	"ical":      {"root"},
+	"hebrew":    nil,
 	"storage":   {"helpers", "root"},
 	"payments":  {"metrics", "root"},
 	"scheduler": {"metrics", "root"},
@@ -48,7 +50,7 @@ var arrows = map[string][]string{
 	"telegram":  {"bot", "metrics", "helpers", "root"},
 	"web":       {"bot", "ical", "storage", "helpers", "root"},
 	"fakes":     {"storage", "root"},
-	"wiring":    {"web", "telegram", "bot", "scheduler", "payments", "storage", "metrics", "fakes", "helpers", "root"},
+	"wiring":    {"web", "telegram", "bot", "scheduler", "payments", "storage", "metrics", "fakes", "helpers", "hebrew", "root"},
 	"suites":    nil,
 }
 
@@ -59,6 +61,7 @@ var banned = map[string][]string{
 	"root":      {"non-std", "net"},
 	"bot":       {"net/http"}, // the conversation knows neither Telegram nor HTTP
 	"ical":      {"net"},
+	"hebrew":    {"non-std", "net"}, // arithmetic only
 	"scheduler": {"net/http"},
 }
 
