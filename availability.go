@@ -29,9 +29,11 @@ func (p *Practice) LastBookableDay(now time.Time) Date {
 // span, in absolute time, so that a session is exactly as long as its service
 // on the days clocks change: on a spring-forward night a wall-clock hour that
 // does not exist is not offered, and every slot is a real instant.
-// A slot is offered when the session fits inside the span, its session plus
-// buffer overlaps nothing busy, it starts at least the minimum notice after
-// now, and its day is within the booking horizon.
+// A slot is offered when the session fits inside the span (on a holiday's
+// eve, ends by the time the practice closes; on a holiday, none unless the
+// therapist opens it), its session plus buffer overlaps nothing busy, it
+// starts at least the minimum notice after now, and its day is within the
+// booking horizon.
 func FreeSlots(p *Practice, t Therapist, s Service, from, to Date, busy []Interval, now time.Time) []time.Time {
 	return appendFreeSlots(nil, p, t, s, from, to, busy, now)
 }
@@ -58,11 +60,12 @@ func appendFreeSlots(dst []time.Time, p *Practice, t Therapist, s Service, from,
 	// Every start on the step within each working span that is far enough
 	// ahead and whose block (session and buffer) meets nothing busy.
 	for d := from; !d.After(to); d = d.AddDays(1) {
-		if t.OffOn(d) {
+		until := p.dayEnd(t, d) // a holiday closes the day, its eve at an hour
+		if t.OffOn(d) || until == 0 {
 			continue
 		}
 		for _, span := range t.Hours[d.Weekday()] {
-			end := d.At(span.End, p.Location)
+			end := d.At(min(span.End, until), p.Location)
 			for st := d.At(span.Start, p.Location); !st.Add(s.Duration).After(end); st = st.Add(step) {
 				if st.Before(earliest) {
 					continue

@@ -34,6 +34,7 @@ type Therapist struct {
 	Lang        string  // language of the messages they get; default the practice's
 	Hours       WeeklyHours
 	DaysOff     []Date
+	OpenOn      []Date // days the practice is closed (or closes early) on which they work their hours anyway
 }
 
 // OffOn reports whether d is one of the therapist's days off.
@@ -108,6 +109,10 @@ type Practice struct {
 	// Staff are Telegram ids that manage every therapist (a receptionist,
 	// the clinic's owner); each therapist manages their own calendar.
 	Staff []int64
+	// Closures are the holidays the practice closes on and the eves it
+	// closes early on, sorted by day (practice.holidays, computed by the
+	// wiring); days_off and time off apply besides.
+	Closures []Closure
 	// MessagingHours are when clients' messages are passed on at once;
 	// outside them, the client is told when theirs will be read. Default:
 	// the therapists' working hours together.

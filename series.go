@@ -96,6 +96,7 @@ const (
 	ReasonHold         Reason = "hold"          // someone holds the time (for a few minutes)
 	ReasonTimeOff      Reason = "time_off"      // the therapist blocked the time
 	ReasonDayOff       Reason = "day_off"       // one of the therapist's days off
+	ReasonHoliday      Reason = "holiday"       // the practice is closed for a holiday (or its eve, from the hour it closes)
 	ReasonOutsideHours Reason = "outside_hours" // not an offered time within working hours
 	ReasonNotice       Reason = "notice"        // sooner than the minimum notice (for the practice: already past)
 	ReasonHorizon      Reason = "horizon"       // further ahead than clients may book
@@ -117,6 +118,8 @@ func (r Reason) words() string {
 		return "the therapist is away then"
 	case ReasonDayOff:
 		return "it is the therapist's day off"
+	case ReasonHoliday:
+		return "the practice is closed for a holiday"
 	case ReasonOutsideHours:
 		return "it is outside the working hours"
 	case ReasonNotice:

@@ -70,7 +70,7 @@ func (b *Bookings) extend(ctx context.Context, sr Series, base Appointment, to i
 	var missed []Occurrence
 	var occs []Appointment
 	for _, o := range occ {
-		if o.Conflict != "" || o.Warn == ReasonDayOff || o.Warn != "" && !r.Anyway {
+		if o.Conflict != "" || o.Warn == ReasonDayOff || o.Warn == ReasonHoliday || o.Warn != "" && !r.Anyway {
 			missed = append(missed, o)
 			sr.Missed = append(sr.Missed, o.Week)
 			continue

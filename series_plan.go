@@ -207,8 +207,8 @@ func (b *Bookings) judge(r SeriesRule, t Therapist, s Service, now time.Time) se
 // rules is what the client-facing rules make of a session at st (busy
 // time aside). For a series the client makes, each broken rule is a
 // conflict. For one the practice makes, only a time already past or one
-// the clocks skip is; a day off or a time outside working hours is a
-// warning, and notice and horizon do not count.
+// the clocks skip is; a day off, a holiday or a time outside working hours
+// is a warning, and notice and horizon do not count.
 func (j seriesJudge) rules(st time.Time, shifted bool) (conflict, warn Reason) {
 	loc := j.p.Location
 	d := DateOf(st.In(loc))
@@ -220,6 +220,8 @@ func (j seriesJudge) rules(st time.Time, shifted bool) (conflict, warn Reason) {
 			return ReasonClockChange, ""
 		case j.t.OffOn(d):
 			return "", ReasonDayOff
+		case j.closed(st):
+			return "", ReasonHoliday
 		case !withinHours(j.t, j.s, st, loc, 0):
 			return "", ReasonOutsideHours
 		}
@@ -230,6 +232,8 @@ func (j seriesJudge) rules(st time.Time, shifted bool) (conflict, warn Reason) {
 		return ReasonNotice, ""
 	case j.t.OffOn(d):
 		return ReasonDayOff, ""
+	case j.closed(st):
+		return ReasonHoliday, ""
 	case shifted:
 		return ReasonClockChange, ""
 	case !withinHours(j.t, j.s, st, loc, j.p.Policy.SlotStep):
@@ -238,6 +242,14 @@ func (j seriesJudge) rules(st time.Time, shifted bool) (conflict, warn Reason) {
 		return ReasonHorizon, ""
 	}
 	return "", ""
+}
+
+// closed reports whether the practice is closed to the therapist for a
+// session at st: a holiday, or its eve past the hour it closes.
+func (j seriesJudge) closed(st time.Time) bool {
+	d := DateOf(st.In(j.p.Location))
+	c, ok := j.p.ClosedFor(j.t, d)
+	return ok && (c.AllDay() || st.Add(j.s.Duration).After(d.At(c.Until, j.p.Location)))
 }
 
 // withinHours reports whether a session of s at st lies within one of t's

@@ -29,6 +29,10 @@ type fileConfig struct {
 		Staff []int64 `yaml:"staff"`
 		// MessagingHours: when clients' messages are passed on at once.
 		MessagingHours map[string][]string `yaml:"messaging_hours"`
+		// Holidays the practice closes on (holidays_config.go).
+		Holidays      string   `yaml:"holidays"`
+		HolidaysAlso  []string `yaml:"holidays_also"`
+		ErevChagUntil string   `yaml:"erev_chag_until"`
 	} `yaml:"practice"`
 	Policy struct {
 		RefundTiers *[]struct {
@@ -80,6 +84,7 @@ type fileConfig struct {
 		Language    string              `yaml:"language"`
 		Hours       map[string][]string `yaml:"hours"`
 		DaysOff     []string            `yaml:"days_off"`
+		OpenOn      []string            `yaml:"open_on"`
 	} `yaml:"therapists"`
 	Services []struct {
 		ID             string   `yaml:"id"`
@@ -167,7 +172,7 @@ func parsePractice(raw []byte) (*tori.Practice, error) {
 
 	p := &tori.Practice{Policy: tori.DefaultPolicy()}
 	for _, read := range []func(*fileConfig, *tori.Practice) error{
-		readPracticeSection, readSettings, readTherapists, readServices,
+		readPracticeSection, readSettings, readTherapists, readServices, readHolidays,
 	} {
 		if err := read(&f, p); err != nil {
 			return nil, err

@@ -69,6 +69,12 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"SeriesTooLong", "max_occurrences: 26", "max_occurrences: 500", `series.max_occurrences is 500: use a number from 2 to 104`},
 		{"SeriesAheadNotWeeks", "ahead: 8w", "ahead: eightw", `series.ahead "eightw" is not a number of weeks`},
 		{"SeriesAheadTooShort", "ahead: 8w", "ahead: 3d", `series.ahead is 3d: use whole days or weeks from 1w to 52w`},
+		{"BadHolidays", "holidays: israel", "holidays: jewish", `practice.holidays "jewish": use israel`},
+		{"BadHolidaysAlso", "holidays_also: [yom_haatzmaut]", "holidays_also: [independence_day]", `practice.holidays_also[0] "independence_day" is not a holiday tori knows: use one of yom_haatzmaut, yom_hazikaron, yom_hashoah, purim, tisha_bav`},
+		{"AlsoWithoutHolidays", "holidays: israel", "holidays: none", `practice.holidays_also and erev_chag_until need practice.holidays: israel`},
+		{"BadErev", `erev_chag_until: "13:00"`, `erev_chag_until: "1pm"`, `practice.erev_chag_until "1pm": write the time the practice closes`},
+		{"BadOpenOn", "open_on: []", "open_on: [pesach]", `therapists[0].open_on[0]: "pesach" is neither a date written as YYYY-MM-DD nor a holiday's id`},
+		{"OpenOnNotClosed", "open_on: []", "open_on: [purim]", `therapists[0].open_on[0]: the practice does not close on purim: add it to practice.holidays_also`},
 		{"ZeroPersonal", "keep_personal: 24 months", "keep_personal: 0 days", `privacy.keep_personal must be at least a day`},
 	}
 	for _, tt := range tests {
