@@ -112,7 +112,7 @@ func (c *turn) weekLines(d seriesDraft, p tori.SeriesPlan) string {
 		data := map[string]any{"Day": c.shortDay(c.lang, tori.DateOf(c.local(o.Start)))}
 		id := "series.week.free"
 		if o.Conflict != "" && !d.ours(o) {
-			data["Reason"] = c.t("series.reason."+string(o.Conflict), map[string]any{"Therapist": c.therapistName(d.h.TherapistID)})
+			data["Reason"] = c.t("series.reason."+string(o.Conflict), map[string]any{"Therapist": c.therapistName(d.h.TherapistID), "Holiday": c.holidayName(o.Start)})
 			switch {
 			case o.Near.IsZero():
 				id = "series.week.none"

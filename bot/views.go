@@ -102,7 +102,7 @@ func (c *turn) showWeek(k calendar, day tori.Date) {
 	if len(byDay) == 0 {
 		text = k.title + "\n\n" + c.t("week.empty", data)
 	}
-	c.show(text, kb)
+	c.show(text+c.closureLines(k, start, end), kb)
 }
 
 // firstFree finds the day of the first free time and the free times from
@@ -253,8 +253,13 @@ func (c *turn) showDay(k calendar, day tori.Date) {
 	if !k.moving() {
 		wait = [][]Button{c.waitJoinButton(k, day, day, "button.wait_join_day")}
 	}
+	cl, closed := c.closure(k, day)
 	if len(slots) == 0 {
-		c.show(k.title+"\n\n"+c.t("day.empty", map[string]any{"Date": c.longDate(c.lang, day.In(c.practice.Location))}), append(wait, back))
+		text := c.t("day.empty", map[string]any{"Date": c.longDate(c.lang, day.In(c.practice.Location))})
+		if closed && cl.AllDay() {
+			text, wait = c.t("day.closed", map[string]any{"Date": c.longDate(c.lang, day.At(12*60, c.practice.Location)), "Name": iso(c.lang, cl.Name(c.lang, c.practice.Language))}), nil
+		}
+		c.show(k.title+"\n\n"+text, append(wait, back))
 		return
 	}
 
@@ -263,7 +268,11 @@ func (c *turn) showDay(k calendar, day tori.Date) {
 	for _, s := range slots {
 		seen[c.local(s.Start).Format("15:04")]++
 	}
-	c.show(k.title+"\n\n"+c.t("day.choose", map[string]any{"Date": c.longDate(c.lang, day.At(12*60, c.practice.Location))}),
+	text := c.t("day.choose", map[string]any{"Date": c.longDate(c.lang, day.At(12*60, c.practice.Location))})
+	if closed {
+		text += "\n" + c.closureLine(cl)
+	}
+	c.show(k.title+"\n\n"+text,
 		append(timeButtons(slots, 4, func(s tori.Slot) Button {
 			label := c.local(s.Start).Format("15:04")
 			if seen[label] > 1 {

@@ -58,12 +58,14 @@ func (c Civil) days() int {
 	return int(time.Date(c.Year, c.Month, c.Day, 12, 0, 0, 0, time.UTC).Unix() / 86400)
 }
 
+// civilOf is the day days after 1970-01-01.
 func civilOf(days int) Civil {
 	y, m, d := time.Unix(int64(days)*86400+43200, 0).UTC().Date()
 	return Civil{y, m, d}
 }
 
-func weekday(days int) time.Weekday { return time.Weekday((days%7 + 7 + 4) % 7) } // 1970-01-01 was a Thursday
+// weekday is the weekday of the day days after 1970-01-01, a Thursday.
+func weekday(days int) time.Weekday { return time.Weekday((days%7 + 7 + 4) % 7) }
 
 // Time of the molad in parts (chalakim): 1080 to the hour, 25920 to the day,
 // counted from the evening that began the Sunday before the calendar's epoch.
