@@ -273,13 +273,15 @@ func (p *Practice) Validate() error {
 
 // fillDefaults gives every setting left unset its default: the worker's
 // settings, privacy and the waitlist; messaging hours are the therapists'
-// working hours; a service's payment is none, and its therapists all.
+// working hours; a service's payment is none, and its therapists all. It
+// sorts the closures by day.
 func (p *Practice) fillDefaults() {
 	if p.Worker.Reminders == nil && p.Worker.RefundAttempts == 0 && p.Worker.AgendaAt == 0 && p.Worker.RemoteReminder == 0 && !p.Worker.AgendaOff {
 		p.Worker = DefaultWorkerSettings()
 	}
 	p.Privacy = p.Privacy.withDefaults()
 	p.Series.fillDefaults()
+	slices.SortFunc(p.Closures, func(a, b Closure) int { return a.Date.Compare(b.Date) }) // ClosureOn searches them
 
 	def := DefaultWaitlistPolicy()
 	p.Waitlist.OfferWindow = cmp.Or(p.Waitlist.OfferWindow, def.OfferWindow)

@@ -62,3 +62,24 @@ func TestHolidayWeekView(t *testing.T) {
 		t.Fatal("the day Adi opens has no afternoon")
 	}
 }
+
+// TestHolidaySeries: a weekly series through Pesach 5787 lists the eve's
+// afternoon and the seventh day as conflicts that name the holiday, each
+// with a time instead.
+func TestHolidaySeries(t *testing.T) {
+	w := newWorld(t)
+	day := func(d int) tori.Date { return tori.Date{Year: 2027, Month: time.April, Day: d} }
+	name := func(en, he string) map[string]string { return map[string]string{"en": en, "he": he} }
+	w.p.Closures = []tori.Closure{
+		{Date: day(21), Until: 13 * 60, Names: name("Erev Pesach", "ערב פסח")},
+		{Date: day(22), Names: name("Pesach", "פסח")},
+		{Date: day(27), Until: 13 * 60, Names: name("Erev Pesach (seventh day)", "ערב שביעי של פסח")},
+		{Date: day(28), Names: name("Pesach (seventh day)", "שביעי של פסח")},
+	}
+	w.clock.Set(time.Date(2027, 4, 5, 10, 0, 0, 0, w.p.Location))
+
+	dana := w.user(101, "Dana", "en")
+	dana.say("/start talk").press("Adi Levi").press("Wed 7/4").press("15:00").press("Make it weekly").press("4 sessions").sees(
+		"✅ Wed 7/4\n✅ Wed 14/4\n🔄 Wed 21/4: the practice is closed then (Erev Pesach). Instead: <b>",
+		"🔄 Wed 28/4: the practice is closed then (Pesach (seventh day)). Instead: <b>")
+}
