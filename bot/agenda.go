@@ -104,7 +104,11 @@ func (c *turn) adminWeek(from tori.Date) {
 			return
 		}
 		label := c.shortDay(c.lang, d)
-		lines = append(lines, c.cat.N(c.lang, "admin.week_day", len(as), map[string]any{"Day": label}))
+		line := c.cat.N(c.lang, "admin.week_day", len(as), map[string]any{"Day": label})
+		if cl, ok := c.closure(d, c.managed()); ok {
+			line += " · " + c.closureNote(cl)
+		}
+		lines = append(lines, line)
 		if len(as) > 0 {
 			kb = append(kb, []Button{{Text: label + " · " + strconv.Itoa(len(as)), Data: cb(vAdminDay, dayArg(d))}})
 		}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -8,37 +9,46 @@ import (
 )
 
 // closure is the practice's closure (a holiday, or its eve) on d as the
-// calendar keeps it: none when one of its therapists opens the day.
-func (c *turn) closure(k calendar, d tori.Date) (tori.Closure, bool) {
+// therapists ts keep it: none when one of them opens the day.
+func (c *turn) closure(d tori.Date, ts []tori.Therapist) (tori.Closure, bool) {
 	cl, ok := c.practice.ClosureOn(d)
-	if !ok {
+	if !ok || slices.ContainsFunc(ts, func(t tori.Therapist) bool { return t.OpensOn(d) }) {
 		return tori.Closure{}, false
-	}
-	for _, t := range c.practice.TherapistsFor(k.svc) {
-		if (k.thr == "" || t.ID == k.thr) && t.OpensOn(d) {
-			return tori.Closure{}, false
-		}
 	}
 	return cl, true
 }
 
-// closureLine says one closure: "Sat 12/9 — closed (Rosh Hashana)", or when
-// an eve's work ends.
-func (c *turn) closureLine(cl tori.Closure) string {
-	data := map[string]any{"Day": c.shortDay(c.lang, cl.Date), "Name": iso(c.lang, cl.Name(c.lang, c.practice.Language))}
+// calendarTherapists are the therapists whose times calendar k shows.
+func (c *turn) calendarTherapists(k calendar) []tori.Therapist {
+	if t, ok := c.practice.Therapist(k.thr); ok {
+		return []tori.Therapist{t}
+	}
+	return c.practice.TherapistsFor(k.svc)
+}
+
+// closureNote says what a closure does to its day: "closed (Rosh Hashana)",
+// or when an eve's last session ends.
+func (c *turn) closureNote(cl tori.Closure) string {
+	data := map[string]any{"Name": iso(c.lang, cl.Name(c.lang, c.practice.Language))}
 	if cl.AllDay() {
-		return c.t("week.closed", data)
+		return c.t("closure.closed", data)
 	}
 	data["Until"] = c.clock(c.lang, cl.Date.At(cl.Until, c.practice.Location))
-	return c.t("week.closes_early", data)
+	return c.t("closure.closes_early", data)
+}
+
+// closureLine is the closure's day and what it does to it.
+func (c *turn) closureLine(cl tori.Closure) string {
+	return c.shortDay(c.lang, cl.Date) + " — " + c.closureNote(cl)
 }
 
 // closureLines are the closures of the days start..end, a line each, after
 // a blank line; "" when there are none.
 func (c *turn) closureLines(k calendar, start, end tori.Date) string {
 	var lines []string
+	ts := c.calendarTherapists(k)
 	for d := start; !d.After(end); d = d.AddDays(1) {
-		if cl, ok := c.closure(k, d); ok {
+		if cl, ok := c.closure(d, ts); ok {
 			lines = append(lines, c.closureLine(cl))
 		}
 	}

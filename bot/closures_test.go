@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,14 @@ func TestHolidayWeekView(t *testing.T) {
 	omer := w.user(102, "Omer", "he")
 	omer.say("/book").press("פגישת שיחה").press("Adi Levi").sees(
 		"ש׳ 12/9 — סגור ("+bidi.Auto("ראש השנה")+")", "ו׳ 11/9 — "+bidi.Auto("ערב ראש השנה")+": פגישות עד "+bidi.LTR("13:00"))
+
+	// The practice's /week names them too.
+	staff := w.user(9500, "Staff", "en")
+	staff.say("/week").sees("Fri 11/9: 0 sessions · Erev Rosh Hashana: sessions until 13:00", "Sat 12/9: 0 sessions · closed (Rosh Hashana)",
+		"Sun 13/9: 0 sessions · closed (Rosh Hashana (second day))", "Mon 14/9: 0 sessions")
+	if strings.Contains(staff.screen.Text, "14/9: 0 sessions ·") {
+		t.Fatal("/week: a closure on an open day")
+	}
 
 	// Adi opens the second day of Rosh Hashana: she is offered on it.
 	w.p.Therapists[0].OpenOn = []tori.Date{{Year: 2026, Month: time.September, Day: 13}}

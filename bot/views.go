@@ -253,7 +253,7 @@ func (c *turn) showDay(k calendar, day tori.Date) {
 	if !k.moving() {
 		wait = [][]Button{c.waitJoinButton(k, day, day, "button.wait_join_day")}
 	}
-	cl, closed := c.closure(k, day)
+	cl, closed := c.closure(day, c.calendarTherapists(k))
 	if len(slots) == 0 {
 		text := c.t("day.empty", map[string]any{"Date": c.longDate(c.lang, day.In(c.practice.Location))})
 		if closed && cl.AllDay() {
