@@ -55,7 +55,7 @@ func (c Civil) AddDays(n int) Civil { return civilOf(c.days() + n) }
 
 // days counts days from 1970-01-01.
 func (c Civil) days() int {
-	return int(time.Date(c.Year, c.Month, c.Day, 12, 0, 0, 0, time.UTC).Unix() / 86400)
+	return int(time.Date(c.Year, c.Month, c.Day, 0, 0, 0, 0, time.UTC).Unix() / 86400) // exact: midnight UTC
 }
 
 // civilOf is the day days after 1970-01-01.

@@ -42,3 +42,22 @@ func TestYomHaAtzmautMoves(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryDayRoundTrips: from 1900 to 2100 each Gregorian day converts to
+// a valid Hebrew day and back, and the next day is the next Hebrew day.
+func TestEveryDayRoundTrips(t *testing.T) {
+	c := Civil{1900, time.January, 1}
+	prev := FromCivil(c.AddDays(-1))
+	for ; c.Year <= 2100; c = c.AddDays(1) {
+		h := FromCivil(c)
+		if !h.Valid() || h.Civil() != c {
+			t.Fatalf("%s -> %+v -> %s", c, h, h.Civil())
+		}
+		next := h.Day == prev.Day+1 && h.Month == prev.Month && h.Year == prev.Year ||
+			h.Day == 1 && (h.Month != prev.Month || h.Year != prev.Year)
+		if !next {
+			t.Fatalf("%s is %+v, after %+v", c, h, prev)
+		}
+		prev = h
+	}
+}
