@@ -44,7 +44,13 @@ func TestHolidayWeekView(t *testing.T) {
 	if _, ok := dana.button("Mon 21/9"); ok {
 		t.Fatal("Yom Kippur is offered")
 	}
-	dana.press("Sun 20/9").sees("Erev Yom Kippur: sessions until 13:00")
+	// Yom Kippur itself, from a button of another time: closed, by name, and no waitlist to join.
+	b, _ := dana.button("Sun 20/9")
+	dana.pressData(strings.Replace(b.Data, "20260920", "20260921", 1)).sees("There are no sessions on Monday 21 September 2026 (Yom Kippur).")
+	if _, ok := dana.button("waitlist"); ok {
+		t.Fatalf("a waitlist for Yom Kippur: %v", labels(dana.screen))
+	}
+	dana.press("Back").press("Sun 20/9").sees("Erev Yom Kippur: sessions until 13:00")
 	if _, ok := dana.button("12:00"); !ok {
 		t.Fatal("the morning of the eve is not offered")
 	}
