@@ -11,20 +11,21 @@ import (
 )
 
 // TestManyProcessesNoDoubleBooking: four bot processes in webhook mode
-// behind a round-robin load balancer and two worker processes, on one
-// Redis; 200 clients make 10,000 attempts at 222 overlapping times over
-// two weeks, of 30, 60 (50 and a 10-minute buffer) and 90 minutes with two
-// therapists, paying for the prepaid ones, while Telegram delivers up to 40
-// updates at once. One time in two held that is paid at the session the
-// client makes weekly or every other week in the chat ("Make it weekly",
-// a number of sessions, Book), so series from both weeks race each other
-// and the single bookings across the processes. Beside them, takers in
-// the test's own process book series of the same times for the practice
-// (2 to 6 weeks, any service). Afterwards no two live bookings of a
-// therapist overlap (series and single bookings alike), every confirmed
-// paid booking has exactly one capture (and every capture a booking or a
-// full refund), and Redis holds exactly the bookings and weeks the
-// clients were told of.
+// behind a round-robin load balancer (four, as the bots' sending limit
+// sets the pace) and two worker processes, on one Redis; 125 clients make
+// 10,000 attempts at 384 overlapping times over two weeks, of 30, 60 (50
+// and a 10-minute buffer) and 90 minutes with two therapists, paying for
+// the prepaid ones, while Telegram delivers up to 40 updates at once.
+// Seven in ten times held that are paid at the session the client makes
+// weekly or every other week in the chat ("Make it weekly", a number of
+// sessions, Book), so series from both weeks race each other and the
+// single bookings across the processes. Beside them, takers in the test's
+// own process book series of the same times for the practice (2 to 6
+// weeks, any service). Afterwards no two live bookings of a therapist
+// overlap (series and single bookings alike), every confirmed paid
+// booking has exactly one capture (and every capture a booking or a full
+// refund), and Redis holds exactly the bookings and weeks the clients
+// were told of.
 func TestManyProcessesNoDoubleBooking(t *testing.T) {
 	w := newWorld(t)
 	for i := range 4 {
