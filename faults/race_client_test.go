@@ -20,6 +20,7 @@ type tally struct {
 	held, taken, booked, paid, failed      atomic.Int64
 	seriesTried, seriesBooked, seriesWeeks atomic.Int64
 	seriesRefused, seriesAgain             atomic.Int64
+	seriesListed                           atomic.Int64 // plans that listed a week in conflict
 	errs                                   sync.Map
 }
 
@@ -130,6 +131,10 @@ func (r *racer) series(every string) {
 	if msg, err = r.press(msg, counts[rand.IntN(min(2, len(counts)))]); err != nil {
 		r.lost(err)
 		return
+	}
+
+	if strings.Contains(msg.Text, "Instead:") || strings.Contains(msg.Text, "Skipped.") {
+		r.tally.seriesListed.Add(1)
 	}
 
 	for try := range 2 {
