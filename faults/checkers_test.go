@@ -36,6 +36,12 @@ func TestCheckersSeePlantedFaults(t *testing.T) {
 		return tori.Appointment{ID: id, TherapistID: therapist, Status: status, Start: start,
 			End: start.Add(time.Duration(minutes) * time.Minute), Buffer: 10 * time.Minute, HoldUntil: time.Now().Add(time.Minute)}
 	}
+	// weekOf is week k (0 the first) of series s from at.
+	weekOf := func(id, s string, status tori.Status, at time.Time, k int) tori.Appointment {
+		a := appt(id, "adi", status, week(at, k), 50)
+		a.Series = s
+		return a
+	}
 	t.Run("overlap", func(t *testing.T) {
 		for _, tc := range []struct {
 			name string
@@ -48,11 +54,43 @@ func TestCheckersSeePlantedFaults(t *testing.T) {
 			{"a live hold", []tori.Appointment{appt("a", "adi", tori.StatusConfirmed, at, 50), appt("b", "adi", tori.StatusHeld, at, 50)}, 1},
 			{"other therapists", []tori.Appointment{appt("a", "adi", tori.StatusConfirmed, at, 50), appt("b", "noa", tori.StatusConfirmed, at, 50)}, 0},
 			{"a cancelled one", []tori.Appointment{appt("a", "adi", tori.StatusConfirmed, at, 50), appt("b", "adi", tori.StatusCancelledByClient, at, 50)}, 0},
+			{"a series' week over a booking", []tori.Appointment{appt("a", "adi", tori.StatusConfirmed, week(at, 3), 50), weekOf("b", "s1", tori.StatusConfirmed, at, 3)}, 1},
+			{"two series in one week", []tori.Appointment{weekOf("a", "s1", tori.StatusConfirmed, at, 2), weekOf("b", "s2", tori.StatusConfirmed, at.Add(20*time.Minute), 2)}, 1},
+			{"a series' held week", []tori.Appointment{weekOf("a", "s1", tori.StatusConfirmed, at, 5), weekOf("b", "s2", tori.StatusHeld, at, 5)}, 1},
+			{"two series a week apart", []tori.Appointment{weekOf("a", "s1", tori.StatusConfirmed, at, 1), weekOf("b", "s2", tori.StatusConfirmed, at, 2)}, 0},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				r := &recorder{TB: t}
 				w := &world{t: r}
 				w.checkNoOverlap(tc.as)
+				if len(r.errs) != tc.errs {
+					t.Fatalf("reported %d, want %d: %q", len(r.errs), tc.errs, r.errs)
+				}
+			})
+		}
+	})
+
+	t.Run("series weeks", func(t *testing.T) {
+		as := []tori.Appointment{weekOf("a", "s1", tori.StatusConfirmed, at, 0), weekOf("b", "s1", tori.StatusConfirmed, at, 1),
+			weekOf("c", "s2", tori.StatusConfirmed, at, 2), weekOf("d", "s2", tori.StatusCancelledByClient, at, 3), appt("e", "adi", tori.StatusConfirmed, at, 50)}
+		for _, tc := range []struct {
+			name             string
+			practice, chat   int64
+			errs, weeksInAll int
+		}{
+			{"as told", 1, 2, 0, 3},
+			{"one more than told", 1, 1, 1, 3},
+			{"one fewer than told", 2, 2, 1, 3},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := &recorder{TB: t}
+				sr := &seriesRace{}
+				sr.taken.Store(1)
+				sr.lost.Store(1)
+				sr.weeks.Store(tc.practice)
+				if n := sr.check(r, as, int(tc.chat)); n != tc.weeksInAll {
+					t.Errorf("counted %d weeks, want %d", n, tc.weeksInAll)
+				}
 				if len(r.errs) != tc.errs {
 					t.Fatalf("reported %d, want %d: %q", len(r.errs), tc.errs, r.errs)
 				}
@@ -132,3 +170,6 @@ func TestCheckersSeePlantedFaults(t *testing.T) {
 		}
 	})
 }
+
+// week is at, k weeks later, at the same wall-clock time.
+func week(at time.Time, k int) time.Time { return at.AddDate(0, 0, 7*k) }

@@ -14,12 +14,12 @@ import (
 	"github.com/tori-bot/tori/storage"
 )
 
-// seriesRace takes series of standing sessions beside the bots' single
-// bookings: takers goroutines, each with its own connections to the
-// world's Redis, make one series attempt (weekly or every other week, 2
-// to 6 weeks, the first at one of starts) at every every-th attempt of
-// the bots' (pace), so that both race throughout; half as the client
-// (held, then confirmed), half as the practice (booked at once).
+// seriesRace books series of standing sessions for the practice beside
+// the bots' traffic: takers goroutines, each with its own connections to
+// the world's Redis, book one series (weekly or every other week, 2 to 6
+// weeks of any service, the first at one of starts) at every every-th
+// attempt of the bots' (pace), at once, as the practice does, so that
+// they race the clients' single bookings and series throughout.
 type seriesRace struct {
 	every                     int64
 	done                      atomic.Int64
@@ -56,18 +56,14 @@ func (sr *seriesRace) pace() {
 	}
 }
 
-// attempt plans a series for c from first, takes it (a week in conflict
-// at its nearest free time, or skipped; one attempt in three at the
-// planned times as they are, which the step refuses when any is taken)
-// and, the client's, confirms it.
+// attempt plans a series for c from first and books it for the
+// practice: a week in conflict at its nearest free time, or skipped; one
+// attempt in three at the planned times as they are, which the step
+// refuses when any is taken.
 func (sr *seriesRace) attempt(b *tori.Bookings, c tori.Client, first time.Time) {
 	ctx := context.Background()
-	practice := rand.IntN(2) == 0
-	r := tori.SeriesRule{TherapistID: []string{"adi", "noa"}[rand.IntN(2)], ServiceID: "short", Client: c, First: first,
-		Every: 1 + rand.IntN(2), Count: 2 + rand.IntN(5), ByPractice: practice, Anyway: practice, PayAtSession: practice}
-	if practice {
-		r.ServiceID = []string{"short", "talk", "long"}[rand.IntN(3)]
-	}
+	r := tori.SeriesRule{TherapistID: []string{"adi", "noa"}[rand.IntN(2)], ServiceID: []string{"short", "talk", "long"}[rand.IntN(3)],
+		Client: c, First: first, Every: 1 + rand.IntN(2), Count: 2 + rand.IntN(5), ByPractice: true, Anyway: true, PayAtSession: true}
 	sr.tried.Add(1)
 	pl, err := b.PlanSeries(ctx, r)
 	var s tori.Series
@@ -80,9 +76,7 @@ func (sr *seriesRace) attempt(b *tori.Bookings, c tori.Client, first time.Time) 
 		}
 		s, err = b.TakeSeries(ctx, r, starts, 0)
 	}
-	if err == nil && !practice {
-		s, err = b.ConfirmSeries(ctx, c, s.ID)
-	}
+
 	switch tori.ErrorCode(err) {
 	case "":
 		sr.taken.Add(1)
@@ -104,20 +98,21 @@ func (sr *seriesRace) stop() {
 
 // check reports what the takers did (once stopped); it fails the test
 // when an attempt failed otherwise than by a conflict, or when the weeks
-// booked in Redis are not those taken.
-func (sr *seriesRace) check(t *testing.T, as []tori.Appointment) (weeks int) {
+// of series booked in Redis are not those the takers booked and the
+// clients were told of in the chat (chat). It returns the weeks booked.
+func (sr *seriesRace) check(t testing.TB, as []tori.Appointment, chat int) (weeks int) {
 	t.Helper()
 	for _, a := range as {
 		if a.Series != "" && a.Status == tori.StatusConfirmed {
 			weeks++
 		}
 	}
-	t.Logf("series: %d attempts, %d taken (%d weeks booked), %d refused", sr.tried.Load(), sr.taken.Load(), sr.weeks.Load(), sr.lost.Load())
+	t.Logf("series for the practice: %d attempts, %d booked (%d weeks), %d refused", sr.tried.Load(), sr.taken.Load(), sr.weeks.Load(), sr.lost.Load())
 	for _, e := range sr.errs {
 		t.Errorf("a series failed: %s", e)
 	}
-	if int64(weeks) != sr.weeks.Load() {
-		t.Errorf("Redis has %d weeks of series booked; the takers were told of %d", weeks, sr.weeks.Load())
+	if int64(weeks) != sr.weeks.Load()+int64(chat) {
+		t.Errorf("Redis has %d weeks of series booked; the practice booked %d and clients were told of %d", weeks, sr.weeks.Load(), chat)
 	}
 	if sr.taken.Load() == 0 || sr.lost.Load() == 0 {
 		t.Errorf("the series did not race: %d taken, %d refused", sr.taken.Load(), sr.lost.Load())

@@ -19,30 +19,33 @@ import (
 )
 
 // previewPractice is the practice the preview shows: the one in the
-// config file, or, when there is none yet, the example practice.
-func previewPractice(cfgPath string, log *slog.Logger) (*tori.Practice, error) {
-	if _, err := os.Stat(cfgPath); errors.Is(err, os.ErrNotExist) {
-		p, err := parsePractice(tori.ExampleConfig)
-		if err != nil {
-			return nil, messageError{"tori.example.yaml: ", err}
-		}
-
-		// The example's sessions are paid at the session; in the preview
-		// its video session is prepaid, so that paying can be seen too.
-		for i := range p.Services {
-			if p.Services[i].Remote && p.Services[i].Payment == tori.PayNone {
-				p.Services[i].Payment = tori.PayFull
-				break
-			}
-		}
-
-		if err := p.Validate(); err != nil {
-			return nil, messageError{"tori.example.yaml: ", err}
-		}
-		log.Info(fmt.Sprintf("No %s: the preview shows the example practice (with its video session prepaid, to show PayPal); copy tori.example.yaml to %s and change it to see your own.", cfgPath, cfgPath))
-		return p, nil
+// config file, or, when there is none yet, the example practice with its
+// standing weekly client (standing).
+func previewPractice(cfgPath string, log *slog.Logger) (p *tori.Practice, standing []tori.Standing, err error) {
+	if _, err := os.Stat(cfgPath); !errors.Is(err, os.ErrNotExist) {
+		p, err := loadPractice(cfgPath)
+		return p, nil, err
 	}
-	return loadPractice(cfgPath)
+
+	p, err = parsePractice(tori.ExampleConfig)
+	if err != nil {
+		return nil, nil, messageError{"tori.example.yaml: ", err}
+	}
+
+	// The example's sessions are paid at the session; in the preview
+	// its video session is prepaid, so that paying can be seen too.
+	for i := range p.Services {
+		if p.Services[i].Remote && p.Services[i].Payment == tori.PayNone {
+			p.Services[i].Payment = tori.PayFull
+			break
+		}
+	}
+
+	if err := p.Validate(); err != nil {
+		return nil, nil, messageError{"tori.example.yaml: ", err}
+	}
+	log.Info(fmt.Sprintf("No %s: the preview shows the example practice (with its video session prepaid, to show PayPal, and a standing weekly client); copy tori.example.yaml to %s and change it to see your own.", cfgPath, cfgPath))
+	return p, tori.ExampleStanding, nil
 }
 
 // previewOptions are tori preview's flags.
@@ -116,7 +119,7 @@ func runPreview(ctx context.Context, flags []string, getenv func(string) string,
 	}
 
 	cfgPath := env(getenv, "TORI_CONFIG", "tori.yaml")
-	practice, err := previewPractice(cfgPath, log)
+	practice, standing, err := previewPractice(cfgPath, log)
 	if err != nil {
 		return err
 	}
@@ -139,7 +142,7 @@ func runPreview(ctx context.Context, flags []string, getenv func(string) string,
 	}
 
 	p, err := preview.Start(ctx, preview.Config{Practice: practice, RedisURL: env(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"),
-		BaseURL: base, Listen: ln.Addr(), Log: log})
+		BaseURL: base, Listen: ln.Addr(), Log: log, Standing: standing})
 	if err != nil {
 		ln.Close()
 		return err

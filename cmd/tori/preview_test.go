@@ -51,9 +51,11 @@ func TestPreviewWithoutToken(t *testing.T) {
 }
 
 // TestPreviewExamplePractice: without a tori.yaml the preview shows the
-// example practice with its video session prepaid, so paying can be seen.
+// example practice with its video session prepaid, so paying can be seen,
+// and its standing weekly client, whose series is of a service paid at the
+// session with one of its therapists, within their working hours.
 func TestPreviewExamplePractice(t *testing.T) {
-	p, err := previewPractice(filepath.Join(t.TempDir(), "tori.yaml"), newLogger(io.Discard, func(string) string { return "" }))
+	p, standing, err := previewPractice(filepath.Join(t.TempDir(), "tori.yaml"), newLogger(io.Discard, func(string) string { return "" }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +65,24 @@ func TestPreviewExamplePractice(t *testing.T) {
 	}
 	if modes["video"] != tori.PayFull || modes["talk"] != tori.PayNone {
 		t.Fatalf("payment modes %v, want video prepaid and talk paid at the session", modes)
+	}
+
+	if len(standing) == 0 {
+		t.Fatal("the example practice has no standing client")
+	}
+	for _, st := range standing {
+		s, ok := p.Service(st.ServiceID)
+		th, tok := p.Therapist(st.TherapistID)
+		if !ok || !tok || s.Payment != tori.PayNone {
+			t.Fatalf("standing client %s: service %q (%v), therapist %q (%v): want a service paid at the session and a therapist of the example", st.Client.Name, st.ServiceID, ok, st.TherapistID, tok)
+		}
+		within := false
+		for _, span := range th.Hours[st.Weekday] {
+			within = within || span.Start <= st.At && st.At+tori.Minute(s.Duration/time.Minute) <= span.End
+		}
+		if !within {
+			t.Errorf("standing client %s: %s at %s is outside %s's hours", st.Client.Name, st.Weekday, st.At, th.Name)
+		}
 	}
 }
 

@@ -83,8 +83,14 @@ func (b *browser) shot(name string) {
 // did before pressing again.
 func (b *browser) tap(what, pick string) {
 	b.t.Helper()
+	b.tapIn("client", what, pick)
+}
+
+// tapIn is tap in the chat of who: "client" or "practice".
+func (b *browser) tapIn(who, what, pick string) {
+	b.t.Helper()
 	b.until(what, fmt.Sprintf(`(() => {
-		const msgs = document.querySelectorAll("#chat-client .msg.bot");
+		const msgs = document.querySelectorAll("#chat-%s .msg.bot");
 		const last = msgs[msgs.length - 1];
 		if (!last) return false;
 		const b = (%s)([...last.querySelectorAll(".keyboard button")]);
@@ -92,11 +98,19 @@ func (b *browser) tap(what, pick string) {
 		window.before = last.textContent;
 		b.click();
 		return true;
-	})()`, pick))
-	b.until(what+": its effect", `(() => {
-		const msgs = document.querySelectorAll("#chat-client .msg.bot");
+	})()`, who, pick))
+	b.until(what+": its effect", fmt.Sprintf(`(() => {
+		const msgs = document.querySelectorAll("#chat-%s .msg.bot");
 		return msgs[msgs.length - 1].textContent !== window.before;
-	})()`)
+	})()`, who))
+}
+
+// say types text in the chat of who ("client" or "practice") and sends
+// it, and waits until the chat shows it.
+func (b *browser) say(who, text string) {
+	b.t.Helper()
+	b.run("type "+text, chromedp.SendKeys(chromedp.CSS("#compose-"+who+" input"), text), chromedp.Click(chromedp.CSS("#compose-"+who+" button[type=submit]")))
+	b.until("what was typed, in the chat", fmt.Sprintf(`[...document.querySelectorAll("#chat-%s .msg.me")].some((m) => m.textContent === %q)`, who, text))
 }
 
 func (b *browser) press(label string) {
@@ -126,8 +140,7 @@ type booking struct {
 // chat, where the confirmation and its .ics are.
 func (b *browser) book(w booking) {
 	b.t.Helper()
-	b.run("type "+w.start, chromedp.SendKeys(chromedp.CSS("#compose-client input"), w.start), chromedp.Click(chromedp.CSS("#compose-client button[type=submit]")))
-	b.until("what was typed, in the chat", fmt.Sprintf(`[...document.querySelectorAll("#chat-client .msg.me")].some((m) => m.textContent === %q)`, w.start))
+	b.say("client", w.start)
 	b.press(w.next)
 	b.press(w.next)
 	b.tap("a day", `(bs) => bs.find((b) => /\d+\/\d+/.test(b.textContent))`)
@@ -205,14 +218,16 @@ func (b *browser) rangeReadsInOrder(what, sel string) {
 // TestBrowserBooking clicks through a booking on the page in headless
 // Chromium, as a person would, in English and then in Hebrew: the
 // booking, the PayPal stand-in, tori's return page (the session's range
-// reads start to end in both) and back to the chat; in Hebrew the meeting
-// link in the confirmation is a link. On a phone's screen the chats show
+// reads start to end in both) and back to the chat; in English a booking
+// is then made weekly from its summary and the standing client's session
+// is marked in the practice's day; in Hebrew the meeting link in the
+// confirmation is a link. On a phone's screen the chats show
 // one at a time, with tabs; the practice's tab opens at its latest message,
 // a range is never broken at its dash and a notice never covers the message
 // box. It saves screenshots in both languages in the test's artifact
 // directory (go test -artifacts keeps them).
 func TestBrowserBooking(t *testing.T) {
-	pg := start(t, "")
+	pg := startWeekly(t)
 	st := pg.state()
 	noa := st.Clients[1].ID
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)),
@@ -230,6 +245,7 @@ func TestBrowserBooking(t *testing.T) {
 	b.rangeReadsInOrder("the English confirmation", confirmation("You're booked."))
 	b.until("the practice's notice", `document.querySelectorAll("#chat-practice .msg.bot").length > 0`)
 	b.shot("chat-en.png") // before the markup below: README's picture (docs/preview.png)
+	b.weekly()
 
 	// What anyone types is shown as text, never as markup.
 	hostile := `<img src=x onerror="document.title='owned'"><b>bold?</b>`
@@ -262,6 +278,32 @@ func TestBrowserBooking(t *testing.T) {
 		}
 		t.Logf("screenshot: %s (%d bytes)", filepath.Join(dir, name), len(data))
 	}
+}
+
+// weekly makes a booking weekly from its summary, as a person does: the
+// talk next week, "Make it weekly", "4 sessions", "Book 4 sessions"; the
+// confirmation lists the sessions and /my shows the series as one line.
+// In the practice's chat, the week's day of the standing client's next
+// session shows it marked "weekly, 3 of 12" (in the therapist's Hebrew).
+func (b *browser) weekly() {
+	b.t.Helper()
+	b.say("client", "/start talk")
+	b.press("Next week")
+	b.tap("a day", `(bs) => bs.find((b) => /\d+\/\d+/.test(b.textContent))`)
+	b.tap("a time", `(bs) => bs.find((b) => /^\d\d:\d\d/.test(b.textContent))`)
+	b.press("Make it weekly")
+	b.press("4 sessions")
+	b.press("Book 4 sessions")
+	b.until("the series' confirmation", `[...document.querySelectorAll("#chat-client .msg.bot")].some((m) => m.textContent.includes("You're booked: 4 sessions."))`)
+	b.shot("weekly-en.png")
+	b.say("client", "/my")
+	b.until("the series in /my", `[...document.querySelectorAll("#chat-client .msg.bot")].some((m) => m.textContent.includes("sessions ahead"))`)
+
+	next := standing[0].Rule(practice(), time.Now()).First.AddDate(0, 0, 7*standing[0].Held).In(practice().Location)
+	b.say("practice", "/week")
+	b.tapIn("practice", "the standing client's day", fmt.Sprintf(`(bs) => bs.find((b) => b.textContent.includes(%q))`, next.Format("2/1")))
+	b.until("the standing client's session, marked", `[...document.querySelectorAll("#chat-practice .msg.bot")].some((m) => m.textContent.includes("מדי שבוע, 3 מתוך 12"))`)
+	b.shot("agenda-he.png")
 }
 
 // phone looks at the page on a phone's screen (390×844, with twice the

@@ -54,6 +54,9 @@ type Config struct {
 	// BaseURL's.
 	Listen net.Addr
 	Log    *slog.Logger
+	// Standing are clients with a standing series already booked when the
+	// preview opens (the example practice's, tori.ExampleStanding).
+	Standing []tori.Standing
 }
 
 // Preview is a running preview. Its Handler serves the page, its API, the
@@ -196,6 +199,9 @@ func (p *Preview) startTori(ctx context.Context, cfg Config, store *storage.Stor
 	}
 
 	bookings := &tori.Bookings{Practice: cfg.Practice, Store: store, Payments: paypal, Log: cfg.Log, Now: p.clock.Now}
+	if err := p.seed(ctx, bookings, cfg.Standing); err != nil {
+		return nil, err
+	}
 	p.bot, err = bot.New(bot.Config{Practice: cfg.Practice, Bookings: bookings, Store: store, PublicURL: base, Now: p.clock.Now, Log: cfg.Log})
 	if err != nil {
 		return nil, err

@@ -22,8 +22,8 @@ import (
 const wait = 20 * time.Second
 
 // practice is a one-therapist practice with a prepaid session, a prepaid
-// video session (with a meeting link) and a therapist at Telegram id 9001
-// (in Hebrew).
+// video session (with a meeting link), a talk paid at the session (which a
+// client can make weekly) and a therapist at Telegram id 9001 (in Hebrew).
 func practice() *tori.Practice {
 	var hours tori.WeeklyHours
 	for d := time.Sunday; d <= time.Saturday; d++ {
@@ -39,7 +39,8 @@ func practice() *tori.Practice {
 		Services: []tori.Service{{ID: "session", Names: map[string]string{"en": "Session", "he": "פגישה"}, Duration: 50 * time.Minute,
 			Price: tori.Money{Amount: 35000, Currency: "ILS"}, Payment: tori.PayFull},
 			{ID: "video", Names: map[string]string{"en": "Video session", "he": "פגישת וידאו"}, Duration: 45 * time.Minute,
-				Price: tori.Money{Amount: 30000, Currency: "ILS"}, Payment: tori.PayFull, Remote: true, MeetingLink: "https://meet.example.com/adi"}},
+				Price: tori.Money{Amount: 30000, Currency: "ILS"}, Payment: tori.PayFull, Remote: true, MeetingLink: "https://meet.example.com/adi"},
+			{ID: "talk", Names: map[string]string{"en": "Talk", "he": "שיחה"}, Duration: 50 * time.Minute, Price: tori.Money{Amount: 30000, Currency: "ILS"}}},
 	}
 	if err := p.Validate(); err != nil {
 		panic(err)
@@ -57,10 +58,17 @@ type page struct {
 
 func start(t *testing.T, redisURL string) *page {
 	t.Helper()
+	return startWith(t, preview.Config{Practice: practice(), RedisURL: redisURL})
+}
+
+// startWith starts the preview of cfg, served at a test server's address.
+func startWith(t *testing.T, cfg preview.Config) *page {
+	t.Helper()
 	var h http.Handler = http.NotFoundHandler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	p, err := preview.Start(context.Background(), preview.Config{Practice: practice(), RedisURL: redisURL, BaseURL: srv.URL})
+	cfg.BaseURL = srv.URL
+	p, err := preview.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
