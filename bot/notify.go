@@ -152,6 +152,9 @@ func clientRef(lang string, cl tori.Client) string {
 	if name == "" {
 		name = "#" + strconv.FormatInt(cl.ID, 10)
 	}
+	if cl.Offline() && labels() != nil { // no Telegram account to link to
+		return iso(lang, name) + " " + labels().T(lang, "client.no_telegram", nil)
+	}
 	ref := `<a href="tg://user?id=` + strconv.FormatInt(cl.ID, 10) + `">` + iso(lang, name) + `</a>`
 	if cl.Username != "" {
 		ref += " " + ltr(lang, "@"+esc(cl.Username))
