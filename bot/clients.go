@@ -21,7 +21,7 @@ func (c *turn) clientLookup(arg string) {
 		c.newClientAsk()
 		return
 	}
-	if id, err := strconv.ParseInt(arg, 10, 64); err == nil && id > 0 {
+	if id, err := strconv.ParseInt(arg, 10, 64); err == nil && id > 0 && arg[0] != '+' {
 		c.clientHistory(id)
 		return
 	}

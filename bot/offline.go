@@ -192,3 +192,24 @@ func (c *turn) forgetClient(id int64) {
 	}
 	c.show(c.t("client_offline.forgotten", nil), nil)
 }
+
+// untold is what the practice is to know of a change the client was not
+// told of: a client without Telegram, whom the bot never messages, is to
+// be called. "" for any other client.
+func (c *turn) untold(a tori.Appointment) string {
+	if !a.Client.Offline() {
+		return ""
+	}
+	o, ok := c.offlineRecordQuiet(a.Client.ID)
+	return "\n\n" + c.t("client_offline.untold", map[string]any{"Name": iso(c.lang, a.Client.Name), "Phone": ltr(c.lang, o.Phone), "Known": ok})
+}
+
+// offlineRecordQuiet loads a record, or says nothing when it is gone.
+func (c *turn) offlineRecordQuiet(id int64) (tori.OfflineClient, bool) {
+	st, ok := c.offlineStore()
+	if !ok {
+		return tori.OfflineClient{}, false
+	}
+	o, err := st.OfflineClient(c.ctx, id)
+	return o, err == nil
+}
