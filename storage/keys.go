@@ -266,3 +266,11 @@ func (s *Store) offlineKey(parts ...string) string {
 	}
 	return k
 }
+
+// offlineRecordKey: HASH, a client without Telegram's record ({o}:c:<id>).
+func (s *Store) offlineRecordKey(id int64) string {
+	return s.offlineKey("c", strconv.FormatInt(id, 10))
+}
+
+// inviteKey: STRING "<id> <until ms>", an invite link's token ({o}:inv:<token>).
+func (s *Store) inviteKey(token string) string { return s.offlineKey("inv", token) }

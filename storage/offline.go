@@ -17,14 +17,6 @@ import (
 
 var _ tori.OfflineStore = (*Store)(nil)
 
-// offlineRecordKey is the HASH of record id.
-func (s *Store) offlineRecordKey(id int64) string {
-	return s.offlineKey("c", strconv.FormatInt(id, 10))
-}
-
-// inviteKey is the STRING of an invite token.
-func (s *Store) inviteKey(token string) string { return s.offlineKey("inv", token) }
-
 // createOfflineScript keeps a new record, unless one of its phone is kept.
 //
 // KEYS[1] the record  KEYS[2] the phone index  KEYS[3] every record by creation

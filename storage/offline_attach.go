@@ -177,6 +177,7 @@ func (s *Store) attachIndexes(ctx context.Context, id int64, who tori.Client, en
 		if prepay != "" {
 			p.HSetNX(ctx, s.profileKey(who.ID), "prepay", prepay)
 		}
+		p.HSet(ctx, s.profileKey(who.ID), "offline", id) // their erasure erases the record too
 		s.queueSeen(ctx, p, who.ID, now)
 		return nil
 	})
@@ -190,4 +191,36 @@ func (s *Store) attachIndexes(ctx context.Context, id int64, who tori.Client, en
 		return nil
 	})
 	return formatError("attach: done", err)
+}
+
+// attachedPhone is the phone of the record (its id, "" for none) a
+// client attached to by an invite.
+func (s *Store) attachedPhone(ctx context.Context, record string) (string, error) {
+	id, err := strconv.ParseInt(record, 10, 64)
+	if err != nil {
+		return "", nil
+	}
+	phone, err := s.Redis.HGet(ctx, s.offlineRecordKey(id), "phone").Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return phone, formatError("client record: phone", err)
+}
+
+// eraseAttachedRecord erases the practice's record of a client from
+// before they attached to Telegram (found through their profile, which
+// erasure deletes last, so a retry finds it again).
+func (s *Store) eraseAttachedRecord(ctx context.Context, clientID int64) error {
+	record, err := s.Redis.HGet(ctx, s.profileKey(clientID), "offline").Result()
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if err != nil {
+		return formatError("erase: record", err)
+	}
+	id, err := strconv.ParseInt(record, 10, 64)
+	if err != nil {
+		return nil
+	}
+	return s.ForgetOfflineClient(ctx, id)
 }

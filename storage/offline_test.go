@@ -166,7 +166,8 @@ func TestInviteRefused(t *testing.T) {
 
 // TestAttachMergesWithBookings: a Telegram client who already has a
 // booking takes the invite: both bookings are theirs, with Adi's span
-// naming them, and the record's strikes follow.
+// naming them, and the record's strikes follow; their copy of their data
+// shows the phone the practice kept, and their erasure erases the record.
 func TestAttachMergesWithBookings(t *testing.T) {
 	ctx := context.Background()
 	now := t0.Add(-48 * time.Hour)
@@ -196,4 +197,14 @@ func TestAttachMergesWithBookings(t *testing.T) {
 	if left := storagetest.Naming(storagetest.AllText(t, s.Redis, s.Prefix+"{t:"), "9007199254"); len(left) > 0 {
 		t.Fatalf("the record's id left in Adi's keys: %v", left)
 	}
+
+	// Their copy names the phone the practice kept; their erasure erases it.
+	if r, err := s.ClientRecord(ctx, tg.ID, tg.ChatID); err != nil || r.Phone != "+972501234567" {
+		t.Fatalf("record's phone %q %v", r.Phone, err)
+	}
+	if _, err := s.EraseClient(ctx, tg.ID, tg.ChatID, 5, now); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.OfflineClient(ctx, dana.ID)
+	wantCode(t, err, tori.ENOTFOUND)
 }

@@ -38,6 +38,9 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if sp := p.Series; sp != (tori.SeriesPolicy{MaxOccurrences: 26, Ahead: 56 * 24 * time.Hour}) {
 		t.Fatalf("series = %+v", sp)
 	}
+	if cp := p.Clients; cp != (tori.ClientsPolicy{InviteValid: 7 * 24 * time.Hour, CountryCode: "972"}) {
+		t.Fatalf("clients = %+v", cp)
+	}
 }
 
 func TestConfigErrorsNameTheField(t *testing.T) {
@@ -69,6 +72,9 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"SeriesTooLong", "max_occurrences: 26", "max_occurrences: 500", `series.max_occurrences is 500: use a number from 2 to 104`},
 		{"SeriesAheadNotWeeks", "ahead: 8w", "ahead: eightw", `series.ahead "eightw" is not a number of weeks`},
 		{"SeriesAheadTooShort", "ahead: 8w", "ahead: 3d", `series.ahead is 3d: use whole days or weeks from 1w to 52w`},
+		{"InviteTooShort", "invite_valid: 7d", "invite_valid: 30m", `clients.invite_valid 30m0s is out of range: write a duration from 1h to 90d`},
+		{"InviteNotADuration", "invite_valid: 7d", "invite_valid: a week", `clients.invite_valid "a week" is not a duration`},
+		{"BadCountryCode", `country_code: "972"`, `country_code: "+0972"`, `clients.country_code "0972" is not a calling code`},
 		{"ZeroPersonal", "keep_personal: 24 months", "keep_personal: 0 days", `privacy.keep_personal must be at least a day`},
 	}
 	for _, tt := range tests {
