@@ -158,16 +158,18 @@ func (s *Store) attach(ctx context.Context, id int64, who tori.Client, now time.
 // record's index entries, strikes and prepayment setting, then the
 // record's keys and the intent go.
 func (s *Store) attachIndexes(ctx context.Context, id int64, who tori.Client, entries []redis.Z, now time.Time) error {
-	strikes, err := s.Redis.ZRangeWithScores(ctx, s.strikesKey(id), 0, -1).Result()
-	if err != nil {
-		return formatError("attach: strikes", err)
+	var strikesCmd *redis.ZSliceCmd
+	var prepayCmd *redis.StringCmd
+	if _, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		strikesCmd = p.ZRangeWithScores(ctx, s.strikesKey(id), 0, -1)
+		prepayCmd = p.HGet(ctx, s.profileKey(id), "prepay")
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return formatError("attach: record's client", err)
 	}
-	prepay, err := s.Redis.HGet(ctx, s.profileKey(id), "prepay").Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return formatError("attach: prepay", err)
-	}
+	strikes, prepay := strikesCmd.Val(), prepayCmd.Val()
 
-	_, err = s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 		if len(entries) > 0 {
 			p.ZAddGT(ctx, s.clientIndexKey(who.ID), entries...)
 		}
