@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -52,7 +53,7 @@ func (c *turn) noticeData(lang string, a tori.Appointment) map[string]any {
 		"Service":  iso(lang, s.Name(lang, c.practice.Language)),
 		"When":     c.whenRange(lang, a.Start, a.End),
 		"Price":    c.price(lang, a.Price),
-		"Lang":     c.cat.T(lang, "lang."+a.Client.Lang, nil),
+		"Lang":     c.cat.T(lang, "lang."+cmp.Or(a.Client.Lang, c.practice.Language), nil), // a client without Telegram has none
 		"Waitlist": a.Offer != "",
 	}
 

@@ -26,7 +26,7 @@ const (
 	// therapist: the token's read, the claim, the index's read, one script
 	// for the therapist, the record's client's read, the Telegram client's
 	// writes, the record's cleanup and the record's read (8 measured;
-	// 34 commands, 26 of them the therapist's script).
+	// 34 commands).
 	budgetRoundTripsPerAttach = 8
 	budgetCommandsPerAttach   = 34
 )
