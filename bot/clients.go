@@ -45,17 +45,10 @@ func (c *turn) clientLookup(arg string) {
 // whoever manages every calendar, the prepayment switch. A therapist of a
 // shared practice sees only clients who booked with them.
 func (c *turn) clientHistory(id int64) {
-	var rec tori.OfflineClient
-	if tori.IsOfflineClient(id) {
-		var ok bool
-		if rec, ok = c.offlineRecord(id); !ok {
-			return
-		}
-		if rec.Became != 0 { // attached: their bookings are the Telegram client's now
-			id = rec.Became
-		}
+	id, rec, ok := c.historyOf(id)
+	if !ok {
+		return
 	}
-
 	all, err := c.bookings.Store.ClientAppointments(c.ctx, id, time.Time{})
 	if err != nil {
 		c.fail("client history", err)
@@ -98,14 +91,14 @@ func (c *turn) clientHistory(id int64) {
 	if c.managesAll() {
 		kb = append(kb, c.prepayButtons(id, mode))
 	}
-	text := c.t("admin.client", data)
+	card := ""
 	if rec.ID == id { // a client without Telegram: marked, with their invite link
+		var row []Button
 		data["Client"] = clientRef(c.lang, rec.Client())
-		card, row := c.offlineCard(rec)
-		text = c.t("admin.client", data) + "\n\n" + card
+		card, row = c.offlineCard(rec)
 		kb = append(kb, row)
 	}
-	c.show(text, kb)
+	c.show(c.t("admin.client", data)+card, kb)
 }
 
 // newClientButton offers to add a client without Telegram, to whoever

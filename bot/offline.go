@@ -7,12 +7,10 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// Clients without Telegram, the practice's side: adding one (a name, then
-// a phone number, typed as a note is), finding one from /client, their
-// card's invite link, and erasing one.
-
 // offlineStore is the store of clients without Telegram, when the
-// bookings' store keeps them.
+// bookings' store keeps them. This file is the practice's side of them:
+// adding one (a name, then a phone number, typed as a note is), finding
+// one from /client, their card's invite link, and erasing one.
 func (c *turn) offlineStore() (tori.OfflineStore, bool) {
 	st, ok := c.bookings.Store.(tori.OfflineStore)
 	return st, ok
@@ -112,11 +110,25 @@ func (c *turn) offlineRecord(id int64) (tori.OfflineClient, bool) {
 	return o, true
 }
 
+// historyOf is whose history /client shows for id: a client without
+// Telegram's record (rec), or, once they attached, the Telegram client
+// they became. false when the record is not kept (answered).
+func (c *turn) historyOf(id int64) (int64, tori.OfflineClient, bool) {
+	if !tori.IsOfflineClient(id) {
+		return id, tori.OfflineClient{}, true
+	}
+	rec, ok := c.offlineRecord(id)
+	if ok && rec.Became != 0 { // their bookings are the Telegram client's now
+		return rec.Became, rec, true
+	}
+	return id, rec, ok
+}
+
 // offlineCard is what a client without Telegram's card adds to their
 // history: the mark and phone, and the buttons to invite or erase them.
 func (c *turn) offlineCard(o tori.OfflineClient) (string, []Button) {
 	id := strconv.FormatInt(o.ID, 10)
-	text := c.t("client_offline.card", map[string]any{"Phone": ltr(c.lang, o.Phone)})
+	text := "\n\n" + c.t("client_offline.card", map[string]any{"Phone": ltr(c.lang, o.Phone)})
 	row := []Button{{Text: c.t("button.client_invite", nil), Data: cb(vClientInvite, id)}}
 	if c.managesAll() {
 		row = append(row, Button{Text: c.t("button.client_forget", nil), Data: cb(vClientForget, id)})

@@ -14,7 +14,6 @@ import (
 // Clients without Telegram (tori.OfflineStore): the practice's records of
 // them live under the hash tag {o} (offlineKey); their appointments are
 // indexed by their id like anyone's ({c:<id>}).
-
 var _ tori.OfflineStore = (*Store)(nil)
 
 // createOfflineScript keeps a new record, unless one of its phone is kept.
