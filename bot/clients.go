@@ -15,7 +15,7 @@ func (c *turn) clientLookup(arg string) {
 	arg = strings.TrimSpace(arg)
 	switch {
 	case arg == "":
-		c.show(c.t("admin.client_usage", nil), c.newClientButton())
+		c.show(c.t("admin.client_usage", nil)+"\n"+c.t("client_offline.usage", nil), c.newClientButton())
 		return
 	case strings.EqualFold(arg, "new") || arg == "חדש":
 		c.newClientAsk()
