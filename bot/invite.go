@@ -2,6 +2,7 @@ package bot
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/tori-bot/tori"
 )
@@ -40,7 +41,7 @@ func (c *turn) claimInvite(token string) {
 	var therapists []string
 	for _, a := range all {
 		if a.Booked() && a.Status == tori.StatusConfirmed {
-			lines = append(lines, c.describe(a))
+			lines = append(lines, "• "+c.describe(a))
 			if !slices.Contains(therapists, a.TherapistID) {
 				therapists = append(therapists, a.TherapistID)
 			}
@@ -49,7 +50,7 @@ func (c *turn) claimInvite(token string) {
 
 	c.show(c.t("invite.welcome", map[string]any{
 		"Name": iso(c.lang, att.Record.Name), "Practice": iso(c.lang, c.practice.Name),
-		"Count": len(lines), "Sessions": joinLines(lines),
+		"Count": len(lines), "Sessions": strings.Join(lines, "\n"),
 	}), c.menuKeyboard())
 	if !att.Again {
 		c.tellAttached(att, therapists)
@@ -57,29 +58,31 @@ func (c *turn) claimInvite(token string) {
 }
 
 // tellAttached tells the practice that a client without Telegram took
-// their invite: the therapists of their sessions ahead, else every one.
+// their invite: the therapists of their sessions ahead (else every one),
+// and the staff, who may have sent the link.
 func (c *turn) tellAttached(att tori.Attached, therapists []string) {
-	for _, t := range c.practice.Therapists {
-		if len(therapists) > 0 && !slices.Contains(therapists, t.ID) {
-			continue
-		}
-		_, lang, _ := c.therapistOf(t.ID)
-		who := att.Client
-		who.Name = att.Record.Name
-		text := c.cat.T(lang, "notify.client_attached", map[string]any{
+	who := att.Client
+	who.Name = att.Record.Name
+	tell := func(t tori.Therapist, lang string) {
+		c.tellTherapist(t, c.cat.T(lang, "notify.client_attached", map[string]any{
 			"Name": iso(lang, att.Record.Name), "Phone": ltr(lang, att.Record.Phone), "Client": clientRef(lang, who),
-		})
-		c.tellTherapist(t, text, who.ID)
+		}), who.ID)
 	}
-}
 
-func joinLines(lines []string) string {
-	out := ""
-	for i, l := range lines {
-		if i > 0 {
-			out += "\n"
+	var told []int64
+	for _, t := range c.practice.Therapists {
+		if len(therapists) == 0 || slices.Contains(therapists, t.ID) {
+			_, lang, _ := c.therapistOf(t.ID)
+			tell(t, lang)
+			told = append(told, t.TelegramIDs...)
 		}
-		out += "• " + l
 	}
-	return out
+
+	staff := tori.Therapist{}
+	for _, id := range c.practice.Staff {
+		if !slices.Contains(told, id) {
+			staff.TelegramIDs = append(staff.TelegramIDs, id)
+		}
+	}
+	tell(staff, c.practice.Language)
 }

@@ -166,6 +166,9 @@ func TestInviteLinkAttaches(t *testing.T) {
 	if _, err := l.fake.Wait(9001, wait, lastHas("Dana Cohen", "קישור ההזמנה", "+972501234567")); err != nil {
 		t.Fatal("Adi not told: ", err)
 	}
+	if _, err := l.fake.Wait(9500, wait, lastHas("Dana Cohen", "opened their invite link")); err != nil {
+		t.Fatal("the staff not told: ", err)
+	}
 	l.user(302, "Omer", "en").say("/start " + token).sees("already used or has expired")
 	got, err := l.bookings.Store.Appointment(context.Background(), a.ID)
 	if err != nil || got.Client.ID != 301 || got.Client.ChatID != 301 {
