@@ -10,7 +10,7 @@ import (
 
 // TestSeriesEndForOfflineClient: before the last session of a series of a
 // client without Telegram, nothing is addressed to them; the therapist is
-// told the series ends, and that nobody was asked.
+// told the series ends, and that the bot did not ask them.
 func TestSeriesEndForOfflineClient(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
@@ -33,7 +33,7 @@ func TestSeriesEndForOfflineClient(t *testing.T) {
 		if r.ChatID != 9001 && r.ChatID != 9011 {
 			t.Fatalf("a reply to chat %d: %q", r.ChatID, r.Text)
 		}
-		if !strings.Contains(r.Text, "Dana Cohen\u2069 (בלי טלגרם)") || strings.Contains(r.Text, "tg://user") {
+		if !strings.Contains(r.Text, "Dana Cohen\u2069 (בלי טלגרם)") || !strings.Contains(r.Text, "הבוט לא שאל אותם") || strings.Contains(r.Text, "tg://user") {
 			t.Fatalf("notice %q", r.Text)
 		}
 	}
