@@ -14,6 +14,7 @@ import (
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/metrics"
 	"github.com/tori-bot/tori/storage"
+	"github.com/tori-bot/tori/storage/storagetest"
 	"github.com/tori-bot/tori/telegram/telegramtest"
 )
 
@@ -217,5 +218,33 @@ func TestForgedClientButtons(t *testing.T) {
 	}
 	if rec, err := l.bookings.Store.(tori.OfflineStore).OfflineClient(context.Background(), dana.ID); err != nil || rec.Name != "Dana Cohen" {
 		t.Fatalf("record %+v %v", rec, err)
+	}
+}
+
+// TestEraseOfflineClient: the staff erases a client without Telegram from
+// their card: refused while a session is ahead; once it is cancelled, their
+// name and phone are gone from Redis, the cancelled session kept without
+// them.
+func TestEraseOfflineClient(t *testing.T) {
+	l := startLive(t)
+	ctx := context.Background()
+	dana := l.offlineClient("Dana Cohen", "0501234567")
+	a := l.bookOffline(dana, time.Date(2026, 12, 3, 10, 0, 0, 0, l.p.Location))
+	ruth := l.admin(9500, "Ruth")
+	ruth.say("/client dana").sees("Dana Cohen", "No Telegram")
+	ruth.press("🗑 Erase this client").sees("Erase Dana Cohen?")
+	ruth.press("Yes, erase their details").sees("cannot be erased yet", "Cancel their sessions ahead first")
+
+	if _, _, err := l.bookings.CancelByPractice(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	ruth.say("/client dana").sees("Dana Cohen", "No Telegram")
+	ruth.press("🗑 Erase this client").press("Yes, erase their details").sees("Erased: the client's name and phone are gone")
+	st := l.bookings.Store.(*storage.Store)
+	if left := storagetest.Naming(storagetest.AllText(t, st.Redis, st.Prefix), "Dana", "501234567"); len(left) > 0 {
+		t.Fatalf("left of the client: %v", left)
+	}
+	if got, err := l.bookings.Store.Appointment(ctx, a.ID); err != nil || got.Status != tori.StatusCancelledByPractice {
+		t.Fatalf("the session: %+v %v", got, err)
 	}
 }
