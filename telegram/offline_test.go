@@ -80,6 +80,13 @@ func TestOfflineClientAddedAndFound(t *testing.T) {
 	ruth.say("/client new").sees("Type their name")
 	ruth.say("/cancel")
 	ruth.say("/client nobody-here").sees("No client nobody-here")
+
+	// In Hebrew, for Adi, with a number from abroad.
+	adi := l.admin(9001, "Adi")
+	adi.say("/client new").sees("לקוח/ה בלי טלגרם", "כתבו את השם")
+	adi.say("יוסי מזרחי").sees("מספר הטלפון של")
+	adi.say("+44 7700 900123").sees("יוסי מזרחי", "(בלי טלגרם)", "+447700900123")
+	ruth.say("/client מזרחי").sees("יוסי מזרחי", "No Telegram")
 }
 
 // TestOfflineClientNeverMessaged: a client without Telegram booked with
