@@ -106,6 +106,7 @@ type Practice struct {
 	Waitlist     WaitlistPolicy
 	Privacy      PrivacyPolicy // how long personal details and money records are kept
 	Series       SeriesPolicy  // how far series of standing sessions go
+	Clients      ClientsPolicy // clients without Telegram and their invite links
 	// Staff are Telegram ids that manage every therapist (a receptionist,
 	// the clinic's owner); each therapist manages their own calendar.
 	Staff []int64
@@ -262,7 +263,7 @@ func (p *Practice) Validate() error {
 	p.fillDefaults()
 	for _, check := range []func() error{
 		p.validateHeader, p.validateWorker, p.Privacy.Validate, p.validateWaitlist,
-		p.validateTherapists, p.validateServices, p.Series.Validate,
+		p.validateTherapists, p.validateServices, p.Series.Validate, p.Clients.Validate,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -282,6 +283,7 @@ func (p *Practice) fillDefaults() {
 	p.Privacy = p.Privacy.withDefaults()
 	p.Series.fillDefaults()
 	slices.SortFunc(p.Closures, func(a, b Closure) int { return a.Date.Compare(b.Date) }) // ClosureOn searches them
+	p.Clients.fillDefaults()
 
 	def := DefaultWaitlistPolicy()
 	p.Waitlist.OfferWindow = cmp.Or(p.Waitlist.OfferWindow, def.OfferWindow)

@@ -9,6 +9,7 @@ type ClientRecord struct {
 	Client       Client        // ID, ChatID; Name, Username and Lang as their profile keeps them
 	Prepay       string        // the practice's decision about their prepayment
 	Forgiven     string        // the appointment whose late cancellation was forgiven
+	Phone        string        // the phone the practice kept for them before they used Telegram (an invite link)
 	Appointments []Appointment // every appointment of theirs on record, oldest first
 	Strikes      []Strike
 	Waitlist     []WaitEntry
@@ -66,6 +67,7 @@ type ExportProfile struct {
 	Language   string `json:"language,omitempty"`
 	Prepayment string `json:"prepayment_decision,omitempty"`
 	Forgiven   string `json:"late_cancellation_forgiven,omitempty"`
+	Phone      string `json:"phone_kept_by_the_practice,omitempty"`
 }
 
 // ExportBooking is one appointment (a booking, or a hold on record).
@@ -131,7 +133,7 @@ func (p *Privacy) ExportFile(r ClientRecord, lang string) ExportFile {
 		Generated: x.at(p.now()),
 		Practice:  x.pr.Name,
 		You: ExportProfile{TelegramID: r.Client.ID, Name: r.Client.Name, Username: r.Client.Username, Language: r.Client.Lang,
-			Prepayment: r.Prepay, Forgiven: r.Forgiven},
+			Prepayment: r.Prepay, Forgiven: r.Forgiven, Phone: r.Phone},
 		Bookings: []ExportBooking{}, Strikes: []ExportStrike{}, Waitlist: []ExportWait{}, Messages: []ExportMessage{},
 		Relayed: r.Relayed, Conversation: r.Conversation,
 	}

@@ -27,10 +27,10 @@ func (c *turn) manages(tid string) bool {
 // a client's prepayment, are theirs to change.
 func (c *turn) managesAll() bool { return len(c.managed()) == len(c.practice.Therapists) }
 
-// dropNote forgets a note the sender started and did not write: any other
-// command or button means they moved on.
+// dropNote forgets a note (or a new client) the sender started and did
+// not write: any other command or button means they moved on.
 func (c *turn) dropNote() {
-	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" {
+	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" || st.NewClient != "" {
 		c.saveState(c.ctx, c.in.User.ChatID, state{})
 	}
 }
@@ -178,6 +178,12 @@ var adminButtons = map[string]func(c *turn, a Action){
 	vAdminClient:   func(c *turn, a Action) { c.clientHistory(a.Client) },
 	vAdminPrepay:   (*turn).prepayButton,
 	vCalendarNew:   func(c *turn, a Action) { c.calendarLinks(true, a.Therapist) },
+
+	// Clients without Telegram (offline.go).
+	vClientNew:    func(c *turn, _ Action) { c.newClientAsk() },
+	vClientInvite: func(c *turn, a Action) { c.inviteLink(a.Client) },
+	vClientForget: func(c *turn, a Action) { c.forgetClientAsk(a.Client) },
+	vClientForgot: func(c *turn, a Action) { c.forgetClient(a.Client) },
 
 	// Time off (block.go), on a calendar the sender manages.
 	vBlockWeek:  onCalendar(func(c *turn, a Action) { c.blockWeek(a.Therapist, a.Day, tori.Date{}) }),

@@ -200,6 +200,7 @@ func (c *turn) practiceCancel(a tori.Appointment) {
 	if fresh {
 		c.res.Replies = append(c.res.Replies, c.PracticeCancelled(c.ctx, got)...)
 	}
-	c.show(c.t("admin.cancelled", map[string]any{"Session": c.sessionLine(got), "Refund": c.refundLine(c.lang, got)}),
+	text := c.t("admin.cancelled", map[string]any{"Session": c.sessionLine(got), "Refund": c.refundLine(c.lang, got)})
+	c.show(text+c.untold(got),
 		[][]Button{{{Text: c.t("button.admin_back_day", nil), Data: cb(vAdminDay, dayArg(tori.DateOf(c.local(got.Start))))}}})
 }

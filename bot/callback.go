@@ -50,6 +50,10 @@ const (
 	vAdminNoteOver = "ar"  // ar:appt — the next text replaces a note this server cannot read
 	vAdminClient   = "acl" // acl:client — history
 	vAdminPrepay   = "ap"  // ap:client:mode
+	vClientNew     = "acn" // a client without Telegram: the next texts are their name and phone
+	vClientInvite  = "aci" // aci:client — an invite link for a client without Telegram
+	vClientForget  = "acf" // acf:client — erase a client without Telegram?
+	vClientForgot  = "acx" // acx:client — erase them
 	vBlockWeek     = "bw"  // bw:thr:day — choose a day to block
 	vBlockDay      = "bd"  // bd:thr:day — whole day, part, several days
 	vBlockStart    = "bs"  // bs:thr:day — choose when the block starts
@@ -118,6 +122,10 @@ var grammar = map[string][]argKind{
 	vAdminNoteOver: {aAppt},
 	vAdminClient:   {aClient},
 	vAdminPrepay:   {aClient, aMode},
+	vClientNew:     {},
+	vClientInvite:  {aClient},
+	vClientForget:  {aClient},
+	vClientForgot:  {aClient},
 	vBlockWeek:     {aTherapist, aDay},
 	vBlockDay:      {aTherapist, aDay},
 	vBlockStart:    {aTherapist, aDay},

@@ -20,7 +20,7 @@ const (
 	aDay
 	aTime
 	aLang
-	aClient // a Telegram user id
+	aClient // a Telegram user id, or a client without Telegram's (tori.OfflineBase on)
 	aMode   // exempt, required, policy
 	aSpec   // a block: Dyyyymmddyyyymmdd (whole days) or T<start>-<end> (unix minutes, base 36)
 	aBlock  // blk-xxxxxxxx
@@ -68,7 +68,7 @@ var argParsers = [...]func(a *Action, v string) bool{
 	aClient: func(a *Action, v string) bool {
 		n, err := strconv.ParseInt(v, 10, 64)
 		a.Client = n
-		return err == nil && n > 0 && len(v) <= 15 && v[0] != '+' && v[0] != '0'
+		return err == nil && n > 0 && len(v) <= 16 && v[0] != '+' && v[0] != '0'
 	},
 	aMode: func(a *Action, v string) bool {
 		a.Mode = v

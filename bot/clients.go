@@ -9,22 +9,30 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// clientLookup finds a client by @username or Telegram id.
+// clientLookup finds a client by @username or id, or a client without
+// Telegram by name or phone; "/client new" adds one of those.
 func (c *turn) clientLookup(arg string) {
 	arg = strings.TrimSpace(arg)
-	if arg == "" {
-		c.show(c.t("admin.client_usage", nil), nil)
+	switch {
+	case arg == "":
+		c.show(c.t("admin.client_usage", nil)+"\n"+c.t("client_offline.usage", nil), c.newClientButton())
+		return
+	case strings.EqualFold(arg, "new") || arg == "חדש":
+		c.newClientAsk()
 		return
 	}
-	if id, err := strconv.ParseInt(arg, 10, 64); err == nil && id > 0 {
+	if id, err := strconv.ParseInt(arg, 10, 64); err == nil && id > 0 && arg[0] != '+' {
 		c.clientHistory(id)
+		return
+	}
+	if !strings.HasPrefix(arg, "@") && c.findOffline(arg) {
 		return
 	}
 
 	id, err := c.bookings.Store.ClientByUsername(c.ctx, arg)
 	if err != nil {
 		c.refuse("client lookup", err, refusals{
-			tori.ENOTFOUND: func() { c.show(c.t("admin.client_unknown", map[string]any{"Who": esc(arg)}), nil) },
+			tori.ENOTFOUND: func() { c.show(c.t("admin.client_unknown", map[string]any{"Who": esc(arg)}), c.newClientButton()) },
 		})
 		return
 	}
@@ -37,6 +45,10 @@ func (c *turn) clientLookup(arg string) {
 // whoever manages every calendar, the prepayment switch. A therapist of a
 // shared practice sees only clients who booked with them.
 func (c *turn) clientHistory(id int64) {
+	id, rec, ok := c.historyOf(id)
+	if !ok {
+		return
+	}
 	all, err := c.bookings.Store.ClientAppointments(c.ctx, id, time.Time{})
 	if err != nil {
 		c.fail("client history", err)
@@ -51,7 +63,7 @@ func (c *turn) clientHistory(id int64) {
 		}
 	}
 	slices.SortStableFunc(mine, func(a, b tori.Appointment) int { return a.Start.Compare(b.Start) })
-	if len(mine) == 0 && !c.managesAll() {
+	if len(mine) == 0 && !c.managesAll() && rec.ID != id {
 		c.show(c.t("admin.client_unknown", map[string]any{"Who": esc("#" + strconv.FormatInt(id, 10))}), nil)
 		return
 	}
@@ -79,7 +91,23 @@ func (c *turn) clientHistory(id int64) {
 	if c.managesAll() {
 		kb = append(kb, c.prepayButtons(id, mode))
 	}
-	c.show(c.t("admin.client", data), kb)
+	card := ""
+	if rec.ID == id { // a client without Telegram: marked, with their invite link
+		var row []Button
+		data["Client"] = clientRef(c.lang, rec.Client())
+		card, row = c.offlineCard(rec)
+		kb = append(kb, row)
+	}
+	c.show(c.t("admin.client", data)+card, kb)
+}
+
+// newClientButton offers to add a client without Telegram, to whoever
+// may (a store that keeps them).
+func (c *turn) newClientButton() [][]Button {
+	if _, ok := c.offlineStore(); !ok {
+		return nil
+	}
+	return [][]Button{{{Text: c.t("button.client_new", nil), Data: cb(vClientNew)}}}
 }
 
 // historyData counts a client's bookings (mine, oldest first) by status and

@@ -1,5 +1,7 @@
 package bot
 
+import "github.com/tori-bot/tori"
+
 // onText handles a message: a command, else free text. A command, like a
 // button (onButton), finds what it does in a table: the practice's
 // (adminCommands, admin.go) first, then the client's (clientCommands).
@@ -47,8 +49,13 @@ var clientCommands = map[string]func(c *turn, cmd Command){
 }
 
 // startCommand is /start: the menu, or a service's calendar straight away
-// for "/start <service>" (a link to the bot that names a service).
+// for "/start <service>" (a link to the bot that names a service), or a
+// client without Telegram's invite for "/start <token>" (invite.go).
 func (c *turn) startCommand(cmd Command) {
+	if tori.IsInviteToken(cmd.Arg) {
+		c.claimInvite(cmd.Arg)
+		return
+	}
 	if s, ok := c.practice.Service(cmd.Arg); ok && cmd.Arg != "" {
 		c.chooseService(s.ID)
 		return
@@ -59,7 +66,7 @@ func (c *turn) startCommand(cmd Command) {
 // cancelCommand is /cancel: it drops a note an admin is writing, else
 // leaves the booking flow.
 func (c *turn) cancelCommand(Command) {
-	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" {
+	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" || st.NewClient != "" {
 		c.saveState(c.ctx, c.in.User.ChatID, state{})
 		c.show(c.t("admin.note_dropped", nil), nil)
 		return

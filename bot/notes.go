@@ -14,6 +14,10 @@ func (c *turn) onAdminText() bool {
 		return true
 	}
 	st := c.loadState(c.ctx, c.in.User.ChatID)
+	if st.NewClient != "" {
+		c.newClientText(st)
+		return true
+	}
 	if st.Note == "" {
 		return false
 	}

@@ -34,6 +34,8 @@ func (n *Notifier) send(ctx context.Context, replies []Reply) error {
 		switch {
 		case err == nil:
 			delivered++
+		case errors.Is(err, ErrWithheld):
+			unreachable++ // a client without Telegram: nothing to say of it
 		case final(err):
 			unreachable++
 			n.Bot.log.Warn("message not taken, and sending it again would not help (the chat cannot be written to, or Telegram refused the request)", "chat", r.ChatID, "err", err)

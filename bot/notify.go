@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -52,7 +53,7 @@ func (c *turn) noticeData(lang string, a tori.Appointment) map[string]any {
 		"Service":  iso(lang, s.Name(lang, c.practice.Language)),
 		"When":     c.whenRange(lang, a.Start, a.End),
 		"Price":    c.price(lang, a.Price),
-		"Lang":     c.cat.T(lang, "lang."+a.Client.Lang, nil),
+		"Lang":     c.cat.T(lang, "lang."+cmp.Or(a.Client.Lang, c.practice.Language), nil), // a client without Telegram has none
 		"Waitlist": a.Offer != "",
 	}
 
@@ -151,6 +152,9 @@ func clientRef(lang string, cl tori.Client) string {
 	name := cl.Name
 	if name == "" {
 		name = "#" + strconv.FormatInt(cl.ID, 10)
+	}
+	if cl.Offline() && labels() != nil { // no Telegram account to link to
+		return iso(lang, name) + " " + labels().T(lang, "client.no_telegram", nil)
 	}
 	ref := `<a href="tg://user?id=` + strconv.FormatInt(cl.ID, 10) + `">` + iso(lang, name) + `</a>`
 	if cl.Username != "" {

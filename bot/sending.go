@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tori-bot/tori"
@@ -14,6 +15,10 @@ var ErrUnreachable = errors.New("telegram chat unreachable")
 // ErrRefused is a message Telegram refused as it is (malformed, too long):
 // sending it again would not help. A sender wraps its failure in it.
 var ErrRefused = errors.New("telegram refused the message")
+
+// ErrWithheld is a message to a client without Telegram (or to no chat):
+// never sent, and unreachable for good.
+var ErrWithheld = fmt.Errorf("%w: a client without Telegram is never messaged", ErrUnreachable)
 
 // final reports a failed send that sending again would not change: the
 // chat cannot be written to, or Telegram refused the request itself.

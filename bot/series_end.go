@@ -39,6 +39,7 @@ func (b *Bot) SeriesEndReplies(ctx context.Context, sr tori.Series, last tori.Ap
 		data := c.noticeData(lang, last)
 		data["Every"] = c.cat.T(lang, fmt.Sprintf("series.every.%d", sr.Rule.Every), nil)
 		data["Asked"] = more >= 2 && last.Client.ChatID != 0
+		data["Offline"] = last.Client.Offline()
 		c.tellTherapist(t, c.cat.T(lang, "notify.series_ending", data), last.Client.ID)
 	}
 	return c.res.Replies

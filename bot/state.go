@@ -17,6 +17,10 @@ type state struct {
 	// Replace: the note being written replaces one this server cannot read
 	// (the admin said it may go).
 	Replace bool `json:"replace,omitempty"`
+	// NewClient is the step of adding a client without Telegram ("name",
+	// then "phone" with the name typed in ClientName).
+	NewClient  string `json:"new_client,omitempty"`
+	ClientName string `json:"client_name,omitempty"`
 }
 
 const stateTTL = 24 * time.Hour

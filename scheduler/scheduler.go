@@ -160,6 +160,7 @@ func (w *Worker) jobs() []job {
 		{"retention", "@every 10m", w.retain, true},
 		{"series", "@every 1m", w.extendSeries, false},
 		{"seriesend", "@every 10m", w.askSeriesEnds, true},
+		{"attaches", "@every 1m", w.finishAttaches, true},
 	}
 }
 

@@ -246,3 +246,31 @@ func (s *Store) seriesKey(tid, id string) string { return s.therapistTag(tid) + 
 // seriesQueueKey: ZSET, the therapist's open-ended series by when each
 // next books ahead (a queue of due work, tori.QueueSeries).
 func (s *Store) seriesQueueKey(tid string) string { return s.queueKey(tori.QueueSeries, tid) }
+
+// offlineKey (clients without Telegram, see offline.go): a key of the
+// practice's client records; they share the hash tag {o}, so that creating
+// one and claiming an invite each touch one cluster slot:
+//
+//	{o}:seq          STRING the last record number given (id = tori.OfflineBase + it)
+//	{o}:c:<id>       HASH a record: name, phone, created (ms), invite (its token),
+//	                 became (Telegram id), attached (ms)
+//	{o}:all          ZSET record ids, by when created (ms)
+//	{o}:phone        HASH normalised phone -> record id
+//	{o}:inv:<token>  STRING "<id> <until ms>", an invite link; kept a while past until
+//	{o}:attach       ZSET record ids whose attachment began and has not ended
+//	                 (the intent), by when it began (ms)
+func (s *Store) offlineKey(parts ...string) string {
+	k := s.Prefix + "{o}"
+	for _, p := range parts {
+		k += ":" + p
+	}
+	return k
+}
+
+// offlineRecordKey: HASH, a client without Telegram's record ({o}:c:<id>).
+func (s *Store) offlineRecordKey(id int64) string {
+	return s.offlineKey("c", strconv.FormatInt(id, 10))
+}
+
+// inviteKey: STRING "<id> <until ms>", an invite link's token ({o}:inv:<token>).
+func (s *Store) inviteKey(token string) string { return s.offlineKey("inv", token) }

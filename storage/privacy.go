@@ -15,6 +15,7 @@ import (
 // ClientRecord implements tori.PrivacyStore.
 func (s *Store) ClientRecord(ctx context.Context, clientID, chat int64) (tori.ClientRecord, error) {
 	r := tori.ClientRecord{Client: tori.Client{ID: clientID, ChatID: chat}, Declined: map[string][]time.Time{}}
+	var err error
 	var profile *redis.MapStringStringCmd
 	var strikes *redis.ZSliceCmd
 	var relays, conversation *redis.IntCmd
@@ -32,6 +33,9 @@ func (s *Store) ClientRecord(ctx context.Context, clientID, chat int64) (tori.Cl
 	m := profile.Val()
 	r.Client.Name, r.Client.Username, r.Client.Lang = m["name"], m["username"], m["lang"]
 	r.Prepay, r.Forgiven = m["prepay"], m["forgiven"]
+	if r.Phone, err = s.attachedPhone(ctx, m["offline"]); err != nil {
+		return r, err
+	}
 	for _, z := range strikes.Val() {
 		id, _ := z.Member.(string)
 		r.Strikes = append(r.Strikes, tori.Strike{Appointment: id, At: fromMS(int64(z.Score))})
@@ -43,7 +47,6 @@ func (s *Store) ClientRecord(ctx context.Context, clientID, chat int64) (tori.Cl
 		}
 	}
 
-	var err error
 	if r.Appointments, err = s.ClientAppointments(ctx, clientID, time.Time{}); err != nil {
 		return r, err
 	}
@@ -161,8 +164,9 @@ func (s *Store) endErasure(ctx context.Context, clientID int64, phase tori.Erasu
 // EraseClient implements tori.PrivacyStore. Its steps, in an order that
 // a crash midway cannot spoil (each finds what it needs in what the steps
 // before it left): the @username index (found through the profile and
-// the appointments, so first), the waitlist, relayed messages, the chat's
-// state, the appointments, and last the client's own slot.
+// the appointments, so first), the waitlist, the practice's record of them
+// from before they used Telegram, relayed messages, the chat's state, the
+// appointments, and last the client's own slot.
 //
 // A client's data lives in several slots: their own ({c:<id>}), each
 // therapist's they booked with ({t:<id>}), the waitlist's ({wl}), and keys
@@ -180,6 +184,9 @@ func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, refundAtt
 		return nil, err
 	}
 	if err := s.eraseWaitlist(ctx, clientID); err != nil {
+		return nil, err
+	}
+	if err := s.eraseAttachedRecord(ctx, clientID); err != nil {
 		return nil, err
 	}
 	if err := s.eraseRelays(ctx, clientID, chat); err != nil {

@@ -656,6 +656,9 @@ func (t *Telegram) Deliver(ctx context.Context, replies []bot.Reply) error {
 // moments, merged with other notices waiting for its chat, or the worker
 // sends it if Telegram does not take it (or this process dies first).
 func (t *Telegram) Send(ctx context.Context, r bot.Reply) error {
+	if err := withhold(r); err != nil {
+		return err
+	}
 	if !isNotice(r) {
 		return t.sendNow(ctx, r)
 	}
@@ -668,7 +671,21 @@ func (t *Telegram) Send(ctx context.Context, r bot.Reply) error {
 
 // sendNow is Send without the outbox: the reply goes now, in the caller.
 func (t *Telegram) sendNow(ctx context.Context, r bot.Reply) error {
+	if err := withhold(r); err != nil {
+		return err
+	}
 	return refusal(t.deliver(ctx, r))
+}
+
+// withhold refuses a reply to a client without Telegram (or to no chat):
+// bot.ErrWithheld, final, so nobody retries it, and counted. Every message
+// goes through Send or sendNow, so none ever reaches such a client.
+func withhold(r bot.Reply) error {
+	if tori.Reachable(r.ChatID) {
+		return nil
+	}
+	metrics.MessagesWithheld.Inc()
+	return bot.ErrWithheld
 }
 
 // refusal puts a failed call in the conversation's terms, its cause kept:

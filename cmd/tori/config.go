@@ -72,6 +72,10 @@ type fileConfig struct {
 		MaxOccurrences int    `yaml:"max_occurrences"`
 		Ahead          string `yaml:"ahead"`
 	} `yaml:"series"`
+	Clients struct {
+		InviteValid string `yaml:"invite_valid"`
+		CountryCode string `yaml:"country_code"`
+	} `yaml:"clients"`
 	Privacy struct {
 		KeepPersonal     string `yaml:"keep_personal"`
 		KeepMoneyRecords string `yaml:"keep_money_records"`
@@ -231,7 +235,8 @@ func readPracticeSection(f *fileConfig, p *tori.Practice) error {
 }
 
 // readSettings reads the policy, the waitlist, the worker's settings
-// (reminders, agenda, refunds) and privacy.
+// (reminders, agenda, refunds), series, clients without Telegram and
+// privacy.
 func readSettings(f *fileConfig, p *tori.Practice) error {
 	if err := readPolicy(f, &p.Policy); err != nil {
 		return err
@@ -243,6 +248,9 @@ func readSettings(f *fileConfig, p *tori.Practice) error {
 		return err
 	}
 	if err := readSeries(f, &p.Series); err != nil {
+		return err
+	}
+	if err := readClients(f, &p.Clients); err != nil {
 		return err
 	}
 	return readPrivacy(f, &p.Privacy)

@@ -38,6 +38,9 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if sp := p.Series; sp != (tori.SeriesPolicy{MaxOccurrences: 26, Ahead: 56 * 24 * time.Hour}) {
 		t.Fatalf("series = %+v", sp)
 	}
+	if cp := p.Clients; cp != (tori.ClientsPolicy{InviteValid: 7 * 24 * time.Hour, CountryCode: "972"}) {
+		t.Fatalf("clients = %+v", cp)
+	}
 }
 
 func TestConfigErrorsNameTheField(t *testing.T) {
@@ -75,6 +78,9 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"BadErev", `erev_chag_until: "13:00"`, `erev_chag_until: "1pm"`, `practice.erev_chag_until "1pm": write the time the practice closes`},
 		{"BadOpenOn", "open_on: []", "open_on: [pesach]", `therapists[0].open_on[0]: "pesach" is neither a date written as YYYY-MM-DD nor a holiday's id`},
 		{"OpenOnNotClosed", "open_on: []", "open_on: [purim]", `therapists[0].open_on[0]: the practice does not close on purim: add it to practice.holidays_also`},
+		{"InviteTooShort", "invite_valid: 7d", "invite_valid: 30m", `clients.invite_valid 30m0s is out of range: write a duration from 1h to 90d`},
+		{"InviteNotADuration", "invite_valid: 7d", "invite_valid: a week", `clients.invite_valid "a week" is not a duration`},
+		{"BadCountryCode", `country_code: "972"`, `country_code: "+0972"`, `clients.country_code "0972" is not a calling code`},
 		{"ZeroPersonal", "keep_personal: 24 months", "keep_personal: 0 days", `privacy.keep_personal must be at least a day`},
 	}
 	for _, tt := range tests {

@@ -6,7 +6,7 @@
 // to Point, so that the root package imports none of ours.
 //
 // The points, in the order a payment and a refund pass them, then
-// retention's:
+// retention's and an invite's:
 //
 //	pay.before_capture        the capture is recorded as begun; PayPal not asked yet
 //	pay.after_capture         PayPal captured the money; nothing recorded yet
@@ -17,4 +17,6 @@
 //	refund.after_issue        PayPal refunded; the refund is not recorded yet
 //	retention.forget_midway   forgetting an idle client: their @username index
 //	                          and ended waitlist entries are gone, their profile not yet
+//	offline.attach_midway     an invite claimed: one therapist's sessions of the client
+//	                          without Telegram moved to the Telegram account, the others' not yet
 package fault
