@@ -532,7 +532,11 @@ func (b *Bookings) Release(ctx context.Context, c Client, holdID string) error {
 	}
 	b.Count("hold", "released")
 	b.afterFreeing("release", b.FreedAppointment(ctx, h))
-	return nil
+
+	// The first week of a prepaid series let go unpaid: the series goes too.
+	h.Status = StatusCancelledByClient
+	_, err = b.DropUnpaidSeries(ctx, h)
+	return err
 }
 
 // CheckReschedule tells whether the client's booking may still be moved:

@@ -57,8 +57,16 @@ func (b *Bookings) TakeSeries(ctx context.Context, r SeriesRule, starts []time.T
 			continue
 		}
 		a := base.at(st, k, s)
+		if payment != PayNone && (r.ByPractice || len(occs) > 0) {
+			a = b.awaitPayment(a, now) // the client's first is paid now, as any hold
+		}
 		occs = append(occs, a)
 		sr.Taken = append(sr.Taken, SeriesEntry{Week: k, ID: a.ID})
+	}
+	if payment != PayNone {
+		// A prepaid series stands at once: its weeks are paid one by one
+		// (the client's first now), each released if unpaid by its deadline.
+		sr.Status, sr.HoldUntil = StatusConfirmed, time.Time{}
 	}
 
 	if err := b.Store.TakeSeries(ctx, sr, occs, b.Practice.Policy.MaxHoldsPerClient, now); err != nil {
@@ -70,7 +78,7 @@ func (b *Bookings) TakeSeries(ctx context.Context, r SeriesRule, starts []time.T
 		return Series{}, err
 	}
 	b.Count("series", "taken")
-	if r.ByPractice {
+	if r.ByPractice && payment == PayNone {
 		for range occs {
 			b.Count("booking", "confirmed")
 		}

@@ -1,0 +1,99 @@
+package tori
+
+import (
+	"context"
+	"time"
+)
+
+// FirstRefundBoundary is the notice below which a cancellation no longer
+// refunds in full: the longest tier's notice (zero without tiers).
+func (p Policy) FirstRefundBoundary() time.Duration {
+	if len(p.Tiers) == 0 {
+		return 0
+	}
+	return p.Tiers[0].MinNotice
+}
+
+// SeriesPayBy is when a prepaid occurrence of a series starting at start
+// must be paid by: the first refund boundary before its start, so that an
+// unpaid time is released while it can still be offered to others; never
+// sooner than a hold's length after now.
+func (p *Practice) SeriesPayBy(start, now time.Time) time.Time {
+	payBy := start.Add(-p.Policy.FirstRefundBoundary())
+	if soonest := now.Add(p.Policy.HoldFor); payBy.Before(soonest) {
+		payBy = soonest
+	}
+	return payBy.UTC()
+}
+
+// PayReminderAt is when the pay reminder of a, a booking awaiting its
+// payment by a.PayBy, is due: series.pay_before before its start, or a day
+// before its deadline when that is earlier, so that the client has a day
+// to pay. A time already past means at once.
+func (p *Practice) PayReminderAt(a Appointment) time.Time {
+	at := a.Start.Add(-p.Series.PayBefore)
+	if dayBefore := a.PayBy.Add(-24 * time.Hour); dayBefore.Before(at) {
+		at = dayBefore
+	}
+	return at
+}
+
+// awaitPayment makes a, an occurrence of a prepaid series, a hold awaiting
+// its payment until its deadline (SeriesPayBy): paid like any hold,
+// released (and both sides told) if unpaid by then.
+func (b *Bookings) awaitPayment(a Appointment, now time.Time) Appointment {
+	a.PayBy = b.Practice.SeriesPayBy(a.Start, now)
+	a.Status, a.HoldUntil, a.RemindFrom = StatusHeld, a.PayBy, time.Time{}
+	return a
+}
+
+// paidNowFirst reports whether a is the occurrence of a client's prepaid
+// series paid when it was taken (an ordinary hold; the later ones await
+// their payment by their deadlines).
+func paidNowFirst(a Appointment) bool {
+	return a.Series != "" && a.Payment != PayNone && a.PayBy.IsZero() && !a.ByPractice
+}
+
+// DropUnpaidSeries lets go of the later occurrences of a client's prepaid
+// series whose first occurrence a, to be paid when the series was taken,
+// ended unpaid (its hold ran out, or the client let it go): the series
+// was never booked, so its weeks awaiting their payment are freed for the
+// waitlist rather than kept until each deadline. Nothing happens for any
+// other appointment, or once a was paid; an occurrence being paid stays.
+// Calling it again changes nothing more. It returns how many were let go.
+func (b *Bookings) DropUnpaidSeries(ctx context.Context, a Appointment) (int, error) {
+	if !paidNowFirst(a) || a.Status == StatusHeld || a.Booked() || a.PayState == PayStatePaid {
+		return 0, nil
+	}
+	sr, err := b.Store.Series(ctx, a.Series)
+	if ErrorCode(err) == ENOTFOUND {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+
+	dropped := 0
+	for _, e := range sr.Taken {
+		o, err := b.Store.Appointment(ctx, e.ID)
+		if ErrorCode(err) == ENOTFOUND || err == nil && (o.PayBy.IsZero() || o.Status != StatusHeld || o.HoldToken != a.HoldToken) {
+			continue
+		}
+		if err != nil {
+			return dropped, err
+		}
+		b.fault("series.drop_unpaid")
+		if err := b.Store.Release(ctx, o.ID, o.HoldToken, b.now()); err != nil {
+			if ErrorCode(err) == EUNAVAILABLE { // being paid: it stays, and books if paid
+				continue
+			}
+			return dropped, err
+		}
+		dropped++
+		b.afterFreeing("drop unpaid series", b.FreedAppointment(ctx, o))
+	}
+	if dropped > 0 {
+		b.Count("series", "unpaid")
+	}
+	return dropped, nil
+}
