@@ -64,7 +64,7 @@ func (sp SeriesPolicy) Validate() error {
 		return Errorf(EINVALID, "series.ahead is %s: use whole days or weeks from 1w to 52w, such as 8w", days(sp.Ahead))
 	}
 	if sp.PayBefore < time.Hour || sp.PayBefore > 4*week {
-		return Errorf(EINVALID, "series.pay_before is %s: use a duration from 1h to 28d, such as 72h", sp.PayBefore)
+		return Errorf(EINVALID, "series.pay_before is %s: use a duration from 1h to 28d, such as 72h", days(sp.PayBefore))
 	}
 	return nil
 }

@@ -62,7 +62,7 @@ func paidNowFirst(a Appointment) bool {
 // other appointment, or once a was paid; an occurrence being paid stays.
 // Calling it again changes nothing more. It returns how many were let go.
 func (b *Bookings) DropUnpaidSeries(ctx context.Context, a Appointment) (int, error) {
-	if !paidNowFirst(a) || a.Status == StatusHeld || a.Booked() || a.PayState == PayStatePaid {
+	if !paidNowFirst(a) || a.Status == StatusHeld || a.Booked() || a.PayState == PayStatePaid || a.PayState.Mismatched() {
 		return 0, nil
 	}
 	sr, err := b.Store.Series(ctx, a.Series)
@@ -75,25 +75,52 @@ func (b *Bookings) DropUnpaidSeries(ctx context.Context, a Appointment) (int, er
 
 	dropped := 0
 	for _, e := range sr.Taken {
-		o, err := b.Store.Appointment(ctx, e.ID)
-		if ErrorCode(err) == ENOTFOUND || err == nil && (o.PayBy.IsZero() || o.Status != StatusHeld || o.HoldToken != a.HoldToken) {
-			continue
-		}
+		ok, err := b.dropUnpaid(ctx, e.ID, a.HoldToken)
 		if err != nil {
 			return dropped, err
 		}
-		b.fault("series.drop_unpaid")
-		if err := b.Store.Release(ctx, o.ID, o.HoldToken, b.now()); err != nil {
-			if ErrorCode(err) == EUNAVAILABLE { // being paid: it stays, and books if paid
-				continue
-			}
-			return dropped, err
+		if ok {
+			dropped++
 		}
-		dropped++
-		b.afterFreeing("drop unpaid series", b.FreedAppointment(ctx, o))
 	}
 	if dropped > 0 {
 		b.Count("series", "unpaid")
 	}
 	return dropped, nil
+}
+
+// dropUnpaid lets go of occurrence id if it still awaits its payment
+// under token, and offers its time to the waitlist; one being paid stays
+// (and books if paid).
+func (b *Bookings) dropUnpaid(ctx context.Context, id, token string) (bool, error) {
+	o, err := b.Store.Appointment(ctx, id)
+	if ErrorCode(err) == ENOTFOUND || err == nil && (o.PayBy.IsZero() || o.Status != StatusHeld || o.HoldToken != token) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+
+	b.fault("series.drop_unpaid")
+	if err := b.Store.Release(ctx, o.ID, o.HoldToken, b.now()); err != nil {
+		if ErrorCode(err) == EUNAVAILABLE { // being paid
+			return false, nil
+		}
+		return false, err
+	}
+	b.afterFreeing("drop unpaid series", b.FreedAppointment(ctx, o))
+	return true, nil
+}
+
+// ToPay returns the client's bookings awaiting their payment whose
+// deadline has not passed, in time order: /my lists each with its
+// deadline and a pay button.
+func (b *Bookings) ToPay(ctx context.Context, c Client) ([]Appointment, error) {
+	return b.clientsWhere(ctx, c, Appointment.AwaitingPayment)
+}
+
+// AwaitingPayment reports whether a is a booking awaiting its payment
+// whose deadline has not passed at now.
+func (a Appointment) AwaitingPayment(now time.Time) bool {
+	return a.Status == StatusHeld && !a.PayBy.IsZero() && now.Before(a.HoldUntil)
 }

@@ -154,12 +154,9 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 	text := c.t(id, data)
 	kb := [][]Button{{{Text: c.t(confirm, data), Data: cb(vConfirm, h.ID)}}}
 
-	// A new booking may become a series (series.go): paid at the session,
-	// from buttons; paid in advance, it is arranged with the practice.
-	if from.ID == "" && h.Offer == "" {
-		if h.Payment != tori.PayNone {
-			text += "\n\n" + c.t("series.prepaid", nil)
-		} else if row := c.seriesButtons(h); len(row) > 0 {
+	// A new booking may become a series (series.go).
+	if from.ID == "" && h.Offer == "" && h.Series == "" {
+		if row := c.seriesButtons(h); len(row) > 0 {
 			kb = append(kb, row)
 		}
 	}

@@ -67,6 +67,7 @@ type fileConfig struct {
 	Series struct {
 		MaxOccurrences int    `yaml:"max_occurrences"`
 		Ahead          string `yaml:"ahead"`
+		PayBefore      string `yaml:"pay_before"`
 	} `yaml:"series"`
 	Privacy struct {
 		KeepPersonal     string `yaml:"keep_personal"`

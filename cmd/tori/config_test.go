@@ -35,7 +35,7 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if w := p.Waitlist; w != (tori.WaitlistPolicy{OfferWindow: 15 * time.Minute, AllowShortNotice: true, MaxEntries: 5, MaxDays: 31}) {
 		t.Fatalf("waitlist = %+v", w)
 	}
-	if sp := p.Series; sp != (tori.SeriesPolicy{MaxOccurrences: 26, Ahead: 56 * 24 * time.Hour}) {
+	if sp := p.Series; sp != (tori.SeriesPolicy{MaxOccurrences: 26, Ahead: 56 * 24 * time.Hour, PayBefore: 72 * time.Hour}) {
 		t.Fatalf("series = %+v", sp)
 	}
 }
@@ -69,6 +69,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"SeriesTooLong", "max_occurrences: 26", "max_occurrences: 500", `series.max_occurrences is 500: use a number from 2 to 104`},
 		{"SeriesAheadNotWeeks", "ahead: 8w", "ahead: eightw", `series.ahead "eightw" is not a number of weeks`},
 		{"SeriesAheadTooShort", "ahead: 8w", "ahead: 3d", `series.ahead is 3d: use whole days or weeks from 1w to 52w`},
+		{"SeriesPayBeforeTooLong", "pay_before: 72h", "pay_before: 40d", `series.pay_before is 40d: use a duration from 1h to 28d`},
+		{"SeriesPayBeforeNotADuration", "pay_before: 72h", "pay_before: soon", `series.pay_before "soon" is not a duration`},
 		{"ZeroPersonal", "keep_personal: 24 months", "keep_personal: 0 days", `privacy.keep_personal must be at least a day`},
 	}
 	for _, tt := range tests {
