@@ -124,3 +124,60 @@ func (b *Bookings) ToPay(ctx context.Context, c Client) ([]Appointment, error) {
 func (a Appointment) AwaitingPayment(now time.Time) bool {
 	return a.Status == StatusHeld && !a.PayBy.IsZero() && now.Before(a.HoldUntil)
 }
+
+// PayDueStore turns bookings into holds awaiting their payment.
+// storage.Store satisfies it.
+type PayDueStore interface {
+	// AwaitPayment turns as, the client's confirmed sessions with
+	// therapistID paid at the session, into holds awaiting their payment
+	// by each one's PayBy, prepaid in full (Due), in one atomic step; it
+	// returns those turned now (a retry, or one cancelled meanwhile, is
+	// left as it is).
+	AwaitPayment(ctx context.Context, therapistID string, as []Appointment, now time.Time) ([]string, error)
+}
+
+// PrepayRest makes the client, once a repeat offender (the prepayment
+// rule), pay the rest of their series in advance like any booking: every
+// upcoming session of a series of theirs paid at the session becomes a
+// hold awaiting its payment by its own deadline (SeriesPayBy), released if
+// unpaid; one step per therapist, and calling it again changes nothing.
+// It returns how many were turned now. A client the practice exempted, or
+// a store that cannot, changes nothing.
+func (b *Bookings) PrepayRest(ctx context.Context, c Client) (int, error) {
+	st, ok := b.Store.(PayDueStore)
+	if !ok || c.ID == 0 {
+		return 0, nil
+	}
+	if decided, err := b.Store.Prepay(ctx, c.ID); err != nil || decided == PrepayExempt {
+		return 0, err
+	}
+	if repeat, _, err := b.mustPrepay(ctx, c); err != nil || !repeat {
+		return 0, err
+	}
+	up, err := b.Upcoming(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+
+	now := b.now()
+	by := map[string][]Appointment{}
+	for _, a := range up {
+		if a.Series == "" || a.Payment != PayNone || a.ByPractice {
+			continue
+		}
+		a.PayBy, a.Due = b.Practice.SeriesPayBy(a.Start, now), a.Price
+		by[a.TherapistID] = append(by[a.TherapistID], a)
+	}
+	turned := 0
+	for tid, as := range by {
+		ids, err := st.AwaitPayment(ctx, tid, as, now)
+		if err != nil {
+			return turned, err
+		}
+		turned += len(ids)
+	}
+	if turned > 0 {
+		b.Count("series", "prepay_rest")
+	}
+	return turned, nil
+}

@@ -163,3 +163,44 @@ func TestPayDue(t *testing.T) {
 		t.Fatalf("with a week's boundary, reminder at %s, want a day before the deadline", got)
 	}
 }
+
+// TestRepeatOffenderPrepaysTheRest: a client who becomes a repeat offender
+// by a late cancellation has every later session of their series paid at
+// the session turned into a hold awaiting its payment (the price, by 48 h
+// before it), once; their time stays theirs until then.
+func TestRepeatOffenderPrepaysTheRest(t *testing.T) {
+	ctx := context.Background()
+	b, c := mustBookings(t)
+	b.Practice.Policy.RepeatCount, b.Practice.Policy.RepeatWithin = 1, 90*24*time.Hour
+	r := weekly(at(b, tue, "10:00"), 4)
+	sr, err := b.TakeSeries(ctx, r, mustPlan(t, b, r).Starts(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ConfirmSeries(ctx, dana, sr.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// Cancelling the first a day ahead is late: a strike.
+	c.t = at(b, tue, "10:00").Add(-30 * time.Hour)
+	if _, terms, _, err := b.Cancel(ctx, dana, sr.Taken[0].ID, -1); err != nil || !terms.Late {
+		t.Fatalf("cancel = %+v, %v", terms, err)
+	}
+	for _, e := range sr.Taken[1:] {
+		a, err := b.Store.Appointment(ctx, e.ID)
+		want := a.Start.Add(-48 * time.Hour)
+		if err != nil || a.Status != tori.StatusHeld || !a.PayBy.Equal(want) || !a.HoldUntil.Equal(want) ||
+			a.Payment != tori.PayFull || a.Due != ils(35000) || a.Prepay != "repeat" {
+			t.Fatalf("week %d = %s pay by %s due %v %s, %v", e.Week, a.Status, a.PayBy, a.Due, a.Prepay, err)
+		}
+		if _, err := b.Hold(ctx, omer, "talk", "adi", a.Start, 0); tori.ErrorCode(err) != tori.ECONFLICT {
+			t.Fatalf("week %d's time was free to others: %v", e.Week, err)
+		}
+	}
+	if n, err := b.PrepayRest(ctx, dana); n != 0 || err != nil {
+		t.Fatalf("again = %d, %v", n, err)
+	}
+	if due, err := b.ToPay(ctx, dana); err != nil || len(due) != 3 {
+		t.Fatalf("to pay: %d, %v", len(due), err)
+	}
+}

@@ -141,8 +141,7 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 		data["Due"] = c.price(c.lang, h.Due)
 	}
 	if h.Prepay == "repeat" {
-		p := c.practice.Policy
-		data["Prepay"] = c.cat.N(c.lang, "prepay.repeat", p.RepeatCount, map[string]any{"Days": int(p.RepeatWithin / (24 * time.Hour))})
+		data["Prepay"] = c.repeatLine()
 	}
 
 	// Moving a booking: the summary of the move.

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/tori-bot/tori"
 )
@@ -23,7 +24,11 @@ func (n *Notifier) PayReminder(ctx context.Context, a tori.Appointment) error {
 	c.in.MessageID = 0 // a message of its own
 	data := c.payData(a)
 	data["PayBy"] = c.when(c.lang, a.PayBy)
-	c.send(c.t("pay_by.reminder", data), [][]Button{
+	text := c.t("pay_by.reminder", data)
+	if a.Prepay == "repeat" { // why a session paid at the session is to be paid now
+		text += "\n\n" + c.repeatLine()
+	}
+	c.send(text, [][]Button{
 		{{Text: c.t("button.pay", data), Data: cb(vConfirm, a.ID)}},
 		{{Text: c.t("button.mine", nil), Data: cb(vMine)}},
 	})
@@ -91,4 +96,11 @@ func (c *turn) seriesPayFirst(sr tori.Series) {
 		"Until":  c.until(c.lang, first.HoldUntil, c.now),
 	})
 	c.startPaymentWith(first, note)
+}
+
+// repeatLine says, in one polite sentence, why a booking is prepaid: the
+// client's late cancellations or missed sessions (the prepayment rule).
+func (c *turn) repeatLine() string {
+	p := c.practice.Policy
+	return c.cat.N(c.lang, "prepay.repeat", p.RepeatCount, map[string]any{"Days": int(p.RepeatWithin / (24 * time.Hour))})
 }
