@@ -97,6 +97,7 @@ func (w *Worker) holdEnded(ctx context.Context, a tori.Appointment, fresh bool) 
 			w.cfg.Bookings.Count("waitlist", "expired")
 		}
 	}
+	w.fault("hold.before_told")
 
 	// Told once: a marker set after the message.
 	marker := "holdend:" + a.ID

@@ -55,3 +55,10 @@ func (w *Worker) payReminder(ctx context.Context, tid string, c tori.Claim, a to
 func awaitingPayment(a tori.Appointment) bool {
 	return a.Status == tori.StatusHeld && !a.PayBy.IsZero()
 }
+
+// fault is Bookings' fault point (the fault suite's crash points).
+func (w *Worker) fault(point string) {
+	if b := w.cfg.Bookings; b != nil && b.Fault != nil {
+		b.Fault(point)
+	}
+}
