@@ -229,7 +229,8 @@ type SeriesStore interface {
 	// TakeSeries takes every occurrence of occs (appointments of s's
 	// therapist, in time order, their blocks apart, each naming s) and
 	// records s, in one atomic step in the therapist's keys: all or none.
-	// As holds until s.HoldUntil, or booked at once when it is zero. It
+	// Each as it is: held until its HoldUntil (a week awaiting its payment
+	// until its PayBy), or booked at once. It
 	// returns ECONFLICT with a *SeriesConflictError naming the
 	// occurrences in the way, ELIMIT when the client already holds
 	// maxHolds times (a series counts as one hold), or an *ErasingError.

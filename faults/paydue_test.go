@@ -50,6 +50,11 @@ func TestCrashReleasingUnpaidWeek(t *testing.T) {
 	w := newWorld(t)
 	w.bot("bot")
 	c, waiting := w.client(106), w.client(107)
+	for _, u := range []*client{c, waiting} { // both have written to the bot
+		if _, err := u.say("/my"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	dana := tori.Client{ID: c.u.ID, ChatID: c.u.ID, Name: "Dana", Lang: "en"}
 	b := &tori.Bookings{Practice: faultPractice(t), Store: storage.New(w.redis.Client(), "tori:")}
 	d := tori.DateOf(day(5, "10:00").In(b.Practice.Location))
