@@ -71,7 +71,9 @@ func TestCrashReleasingUnpaidWeek(t *testing.T) {
 	}
 	w.restart(wk)
 
-	w.waitChat(c.u.ID, time.Minute, "the client's release notice", has("was not paid by", 1))
+	// The dead worker's claim on the hold comes due again when its lease
+	// (2 minutes) runs out.
+	w.waitChat(c.u.ID, 3*time.Minute, "the client's release notice", has("was not paid by", 1))
 	w.waitChat(9001, time.Minute, "the therapist's release notice", has("Released unpaid", 1))
 	w.waitChat(waiting.u.ID, time.Minute, "the waitlist's offer", has("A time has come free for you", 1))
 	time.Sleep(3 * time.Second) // a late duplicate would arrive within this
