@@ -532,7 +532,11 @@ func (b *Bookings) Release(ctx context.Context, c Client, holdID string) error {
 	}
 	b.Count("hold", "released")
 	b.afterFreeing("release", b.FreedAppointment(ctx, h))
-	return nil
+
+	// The first week of a prepaid series let go unpaid: the series goes too.
+	h.Status = StatusCancelledByClient
+	_, err = b.DropUnpaidSeries(ctx, h)
+	return err
 }
 
 // CheckReschedule tells whether the client's booking may still be moved:
@@ -594,6 +598,12 @@ func (b *Bookings) HoldMove(ctx context.Context, c Client, id string, start time
 // Upcoming returns the client's live bookings and holds that have not
 // started, in time order.
 func (b *Bookings) Upcoming(ctx context.Context, c Client) ([]Appointment, error) {
+	return b.clientsWhere(ctx, c, Appointment.Upcoming)
+}
+
+// clientsWhere returns the client's appointments for which keep is true
+// at now, in time order.
+func (b *Bookings) clientsWhere(ctx context.Context, c Client, keep func(Appointment, time.Time) bool) ([]Appointment, error) {
 	now := b.now()
 	all, err := b.Store.ClientAppointments(ctx, c.ID, now)
 	if err != nil {
@@ -601,7 +611,7 @@ func (b *Bookings) Upcoming(ctx context.Context, c Client) ([]Appointment, error
 	}
 	var out []Appointment
 	for _, a := range all {
-		if a.Upcoming(now) {
+		if keep(a, now) {
 			out = append(out, a)
 		}
 	}

@@ -100,7 +100,7 @@ func (b *Bookings) Cancel(ctx context.Context, c Client, id string, quoted int) 
 		b.afterFreeing("cancel", b.FreedAppointment(ctx, a))
 	}
 	if fresh && t.Late && !t.Forgiven {
-		if err := b.Store.AddStrike(ctx, c.ID, a.ID, b.now()); err != nil {
+		if err := b.strike(ctx, c, a.ID); err != nil {
 			return a, t, fresh, err
 		}
 	}
@@ -170,5 +170,16 @@ func (b *Bookings) MarkNoShow(ctx context.Context, id string) (Appointment, erro
 	if a.Client.ID == 0 { // the client's data was erased: nobody to count it against
 		return a, nil
 	}
-	return a, b.Store.AddStrike(ctx, a.Client.ID, a.ID, b.now())
+	return a, b.strike(ctx, a.Client, a.ID)
+}
+
+// strike records a late cancellation or no-show of c's (appointment id);
+// one that makes them a repeat offender has the rest of their series
+// prepaid (PrepayRest).
+func (b *Bookings) strike(ctx context.Context, c Client, id string) error {
+	if err := b.Store.AddStrike(ctx, c.ID, id, b.now()); err != nil {
+		return err
+	}
+	_, err := b.PrepayRest(ctx, c)
+	return err
 }

@@ -14,11 +14,15 @@ type SeriesPolicy struct {
 	// Ahead is how far ahead a series "until further notice" is kept
 	// booked as time passes (default 8 weeks).
 	Ahead time.Duration
+	// PayBefore is how long before a prepaid occurrence's start its pay
+	// reminder goes out (default 72 h), never later than a day before its
+	// deadline (see PayDue).
+	PayBefore time.Duration
 }
 
 // DefaultSeriesPolicy is used for every field the practice leaves out.
 func DefaultSeriesPolicy() SeriesPolicy {
-	return SeriesPolicy{MaxOccurrences: 26, Ahead: 8 * week}
+	return SeriesPolicy{MaxOccurrences: 26, Ahead: 8 * week, PayBefore: 72 * time.Hour}
 }
 
 const week = 7 * 24 * time.Hour
@@ -46,6 +50,9 @@ func (sp *SeriesPolicy) fillDefaults() {
 	if sp.Ahead == 0 {
 		sp.Ahead = def.Ahead
 	}
+	if sp.PayBefore == 0 {
+		sp.PayBefore = def.PayBefore
+	}
 }
 
 // Validate checks the series settings.
@@ -55,6 +62,9 @@ func (sp SeriesPolicy) Validate() error {
 	}
 	if sp.Ahead < week || sp.Ahead > 52*week || sp.Ahead%(24*time.Hour) != 0 {
 		return Errorf(EINVALID, "series.ahead is %s: use whole days or weeks from 1w to 52w, such as 8w", days(sp.Ahead))
+	}
+	if sp.PayBefore < time.Hour || sp.PayBefore > 4*week {
+		return Errorf(EINVALID, "series.pay_before is %s: use a duration from 1h to 28d, such as 72h", days(sp.PayBefore))
 	}
 	return nil
 }
@@ -222,7 +232,8 @@ type SeriesStore interface {
 	// TakeSeries takes every occurrence of occs (appointments of s's
 	// therapist, in time order, their blocks apart, each naming s) and
 	// records s, in one atomic step in the therapist's keys: all or none.
-	// As holds until s.HoldUntil, or booked at once when it is zero. It
+	// Each as it is: held until its HoldUntil (a week awaiting its payment
+	// until its PayBy), or booked at once. It
 	// returns ECONFLICT with a *SeriesConflictError naming the
 	// occurrences in the way, ELIMIT when the client already holds
 	// maxHolds times (a series counts as one hold), or an *ErasingError.
@@ -348,20 +359,13 @@ func (b *Bookings) seriesParts(r SeriesRule) (Therapist, Service, error) {
 }
 
 // seriesPayment is what each occurrence of r is paid with. A series of a
-// service paid online is booked only by the practice, to be paid at each
-// session.
+// service paid online is paid one occurrence at a time, each by its own
+// deadline (PayDue), unless the practice marks it paid at each session.
 func (b *Bookings) seriesPayment(ctx context.Context, r SeriesRule, s Service, decided string) (PaymentMode, Money, string, error) {
 	if r.ByPractice && r.PayAtSession {
 		return PayNone, Money{Currency: s.Price.Currency}, "", nil
 	}
-	payment, due, prepay, err := b.paymentOf(ctx, r.Client, s, decided)
-	if err != nil || payment == PayNone {
-		return payment, due, prepay, err
-	}
-	if r.ByPractice {
-		return "", Money{}, "", Errorf(EINVALID, "This service is paid online when booking. To book it as a series, mark it as paid at each session.")
-	}
-	return "", Money{}, "", Errorf(EINVALID, "Sessions of this service are paid when booking, so they are booked one at a time.")
+	return b.paymentOf(ctx, r.Client, s, decided)
 }
 
 // String describes an occurrence, for logs and tests.

@@ -76,6 +76,9 @@ func (b *Bookings) extend(ctx context.Context, sr Series, base Appointment, to i
 			continue
 		}
 		a := base.at(o.Start, o.Week, s)
+		if a.Payment != PayNone {
+			a = b.awaitPayment(a, now)
+		}
 		occs = append(occs, a)
 		sr.Taken = append(sr.Taken, SeriesEntry{Week: o.Week, ID: a.ID})
 	}

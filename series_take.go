@@ -50,16 +50,7 @@ func (b *Bookings) TakeSeries(ctx context.Context, r SeriesRule, starts []time.T
 	base := sr.appointment(s, r.Client, now)
 	base.Payment, base.Due, base.Prepay, base.Message = payment, due, prepay, msg
 
-	var occs []Appointment
-	for k, st := range starts {
-		if st.IsZero() {
-			sr.Missed = append(sr.Missed, k)
-			continue
-		}
-		a := base.at(st, k, s)
-		occs = append(occs, a)
-		sr.Taken = append(sr.Taken, SeriesEntry{Week: k, ID: a.ID})
-	}
+	occs := b.occurrences(&sr, base, starts, s, now)
 
 	if err := b.Store.TakeSeries(ctx, sr, occs, b.Practice.Policy.MaxHoldsPerClient, now); err != nil {
 		var e *SeriesConflictError
@@ -70,12 +61,36 @@ func (b *Bookings) TakeSeries(ctx context.Context, r SeriesRule, starts []time.T
 		return Series{}, err
 	}
 	b.Count("series", "taken")
-	if r.ByPractice {
+	if r.ByPractice && payment == PayNone {
 		for range occs {
 			b.Count("booking", "confirmed")
 		}
 	}
 	return sr, nil
+}
+
+// occurrences are sr's appointments at starts (a zero start: a week
+// missed), each as base, recorded in sr. A prepaid series stands at once:
+// its weeks are paid one by one (the client's first now, as any hold),
+// each released if unpaid by its deadline.
+func (b *Bookings) occurrences(sr *Series, base Appointment, starts []time.Time, s Service, now time.Time) []Appointment {
+	var occs []Appointment
+	for k, st := range starts {
+		if st.IsZero() {
+			sr.Missed = append(sr.Missed, k)
+			continue
+		}
+		a := base.at(st, k, s)
+		if base.Payment != PayNone && (sr.Rule.ByPractice || len(occs) > 0) {
+			a = b.awaitPayment(a, now)
+		}
+		occs = append(occs, a)
+		sr.Taken = append(sr.Taken, SeriesEntry{Week: k, ID: a.ID})
+	}
+	if base.Payment != PayNone {
+		sr.Status, sr.HoldUntil = StatusConfirmed, time.Time{}
+	}
+	return occs
 }
 
 // appointment is the appointment every occurrence of sr starts from:

@@ -331,12 +331,7 @@ func TestSeriesClientRules(t *testing.T) {
 	if _, err := b.TakeSeries(ctx, weekly(at(b, tue, "10:00"), 3), starts, 0); tori.ErrorCode(err) != tori.EINVALID {
 		t.Fatalf("a time in the break = %v, want EINVALID", err)
 	}
-	// Prepaid services are booked one at a time; only the practice books until further notice.
-	r := weekly(at(b, tue, "10:00"), 3)
-	r.ServiceID = "intake"
-	if _, err := b.PlanSeries(ctx, r); tori.ErrorCode(err) != tori.EINVALID {
-		t.Fatalf("a prepaid series = %v, want EINVALID", err)
-	}
+	// Only the practice books until further notice.
 	if _, err := b.PlanSeries(ctx, weekly(at(b, tue, "10:00"), 0)); tori.ErrorCode(err) != tori.EINVALID {
 		t.Fatalf("a client's open-ended series = %v, want EINVALID", err)
 	}

@@ -141,8 +141,7 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 		data["Due"] = c.price(c.lang, h.Due)
 	}
 	if h.Prepay == "repeat" {
-		p := c.practice.Policy
-		data["Prepay"] = c.cat.N(c.lang, "prepay.repeat", p.RepeatCount, map[string]any{"Days": int(p.RepeatWithin / (24 * time.Hour))})
+		data["Prepay"] = c.repeatLine()
 	}
 
 	// Moving a booking: the summary of the move.
@@ -154,12 +153,9 @@ func (c *turn) summary(h tori.Appointment, from tori.Appointment) {
 	text := c.t(id, data)
 	kb := [][]Button{{{Text: c.t(confirm, data), Data: cb(vConfirm, h.ID)}}}
 
-	// A new booking may become a series (series.go): paid at the session,
-	// from buttons; paid in advance, it is arranged with the practice.
-	if from.ID == "" && h.Offer == "" {
-		if h.Payment != tori.PayNone {
-			text += "\n\n" + c.t("series.prepaid", nil)
-		} else if row := c.seriesButtons(h); len(row) > 0 {
+	// A new booking may become a series (series.go).
+	if from.ID == "" && h.Offer == "" && h.Series == "" {
+		if row := c.seriesButtons(h); len(row) > 0 {
 			kb = append(kb, row)
 		}
 	}

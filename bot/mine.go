@@ -31,11 +31,17 @@ func (c *turn) mine() {
 		c.fail("waitlist", err)
 		return
 	}
+	toPay, pkb, err := c.toPayLines()
+	if err != nil {
+		c.fail("to pay", err)
+		return
+	}
+	wkb = append(pkb, wkb...)
 
 	more := []Button{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.menu", nil), Data: cb(vMenu)}}
-	waiting := ""
+	waiting := toPay
 	if len(wlines) > 0 {
-		waiting = "\n\n" + strings.Join(wlines, "\n")
+		waiting += "\n\n" + strings.Join(wlines, "\n")
 	}
 
 	if len(list) == 0 {

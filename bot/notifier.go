@@ -66,8 +66,12 @@ func (n *Notifier) Remind(ctx context.Context, a tori.Appointment, before time.D
 }
 
 // HoldExpired tells the client their hold ended and the time is free
-// again; a held series, once for all its weeks (seriesHoldEnded).
+// again; a held series, once for all its weeks (seriesHoldEnded); a
+// booking awaiting its payment, both sides (payByReleased).
 func (n *Notifier) HoldExpired(ctx context.Context, a tori.Appointment) error {
+	if !a.PayBy.IsZero() {
+		return n.payByReleased(ctx, a)
+	}
 	if a.Series != "" {
 		return n.seriesHoldEnded(ctx, a)
 	}

@@ -16,7 +16,10 @@ func (b *Bot) turnFor(ctx context.Context, a tori.Appointment) *turn {
 // button; the booking is confirmed when the payment is captured
 // (PaymentReplies tells it). The message with the button is the one later
 // edited into the confirmation.
-func (c *turn) startPayment(h tori.Appointment) {
+func (c *turn) startPayment(h tori.Appointment) { c.startPaymentWith(h, "") }
+
+// startPaymentWith is startPayment with note added to the pay message.
+func (c *turn) startPaymentWith(h tori.Appointment, note string) {
 	a, err := c.bookings.StartPaymentOf(c.ctx, c.client(), h, c.in.MessageID)
 	if err != nil {
 		unreachable := func() { c.payUnreachable(h, err) }
@@ -34,7 +37,7 @@ func (c *turn) startPayment(h tori.Appointment) {
 		c.showBooked(a)
 		return
 	}
-	c.show(c.payText(a), c.payKeyboard(a))
+	c.show(c.payText(a)+note, c.payKeyboard(a))
 }
 
 // payUnreachable says PayPal could not be asked for an order (err) and

@@ -47,8 +47,7 @@ func (d seriesDraft) starts(p tori.SeriesPlan) []time.Time {
 
 // seriesHold loads the client's held time a series starts from; false
 // when there is none to start from (said so). A time booked on its own
-// meanwhile shows its confirmation; a service paid in advance says how
-// its weekly sessions are arranged.
+// meanwhile shows its confirmation.
 func (c *turn) seriesHold(id string) (tori.Appointment, bool) {
 	h, err := c.bookings.Own(c.ctx, c.client(), id)
 	if err != nil {
@@ -60,8 +59,6 @@ func (c *turn) seriesHold(id string) (tori.Appointment, bool) {
 		c.showBooked(h)
 	case h.Moves != "" || h.Offer != "" || h.Series != "":
 		c.say("hold.gone")
-	case h.Payment != tori.PayNone:
-		c.show(c.t("series.prepaid", nil), [][]Button{{{Text: c.t("button.back", nil), Data: cb(vSeriesBack, h.ID)}}})
 	default:
 		return h, true
 	}
@@ -174,7 +171,8 @@ func (c *turn) seriesBack(id string) {
 // again, and if any week differs from what was shown, shown again rather
 // than booked. The held first week is let go just before the series
 // takes it with the others; the series is taken (all weeks or none) and
-// booked at once. A week taken meanwhile shows the weeks again.
+// booked at once, or, prepaid, its first week goes to payment and the
+// others await theirs. A week taken meanwhile shows the weeks again.
 func (c *turn) seriesBook(id string, every, count int, skip weeks, stamp string) {
 	h, ok := c.seriesHold(id)
 	if !ok {
@@ -212,6 +210,10 @@ func (c *turn) seriesBook(id string, every, count int, skip weeks, stamp string)
 		return
 	}
 
+	if sr.Status == tori.StatusConfirmed { // prepaid: its first week is paid now, each later one by its deadline
+		c.seriesPayFirst(sr)
+		return
+	}
 	if sr, err = c.bookings.ConfirmSeries(c.ctx, c.client(), sr.ID); err != nil {
 		if rerr := c.bookings.ReleaseSeries(c.ctx, c.client(), sr.ID); rerr != nil {
 			c.logFailure("release an unconfirmed series", rerr, "user", c.in.User.ID)

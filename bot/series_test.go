@@ -237,21 +237,36 @@ func TestSeriesForgedButtons(t *testing.T) {
 	}
 }
 
-// TestSeriesPrepaidService: a service paid in advance offers no weekly
-// buttons; its summary says that regular sessions of it are arranged
-// with the practice, and a forged button says the same.
+// TestSeriesPrepaidService: a service paid in advance is made weekly like
+// any: the first session goes to payment (here PayPal is not set up, so
+// it is still held, to try again), every later one is held awaiting its
+// payment until 48 hours before it, and /my lists those to pay with
+// their deadlines and pay buttons.
 func TestSeriesPrepaidService(t *testing.T) {
 	w := newWorld(t)
 	dana := w.user(101, "Dana", "en")
-	dana.say("/start intake").press("Tue 1/12").press("10:00").sees("Please check your booking",
-		"Sessions paid in advance are booked one at a time here", "the practice arranges it with you")
-	if _, ok := dana.button("weekly"); ok {
-		t.Fatalf("weekly offered for a prepaid service: %v", labels(dana.screen))
+	dana.say("/start intake").press("Tue 1/12").press("10:00").press("Make it weekly").press("4 sessions").
+		sees("✅ Tue 1/12", "✅ Tue 15/12").press("Book 4 sessions").sees("PayPal did not answer just now")
+
+	all, err := w.store.ClientAppointments(context.Background(), 101, time.Time{})
+	var as []tori.Appointment
+	for _, a := range all {
+		if a.Series != "" {
+			as = append(as, a)
+		}
 	}
-	hold := strings.TrimPrefix(dana.screen.Keyboard[0][0].Data, "k:")
-	dana.pressData("sc:" + hold + ":1").sees("Sessions paid in advance are booked one at a time here")
-	dana.pressData("sp:" + hold + ":14:0").sees("Sessions paid in advance are booked one at a time here")
-	dana.press("Back").sees("Please check your booking")
+	if err != nil || len(as) != 4 {
+		t.Fatalf("%d appointments, %v", len(as), err)
+	}
+	for i, a := range as {
+		if a.Status != tori.StatusHeld || (i == 0) != a.PayBy.IsZero() || i > 0 && !a.PayBy.Equal(a.Start.Add(-48*time.Hour)) {
+			t.Fatalf("week %d: %s, pay by %s", i, a.Status, a.PayBy)
+		}
+	}
+	dana.say("/my").sees("To pay", "Intake with Adi Levi, Tuesday 8 December 2026, 10:00–11:00 (weekly, 2 of 4): ₪350.50, to pay by Sunday 6 December 2026, 10:00")
+	if _, ok := dana.button("Pay ₪350.50 · Tue 15/12 10:00"); !ok {
+		t.Fatalf("no pay button: %v", labels(dana.screen))
+	}
 }
 
 // TestSeriesHebrewFortnightly: every 2 weeks in Hebrew, the rhythm and

@@ -73,6 +73,12 @@ func (w *Worker) expire(ctx context.Context, tid string, c tori.Claim) (told boo
 			return false, err
 		}
 	}
+
+	// The first week of a prepaid series ran out unpaid: the weeks
+	// awaiting their payments go with it (again after a crash: idempotent).
+	if _, err := w.cfg.Bookings.DropUnpaidSeries(ctx, a); err != nil {
+		return false, err
+	}
 	_, err = st.Ack(ctx, tori.QueueHoldExpiry, tid, c)
 	return told, err
 }
@@ -91,6 +97,7 @@ func (w *Worker) holdEnded(ctx context.Context, a tori.Appointment, fresh bool) 
 			w.cfg.Bookings.Count("waitlist", "expired")
 		}
 	}
+	w.fault("hold.before_told")
 
 	// Told once: a marker set after the message.
 	marker := "holdend:" + a.ID

@@ -105,9 +105,23 @@ func (w *Worker) settleWithPayPal(ctx context.Context, a tori.Appointment) (done
 	case o.Status == "APPROVED":
 		// the buyer approved and never came back: capture
 	default: // not approved
-		return w.now().After(a.HoldUntil.Add(orderLife)), nil
+		return w.now().After(watchedUntil(a)), nil
 	}
 	return w.completePayment(ctx, a, known)
+}
+
+// watchedUntil is when an order of a its buyer has not approved stops
+// being looked up: orderLife after its hold ends, or, for a booking
+// awaiting its payment (held for days), after the order was made (its
+// last write), so that an order left unpaid is not asked after every
+// minute until the deadline. A later approval still finishes it by the
+// webhook, or by the hold expiry's look at PayPal.
+func watchedUntil(a tori.Appointment) time.Time {
+	end := a.HoldUntil
+	if !a.PayBy.IsZero() && a.UpdatedAt.Before(end) {
+		end = a.UpdatedAt
+	}
+	return end.Add(orderLife)
 }
 
 // paymentDenied records a capture PayPal declined and tells of it, once.

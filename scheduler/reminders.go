@@ -69,6 +69,9 @@ func (w *Worker) remindBatch(ctx context.Context) (sent, claimed int, err error)
 func (w *Worker) remind(ctx context.Context, tid string, c tori.Claim) (bool, error) {
 	st, now := w.cfg.Store, w.now()
 	a, err := st.Appointment(ctx, c.Member)
+	if err == nil && awaitingPayment(a) {
+		return w.payReminder(ctx, tid, c, a)
+	}
 	if tori.ErrorCode(err) == tori.ENOTFOUND || err == nil && !a.Upcoming(now) {
 		_, err = st.Ack(ctx, tori.QueueReminders, tid, c)
 		return false, err

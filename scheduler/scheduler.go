@@ -59,7 +59,12 @@ type Store interface {
 // any other error is worth a retry.
 type Notifier interface {
 	Remind(ctx context.Context, a tori.Appointment, before time.Duration) error
+	// HoldExpired tells that a hold ran out: its client, and for a booking
+	// awaiting its payment (PayBy) released unpaid, the therapist too.
 	HoldExpired(ctx context.Context, a tori.Appointment) error
+	// PayReminder asks the client of a booking awaiting its payment to pay
+	// it by its deadline, with the pay button.
+	PayReminder(ctx context.Context, a tori.Appointment) error
 	PaymentSettled(ctx context.Context, r tori.PaymentResult) error
 	RefundDone(ctx context.Context, a tori.Appointment) error
 	RefundByHand(ctx context.Context, a tori.Appointment) error

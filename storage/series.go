@@ -18,8 +18,8 @@ import (
 // cluster their keys live on different nodes, and they run one after the
 // other, a round trip to each.
 func (s *Store) TakeSeries(ctx context.Context, sr tori.Series, occs []tori.Appointment, maxHolds int, now time.Time) error {
-	if sr.HoldUntil.IsZero() {
-		maxHolds = 0 // booked at once by the practice: not a hold of the client's
+	if clientHold(occs).IsZero() {
+		maxHolds = 0 // booked at once by the practice (or awaiting payments): not a hold of the client's
 	}
 	return s.takeSeries(ctx, "take series", sr, "", occs, maxHolds, now)
 }
@@ -50,7 +50,7 @@ func (s *Store) takeSeries(ctx context.Context, op string, sr tori.Series, from 
 	client := occs[0].Client.ID
 	ckeys := []string{s.clientIndexKey(client), s.clientHoldsKey(client), s.eraseKey(client)}
 	if _, cluster := s.Redis.(*redis.ClusterClient); !cluster {
-		rargs := reserveSeriesArgs(sr, occs, sr.HoldUntil, maxHolds, now)
+		rargs := reserveSeriesArgs(sr, occs, clientHold(occs), maxHolds, now)
 		all := append(append([]any{len(rargs)}, rargs...), args...)
 		res, err := s.runList(ctx, op, reserveTakeSeriesScript, append(ckeys, keys...), all...)
 		if err != nil {
@@ -61,7 +61,7 @@ func (s *Store) takeSeries(ctx context.Context, op string, sr tori.Series, from 
 
 	// A series booked at once stands among the client's holds for the
 	// moment of its step, so that an erasure beginning meanwhile waits.
-	mark := sr.HoldUntil
+	mark := clientHold(occs)
 	if mark.IsZero() {
 		mark = now.Add(time.Minute)
 	}
@@ -76,10 +76,21 @@ func (s *Store) takeSeries(ctx context.Context, op string, sr tori.Series, from 
 	if err != nil {
 		return err // the reservation lapses at its end
 	}
-	if res[0] != "OK" || sr.HoldUntil.IsZero() {
+	if res[0] != "OK" || clientHold(occs).IsZero() {
 		s.unreserve(ctx, s.Redis, client, sr.ID)
 	}
 	return seriesAnswer(res, maxHolds, now)
+}
+
+// clientHold is until when a series taking occs counts as one of its
+// client's holds: while its first occurrence is an ordinary hold (the
+// client's series, or the one of its weeks paid now). Zero when it is
+// booked at once, or its weeks await their payments by their deadlines.
+func clientHold(occs []tori.Appointment) time.Time {
+	if len(occs) == 0 || occs[0].Status != tori.StatusHeld || !occs[0].PayBy.IsZero() {
+		return time.Time{}
+	}
+	return occs[0].HoldUntil
 }
 
 // checkOccurrences refuses occurrences that are not the series' own
@@ -127,13 +138,17 @@ func (s *Store) takeSeriesArgs(sr tori.Series, from string, occs []tori.Appointm
 	if from == "" {
 		rec = encodeSeries(sr)
 	}
-	args := make([]any, 0, 15+len(rec)+len(shared)+4*len(occs))
+	args := make([]any, 0, 15+len(rec)+len(shared)+6*len(occs))
 	args = append(args, sr.ID, sr.Token, ms(now), ms(sr.HoldUntil), client, s.HoldRetention.Milliseconds(), buffer,
 		from, sr.Next, takenField(sr.Taken), weeksField(sr.Missed), ms(sr.ExtendAt), len(occs), len(rec))
 	args = append(append(args, rec...), len(shared))
 	args = append(args, shared...)
 	for _, a := range occs {
-		args = append(args, a.ID, a.SeriesN, ms(a.Start), ms(a.End))
+		hold := int64(0)
+		if a.Status == tori.StatusHeld {
+			hold = ms(a.HoldUntil)
+		}
+		args = append(args, a.ID, a.SeriesN, ms(a.Start), ms(a.End), hold, ms(a.PayBy))
 	}
 	return args
 }

@@ -47,7 +47,7 @@ func TestSeriesRedisBudgets(t *testing.T) {
 	// A booking: each a new client's first, at its own hour with Adi
 	// (Monday to Thursday: Sundays are for her series).
 	var slots []time.Time
-	for d := tue; len(slots) < 300; d = d.AddDays(1) {
+	for d := tue; len(slots) < 420; d = d.AddDays(1) {
 		if wd := d.Weekday(); wd >= time.Monday && wd <= time.Thursday {
 			for _, h := range []int{9, 10, 11, 12, 15, 16, 17, 18} {
 				slots = append(slots, d.At(tori.Minute(60*h), p.Location))
@@ -89,6 +89,24 @@ func TestSeriesRedisBudgets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A prepaid series: taken, its first week to pay now and every later
+	// one awaiting its payment (nothing to confirm); on Sunday afternoons
+	// with Adi.
+	k := 0
+	prepaid := func() {
+		t.Helper()
+		c := tori.Client{ID: int64(40000 + k), ChatID: int64(40000 + k), Name: "Client", Username: "client", Lang: "en"}
+		first := tue.AddDays(5).At(tori.Minute(60*(15+k)), p.Location)
+		k++
+		r := tori.SeriesRule{TherapistID: "adi", ServiceID: "intake", Client: c, First: first, Every: 1, Count: budgetSeriesWeeks}
+		pl, err := b.PlanSeries(ctx, r)
+		if err != nil || len(pl.Conflicts()) != 0 {
+			t.Fatalf("plan: %v %v", err, pl.Conflicts())
+		}
+		if _, err := b.TakeSeries(ctx, r, pl.Starts(), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	measure := func(do func()) (rt, cmds int, by string) {
 		t.Helper()
 		storagetest.Quiet(t, rdb)
@@ -124,6 +142,15 @@ func TestSeriesRedisBudgets(t *testing.T) {
 	if seriesCmds > bookCmds*budgetSeriesWeeks {
 		t.Errorf("a series week made Redis execute %.1f commands; a booking %d", float64(seriesCmds)/budgetSeriesWeeks, bookCmds)
 	}
+	prepaid()
+	paidRT, paidCmds, paidBy := measure(prepaid)
+	t.Logf("a %d-week prepaid series: %d round trips, %d commands (%.1f a week): %s", budgetSeriesWeeks, paidRT, paidCmds, float64(paidCmds)/budgetSeriesWeeks, paidBy)
+	if paidRT > budgetRoundTripsPerSeries {
+		t.Errorf("a prepaid series took %d round trips; the budget is %d (docs/PERFORMANCE.md)", paidRT, budgetRoundTripsPerSeries)
+	}
+	if paidCmds > bookCmds*budgetSeriesWeeks {
+		t.Errorf("a prepaid series week made Redis execute %.1f commands; a booking %d", float64(paidCmds)/budgetSeriesWeeks, bookCmds)
+	}
 
 	// Memory: as many more bookings as weeks of more series, so that the
 	// therapists' schedules grow alike (their tables double alike).
@@ -138,8 +165,27 @@ func TestSeriesRedisBudgets(t *testing.T) {
 		onNoa()
 	}
 	perWeek := (storagetest.KeyBytes(t, rdb) - before) / (more * budgetSeriesWeeks)
-	t.Logf("Redis memory: %d bytes a booking, %d a week of a series", perBooking, perWeek)
+	// A prepaid week is compared with a prepaid booking's hold, as it is
+	// until paid: a hold (with its end) and the price due.
+	before = storagetest.KeyBytes(t, rdb)
+	for i := range 2 * budgetSeriesWeeks {
+		c := tori.Client{ID: int64(50000 + i), ChatID: int64(50000 + i), Name: "Client", Username: "client", Lang: "en"}
+		if _, err := b.Hold(ctx, c, "intake", "adi", slots[n], 0); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	perPaidHold := (storagetest.KeyBytes(t, rdb) - before) / (2 * budgetSeriesWeeks)
+	before = storagetest.KeyBytes(t, rdb)
+	for range 2 {
+		prepaid()
+	}
+	perPaidWeek := (storagetest.KeyBytes(t, rdb) - before) / (2 * budgetSeriesWeeks)
+	t.Logf("Redis memory: %d bytes a booking, %d a week of a series; %d a prepaid booking's hold, %d a week of a prepaid series", perBooking, perWeek, perPaidHold, perPaidWeek)
 	if perWeek > perBooking {
 		t.Errorf("a week of a series takes %d bytes of Redis memory; a booking %d", perWeek, perBooking)
+	}
+	if perPaidWeek > perPaidHold {
+		t.Errorf("a week of a prepaid series takes %d bytes of Redis memory; a prepaid booking's hold %d", perPaidWeek, perPaidHold)
 	}
 }

@@ -47,14 +47,16 @@ var reserveSeriesScript = redis.NewScript(reserveSeriesLua)
 // KEYS[1] sched  KEYS[2] span  KEYS[3] maxspan  KEYS[4] the hold-expiry queue
 // KEYS[5] the reminder queue  KEYS[6] the kept appointments  KEYS[7] the series' hash
 // KEYS[8] the series queue  KEYS[9..8+n] the occurrences' hashes, in ARGV's order
-// ARGV[1] series id  ARGV[2] token  ARGV[3] now ms  ARGV[4] hold until ms, or 0: booked at once
+// ARGV[1] series id  ARGV[2] token  ARGV[3] now ms  ARGV[4] the series' hold until ms, or 0: a record kept
 // ARGV[5] client id  ARGV[6] how long a hold's hash outlives the hold, ms  ARGV[7] buffer ms
 // ARGV[8] the series' next week as read, or "" for a new series  ARGV[9] its next week after
 // ARGV[10] "<week>:<id> …" taken now  ARGV[11] "<week> …" missed now
 // ARGV[12] when it next books ahead, ms, or 0 (a closed series)
 // ARGV[13] n occurrences  ARGV[14] f  ARGV[15..14+f] the new series' hash, field/value pairs
 // ARGV[15+f] g  ARGV[16+f..15+f+g] the field/value pairs every occurrence's hash shares
-// ARGV[16+f+g..] for each occurrence: id, week, start ms, end ms (the session's)
+// ARGV[16+f+g..] for each occurrence: id, week, start ms, end ms (the session's), hold until
+// ms or 0 (booked at once), pay by ms or 0 (a hold awaiting its payment: in the reminder
+// queue at once, for its pay reminder)
 // Returns {"OK"} | {"CONFLICT", week, id in the way, week, id, …} | {"OVERLAP"} (two
 // occurrences overlap) | {"EXISTS"} (another series has the id) | {"MOVED"} (extended
 // meanwhile) | {"GONE"} (no longer booked).
@@ -67,7 +69,7 @@ local function join(a, b)
   return a .. ' ' .. b
 end
 local function takeSeries(KEYS, ARGV)
-  local now, hold, client, keep = tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
+  local now, client, keep = tonumber(ARGV[3]), ARGV[5], tonumber(ARGV[6])
   local buffer, n, f = tonumber(ARGV[7]), tonumber(ARGV[13]), tonumber(ARGV[14])
   local g = tonumber(ARGV[15 + f])
   local at = 16 + f + g
@@ -88,7 +90,7 @@ local function takeSeries(KEYS, ARGV)
   local longest = tonumber(redis.call('GET', KEYS[3]) or '0')
   local out, prev = {'CONFLICT'}, 0
   for i = 0, n - 1 do
-    local o = at + 4 * i
+    local o = at + 6 * i
     local start = tonumber(ARGV[o + 2])
     local bend = tonumber(ARGV[o + 3]) + buffer
     if start < prev then return {'OVERLAP'} end
@@ -104,11 +106,11 @@ local function takeSeries(KEYS, ARGV)
   -- Then all are taken: each occurrence's hash, and the therapist's
   -- schedule, span and queues for all of them at once.
   local fields = {unpack(ARGV, 16 + f, 15 + f + g)}
-  local sched, span, queue, remind = {}, {}, {}, {}
+  local sched, span, queue, kept, remind = {}, {}, {}, {}, {}
   local most = longest
   for i = 0, n - 1 do
-    local o = at + 4 * i
-    local id, start = ARGV[o], ARGV[o + 2]
+    local o = at + 6 * i
+    local id, start, hold = ARGV[o], ARGV[o + 2], ARGV[o + 4]
     local bend = tonumber(ARGV[o + 3]) + buffer
     most = math.max(most, bend - tonumber(start))
     sched[#sched + 1], sched[#sched + 2] = start, id
@@ -117,10 +119,14 @@ local function takeSeries(KEYS, ARGV)
     fields[g + 5], fields[g + 6], fields[g + 7], fields[g + 8] = 'end', ARGV[o + 3], 'series_n', ARGV[o + 1]
     redis.call('HSET', KEYS[9 + i], unpack(fields))
     if hold ~= '0' then
+      if ARGV[o + 5] ~= '0' then
+        redis.call('HSET', KEYS[9 + i], 'hold_until', hold, 'pay_by', ARGV[o + 5])
+        remind[#remind + 1], remind[#remind + 2] = ARGV[3], id
+      end
       redis.call('PEXPIRE', KEYS[9 + i], tonumber(hold) - now + keep)
       queue[#queue + 1], queue[#queue + 2] = hold, id
     else
-      queue[#queue + 1], queue[#queue + 2] = ARGV[o + 3], id
+      kept[#kept + 1], kept[#kept + 2] = ARGV[o + 3], id
       remind[#remind + 1], remind[#remind + 2] = ARGV[3], id
     end
   end
@@ -128,18 +134,15 @@ local function takeSeries(KEYS, ARGV)
     redis.call('ZADD', KEYS[1], unpack(sched))
     redis.call('HSET', KEYS[2], unpack(span))
     if most > longest then redis.call('SET', KEYS[3], string.format('%d', most)) end
-    if hold ~= '0' then
-      redis.call('ZADD', KEYS[4], unpack(queue))
-    else
-      redis.call('ZADD', KEYS[6], 'NX', unpack(queue))
-      redis.call('ZADD', KEYS[5], unpack(remind))
-    end
+    if #queue > 0 then redis.call('ZADD', KEYS[4], unpack(queue)) end
+    if #kept > 0 then redis.call('ZADD', KEYS[6], 'NX', unpack(kept)) end
+    if #remind > 0 then redis.call('ZADD', KEYS[5], unpack(remind)) end
   end
 
   -- The series' record.
   if ARGV[8] == '' then
     redis.call('HSET', KEYS[7], unpack(ARGV, 15, 14 + f))
-    if hold ~= '0' then redis.call('PEXPIRE', KEYS[7], tonumber(hold) - now + keep) end
+    if ARGV[4] ~= '0' then redis.call('PEXPIRE', KEYS[7], tonumber(ARGV[4]) - now + keep) end
   else
     local t = redis.call('HMGET', KEYS[7], 'taken', 'missed')
     redis.call('HSET', KEYS[7], 'next', ARGV[9], 'taken', join(t[1], ARGV[10]), 'missed', join(t[2], ARGV[11]),

@@ -71,6 +71,7 @@ type fileConfig struct {
 	Series struct {
 		MaxOccurrences int    `yaml:"max_occurrences"`
 		Ahead          string `yaml:"ahead"`
+		PayBefore      string `yaml:"pay_before"`
 	} `yaml:"series"`
 	Clients struct {
 		InviteValid string `yaml:"invite_valid"`

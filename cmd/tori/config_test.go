@@ -35,7 +35,7 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if w := p.Waitlist; w != (tori.WaitlistPolicy{OfferWindow: 15 * time.Minute, AllowShortNotice: true, MaxEntries: 5, MaxDays: 31}) {
 		t.Fatalf("waitlist = %+v", w)
 	}
-	if sp := p.Series; sp != (tori.SeriesPolicy{MaxOccurrences: 26, Ahead: 56 * 24 * time.Hour}) {
+	if sp := p.Series; sp != (tori.SeriesPolicy{MaxOccurrences: 26, Ahead: 56 * 24 * time.Hour, PayBefore: 72 * time.Hour}) {
 		t.Fatalf("series = %+v", sp)
 	}
 	if cp := p.Clients; cp != (tori.ClientsPolicy{InviteValid: 7 * 24 * time.Hour, CountryCode: "972"}) {
@@ -81,6 +81,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"InviteTooShort", "invite_valid: 7d", "invite_valid: 30m", `clients.invite_valid 30m0s is out of range: write a duration from 1h to 90d`},
 		{"InviteNotADuration", "invite_valid: 7d", "invite_valid: a week", `clients.invite_valid "a week" is not a duration`},
 		{"BadCountryCode", `country_code: "972"`, `country_code: "+0972"`, `clients.country_code "0972" is not a calling code`},
+		{"SeriesPayBeforeTooLong", "pay_before: 72h", "pay_before: 40d", `series.pay_before is 40d: use a duration from 1h to 28d`},
+		{"SeriesPayBeforeNotADuration", "pay_before: 72h", "pay_before: soon", `series.pay_before "soon" is not a duration`},
 		{"ZeroPersonal", "keep_personal: 24 months", "keep_personal: 0 days", `privacy.keep_personal must be at least a day`},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,13 @@ func readSeries(f *fileConfig, sp *tori.SeriesPolicy) error {
 	if n := f.Series.MaxOccurrences; n != 0 {
 		sp.MaxOccurrences = n
 	}
+	if pb := strings.TrimSpace(f.Series.PayBefore); pb != "" {
+		d, err := duration("series.pay_before", pb, "72h")
+		if err != nil {
+			return err
+		}
+		sp.PayBefore = d
+	}
 	ahead := strings.TrimSpace(f.Series.Ahead)
 	if ahead == "" {
 		return nil
