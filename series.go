@@ -249,6 +249,10 @@ type SeriesStore interface {
 	// whether to continue it: true for the first asker (and that asker
 	// again), false once another asked; ENOTFOUND without the series.
 	AskSeriesEnd(ctx context.Context, id, asker string, now time.Time) (bool, error)
+	// GiveBackSeriesEnd undoes asker's AskSeriesEnd when its question
+	// reached nobody, so the next run asks again; another asker's record
+	// stays.
+	GiveBackSeriesEnd(ctx context.Context, id, asker string, now time.Time) error
 }
 
 // SeriesConflictError is the ECONFLICT of a series whose occurrences met

@@ -41,3 +41,26 @@ func (s *Store) AskSeriesEnd(ctx context.Context, id, asker string, now time.Tim
 	}
 	return res == "OK", nil
 }
+
+// giveBackSeriesEndScript clears the record of a "continue?" its asker
+// could not deliver, so a later run asks again; a record of another
+// asker, or none, is left as it is.
+// KEYS[1] the series' hash
+// ARGV[1] now ms (unused: a give-back is the same at any time)  ARGV[2] the asker
+// Returns {"OK"} (given back) | {"NONE"} (not this asker's).
+var giveBackSeriesEndScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'end_asked') ~= ARGV[2] then return {'NONE'} end
+redis.call('HDEL', KEYS[1], 'end_asked', 'end_asked_at')
+return {'OK'}
+`)
+
+// GiveBackSeriesEnd implements tori.SeriesStore: asker's claim on series
+// id's "continue?" is let go (a retry changes nothing more).
+func (s *Store) GiveBackSeriesEnd(ctx context.Context, id, asker string, now time.Time) error {
+	tid, ok := tori.TherapistOfID(id)
+	if !ok {
+		return seriesNotFound()
+	}
+	_, _, err := s.runScript(ctx, "give back series end", giveBackSeriesEndScript, []string{s.seriesKey(tid, id)}, ms(now), asker)
+	return err
+}

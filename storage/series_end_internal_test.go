@@ -60,3 +60,33 @@ func TestAskSeriesEndOnce(t *testing.T) {
 		t.Fatal("asking created a series")
 	}
 }
+
+// TestGiveBackSeriesEnd: the asker that gave back its ask lets the next
+// asker win; another asker's give-back changes nothing.
+func TestGiveBackSeriesEnd(t *testing.T) {
+	ctx := context.Background()
+	s := testStore(t)
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	sr, occs := weeklySeries(7, now.Add(48*time.Hour), 4, time.Time{}, now)
+	if err := s.TakeSeries(ctx, sr, occs, 2, now); err != nil {
+		t.Fatal(err)
+	}
+
+	if ok, err := s.AskSeriesEnd(ctx, sr.ID, "a", now); !ok || err != nil {
+		t.Fatalf("first ask: %v %v", ok, err)
+	}
+	if err := s.GiveBackSeriesEnd(ctx, sr.ID, "b", now); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.AskSeriesEnd(ctx, sr.ID, "c", now); ok {
+		t.Fatal("another asker's give-back let go of a's ask")
+	}
+	for range 2 { // a retried give-back is the same
+		if err := s.GiveBackSeriesEnd(ctx, sr.ID, "a", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := s.AskSeriesEnd(ctx, sr.ID, "c", now); !ok || err != nil {
+		t.Fatalf("asked after the give-back: %v %v", ok, err)
+	}
+}
