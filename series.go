@@ -232,6 +232,13 @@ type SeriesStore interface {
 	// another step extended it meanwhile), EGONE when it is no longer
 	// booked.
 	ExtendSeries(ctx context.Context, s Series, from int, occs []Appointment, now time.Time) error
+	// FillSeriesGap books occ, the one session of a week the open-ended
+	// series s missed as it extended (occ.SeriesN), at once, in the same
+	// atomic step as ExtendSeries: the week leaves s's Missed and occ
+	// joins its Taken. ECONFLICT (with a *SeriesConflictError when the
+	// time is taken; without when the week is no longer missed), EGONE
+	// when s is no longer booked. Retrying with the same occ returns nil.
+	FillSeriesGap(ctx context.Context, s Series, occ Appointment, now time.Time) error
 	// ConfirmSeries books every held occurrence of s at once, a
 	// compare-and-set on s.Token; clientID must be the client's.
 	// ENOTFOUND, EEXPIRED (its holds ran out), ECONFLICT.
