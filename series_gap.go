@@ -6,13 +6,18 @@ import (
 	"time"
 )
 
+// ErrSeriesWeekBooked is FillSeriesGap's ECONFLICT for a week no longer
+// missed: booked already (a second press, or the other side's).
+var ErrSeriesWeekBooked = Errorf(ECONFLICT, "That week is booked already.")
+
 // FillSeriesGap books, for a week the open-ended series id missed as it
 // extended (ExtendSeries), the session at at: a free time that week (the
 // nearest one offered when the week was missed, or another), checked again
 // and booked as an occurrence of the series in one atomic step. clientID
 // is the client pressing the button, or 0 for the practice. ENOTFOUND for
 // another client's series (the two are not told apart); ECONFLICT when at
-// was taken meanwhile or the week is no longer missed (booked already);
+// was taken meanwhile, ErrSeriesWeekBooked when the week is no longer
+// missed;
 // EEXPIRED when at has passed; EGONE when the series is no longer booked.
 func (b *Bookings) FillSeriesGap(ctx context.Context, id string, clientID int64, at time.Time) (Appointment, error) {
 	sr, err := b.Store.Series(ctx, id)
@@ -32,7 +37,7 @@ func (b *Bookings) FillSeriesGap(ctx context.Context, id string, clientID int64,
 	// The week missed that at falls in, and at still free in it.
 	k, ok := sr.missedWeekOf(b.Practice, at)
 	if !ok {
-		return Appointment{}, Errorf(ECONFLICT, "That week is booked already.")
+		return Appointment{}, ErrSeriesWeekBooked
 	}
 	now := b.now()
 	if !at.After(now) {
@@ -57,6 +62,9 @@ func (b *Bookings) FillSeriesGap(ctx context.Context, id string, clientID int64,
 	if err := b.Store.FillSeriesGap(ctx, sr, a, now); err != nil {
 		if _, taken := SeriesConflicts(err); taken {
 			return Appointment{}, Errorf(ECONFLICT, "That time was taken meanwhile.")
+		}
+		if ErrorCode(err) == ECONFLICT {
+			return Appointment{}, ErrSeriesWeekBooked
 		}
 		return Appointment{}, err
 	}
