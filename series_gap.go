@@ -68,7 +68,7 @@ func (b *Bookings) FillSeriesGap(ctx context.Context, id string, clientID int64,
 		}
 		return Appointment{}, err
 	}
-	b.Count("series", "gap_filled")
+	b.Count("series_gap", "filled")
 	return a, nil
 }
 
