@@ -239,6 +239,10 @@ type SeriesStore interface {
 	// time is taken; without when the week is no longer missed), EGONE
 	// when s is no longer booked. Retrying with the same occ returns nil.
 	FillSeriesGap(ctx context.Context, s Series, occ Appointment, now time.Time) error
+	// EndSeries ends series id from a cancelled session on: a booked
+	// series takes status (cancelled by the client or the practice) and
+	// books no more; its record is deleted at keep. ENOTFOUND.
+	EndSeries(ctx context.Context, id string, status Status, keep, now time.Time) error
 	// ConfirmSeries books every held occurrence of s at once, a
 	// compare-and-set on s.Token; clientID must be the client's.
 	// ENOTFOUND, EEXPIRED (its holds ran out), ECONFLICT.

@@ -155,7 +155,7 @@ func (b *Bookings) CancelSeriesFrom(ctx context.Context, c Client, id, stamp str
 		done = append(done, SeriesCancelled{Appointment: a, Terms: t, Fresh: fresh})
 	}
 	b.Count("series", "cancelled_from")
-	return done, q, nil
+	return done, q, b.endSeriesFrom(ctx, q.Sessions[0], StatusCancelledByClient)
 }
 
 // SeriesCancelledBefore reports whether the client's booking id, of a

@@ -87,6 +87,10 @@ const (
 	vSeriesGapTake  = "sg"  // sg:series:time — the client books the nearest free time that week
 	vSeriesGapSkip  = "sk"  // sk:series — the client lets the week go
 	vAdminSeriesGap = "asg" // asg:series:time — the practice books it for the client
+
+	// The practice ends a series from one session on (series_practice_cancel.go).
+	vAdminCancelRest   = "aq"  // aq:appt — cancel this session and the later ones of its series?
+	vAdminCancelRestDo = "aqq" // aqq:appt:stamp — cancel them as shown (stamp)
 )
 
 // grammar is the arguments each verb carries, in order.
@@ -157,6 +161,9 @@ var grammar = map[string][]argKind{
 	vSeriesGapTake:  {aSeries, aTime},
 	vSeriesGapSkip:  {aSeries},
 	vAdminSeriesGap: {aSeries, aTime},
+
+	vAdminCancelRest:   {aAppt},
+	vAdminCancelRestDo: {aAppt, aStamp},
 }
 
 // Action is parsed callback data.
