@@ -68,3 +68,21 @@ func seriesKeyOf(w *world, id string) string {
 	tid, _ := tori.TherapistOfID(id)
 	return w.store.Prefix + "{t:" + tid + "}:series:" + id
 }
+
+// TestBlockOverSeries: time off over two of Dana's weekly sessions lists
+// them as any booking (each marked with its place in the series) before
+// asking, and cancelling them with the block leaves her other two.
+func TestBlockOverSeries(t *testing.T) {
+	w := newWorld(t)
+	dana := w.user(101, "Dana", "en")
+	dana.bookWeekly("4")
+	staff := w.user(9500, "Ruth", "en")
+	staff.pressData("bx:adi:D2026120820261215").sees("Dana", "Talk session (weekly, 2 of 4)", "Talk session (weekly, 3 of 4)")
+	if strings.Contains(shown(staff.screen.Text), "1 of 4") || strings.Contains(shown(staff.screen.Text), "4 of 4") {
+		t.Fatalf("sessions outside the block listed:\n%s", staff.screen.Text)
+	}
+	staff.pressData("by:adi:D2026120820261215:c")
+	if left := w.upcoming(dana.c); len(left) != 2 || left[0].SeriesN != 0 || left[1].SeriesN != 3 {
+		t.Fatalf("left after the block: %+v", left)
+	}
+}
