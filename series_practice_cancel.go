@@ -48,9 +48,10 @@ func practiceTerms(a Appointment, now time.Time) CancelTerms {
 	return CancelTerms{Notice: a.Start.Sub(now), Tier: RefundTier{Percent: 100}, Refund: a.Paid}
 }
 
-// PracticeCancelSeriesFrom cancels, as the practice, the sessions
-// QuotePracticeCancelSeriesFrom quotes for booking id, as shown (stamp,
-// the quote's Stamp): each through CancelByPractice, in time order, so
+// PracticeCancelSeriesFrom ends the series of booking id (endSeriesFrom)
+// and cancels, as the practice, the sessions
+// QuotePracticeCancelSeriesFrom quotes for it, as shown (stamp, the
+// quote's Stamp): each through CancelByPractice, in time order, so
 // each is refunded in full once and its time offered to the waitlist as
 // any freed time is. A stamp that no longer matches cancels nothing and
 // returns EEXPIRED with the quote as it is now; one that cannot be
@@ -64,6 +65,11 @@ func (b *Bookings) PracticeCancelSeriesFrom(ctx context.Context, id, stamp strin
 		return nil, q, Errorf(EEXPIRED, "The sessions changed since they were shown.")
 	}
 
+	// The series ends first, so that a process dying midway leaves no
+	// series booking more weeks; pressing again cancels the rest.
+	if err := b.endSeriesFrom(ctx, q.Sessions[0], StatusCancelledByPractice); err != nil {
+		return nil, q, err
+	}
 	var done []SeriesCancelled
 	for i, s := range q.Sessions {
 		a, fresh, err := b.CancelByPractice(ctx, s.ID)
@@ -73,13 +79,13 @@ func (b *Bookings) PracticeCancelSeriesFrom(ctx context.Context, id, stamp strin
 		done = append(done, SeriesCancelled{Appointment: a, Terms: q.Terms[i], Fresh: fresh})
 	}
 	b.Count("series", "cancelled_from_practice")
-	return done, q, b.endSeriesFrom(ctx, q.Sessions[0], StatusCancelledByPractice)
+	return done, q, nil
 }
 
-// endSeriesFrom ends the series of a, whose sessions from a on were all
+// endSeriesFrom ends the series of a, whose sessions from a on are being
 // cancelled (with status): it books no more, and its record goes with
 // the personal details of its last session left, privacy.keep_personal
-// after a (the later sessions are cancelled).
+// after a.
 func (b *Bookings) endSeriesFrom(ctx context.Context, a Appointment, status Status) error {
 	keep := b.Practice.Privacy.KeepPersonal
 	until := a.End.AddDate(keep.Years, keep.Months, keep.Days)
