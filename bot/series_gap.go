@@ -57,6 +57,11 @@ func (b *Bot) SeriesGapReplies(ctx context.Context, sr tori.Series, missed []tor
 // and each week with why and the nearest free time, one a line.
 func (c *turn) gapData(lang string, sr tori.Series, last tori.Appointment, missed []tori.Occurrence) map[string]any {
 	s, _ := c.practice.Service(sr.Rule.ServiceID)
+	name := sr.Rule.TherapistID
+	if t, ok := c.practice.Therapist(name); ok {
+		name = t.Name
+	}
+	name = iso(lang, name)
 	lines := make([]string, len(missed))
 	for i, o := range missed {
 		why := o.Conflict
@@ -65,7 +70,7 @@ func (c *turn) gapData(lang string, sr tori.Series, last tori.Appointment, misse
 		}
 		data := map[string]any{
 			"Day":    c.shortDay(lang, tori.DateOf(c.local(o.Start))) + ", " + c.timeRange(lang, o.Start, o.End),
-			"Reason": c.cat.T(lang, "series.reason."+string(why), map[string]any{"Therapist": c.therapistName(sr.Rule.TherapistID)}),
+			"Reason": c.cat.T(lang, "series.reason."+string(why), map[string]any{"Therapist": name}),
 		}
 		if !o.Near.IsZero() {
 			data["Near"] = c.shortWhen(lang, o.Near)
@@ -74,7 +79,7 @@ func (c *turn) gapData(lang string, sr tori.Series, last tori.Appointment, misse
 	}
 	return map[string]any{
 		"Service":   iso(lang, s.Name(lang, c.practice.Language)),
-		"Therapist": c.therapistName(sr.Rule.TherapistID),
+		"Therapist": name,
 		"Rhythm":    c.rhythm(lang, sr.Rule.Every, last.Start, last.End),
 		"Weeks":     strings.Join(lines, "\n"),
 	}
