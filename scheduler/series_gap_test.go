@@ -82,3 +82,29 @@ func TestSeriesGapTold(t *testing.T) {
 		t.Fatalf("skip: %+v", res.Replies)
 	}
 }
+
+// TestWaitlistGetsSeriesEndedByPractice: the practice ending Dana's series
+// from its second session on offers each freed time to the waitlist, as
+// any practice cancellation does.
+func TestWaitlistGetsSeriesEndedByPractice(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	tue := mon.AddDays(1)
+	sr := e.takeSeries(tori.SeriesRule{TherapistID: "adi", ServiceID: "talk", Client: client(101), First: e.clock.At(tue, "10:00"), Every: 1, Count: 3, ByPractice: true})
+	e.join(client(201), "talk", "adi", tue.AddDays(7), tue.AddDays(7), tori.AnyTime)
+	e.join(client(202), "talk", "adi", tue.AddDays(14), tue.AddDays(14), tori.AnyTime)
+
+	q, err := e.bookings.QuotePracticeCancelSeriesFrom(ctx, sr.Taken[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, _, err := e.bookings.PracticeCancelSeriesFrom(ctx, sr.Taken[1].ID, q.Stamp()); err != nil || len(done) != 2 {
+		t.Fatalf("cancelled %d: %v", len(done), err)
+	}
+	e.run(e.worker.offerFreedTimes)
+	for _, c := range []int64{201, 202} {
+		if n, _ := e.offers(c); n != 1 {
+			t.Fatalf("client %d was offered %d times", c, n)
+		}
+	}
+}
