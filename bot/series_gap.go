@@ -103,7 +103,7 @@ func (c *turn) gapButtons(lang, id string, missed []tori.Occurrence, verb string
 func (c *turn) seriesGapTake(id string, at time.Time) {
 	a, err := c.bookings.FillSeriesGap(c.ctx, id, c.client().ID, at)
 	if err != nil {
-		c.gapRefused(id, err)
+		c.gapRefused(err, "series.gap_taken", [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}, {Text: c.t("button.book", nil), Data: cb(vBook)}}})
 		return
 	}
 	c.showBooked(a)
@@ -120,7 +120,7 @@ func (c *turn) adminSeriesGap(id string, at time.Time) {
 	}
 	a, err := c.bookings.FillSeriesGap(c.ctx, id, 0, at)
 	if err != nil {
-		c.gapRefused(id, err)
+		c.gapRefused(err, "admin.series_gap_taken", nil)
 		return
 	}
 	c.show(c.t("admin.series_gap_booked", map[string]any{"Session": c.sessionLine(a)}),
@@ -133,16 +133,15 @@ func (c *turn) adminSeriesGap(id string, at time.Time) {
 	}
 }
 
-// gapRefused says why a missed week's time was not booked.
-func (c *turn) gapRefused(id string, err error) {
+// gapRefused says why a missed week's time was not booked: taken (message
+// id, with kb) when the time was taken meanwhile or the week is booked
+// already.
+func (c *turn) gapRefused(err error, taken string, kb [][]Button) {
 	c.refuse("fill series gap", err, refusals{
 		tori.ENOTFOUND: c.saying("booking.gone"),
 		tori.EGONE:     c.saying("booking.gone"),
 		tori.EEXPIRED:  c.saying("series.gap_passed"),
-		tori.ECONFLICT: func() {
-			c.show(c.t("series.gap_taken", map[string]any{"Booked": errors.Is(err, tori.ErrSeriesWeekBooked)}),
-				[][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}, {Text: c.t("button.book", nil), Data: cb(vBook)}}})
-		},
+		tori.ECONFLICT: func() { c.show(c.t(taken, map[string]any{"Booked": errors.Is(err, tori.ErrSeriesWeekBooked)}), kb) },
 	})
 }
 
