@@ -62,6 +62,8 @@ func (c *turn) gapData(lang string, sr tori.Series, last tori.Appointment, misse
 		name = t.Name
 	}
 	name = iso(lang, name)
+
+	// Each week: its day and time, why, and the nearest free time.
 	lines := make([]string, len(missed))
 	for i, o := range missed {
 		why := o.Conflict
@@ -77,6 +79,7 @@ func (c *turn) gapData(lang string, sr tori.Series, last tori.Appointment, misse
 		}
 		lines[i] = c.cat.T(lang, "series.gap_line", data)
 	}
+
 	return map[string]any{
 		"Service":   iso(lang, s.Name(lang, c.practice.Language)),
 		"Therapist": name,
