@@ -246,6 +246,17 @@ type SeriesStore interface {
 	// another step extended it meanwhile), EGONE when it is no longer
 	// booked.
 	ExtendSeries(ctx context.Context, s Series, from int, occs []Appointment, now time.Time) error
+	// FillSeriesGap books occ, the one session of a week the open-ended
+	// series s missed as it extended (occ.SeriesN), at once, in the same
+	// atomic step as ExtendSeries: the week leaves s's Missed and occ
+	// joins its Taken. ECONFLICT (with a *SeriesConflictError when the
+	// time is taken; without when the week is no longer missed), EGONE
+	// when s is no longer booked. Retrying with the same occ returns nil.
+	FillSeriesGap(ctx context.Context, s Series, occ Appointment, now time.Time) error
+	// EndSeries ends series id from a cancelled session on: a booked
+	// series takes status (cancelled by the client or the practice) and
+	// books no more; its record is deleted at keep. ENOTFOUND.
+	EndSeries(ctx context.Context, id string, status Status, keep, now time.Time) error
 	// ConfirmSeries books every held occurrence of s at once, a
 	// compare-and-set on s.Token; clientID must be the client's.
 	// ENOTFOUND, EEXPIRED (its holds ran out), ECONFLICT.
@@ -263,6 +274,10 @@ type SeriesStore interface {
 	// whether to continue it: true for the first asker (and that asker
 	// again), false once another asked; ENOTFOUND without the series.
 	AskSeriesEnd(ctx context.Context, id, asker string, now time.Time) (bool, error)
+	// GiveBackSeriesEnd undoes asker's AskSeriesEnd when its question
+	// reached nobody, so the next run asks again; another asker's record
+	// stays.
+	GiveBackSeriesEnd(ctx context.Context, id, asker string, now time.Time) error
 }
 
 // SeriesConflictError is the ECONFLICT of a series whose occurrences met

@@ -128,9 +128,9 @@ type SeriesCancelled struct {
 	Fresh       bool
 }
 
-// CancelSeriesFrom cancels the sessions QuoteCancelSeriesFrom quoted for
-// the client's booking id, on the terms shown (stamp, the quote's Stamp):
-// each one through Cancel, in time order, so each is cancelled once, its
+// CancelSeriesFrom ends the series (endSeriesFrom) and cancels the
+// sessions QuoteCancelSeriesFrom quoted for the client's booking id, on
+// the terms shown (stamp, the quote's Stamp): each one through Cancel, in time order, so each is cancelled once, its
 // refund recorded and issued once, and a late one counted (or forgiven)
 // as a single cancellation would be. A stamp that no longer matches
 // cancels nothing and returns EEXPIRED with the quote as it is now. When
@@ -146,6 +146,10 @@ func (b *Bookings) CancelSeriesFrom(ctx context.Context, c Client, id, stamp str
 		return nil, q, Errorf(EEXPIRED, "The cancellation terms changed since they were shown.")
 	}
 
+	// The series ends first (see PracticeCancelSeriesFrom).
+	if err := b.endSeriesFrom(ctx, q.Sessions[0], StatusCancelledByClient); err != nil {
+		return nil, q, err
+	}
 	var done []SeriesCancelled
 	for i, s := range q.Sessions {
 		a, t, fresh, err := b.Cancel(ctx, c, s.ID, q.Terms[i].Tier.Percent)

@@ -44,8 +44,8 @@ func (b *Bookings) ExtendSeries(ctx context.Context, id string, now time.Time) (
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		if len(missed) > 0 {
-			b.Count("series", "missed")
+		for range missed {
+			b.Count("series_gap", "missed")
 		}
 		return missed, b.extendAt(sr.Rule, to), nil
 	}

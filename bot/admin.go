@@ -194,6 +194,15 @@ var adminButtons = map[string]func(c *turn, a Action){
 	vBlockAsk:   onCalendar(func(c *turn, a Action) { c.blockAsk(a.Therapist, a.Spec) }),
 	vBlockDo:    onCalendar(func(c *turn, a Action) { c.blockDo(a.Therapist, a.Spec, a.Keep) }),
 	vUnblock:    onCalendar((*turn).unblock),
+
+	// A week an open-ended series missed, booked for its client (series_gap.go).
+	vAdminSeriesGap: func(c *turn, a Action) { c.adminSeriesGap(a.Series, a.Time) },
+
+	// A series ended from one session on (series_practice_cancel.go).
+	vAdminCancelRest: onAppt((*turn).adminCancelRestAsk),
+	vAdminCancelRestDo: func(c *turn, a Action) {
+		onAppt(func(c *turn, appt tori.Appointment) { c.adminCancelRestDo(appt, a.Stamp) })(c, a)
+	},
 }
 
 // onAdminButton runs an admin button; false when it is not one.

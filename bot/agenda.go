@@ -135,6 +135,9 @@ func (c *turn) adminOpen(a tori.Appointment) {
 	switch {
 	case a.Status == tori.StatusConfirmed && c.now.Before(a.Start):
 		kb = append(kb, []Button{{Text: c.t("button.admin_cancel", nil), Data: cb(vAdminCancel, a.ID)}})
+		if a.Series != "" {
+			kb = append(kb, []Button{{Text: c.t("button.admin_cancel_rest", nil), Data: cb(vAdminCancelRest, a.ID)}})
+		}
 	case a.Status == tori.StatusConfirmed:
 		kb = append(kb, []Button{
 			{Text: c.t("button.admin_done", nil), Data: cb(vAdminDone, a.ID)},

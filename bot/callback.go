@@ -86,6 +86,15 @@ const (
 	vSeriesEnough = "sz"  // sz:series — let it end
 	vCancelRest   = "qa"  // qa:appt — cancel this session and the later ones of its series?
 	vCancelRestDo = "qaa" // qaa:appt:stamp — cancel them on the terms shown (stamp)
+
+	// A week an open-ended series missed as it extended (series_gap.go).
+	vSeriesGapTake  = "sg"  // sg:series:time — the client books the nearest free time that week
+	vSeriesGapSkip  = "sk"  // sk:series — the client lets the week go
+	vAdminSeriesGap = "asg" // asg:series:time — the practice books it for the client
+
+	// The practice ends a series from one session on (series_practice_cancel.go).
+	vAdminCancelRest   = "aq"  // aq:appt — cancel this session and the later ones of its series?
+	vAdminCancelRestDo = "aqq" // aqq:appt:stamp — cancel them as shown (stamp)
 )
 
 // grammar is the arguments each verb carries, in order.
@@ -156,6 +165,13 @@ var grammar = map[string][]argKind{
 	vSeriesEnough: {aSeries},
 	vCancelRest:   {aAppt},
 	vCancelRestDo: {aAppt, aStamp},
+
+	vSeriesGapTake:  {aSeries, aTime},
+	vSeriesGapSkip:  {aSeries},
+	vAdminSeriesGap: {aSeries, aTime},
+
+	vAdminCancelRest:   {aAppt},
+	vAdminCancelRestDo: {aAppt, aStamp},
 }
 
 // Action is parsed callback data.

@@ -141,4 +141,8 @@ var clientButtons = map[string]func(c *turn, a Action){
 	vSeriesEnough: func(c *turn, a Action) { c.seriesEnough(a.Series) },
 	vCancelRest:   func(c *turn, a Action) { c.cancelRestAsk(a.Appt) },
 	vCancelRestDo: func(c *turn, a Action) { c.cancelRestDo(a.Appt, a.Stamp) },
+
+	// A week the client's open-ended series missed (series_gap.go).
+	vSeriesGapTake: func(c *turn, a Action) { c.seriesGapTake(a.Series, a.Time) },
+	vSeriesGapSkip: func(c *turn, a Action) { c.seriesGapSkip(a.Series) },
 }

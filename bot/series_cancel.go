@@ -99,35 +99,9 @@ func (c *turn) cancelRestDo(id, stamp string) {
 // therapist and the calendar of those this press cancelled. partial says
 // that some later ones were not.
 func (c *turn) restCancelled(done []tori.SeriesCancelled, partial bool) {
-	var as, fresh []tori.Appointment
-	var refund tori.Money
-	pending := false
-	for _, d := range done {
-		a := d.Appointment
-		as = append(as, a)
-		if d.Fresh {
-			fresh = append(fresh, a)
-		}
-		if a.RefundDue.Amount > 0 {
-			refund = tori.Money{Amount: refund.Amount + a.RefundDue.Amount, Currency: a.RefundDue.Currency}
-			pending = pending || a.RefundState == tori.RefundPending
-		}
-	}
-
-	s, _ := c.practice.Service(as[0].ServiceID)
-	data := map[string]any{
-		"Service":   iso(c.lang, s.Name(c.lang, c.practice.Language)),
-		"Therapist": c.therapistName(as[0].TherapistID),
-		"Dates":     c.dateLines(c.lang, as),
-		"Partial":   partial,
-	}
-	if refund.Amount > 0 {
-		id := "refund.done"
-		if pending {
-			id = "refund.pending"
-		}
-		data["Refund"] = c.t(id, map[string]any{"Refund": c.price(c.lang, refund)})
-	}
+	as, fresh := cancelledSessions(done)
+	data := c.cancelledData(c.lang, as)
+	data["Partial"] = partial
 	c.show(c.cat.N(c.lang, "series.cancelled", len(as), data), [][]Button{{{Text: c.t("button.book", nil), Data: cb(vBook)}, {Text: c.t("button.mine", nil), Data: cb(vMine)}}})
 
 	if len(fresh) > 0 {
@@ -159,4 +133,45 @@ func (c *turn) tellRestCancelled(done []tori.SeriesCancelled, fresh []tori.Appoi
 		}
 		data["Late"] = strings.Join(late, "\n")
 	})
+}
+
+// cancelledSessions are the sessions of done, and those of them this
+// call cancelled (fresh).
+func cancelledSessions(done []tori.SeriesCancelled) (as, fresh []tori.Appointment) {
+	for _, d := range done {
+		as = append(as, d.Appointment)
+		if d.Fresh {
+			fresh = append(fresh, d.Appointment)
+		}
+	}
+	return as, fresh
+}
+
+// cancelledData is what a message of the cancelled sessions as says, in
+// lang: the service, the therapist, the dates, and what comes back in all
+// (refunded, or on its way).
+func (c *turn) cancelledData(lang string, as []tori.Appointment) map[string]any {
+	var refund tori.Money
+	pending := false
+	for _, a := range as {
+		if a.RefundDue.Amount > 0 {
+			refund = tori.Money{Amount: refund.Amount + a.RefundDue.Amount, Currency: a.RefundDue.Currency}
+			pending = pending || a.RefundState == tori.RefundPending
+		}
+	}
+
+	s, _ := c.practice.Service(as[0].ServiceID)
+	data := map[string]any{
+		"Service":   iso(lang, s.Name(lang, c.practice.Language)),
+		"Therapist": c.therapistName(as[0].TherapistID),
+		"Dates":     c.dateLines(lang, as),
+	}
+	if refund.Amount > 0 {
+		id := "refund.done"
+		if pending {
+			id = "refund.pending"
+		}
+		data["Refund"] = c.cat.T(lang, id, map[string]any{"Refund": c.price(lang, refund)})
+	}
+	return data
 }

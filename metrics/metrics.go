@@ -91,7 +91,13 @@ func Handler() http.Handler {
 type Sink struct{}
 
 // Count implements tori.Events.
-func (Sink) Count(event, outcome string) { Events.WithLabelValues(event, outcome).Inc() }
+func (Sink) Count(event, outcome string) {
+	if event == seriesGapEvent {
+		SeriesGapWeeks.WithLabelValues(outcome).Inc()
+		return
+	}
+	Events.WithLabelValues(event, outcome).Inc()
+}
 
 // Amount implements tori.Events.
 func (Sink) Amount(event string, m tori.Money) {

@@ -85,6 +85,10 @@ type Notifier interface {
 	// SeriesEnding asks the client of counted series sr, before its last
 	// session last, whether to continue, and tells the therapist it ends.
 	SeriesEnding(ctx context.Context, sr tori.Series, last tori.Appointment) error
+	// SeriesGaps tells the client and the therapist of the weeks missed
+	// that open-ended series sr could not book as it extended, each with
+	// the nearest free time that week.
+	SeriesGaps(ctx context.Context, sr tori.Series, missed []tori.Occurrence) error
 }
 
 // Config is everything the worker depends on.

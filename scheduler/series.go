@@ -13,8 +13,9 @@ import (
 // next weeks of those due (Bookings.ExtendSeries, one atomic step) and
 // puts each back at its next due time; a series that no longer books
 // leaves the queue. The weeks it could not book are recorded in the
-// series; telling the practice and the client of them is the chat's (a
-// later step), so here they are only counted in the log.
+// series by the step that books the others (a compare-and-set on its next
+// week), and only that step returns them: both sides are told of them
+// once, with the nearest free time each week (Notifier.SeriesGaps).
 func (w *Worker) extendSeries(ctx context.Context) (int, error) {
 	extended := 0
 	for _, t := range w.cfg.Practice.Therapists {
@@ -31,8 +32,8 @@ func (w *Worker) extendSeries(ctx context.Context) (int, error) {
 				w.cfg.Log.Warn("series not extended; retried after its lease", "series", c.Member, "err", err)
 				continue
 			}
-			if missed > 0 {
-				w.cfg.Log.Info("series extended with weeks missing", "series", c.Member, "missed", missed)
+			if len(missed) > 0 {
+				w.tellGaps(ctx, c.Member, missed)
 			}
 			extended++
 		}
@@ -42,7 +43,7 @@ func (w *Worker) extendSeries(ctx context.Context) (int, error) {
 
 // extendOne extends the series of claim c, of therapist tid, and settles
 // the claim: back in the queue at its next due time, or out of it.
-func (w *Worker) extendOne(ctx context.Context, tid string, c tori.Claim) (missed int, err error) {
+func (w *Worker) extendOne(ctx context.Context, tid string, c tori.Claim) (missed []tori.Occurrence, err error) {
 	weeks, next, err := w.cfg.Bookings.ExtendSeries(ctx, c.Member, w.now())
 	switch {
 	case tori.ErrorCode(err) == tori.ENOTFOUND, err == nil && next.IsZero():
@@ -52,5 +53,19 @@ func (w *Worker) extendOne(ctx context.Context, tid string, c tori.Claim) (misse
 		// changes nothing.
 		_, err = w.cfg.Store.Requeue(ctx, tori.QueueSeries, tid, c, next)
 	}
-	return len(weeks), err
+	return weeks, err
+}
+
+// tellGaps tells both sides of the weeks missed that series id could not
+// book. The weeks are recorded already; a message that does not go out is
+// logged (the therapist's /day still shows the week empty).
+func (w *Worker) tellGaps(ctx context.Context, id string, missed []tori.Occurrence) {
+	w.cfg.Log.Info("series extended with weeks missing", "series", id, "missed", len(missed))
+	sr, err := w.cfg.Bookings.Series(ctx, id)
+	if err == nil {
+		err = w.cfg.Notify.SeriesGaps(ctx, sr, missed)
+	}
+	if err != nil && !unreachable(err) {
+		w.cfg.Log.Warn("weeks a series missed not told", "series", id, "err", err)
+	}
 }

@@ -16,8 +16,8 @@ const seriesEndAhead = 7 * 24 * time.Hour
 // more?", the therapist told that it ends. It reads the sessions of the
 // coming week; the one of them that is its series' last is asked about,
 // and the series record's compare-and-set (Store.AskSeriesEnd) lets one
-// run of one worker ask. A question whose message fails is not asked
-// again: at most once, never twice.
+// run of one worker ask. A question that reached nobody is given back
+// and asked again by a later run; one delivered is never asked twice.
 func (w *Worker) askSeriesEnds(ctx context.Context) (int, error) {
 	now := w.now()
 	today := tori.DateOf(now.In(w.cfg.Practice.Location))
@@ -60,12 +60,17 @@ func (w *Worker) askSeriesEnd(ctx context.Context, a tori.Appointment, now time.
 		return false, err
 	}
 
-	first, err := w.cfg.Bookings.Store.AskSeriesEnd(ctx, sr.ID, tori.RandomToken(12), now)
+	asker := tori.RandomToken(12)
+	first, err := w.cfg.Bookings.Store.AskSeriesEnd(ctx, sr.ID, asker, now)
 	if err != nil || !first {
 		return false, err
 	}
+
+	// Nothing delivered (Telegram did not take it): the ask is given back
+	// for the next run. A chat that cannot be written to is not retried.
 	if err := w.cfg.Notify.SeriesEnding(ctx, sr, a); err != nil && !unreachable(err) {
-		w.cfg.Log.Warn("series end not asked", "series", sr.ID, "err", err)
+		w.cfg.Log.Warn("series end not asked; asked again on the next run", "series", sr.ID, "err", err)
+		return false, w.cfg.Bookings.Store.GiveBackSeriesEnd(ctx, sr.ID, asker, now)
 	}
 	return true, nil
 }

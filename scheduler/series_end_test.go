@@ -2,11 +2,13 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
 )
 
 // TestSeriesEndAsked: a counted series' client is asked "continue?" once
@@ -56,4 +58,37 @@ func (e *env) takeSeries(r tori.SeriesRule) tori.Series {
 		e.t.Fatal(err)
 	}
 	return sr
+}
+
+// TestSeriesEndAskedAgainAfterFailedSend: when Telegram takes none of the
+// "continue?" messages, the ask is given back and the next run asks; once
+// delivered, it is not asked again.
+func TestSeriesEndAskedAgainAfterFailedSend(t *testing.T) {
+	e := newEnv(t, nil)
+	tue := mon.AddDays(1)
+	r := tori.SeriesRule{TherapistID: "adi", ServiceID: "talk", Client: client(101), First: e.clock.At(tue, "10:00"), Every: 1, Count: 3, ByPractice: true}
+	e.takeSeries(r)
+	e.clock.Set(e.clock.At(tue.AddDays(14), "10:00").Add(-seriesEndAhead + time.Minute))
+
+	failed := 0
+	e.out.fail = func(bot.Reply) error {
+		failed++
+		return errors.New("telegram: 502 bad gateway")
+	}
+	if n := e.run(e.worker.askSeriesEnds); n != 0 || failed == 0 {
+		t.Fatalf("%d asked though nothing was delivered (%d failed sends)", n, failed)
+	}
+
+	e.out.fail = nil
+	e.clock.Add(time.Minute)
+	if n := e.run(e.worker.askSeriesEnds); n != 1 {
+		t.Fatalf("%d asked after the failure, want 1", n)
+	}
+	e.clock.Add(time.Minute)
+	if n := e.run(e.worker.askSeriesEnds); n != 0 {
+		t.Fatalf("asked %d more times", n)
+	}
+	if got := e.out.to(101); len(got) != 1 || !strings.Contains(got[0].Text, "continue for 3 more") {
+		t.Fatalf("the client got:\n%s", texts(got))
+	}
 }

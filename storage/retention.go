@@ -41,15 +41,22 @@ func (s *Store) Anonymise(ctx context.Context, id string, cutoff, now time.Time)
 		return false, nil
 	}
 	key := s.appointmentKey(tid, id)
-	before, err := s.Redis.HGet(ctx, key, "client").Int64()
-	if err != nil && !errors.Is(err, redis.Nil) {
+	f, err := s.Redis.HMGet(ctx, key, "client", "series").Result()
+	if err != nil {
 		return false, formatError("retention", err)
 	}
+	cs, _ := f[0].(string)
+	before, _ := strconv.ParseInt(cs, 10, 64)
 	code, client, err := s.anonymise(ctx, id, "retain", 0, 0, cutoff, now)
 	if err != nil {
 		return false, err
 	}
 	done := code == "OK" || code == "DELETED"
+	if series, _ := f[1].(string); series != "" && code != "NOTDUE" {
+		if err := s.dropEndedSeries(ctx, tid, series, id, now); err != nil {
+			return done, err
+		}
+	}
 	if !done && before != 0 {
 		// Anonymised meanwhile (a retried run, another worker): gone, or
 		// it carries "erased" and no client now.
@@ -65,6 +72,31 @@ func (s *Store) Anonymise(ctx context.Context, id string, cutoff, now time.Time)
 		return done, nil
 	}
 	return done, s.leaveClient(ctx, client, id, now)
+}
+
+// dropEndedSeriesScript deletes a series whose last occurrence is the one
+// retention has just anonymised: nothing of it is left to mark or book.
+// A series whose last occurrence is another is left as it is.
+// KEYS[1] the series' hash  KEYS[2] the therapist's series queue
+// ARGV[1] the series id  ARGV[2] the occurrence anonymised  ARGV[3] now ms (unused: the
+// same at any time)
+// Returns 1 when deleted, else 0.
+var dropEndedSeriesScript = redis.NewScript(`
+local taken = redis.call('HGET', KEYS[1], 'taken')
+if not taken then return 0 end
+local last = string.match(taken, ':(%S+)$')
+if last ~= ARGV[2] or redis.call('HGET', KEYS[1], 'status') == 'held' then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`)
+
+// dropEndedSeries deletes series sid of therapist tid when occurrence id,
+// whose personal details retention took, was its last (housekeeping: the
+// series' own record goes with its last session's).
+func (s *Store) dropEndedSeries(ctx context.Context, tid, sid, id string, now time.Time) error {
+	err := dropEndedSeriesScript.Run(ctx, s.Redis, []string{s.seriesKey(tid, sid), s.seriesQueueKey(tid)}, sid, id, ms(now)).Err()
+	return formatError("retention: series", err)
 }
 
 // leaveClient takes an anonymised appointment off its client's index and

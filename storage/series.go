@@ -32,8 +32,18 @@ func (s *Store) ExtendSeries(ctx context.Context, sr tori.Series, from int, occs
 	return s.takeSeries(ctx, "extend series", sr, strconv.Itoa(from), occs, 0, now)
 }
 
+// FillSeriesGap implements tori.SeriesStore: the step of ExtendSeries
+// for one week the series missed.
+func (s *Store) FillSeriesGap(ctx context.Context, sr tori.Series, occ tori.Appointment, now time.Time) error {
+	if !sr.HoldUntil.IsZero() || !sr.ExtendAt.IsZero() {
+		return tori.Errorf(tori.EINTERNAL, "series %s: a missed week is booked at once, and moves nothing else", sr.ID)
+	}
+	sr.Taken, sr.Missed = []tori.SeriesEntry{{Week: occ.SeriesN, ID: occ.ID}}, nil
+	return s.takeSeries(ctx, "fill series gap", sr, "gap:"+strconv.Itoa(occ.SeriesN), []tori.Appointment{occ}, 0, now)
+}
+
 // takeSeries runs the series' step: from is the next week as read for an
-// extension, "" for a new series.
+// extension, "" for a new series, "gap:<week>" for a week one missed.
 func (s *Store) takeSeries(ctx context.Context, op string, sr tori.Series, from string, occs []tori.Appointment, maxHolds int, now time.Time) error {
 	if err := checkOccurrences(sr, occs); err != nil {
 		return err
@@ -210,6 +220,8 @@ func seriesAnswer(res []string, maxHolds int, now time.Time) error {
 		return tori.Errorf(tori.ECONFLICT, "This series was extended meanwhile.")
 	case "GONE":
 		return tori.Errorf(tori.EGONE, "This series is no longer booked.")
+	case "FILLED":
+		return tori.Errorf(tori.ECONFLICT, "That week is booked already.")
 	}
 	return formatError("series", fmt.Errorf("script answered %s", res[0]))
 }

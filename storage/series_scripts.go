@@ -49,7 +49,9 @@ var reserveSeriesScript = redis.NewScript(reserveSeriesLua)
 // KEYS[8] the series queue  KEYS[9..8+n] the occurrences' hashes, in ARGV's order
 // ARGV[1] series id  ARGV[2] token  ARGV[3] now ms  ARGV[4] the series' hold until ms, or 0: a record kept
 // ARGV[5] client id  ARGV[6] how long a hold's hash outlives the hold, ms  ARGV[7] buffer ms
-// ARGV[8] the series' next week as read, or "" for a new series  ARGV[9] its next week after
+// ARGV[8] the series' next week as read, "" for a new series, or "gap:<week>" to book
+// a week an extension missed (its one occurrence, when the week is still missed)
+// ARGV[9] its next week after
 // ARGV[10] "<week>:<id> …" taken now  ARGV[11] "<week> …" missed now
 // ARGV[12] when it next books ahead, ms, or 0 (a closed series)
 // ARGV[13] n occurrences  ARGV[14] f  ARGV[15..14+f] the new series' hash, field/value pairs
@@ -59,7 +61,7 @@ var reserveSeriesScript = redis.NewScript(reserveSeriesLua)
 // queue at once, for its pay reminder)
 // Returns {"OK"} | {"CONFLICT", week, id in the way, week, id, …} | {"OVERLAP"} (two
 // occurrences overlap) | {"EXISTS"} (another series has the id) | {"MOVED"} (extended
-// meanwhile) | {"GONE"} (no longer booked).
+// meanwhile) | {"GONE"} (no longer booked) | {"FILLED"} (the missed week is no longer missed).
 var takeSeriesScript = redis.NewScript(luaConflict + takeSeriesFunc + "return takeSeries(KEYS, ARGV)\n")
 
 const takeSeriesFunc = `
@@ -68,6 +70,32 @@ local function join(a, b)
   if b == '' then return a end
   return a .. ' ' .. b
 end
+local function hasWord(list, w)
+  for x in string.gmatch(list or '', '%S+') do
+    if x == w then return true end
+  end
+  return false
+end
+local function withoutWord(list, w)
+  local out = {}
+  for x in string.gmatch(list or '', '%S+') do
+    if x ~= w then out[#out + 1] = x end
+  end
+  return table.concat(out, ' ')
+end
+-- inWeekOrder puts the "<week>:<id>" entry into taken before the first
+-- entry of a later week.
+local function inWeekOrder(taken, entry)
+  local week, out, put = tonumber(string.match(entry, '^(%d+):')), {}, false
+  for x in string.gmatch(taken or '', '%S+') do
+    if not put and tonumber(string.match(x, '^(%d+):')) > week then
+      out[#out + 1], put = entry, true
+    end
+    out[#out + 1] = x
+  end
+  if not put then out[#out + 1] = entry end
+  return table.concat(out, ' ')
+end
 local function takeSeries(KEYS, ARGV)
   local now, client, keep = tonumber(ARGV[3]), ARGV[5], tonumber(ARGV[6])
   local buffer, n, f = tonumber(ARGV[7]), tonumber(ARGV[13]), tonumber(ARGV[14])
@@ -75,11 +103,16 @@ local function takeSeries(KEYS, ARGV)
   local at = 16 + f + g
 
   local cur = redis.call('HMGET', KEYS[7], 'token', 'next', 'status')
+  local gap = string.match(ARGV[8], '^gap:(%d+)$')
   if ARGV[8] == '' then
     if cur[1] then
       if cur[1] == ARGV[2] then return {'OK'} end
       return {'EXISTS'}
     end
+  elseif gap then
+    if cur[3] ~= 'confirmed' then return {'GONE'} end
+    if redis.call('EXISTS', KEYS[9]) == 1 then return {'OK'} end
+    if not hasWord(redis.call('HGET', KEYS[7], 'missed'), gap) then return {'FILLED'} end
   else
     if cur[3] ~= 'confirmed' then return {'GONE'} end
     if cur[2] == ARGV[9] and (n == 0 or redis.call('EXISTS', KEYS[9]) == 1) then return {'OK'} end
@@ -143,6 +176,10 @@ local function takeSeries(KEYS, ARGV)
   if ARGV[8] == '' then
     redis.call('HSET', KEYS[7], unpack(ARGV, 15, 14 + f))
     if ARGV[4] ~= '0' then redis.call('PEXPIRE', KEYS[7], tonumber(ARGV[4]) - now + keep) end
+  elseif gap then
+    local t = redis.call('HMGET', KEYS[7], 'taken', 'missed')
+    redis.call('HSET', KEYS[7], 'taken', inWeekOrder(t[1], ARGV[10]), 'missed', withoutWord(t[2], gap), 'updated_at', ARGV[3])
+    return {'OK'}
   else
     local t = redis.call('HMGET', KEYS[7], 'taken', 'missed')
     redis.call('HSET', KEYS[7], 'next', ARGV[9], 'taken', join(t[1], ARGV[10]), 'missed', join(t[2], ARGV[11]),
