@@ -199,6 +199,8 @@ func (b *Bookings) StartPaymentOf(ctx context.Context, c Client, h Appointment, 
 		return Appointment{}, Errorf(EEXPIRED, "This time is no longer held for you. Choose a time again.")
 	case h.Payment == PayNone:
 		return Appointment{}, Errorf(EINVALID, "This booking is paid at the session.")
+	case !h.PayBy.IsZero() && !b.now().Before(h.PayBy): // the practice's deadline is not renewed
+		return Appointment{}, Errorf(EEXPIRED, "The time to pay for this session has passed, so it is no longer held for you.")
 	}
 
 	if h.Status == StatusExpired || !b.now().Before(h.HoldUntil) {

@@ -105,6 +105,8 @@ type Practice struct {
 	Waitlist     WaitlistPolicy
 	Privacy      PrivacyPolicy // how long personal details and money records are kept
 	Series       SeriesPolicy  // how far series of standing sessions go
+	// PracticeBookings is how the practice books for its clients (/book).
+	PracticeBookings PracticeBookingPolicy
 	// Staff are Telegram ids that manage every therapist (a receptionist,
 	// the clinic's owner); each therapist manages their own calendar.
 	Staff []int64
@@ -257,7 +259,7 @@ func (p *Practice) Validate() error {
 	p.fillDefaults()
 	for _, check := range []func() error{
 		p.validateHeader, p.validateWorker, p.Privacy.Validate, p.validateWaitlist,
-		p.validateTherapists, p.validateServices, p.Series.Validate,
+		p.validateTherapists, p.validateServices, p.Series.Validate, p.PracticeBookings.Validate,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -275,6 +277,7 @@ func (p *Practice) fillDefaults() {
 	}
 	p.Privacy = p.Privacy.withDefaults()
 	p.Series.fillDefaults()
+	p.PracticeBookings.fillDefaults()
 
 	def := DefaultWaitlistPolicy()
 	p.Waitlist.OfferWindow = cmp.Or(p.Waitlist.OfferWindow, def.OfferWindow)

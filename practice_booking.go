@@ -1,0 +1,221 @@
+package tori
+
+import (
+	"cmp"
+	"context"
+	"time"
+)
+
+// PracticeBookingPolicy is how the practice books for its clients (/book).
+type PracticeBookingPolicy struct {
+	// PayWithin is how long a client has to pay for a session of a
+	// prepaid service the practice booked for them (default 24h). The
+	// deadline is never later than the policy's first refund boundary.
+	PayWithin time.Duration
+}
+
+// DefaultPracticeBookingPolicy is used for every field the practice leaves out.
+func DefaultPracticeBookingPolicy() PracticeBookingPolicy {
+	return PracticeBookingPolicy{PayWithin: 24 * time.Hour}
+}
+
+func (pb *PracticeBookingPolicy) fillDefaults() {
+	pb.PayWithin = cmp.Or(pb.PayWithin, DefaultPracticeBookingPolicy().PayWithin)
+}
+
+// Validate checks the practice's booking settings.
+func (pb PracticeBookingPolicy) Validate() error {
+	if pb.PayWithin < time.Hour || pb.PayWithin > 14*24*time.Hour {
+		return Errorf(EINVALID, "practice_bookings.pay_within is %s: use a duration from 1h to 14d, such as 24h", days(pb.PayWithin))
+	}
+	return nil
+}
+
+// PracticePay is how a session of a prepaid service the practice books
+// is paid.
+type PracticePay string
+
+// The ways the practice may have a prepaid session paid.
+const (
+	// PayByButton: the client gets a pay button; the time is held for
+	// them until the deadline (PayDeadline), then released if unpaid.
+	PayByButton PracticePay = "button"
+	// PayAtTheSession: booked at once, nothing due now.
+	PayAtTheSession PracticePay = "session"
+)
+
+// PracticeBooking is a single session the practice books for a client.
+type PracticeBooking struct {
+	TherapistID string
+	ServiceID   string
+	Client      Client
+	Start       time.Time
+	// Anyway: the practice confirmed a time its warning named (outside
+	// working hours, a day off, sooner than the minimum notice, beyond the
+	// booking horizon: see PracticeWarning).
+	Anyway bool
+	// Pay is how a session paid online is paid; "" for a service paid
+	// at the session.
+	Pay PracticePay
+}
+
+// PracticeWarning is what the client-facing rules make of a session of
+// service serviceID with therapistID at start that the practice books:
+// "" when a client could book it too; else the rule it breaks, which the
+// practice may book over after a "book anyway?" (ReasonDayOff,
+// ReasonOutsideHours, ReasonNotice, ReasonHorizon). A time already
+// started is EINVALID; an unknown service or therapist ENOTFOUND.
+func (b *Bookings) PracticeWarning(serviceID, therapistID string, start time.Time) (Reason, error) {
+	s, err := b.service(serviceID)
+	if err != nil {
+		return "", err
+	}
+	t, ok := b.Practice.Offers(s, therapistID)
+	if !ok {
+		return "", Errorf(ENOTFOUND, "That therapist does not offer this service. Choose one from the list.")
+	}
+	return b.practiceWarning(t, s, start, b.now())
+}
+
+func (b *Bookings) practiceWarning(t Therapist, s Service, start, now time.Time) (Reason, error) {
+	p := b.Practice
+	d := DateOf(start.In(p.Location))
+	switch {
+	case !start.After(now):
+		return "", Errorf(EINVALID, "That time has already passed. Choose a later one.")
+	case t.OffOn(d):
+		return ReasonDayOff, nil
+	case !withinHours(t, s, start, p.Location, 0):
+		return ReasonOutsideHours, nil
+	case start.Before(now.Add(p.Policy.MinNotice)):
+		return ReasonNotice, nil
+	case d.After(p.LastBookableDay(now)):
+		return ReasonHorizon, nil
+	}
+	return "", nil
+}
+
+// PayDeadline is until when a client may pay for a session at start that
+// the practice booked at now: PayWithin from now, and never later than the
+// policy's first refund boundary (the longest notice of its tiers) before
+// the session, nor than its start. ok is false when that leaves less than
+// a hold's time (Policy.HoldFor): the session can then only be paid at
+// the session.
+func (b *Bookings) PayDeadline(start, now time.Time) (time.Time, bool) {
+	p := b.Practice
+	by := now.Add(cmp.Or(p.PracticeBookings.PayWithin, DefaultPracticeBookingPolicy().PayWithin))
+	boundary := start
+	if len(p.Policy.Tiers) > 0 {
+		boundary = start.Add(-p.Policy.Tiers[0].MinNotice)
+	}
+	if boundary.Before(by) {
+		by = boundary
+	}
+	by = by.UTC().Truncate(time.Minute)
+	return by, by.Sub(now) >= p.Policy.HoldFor
+}
+
+// practiceHolds is the cap on a client's live holds a practice booking is
+// taken under: the practice is not limited by the cap clients are.
+const practiceHolds = 1 << 20
+
+// BookForClient books a session for a client as the practice: the same
+// atomic slot-taking step as a client's hold (never over another booking,
+// a hold or time off: ECONFLICT), then, for a session paid at the session
+// (or marked so), confirmed at once; for one to be paid with a pay button,
+// left held until the payment deadline (PayBy = HoldUntil, in the hold
+// expiry queue like every hold), paid through the hold payment path. A
+// time its warning names needs req.Anyway (EINVALID otherwise). A second
+// call for the same client, therapist and time (a second press) returns
+// the booking the first one made.
+func (b *Bookings) BookForClient(ctx context.Context, req PracticeBooking) (Appointment, error) {
+	s, err := b.service(req.ServiceID)
+	if err != nil {
+		return Appointment{}, err
+	}
+	t, ok := b.Practice.Offers(s, req.TherapistID)
+	if !ok {
+		return Appointment{}, Errorf(ENOTFOUND, "That therapist does not offer this service. Choose one from the list.")
+	}
+	now := b.now()
+	warn, err := b.practiceWarning(t, s, req.Start, now)
+	if err != nil {
+		return Appointment{}, err
+	}
+	if warn != "" && !req.Anyway {
+		return Appointment{}, Errorf(EINVALID, "The session is at a time clients cannot book (%s). Confirm to book it anyway.", warn.words())
+	}
+
+	a, err := b.practiceAppointment(ctx, req, s, now)
+	if err != nil {
+		return Appointment{}, err
+	}
+	if _, err := b.Store.Hold(ctx, a, practiceHolds, now); err != nil {
+		if ErrorCode(err) == ECONFLICT {
+			return b.bookedBefore(ctx, req, err)
+		}
+		return Appointment{}, err
+	}
+	b.Count("hold", "taken")
+	if !a.PayBy.IsZero() {
+		return a, nil
+	}
+	got, err := b.Store.Confirm(ctx, a.ID, a.HoldToken, now)
+	if err != nil {
+		return Appointment{}, err
+	}
+	b.Count("booking", "confirmed")
+	return got, nil
+}
+
+// practiceAppointment is the hold req takes: what it is paid with (a
+// prepaid service by button until the deadline, or at the session), held
+// for a moment before it is confirmed, or until the deadline.
+func (b *Bookings) practiceAppointment(ctx context.Context, req PracticeBooking, s Service, now time.Time) (Appointment, error) {
+	payment, due, prepay, err := b.paymentFor(ctx, req.Client, s)
+	if err != nil {
+		return Appointment{}, err
+	}
+	a := Appointment{
+		ID: NewAppointmentID(req.TherapistID), TherapistID: req.TherapistID, ServiceID: s.ID, Client: req.Client,
+		Start: req.Start.UTC(), End: req.Start.Add(s.Duration).UTC(), Buffer: s.BufferAfter,
+		Status: StatusHeld, HoldToken: RandomToken(12), HoldUntil: now.Add(captureGrace).UTC(),
+		Price: s.Price, Payment: payment, Due: due, Prepay: prepay, Remote: s.Remote,
+		ByPractice: true, CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
+	}
+	if payment == PayNone {
+		return a, nil
+	}
+	switch req.Pay {
+	case PayAtTheSession:
+		a.Payment, a.Due, a.Prepay = PayNone, Money{Currency: s.Price.Currency}, ""
+	case PayByButton:
+		by, ok := b.PayDeadline(a.Start, now)
+		if !ok {
+			return Appointment{}, Errorf(ETOOLATE, "It is too late to ask for payment before this session. Mark it to be paid at the session.")
+		}
+		a.PayBy, a.HoldUntil = by, by
+	default:
+		return Appointment{}, Errorf(EINVALID, "This service is paid online. Choose: send a pay button, or to pay at the session.")
+	}
+	return a, nil
+}
+
+// bookedBefore is the booking an earlier call for req made (a second
+// press), if the time req wanted is taken by it; else taken, the
+// conflict.
+func (b *Bookings) bookedBefore(ctx context.Context, req PracticeBooking, taken error) (Appointment, error) {
+	all, err := b.Store.ClientAppointments(ctx, req.Client.ID, req.Start)
+	if err != nil {
+		return Appointment{}, err
+	}
+	now := b.now()
+	for _, a := range all {
+		if a.ByPractice && a.TherapistID == req.TherapistID && a.ServiceID == req.ServiceID && a.Start.Equal(req.Start) && now.Before(a.Start) &&
+			(a.Status == StatusConfirmed || a.Status == StatusHeld) {
+			return a, nil
+		}
+	}
+	b.Count("hold", "conflict")
+	return Appointment{}, taken
+}
