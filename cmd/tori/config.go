@@ -68,6 +68,9 @@ type fileConfig struct {
 		MaxOccurrences int    `yaml:"max_occurrences"`
 		Ahead          string `yaml:"ahead"`
 	} `yaml:"series"`
+	PracticeBookings struct {
+		PayWithin string `yaml:"pay_within"`
+	} `yaml:"practice_bookings"`
 	Privacy struct {
 		KeepPersonal     string `yaml:"keep_personal"`
 		KeepMoneyRecords string `yaml:"keep_money_records"`
@@ -238,6 +241,9 @@ func readSettings(f *fileConfig, p *tori.Practice) error {
 		return err
 	}
 	if err := readSeries(f, &p.Series); err != nil {
+		return err
+	}
+	if err := readPracticeBookings(f, &p.PracticeBookings); err != nil {
 		return err
 	}
 	return readPrivacy(f, &p.Privacy)

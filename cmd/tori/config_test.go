@@ -69,6 +69,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"SeriesTooLong", "max_occurrences: 26", "max_occurrences: 500", `series.max_occurrences is 500: use a number from 2 to 104`},
 		{"SeriesAheadNotWeeks", "ahead: 8w", "ahead: eightw", `series.ahead "eightw" is not a number of weeks`},
 		{"SeriesAheadTooShort", "ahead: 8w", "ahead: 3d", `series.ahead is 3d: use whole days or weeks from 1w to 52w`},
+		{"PayWithinTooLong", "pay_within: 24h", "pay_within: 30d", `practice_bookings.pay_within is 30d: use a duration from 1h to 14d`},
+		{"PayWithinNotDuration", "pay_within: 24h", "pay_within: a day", `practice_bookings.pay_within "a day" is not a duration`},
 		{"ZeroPersonal", "keep_personal: 24 months", "keep_personal: 0 days", `privacy.keep_personal must be at least a day`},
 	}
 	for _, tt := range tests {
