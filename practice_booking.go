@@ -3,6 +3,7 @@ package tori
 import (
 	"cmp"
 	"context"
+	"slices"
 	"time"
 )
 
@@ -218,4 +219,68 @@ func (b *Bookings) bookedBefore(ctx context.Context, req PracticeBooking, taken 
 	}
 	b.Count("hold", "conflict")
 	return Appointment{}, taken
+}
+
+// PracticeSlot is a free time the practice may book: Warn is the
+// client-facing rule it breaks ("" when a client could book it too).
+type PracticeSlot struct {
+	Start time.Time
+	Warn  Reason
+}
+
+// The practice's day runs from PracticeDayStart to PracticeDayEnd (and
+// over any working hours beyond them): the times its calendar offers
+// outside working hours.
+const (
+	PracticeDayStart Minute = 7 * 60
+	PracticeDayEnd   Minute = 22 * 60
+)
+
+// PracticeSlots is every free time for service serviceID with
+// therapistID on the days from..to that the practice may book: the
+// times clients are offered, and the practice's day beyond them (outside
+// working hours, days off, within the minimum notice, beyond the horizon:
+// each marked with its warning), in time order. Never a time already
+// past, nor one over a booking, a hold or time off.
+func (b *Bookings) PracticeSlots(ctx context.Context, serviceID, therapistID string, from, to Date) ([]PracticeSlot, error) {
+	s, err := b.service(serviceID)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := b.Practice.Offers(s, therapistID)
+	if !ok {
+		return nil, Errorf(ENOTFOUND, "That therapist does not offer this service. Choose one from the list.")
+	}
+	now := b.now()
+	lo, hi := b.busySpan(from, to)
+	busy, err := b.Store.Busy(ctx, t.ID, lo, hi, now)
+	if err != nil {
+		return nil, err
+	}
+
+	// The client's grid (within working hours) and the practice's whole
+	// day, with no notice, horizon or days off.
+	open := *b.Practice
+	open.Policy.MinNotice = 0
+	open.Policy.MaxDaysAhead = max(open.Today(now).DaysUntil(to), 0)
+	own := t
+	own.DaysOff = nil
+	day := own
+	for wd := range day.Hours {
+		day.Hours[wd] = []Span{{Start: PracticeDayStart, End: PracticeDayEnd}}
+	}
+	starts := appendFreeSlots(nil, &open, own, s, from, to, busy, now)
+	starts = appendFreeSlots(starts, &open, day, s, from, to, busy, now)
+	slices.SortFunc(starts, time.Time.Compare)
+	starts = slices.CompactFunc(starts, time.Time.Equal)
+
+	out := make([]PracticeSlot, 0, len(starts))
+	for _, st := range starts {
+		if !st.After(now) {
+			continue
+		}
+		w, _ := b.practiceWarning(t, s, st, now)
+		out = append(out, PracticeSlot{Start: st, Warn: w})
+	}
+	return out, nil
 }

@@ -138,3 +138,31 @@ func TestBookForClientPrepaid(t *testing.T) {
 		t.Fatalf("deadline = %s %v, want the boundary Monday 18:00", by, ok)
 	}
 }
+
+// TestPracticeSlots: the practice's day shows the times clients see and
+// the rest of the day (marked), never a booked time or time off.
+func TestPracticeSlots(t *testing.T) {
+	ctx := context.Background()
+	b, _ := mustBookings(t)
+	if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue, "10:00"), 0); err != nil {
+		t.Fatal(err)
+	}
+	slots, err := b.PracticeSlots(ctx, "talk", "adi", tue, tue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks := map[string]tori.Reason{}
+	for _, s := range slots {
+		marks[s.Start.In(b.Practice.Location).Format("15:04")] = s.Warn
+	}
+	for hm, want := range map[string]tori.Reason{"07:00": tori.ReasonOutsideHours, "09:00": "", "13:30": tori.ReasonOutsideHours, "21:00": tori.ReasonOutsideHours, "18:00": ""} {
+		if got, ok := marks[hm]; !ok || got != want {
+			t.Fatalf("%s = %q %v, want offered with %q (all: %v)", hm, got, ok, want, marks)
+		}
+	}
+	for _, hm := range []string{"09:30", "10:00", "10:30", "21:30", "06:30"} {
+		if _, ok := marks[hm]; ok {
+			t.Fatalf("%s offered over Omer's hold or past the practice's day", hm)
+		}
+	}
+}
