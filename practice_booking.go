@@ -284,3 +284,16 @@ func (b *Bookings) PracticeSlots(ctx context.Context, serviceID, therapistID str
 	}
 	return out, nil
 }
+
+// PaidOnline reports whether client c pays for a session of service
+// serviceID online when booking (the service's terms, the practice's
+// decision, the repeat-offender rule): the practice then chooses a pay
+// button or payment at the session.
+func (b *Bookings) PaidOnline(ctx context.Context, c Client, serviceID string) (bool, error) {
+	s, err := b.service(serviceID)
+	if err != nil {
+		return false, err
+	}
+	payment, _, _, err := b.paymentFor(ctx, c, s)
+	return payment != PayNone, err
+}

@@ -86,6 +86,7 @@ var adminCommands = map[string]func(c *turn, cmd Command){
 	"unblock":  func(c *turn, _ Command) { c.unblockList() },
 	"client":   func(c *turn, cmd Command) { c.clientLookup(cmd.Arg) },
 	"calendar": func(c *turn, _ Command) { c.calendarLinks(false, "") },
+	"book":     (*turn).bookCommand, // for a client (practice_book.go)
 }
 
 // onAdminCommand runs an admin command; false when it is not one.
@@ -95,6 +96,9 @@ func (c *turn) onAdminCommand(cmd Command) bool {
 		return false
 	}
 	if !c.isAdmin() {
+		if _, theirs := clientCommands[cmd.Name]; theirs { // /book: a client books for themselves
+			return false
+		}
 		c.refuseAdmin("/" + cmd.Name)
 		return true
 	}
@@ -188,6 +192,16 @@ var adminButtons = map[string]func(c *turn, a Action){
 	vBlockAsk:   onCalendar(func(c *turn, a Action) { c.blockAsk(a.Therapist, a.Spec) }),
 	vBlockDo:    onCalendar(func(c *turn, a Action) { c.blockDo(a.Therapist, a.Spec, a.Keep) }),
 	vUnblock:    onCalendar((*turn).unblock),
+
+	// Booking for a client (practice_book.go), on a calendar the sender manages.
+	vForServices: func(c *turn, a Action) { c.forServices(a.Token) },
+	vForService:  func(c *turn, a Action) { c.forService(a.Token, a.Service) },
+	vForWeek:     onCalendar(func(c *turn, a Action) { c.forWeek(a.Token, a.Service, a.Therapist, a.Day) }),
+	vForDay:      onCalendar(func(c *turn, a Action) { c.forDay(a.Token, a.Service, a.Therapist, a.Day) }),
+	vForTime:     onCalendar(func(c *turn, a Action) { c.forTime(a.Token, a.Service, a.Therapist, a.Time) }),
+	vForBook:     onCalendar((*turn).forStep),
+	vForNext:     onAppt((*turn).bookNext),
+	vForClient:   func(c *turn, a Action) { c.bookFor(a.Client) },
 }
 
 // onAdminButton runs an admin button; false when it is not one.

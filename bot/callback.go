@@ -82,6 +82,17 @@ const (
 	vSeriesEnough = "sz"  // sz:series — let it end
 	vCancelRest   = "qa"  // qa:appt — cancel this session and the later ones of its series?
 	vCancelRestDo = "qaa" // qaa:appt:stamp — cancel them on the terms shown (stamp)
+
+	// The practice books for a client (practice_book.go): the token names
+	// the client in the sender's chat state (the latest /book there).
+	vForServices = "fv" // fv:token — the services
+	vForService  = "fs" // fs:token:svc — the therapists the sender manages
+	vForWeek     = "fw" // fw:token:svc:thr:day
+	vForDay      = "fd" // fd:token:svc:thr:day
+	vForTime     = "ft" // ft:token:svc:thr:time — once, weekly or every 2 weeks?
+	vForBook     = "fb" // fb:token:svc:thr:time:opts — the next step, or book (forOpts)
+	vForNext     = "fn" // fn:appt — book the next one (a session's card)
+	vForClient   = "fc" // fc:client — book for this client (their card)
 )
 
 // grammar is the arguments each verb carries, in order.
@@ -148,6 +159,15 @@ var grammar = map[string][]argKind{
 	vSeriesEnough: {aSeries},
 	vCancelRest:   {aAppt},
 	vCancelRestDo: {aAppt, aStamp},
+
+	vForServices: {aToken},
+	vForService:  {aToken, aService},
+	vForWeek:     {aToken, aService, aTherapist, aDay},
+	vForDay:      {aToken, aService, aTherapist, aDay},
+	vForTime:     {aToken, aService, aTherapist, aTime},
+	vForBook:     {aToken, aService, aTherapist, aTime, aOpts},
+	vForNext:     {aAppt},
+	vForClient:   {aClient},
 }
 
 // Action is parsed callback data.
@@ -175,6 +195,7 @@ type Action struct {
 	Count     int   // sessions of a series
 	Skip      weeks // the weeks of a series the client skips
 	Stamp     string
+	Opts      forOpts // how the practice books (vForBook)
 }
 
 // ParseCallback parses callback data strictly. ok is false for anything that

@@ -14,6 +14,10 @@ func (c *turn) onAdminText() bool {
 		return true
 	}
 	st := c.loadState(c.ctx, c.in.User.ChatID)
+	if st.ForWho {
+		c.bookForWho(c.in.Text)
+		return true
+	}
 	if st.Note == "" {
 		return false
 	}

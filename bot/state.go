@@ -17,6 +17,14 @@ type state struct {
 	// Replace: the note being written replaces one this server cannot read
 	// (the admin said it may go).
 	Replace bool `json:"replace,omitempty"`
+
+	// The practice books for a client (practice_book.go): ForWho, the
+	// next text names them; ForClient, the client the flow whose buttons
+	// carry ForToken books for; ForPlan, the stamp of the series shown.
+	ForWho    bool   `json:"for_who,omitempty"`
+	ForToken  string `json:"for_token,omitempty"`
+	ForClient int64  `json:"for_client,omitempty"`
+	ForPlan   string `json:"for_plan,omitempty"`
 }
 
 const stateTTL = 24 * time.Hour
