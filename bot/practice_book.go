@@ -44,27 +44,34 @@ func (c *turn) bookForWho(who string) {
 		})
 		return
 	}
-	c.bookFor(id)
+	c.bookForNamed(id, strings.TrimPrefix(who, "@"))
 }
 
 // bookFor starts booking for client id: a new token in the sender's chat
 // state, then the services the sender's therapists give.
-func (c *turn) bookFor(clientID int64) {
+func (c *turn) bookFor(clientID int64) { c.bookForNamed(clientID, "") }
+
+// bookForNamed is bookFor of a client found by their @username.
+func (c *turn) bookForNamed(clientID int64, username string) {
 	tok := tori.RandomToken(10)
-	c.saveState(c.ctx, c.in.User.ChatID, state{ForToken: tok, ForClient: clientID})
+	c.saveState(c.ctx, c.in.User.ChatID, state{ForToken: tok, ForClient: clientID, ForUsername: username})
 	c.forServices(tok)
 }
 
 // forClient is the client the flow of token tok books for, as the practice
 // knows them (from their latest appointment: name, @username, language,
-// chat); false when tok is not this chat's latest /book (said so).
+// chat; else the @username they were found by); false when tok is not this chat's latest /book (said so).
 func (c *turn) forClient(tok string) (tori.Client, bool) {
 	st := c.loadState(c.ctx, c.in.User.ChatID)
 	if st.ForToken == "" || st.ForToken != tok || st.ForClient == 0 {
 		c.show(c.t("for.stale", nil), nil)
 		return tori.Client{}, false
 	}
-	cl := tori.Client{ID: st.ForClient, ChatID: st.ForClient}
+	cl := tori.Client{ID: st.ForClient, ChatID: st.ForClient, Username: st.ForUsername}
+	cl.Lang = c.practice.Language
+	if lang, err := c.store.Language(c.ctx, cl.ID); err == nil && lang != "" {
+		cl.Lang = lang // a client who has not booked yet: their language, if they chose one
+	}
 	all, err := c.bookings.Store.ClientAppointments(c.ctx, st.ForClient, time.Time{})
 	if err != nil {
 		c.fail("client for booking", err)
@@ -234,7 +241,9 @@ func (c *turn) weeksOf(dur time.Duration) int { return int(dur / (7 * 24 * time.
 // someone else booked it, the usual notice.
 func (c *turn) forBooked(a tori.Appointment) {
 	c.saveState(c.ctx, c.in.User.ChatID, state{})
-	data := map[string]any{"Client": clientRef(c.lang, a.Client), "Session": c.sessionLine(a), "Held": a.Status == tori.StatusHeld}
+	s, _ := c.practice.Service(a.ServiceID)
+	data := map[string]any{"Client": clientRef(c.lang, a.Client), "Held": a.Status == tori.StatusHeld,
+		"Session": c.serviceLine(s) + ", " + c.whenRange(c.lang, a.Start, a.End) + " · " + c.therapistName(a.TherapistID)}
 	if !a.PayBy.IsZero() {
 		data["PayBy"] = c.when(c.lang, a.PayBy)
 	}
@@ -284,7 +293,7 @@ func (ct *turn) forTellClient(a tori.Appointment, byTherapist bool) {
 		data["Due"] = ct.price(ct.lang, a.Due)
 		data["PayBy"] = ct.when(ct.lang, a.PayBy)
 		text := ct.t("for.client_pay", data)
-		ct.res.Replies = append(ct.res.Replies, Reply{ChatID: a.Client.ChatID, Text: text, Retry: noticeRetry(a.Client.ChatID, text),
+		ct.res.Replies = append(ct.res.Replies, Reply{ChatID: a.Client.ChatID, Text: text, // no Retry: a text sent again would lack its button
 			Keyboard: [][]Button{{{Text: ct.t("button.pay", data), Data: cb(vConfirm, a.ID)}}}})
 		return
 	}

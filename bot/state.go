@@ -21,10 +21,11 @@ type state struct {
 	// The practice books for a client (practice_book.go): ForWho, the
 	// next text names them; ForClient, the client the flow whose buttons
 	// carry ForToken books for; ForPlan, the stamp of the series shown.
-	ForWho    bool   `json:"for_who,omitempty"`
-	ForToken  string `json:"for_token,omitempty"`
-	ForClient int64  `json:"for_client,omitempty"`
-	ForPlan   string `json:"for_plan,omitempty"`
+	ForWho      bool   `json:"for_who,omitempty"`
+	ForToken    string `json:"for_token,omitempty"`
+	ForClient   int64  `json:"for_client,omitempty"`
+	ForUsername string `json:"for_username,omitempty"`
+	ForPlan     string `json:"for_plan,omitempty"`
 }
 
 const stateTTL = 24 * time.Hour
