@@ -49,37 +49,44 @@ func parseForOpts(v string) (forOpts, bool) {
 	if v == "" || len(v) > 8 {
 		return forOpts{}, false
 	}
-	o := forOpts{count: -1}
-	rest := v[1:]
-	switch v[0] {
-	case 'o':
-	case '1', '2':
-		o.every = int(v[0] - '0')
-		n := 0
-		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
-			n++
-		}
-		if n > 0 {
-			c, err := strconv.Atoi(rest[:n])
-			if err != nil || strconv.Itoa(c) != rest[:n] || c == 1 || c > maxSeriesWeeks {
-				return forOpts{}, false
-			}
-			o.count = c
-		}
-		rest = rest[n:]
-	default:
+	o, rest, ok := parseForKind(v)
+	if !ok {
 		return forOpts{}, false
 	}
 	for _, f := range []struct {
 		c   byte
 		set func()
 	}{{'a', func() { o.anyway = true }}, {'b', func() { o.pay = 'b' }}, {'s', func() { o.pay = 's' }}, {'k', func() { o.skip = true }}, {'y', func() { o.do = true }}} {
-		if rest != "" && rest[0] == f.c && !(f.c == 's' && o.pay != 0) {
+		if rest != "" && rest[0] == f.c {
 			f.set()
 			rest = rest[1:]
 		}
 	}
-	return o, rest == "" && o.String() == v
+	return o, rest == "" && o.String() == v // (String writes one of b and s: "bs" is refused)
+}
+
+// parseForKind reads the head of forOpts: once, or a series' rhythm and
+// how many sessions, if chosen; rest is the flags after it.
+func parseForKind(v string) (o forOpts, rest string, ok bool) {
+	o.count, rest = -1, v[1:]
+	switch v[0] {
+	case 'o':
+		return o, rest, true
+	case '1', '2':
+		o.every = int(v[0] - '0')
+	default:
+		return o, rest, false
+	}
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	if n == 0 {
+		return o, rest, true
+	}
+	c, err := strconv.Atoi(rest[:n])
+	o.count = c
+	return o, rest[n:], err == nil && strconv.Itoa(c) == rest[:n] && c != 1 && c <= maxSeriesWeeks
 }
 
 // with returns o changed by set (for the next button).

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/bot"
 )
 
 // practiceWorld is a world where Dana (101) has written to the bot, with
@@ -210,5 +211,20 @@ func TestPracticeBooksPrepaid(t *testing.T) {
 	as = danaSessions(t, w)
 	if len(as) != 2 || as[1].Status != tori.StatusConfirmed || as[1].Due.Amount != 0 || as[1].Payment != tori.PayNone {
 		t.Fatalf("at the session %+v", as)
+	}
+}
+
+// TestParseForOpts: the practice's booking options are read strictly.
+func TestParseForOpts(t *testing.T) {
+	head := "fb:abcdefghij:talk:adi:" + strconvUnixMinutes(time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)) + ":"
+	for _, ok := range []string{"o", "oa", "oab", "oas", "1", "2", "112", "10", "2104", "14aky", "10sy"} {
+		if _, parsed := bot.ParseCallback(head + ok); !parsed {
+			t.Errorf("%q refused", ok)
+		}
+	}
+	for _, bad := range []string{"", "x", "o1", "11", "1105", "012", "101", "1bs", "oya", "oaa", "1A", "2 4", "1-1", "o4y", "112kyk"} {
+		if _, parsed := bot.ParseCallback(head + bad); parsed {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }
