@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,10 @@ import (
 // the practice's week and day (every free time, those outside the
 // client-facing rules marked), once or a series, "book anyway?",
 // and for a service paid online a pay button or payment at the session.
+
+// forReadsState is the flow's buttons, which read the chat state (the
+// client): read beside the update's claim (WantsState), not after it.
+var forReadsState = map[string]bool{vForServices: true, vForService: true, vForWeek: true, vForDay: true, vForTime: true, vForBook: true}
 
 // bookCommand is /book for the practice: for the client named after it,
 // or asks who.
@@ -53,36 +58,46 @@ func (c *turn) bookFor(clientID int64) { c.bookForNamed(clientID, "") }
 
 // bookForNamed is bookFor of a client found by their @username.
 func (c *turn) bookForNamed(clientID int64, username string) {
+	cl, ok := c.clientToBook(clientID, username)
+	if !ok {
+		return
+	}
 	tok := tori.RandomToken(10)
-	c.saveState(c.ctx, c.in.User.ChatID, state{ForToken: tok, ForClient: clientID, ForUsername: username})
+	c.saveState(c.ctx, c.in.User.ChatID, state{ForToken: tok, ForClient: cl.ID, ForUsername: cl.Username, ForName: cl.Name, ForLang: cl.Lang})
 	c.forServices(tok)
 }
 
-// forClient is the client the flow of token tok books for, as the practice
-// knows them (from their latest appointment: name, @username, language,
-// chat; else the @username they were found by); false when tok is not this chat's latest /book (said so).
+// clientToBook is client id as the practice knows them: from their latest
+// appointment (name, @username, language), else the @username they were
+// found by and the language they chose; false on a failure (said so).
+func (c *turn) clientToBook(id int64, username string) (tori.Client, bool) {
+	all, err := c.bookings.Store.ClientAppointments(c.ctx, id, time.Time{})
+	if err != nil {
+		c.fail("client for booking", err)
+		return tori.Client{}, false
+	}
+	if len(all) > 0 {
+		cl := all[len(all)-1].Client // the latest, as the store lists them in time order
+		cl.Lang = cmp.Or(cl.Lang, c.practice.Language)
+		return cl, true
+	}
+	cl := tori.Client{ID: id, ChatID: id, Username: username, Lang: c.practice.Language}
+	if lang, err := c.store.Language(c.ctx, id); err == nil && lang != "" {
+		cl.Lang = lang
+	}
+	return cl, true
+}
+
+// forClient is the client the flow of token tok books for, as kept in the
+// chat state by bookFor; false when tok is not this chat's latest /book
+// (said so).
 func (c *turn) forClient(tok string) (tori.Client, bool) {
 	st := c.loadState(c.ctx, c.in.User.ChatID)
 	if st.ForToken == "" || st.ForToken != tok || st.ForClient == 0 {
 		c.show(c.t("for.stale", nil), nil)
 		return tori.Client{}, false
 	}
-	cl := tori.Client{ID: st.ForClient, ChatID: st.ForClient, Username: st.ForUsername}
-	cl.Lang = c.practice.Language
-	if lang, err := c.store.Language(c.ctx, cl.ID); err == nil && lang != "" {
-		cl.Lang = lang // a client who has not booked yet: their language, if they chose one
-	}
-	all, err := c.bookings.Store.ClientAppointments(c.ctx, st.ForClient, time.Time{})
-	if err != nil {
-		c.fail("client for booking", err)
-		return tori.Client{}, false
-	}
-	for _, a := range all {
-		if a.Client.ID == cl.ID {
-			cl = a.Client // the latest, as the store lists them in time order
-		}
-	}
-	return cl, true
+	return st.forClient(), true
 }
 
 // forServices lists the services the sender's therapists give.
@@ -312,7 +327,8 @@ func (c *turn) bookNext(a tori.Appointment) {
 		return
 	}
 	tok := tori.RandomToken(10)
-	c.saveState(c.ctx, c.in.User.ChatID, state{ForToken: tok, ForClient: a.Client.ID})
+	cl := a.Client
+	c.saveState(c.ctx, c.in.User.ChatID, state{ForToken: tok, ForClient: cl.ID, ForUsername: cl.Username, ForName: cl.Name, ForLang: cmp.Or(cl.Lang, c.practice.Language)})
 	d, ok := c.forLoad(tok, a.ServiceID, a.TherapistID)
 	if !ok {
 		return

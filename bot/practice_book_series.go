@@ -36,7 +36,7 @@ func (c *turn) forSeries(d forDraft, at time.Time, o forOpts) {
 	starts := sd.starts(p)
 	warned := forWarned(p, starts)
 	if !o.do {
-		c.saveState(c.ctx, c.in.User.ChatID, state{ForToken: d.tok, ForClient: d.client.ID, ForUsername: d.client.Username, ForPlan: stampOf(starts)})
+		c.saveState(c.ctx, c.in.User.ChatID, c.loadState(c.ctx, c.in.User.ChatID).forKept(stampOf(starts)))
 		c.forShowPlan(d, at, o, sd, p, "")
 		return
 	}
