@@ -43,7 +43,7 @@ func TestRedisBudgetPracticeBooking(t *testing.T) {
 	book := func() {
 		t.Helper()
 		id := int64(30000 + n)
-		staff.say("/book "+strconv.FormatInt(id, 10)).press("Talk").press("Adi Levi").press("Tue 1/12").press(times[n])
+		staff.say("/book " + strconv.FormatInt(id, 10)).press("Talk").press("Adi Levi").press("Tue 1/12").press(times[n])
 		n++
 		staff.press("Book once").sees("Booked")
 		l.waitChat(id, "the client's confirmation", func(ms []telegramtest.Message) bool { return len(ms) == 3 })
