@@ -62,9 +62,19 @@ func (c *turn) bookForNamed(clientID int64, username string) {
 	if !ok {
 		return
 	}
+	c.forStart(cl)
+}
+
+// forStart keeps client cl in the chat state, and lists the services.
+func (c *turn) forStart(cl tori.Client) { c.forServices(c.forKeep(cl)) }
+
+// forKeep keeps client cl in the chat state under a new token, which it
+// returns: the buttons of the flow carry it.
+func (c *turn) forKeep(cl tori.Client) string {
 	tok := tori.RandomToken(10)
-	c.saveState(c.ctx, c.in.User.ChatID, state{ForToken: tok, ForClient: cl.ID, ForUsername: cl.Username, ForName: cl.Name, ForLang: cl.Lang})
-	c.forServices(tok)
+	c.saveState(c.ctx, c.in.User.ChatID, state{ForToken: tok, ForClient: cl.ID, ForUsername: cl.Username, ForName: cl.Name,
+		ForLang: cmp.Or(cl.Lang, c.practice.Language), ForChat: cl.ChatID})
+	return tok
 }
 
 // clientToBook is client id as the practice knows them: from their latest
@@ -77,9 +87,7 @@ func (c *turn) clientToBook(id int64, username string) (tori.Client, bool) {
 		return tori.Client{}, false
 	}
 	if len(all) > 0 {
-		cl := all[len(all)-1].Client // the latest, as the store lists them in time order
-		cl.Lang = cmp.Or(cl.Lang, c.practice.Language)
-		return cl, true
+		return all[len(all)-1].Client, true // the latest, as the store lists them in time order
 	}
 	cl := tori.Client{ID: id, ChatID: id, Username: username, Lang: c.practice.Language}
 	if lang, err := c.store.Language(c.ctx, id); err == nil && lang != "" {
@@ -326,10 +334,7 @@ func (c *turn) bookNext(a tori.Appointment) {
 		c.refuseAdmin("book next " + a.ID)
 		return
 	}
-	tok := tori.RandomToken(10)
-	cl := a.Client
-	c.saveState(c.ctx, c.in.User.ChatID, state{ForToken: tok, ForClient: cl.ID, ForUsername: cl.Username, ForName: cl.Name, ForLang: cmp.Or(cl.Lang, c.practice.Language)})
-	d, ok := c.forLoad(tok, a.ServiceID, a.TherapistID)
+	d, ok := c.forLoad(c.forKeep(a.Client), a.ServiceID, a.TherapistID)
 	if !ok {
 		return
 	}

@@ -228,3 +228,25 @@ func TestParseForOpts(t *testing.T) {
 		}
 	}
 }
+
+// TestPracticeBookingNeverMessagesWithoutChat: a client with no Telegram
+// chat (ChatID 0) is booked from their session's card and never sent a
+// message.
+func TestPracticeBookingNeverMessagesWithoutChat(t *testing.T) {
+	w, _, staff := practiceWorld(t)
+	ruth := tori.Client{ID: 555, Name: "Ruth", Lang: "en"}
+	m, _ := tori.ParseMinute("10:00")
+	a, err := w.bookings.BookForClient(context.Background(), tori.PracticeBooking{TherapistID: "adi", ServiceID: "talk", Client: ruth,
+		Start: tori.Date{Year: 2026, Month: 12, Day: 1}.At(m, w.p.Location)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff.pressData("ao:" + a.ID).press("Book the next one").press("Book once").sees("Booked", "Ruth")
+	all, err := w.store.ClientAppointments(context.Background(), 555, time.Time{})
+	if err != nil || len(all) != 2 || all[1].Client.ChatID != 0 {
+		t.Fatalf("Ruth's sessions %+v %v", all, err)
+	}
+	if n := w.count(555) + w.count(0); n != 0 {
+		t.Fatalf("%d messages sent to a client without Telegram", n)
+	}
+}

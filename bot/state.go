@@ -29,6 +29,7 @@ type state struct {
 	ForUsername string `json:"for_username,omitempty"`
 	ForName     string `json:"for_name,omitempty"`
 	ForLang     string `json:"for_lang,omitempty"`
+	ForChat     int64  `json:"for_chat,omitempty"` // 0: a client without Telegram, never messaged
 	ForPlan     string `json:"for_plan,omitempty"`
 }
 
@@ -36,12 +37,12 @@ const stateTTL = 24 * time.Hour
 
 // forClient is the client the practice is booking for (ForClient).
 func (s state) forClient() tori.Client {
-	return tori.Client{ID: s.ForClient, ChatID: s.ForClient, Name: s.ForName, Username: s.ForUsername, Lang: s.ForLang}
+	return tori.Client{ID: s.ForClient, ChatID: s.ForChat, Name: s.ForName, Username: s.ForUsername, Lang: s.ForLang}
 }
 
 // forKept is s with only the practice's booking flow kept (a new series plan's stamp).
 func (s state) forKept(plan string) state {
-	return state{ForToken: s.ForToken, ForClient: s.ForClient, ForUsername: s.ForUsername, ForName: s.ForName, ForLang: s.ForLang, ForPlan: plan}
+	return state{ForToken: s.ForToken, ForClient: s.ForClient, ForUsername: s.ForUsername, ForName: s.ForName, ForLang: s.ForLang, ForChat: s.ForChat, ForPlan: plan}
 }
 
 func (b *Bot) loadState(ctx context.Context, chat int64) state {
