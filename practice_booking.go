@@ -184,6 +184,8 @@ func (b *Bookings) practiceAppointment(ctx context.Context, req PracticeBooking,
 		Price: s.Price, Payment: payment, Due: due, Prepay: prepay, Remote: s.Remote,
 		ByPractice: true, CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
 	}
+
+	// A service paid online: by a pay button until the deadline, or at the session.
 	if payment == PayNone {
 		return a, nil
 	}

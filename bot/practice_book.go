@@ -9,22 +9,20 @@ import (
 	"github.com/tori-bot/tori"
 )
 
-// The practice books for a client: /book (with @username or a Telegram
-// id, or asked for), "Book" on the client's card, "Book the next one" on
-// a session's card. The client is kept in the sender's chat state under a
-// token every button of the flow carries, so a button of an earlier /book
-// in that chat books for nobody; every button is authorized again (the
-// therapist must be one the sender manages). Then: service, therapist,
-// the practice's week and day (every free time, those outside the
-// client-facing rules marked), once or a series, "book anyway?",
-// and for a service paid online a pay button or payment at the session.
-
 // forReadsState is the flow's buttons, which read the chat state (the
 // client): read beside the update's claim (WantsState), not after it.
 var forReadsState = map[string]bool{vForServices: true, vForService: true, vForWeek: true, vForDay: true, vForTime: true, vForBook: true}
 
 // bookCommand is /book for the practice: for the client named after it,
-// or asks who.
+// or asks who. The practice books for a client from /book, "Book" on
+// their card and "Book the next one" on a session's card: the client is
+// kept in the sender's chat state under a token every button of the flow
+// carries (a button of an earlier /book in that chat books for nobody),
+// and every button is authorized again (the therapist must be one the
+// sender manages). Then: service, therapist, the practice's week and day
+// (every free time, those outside the client-facing rules marked), once
+// or a series, "book anyway?", and for a service paid online a pay button
+// or payment at the session.
 func (c *turn) bookCommand(cmd Command) {
 	who := strings.TrimSpace(cmd.Arg)
 	if who == "" {

@@ -241,7 +241,7 @@ func TestPracticeBookingNeverMessagesWithoutChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	staff.pressData("ao:" + a.ID).press("Book the next one").press("Book once").sees("Booked", "Ruth")
+	staff.pressData("ao:"+a.ID).press("Book the next one").press("Book once").sees("Booked", "Ruth")
 	all, err := w.store.ClientAppointments(context.Background(), 555, time.Time{})
 	if err != nil || len(all) != 2 || all[1].Client.ChatID != 0 {
 		t.Fatalf("Ruth's sessions %+v %v", all, err)
