@@ -128,39 +128,48 @@ const practiceHolds = 1 << 20
 // expiry queue like every hold), paid through the hold payment path. A
 // time its warning names needs req.Anyway (EINVALID otherwise). A second
 // call for the same client, therapist and time (a second press) returns
-// the booking the first one made.
-func (b *Bookings) BookForClient(ctx context.Context, req PracticeBooking) (Appointment, error) {
+// the booking the first one made, with fresh false: only the call that
+// made it (or finished one cut off before its confirmation) tells anyone.
+func (b *Bookings) BookForClient(ctx context.Context, req PracticeBooking) (a Appointment, fresh bool, err error) {
 	s, err := b.service(req.ServiceID)
 	if err != nil {
-		return Appointment{}, err
+		return Appointment{}, false, err
 	}
 	t, ok := b.Practice.Offers(s, req.TherapistID)
 	if !ok {
-		return Appointment{}, Errorf(ENOTFOUND, "That therapist does not offer this service. Choose one from the list.")
+		return Appointment{}, false, Errorf(ENOTFOUND, "That therapist does not offer this service. Choose one from the list.")
 	}
 	now := b.now()
 	warn, err := b.practiceWarning(t, s, req.Start, now)
 	if err != nil {
-		return Appointment{}, err
+		return Appointment{}, false, err
 	}
 	if warn != "" && !req.Anyway {
-		return Appointment{}, Errorf(EINVALID, "The session is at a time clients cannot book (%s). Confirm to book it anyway.", warn.words())
+		return Appointment{}, false, Errorf(EINVALID, "The session is at a time clients cannot book (%s). Confirm to book it anyway.", warn.words())
 	}
 
-	a, err := b.practiceAppointment(ctx, req, s, now)
-	if err != nil {
-		return Appointment{}, err
+	if a, err = b.practiceAppointment(ctx, req, s, now); err != nil {
+		return Appointment{}, false, err
 	}
 	if _, err := b.Store.Hold(ctx, a, practiceHolds, now); err != nil {
 		if ErrorCode(err) == ECONFLICT {
 			return b.bookedBefore(ctx, req, err)
 		}
-		return Appointment{}, err
+		return Appointment{}, false, err
 	}
 	b.Count("hold", "taken")
 	if !a.PayBy.IsZero() {
-		return a, nil
+		return a, true, nil
 	}
+	b.fault("practice.after_hold")
+	a, err = b.confirmPractice(ctx, a, now)
+	return a, err == nil, err
+}
+
+// confirmPractice books the practice's hold a (a compare-and-set on its
+// token): the second step of BookForClient, or its retry after a crash
+// between the two.
+func (b *Bookings) confirmPractice(ctx context.Context, a Appointment, now time.Time) (Appointment, error) {
 	got, err := b.Store.Confirm(ctx, a.ID, a.HoldToken, now)
 	if err != nil {
 		return Appointment{}, err
@@ -205,22 +214,28 @@ func (b *Bookings) practiceAppointment(ctx context.Context, req PracticeBooking,
 }
 
 // bookedBefore is the booking an earlier call for req made (a second
-// press), if the time req wanted is taken by it; else taken, the
-// conflict.
-func (b *Bookings) bookedBefore(ctx context.Context, req PracticeBooking, taken error) (Appointment, error) {
+// press), if the time req wanted is taken by it: booked now if that call
+// was cut off before its confirmation; else taken, the conflict.
+func (b *Bookings) bookedBefore(ctx context.Context, req PracticeBooking, taken error) (Appointment, bool, error) {
 	all, err := b.Store.ClientAppointments(ctx, req.Client.ID, req.Start)
 	if err != nil {
-		return Appointment{}, err
+		return Appointment{}, false, err
 	}
 	now := b.now()
 	for _, a := range all {
-		if a.ByPractice && a.TherapistID == req.TherapistID && a.ServiceID == req.ServiceID && a.Start.Equal(req.Start) && now.Before(a.Start) &&
-			(a.Status == StatusConfirmed || a.Status == StatusHeld) {
-			return a, nil
+		if !a.ByPractice || a.TherapistID != req.TherapistID || a.ServiceID != req.ServiceID || !a.Start.Equal(req.Start) || !now.Before(a.Start) {
+			continue
+		}
+		switch {
+		case a.Status == StatusHeld && a.PayBy.IsZero(): // cut off between its hold and its confirmation
+			a, err := b.confirmPractice(ctx, a, now)
+			return a, err == nil, err
+		case a.Status == StatusConfirmed || a.Status == StatusHeld:
+			return a, false, nil
 		}
 	}
 	b.Count("hold", "conflict")
-	return Appointment{}, taken
+	return Appointment{}, false, taken
 }
 
 // PracticeSlot is a free time the practice may book: Warn is the

@@ -16,33 +16,33 @@ func TestBookForClient(t *testing.T) {
 	ctx := context.Background()
 	b, _ := mustBookings(t)
 	req := tori.PracticeBooking{TherapistID: "adi", ServiceID: "talk", Client: dana, Start: at(b, tue, "10:00")}
-	a, err := b.BookForClient(ctx, req)
-	if err != nil || a.Status != tori.StatusConfirmed || !a.ByPractice || a.Payment != tori.PayNone {
+	a, fresh, err := b.BookForClient(ctx, req)
+	if err != nil || !fresh || a.Status != tori.StatusConfirmed || !a.ByPractice || a.Payment != tori.PayNone {
 		t.Fatalf("booked %+v %v", a, err)
 	}
-	again, err := b.BookForClient(ctx, req)
-	if err != nil || again.ID != a.ID {
+	again, fresh, err := b.BookForClient(ctx, req)
+	if err != nil || fresh || again.ID != a.ID {
 		t.Fatalf("second press = %+v %v, want %s", again, err, a.ID)
 	}
 
 	// Over another client's booking, a hold, time off: refused.
 	other := req
 	other.Client = omer
-	if _, err := b.BookForClient(ctx, other); tori.ErrorCode(err) != tori.ECONFLICT {
+	if _, _, err := b.BookForClient(ctx, other); tori.ErrorCode(err) != tori.ECONFLICT {
 		t.Fatalf("over Dana's booking = %v, want ECONFLICT", err)
 	}
 	if _, err := b.Hold(ctx, omer, "talk", "adi", at(b, tue, "11:00"), 0); err != nil {
 		t.Fatal(err)
 	}
 	other.Client, other.Start = dana, at(b, tue, "11:30")
-	if _, err := b.BookForClient(ctx, other); tori.ErrorCode(err) != tori.ECONFLICT {
+	if _, _, err := b.BookForClient(ctx, other); tori.ErrorCode(err) != tori.ECONFLICT {
 		t.Fatalf("over Omer's hold = %v, want ECONFLICT", err)
 	}
 	if _, err := b.Block(ctx, "adi", at(b, tue, "16:00"), at(b, tue, "17:00")); err != nil {
 		t.Fatal(err)
 	}
 	other.Start = at(b, tue, "16:30")
-	if _, err := b.BookForClient(ctx, other); tori.ErrorCode(err) != tori.ECONFLICT {
+	if _, _, err := b.BookForClient(ctx, other); tori.ErrorCode(err) != tori.ECONFLICT {
 		t.Fatalf("over time off = %v, want ECONFLICT", err)
 	}
 }
@@ -69,17 +69,17 @@ func TestBookForClientWarns(t *testing.T) {
 				t.Fatalf("warning = %q %v, want %q", w, err, tc.want)
 			}
 			req := tori.PracticeBooking{TherapistID: "adi", ServiceID: "talk", Client: dana, Start: tc.start}
-			if _, err := b.BookForClient(ctx, req); tori.ErrorCode(err) != tori.EINVALID {
+			if _, _, err := b.BookForClient(ctx, req); tori.ErrorCode(err) != tori.EINVALID {
 				t.Fatalf("without anyway = %v, want EINVALID", err)
 			}
 			req.Anyway = true
-			if a, err := b.BookForClient(ctx, req); err != nil || a.Status != tori.StatusConfirmed {
+			if a, _, err := b.BookForClient(ctx, req); err != nil || a.Status != tori.StatusConfirmed {
 				t.Fatalf("anyway = %+v %v", a, err)
 			}
 		})
 	}
 	past := tori.PracticeBooking{TherapistID: "adi", ServiceID: "talk", Client: dana, Start: c.t.Add(-time.Hour), Anyway: true}
-	if _, err := b.BookForClient(ctx, past); tori.ErrorCode(err) != tori.EINVALID {
+	if _, _, err := b.BookForClient(ctx, past); tori.ErrorCode(err) != tori.EINVALID {
 		t.Fatalf("in the past = %v, want EINVALID", err)
 	}
 }
@@ -95,18 +95,18 @@ func TestBookForClientPrepaid(t *testing.T) {
 	st := storagetest.MustStore(t)
 	b.Store = st
 	req := tori.PracticeBooking{TherapistID: "adi", ServiceID: "intake", Client: dana, Start: at(b, tue.AddDays(7), "10:00")}
-	if _, err := b.BookForClient(ctx, req); tori.ErrorCode(err) != tori.EINVALID {
+	if _, _, err := b.BookForClient(ctx, req); tori.ErrorCode(err) != tori.EINVALID {
 		t.Fatalf("no choice = %v, want EINVALID", err)
 	}
 
 	req.Pay = tori.PayAtTheSession
-	a, err := b.BookForClient(ctx, req)
+	a, _, err := b.BookForClient(ctx, req)
 	if err != nil || a.Status != tori.StatusConfirmed || a.Payment != tori.PayNone || a.Due.Amount != 0 || !a.PayBy.IsZero() {
 		t.Fatalf("at the session = %+v %v", a, err)
 	}
 
 	req.Pay, req.Start = tori.PayByButton, at(b, tue.AddDays(8), "10:00")
-	h, err := b.BookForClient(ctx, req)
+	h, _, err := b.BookForClient(ctx, req)
 	want := c.t.Add(24 * time.Hour).UTC()
 	if err != nil || h.Status != tori.StatusHeld || h.Payment != tori.PayFull || !h.PayBy.Equal(want) || !h.HoldUntil.Equal(want) {
 		t.Fatalf("pay button = %+v %v, want held until %s", h, err, want)
@@ -130,7 +130,7 @@ func TestBookForClientPrepaid(t *testing.T) {
 	if by, ok := b.PayDeadline(req.Start, c.t); ok {
 		t.Fatalf("deadline %s offered at the boundary", by)
 	}
-	if _, err := b.BookForClient(ctx, req); tori.ErrorCode(err) != tori.ETOOLATE {
+	if _, _, err := b.BookForClient(ctx, req); tori.ErrorCode(err) != tori.ETOOLATE {
 		t.Fatalf("pay button past the boundary = %v, want ETOOLATE", err)
 	}
 	// Wednesday 18:00: the boundary (Monday 18:00) comes before 24h are up.
@@ -164,5 +164,24 @@ func TestPracticeSlots(t *testing.T) {
 		if _, ok := marks[hm]; ok {
 			t.Fatalf("%s offered over Omer's hold or past the practice's day", hm)
 		}
+	}
+}
+
+// TestBookForClientAfterACut: a booking cut off between its hold and its
+// confirmation (practice.after_hold) is booked by the second press, under
+// its own id: not a second booking, not a conflict.
+func TestBookForClientAfterACut(t *testing.T) {
+	ctx := context.Background()
+	b, c := mustBookings(t)
+	start := at(b, tue, "10:00")
+	cut := tori.Appointment{ID: tori.NewAppointmentID("adi"), TherapistID: "adi", ServiceID: "talk", Client: dana, Start: start.UTC(),
+		End: start.Add(50 * time.Minute).UTC(), Buffer: 10 * time.Minute, Status: tori.StatusHeld, HoldToken: "tok123456789",
+		HoldUntil: c.t.Add(10 * time.Minute), Payment: tori.PayNone, ByPractice: true, CreatedAt: c.t, UpdatedAt: c.t}
+	if _, err := b.Store.Hold(ctx, cut, 10, c.t); err != nil {
+		t.Fatal(err)
+	}
+	a, fresh, err := b.BookForClient(ctx, tori.PracticeBooking{TherapistID: "adi", ServiceID: "talk", Client: dana, Start: start})
+	if err != nil || !fresh || a.ID != cut.ID || a.Status != tori.StatusConfirmed {
+		t.Fatalf("second press = %+v %v, want %s booked", a, err, cut.ID)
 	}
 }

@@ -219,7 +219,7 @@ func (c *turn) forOnce(d forDraft, at time.Time, o forOpts) {
 	case 's':
 		req.Pay = tori.PayAtTheSession
 	}
-	a, err := c.bookings.BookForClient(c.ctx, req)
+	a, fresh, err := c.bookings.BookForClient(c.ctx, req)
 	if err != nil {
 		c.refuse("book for client", err, refusals{
 			tori.ECONFLICT: func() { c.forTaken(d, at) },
@@ -229,7 +229,7 @@ func (c *turn) forOnce(d forDraft, at time.Time, o forOpts) {
 		})
 		return
 	}
-	c.forBooked(a)
+	c.forBooked(a, fresh)
 }
 
 // forCount asks how many sessions, every o.every weeks from at.
@@ -256,11 +256,11 @@ func (c *turn) forData(d forDraft, at time.Time, o forOpts) string {
 // weeksOf writes a whole number of weeks as a number.
 func (c *turn) weeksOf(dur time.Duration) int { return int(dur / (7 * 24 * time.Hour)) }
 
-// forBooked tells the sender what was booked, the client (with Telegram)
-// their confirmation and calendar file, or the pay button and its
-// deadline, saying the practice booked it, and the therapist, when
-// someone else booked it, the usual notice.
-func (c *turn) forBooked(a tori.Appointment) {
+// forBooked tells the sender what was booked and, when this press booked
+// it (fresh), the client (with Telegram) their confirmation and calendar
+// file, or the pay button and its deadline, saying the practice booked
+// it, and the therapist, when someone else booked it, the usual notice.
+func (c *turn) forBooked(a tori.Appointment, fresh bool) {
 	c.saveState(c.ctx, c.in.User.ChatID, state{})
 	s, _ := c.practice.Service(a.ServiceID)
 	data := map[string]any{"Client": clientRef(c.lang, a.Client), "Held": a.Status == tori.StatusHeld,
@@ -272,6 +272,9 @@ func (c *turn) forBooked(a tori.Appointment) {
 		{{Text: c.t("button.for_next", nil), Data: cb(vForNext, a.ID)}, {Text: c.t("button.admin_client", nil), Data: cb(vAdminClient, strconv.FormatInt(a.Client.ID, 10))}},
 	})
 
+	if !fresh {
+		return // a second press: told by the first
+	}
 	if !c.isTherapistOf(a.TherapistID) {
 		id := "notify.booked"
 		if a.Status == tori.StatusHeld {

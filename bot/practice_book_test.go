@@ -236,7 +236,7 @@ func TestPracticeBookingNeverMessagesWithoutChat(t *testing.T) {
 	w, _, staff := practiceWorld(t)
 	ruth := tori.Client{ID: 555, Name: "Ruth", Lang: "en"}
 	m, _ := tori.ParseMinute("10:00")
-	a, err := w.bookings.BookForClient(context.Background(), tori.PracticeBooking{TherapistID: "adi", ServiceID: "talk", Client: ruth,
+	a, _, err := w.bookings.BookForClient(context.Background(), tori.PracticeBooking{TherapistID: "adi", ServiceID: "talk", Client: ruth,
 		Start: tori.Date{Year: 2026, Month: 12, Day: 1}.At(m, w.p.Location)})
 	if err != nil {
 		t.Fatal(err)
