@@ -27,10 +27,10 @@ func (c *turn) manages(tid string) bool {
 // a client's prepayment, are theirs to change.
 func (c *turn) managesAll() bool { return len(c.managed()) == len(c.practice.Therapists) }
 
-// dropNote forgets a note the sender started and did not write: any other
-// command or button means they moved on.
+// dropNote forgets a note the sender started and did not write (or the
+// client /book asked for): any other command or button means they moved on.
 func (c *turn) dropNote() {
-	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" {
+	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" || st.ForWho {
 		c.saveState(c.ctx, c.in.User.ChatID, state{})
 	}
 }

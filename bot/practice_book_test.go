@@ -250,3 +250,11 @@ func TestPracticeBookingNeverMessagesWithoutChat(t *testing.T) {
 		t.Fatalf("%d messages sent to a client without Telegram", n)
 	}
 }
+
+// TestBookAsksWho: /book alone asks who; the next text names the client.
+func TestBookAsksWho(t *testing.T) {
+	_, _, staff := practiceWorld(t)
+	staff.say("/book").sees("Who is the session for?")
+	staff.say("@dana").sees("Booking for", "dana").press("Talk")
+	staff.say("/book").say("@nobody").sees("No client @nobody")
+}
