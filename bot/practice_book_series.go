@@ -158,19 +158,8 @@ func (c *turn) forAskSeriesPay(d forDraft, at time.Time, o forOpts) {
 // booked them.
 func (c *turn) forSeriesBooked(sr tori.Series) {
 	c.saveState(c.ctx, c.in.User.ChatID, state{})
-	all, err := c.bookings.Store.ClientAppointments(c.ctx, sr.Rule.Client.ID, c.now)
-	if err != nil {
-		c.fail("series booked", err)
-		return
-	}
-	var as []tori.Appointment
-	for _, a := range all {
-		if a.Series == sr.ID {
-			as = append(as, a)
-		}
-	}
-	if len(as) == 0 {
-		c.say("booking.gone")
+	as, ok := c.seriesSessions(sr.Rule.Client, sr)
+	if !ok {
 		return
 	}
 

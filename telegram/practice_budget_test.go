@@ -1,7 +1,6 @@
 package telegram_test
 
 import (
-	"context"
 	"strconv"
 	"testing"
 
@@ -31,7 +30,6 @@ func TestRedisBudgetPracticeBooking(t *testing.T) {
 	trips := &storagetest.Trips{}
 	rdb.AddHook(trips)
 	l := startLiveOn(t, storage.New(rdb, "tori:"))
-	ctx := context.Background()
 	staff := l.admin(9500, "Reception")
 
 	// The clients have started the bot (Telegram lets a bot write only to them).
@@ -51,22 +49,6 @@ func TestRedisBudgetPracticeBooking(t *testing.T) {
 		l.waitChat(9011, "therapist notice", func(ms []telegramtest.Message) bool { return len(ms) == n })
 	}
 
-	book() // scripts loaded, keys made, connections open: a running system
-	warmPool(t, rdb, 8)
-	storagetest.Quiet(t, rdb)
-	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
-	trips.Reset()
-	book()
-	storagetest.Quiet(t, rdb)
-	rt := trips.Reset()
-	total, by := storagetest.CommandStats(t, rdb)
-	t.Logf("one practice booking: %d round trips to Redis; %d commands executed (scripts' own included): %s", rt, total, by)
-	if rt > budgetRoundTripsPerPracticeBooking {
-		t.Errorf("one practice booking took %d round trips to Redis; the budget is %d (docs/PERFORMANCE.md)", rt, budgetRoundTripsPerPracticeBooking)
-	}
-	if total > budgetCommandsPerPracticeBooking {
-		t.Errorf("one practice booking made Redis execute %d commands; the budget is %d (docs/PERFORMANCE.md): %s", total, budgetCommandsPerPracticeBooking, by)
-	}
+	book() // scripts loaded, keys made: a running system
+	measureOne(t, rdb, trips, "one practice booking", book, budgetRoundTripsPerPracticeBooking, budgetCommandsPerPracticeBooking)
 }
