@@ -258,3 +258,21 @@ func TestBookAsksWho(t *testing.T) {
 	staff.say("@dana").sees("Booking for", "dana").press("Talk")
 	staff.say("/book").say("@nobody").sees("No client @nobody")
 }
+
+// TestPracticeBookingInHebrew: a Hebrew-speaking client booked by staff is
+// told in Hebrew, with the practice's name isolated.
+func TestPracticeBookingInHebrew(t *testing.T) {
+	w, _, staff := practiceWorld(t)
+	omer := w.user(102, "Omer", "he")
+	if err := w.store.RememberClient(context.Background(), omer.c, w.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.SetLanguage(context.Background(), 102, "he", w.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	staff.say("/book @omer").press("Talk").press("Adi").press("Tue 1/12").press("10:00").press("Book once").sees("Booked")
+	in := w.inbox[102]
+	if len(in) != 2 || !strings.Contains(in[0].Text, "קבע/ה עבורך את הפגישה הזו") || !strings.Contains(in[0].Text, "Tel Aviv Therapy") || in[1].Document == nil {
+		t.Fatalf("Omer received %+v", in)
+	}
+}
