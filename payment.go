@@ -189,16 +189,12 @@ func (b *Bookings) StartPaymentOf(ctx context.Context, c Client, h Appointment, 
 	if h.Client.ID != c.ID {
 		return Appointment{}, Errorf(ENOTFOUND, "That booking was not found. Open your bookings to see them all.")
 	}
-	var err error
-	switch {
-	case h.Status == StatusConfirmed:
+	if h.Status == StatusConfirmed {
 		return h, nil
-	case h.PayState.Mismatched(): // its order is spent: its successor (if any) is paid instead
-		return Appointment{}, Errorf(EEXPIRED, "This time is no longer held under this payment. Choose a time again.")
-	case h.Status != StatusHeld && h.Status != StatusExpired || h.Moves != "":
-		return Appointment{}, Errorf(EEXPIRED, "This time is no longer held for you. Choose a time again.")
-	case h.Payment == PayNone:
-		return Appointment{}, Errorf(EINVALID, "This booking is paid at the session.")
+	}
+	err := b.payable(h)
+	if err != nil {
+		return Appointment{}, err
 	}
 
 	if h.Status == StatusExpired || !b.now().Before(h.HoldUntil) {
@@ -219,6 +215,21 @@ func (b *Bookings) StartPaymentOf(ctx context.Context, c Client, h Appointment, 
 		}
 	}
 	return b.Store.AttachOrder(ctx, h.ID, h.HoldToken, o, msg, b.now())
+}
+
+// payable says why hold h (not booked) cannot be paid now, or nil.
+func (b *Bookings) payable(h Appointment) error {
+	switch {
+	case h.PayState.Mismatched(): // its order is spent: its successor (if any) is paid instead
+		return Errorf(EEXPIRED, "This time is no longer held under this payment. Choose a time again.")
+	case h.Status != StatusHeld && h.Status != StatusExpired || h.Moves != "":
+		return Errorf(EEXPIRED, "This time is no longer held for you. Choose a time again.")
+	case h.Payment == PayNone:
+		return Errorf(EINVALID, "This booking is paid at the session.")
+	case !h.PayBy.IsZero() && !b.now().Before(h.PayBy): // the practice's deadline is not renewed
+		return Errorf(EEXPIRED, "The time to pay for this session has passed, so it is no longer held for you.")
+	}
+	return nil
 }
 
 // PaymentOutcome says how completing a payment ended.

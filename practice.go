@@ -107,6 +107,8 @@ type Practice struct {
 	Privacy      PrivacyPolicy // how long personal details and money records are kept
 	Series       SeriesPolicy  // how far series of standing sessions go
 	Clients      ClientsPolicy // clients without Telegram and their invite links
+	// PracticeBookings is how the practice books for its clients (/book).
+	PracticeBookings PracticeBookingPolicy
 	// Staff are Telegram ids that manage every therapist (a receptionist,
 	// the clinic's owner); each therapist manages their own calendar.
 	Staff []int64
@@ -263,7 +265,7 @@ func (p *Practice) Validate() error {
 	p.fillDefaults()
 	for _, check := range []func() error{
 		p.validateHeader, p.validateWorker, p.Privacy.Validate, p.validateWaitlist,
-		p.validateTherapists, p.validateServices, p.Series.Validate, p.Clients.Validate,
+		p.validateTherapists, p.validateServices, p.Series.Validate, p.Clients.Validate, p.PracticeBookings.Validate,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -284,6 +286,7 @@ func (p *Practice) fillDefaults() {
 	p.Series.fillDefaults()
 	slices.SortFunc(p.Closures, func(a, b Closure) int { return a.Date.Compare(b.Date) }) // ClosureOn searches them
 	p.Clients.fillDefaults()
+	p.PracticeBookings.fillDefaults()
 
 	def := DefaultWaitlistPolicy()
 	p.Waitlist.OfferWindow = cmp.Or(p.Waitlist.OfferWindow, def.OfferWindow)

@@ -100,7 +100,7 @@ func (sr Series) appointment(s Service, c Client, now time.Time) Appointment {
 		TherapistID: sr.Rule.TherapistID, ServiceID: s.ID, Client: c, Buffer: s.BufferAfter,
 		Status: StatusHeld, HoldToken: sr.Token, HoldUntil: sr.HoldUntil, Price: s.Price,
 		Payment: PayNone, Due: Money{Currency: s.Price.Currency}, Remote: s.Remote,
-		Series: sr.ID, CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
+		Series: sr.ID, ByPractice: sr.Rule.ByPractice, CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
 	}
 	if sr.HoldUntil.IsZero() {
 		a.Status, a.RemindFrom = StatusConfirmed, now.UTC()

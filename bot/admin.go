@@ -27,10 +27,11 @@ func (c *turn) manages(tid string) bool {
 // a client's prepayment, are theirs to change.
 func (c *turn) managesAll() bool { return len(c.managed()) == len(c.practice.Therapists) }
 
-// dropNote forgets a note (or a new client) the sender started and did
-// not write: any other command or button means they moved on.
+// dropNote forgets a note, a new client or the client /book asked for,
+// that the sender started and did not finish: any other command or button
+// means they moved on.
 func (c *turn) dropNote() {
-	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" || st.NewClient != "" {
+	if st := c.loadState(c.ctx, c.in.User.ChatID); st.Note != "" || st.NewClient != "" || st.ForWho {
 		c.saveState(c.ctx, c.in.User.ChatID, state{})
 	}
 }
@@ -86,6 +87,7 @@ var adminCommands = map[string]func(c *turn, cmd Command){
 	"unblock":  func(c *turn, _ Command) { c.unblockList() },
 	"client":   func(c *turn, cmd Command) { c.clientLookup(cmd.Arg) },
 	"calendar": func(c *turn, _ Command) { c.calendarLinks(false, "") },
+	"book":     (*turn).bookCommand, // for a client (practice_book.go)
 }
 
 // onAdminCommand runs an admin command; false when it is not one.
@@ -95,6 +97,9 @@ func (c *turn) onAdminCommand(cmd Command) bool {
 		return false
 	}
 	if !c.isAdmin() {
+		if _, theirs := clientCommands[cmd.Name]; theirs { // /book: a client books for themselves
+			return false
+		}
 		c.refuseAdmin("/" + cmd.Name)
 		return true
 	}
@@ -203,6 +208,16 @@ var adminButtons = map[string]func(c *turn, a Action){
 	vAdminCancelRestDo: func(c *turn, a Action) {
 		onAppt(func(c *turn, appt tori.Appointment) { c.adminCancelRestDo(appt, a.Stamp) })(c, a)
 	},
+
+	// Booking for a client (practice_book.go), on a calendar the sender manages.
+	vForServices: func(c *turn, a Action) { c.forServices(a.Token) },
+	vForService:  func(c *turn, a Action) { c.forService(a.Token, a.Service) },
+	vForWeek:     onCalendar(func(c *turn, a Action) { c.forWeek(a.Token, a.Service, a.Therapist, a.Day) }),
+	vForDay:      onCalendar(func(c *turn, a Action) { c.forDay(a.Token, a.Service, a.Therapist, a.Day) }),
+	vForTime:     onCalendar(func(c *turn, a Action) { c.forTime(a.Token, a.Service, a.Therapist, a.Time) }),
+	vForBook:     onCalendar((*turn).forStep),
+	vForNext:     onAppt((*turn).bookNext),
+	vForClient:   func(c *turn, a Action) { c.bookFor(a.Client) },
 }
 
 // onAdminButton runs an admin button; false when it is not one.

@@ -144,6 +144,9 @@ func (c *turn) adminOpen(a tori.Appointment) {
 			{Text: c.t("button.admin_no_show", nil), Data: cb(vAdminNoShow, a.ID)},
 		})
 	}
+	if a.Client.ID != 0 && a.Status != tori.StatusHeld && a.Status != tori.StatusExpired {
+		kb = append(kb, []Button{{Text: c.t("button.for_next", nil), Data: cb(vForNext, a.ID)}}) // practice_book.go
+	}
 	kb = append(kb, []Button{
 		{Text: c.t("button.admin_note", nil), Data: cb(vAdminNote, a.ID)},
 		{Text: c.t("button.admin_client", nil), Data: cb(vAdminClient, strconv.FormatInt(a.Client.ID, 10))},

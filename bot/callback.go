@@ -95,6 +95,16 @@ const (
 	// The practice ends a series from one session on (series_practice_cancel.go).
 	vAdminCancelRest   = "aq"  // aq:appt — cancel this session and the later ones of its series?
 	vAdminCancelRestDo = "aqq" // aqq:appt:stamp — cancel them as shown (stamp)
+	// The practice books for a client (practice_book.go): the token names
+	// the client in the sender's chat state (the latest /book there).
+	vForServices = "fv" // fv:token — the services
+	vForService  = "fs" // fs:token:svc — the therapists the sender manages
+	vForWeek     = "fw" // fw:token:svc:thr:day
+	vForDay      = "fd" // fd:token:svc:thr:day
+	vForTime     = "ft" // ft:token:svc:thr:time — once, weekly or every 2 weeks?
+	vForBook     = "fb" // fb:token:svc:thr:time:opts — the next step, or book (forOpts)
+	vForNext     = "fn" // fn:appt — book the next one (a session's card)
+	vForClient   = "fc" // fc:client — book for this client (their card)
 )
 
 // grammar is the arguments each verb carries, in order.
@@ -172,6 +182,14 @@ var grammar = map[string][]argKind{
 
 	vAdminCancelRest:   {aAppt},
 	vAdminCancelRestDo: {aAppt, aStamp},
+	vForServices: {aToken},
+	vForService:  {aToken, aService},
+	vForWeek:     {aToken, aService, aTherapist, aDay},
+	vForDay:      {aToken, aService, aTherapist, aDay},
+	vForTime:     {aToken, aService, aTherapist, aTime},
+	vForBook:     {aToken, aService, aTherapist, aTime, aOpts},
+	vForNext:     {aAppt},
+	vForClient:   {aClient},
 }
 
 // Action is parsed callback data.
@@ -199,6 +217,7 @@ type Action struct {
 	Count     int   // sessions of a series
 	Skip      weeks // the weeks of a series the client skips
 	Stamp     string
+	Opts      forOpts // how the practice books (vForBook)
 }
 
 // ParseCallback parses callback data strictly. ok is false for anything that

@@ -36,6 +36,7 @@ const (
 	aSkip   // weeks of the series skipped, a set in base 36 (after aPlan: only weeks it has)
 	aStamp  // what a view showed, 1 to 6 base 36 characters (checked when pressed)
 	aSeries // a series id (like an appointment's)
+	aOpts   // how the practice books: see forOpts
 )
 
 // argParsers reads an argument of each kind into the action; false when v
@@ -103,6 +104,7 @@ var argParsers = [...]func(a *Action, v string) bool{
 	aSkip:   func(a *Action, v string) (ok bool) { a.Skip, ok = parseWeeks(v, a.Count); return ok },
 	aStamp:  func(a *Action, v string) bool { a.Stamp = v; return isStamp(v) },
 	aSeries: func(a *Action, v string) bool { a.Series = v; _, ok := tori.TherapistOfID(v); return ok },
+	aOpts:   func(a *Action, v string) (ok bool) { a.Opts, ok = parseForOpts(v); return ok },
 }
 
 // maxSeriesWeeks is the most sessions a series' buttons carry (the most

@@ -87,7 +87,7 @@ func (c *turn) clientHistory(id int64) {
 	data := c.historyData(id, mine)
 	data["Strikes"] = strikes
 	data["Prepay"] = c.t("prepay_mode."+mode, nil)
-	var kb [][]Button
+	kb := [][]Button{{{Text: c.t("button.for_client", nil), Data: cb(vForClient, strconv.FormatInt(id, 10))}}} // practice_book.go
 	if c.managesAll() {
 		kb = append(kb, c.prepayButtons(id, mode))
 	}

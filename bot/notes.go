@@ -18,6 +18,10 @@ func (c *turn) onAdminText() bool {
 		c.newClientText(st)
 		return true
 	}
+	if st.ForWho {
+		c.bookForWho(c.in.Text)
+		return true
+	}
 	if st.Note == "" {
 		return false
 	}

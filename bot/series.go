@@ -265,20 +265,8 @@ func (c *turn) seriesBookedBefore(h tori.Appointment) bool {
 // file with all of them and what happens next. fresh (this press booked
 // it) tells the therapist, once for the whole series, and sends the file.
 func (c *turn) seriesBooked(sr tori.Series, fresh bool) {
-	up, err := c.bookings.Upcoming(c.ctx, c.client())
-	if err != nil {
-		c.fail("upcoming", err)
-		return
-	}
-
-	var as []tori.Appointment
-	for _, a := range up {
-		if a.Series == sr.ID {
-			as = append(as, a)
-		}
-	}
-	if len(as) == 0 {
-		c.say("booking.gone")
+	as, ok := c.seriesSessions(c.client(), sr)
+	if !ok {
 		return
 	}
 
@@ -287,4 +275,25 @@ func (c *turn) seriesBooked(sr tori.Series, fresh bool) {
 		c.notifySeries(sr, as, "notify.series_booked", nil)
 		c.icsSeries(as, false)
 	}
+}
+
+// seriesSessions is client cl's upcoming sessions of series sr; false
+// when there are none (said so) or on a failure.
+func (c *turn) seriesSessions(cl tori.Client, sr tori.Series) ([]tori.Appointment, bool) {
+	up, err := c.bookings.Upcoming(c.ctx, cl)
+	if err != nil {
+		c.fail("upcoming", err)
+		return nil, false
+	}
+	var as []tori.Appointment
+	for _, a := range up {
+		if a.Series == sr.ID {
+			as = append(as, a)
+		}
+	}
+	if len(as) == 0 {
+		c.say("booking.gone")
+		return nil, false
+	}
+	return as, true
 }

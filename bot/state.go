@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+
+	"github.com/tori-bot/tori"
 )
 
 // state is what the bot remembers about one chat between updates.
@@ -21,9 +23,31 @@ type state struct {
 	// then "phone" with the name typed in ClientName).
 	NewClient  string `json:"new_client,omitempty"`
 	ClientName string `json:"client_name,omitempty"`
+
+	// The practice books for a client (practice_book.go): ForWho, the
+	// next text names them; ForClient, the client the flow whose buttons
+	// carry ForToken books for; ForPlan, the stamp of the series shown.
+	ForWho      bool   `json:"for_who,omitempty"`
+	ForToken    string `json:"for_token,omitempty"`
+	ForClient   int64  `json:"for_client,omitempty"`
+	ForUsername string `json:"for_username,omitempty"`
+	ForName     string `json:"for_name,omitempty"`
+	ForLang     string `json:"for_lang,omitempty"`
+	ForChat     int64  `json:"for_chat,omitempty"` // 0: a client without Telegram, never messaged
+	ForPlan     string `json:"for_plan,omitempty"`
 }
 
 const stateTTL = 24 * time.Hour
+
+// forClient is the client the practice is booking for (ForClient).
+func (s state) forClient() tori.Client {
+	return tori.Client{ID: s.ForClient, ChatID: s.ForChat, Name: s.ForName, Username: s.ForUsername, Lang: s.ForLang}
+}
+
+// forKept is s with only the practice's booking flow kept (a new series plan's stamp).
+func (s state) forKept(plan string) state {
+	return state{ForToken: s.ForToken, ForClient: s.ForClient, ForUsername: s.ForUsername, ForName: s.ForName, ForLang: s.ForLang, ForChat: s.ForChat, ForPlan: plan}
+}
 
 func (b *Bot) loadState(ctx context.Context, chat int64) state {
 	raw, err := b.store.ChatState(ctx, chat)
@@ -72,7 +96,8 @@ func WantsState(in Input) bool {
 	switch {
 	case in.Data != "":
 		v, _, _ := strings.Cut(in.Data, ":")
-		return v == vTime || v == vRescheduleTm || v == vAbandon || v == vOfferPass || v == vPrivacyErase || v == vPrivacyEraseDo
+		return v == vTime || v == vRescheduleTm || v == vAbandon || v == vOfferPass || v == vPrivacyErase || v == vPrivacyEraseDo ||
+			forReadsState[v]
 	}
 	// A message, not a command, is read in the light of the flow it is in
 	// (or is an admin's note); /cancel drops a note.

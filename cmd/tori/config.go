@@ -77,6 +77,9 @@ type fileConfig struct {
 		InviteValid string `yaml:"invite_valid"`
 		CountryCode string `yaml:"country_code"`
 	} `yaml:"clients"`
+	PracticeBookings struct {
+		PayWithin string `yaml:"pay_within"`
+	} `yaml:"practice_bookings"`
 	Privacy struct {
 		KeepPersonal     string `yaml:"keep_personal"`
 		KeepMoneyRecords string `yaml:"keep_money_records"`
@@ -252,6 +255,9 @@ func readSettings(f *fileConfig, p *tori.Practice) error {
 		return err
 	}
 	if err := readClients(f, &p.Clients); err != nil {
+		return err
+	}
+	if err := readPracticeBookings(f, &p.PracticeBookings); err != nil {
 		return err
 	}
 	return readPrivacy(f, &p.Privacy)

@@ -85,7 +85,7 @@ func FuzzParsePractice(f *testing.F) {
 var (
 	// namesLineOrField: an error message points at a line, or at a
 	// top-level section of the file (fields are written section.field).
-	namesLineOrField = regexp.MustCompile(`\bline \d+\b|\b(practice|policy|reminders|agenda|refunds|waitlist|series|therapists|services|staff)\b`)
+	namesLineOrField = regexp.MustCompile(`\bline \d+\b|\b(practice|policy|reminders|agenda|refunds|waitlist|series|practice_bookings|therapists|services|staff)\b`)
 	quotedValue      = regexp.MustCompile("(?s)`[^`]*`")
 	// yamlListLine continues yaml.v3's "unmarshal errors:" list.
 	yamlListLine = regexp.MustCompile(`^  line \d+: `)

@@ -83,6 +83,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"BadCountryCode", `country_code: "972"`, `country_code: "+0972"`, `clients.country_code "0972" is not a calling code`},
 		{"SeriesPayBeforeTooLong", "pay_before: 72h", "pay_before: 40d", `series.pay_before is 40d: use a duration from 1h to 28d`},
 		{"SeriesPayBeforeNotADuration", "pay_before: 72h", "pay_before: soon", `series.pay_before "soon" is not a duration`},
+		{"PayWithinTooLong", "pay_within: 24h", "pay_within: 30d", `practice_bookings.pay_within is 30d: use a duration from 1h to 14d`},
+		{"PayWithinNotDuration", "pay_within: 24h", "pay_within: a day", `practice_bookings.pay_within "a day" is not a duration`},
 		{"ZeroPersonal", "keep_personal: 24 months", "keep_personal: 0 days", `privacy.keep_personal must be at least a day`},
 	}
 	for _, tt := range tests {

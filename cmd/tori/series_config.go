@@ -41,3 +41,18 @@ func readSeries(f *fileConfig, sp *tori.SeriesPolicy) error {
 	sp.Ahead = d
 	return nil
 }
+
+// readPracticeBookings reads practice_bookings.*, over
+// tori.DefaultPracticeBookingPolicy.
+func readPracticeBookings(f *fileConfig, pb *tori.PracticeBookingPolicy) error {
+	*pb = tori.DefaultPracticeBookingPolicy()
+	if strings.TrimSpace(f.PracticeBookings.PayWithin) == "" {
+		return nil
+	}
+	d, err := duration("practice_bookings.pay_within", f.PracticeBookings.PayWithin, "24h")
+	if err != nil {
+		return err
+	}
+	pb.PayWithin = d
+	return nil
+}

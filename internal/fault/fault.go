@@ -11,6 +11,7 @@
 //	pay.before_capture        the capture is recorded as begun; PayPal not asked yet
 //	pay.after_capture         PayPal captured the money; nothing recorded yet
 //	pay.after_record          the capture is recorded and the booking confirmed; nobody told yet
+//	practice.after_hold       the practice's booking for a client holds its time; not confirmed yet
 //	notice.before_send        the client was answered and a notice to another chat (a therapist's)
 //	                          queued for the worker; the outbox has not sent it yet
 //	refund.before_issue       the refund is recorded as pending; PayPal not asked yet
