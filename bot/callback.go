@@ -182,14 +182,14 @@ var grammar = map[string][]argKind{
 
 	vAdminCancelRest:   {aAppt},
 	vAdminCancelRestDo: {aAppt, aStamp},
-	vForServices: {aToken},
-	vForService:  {aToken, aService},
-	vForWeek:     {aToken, aService, aTherapist, aDay},
-	vForDay:      {aToken, aService, aTherapist, aDay},
-	vForTime:     {aToken, aService, aTherapist, aTime},
-	vForBook:     {aToken, aService, aTherapist, aTime, aOpts},
-	vForNext:     {aAppt},
-	vForClient:   {aClient},
+	vForServices:       {aToken},
+	vForService:        {aToken, aService},
+	vForWeek:           {aToken, aService, aTherapist, aDay},
+	vForDay:            {aToken, aService, aTherapist, aDay},
+	vForTime:           {aToken, aService, aTherapist, aTime},
+	vForBook:           {aToken, aService, aTherapist, aTime, aOpts},
+	vForNext:           {aAppt},
+	vForClient:         {aClient},
 }
 
 // Action is parsed callback data.
