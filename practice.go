@@ -34,6 +34,9 @@ type Therapist struct {
 	Lang        string  // language of the messages they get; default the practice's
 	Hours       WeeklyHours
 	DaysOff     []Date
+	// BusyCalendars are the therapist's own calendars: their events are
+	// busy times no client may book.
+	BusyCalendars []BusyCalendar
 }
 
 // OffOn reports whether d is one of the therapist's days off.
@@ -105,6 +108,7 @@ type Practice struct {
 	Waitlist     WaitlistPolicy
 	Privacy      PrivacyPolicy // how long personal details and money records are kept
 	Series       SeriesPolicy  // how far series of standing sessions go
+	Busy         BusyPolicy    // how the therapists' own calendars are read
 	// Staff are Telegram ids that manage every therapist (a receptionist,
 	// the clinic's owner); each therapist manages their own calendar.
 	Staff []int64
@@ -258,6 +262,7 @@ func (p *Practice) Validate() error {
 	for _, check := range []func() error{
 		p.validateHeader, p.validateWorker, p.Privacy.Validate, p.validateWaitlist,
 		p.validateTherapists, p.validateServices, p.Series.Validate,
+		func() error { return p.Busy.validate(p.Therapists) },
 	} {
 		if err := check(); err != nil {
 			return err
@@ -275,6 +280,7 @@ func (p *Practice) fillDefaults() {
 	}
 	p.Privacy = p.Privacy.withDefaults()
 	p.Series.fillDefaults()
+	p.Busy.fillDefaults()
 
 	def := DefaultWaitlistPolicy()
 	p.Waitlist.OfferWindow = cmp.Or(p.Waitlist.OfferWindow, def.OfferWindow)

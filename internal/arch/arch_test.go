@@ -22,13 +22,14 @@ var rooms = map[string][]string{
 	"helpers":   {"internal/bidi", "internal/fault"},
 	"metrics":   {"metrics"},
 	"ical":      {"ical"},
+	"busy":      {"busy"},
 	"storage":   {"storage"},
 	"payments":  {"payments"},
 	"scheduler": {"scheduler"},
 	"bot":       {"bot"},
 	"telegram":  {"telegram"},
 	"web":       {"web"},
-	"fakes":     {"telegram/telegramtest", "payments/paypaltest", "storage/storagetest", "internal/testpractice", "internal/logtest"},
+	"fakes":     {"telegram/telegramtest", "payments/paypaltest", "storage/storagetest", "internal/testpractice", "internal/logtest", "busy/busytest"},
 	"wiring":    {"cmd/tori", "internal/preview"},
 	"suites":    {"faults", "internal/arch"},
 }
@@ -41,6 +42,7 @@ var arrows = map[string][]string{
 	"helpers":   nil,
 	"metrics":   {"root"},
 	"ical":      {"root"},
+	"busy":      {"root"},
 	"storage":   {"helpers", "root"},
 	"payments":  {"metrics", "root"},
 	"scheduler": {"metrics", "root"},
@@ -48,7 +50,7 @@ var arrows = map[string][]string{
 	"telegram":  {"bot", "metrics", "helpers", "root"},
 	"web":       {"bot", "ical", "storage", "helpers", "root"},
 	"fakes":     {"storage", "root"},
-	"wiring":    {"web", "telegram", "bot", "scheduler", "payments", "storage", "metrics", "fakes", "helpers", "root"},
+	"wiring":    {"web", "telegram", "bot", "scheduler", "payments", "storage", "busy", "metrics", "fakes", "helpers", "root"},
 	"suites":    nil,
 }
 
