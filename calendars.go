@@ -86,7 +86,7 @@ func (b *BusyPolicy) fillDefaults() {
 	}
 }
 
-// Validate checks the policy and each therapist's calendars.
+// validate checks the policy and each therapist's calendars.
 func (b BusyPolicy) validate(ts []Therapist) error {
 	if b.Every < time.Minute || b.Every > 24*time.Hour {
 		return Errorf(EINVALID, "busy_calendars.every is %s: use a duration from 1m to 24h, such as 5m", b.Every)

@@ -47,15 +47,17 @@ type Fetched struct {
 // http(s) is refused.
 func URL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" {
-		return "", tori.Errorf(tori.EINVALID, "the calendar's address is not a web address: paste the whole address, starting with https://")
+	if err == nil && u.Scheme != "" {
+		switch strings.ToLower(u.Scheme) {
+		case "webcal", "webcals":
+			u.Scheme = "https"
+		case "http", "https":
+		default:
+			return "", tori.Errorf(tori.EINVALID, "the calendar's address starts with %s://: use its https:// (or webcal://) address", u.Scheme)
+		}
 	}
-	switch strings.ToLower(u.Scheme) {
-	case "webcal", "webcals":
-		u.Scheme = "https"
-	case "http", "https":
-	default:
-		return "", tori.Errorf(tori.EINVALID, "the calendar's address starts with %s://: use its https:// (or webcal://) address", u.Scheme)
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return "", tori.Errorf(tori.EINVALID, "the calendar's address is not a web address: paste the whole address, starting with https://")
 	}
 	return u.String(), nil
 }

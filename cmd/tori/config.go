@@ -68,7 +68,8 @@ type fileConfig struct {
 		MaxOccurrences int    `yaml:"max_occurrences"`
 		Ahead          string `yaml:"ahead"`
 	} `yaml:"series"`
-	Privacy struct {
+	BusyCalendars busyCalendarsConfig `yaml:"busy_calendars"`
+	Privacy       struct {
 		KeepPersonal     string `yaml:"keep_personal"`
 		KeepMoneyRecords string `yaml:"keep_money_records"`
 		ExportNotes      *bool  `yaml:"export_notes"`
@@ -80,6 +81,8 @@ type fileConfig struct {
 		Language    string              `yaml:"language"`
 		Hours       map[string][]string `yaml:"hours"`
 		DaysOff     []string            `yaml:"days_off"`
+		// BusyCalendars are the therapist's own calendars (busy_config.go).
+		BusyCalendars []busyCalendarConfig `yaml:"busy_calendars"`
 	} `yaml:"therapists"`
 	Services []struct {
 		ID             string   `yaml:"id"`
@@ -240,6 +243,9 @@ func readSettings(f *fileConfig, p *tori.Practice) error {
 	if err := readSeries(f, &p.Series); err != nil {
 		return err
 	}
+	if err := readBusyPolicy(f, &p.Busy); err != nil {
+		return err
+	}
 	return readPrivacy(f, &p.Privacy)
 }
 
@@ -256,6 +262,10 @@ func readTherapists(f *fileConfig, p *tori.Practice) error {
 				return tori.WrapError(tori.EINVALID, err, "therapists[%d].days_off: %s", i, tori.ErrorMessage(err))
 			}
 			t.DaysOff = append(t.DaysOff, days...)
+		}
+		var err error
+		if t.BusyCalendars, err = readBusyCalendars(i, ft.BusyCalendars); err != nil {
+			return err
 		}
 		p.Therapists = append(p.Therapists, t)
 	}
