@@ -10,6 +10,7 @@
 package busy
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -84,8 +85,12 @@ type reader struct {
 	from, to time.Time
 	zones    *zones
 	owners   map[string]bool
-	out      []tori.Interval
+	out      []span
 }
+
+// span is an occurrence in Unix nanoseconds, half the size of a
+// tori.Interval to sort (a feed of weekly events has 100,000 a year).
+type span struct{ start, end int64 }
 
 // owners are the addresses whose declines count: the configured ones, and
 // a Google calendar's name when it is an address.
@@ -169,18 +174,27 @@ func (r *reader) declined(e *component) bool {
 	return false
 }
 
-// merge sorts intervals and joins those that overlap or touch.
-func merge(in []tori.Interval) []tori.Interval {
-	slices.SortFunc(in, func(a, b tori.Interval) int { return a.Start.Compare(b.Start) })
+// merge sorts spans and joins those that overlap or touch.
+func merge(in []span) []tori.Interval {
+	slices.SortFunc(in, func(a, b span) int { return cmp.Compare(a.start, b.start) })
 	var out []tori.Interval
-	for _, iv := range in {
-		if n := len(out); n > 0 && !iv.Start.After(out[n-1].End) {
-			if iv.End.After(out[n-1].End) {
-				out[n-1].End = iv.End
-			}
+	var cur span
+	for i, sp := range in {
+		if i > 0 && sp.start <= cur.end {
+			cur.end = max(cur.end, sp.end)
 			continue
 		}
-		out = append(out, iv)
+		if i > 0 {
+			out = append(out, interval(cur))
+		}
+		cur = sp
+	}
+	if len(in) > 0 {
+		out = append(out, interval(cur))
 	}
 	return out
+}
+
+func interval(s span) tori.Interval {
+	return tori.Interval{Start: time.Unix(0, s.start).UTC(), End: time.Unix(0, s.end).UTC()}
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/teambition/rrule-go"
-	"github.com/tori-bot/tori"
 )
 
 // length is how long an occurrence lasts: nominal days (kept in wall
@@ -53,9 +52,9 @@ func (r *reader) event(e *component, replaced, replacedDays map[time.Time]bool) 
 		if exInstants[in] || replaced[in] || exDays[day] || replacedDays[day] {
 			continue
 		}
-		iv := tori.Interval{Start: in, End: l.end(w, start.zone)}
-		if iv.End.After(r.from) && iv.Start.Before(r.to) && iv.End.After(iv.Start) {
-			r.out = append(r.out, iv)
+		end := l.end(w, start.zone)
+		if end.After(r.from) && in.Before(r.to) && end.After(in) {
+			r.out = append(r.out, span{in.UnixNano(), end.UnixNano()})
 		}
 	}
 }
@@ -93,7 +92,7 @@ func (r *reader) occurrences(e *component, start when, lo, hi time.Time) []time.
 		walls = append(walls, start.wall)
 	}
 	for _, p := range rules {
-		rule, err := r.rule(p.value, start)
+		rule, err := r.rule(p.value, start, lo)
 		if err != nil {
 			// A rule rrule-go cannot read: its first occurrence still blocks.
 			walls = append(walls, start.wall)
@@ -122,7 +121,7 @@ func (r *reader) occurrences(e *component, start when, lo, hi time.Time) []time.
 // rule reads an RRULE for expansion in wall time: X- and unknown parts
 // dropped, UNTIL read here (a UTC UNTIL in the event's wall time, a DATE
 // UNTIL to the end of its day, which rrule-go would drop).
-func (r *reader) rule(value string, start when) (*rrule.RRule, error) {
+func (r *reader) rule(value string, start when, lo time.Time) (*rrule.RRule, error) {
 	var parts []string
 	var until time.Time
 	for _, part := range strings.Split(strings.ToUpper(strings.TrimSpace(value)), ";") {
@@ -139,9 +138,21 @@ func (r *reader) rule(value string, start when) (*rrule.RRule, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt.Dtstart = start.wall
+	opt.Dtstart = skipAhead(opt, start.wall, lo)
 	opt.Until = until
 	return rrule.NewRRule(*opt)
+}
+
+// skipAhead moves the start of a daily or weekly rule without a COUNT
+// forward by whole periods to just before lo: the rule repeats the same
+// from there, and rrule-go's cost grows with the periods from its start.
+func skipAhead(opt *rrule.ROption, start, lo time.Time) time.Time {
+	days := map[rrule.Frequency]int{rrule.DAILY: 1, rrule.WEEKLY: 7}[opt.Freq] * max(opt.Interval, 1)
+	if days == 0 || opt.Count != 0 || lo.Sub(start) < time.Duration(2*days)*24*time.Hour {
+		return start
+	}
+	periods := int(lo.Sub(start).Hours()/24) / days
+	return start.AddDate(0, 0, (periods-1)*days)
 }
 
 // knownRulePart are the RRULE parts rrule-go reads.
