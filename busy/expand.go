@@ -98,7 +98,7 @@ func (r *reader) occurrences(e *component, start when, lo, hi time.Time) []time.
 			walls = append(walls, start.wall)
 			continue
 		}
-		walls = append(walls, rule.Between(lo, hi, true)...)
+		walls = append(walls, between(rule, lo, hi)...)
 	}
 
 	for _, p := range e.all("RDATE") {
@@ -116,6 +116,29 @@ func (r *reader) occurrences(e *component, start when, lo, hi time.Time) []time.
 		}
 	}
 	return walls
+}
+
+// Bounds on one rule's expansion: a feed is untrusted, and a rule such as
+// FREQ=SECONDLY would otherwise cost millions of occurrences.
+const (
+	maxOccurrences = 5000   // kept in the window (a daily rule has 365 a year)
+	maxSteps       = 200000 // occurrences walked to reach and cross the window
+)
+
+// between is rule's occurrences in [lo, hi], at most maxOccurrences.
+func between(rule *rrule.RRule, lo, hi time.Time) []time.Time {
+	var out []time.Time
+	next := rule.Iterator()
+	for step := 0; step < maxSteps && len(out) < maxOccurrences; step++ {
+		t, ok := next()
+		if !ok || t.After(hi) {
+			break
+		}
+		if !t.Before(lo) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // rule reads an RRULE for expansion in wall time: X- and unknown parts

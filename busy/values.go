@@ -73,50 +73,56 @@ func parseWhens(p prop, zones *zones, start when) ([]when, error) {
 func parseDuration(s string) (days int, exact time.Duration, err error) {
 	orig := s
 	sign := 1
-	switch {
-	case strings.HasPrefix(s, "-"):
-		sign, s = -1, s[1:]
-	case strings.HasPrefix(s, "+"):
-		s = s[1:]
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		sign, s = -1, rest
 	}
+	s = strings.TrimPrefix(s, "+")
 	s, ok := strings.CutPrefix(s, "P")
 	if !ok || s == "" {
 		return 0, 0, fmt.Errorf("busy: duration %q: want P...", orig)
 	}
 
+	// Each number and its unit; T starts the time part.
 	inTime := false
 	num := ""
 	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
 			num += string(r)
-			continue
 		case r == 'T':
 			inTime = true
-			continue
-		}
-		n, err := strconv.Atoi(num)
-		if err != nil {
-			return 0, 0, fmt.Errorf("busy: duration %q: %w", orig, err)
-		}
-		num = ""
-		switch {
-		case r == 'W' && !inTime:
-			days += 7 * n
-		case r == 'D' && !inTime:
-			days += n
-		case r == 'H' && inTime:
-			exact += time.Duration(n) * time.Hour
-		case r == 'M' && inTime:
-			exact += time.Duration(n) * time.Minute
-		case r == 'S' && inTime:
-			exact += time.Duration(n) * time.Second
 		default:
-			return 0, 0, fmt.Errorf("busy: duration %q: unexpected %q", orig, r)
+			n, err := strconv.Atoi(num)
+			if err != nil {
+				return 0, 0, fmt.Errorf("busy: duration %q: %w", orig, err)
+			}
+			num = ""
+			d, e, ok := durationPart(n, r, inTime)
+			if !ok {
+				return 0, 0, fmt.Errorf("busy: duration %q: unexpected %q", orig, r)
+			}
+			days, exact = days+d, exact+e
 		}
 	}
 	if num != "" {
 		return 0, 0, fmt.Errorf("busy: duration %q: a number without a unit", orig)
 	}
 	return sign * days, time.Duration(sign) * exact, nil
+}
+
+// durationPart is n of unit u: weeks and days before T, hours, minutes and seconds after.
+func durationPart(n int, u rune, inTime bool) (days int, exact time.Duration, ok bool) {
+	switch {
+	case u == 'W' && !inTime:
+		return 7 * n, 0, true
+	case u == 'D' && !inTime:
+		return n, 0, true
+	case u == 'H' && inTime:
+		return 0, time.Duration(n) * time.Hour, true
+	case u == 'M' && inTime:
+		return 0, time.Duration(n) * time.Minute, true
+	case u == 'S' && inTime:
+		return 0, time.Duration(n) * time.Second, true
+	}
+	return 0, 0, false
 }

@@ -20,6 +20,7 @@ SUMMARY:סופרוויז'ן
 TRANSP:OPAQUE
 END:VEVENT
 `)
+
 	add(Google, "google-utc", `BEGIN:VEVENT
 DTSTART:20261209T120000Z
 DTEND:20261209T130000Z
@@ -27,6 +28,7 @@ UID:utc1@google.com
 SUMMARY:Doctor
 END:VEVENT
 `)
+
 	add(Google, "google-weekly-count", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261208T090000
 DTEND;TZID=Asia/Jerusalem:20261208T093000
@@ -35,6 +37,7 @@ UID:count1@google.com
 SUMMARY:Gym
 END:VEVENT
 `)
+
 	add(Google, "google-until-date", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261210T070000
 DTEND;TZID=Asia/Jerusalem:20261210T073000
@@ -43,6 +46,7 @@ UID:untildate@google.com
 SUMMARY:School run
 END:VEVENT
 `)
+
 	add(Google, "google-until-utc", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261213T070000
 DTEND;TZID=Asia/Jerusalem:20261213T073000
@@ -51,6 +55,7 @@ UID:untilutc@google.com
 SUMMARY:School run
 END:VEVENT
 `)
+
 	add(Google, "google-interval", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261207T200000
 DTEND;TZID=Asia/Jerusalem:20261207T210000
@@ -59,6 +64,7 @@ UID:interval@google.com
 SUMMARY:Choir
 END:VEVENT
 `)
+
 	add(Google, "google-byday-ordinal", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261210T113000
 DTEND;TZID=Asia/Jerusalem:20261210T123000
@@ -74,6 +80,7 @@ UID:lastfriday@google.com
 SUMMARY:Market
 END:VEVENT
 `)
+
 	add(Google, "google-bymonthday", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261215T190000
 DTEND;TZID=Asia/Jerusalem:20261215T200000
@@ -82,6 +89,7 @@ UID:monthday@google.com
 SUMMARY:Book club
 END:VEVENT
 `)
+
 	add(Google, "google-bysetpos", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261231T160000
 DTEND;TZID=Asia/Jerusalem:20261231T170000
@@ -90,6 +98,7 @@ UID:setpos@google.com
 SUMMARY:Accounts
 END:VEVENT
 `)
+
 	add(Google, "google-exdate", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261213T100000
 DTEND;TZID=Asia/Jerusalem:20261213T110000
@@ -99,6 +108,7 @@ UID:exdate@google.com
 SUMMARY:Pilates
 END:VEVENT
 `)
+
 	add(Google, "google-exdate-date", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261213T120000
 DTEND;TZID=Asia/Jerusalem:20261213T123000
@@ -108,6 +118,7 @@ UID:exdatedate@google.com
 SUMMARY:Lunch
 END:VEVENT
 `)
+
 	add(Google, "google-rdate", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261214T160000
 DTEND;TZID=Asia/Jerusalem:20261214T170000
@@ -116,6 +127,7 @@ UID:rdate@google.com
 SUMMARY:Physio
 END:VEVENT
 `)
+
 	add(Google, "google-override", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261214T120000
 DTEND;TZID=Asia/Jerusalem:20261214T130000
@@ -132,6 +144,7 @@ SUMMARY:Dinner with Mom instead
 SEQUENCE:1
 END:VEVENT
 `)
+
 	add(Google, "google-cancelled-instance", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261216T170000
 DTEND;TZID=Asia/Jerusalem:20261216T180000
@@ -148,6 +161,7 @@ UID:cancelinst@google.com
 SUMMARY:Tennis
 END:VEVENT
 `)
+
 	add(Google, "google-all-day", `BEGIN:VEVENT
 DTSTART;VALUE=DATE:20261218
 DTEND;VALUE=DATE:20261220
@@ -156,6 +170,7 @@ SUMMARY:Eilat
 TRANSP:TRANSPARENT
 END:VEVENT
 `)
+
 	add(Google, "google-transparent", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261229T100000
 DTEND;TZID=Asia/Jerusalem:20261229T110000
@@ -164,6 +179,7 @@ SUMMARY:Reminder: call the plumber
 TRANSP:TRANSPARENT
 END:VEVENT
 `)
+
 	add(Google, "google-cancelled", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261229T120000
 DTEND;TZID=Asia/Jerusalem:20261229T130000
@@ -172,6 +188,7 @@ STATUS:CANCELLED
 SUMMARY:Dentist
 END:VEVENT
 `)
+
 	add(Google, "google-declined", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20261230T100000
 DTEND;TZID=Asia/Jerusalem:20261230T110000
@@ -191,6 +208,7 @@ UID:othersdeclined@google.com
 SUMMARY:Case meeting
 END:VEVENT
 `)
+
 	add(Google, "google-tori-feed", `BEGIN:VEVENT
 DTSTART:20261231T080000Z
 DTEND:20261231T085000Z
@@ -200,6 +218,7 @@ STATUS:CONFIRMED
 SUMMARY:Dana · Session
 END:VEVENT
 `)
+
 	add(Google, "google-dst", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20270319T083000
 DTEND;TZID=Asia/Jerusalem:20270319T093000
@@ -208,6 +227,7 @@ UID:dst@google.com
 SUMMARY:Swim
 END:VEVENT
 `)
+
 	add(Google, "google-floating", `BEGIN:VEVENT
 DTSTART:20270104T090000
 DTEND:20270104T100000
@@ -215,6 +235,7 @@ UID:floating@google.com
 SUMMARY:Floating
 END:VEVENT
 `)
+
 	add(Google, "google-duration", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20270105T090000
 DURATION:PT1H30M
@@ -222,6 +243,7 @@ UID:duration@google.com
 SUMMARY:Long one
 END:VEVENT
 `)
+
 	add(Google, "google-endless", `BEGIN:VEVENT
 DTSTART;TZID=Asia/Jerusalem:20200106T070000
 DTEND;TZID=Asia/Jerusalem:20200106T071500
@@ -245,6 +267,7 @@ X-MICROSOFT-CDO-BUSYSTATUS:BUSY
 X-MICROSOFT-CDO-IMPORTANCE:1
 END:VEVENT
 `)
+
 	add(Outlook, "outlook-free", `BEGIN:VEVENT
 DTSTART;TZID=Israel Standard Time:20261209T100000
 DTEND;TZID=Israel Standard Time:20261209T110000
@@ -254,6 +277,7 @@ TRANSP:OPAQUE
 X-MICROSOFT-CDO-BUSYSTATUS:FREE
 END:VEVENT
 `)
+
 	add(Outlook, "outlook-tentative", `BEGIN:VEVENT
 DTSTART;TZID=Israel Standard Time:20261210T100000
 DTEND;TZID=Israel Standard Time:20261210T110000
@@ -263,6 +287,7 @@ TRANSP:OPAQUE
 X-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE
 END:VEVENT
 `)
+
 	add(Outlook, "outlook-custom-zone", `BEGIN:VEVENT
 DTSTART;TZID="(UTC+02:00) Jerusalem":20270318T100000
 DTEND;TZID="(UTC+02:00) Jerusalem":20270318T110000
@@ -272,6 +297,7 @@ SUMMARY:Busy
 X-MICROSOFT-CDO-BUSYSTATUS:BUSY
 END:VEVENT
 `)
+
 	add(Outlook, "outlook-exdate", `BEGIN:VEVENT
 DTSTART;TZID=Israel Standard Time:20261214T150000
 DTEND;TZID=Israel Standard Time:20261214T160000
@@ -282,6 +308,7 @@ SUMMARY:Busy
 X-MICROSOFT-CDO-BUSYSTATUS:BUSY
 END:VEVENT
 `)
+
 	add(Outlook, "outlook-all-day-free", `BEGIN:VEVENT
 DTSTART;VALUE=DATE:20261231
 DTEND;VALUE=DATE:20270101
@@ -307,6 +334,7 @@ SEQUENCE:0
 X-APPLE-STRUCTURED-LOCATION;VALUE=URI;X-APPLE-RADIUS=70;X-TITLE="School\\nHerzl 1":geo:32.08,34.78
 END:VEVENT
 `)
+
 	add(ICloud, "icloud-all-day", `BEGIN:VEVENT
 CREATED:20261130T091500Z
 UID:7A1B2C3D-1A2B-4C5D-8E9F-0A1B2C3D4E5F
@@ -317,6 +345,7 @@ DTSTART;VALUE=DATE:20270106
 DTSTAMP:20261130T091516Z
 END:VEVENT
 `)
+
 	add(ICloud, "icloud-mozilla-zone", `BEGIN:VEVENT
 UID:8B1B2C3D-1A2B-4C5D-8E9F-0A1B2C3D4E5F
 DTSTART;TZID=/mozilla.org/20050126_1/Asia/Jerusalem:20261215T080000
@@ -324,6 +353,7 @@ DTEND;TZID=/mozilla.org/20050126_1/Asia/Jerusalem:20261215T083000
 SUMMARY:Imported from Thunderbird
 END:VEVENT
 `)
+
 	add(ICloud, "icloud-lowercase", `begin:VEVENT
 uid:9C1B2C3D-1A2B-4C5D-8E9F-0A1B2C3D4E5F
 dtstart;tzid=Asia/Jerusalem:20261216T080000
