@@ -111,3 +111,28 @@ func (b BusyPolicy) validate(ts []Therapist) error {
 	}
 	return nil
 }
+
+// BusyImport is one read of a therapist's calendar that changed: its busy
+// times (start and end only) and what its address said of them, to ask
+// "has it changed?" next time.
+type BusyImport struct {
+	Source       string // BusyCalendar.Source
+	Intervals    []Interval
+	ETag         string
+	LastModified string
+}
+
+// BusyState is what is kept of a calendar's last good read.
+type BusyState struct {
+	ETag, LastModified string
+	At                 time.Time // when it was last replaced (zero: never)
+	Count              int       // busy intervals kept
+}
+
+// BusyOverlap is a busy time newly imported over a live hold or booking:
+// the booking stays (an import never cancels one), and the therapist is
+// told.
+type BusyOverlap struct {
+	Busy          Interval
+	AppointmentID string
+}
