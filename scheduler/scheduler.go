@@ -95,6 +95,8 @@ type Config struct {
 	Log     *slog.Logger     // default slog.Default()
 	Lease   time.Duration    // how long a claim lasts (default 2 minutes)
 	Batch   int              // items claimed per queue per run (default 100)
+	// Calendars reads the therapists' own calendars (busy.go); nil reads none.
+	Calendars CalendarReader
 }
 
 // Worker runs the jobs.
@@ -160,6 +162,8 @@ func (w *Worker) jobs() []job {
 		{"retention", "@every 10m", w.retain, true},
 		{"series", "@every 1m", w.extendSeries, false},
 		{"seriesend", "@every 10m", w.askSeriesEnds, true},
+		// Each calendar is read every busy_calendars.every; the job only looks often.
+		{"calendars", "@every 30s", w.pollCalendars, true},
 	}
 }
 

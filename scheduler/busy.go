@@ -1,0 +1,97 @@
+package scheduler
+
+import (
+	"context"
+	"time"
+
+	"github.com/tori-bot/tori"
+)
+
+// CalendarReader reads one of a therapist's own calendars over [from, to),
+// asking with prev's validators whether it changed: unchanged (nothing to
+// write), or its busy times. Its errors are tori errors whose message a
+// therapist can act on. The wiring makes one of package busy.
+type CalendarReader func(ctx context.Context, t tori.Therapist, c tori.BusyCalendar, prev tori.BusyState, from, to time.Time) (imp tori.BusyImport, unchanged bool, err error)
+
+// BusyStore is what the calendar poll needs of storage; storage.Store
+// satisfies it.
+type BusyStore interface {
+	// BusyState returns what is kept of a calendar's last good read.
+	BusyState(ctx context.Context, tid, source string) (tori.BusyState, error)
+	// ReplaceBusy replaces a calendar's busy times in one atomic step and
+	// returns those newly over a live hold or booking.
+	ReplaceBusy(ctx context.Context, tid string, imp tori.BusyImport, now time.Time) ([]tori.BusyOverlap, error)
+}
+
+// pollCalendars reads each therapist's own calendars that are due (every
+// busy_calendars.every, once across workers) and replaces the busy times of
+// those that changed. A calendar that fails keeps its last good busy times.
+// It returns the calendars whose busy times were replaced.
+func (w *Worker) pollCalendars(ctx context.Context) (int, error) {
+	st, ok := w.cfg.Store.(BusyStore)
+	if w.cfg.Calendars == nil || !ok {
+		return 0, nil
+	}
+
+	p := w.cfg.Practice
+	n := 0
+	for _, t := range p.Therapists {
+		for _, c := range t.BusyCalendars {
+			if w.stopping(ctx) {
+				return n, nil
+			}
+			changed, err := w.pollCalendar(ctx, st, t, c)
+			if err != nil {
+				return n, err
+			}
+			if changed {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// pollCalendar reads one calendar if it is due; only a store error is
+// returned (a calendar that cannot be read is logged and tried again at
+// its next turn).
+func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapist, c tori.BusyCalendar) (bool, error) {
+	p := w.cfg.Practice
+	id := t.ID + ":" + c.Source()
+	due, err := w.cfg.Store.Claim(ctx, "busypoll", id, p.Busy.Every-time.Second)
+	if err != nil || !due {
+		return false, err
+	}
+
+	prev, err := st.BusyState(ctx, t.ID, c.Source())
+	if err != nil {
+		return false, err
+	}
+
+	// Over the booking horizon, from the start of today; read in full once
+	// a day, as the horizon's new day has no busy times yet.
+	now := w.now()
+	from := p.Today(now).At(0, p.Location)
+	to := p.LastBookableDay(now).AddDays(1).At(0, p.Location)
+	if prev.At.Before(from) {
+		prev.ETag, prev.LastModified = "", ""
+	}
+	imp, unchanged, err := w.cfg.Calendars(ctx, t, c, prev, from, to)
+	switch {
+	case err != nil:
+		w.cfg.Log.Warn("busy calendar not read; its last busy times stay", "therapist", t.ID, "source", c.Source(), "code", tori.ErrorCode(err), "why", tori.ErrorMessage(err))
+		return false, nil
+	case unchanged:
+		return false, nil
+	}
+
+	imp.Source = c.Source()
+	over, err := st.ReplaceBusy(ctx, t.ID, imp, now)
+	if err != nil {
+		return false, err
+	}
+	if len(over) > 0 {
+		w.cfg.Log.Info("busy calendar over bookings", "therapist", t.ID, "source", c.Source(), "bookings", len(over))
+	}
+	return true, nil
+}

@@ -1,0 +1,134 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/busy"
+	"github.com/tori-bot/tori/busy/busytest"
+)
+
+// busyFeed is a calendar with one event, Tuesday 1 December 11:00–12:00 in Jerusalem.
+const busyFeed = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x@google.com\r\n" +
+	"DTSTART;TZID=Asia/Jerusalem:20261201T110000\r\nDTEND;TZID=Asia/Jerusalem:20261201T120000\r\nSUMMARY:Doctor\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+
+// calendarEnv is env with Adi's own calendar at the fake host's /body.
+func calendarEnv(t *testing.T) (*env, *busytest.Server, tori.BusyCalendar) {
+	srv := busytest.New(t, false)
+	p := testPractice()
+	p.Therapists[0].BusyCalendars = []tori.BusyCalendar{{URL: srv.URL + "/body", AllDay: tori.AllDayBlock}}
+	e := newEnv(t, p)
+	e.worker.cfg.Calendars = busy.Reader(&busy.Fetcher{Client: srv.Client()}, p.Location)
+	return e, srv, p.Therapists[0].BusyCalendars[0]
+}
+
+// TestPollCalendars: a calendar is read every busy_calendars.every; its
+// busy time refuses a hold; an unchanged one is a 304 and no write; a
+// failed read keeps the busy times; a changed one replaces them; a new day
+// reads it in full.
+func TestPollCalendars(t *testing.T) {
+	ctx := context.Background()
+	e, srv, cal := calendarEnv(t)
+	srv.SetBody([]byte(busyFeed))
+	tue := mon.AddDays(1)
+
+	if n := e.run(e.worker.pollCalendars); n != 1 {
+		t.Fatalf("first poll replaced %d calendars, want 1", n)
+	}
+	if _, err := e.bookings.Hold(ctx, client(101), "talk", "adi", e.clock.At(tue, "11:00"), 0); tori.ErrorCode(err) != tori.ECONFLICT {
+		t.Fatalf("a hold over the busy time = %v, want ECONFLICT", err)
+	}
+	first, _ := e.store.BusyState(ctx, "adi", cal.Source())
+
+	// Not due yet, then due and unchanged: one 304, nothing written.
+	if n := e.run(e.worker.pollCalendars); n != 0 {
+		t.Fatalf("a poll before every: %d", n)
+	}
+	e.clock.Add(e.p.Busy.Every)
+	mustClaimLapse(t, e, cal)
+	if n := e.run(e.worker.pollCalendars); n != 0 {
+		t.Fatalf("an unchanged calendar replaced %d", n)
+	}
+	if full, not := srv.Answers("/body"); full != 1 || not != 1 {
+		t.Fatalf("the host sent %d bodies and %d 304s, want 1 and 1", full, not)
+	}
+	if st, _ := e.store.BusyState(ctx, "adi", cal.Source()); !st.At.Equal(first.At) {
+		t.Fatalf("an unchanged read wrote its state: %v, was %v", st.At, first.At)
+	}
+
+	// A failed read (a sign-in page) keeps the busy time.
+	srv.SetBody([]byte("<html>Sign in</html>"))
+	e.clock.Add(e.p.Busy.Every)
+	mustClaimLapse(t, e, cal)
+	e.run(e.worker.pollCalendars)
+	if _, err := e.bookings.Hold(ctx, client(102), "talk", "adi", e.clock.At(tue, "11:00"), 0); tori.ErrorCode(err) != tori.ECONFLICT {
+		t.Fatalf("after a failed read, a hold over the busy time = %v, want ECONFLICT", err)
+	}
+
+	// The event deleted: the time is free.
+	srv.SetBody([]byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"))
+	e.clock.Add(e.p.Busy.Every)
+	mustClaimLapse(t, e, cal)
+	if n := e.run(e.worker.pollCalendars); n != 1 {
+		t.Fatalf("a changed calendar replaced %d, want 1", n)
+	}
+	if _, err := e.bookings.Hold(ctx, client(103), "talk", "adi", e.clock.At(tue, "11:00"), 0); err != nil {
+		t.Fatalf("a hold once the event is gone: %v", err)
+	}
+
+	// The next day, the same calendar is read in full (the horizon has a new day).
+	e.clock.Set(e.clock.At(tue, "08:00"))
+	mustClaimLapse(t, e, cal)
+	e.run(e.worker.pollCalendars)
+	if full, _ := srv.Answers("/body"); full != 4 {
+		t.Fatalf("the host sent %d bodies, want 4 (the new day's read in full)", full)
+	}
+}
+
+// mustClaimLapse drops the poll's claim of cal, as its lease (every) would
+// run out in Redis while the test's clock moves by itself.
+func mustClaimLapse(t *testing.T, e *env, cal tori.BusyCalendar) {
+	t.Helper()
+	if err := e.store.Forget(context.Background(), "busypoll", "adi:"+cal.Source()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkBusyPoll is a poll of 100 therapists whose calendars are
+// unchanged: a conditional request each (a 304) and no Redis write but
+// the poll's claim.
+func BenchmarkBusyPoll(b *testing.B) {
+	ctx := context.Background()
+	srv := busytest.New(b, false)
+	srv.SetBody(busytest.All(busytest.Google))
+	p := testPractice()
+	base := p.Therapists[0]
+	p.Therapists = nil
+	for i := range 100 {
+		t := base
+		t.ID = fmt.Sprintf("t%d", i)
+		t.BusyCalendars = []tori.BusyCalendar{{URL: fmt.Sprintf("%s/body?t=%d", srv.URL, i), AllDay: tori.AllDayBlock}}
+		p.Therapists = append(p.Therapists, t)
+	}
+	e := newEnv(b, p)
+	e.worker.cfg.Calendars = busy.Reader(&busy.Fetcher{Client: srv.Client()}, p.Location)
+	if n := e.run(e.worker.pollCalendars); n != 100 {
+		b.Fatalf("first poll replaced %d, want 100", n)
+	}
+
+	for b.Loop() {
+		b.StopTimer()
+		for _, t := range p.Therapists {
+			e.store.Forget(ctx, "busypoll", t.ID+":"+t.BusyCalendars[0].Source())
+		}
+		b.StartTimer()
+		if n := e.run(e.worker.pollCalendars); n != 0 {
+			b.Fatalf("an unchanged poll replaced %d", n)
+		}
+	}
+	if _, not := srv.Answers("/body"); not < 100 {
+		b.Fatalf("%d 304s", not)
+	}
+}
