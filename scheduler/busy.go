@@ -21,6 +21,8 @@ type BusyStore interface {
 	// ReplaceBusy replaces a calendar's busy times in one atomic step and
 	// returns those newly over a live hold or booking.
 	ReplaceBusy(ctx context.Context, tid string, imp tori.BusyImport, now time.Time) ([]tori.BusyOverlap, error)
+	// BusySources returns the sources a therapist has busy times from.
+	BusySources(ctx context.Context, tid string) ([]string, error)
 }
 
 // pollCalendars reads each therapist's own calendars that are due (every
@@ -31,6 +33,13 @@ func (w *Worker) pollCalendars(ctx context.Context) (int, error) {
 	st, ok := w.cfg.Store.(BusyStore)
 	if w.cfg.Calendars == nil || !ok {
 		return 0, nil
+	}
+
+	if !w.calendarsCleared.Load() {
+		if err := w.clearOldCalendars(ctx, st); err != nil {
+			return 0, err
+		}
+		w.calendarsCleared.Store(true)
 	}
 
 	p := w.cfg.Practice
@@ -94,4 +103,30 @@ func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapis
 		w.cfg.Log.Info("busy calendar over bookings", "therapist", t.ID, "source", c.Source(), "bookings", len(over))
 	}
 	return true, nil
+}
+
+// clearOldCalendars frees the busy times of calendars no longer in
+// tori.yaml (which changes only with a restart, so once a process).
+func (w *Worker) clearOldCalendars(ctx context.Context, st BusyStore) error {
+	for _, t := range w.cfg.Practice.Therapists {
+		kept := map[string]bool{}
+		for _, c := range t.BusyCalendars {
+			kept[c.Source()] = true
+		}
+		sources, err := st.BusySources(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+
+		for _, src := range sources {
+			if kept[src] {
+				continue
+			}
+			if _, err := st.ReplaceBusy(ctx, t.ID, tori.BusyImport{Source: src}, w.now()); err != nil {
+				return err
+			}
+			w.cfg.Log.Info("busy calendar no longer configured: its busy times are freed", "therapist", t.ID, "source", src)
+		}
+	}
+	return nil
 }

@@ -132,3 +132,24 @@ func BenchmarkBusyPoll(b *testing.B) {
 		b.Fatalf("%d 304s", not)
 	}
 }
+
+// TestPollClearsOldCalendars: a calendar taken out of tori.yaml frees its
+// busy times at the worker's first poll.
+func TestPollClearsOldCalendars(t *testing.T) {
+	ctx := context.Background()
+	e, srv, _ := calendarEnv(t)
+	srv.SetBody([]byte(busyFeed))
+	e.run(e.worker.pollCalendars)
+
+	// The same store, a new worker whose tori.yaml has no calendar.
+	p := testPractice()
+	e2 := newEnvOn(t, p, e.store)
+	e2.worker.cfg.Calendars = e.worker.cfg.Calendars
+	e2.run(e2.worker.pollCalendars)
+	if src, _ := e.store.BusySources(ctx, "adi"); len(src) != 0 {
+		t.Fatalf("sources = %v, want none", src)
+	}
+	if _, err := e.bookings.Hold(ctx, client(101), "talk", "adi", e.clock.At(mon.AddDays(1), "11:00"), 0); err != nil {
+		t.Fatalf("a hold where the old calendar was busy: %v", err)
+	}
+}

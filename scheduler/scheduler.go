@@ -103,6 +103,8 @@ type Config struct {
 type Worker struct {
 	cfg  Config
 	stop atomic.Bool // set at shutdown: jobs finish the item in hand and return
+	// calendarsCleared: the busy times of calendars no longer configured are freed (busy.go).
+	calendarsCleared atomic.Bool
 }
 
 // stopping reports whether the worker is shutting down (or ctx ended):
