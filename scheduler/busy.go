@@ -99,10 +99,23 @@ func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapis
 	if err != nil {
 		return false, err
 	}
-	if len(over) > 0 {
-		w.cfg.Log.Info("busy calendar over bookings", "therapist", t.ID, "source", c.Source(), "bookings", len(over))
-	}
+	w.tellOverlaps(ctx, over)
 	return true, nil
+}
+
+// tellOverlaps tells the therapist of each busy time newly over a live
+// hold or booking. ReplaceBusy returns each once; a notice Telegram does not
+// take is queued by the notifier, and one that cannot be sent is logged.
+func (w *Worker) tellOverlaps(ctx context.Context, over []tori.BusyOverlap) {
+	for _, o := range over {
+		a, err := w.cfg.Store.Appointment(ctx, o.AppointmentID)
+		if err == nil && w.cfg.Notify != nil {
+			err = w.cfg.Notify.BusyOverBooking(ctx, o, a)
+		}
+		if err != nil && tori.ErrorCode(err) != tori.ENOTFOUND {
+			w.cfg.Log.Warn("busy time over a booking not told", "appointment", o.AppointmentID, "err", err)
+		}
+	}
 }
 
 // clearOldCalendars frees the busy times of calendars no longer in

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tori-bot/tori"
@@ -151,5 +152,36 @@ func TestPollClearsOldCalendars(t *testing.T) {
 	}
 	if _, err := e.bookings.Hold(ctx, client(101), "talk", "adi", e.clock.At(mon.AddDays(1), "11:00"), 0); err != nil {
 		t.Fatalf("a hold where the old calendar was busy: %v", err)
+	}
+}
+
+// TestPollTellsBusyOverBooking: a busy time read over a booked session
+// leaves it booked and tells the therapist once, with the busy time and
+// the session; the calendar read again in full tells nothing more.
+func TestPollTellsBusyOverBooking(t *testing.T) {
+	ctx := context.Background()
+	e, srv, cal := calendarEnv(t)
+	tue := mon.AddDays(1)
+	a := e.book(client(101), "talk", e.clock.At(tue, "11:30"))
+	before := len(e.out.to(9001))
+
+	srv.SetBody([]byte(busyFeed))
+	e.run(e.worker.pollCalendars)
+	got := e.out.to(9001)[before:]
+	if len(got) != 1 || !strings.Contains(got[0].Text, "Your calendar has Tuesday 1 December 2026, 11:00–12:00 busy, over") ||
+		!strings.Contains(got[0].Text, "Client 101</a>'s session: Talk session, Tuesday 1 December 2026, 11:30–12:20") {
+		t.Fatalf("therapist was told:\n%s", texts(got))
+	}
+	if cur, err := e.store.Appointment(ctx, a.ID); err != nil || cur.Status != tori.StatusConfirmed {
+		t.Fatalf("the session after the import: %v, %v; want it confirmed still", cur.Status, err)
+	}
+
+	// Read in full again (the validators forgotten): the same busy time, no second notice.
+	e.clock.Add(e.p.Busy.Every)
+	mustClaimLapse(t, e, cal)
+	srv.SetBody([]byte(strings.Replace(busyFeed, "SUMMARY:Doctor", "SUMMARY:Doctor (moved room)", 1)))
+	e.run(e.worker.pollCalendars)
+	if n := len(e.out.to(9001)) - before; n != 1 {
+		t.Fatalf("therapist was told %d times, want once", n)
 	}
 }

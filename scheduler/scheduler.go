@@ -80,6 +80,9 @@ type Notifier interface {
 	// SeriesEnding asks the client of counted series sr, before its last
 	// session last, whether to continue, and tells the therapist it ends.
 	SeriesEnding(ctx context.Context, sr tori.Series, last tori.Appointment) error
+	// BusyOverBooking tells a's therapist that a busy time newly read from
+	// their own calendar lies over a's session (which stays booked).
+	BusyOverBooking(ctx context.Context, o tori.BusyOverlap, a tori.Appointment) error
 }
 
 // Config is everything the worker depends on.
