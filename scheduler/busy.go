@@ -23,6 +23,12 @@ type BusyStore interface {
 	ReplaceBusy(ctx context.Context, tid string, imp tori.BusyImport, now time.Time) ([]tori.BusyOverlap, error)
 	// BusySources returns the sources a therapist has busy times from.
 	BusySources(ctx context.Context, tid string) ([]string, error)
+	// BusyFailed records a failed read and returns since when reads fail;
+	// BusyToldStale reports whether this call is the one to tell of it;
+	// BusyRecovered ends the failures and reports whether they were told.
+	BusyFailed(ctx context.Context, tid, source string, now time.Time) (time.Time, error)
+	BusyToldStale(ctx context.Context, tid, source string) (bool, error)
+	BusyRecovered(ctx context.Context, tid, source string) (bool, error)
 }
 
 // pollCalendars reads each therapist's own calendars that are due (every
@@ -86,11 +92,16 @@ func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapis
 		prev.ETag, prev.LastModified = "", ""
 	}
 	imp, unchanged, err := w.cfg.Calendars(ctx, t, c, prev, from, to)
-	switch {
-	case err != nil:
+	if err != nil {
 		w.cfg.Log.Warn("busy calendar not read; its last busy times stay", "therapist", t.ID, "source", c.Source(), "code", tori.ErrorCode(err), "why", tori.ErrorMessage(err))
-		return false, nil
-	case unchanged:
+		return false, w.calendarFailed(ctx, st, t, c, err)
+	}
+	if !prev.FailingSince.IsZero() {
+		if err := w.calendarRecovered(ctx, st, t, c); err != nil {
+			return false, err
+		}
+	}
+	if unchanged {
 		return false, nil
 	}
 
@@ -101,6 +112,36 @@ func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapis
 	}
 	w.tellOverlaps(ctx, over)
 	return true, nil
+}
+
+// calendarFailed records a failed read, and tells the therapist once when
+// reads have failed for busy_calendars.stale_after.
+func (w *Worker) calendarFailed(ctx context.Context, st BusyStore, t tori.Therapist, c tori.BusyCalendar, why error) error {
+	since, err := st.BusyFailed(ctx, t.ID, c.Source(), w.now())
+	if err != nil || w.now().Sub(since) < w.cfg.Practice.Busy.StaleAfter {
+		return err
+	}
+	first, err := st.BusyToldStale(ctx, t.ID, c.Source())
+	if err != nil || !first || w.cfg.Notify == nil {
+		return err
+	}
+	if err := w.cfg.Notify.BusyStale(ctx, t, c, since, why); err != nil {
+		w.cfg.Log.Warn("stale calendar not told", "therapist", t.ID, "source", c.Source(), "err", err)
+	}
+	return nil
+}
+
+// calendarRecovered ends a run of failed reads, and tells the therapist
+// when they had been told of it.
+func (w *Worker) calendarRecovered(ctx context.Context, st BusyStore, t tori.Therapist, c tori.BusyCalendar) error {
+	told, err := st.BusyRecovered(ctx, t.ID, c.Source())
+	if err != nil || !told || w.cfg.Notify == nil {
+		return err
+	}
+	if err := w.cfg.Notify.BusyRecovered(ctx, t, c); err != nil {
+		w.cfg.Log.Warn("recovered calendar not told", "therapist", t.ID, "source", c.Source(), "err", err)
+	}
+	return nil
 }
 
 // tellOverlaps tells the therapist of each busy time newly over a live

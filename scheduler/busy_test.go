@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/busy"
@@ -183,5 +184,39 @@ func TestPollTellsBusyOverBooking(t *testing.T) {
 	e.run(e.worker.pollCalendars)
 	if n := len(e.out.to(9001)) - before; n != 1 {
 		t.Fatalf("therapist was told %d times, want once", n)
+	}
+}
+
+// TestPollTellsStaleOnce: a calendar that fails for stale_after is told of
+// once, in words for its failure; when it is read again, that is told once.
+func TestPollTellsStaleOnce(t *testing.T) {
+	e, srv, cal := calendarEnv(t)
+	srv.SetBody([]byte(busyFeed))
+	e.run(e.worker.pollCalendars)
+	before := len(e.out.to(9001))
+	next := func(d time.Duration) {
+		e.clock.Add(d)
+		mustClaimLapse(t, e, cal)
+		e.run(e.worker.pollCalendars)
+	}
+
+	srv.SetBody([]byte("<html>Sign in</html>"))
+	next(e.p.Busy.Every)
+	if n := len(e.out.to(9001)) - before; n != 0 {
+		t.Fatalf("told after one failure: %s", texts(e.out.to(9001)[before:]))
+	}
+	next(e.p.Busy.StaleAfter)
+	next(e.p.Busy.Every)
+	got := e.out.to(9001)[before:]
+	if len(got) != 1 || !strings.Contains(got[0].Text, "Your calendar at 127.0.0.1 has not been read since Monday 30 November 2026, 10:05: the address does not send a calendar.") {
+		t.Fatalf("stale calendar told:\n%s", texts(got))
+	}
+
+	srv.SetBody([]byte(busyFeed))
+	next(e.p.Busy.Every)
+	next(e.p.Busy.Every)
+	got = e.out.to(9001)[before:]
+	if len(got) != 2 || !strings.Contains(got[1].Text, "Your calendar at 127.0.0.1 is read again") {
+		t.Fatalf("recovery told:\n%s", texts(got))
 	}
 }

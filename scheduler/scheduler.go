@@ -83,6 +83,10 @@ type Notifier interface {
 	// BusyOverBooking tells a's therapist that a busy time newly read from
 	// their own calendar lies over a's session (which stays booked).
 	BusyOverBooking(ctx context.Context, o tori.BusyOverlap, a tori.Appointment) error
+	// BusyStale tells therapist t that calendar c has not been read since
+	// since (why: the last failure); BusyRecovered that it is read again.
+	BusyStale(ctx context.Context, t tori.Therapist, c tori.BusyCalendar, since time.Time, why error) error
+	BusyRecovered(ctx context.Context, t tori.Therapist, c tori.BusyCalendar) error
 }
 
 // Config is everything the worker depends on.

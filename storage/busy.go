@@ -61,7 +61,40 @@ func (s *Store) BusyState(ctx context.Context, tid, source string) (tori.BusySta
 		st.At = fromMS(at)
 	}
 	st.Count, _ = strconv.Atoi(m["count"])
+	if since, err := strconv.ParseInt(m["failing"], 10, 64); err == nil {
+		st.FailingSince = fromMS(since)
+	}
 	return st, nil
+}
+
+// BusyFailed records that a calendar could not be read at now, and returns
+// since when its reads fail (the first failure's time, kept until a good read).
+func (s *Store) BusyFailed(ctx context.Context, tid, source string, now time.Time) (time.Time, error) {
+	key := s.busyStateKey(tid, source)
+	if err := s.Redis.HSetNX(ctx, key, "failing", ms(now)).Err(); err != nil {
+		return time.Time{}, formatError("busy failed", err)
+	}
+	since, err := s.Redis.HGet(ctx, key, "failing").Int64()
+	if err != nil {
+		return time.Time{}, formatError("busy failed", err)
+	}
+	return fromMS(since), nil
+}
+
+// BusyToldStale marks that the therapist was told a calendar has failed
+// for long; it reports whether this call marked it (so they are told once,
+// across workers).
+func (s *Store) BusyToldStale(ctx context.Context, tid, source string) (bool, error) {
+	first, err := s.Redis.HSetNX(ctx, s.busyStateKey(tid, source), "told", "1").Result()
+	return first, formatError("busy told", err)
+}
+
+// BusyRecovered records a good read of a calendar whose reads failed, and
+// reports whether the therapist had been told they failed (true for one
+// caller only, so the recovery is told once).
+func (s *Store) BusyRecovered(ctx context.Context, tid, source string) (bool, error) {
+	code, _, err := s.runScript(ctx, "busy recovered", busyRecoveredScript, []string{s.busyStateKey(tid, source)})
+	return code == "TOLD", err
 }
 
 // BusySources returns the sources therapist tid has busy times from.

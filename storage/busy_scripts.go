@@ -66,3 +66,15 @@ else
 end
 return out
 `)
+
+// busyRecoveredScript ends a calendar's run of failed reads, and says
+// whether the therapist had been told of it. A retry finds nothing to end.
+//
+// KEYS[1] the source's state
+// Returns {"TOLD"} | {"OK"}.
+var busyRecoveredScript = redis.NewScript(`
+local told = redis.call('HGET', KEYS[1], 'told')
+redis.call('HDEL', KEYS[1], 'failing', 'told')
+if told then return {'TOLD'} end
+return {'OK'}
+`)

@@ -157,7 +157,8 @@ func (s *Store) blocksKey(tid string) string { return s.therapistTag(tid) + "blo
 func (s *Store) busyKey(tid, source string) string { return s.therapistTag(tid) + "busy:" + source }
 
 // busyStateKey: HASH, a source's last good read: etag, modified (its
-// Last-Modified), at (ms it was replaced), count.
+// Last-Modified), at (ms it was replaced), count; while its reads fail,
+// failing (ms, since when) and told (the therapist was told).
 func (s *Store) busyStateKey(tid, source string) string {
 	return s.therapistTag(tid) + "busy:" + source + ":state"
 }
