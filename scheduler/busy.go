@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tori-bot/tori"
+	"github.com/tori-bot/tori/metrics"
 )
 
 // CalendarReader reads one of a therapist's own calendars over [from, to),
@@ -92,6 +93,7 @@ func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapis
 		prev.ETag, prev.LastModified = "", ""
 	}
 	imp, unchanged, err := w.cfg.Calendars(ctx, t, c, prev, from, to)
+	countRead(t, c, unchanged, err, now)
 	if err != nil {
 		w.cfg.Log.Warn("busy calendar not read; its last busy times stay", "therapist", t.ID, "source", c.Source(), "code", tori.ErrorCode(err), "why", tori.ErrorMessage(err))
 		return false, w.calendarFailed(ctx, st, t, c, err)
@@ -110,6 +112,7 @@ func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapis
 	if err != nil {
 		return false, err
 	}
+	metrics.BusyIntervals.WithLabelValues(t.ID, c.Source()).Set(float64(len(imp.Intervals)))
 	w.tellOverlaps(ctx, over)
 	return true, nil
 }
@@ -183,4 +186,19 @@ func (w *Worker) clearOldCalendars(ctx context.Context, st BusyStore) error {
 		}
 	}
 	return nil
+}
+
+// countRead counts a read of calendar c in the metrics.
+func countRead(t tori.Therapist, c tori.BusyCalendar, unchanged bool, err error, now time.Time) {
+	outcome := "changed"
+	switch {
+	case err != nil:
+		outcome = "failed"
+	case unchanged:
+		outcome = "unchanged"
+	}
+	metrics.BusyReads.WithLabelValues(t.ID, c.Source(), outcome).Inc()
+	if err == nil {
+		metrics.BusyLastSuccess.WithLabelValues(t.ID, c.Source()).Set(float64(now.Unix()))
+	}
 }

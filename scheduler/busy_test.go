@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/busy"
 	"github.com/tori-bot/tori/busy/busytest"
+	"github.com/tori-bot/tori/metrics"
 )
 
 // busyFeed is a calendar with one event, Tuesday 1 December 11:00–12:00 in Jerusalem.
@@ -86,6 +88,16 @@ func TestPollCalendars(t *testing.T) {
 	e.run(e.worker.pollCalendars)
 	if full, _ := srv.Answers("/body"); full != 4 {
 		t.Fatalf("the host sent %d bodies, want 4 (the new day's read in full)", full)
+	}
+
+	// The metrics per source.
+	for outcome, want := range map[string]float64{"changed": 3, "unchanged": 1, "failed": 1} {
+		if got := testutil.ToFloat64(metrics.BusyReads.WithLabelValues("adi", cal.Source(), outcome)); got != want {
+			t.Errorf("reads %s = %v, want %v", outcome, got, want)
+		}
+	}
+	if got := testutil.ToFloat64(metrics.BusyLastSuccess.WithLabelValues("adi", cal.Source())); got != float64(e.clock.Now().Unix()) {
+		t.Errorf("last success = %v, want the last read's time", got)
 	}
 }
 
