@@ -127,8 +127,10 @@ type BusyState struct {
 	ETag, LastModified string
 	At                 time.Time // when it was last replaced (zero: never)
 	Count              int       // busy intervals kept
-	// FailingSince is when the reads began to fail (zero: the last read was good).
+	// FailingSince is when the reads began to fail (zero: the last read was
+	// good), and LastError the last failure's error code.
 	FailingSince time.Time
+	LastError    string
 }
 
 // BusyOverlap is a busy time newly imported over a live hold or booking:

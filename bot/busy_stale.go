@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tori-bot/tori"
@@ -24,13 +25,7 @@ func (n *Notifier) BusyRecovered(ctx context.Context, t tori.Therapist, c tori.B
 func (b *Bot) BusyStaleReplies(ctx context.Context, t tori.Therapist, c tori.BusyCalendar, since time.Time, why error) []Reply {
 	return b.calendarNotice(ctx, t, c, "notify.busy_stale", func(lang string, data map[string]any) {
 		data["Since"] = b.when(lang, since)
-		code := tori.ErrorCode(why)
-		switch code {
-		case tori.ENOTFOUND, tori.EFORBIDDEN, tori.EUNAVAILABLE, tori.ELIMIT:
-		default:
-			code = tori.EINVALID
-		}
-		data["Why"] = b.cat.T(lang, "busy.why."+code, nil)
+		data["Why"] = b.cat.T(lang, "busy.why."+whyCode(tori.ErrorCode(why)), nil)
 	})
 }
 
@@ -47,14 +42,56 @@ func (b *Bot) calendarNotice(ctx context.Context, t tori.Therapist, c tori.BusyC
 	if !ok {
 		return nil
 	}
-	host := "?"
-	if u, err := url.Parse(c.URL); err == nil && u.Host != "" {
-		host = u.Hostname()
-	}
-	data := map[string]any{"Calendar": iso(lang, host)}
+	data := map[string]any{"Calendar": iso(lang, calendarHost(c))}
 	if more != nil {
 		more(lang, data)
 	}
 	tc.tellTherapist(t, b.cat.T(lang, id, data), 0)
 	return tc.res.Replies
+}
+
+// calendarSources is how each of t's own calendars stands, for /calendar:
+// its busy times and when they last changed, or since when it fails and
+// why; "" when t has none.
+func (c *turn) calendarSources(t tori.Therapist) (string, error) {
+	var lines []string
+	for _, cal := range t.BusyCalendars {
+		st, err := c.store.BusyState(c.ctx, t.ID, cal.Source())
+		if err != nil {
+			return "", err
+		}
+
+		data := map[string]any{"Calendar": iso(c.lang, calendarHost(cal)), "Count": st.Count}
+		id := "calendar.source_ok"
+		switch {
+		case !st.FailingSince.IsZero():
+			id, data["Since"], data["Why"] = "calendar.source_failing", c.when(c.lang, st.FailingSince), c.t("busy.why."+whyCode(st.LastError), nil)
+		case st.At.IsZero():
+			id = "calendar.source_new"
+		default:
+			data["At"] = c.when(c.lang, st.At)
+		}
+		lines = append(lines, c.t(id, data))
+	}
+	if len(lines) == 0 {
+		return "", nil
+	}
+	return c.t("calendar.sources", map[string]any{"Sources": strings.Join(lines, "\n")}), nil
+}
+
+// calendarHost names a calendar by its host, never its secret address.
+func calendarHost(c tori.BusyCalendar) string {
+	if u, err := url.Parse(c.URL); err == nil && u.Host != "" {
+		return u.Hostname()
+	}
+	return "?"
+}
+
+// whyCode is the error code whose words (busy.why.*) say what to do.
+func whyCode(code string) string {
+	switch code {
+	case tori.ENOTFOUND, tori.EFORBIDDEN, tori.EUNAVAILABLE, tori.ELIMIT:
+		return code
+	}
+	return tori.EINVALID
 }

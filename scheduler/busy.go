@@ -27,7 +27,7 @@ type BusyStore interface {
 	// BusyFailed records a failed read and returns since when reads fail;
 	// BusyToldStale reports whether this call is the one to tell of it;
 	// BusyRecovered ends the failures and reports whether they were told.
-	BusyFailed(ctx context.Context, tid, source string, now time.Time) (time.Time, error)
+	BusyFailed(ctx context.Context, tid, source string, now time.Time, code string) (time.Time, error)
 	BusyToldStale(ctx context.Context, tid, source string) (bool, error)
 	BusyRecovered(ctx context.Context, tid, source string) (bool, error)
 }
@@ -120,7 +120,7 @@ func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapis
 // calendarFailed records a failed read, and tells the therapist once when
 // reads have failed for busy_calendars.stale_after.
 func (w *Worker) calendarFailed(ctx context.Context, st BusyStore, t tori.Therapist, c tori.BusyCalendar, why error) error {
-	since, err := st.BusyFailed(ctx, t.ID, c.Source(), w.now())
+	since, err := st.BusyFailed(ctx, t.ID, c.Source(), w.now(), tori.ErrorCode(why))
 	if err != nil || w.now().Sub(since) < w.cfg.Practice.Busy.StaleAfter {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori"
 )
 
@@ -62,16 +63,22 @@ func (s *Store) BusyState(ctx context.Context, tid, source string) (tori.BusySta
 	}
 	st.Count, _ = strconv.Atoi(m["count"])
 	if since, err := strconv.ParseInt(m["failing"], 10, 64); err == nil {
-		st.FailingSince = fromMS(since)
+		st.FailingSince, st.LastError = fromMS(since), m["error"]
 	}
 	return st, nil
 }
 
-// BusyFailed records that a calendar could not be read at now, and returns
-// since when its reads fail (the first failure's time, kept until a good read).
-func (s *Store) BusyFailed(ctx context.Context, tid, source string, now time.Time) (time.Time, error) {
+// BusyFailed records that a calendar could not be read at now (code: the
+// error's), and returns since when its reads fail (the first failure's
+// time, kept until a good read).
+func (s *Store) BusyFailed(ctx context.Context, tid, source string, now time.Time, code string) (time.Time, error) {
 	key := s.busyStateKey(tid, source)
-	if err := s.Redis.HSetNX(ctx, key, "failing", ms(now)).Err(); err != nil {
+	_, err := s.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSetNX(ctx, key, "failing", ms(now))
+		p.HSet(ctx, key, "error", code)
+		return nil
+	})
+	if err != nil {
 		return time.Time{}, formatError("busy failed", err)
 	}
 	since, err := s.Redis.HGet(ctx, key, "failing").Int64()

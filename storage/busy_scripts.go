@@ -74,7 +74,7 @@ return out
 // Returns {"TOLD"} | {"OK"}.
 var busyRecoveredScript = redis.NewScript(`
 local told = redis.call('HGET', KEYS[1], 'told')
-redis.call('HDEL', KEYS[1], 'failing', 'told')
+redis.call('HDEL', KEYS[1], 'failing', 'told', 'error')
 if told then return {'TOLD'} end
 return {'OK'}
 `)

@@ -158,7 +158,8 @@ func (s *Store) busyKey(tid, source string) string { return s.therapistTag(tid) 
 
 // busyStateKey: HASH, a source's last good read: etag, modified (its
 // Last-Modified), at (ms it was replaced), count; while its reads fail,
-// failing (ms, since when) and told (the therapist was told).
+// failing (ms, since when), error (the last failure's code) and told (the
+// therapist was told).
 func (s *Store) busyStateKey(tid, source string) string {
 	return s.therapistTag(tid) + "busy:" + source + ":state"
 }
