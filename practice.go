@@ -35,6 +35,9 @@ type Therapist struct {
 	Hours       WeeklyHours
 	DaysOff     []Date
 	OpenOn      []Date // days the practice is closed (or closes early) on which they work their hours anyway
+	// BusyCalendars are the therapist's own calendars: their events are
+	// busy times no client may book.
+	BusyCalendars []BusyCalendar
 }
 
 // OffOn reports whether d is one of the therapist's days off.
@@ -109,6 +112,7 @@ type Practice struct {
 	Clients      ClientsPolicy // clients without Telegram and their invite links
 	// PracticeBookings is how the practice books for its clients (/book).
 	PracticeBookings PracticeBookingPolicy
+	Busy         BusyPolicy    // how the therapists' own calendars are read
 	// Staff are Telegram ids that manage every therapist (a receptionist,
 	// the clinic's owner); each therapist manages their own calendar.
 	Staff []int64
@@ -266,6 +270,7 @@ func (p *Practice) Validate() error {
 	for _, check := range []func() error{
 		p.validateHeader, p.validateWorker, p.Privacy.Validate, p.validateWaitlist,
 		p.validateTherapists, p.validateServices, p.Series.Validate, p.Clients.Validate, p.PracticeBookings.Validate,
+		func() error { return p.Busy.validate(p.Therapists) },
 	} {
 		if err := check(); err != nil {
 			return err
@@ -287,6 +292,7 @@ func (p *Practice) fillDefaults() {
 	slices.SortFunc(p.Closures, func(a, b Closure) int { return a.Date.Compare(b.Date) }) // ClosureOn searches them
 	p.Clients.fillDefaults()
 	p.PracticeBookings.fillDefaults()
+	p.Busy.fillDefaults()
 
 	def := DefaultWaitlistPolicy()
 	p.Waitlist.OfferWindow = cmp.Or(p.Waitlist.OfferWindow, def.OfferWindow)

@@ -37,6 +37,14 @@ func (c *turn) calendarLinks(renew bool, tid string) {
 			return
 		}
 		lines = append(lines, c.t("calendar.link", map[string]any{"Therapist": iso(c.lang, t.Name), "URL": esc(c.feedURL(t.ID, tok))}))
+		sources, err := c.calendarSources(t)
+		if err != nil {
+			c.fail("calendar sources", err)
+			return
+		}
+		if sources != "" {
+			lines = append(lines, sources)
+		}
 		kb = append(kb, []Button{{Text: c.t("button.calendar_new", map[string]any{"Therapist": t.Name}), Data: cb(vCalendarNew, t.ID)}})
 	}
 

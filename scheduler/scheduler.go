@@ -89,6 +89,13 @@ type Notifier interface {
 	// that open-ended series sr could not book as it extended, each with
 	// the nearest free time that week.
 	SeriesGaps(ctx context.Context, sr tori.Series, missed []tori.Occurrence) error
+	// BusyOverBooking tells a's therapist that a busy time newly read from
+	// their own calendar lies over a's session (which stays booked).
+	BusyOverBooking(ctx context.Context, o tori.BusyOverlap, a tori.Appointment) error
+	// BusyStale tells therapist t that calendar c has not been read since
+	// since (why: the last failure); BusyRecovered that it is read again.
+	BusyStale(ctx context.Context, t tori.Therapist, c tori.BusyCalendar, since time.Time, why error) error
+	BusyRecovered(ctx context.Context, t tori.Therapist, c tori.BusyCalendar) error
 }
 
 // Config is everything the worker depends on.
@@ -104,12 +111,16 @@ type Config struct {
 	Log     *slog.Logger     // default slog.Default()
 	Lease   time.Duration    // how long a claim lasts (default 2 minutes)
 	Batch   int              // items claimed per queue per run (default 100)
+	// Calendars reads the therapists' own calendars (busy.go); nil reads none.
+	Calendars CalendarReader
 }
 
 // Worker runs the jobs.
 type Worker struct {
 	cfg  Config
 	stop atomic.Bool // set at shutdown: jobs finish the item in hand and return
+	// calendarsCleared: the busy times of calendars no longer configured are freed (busy.go).
+	calendarsCleared atomic.Bool
 }
 
 // stopping reports whether the worker is shutting down (or ctx ended):
@@ -170,6 +181,8 @@ func (w *Worker) jobs() []job {
 		{"series", "@every 1m", w.extendSeries, false},
 		{"seriesend", "@every 10m", w.askSeriesEnds, true},
 		{"attaches", "@every 1m", w.finishAttaches, true},
+		// Each calendar is read every busy_calendars.every; the job only looks often.
+		{"calendars", "@every 30s", w.pollCalendars, true},
 	}
 }
 

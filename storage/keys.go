@@ -150,6 +150,24 @@ func (s *Store) notesKeyKey() string { return s.Prefix + "notes:key" }
 // every script that takes time, from the moment it is added.
 func (s *Store) blocksKey(tid string) string { return s.therapistTag(tid) + "blocks" }
 
+// busyKey (the therapist's own calendars, see busy.go): HASH, the busy
+// times imported from one source: member id -> "<start ms> <end ms>". Each
+// is also a member of sched/span (client 0, no hold), as a block is, so
+// that every script that takes time treats it as time off.
+func (s *Store) busyKey(tid, source string) string { return s.therapistTag(tid) + "busy:" + source }
+
+// busyStateKey: HASH, a source's last good read: etag, modified (its
+// Last-Modified), at (ms it was replaced), count; while its reads fail,
+// failing (ms, since when), error (the last failure's code) and told (the
+// therapist was told).
+func (s *Store) busyStateKey(tid, source string) string {
+	return s.therapistTag(tid) + "busy:" + source + ":state"
+}
+
+// busySourcesKey: SET, the sources a therapist has busy times from (so a
+// calendar taken out of tori.yaml can be cleared).
+func (s *Store) busySourcesKey(tid string) string { return s.therapistTag(tid) + "busysrc" }
+
 // calTokenKey: STRING, the secret of a therapist's calendar feed.
 func (s *Store) calTokenKey(tid string) string { return s.therapistTag(tid) + "caltoken" }
 

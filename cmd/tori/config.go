@@ -80,6 +80,7 @@ type fileConfig struct {
 	PracticeBookings struct {
 		PayWithin string `yaml:"pay_within"`
 	} `yaml:"practice_bookings"`
+	BusyCalendars busyCalendarsConfig `yaml:"busy_calendars"`
 	Privacy struct {
 		KeepPersonal     string `yaml:"keep_personal"`
 		KeepMoneyRecords string `yaml:"keep_money_records"`
@@ -93,6 +94,8 @@ type fileConfig struct {
 		Hours       map[string][]string `yaml:"hours"`
 		DaysOff     []string            `yaml:"days_off"`
 		OpenOn      []string            `yaml:"open_on"`
+		// BusyCalendars are the therapist's own calendars (busy_config.go).
+		BusyCalendars []busyCalendarConfig `yaml:"busy_calendars"`
 	} `yaml:"therapists"`
 	Services []struct {
 		ID             string   `yaml:"id"`
@@ -260,6 +263,9 @@ func readSettings(f *fileConfig, p *tori.Practice) error {
 	if err := readPracticeBookings(f, &p.PracticeBookings); err != nil {
 		return err
 	}
+	if err := readBusyPolicy(f, &p.Busy); err != nil {
+		return err
+	}
 	return readPrivacy(f, &p.Privacy)
 }
 
@@ -276,6 +282,10 @@ func readTherapists(f *fileConfig, p *tori.Practice) error {
 				return tori.WrapError(tori.EINVALID, err, "therapists[%d].days_off: %s", i, tori.ErrorMessage(err))
 			}
 			t.DaysOff = append(t.DaysOff, days...)
+		}
+		var err error
+		if t.BusyCalendars, err = readBusyCalendars(i, ft.BusyCalendars); err != nil {
+			return err
 		}
 		p.Therapists = append(p.Therapists, t)
 	}

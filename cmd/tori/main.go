@@ -39,6 +39,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/busy"
 	"github.com/tori-bot/tori/internal/fault"
 	"github.com/tori-bot/tori/metrics"
 	"github.com/tori-bot/tori/payments"
@@ -231,7 +232,8 @@ func serveTori(ctx context.Context, c runConfig, log *slog.Logger) error {
 	}
 	if c.runWorker {
 		w := scheduler.New(scheduler.Config{Practice: c.practice, Bookings: x.bookings, Store: x.store,
-			Notify: &bot.Notifier{Bot: x.bot, Send: x.tg.Send}, Log: log})
+			Notify: &bot.Notifier{Bot: x.bot, Send: x.tg.Send}, Log: log,
+			Calendars: busy.Reader(&busy.Fetcher{}, c.practice.Location)})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

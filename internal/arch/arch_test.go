@@ -23,13 +23,14 @@ var rooms = map[string][]string{
 	"metrics":   {"metrics"},
 	"ical":      {"ical"},
 	"hebrew":    {"hebrew"},
+	"busy":      {"busy"},
 	"storage":   {"storage"},
 	"payments":  {"payments"},
 	"scheduler": {"scheduler"},
 	"bot":       {"bot"},
 	"telegram":  {"telegram"},
 	"web":       {"web"},
-	"fakes":     {"telegram/telegramtest", "payments/paypaltest", "storage/storagetest", "internal/testpractice", "internal/logtest"},
+	"fakes":     {"telegram/telegramtest", "payments/paypaltest", "storage/storagetest", "internal/testpractice", "internal/logtest", "busy/busytest"},
 	"wiring":    {"cmd/tori", "internal/preview"},
 	"suites":    {"faults", "internal/arch"},
 }
@@ -43,6 +44,7 @@ var arrows = map[string][]string{
 	"metrics":   {"root"},
 	"ical":      {"root"},
 	"hebrew":    nil,
+	"busy":      {"root"},
 	"storage":   {"helpers", "root"},
 	"payments":  {"metrics", "root"},
 	"scheduler": {"metrics", "root"},
@@ -50,7 +52,7 @@ var arrows = map[string][]string{
 	"telegram":  {"bot", "metrics", "helpers", "root"},
 	"web":       {"bot", "ical", "storage", "helpers", "root"},
 	"fakes":     {"storage", "root"},
-	"wiring":    {"web", "telegram", "bot", "scheduler", "payments", "storage", "metrics", "fakes", "helpers", "hebrew", "root"},
+	"wiring":    {"web", "telegram", "bot", "scheduler", "payments", "storage", "busy", "metrics", "fakes", "helpers", "hebrew", "root"},
 	"suites":    nil,
 }
 

@@ -30,6 +30,7 @@ import (
 
 	"github.com/tori-bot/tori"
 	"github.com/tori-bot/tori/bot"
+	"github.com/tori-bot/tori/busy"
 	"github.com/tori-bot/tori/payments"
 	"github.com/tori-bot/tori/payments/paypaltest"
 	"github.com/tori-bot/tori/scheduler"
@@ -131,6 +132,11 @@ func Start(ctx context.Context, cfg Config) (*Preview, error) {
 		}
 	}
 	fail := func(err error) (*Preview, error) { p.stop(); return nil, err }
+
+	// A sample calendar of the therapist's own, unless the practice has one.
+	pr, stopCalendar := p.withSampleCalendar(cfg.Practice)
+	cfg.Practice, p.practice = pr, pr
+	closers = append(closers, stopCalendar)
 
 	// Redis, and the stand-ins for Telegram and PayPal.
 	rdb, prefix, where, closeRedis, err := openRedis(ctx, cfg.RedisURL, cfg.Log)
@@ -244,7 +250,8 @@ func (p *Preview) startTori(ctx context.Context, cfg Config, store *storage.Stor
 
 	// Polling and the worker run until stop.
 	p.worker = scheduler.New(scheduler.Config{Practice: cfg.Practice, Bookings: bookings, Store: store,
-		Notify: &bot.Notifier{Bot: p.bot, Send: tg.Send}, Now: p.clock.Now, Log: cfg.Log})
+		Notify: &bot.Notifier{Bot: p.bot, Send: tg.Send}, Now: p.clock.Now, Log: cfg.Log,
+		Calendars: busy.Reader(&busy.Fetcher{}, cfg.Practice.Location)})
 
 	var wg sync.WaitGroup
 	wg.Add(2)
