@@ -112,7 +112,7 @@ type Practice struct {
 	Clients      ClientsPolicy // clients without Telegram and their invite links
 	// PracticeBookings is how the practice books for its clients (/book).
 	PracticeBookings PracticeBookingPolicy
-	Busy         BusyPolicy    // how the therapists' own calendars are read
+	Busy             BusyPolicy // how the therapists' own calendars are read
 	// Staff are Telegram ids that manage every therapist (a receptionist,
 	// the clinic's owner); each therapist manages their own calendar.
 	Staff []int64

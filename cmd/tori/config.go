@@ -81,7 +81,7 @@ type fileConfig struct {
 		PayWithin string `yaml:"pay_within"`
 	} `yaml:"practice_bookings"`
 	BusyCalendars busyCalendarsConfig `yaml:"busy_calendars"`
-	Privacy struct {
+	Privacy       struct {
 		KeepPersonal     string `yaml:"keep_personal"`
 		KeepMoneyRecords string `yaml:"keep_money_records"`
 		ExportNotes      *bool  `yaml:"export_notes"`
