@@ -220,6 +220,9 @@ func (s *Store) EraseClient(ctx context.Context, clientID, chat int64, refundAtt
 // forgetClient runs forgetClientScript; false when "idle" found the
 // client busy.
 func (s *Store) forgetClient(ctx context.Context, clientID, chat int64, mode string, drop []string, now time.Time) (bool, error) {
+	if chat == 0 { // a client without Telegram has no chat: their relays key is in their own slot
+		chat = clientID
+	}
 	keys := []string{s.profileKey(clientID), s.strikesKey(clientID), s.clientHoldsKey(clientID), s.clientRelaysKey(chat),
 		s.clientIndexKey(clientID), s.eraseKey(clientID)}
 	args := []any{mode, ms(now)}
