@@ -224,7 +224,7 @@ func (c *turn) forOnce(d forDraft, at time.Time, o forOpts) {
 		c.fail("paid online", err)
 		return
 	}
-	if paid && o.pay == 0 {
+	if paid && (o.pay == 0 || o.pay == 'b' && d.client.Offline()) {
 		c.forAskPay(d, at, o)
 		return
 	}

@@ -11,8 +11,8 @@ import (
 // TestPracticeBooksPrepaidSeries: a weekly series of a prepaid intake for
 // @dana with "a pay button before each session": every week awaits its
 // payment by its own deadline, and Dana is told once how it is paid. For a
-// client without Telegram only "to pay at the session" is offered, saying
-// why.
+// client without Telegram, a series or a single session, only "to pay at
+// the session" is offered, saying why (and a pay button is refused).
 func TestPracticeBooksPrepaidSeries(t *testing.T) {
 	w, dana, staff := practiceWorld(t)
 	staff.say("/book @dana").press("Intake").press("Next week").press("Tue 8/12").press("10:00").press("Make it weekly").press("4 sessions")
@@ -63,4 +63,16 @@ func TestPracticeBooksPrepaidSeries(t *testing.T) {
 	if err != nil || len(all) != 4 || all[0].Status != tori.StatusConfirmed || all[0].Payment != tori.PayNone || all[0].Client.ChatID != 0 {
 		t.Fatalf("Ruth's series %+v %v", all, err)
 	}
+
+	// And once: at the session only; a forged pay button books nothing held.
+	staff.say("/book 052-123-4567").press("Intake").press("Next week").press("Thu 10/12").press("10:00").press("Book once")
+	staff.sees("has no Telegram", "paid at the session")
+	if _, ok := staff.button("Send a pay button"); ok {
+		t.Fatal("a pay button offered for a client without Telegram")
+	}
+	if _, _, err := w.bookings.BookForClient(context.Background(), tori.PracticeBooking{TherapistID: "adi", ServiceID: "intake",
+		Client: rec.Client(), Start: all[0].Start.AddDate(0, 0, 1), Pay: tori.PayByButton}); tori.ErrorCode(err) != tori.EINVALID {
+		t.Fatalf("a pay button for a client without Telegram: %v", err)
+	}
+	staff.press("To pay at the session").sees("Booked", "Ruth Levi")
 }
