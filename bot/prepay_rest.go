@@ -25,9 +25,8 @@ func (n *Notifier) PrepayRest(ctx context.Context, a tori.Appointment) error {
 			}
 		}
 	}
-	c.send(c.t("series.prepay_rest", map[string]any{
-		"Why": c.repeatLine(), "Count": max(count, 1),
-		"Notice": c.hours(c.lang, c.practice.Policy.FirstRefundBoundary()),
+	c.send(c.cat.N(c.lang, "series.prepay_rest", max(count, 1), map[string]any{
+		"Why": c.repeatLine(), "Notice": c.hours(c.lang, c.practice.Policy.FirstRefundBoundary()),
 	}), [][]Button{{{Text: c.t("button.mine", nil), Data: cb(vMine)}}})
 	return n.send(ctx, c.res.Replies)
 }
