@@ -60,3 +60,31 @@ func countIn(l *live, chat int64, part string) int {
 	}
 	return n
 }
+
+// TestPracticeSeriesPayButtons: staff book a weekly prepaid intake for
+// @dana with a pay button before each session; Dana is told once how it is
+// paid, and the first week's pay reminder reaches her from the worker.
+func TestPracticeSeriesPayButtons(t *testing.T) {
+	l := startLive(t)
+	dana := l.user(101, "Dana", "en")
+	l.bookTalk(dana, "Wed 2/12", "10:00")
+	staff := l.admin(9500, "Reception")
+	staff.say("/book @dana").press("Intake").press("Next week").press("Tue 8/12").press("10:00").press("Make it weekly").press("4 sessions")
+	staff.press("Send a pay button before each session").press("Book 4 sessions").sees("Booked for", "Each session awaits its payment")
+	l.settle()
+	if n := countIn(l, 101, "Each session is paid in advance"); n != 1 {
+		t.Fatalf("Dana told %d times: %+v", n, l.fake.Messages(101))
+	}
+
+	as := mustAppointments(t, l, 101)
+	first := as[1] // after Wednesday's talk
+	if first.Status != tori.StatusHeld || first.PayBy.IsZero() {
+		t.Fatalf("first week %+v", first)
+	}
+	w := l.otherWorker()
+	l.runWorker(w, l.p.PayReminderAt(first).Sub(l.clock.Now())+time.Minute)
+	l.settle()
+	if n := countIn(l, 101, "Your session is waiting for its payment"); n != 1 {
+		t.Fatalf("pay reminders %d: %+v", n, l.fake.Messages(101))
+	}
+}
