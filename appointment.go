@@ -95,6 +95,10 @@ type Appointment struct {
 	// (HoldUntil), paid like any hold, and released and told to both sides
 	// if unpaid. Zero for an ordinary hold of a few minutes.
 	PayBy time.Time
+	// PrepaidRest: a session of a series paid at the session that became
+	// one awaiting its payment when the client became a repeat offender
+	// (PrepayRest); the client is told once, with its first pay reminder.
+	PrepaidRest bool
 
 	// Payment, for prepaid and deposit bookings.
 	Due        Money    // what is paid when booking (the price, or the deposit)

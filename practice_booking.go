@@ -202,6 +202,9 @@ func (b *Bookings) practiceAppointment(ctx context.Context, req PracticeBooking,
 	case PayAtTheSession:
 		a.Payment, a.Due, a.Prepay = PayNone, Money{Currency: s.Price.Currency}, ""
 	case PayByButton:
+		if req.Client.Offline() {
+			return Appointment{}, Errorf(EINVALID, "A client without Telegram cannot be sent a pay button. Mark it to be paid at the session.")
+		}
 		by, ok := b.PayDeadline(a.Start, now)
 		if !ok {
 			return Appointment{}, Errorf(ETOOLATE, "It is too late to ask for payment before this session. Mark it to be paid at the session.")

@@ -33,14 +33,18 @@ func (c *turn) bookCommand(cmd Command) {
 	c.bookForWho(who)
 }
 
-// bookForWho finds the client typed (@username or Telegram id) and books for them.
+// bookForWho finds the client typed (@username, Telegram id, or a client
+// without Telegram's name or phone) and books for them.
 func (c *turn) bookForWho(who string) {
 	who = strings.TrimSpace(who)
-	if id, err := strconv.ParseInt(who, 10, 64); err == nil && id > 0 {
+	if id, err := strconv.ParseInt(who, 10, 64); err == nil && id > 0 && who[0] >= '1' && who[0] <= '9' {
 		c.bookFor(id)
 		return
 	}
 	id, err := c.bookings.Store.ClientByUsername(c.ctx, who)
+	if tori.ErrorCode(err) == tori.ENOTFOUND && !strings.HasPrefix(who, "@") && c.bookOfflineNamed(who) {
+		return
+	}
 	if err != nil {
 		c.refuse("client lookup", err, refusals{
 			tori.ENOTFOUND: func() { c.show(c.t("for.unknown", map[string]any{"Who": esc(who)}), nil) },
@@ -79,6 +83,16 @@ func (c *turn) forKeep(cl tori.Client) string {
 // appointment (name, @username, language), else the @username they were
 // found by and the language they chose; false on a failure (said so).
 func (c *turn) clientToBook(id int64, username string) (tori.Client, bool) {
+	rec := tori.OfflineClient{}
+	if tori.IsOfflineClient(id) { // a client without Telegram: their record, or who they became
+		var ok bool
+		if rec, ok = c.offlineRecord(id); !ok {
+			return tori.Client{}, false
+		}
+		if rec.Became != 0 {
+			return c.clientToBook(rec.Became, "")
+		}
+	}
 	all, err := c.bookings.Store.ClientAppointments(c.ctx, id, time.Time{})
 	if err != nil {
 		c.fail("client for booking", err)
@@ -86,6 +100,9 @@ func (c *turn) clientToBook(id int64, username string) (tori.Client, bool) {
 	}
 	if len(all) > 0 {
 		return all[len(all)-1].Client, true // the latest, as the store lists them in time order
+	}
+	if rec.ID != 0 {
+		return tori.Client{ID: id, Name: rec.Name, Lang: c.practice.Language}, true // ChatID 0: never messaged
 	}
 	cl := tori.Client{ID: id, ChatID: id, Username: username, Lang: c.practice.Language}
 	if lang, err := c.store.Language(c.ctx, id); err == nil && lang != "" {
@@ -207,7 +224,7 @@ func (c *turn) forOnce(d forDraft, at time.Time, o forOpts) {
 		c.fail("paid online", err)
 		return
 	}
-	if paid && o.pay == 0 {
+	if paid && (o.pay == 0 || o.pay == 'b' && d.client.Offline()) {
 		c.forAskPay(d, at, o)
 		return
 	}

@@ -18,7 +18,7 @@ func (c *turn) forSeries(d forDraft, at time.Time, o forOpts) {
 		c.fail("paid online", err)
 		return
 	}
-	if paid && o.pay != 's' {
+	if paid && (o.pay == 0 || o.pay == 'b' && d.client.Offline()) {
 		c.forAskSeriesPay(d, at, o)
 		return
 	}
@@ -112,6 +112,9 @@ func (c *turn) forShowPlan(d forDraft, at time.Time, o forOpts, sd seriesDraft, 
 	data["Ahead"] = c.weeksOf(c.practice.Series.Ahead)
 	data["Note"] = note
 	data["PayAtSession"] = o.pay == 's'
+	if o.pay == 'b' {
+		data["Note"] = strings.TrimSpace(note + "\n\n" + c.t("for.plan_pay_button", map[string]any{"Notice": c.hours(c.lang, c.practice.Policy.FirstRefundBoundary())}))
+	}
 
 	var kb [][]Button
 	if n > 0 {
@@ -143,13 +146,23 @@ func hasNear(p tori.SeriesPlan) bool {
 	return false
 }
 
-// forAskSeriesPay says a series of a service paid online is paid at each
-// session when the practice books it, and asks to go on so.
+// forAskSeriesPay asks how a series of a service paid online is paid: a
+// pay button before each session (each week awaits its payment, released
+// unpaid by its deadline), or at each session. A client without Telegram
+// cannot be sent a pay button: only the latter, saying why.
 func (c *turn) forAskSeriesPay(d forDraft, at time.Time, o forOpts) {
-	c.show(c.t("for.series_pay", c.forSessionData(d, at)), [][]Button{
-		{{Text: c.t("button.for_pay_session", nil), Data: c.forData(d, at, o.with(func(o *forOpts) { o.pay = 's' }))}},
-		{{Text: c.t("button.back", nil), Data: cb(vForTime, d.tok, d.svc.ID, d.thr, timeArg(at))}},
-	})
+	data := c.forSessionData(d, at)
+	data["Notice"] = c.hours(c.lang, c.practice.Policy.FirstRefundBoundary())
+	var kb [][]Button
+	id := "for.series_pay_ask"
+	if d.client.Offline() {
+		id = "for.series_pay_offline"
+	} else {
+		kb = append(kb, []Button{{Text: c.t("button.for_series_pay_button", nil), Data: c.forData(d, at, o.with(func(o *forOpts) { o.pay = 'b' }))}})
+	}
+	kb = append(kb, []Button{{Text: c.t("button.for_pay_session", nil), Data: c.forData(d, at, o.with(func(o *forOpts) { o.pay = 's' }))}},
+		[]Button{{Text: c.t("button.back", nil), Data: cb(vForTime, d.tok, d.svc.ID, d.thr, timeArg(at))}})
+	c.show(c.t(id, data), kb)
 }
 
 // forSeriesBooked tells the sender the series is booked, the therapist
@@ -158,7 +171,7 @@ func (c *turn) forAskSeriesPay(d forDraft, at time.Time, o forOpts) {
 // booked them.
 func (c *turn) forSeriesBooked(sr tori.Series) {
 	c.saveState(c.ctx, c.in.User.ChatID, state{})
-	as, ok := c.seriesSessions(sr.Rule.Client, sr)
+	as, ok := c.forSeriesWeeks(sr)
 	if !ok {
 		return
 	}
@@ -168,7 +181,7 @@ func (c *turn) forSeriesBooked(sr tori.Series) {
 	c.show(c.cat.N(c.lang, "for.series_booked", len(as), map[string]any{
 		"Client": clientRef(c.lang, as[0].Client), "Rhythm": c.rhythm(c.lang, sr.Rule.Every, sr.Rule.First, end),
 		"Dates": c.dateLines(c.lang, as), "Open": sr.Rule.Count == 0,
-	}), nil)
+	})+c.forSeriesBookedPay(as), nil)
 	byTherapist := c.isTherapistOf(sr.Rule.TherapistID)
 	if !byTherapist {
 		c.notifySeries(sr, as, "notify.series_booked", nil)
@@ -180,8 +193,8 @@ func (c *turn) forSeriesBooked(sr tori.Series) {
 	ct.in.MessageID = 0
 	text := ct.cat.N(ct.lang, "for.client_series", len(as), map[string]any{
 		"By": ct.bookerName(sr.Rule.TherapistID, byTherapist), "Rhythm": ct.rhythm(ct.lang, sr.Rule.Every, sr.Rule.First, end),
-		"Dates": ct.dateLines(ct.lang, as), "Where": ct.where(as[0], true), "Policy": ct.policyText(tori.PayNone), "Open": sr.Rule.Count == 0,
-	})
+		"Dates": ct.dateLines(ct.lang, as), "Where": ct.where(as[0], true), "Policy": ct.policyText(as[0].Payment), "Open": sr.Rule.Count == 0,
+	}) + ct.forSeriesPayNote(as)
 	ct.res.Replies = append(ct.res.Replies, Reply{ChatID: as[0].Client.ChatID, Text: text, Retry: noticeRetry(as[0].Client.ChatID, text),
 		Keyboard: [][]Button{{{Text: ct.t("button.mine", nil), Data: cb(vMine)}}}})
 	ct.icsSeries(as, false)

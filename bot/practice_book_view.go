@@ -166,17 +166,21 @@ func (c *turn) forAskAnyway(d forDraft, at time.Time, o forOpts, warn tori.Reaso
 }
 
 // forAskPay asks how a session of a service paid online is paid: a pay
-// button until the deadline (when there is time for one), or at the session.
+// button until the deadline (when there is time for one, and the client
+// can be sent one: not a client without Telegram), or at the session.
 func (c *turn) forAskPay(d forDraft, at time.Time, o forOpts) {
 	data := c.forSessionData(d, at)
 	var kb [][]Button
-	if by, ok := c.bookings.PayDeadline(at, c.now); ok {
+	id := "for.pay"
+	if d.client.Offline() {
+		id = "for.pay_offline"
+	} else if by, ok := c.bookings.PayDeadline(at, c.now); ok {
 		data["PayBy"] = c.when(c.lang, by)
 		kb = append(kb, []Button{{Text: c.t("button.for_pay_button", data), Data: c.forData(d, at, o.with(func(o *forOpts) { o.pay = 'b' }))}})
 	}
 	kb = append(kb, []Button{{Text: c.t("button.for_pay_session", nil), Data: c.forData(d, at, o.with(func(o *forOpts) { o.pay = 's' }))}},
 		[]Button{{Text: c.t("button.change_time", nil), Data: cb(vForDay, d.tok, d.svc.ID, d.thr, dayArg(tori.DateOf(c.local(at))))}})
-	c.show(c.t("for.pay", data), kb)
+	c.show(c.t(id, data), kb)
 }
 
 // forTaken says the time is not free (a booking, a hold or time off) and

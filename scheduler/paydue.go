@@ -23,6 +23,9 @@ func payReminderMarker(a tori.Appointment) string {
 // releases it.
 func (w *Worker) payReminder(ctx context.Context, tid string, c tori.Claim, a tori.Appointment) (bool, error) {
 	st, now := w.cfg.Store, w.now()
+	if err := w.tellPrepaidRest(ctx, a); err != nil {
+		return false, err
+	}
 	at := w.cfg.Practice.PayReminderAt(a)
 	if now.Before(at) {
 		_, err := st.Requeue(ctx, tori.QueueReminders, tid, c, at)

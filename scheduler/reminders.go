@@ -85,6 +85,15 @@ func (w *Worker) remind(ctx context.Context, tid string, c tori.Claim) (bool, er
 	if err != nil {
 		return false, err
 	}
+	if len(due) > 0 { // a strike's PrepayRest a crash cut short: finished before reminding
+		turned, changed, err := w.recoverPrepayRest(ctx, a)
+		if err != nil {
+			return false, err
+		}
+		if changed {
+			return w.payReminder(ctx, tid, c, turned)
+		}
+	}
 	sentOne := len(due) > 0
 	if sentOne {
 		mine, err := w.sendLatest(ctx, a, due, now)

@@ -73,6 +73,9 @@ func encode(a tori.Appointment) []any {
 	if !a.PayBy.IsZero() { // a booking awaiting its payment; others carry no pay_by
 		f = append(f, "pay_by", ms(a.PayBy))
 	}
+	if a.PrepaidRest { // written by awaitPaymentScript
+		f = append(f, "prepaid_rest", "1")
+	}
 	return f
 }
 
@@ -147,6 +150,7 @@ func decode(m map[string]string) (tori.Appointment, error) {
 		SeriesN:       int(num("series_n")),
 		ByPractice:    m["by_practice"] == "1",
 		PayBy:         fromMS(num("pay_by")),
+		PrepaidRest:   m["prepaid_rest"] == "1",
 	}
 	return a, bad
 }

@@ -12,7 +12,7 @@ import (
 // holds awaiting their payment (the client became a repeat offender): for
 // each still confirmed, the client's, paid at the session and not begun,
 // its span keeps its time until its deadline, its hash says so (prepaid
-// in full, "repeat"), and it joins the hold-expiry queue (released if
+// in full, "repeat", prepaid_rest for the client's one notice), and it joins the hold-expiry queue (released if
 // unpaid) and the reminder queue (its pay reminder). Those already turned
 // (a retry) or changed meanwhile are left as they are.
 //
@@ -28,7 +28,7 @@ for i = 0, #KEYS - 4 do
   if f[1] == 'confirmed' and f[2] == ARGV[2] and f[3] == 'none' and tonumber(f[4]) > tonumber(ARGV[1]) and sp then
     redis.call('HSET', KEYS[1], id, string.match(sp, '^(%d+) ') .. ' ' .. payby .. ' ' .. ARGV[2])
     redis.call('HSET', KEYS[4 + i], 'status', 'held', 'hold_until', payby, 'pay_by', payby, 'payment', 'full',
-      'due', due, 'prepay', 'repeat', 'remind_from', '0', 'updated_at', ARGV[1])
+      'due', due, 'prepay', 'repeat', 'prepaid_rest', '1', 'remind_from', '0', 'updated_at', ARGV[1])
     redis.call('ZADD', KEYS[2], payby, id)
     redis.call('ZADD', KEYS[3], ARGV[1], id)
     out[#out + 1] = id
