@@ -172,7 +172,9 @@ func collectionTag(ctx context.Context, hc webdav.HTTPClient, addr string) (stri
 	defer resp.Body.Close()
 
 	var a tagAnswer
-	if err := xml.NewDecoder(resp.Body).Decode(&a); err != nil {
+	if err := xml.NewDecoder(resp.Body).Decode(&a); isTori(err) {
+		return "", err
+	} else if err != nil {
 		return "", tori.WrapError(tori.EINVALID, err, "the CalDAV address did not answer as a CalDAV server: check caldav.url (the calendar's collection, not its web page)")
 	}
 	for _, p := range a.Props {

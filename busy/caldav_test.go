@@ -114,3 +114,14 @@ func TestCalDAVFailures(t *testing.T) {
 		t.Fatalf("through Reader: %q %v %v", spans(imp.Intervals), unchanged, err)
 	}
 }
+
+// TestCalDAVBodyLimit: the fetch's size limit holds for a CalDAV answer.
+func TestCalDAVBodyLimit(t *testing.T) {
+	s := busytest.NewCalDAV(t, false)
+	f := &busy.Fetcher{MaxBytes: 1000}
+	c := tori.BusyCalendar{URL: s.CalendarURL(), CalDAV: true, User: busytest.CalDAVUser}
+	_, err := f.ReadCalDAV(context.Background(), c, busytest.CalDAVPassword, "", busytest.Window[0], busytest.Window[1], busy.Options{})
+	if tori.ErrorCode(err) != tori.ELIMIT || s.Requests("REPORT") != 1 {
+		t.Fatalf("a REPORT over the limit: %v (%d REPORTs)", err, s.Requests("REPORT"))
+	}
+}
