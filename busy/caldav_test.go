@@ -125,3 +125,16 @@ func TestCalDAVBodyLimit(t *testing.T) {
 		t.Fatalf("a REPORT over the limit: %v (%d REPORTs)", err, s.Requests("REPORT"))
 	}
 }
+
+// TestCalDAVTimeout: a server that does not answer is given up on at the
+// fetch's timeout, in words that say tori will try again.
+func TestCalDAVTimeout(t *testing.T) {
+	s := busytest.NewCalDAV(t, false)
+	s.Slow(true)
+	f := &busy.Fetcher{Timeout: 100 * time.Millisecond}
+	c := tori.BusyCalendar{URL: s.CalendarURL(), CalDAV: true, User: busytest.CalDAVUser}
+	_, err := f.ReadCalDAV(context.Background(), c, busytest.CalDAVPassword, "", busytest.Window[0], busytest.Window[1], busy.Options{})
+	if tori.ErrorCode(err) != tori.EUNAVAILABLE || !strings.Contains(tori.ErrorMessage(err), "did not answer within 100ms") {
+		t.Fatalf("a server that does not answer: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package busytest
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -88,6 +89,7 @@ type CalDAV struct {
 	objects  map[string]caldav.CalendarObject
 	requests map[string]int
 	fail     int
+	slow     bool
 	query    *caldav.CompFilter
 }
 
@@ -143,6 +145,13 @@ func (s *CalDAV) Fail(n int) {
 	s.fail = n
 }
 
+// Slow makes the fake answer nothing until the client gives up.
+func (s *CalDAV) Slow(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slow = on
+}
+
 // LastQuery is the VEVENT filter of the last calendar-query.
 func (s *CalDAV) LastQuery() *caldav.CompFilter {
 	s.mu.Lock()
@@ -155,10 +164,15 @@ func (s *CalDAV) LastQuery() *caldav.CompFilter {
 func (s *CalDAV) serve(h http.Handler, w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[r.Method]++
-	fail := s.fail > 0
+	fail, slow := s.fail > 0, s.slow
 	s.fail--
 	ctag := s.ctag
 	s.mu.Unlock()
+	if slow {
+		io.Copy(io.Discard, r.Body) // read in full, the server sees the client hang up
+		<-r.Context().Done()
+		return
+	}
 
 	user, pw, ok := r.BasicAuth()
 	switch {
