@@ -19,6 +19,9 @@ type Fetcher struct {
 	Client   *http.Client  // nil: http.DefaultTransport
 	Timeout  time.Duration // per fetch, body included; default 20 s
 	MaxBytes int64         // the largest body read; default 10 MiB
+	// Passwords are the CalDAV passwords by the name of their environment
+	// variable (password_env), read once at start; never logged.
+	Passwords map[string]string
 }
 
 // Defaults of a Fetcher.

@@ -32,8 +32,8 @@ type BusyStore interface {
 	BusyRecovered(ctx context.Context, tid, source string) (bool, error)
 }
 
-// pollCalendars reads each therapist's own calendars that are due (every
-// busy_calendars.every, once across workers) and replaces the busy times of
+// pollCalendars reads each therapist's own calendars in a round every
+// busy_calendars.every (once across workers) and replaces the busy times of
 // those that changed. A calendar that fails keeps its last good busy times.
 // It returns the calendars whose busy times were replaced.
 func (w *Worker) pollCalendars(ctx context.Context) (int, error) {
@@ -49,7 +49,14 @@ func (w *Worker) pollCalendars(ctx context.Context) (int, error) {
 		w.calendarsCleared.Store(true)
 	}
 
+	// One claim for the round, not one per calendar: a round of unchanged
+	// calendars is then their HTTP requests and no Redis write but this.
 	p := w.cfg.Practice
+	due, err := w.cfg.Store.Claim(ctx, "busypoll", "round", p.Busy.Every-time.Second)
+	if err != nil || !due {
+		return 0, err
+	}
+
 	n := 0
 	for _, t := range p.Therapists {
 		for _, c := range t.BusyCalendars {
@@ -68,17 +75,11 @@ func (w *Worker) pollCalendars(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// pollCalendar reads one calendar if it is due; only a store error is
+// pollCalendar reads one calendar of a round; only a store error is
 // returned (a calendar that cannot be read is logged and tried again at
-// its next turn).
+// the next round).
 func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapist, c tori.BusyCalendar) (bool, error) {
 	p := w.cfg.Practice
-	id := t.ID + ":" + c.Source()
-	due, err := w.cfg.Store.Claim(ctx, "busypoll", id, p.Busy.Every-time.Second)
-	if err != nil || !due {
-		return false, err
-	}
-
 	prev, err := st.BusyState(ctx, t.ID, c.Source())
 	if err != nil {
 		return false, err

@@ -75,3 +75,24 @@ func readBusyCalendars(i int, in []busyCalendarConfig) ([]tori.BusyCalendar, err
 	}
 	return out, nil
 }
+
+// calDAVPasswords reads the CalDAV passwords from the variables their
+// calendars name (password_env), once at start; missing says, per unset
+// variable, which calendar needs it. A password is never logged.
+func calDAVPasswords(p *tori.Practice, getenv func(string) string) (pw map[string]string, missing []string) {
+	pw = map[string]string{}
+	for i, t := range p.Therapists {
+		for k, c := range t.BusyCalendars {
+			if !c.CalDAV {
+				continue
+			}
+			v := getenv(c.PasswordEnv)
+			if v == "" {
+				missing = append(missing, fmt.Sprintf("therapists[%d].busy_calendars[%d].caldav.password_env names %s, which is not set: set it to the calendar's password (an app password for iCloud and Fastmail)", i, k, c.PasswordEnv))
+				continue
+			}
+			pw[c.PasswordEnv] = v
+		}
+	}
+	return pw, missing
+}

@@ -80,3 +80,41 @@ func TestBusyCalendarErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCalDAVPasswordUnset: tori check warns of a CalDAV calendar whose
+// password variable is unset, naming the field and the variable; the
+// worker does not start without it; a set one is read and never printed.
+func TestCalDAVPasswordUnset(t *testing.T) {
+	path := t.TempDir() + "/tori.yaml"
+	if err := os.WriteFile(path, []byte(exampleWithCalendars(t)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TORI_CONFIG": path}
+	getenv := func(k string) string { return env[k] }
+
+	c, err := readRunConfig([]string{"check"}, getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := c.check(&out); err != nil {
+		t.Fatal(err)
+	}
+	want := "warning: therapists[0].busy_calendars[2].caldav.password_env names ADI_CALDAV_PASSWORD, which is not set"
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("check said:\n%s\nwant %q", out.String(), want)
+	}
+	if _, err := readRunConfig([]string{"worker"}, getenv); err == nil || !strings.Contains(err.Error(), "ADI_CALDAV_PASSWORD, which is not set") {
+		t.Fatalf("worker without the password: %v", err)
+	}
+
+	env["ADI_CALDAV_PASSWORD"] = "s3cret-app-pw"
+	c, err = readRunConfig([]string{"check"}, getenv)
+	if err != nil || c.calDAV["ADI_CALDAV_PASSWORD"] != "s3cret-app-pw" || len(c.calDAVMissing) != 0 {
+		t.Fatalf("with the password: %v %v", err, c.calDAVMissing)
+	}
+	out.Reset()
+	if err := c.check(&out); err != nil || strings.Contains(out.String(), "s3cret") || strings.Contains(out.String(), "ADI_CALDAV") {
+		t.Fatalf("check with the password said:\n%s (%v)", out.String(), err)
+	}
+}

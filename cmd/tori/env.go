@@ -38,6 +38,11 @@ type runConfig struct {
 	httpAddr    string
 	metricsAddr string           // METRICS_ADDR as set ("" for the default)
 	paypal      *payments.Config // nil: the practice takes no money online
+
+	// calDAV are the CalDAV passwords by variable name; calDAVMissing the
+	// variables a CalDAV calendar names that are not set.
+	calDAV        map[string]string
+	calDAVMissing []string
 }
 
 // readRunConfig reads the command line and tori.yaml, and for the bot and
@@ -63,7 +68,9 @@ func readRunConfig(args []string, getenv func(string) string) (runConfig, error)
 		}
 	}
 
-	// check and rekey need the practice alone; the bot and the worker, the environment too.
+	// check and rekey need the practice alone (check says which CalDAV
+	// passwords are not set); the bot and the worker, the environment too.
+	c.calDAV, c.calDAVMissing = calDAVPasswords(c.practice, getenv)
 	switch c.command {
 	case "check", "rekey":
 		return c, nil
@@ -80,6 +87,9 @@ func readRunConfig(args []string, getenv func(string) string) (runConfig, error)
 
 // readEnv reads what the bot and the worker need of the environment.
 func (c *runConfig) readEnv(getenv func(string) string) error {
+	if c.runWorker && len(c.calDAVMissing) > 0 {
+		return errors.New(c.calDAVMissing[0])
+	}
 	var err error
 	if c.token, err = readToken(getenv); err != nil {
 		return err
@@ -127,6 +137,9 @@ func (c runConfig) check(w io.Writer) error {
 
 	for _, ph := range placeholders(p) {
 		fmt.Fprintln(w, "warning:", ph)
+	}
+	for _, m := range c.calDAVMissing {
+		fmt.Fprintln(w, "warning:", m)
 	}
 	return nil
 }

@@ -233,7 +233,7 @@ func serveTori(ctx context.Context, c runConfig, log *slog.Logger) error {
 	if c.runWorker {
 		w := scheduler.New(scheduler.Config{Practice: c.practice, Bookings: x.bookings, Store: x.store,
 			Notify: &bot.Notifier{Bot: x.bot, Send: x.tg.Send}, Log: log,
-			Calendars: busy.Reader(&busy.Fetcher{}, c.practice.Location)})
+			Calendars: busy.Reader(&busy.Fetcher{Passwords: c.calDAV}, c.practice.Location)})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
