@@ -33,6 +33,8 @@ type Store interface {
 	NewCalendarToken(ctx context.Context, therapistID string) (string, error)
 	// BusyState returns what is kept of one of a therapist's own calendars.
 	BusyState(ctx context.Context, tid, source string) (tori.BusyState, error)
+	// BusyLastRead returns when a calendar was last read well (zero: never).
+	BusyLastRead(ctx context.Context, tid, source string) (time.Time, error)
 	// Unavailable reports whether err is the store unable to take a command
 	// this moment (down, out of memory, failing over): an outage the user is
 	// asked to wait out, not a fault.

@@ -51,8 +51,8 @@ func (b *Bot) calendarNotice(ctx context.Context, t tori.Therapist, c tori.BusyC
 }
 
 // calendarSources is how each of t's own calendars stands, for /calendar:
-// its busy times and when they last changed, or since when it fails and
-// why; "" when t has none.
+// its busy times, when they last changed and when it was last read, or
+// since when it fails and why; "" when t has none.
 func (c *turn) calendarSources(t tori.Therapist) (string, error) {
 	var lines []string
 	for _, cal := range t.BusyCalendars {
@@ -70,6 +70,13 @@ func (c *turn) calendarSources(t tori.Therapist) (string, error) {
 			id = "calendar.source_new"
 		default:
 			data["At"] = c.when(c.lang, st.At)
+			read, err := c.store.BusyLastRead(c.ctx, t.ID, cal.Source())
+			if err != nil {
+				return "", err
+			}
+			if !read.IsZero() {
+				data["Read"] = c.when(c.lang, read)
+			}
 		}
 		lines = append(lines, c.t(id, data))
 	}

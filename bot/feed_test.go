@@ -30,6 +30,15 @@ func TestCalendarSourcesWithoutPublicURL(t *testing.T) {
 
 	adi := w.user(w.p.Therapists[0].TelegramIDs[0], "Adi", "en").say("/calendar")
 	adi.sees("PUBLIC_URL", "caldav.fastmail.com", "1 זמנים תפוסים", "calendar.google.com", "לא נקרא מאז", "הכתובת מסרבת")
+	if strings.Contains(adi.screen.Text, "נקרא לאחרונה") {
+		t.Fatalf("/calendar says a calendar was read before any round recorded it:\n%s", adi.screen.Text)
+	}
+
+	// A later round that reads it well (unchanged) is said as its last read.
+	if err := w.store.BusyRead(ctx, []string{w.p.Therapists[0].ID + "/" + fastmail.Source()}, now.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	adi.say("/calendar").sees("נקרא לאחרונה")
 	if strings.Contains(adi.screen.Text, "secret") || len(adi.screen.Keyboard) != 0 {
 		t.Fatalf("/calendar shows a secret address or a link button:\n%s %v", adi.screen.Text, labels(adi.screen))
 	}

@@ -30,6 +30,9 @@ type BusyStore interface {
 	BusyFailed(ctx context.Context, tid, source string, now time.Time, code string) (time.Time, error)
 	BusyToldStale(ctx context.Context, tid, source string) (bool, error)
 	BusyRecovered(ctx context.Context, tid, source string) (bool, error)
+	// BusyRead records, in one write, the calendars ("<therapist>/<source>")
+	// a round read well, for /calendar's "last read".
+	BusyRead(ctx context.Context, calendars []string, now time.Time) error
 }
 
 // pollCalendars reads each therapist's own calendars in a round every
@@ -57,32 +60,37 @@ func (w *Worker) pollCalendars(ctx context.Context) (int, error) {
 		return 0, err
 	}
 
-	n := 0
+	n, read := 0, []string{}
 	for _, t := range p.Therapists {
 		for _, c := range t.BusyCalendars {
 			if w.stopping(ctx) {
-				return n, nil
+				return n, st.BusyRead(ctx, read, w.now())
 			}
-			changed, err := w.pollCalendar(ctx, st, t, c)
+			changed, ok, err := w.pollCalendar(ctx, st, t, c)
 			if err != nil {
 				return n, err
+			}
+			if ok {
+				read = append(read, t.ID+"/"+c.Source())
 			}
 			if changed {
 				n++
 			}
 		}
 	}
-	return n, nil
+
+	// When each was last read well: one write for the whole round.
+	return n, st.BusyRead(ctx, read, w.now())
 }
 
-// pollCalendar reads one calendar of a round; only a store error is
-// returned (a calendar that cannot be read is logged and tried again at
-// the next round).
-func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapist, c tori.BusyCalendar) (bool, error) {
+// pollCalendar reads one calendar of a round: whether its busy times
+// changed, and whether it was read well. Only a store error is returned (a
+// calendar that cannot be read is logged and tried again at the next round).
+func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapist, c tori.BusyCalendar) (changed, read bool, err error) {
 	p := w.cfg.Practice
 	prev, err := st.BusyState(ctx, t.ID, c.Source())
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 
 	// Over the booking horizon, from the start of today; read in full once
@@ -97,25 +105,25 @@ func (w *Worker) pollCalendar(ctx context.Context, st BusyStore, t tori.Therapis
 	countRead(t, c, unchanged, err, now)
 	if err != nil {
 		w.cfg.Log.Warn("busy calendar not read; its last busy times stay", "therapist", t.ID, "source", c.Source(), "code", tori.ErrorCode(err), "why", tori.ErrorMessage(err))
-		return false, w.calendarFailed(ctx, st, t, c, err)
+		return false, false, w.calendarFailed(ctx, st, t, c, err)
 	}
 	if !prev.FailingSince.IsZero() {
 		if err := w.calendarRecovered(ctx, st, t, c); err != nil {
-			return false, err
+			return false, false, err
 		}
 	}
 	if unchanged {
-		return false, nil
+		return false, true, nil
 	}
 
 	imp.Source = c.Source()
 	over, err := st.ReplaceBusy(ctx, t.ID, imp, now)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	metrics.BusyIntervals.WithLabelValues(t.ID, c.Source()).Set(float64(len(imp.Intervals)))
 	w.tellOverlaps(ctx, over)
-	return true, nil
+	return true, true, nil
 }
 
 // calendarFailed records a failed read, and tells the therapist once when

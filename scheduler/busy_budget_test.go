@@ -48,8 +48,9 @@ func (c *commandCount) ProcessPipelineHook(next redis.ProcessPipelineHook) redis
 }
 
 // TestBusyPollBudget: a round of 100 unchanged calendars is 100 conditional
-// requests (304s) and, in Redis, one write (the round's claim) and a read
-// of each calendar's validators.
+// requests (304s) and, in Redis, two writes for the whole round (its claim,
+// and when each calendar was last read) and a read of each calendar's
+// validators.
 func TestBusyPollBudget(t *testing.T) {
 	e, srv := hundredCalendars(t)
 	e.clock.Add(e.p.Busy.Every)
@@ -74,8 +75,8 @@ func TestBusyPollBudget(t *testing.T) {
 			writes += n
 		}
 	}
-	if count.n["set"] != 1 || writes != 1 || count.n["hgetall"] != 100 {
-		t.Fatalf("a round of 100 unchanged calendars sent %v, want one set (the claim) and 100 hgetall", count.n)
+	if count.n["set"] != 1 || count.n["hset"] != 1 || writes != 2 || count.n["hgetall"] != 100 {
+		t.Fatalf("a round of 100 unchanged calendars sent %v, want one set (the claim), one hset (last read) and 100 hgetall", count.n)
 	}
 }
 

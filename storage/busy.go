@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -108,4 +109,30 @@ func (s *Store) BusyRecovered(ctx context.Context, tid, source string) (bool, er
 func (s *Store) BusySources(ctx context.Context, tid string) ([]string, error) {
 	src, err := s.Redis.SMembers(ctx, s.busySourcesKey(tid)).Result()
 	return src, formatError("busy sources", err)
+}
+
+// BusyRead records, in one write for a whole poll round, that each of the
+// calendars named "<therapist>/<source>" was read well at now.
+func (s *Store) BusyRead(ctx context.Context, calendars []string, now time.Time) error {
+	if len(calendars) == 0 {
+		return nil
+	}
+	at := ms(now)
+	fields := make([]any, 0, 2*len(calendars))
+	for _, c := range calendars {
+		fields = append(fields, c, at)
+	}
+	return formatError("busy read", s.Redis.HSet(ctx, s.busyReadKey(), fields...).Err())
+}
+
+// BusyLastRead returns when a calendar was last read well (zero: never).
+func (s *Store) BusyLastRead(ctx context.Context, tid, source string) (time.Time, error) {
+	at, err := s.Redis.HGet(ctx, s.busyReadKey(), tid+"/"+source).Int64()
+	if errors.Is(err, redis.Nil) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, formatError("busy last read", err)
+	}
+	return fromMS(at), nil
 }

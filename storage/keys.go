@@ -168,6 +168,11 @@ func (s *Store) busyStateKey(tid, source string) string {
 // calendar taken out of tori.yaml can be cleared).
 func (s *Store) busySourcesKey(tid string) string { return s.therapistTag(tid) + "busysrc" }
 
+// busyReadKey: HASH, "<therapist>/<source>" -> ms of the last good read of
+// each calendar (changed or not), written once per poll round for all of
+// them, so /calendar can say when each was last read.
+func (s *Store) busyReadKey() string { return s.Prefix + "busyread" }
+
 // calTokenKey: STRING, the secret of a therapist's calendar feed.
 func (s *Store) calTokenKey(tid string) string { return s.therapistTag(tid) + "caltoken" }
 
