@@ -19,6 +19,13 @@ func (c *turn) offlineStore() (tori.OfflineStore, bool) {
 // findOffline looks arg up among the clients without Telegram, by name or
 // phone: one found is shown, several listed. false when none matched.
 func (c *turn) findOffline(arg string) bool {
+	return c.pickOffline(arg, vAdminClient, c.clientHistory)
+}
+
+// pickOffline finds the clients without Telegram whose name or phone
+// matches arg: one found goes to one, several are listed as buttons of
+// verb to choose from. false when none matched (or the store keeps none).
+func (c *turn) pickOffline(arg, verb string, one func(id int64)) bool {
 	st, ok := c.offlineStore()
 	if !ok {
 		return false
@@ -33,12 +40,12 @@ func (c *turn) findOffline(arg string) bool {
 	case 0:
 		return false
 	case 1:
-		c.clientHistory(found[0].ID)
+		one(found[0].ID)
 		return true
 	}
 	var kb [][]Button
 	for _, o := range found {
-		kb = append(kb, []Button{{Text: o.Name + " · " + o.Phone, Data: cb(vAdminClient, strconv.FormatInt(o.ID, 10))}})
+		kb = append(kb, []Button{{Text: o.Name + " · " + o.Phone, Data: cb(verb, strconv.FormatInt(o.ID, 10))}})
 	}
 	c.show(c.t("client_offline.found", map[string]any{"Count": len(found), "Query": esc(arg)}), kb)
 	return true
